@@ -1,0 +1,24 @@
+"""Entry point of the ``sjt`` console script."""
+
+from __future__ import annotations
+
+import typer
+
+from cli import bank
+
+app = typer.Typer(
+    help="Situational-judgement test for customer-service staff.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(bank.app, name="bank")
+
+
+def main() -> None:
+    """Run the command line."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""The packaged bank meets the content plan: size, coverage, formats and balance rules."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from items import COMPETENCIES, ItemBank, load_bank, load_competencies
+from items.schema import SCHEMA_FILE, render_schema
+
+
+@pytest.fixture(scope="module")
+def bank() -> ItemBank:
+    return load_bank()
+
+
+def test_bank_has_at_least_60_items_and_12_per_competency(bank: ItemBank) -> None:
+    counts = Counter(item.competency for item in bank)
+    assert len(bank) >= 60
+    assert {competency: counts[competency] >= 12 for competency in COMPETENCIES} == dict.fromkeys(
+        COMPETENCIES, True
+    )
+
+
+def test_at_least_30_items_are_most_least(bank: ItemBank) -> None:
+    assert sum(item.format == "most_least" for item in bank) >= 30
+
+
+def test_every_setting_is_used_in_every_competency(bank: ItemBank) -> None:
+    for competency in COMPETENCIES:
+        settings = {item.setting for item in bank.by_competency(competency)}
+        assert settings == {"phone", "chat", "counter", "field"}, competency
+
+
+def test_best_option_position_is_balanced_within_each_competency(bank: ItemBank) -> None:
+    for competency in COMPETENCIES:
+        group = bank.by_competency(competency)
+        positions = Counter(item.best_option.id for item in group)
+        assert max(positions.values()) <= 0.4 * len(group), (competency, positions)
+
+
+def test_best_option_is_not_systematically_the_longest(bank: ItemBank) -> None:
+    for lang in ("en", "zh"):
+        longest = sum(
+            len(item.best_option.text.get(lang))
+            == max(len(option.text.get(lang)) for option in item.options)
+            for item in bank
+        )
+        assert longest <= 0.4 * len(bank), lang
+
+
+def test_every_item_credits_span_three_levels(bank: ItemBank) -> None:
+    assert all(len({option.credit for option in item.options}) >= 3 for item in bank)
+
+
+def test_every_item_records_its_source_document(bank: ItemBank) -> None:
+    assert all(item.source.document.endswith(".txt") and item.source.section for item in bank)
+
+
+def test_competency_definitions_cover_all_five_in_both_languages() -> None:
+    definitions = load_competencies()
+    assert tuple(definition.id for definition in definitions) == COMPETENCIES
+    for definition in definitions:
+        assert definition.levels.low.zh
+        assert definition.levels.high.en
+        assert len(definition.interview_questions) >= 3
+
+
+def test_committed_json_schema_matches_the_models() -> None:
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == render_schema(), (
+        "items/schema/item.schema.json is stale: run `sjt bank schema`"
+    )

@@ -1,0 +1,132 @@
+"""The expectation step shared by calibration, scoring and standard errors.
+
+For one dimension, the log-likelihood of every candidate at every quadrature node is a matrix
+product of the candidates' one-hot responses (N, ΣK) with the log category probabilities
+(ΣK, Q). Identical response patterns are collapsed first, so the cost grows with the number of
+distinct patterns rather than candidates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scoring.data import IntArray, one_hot
+from scoring.models import ItemModel
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class PatternData:
+    """Distinct response patterns of one dimension's items with their frequencies.
+
+    Attributes
+    ----------
+    indicators : ndarray, shape (n_patterns, ΣK)
+        One-hot responses of each distinct pattern (float32 or float64).
+    counts : ndarray, shape (n_patterns,)
+        How many candidates gave each pattern.
+    inverse : ndarray, shape (n_candidates,)
+        Pattern index of each candidate.
+    n_categories : ndarray, shape (J,)
+    """
+
+    indicators: FloatArray
+    counts: FloatArray
+    inverse: IntArray
+    n_categories: IntArray
+
+    @classmethod
+    def build(
+        cls, responses: IntArray, n_categories: IntArray, dtype: type = np.float32
+    ) -> PatternData:
+        """Collapse the rows of ``responses`` (N, J) to distinct patterns."""
+        inverse, first, counts = _unique_rows(responses, n_categories)
+        return cls(
+            indicators=one_hot(responses[first], n_categories, dtype),
+            counts=counts.astype(np.float64),
+            inverse=inverse,
+            n_categories=n_categories,
+        )
+
+    def as_dtype(self, dtype: type) -> PatternData:
+        return PatternData(
+            self.indicators.astype(dtype), self.counts, self.inverse, self.n_categories
+        )
+
+
+def _unique_rows(
+    responses: IntArray, n_categories: IntArray
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Distinct rows: (inverse index per row, first row of each pattern, pattern counts).
+
+    Rows are encoded as one mixed-radix integer when that fits in 63 bits (fast 1-D unique);
+    otherwise rows are compared whole.
+    """
+    radix = n_categories.astype(np.float64) + 1.0
+    if np.sum(np.log2(radix)) < 62:
+        weights = np.concatenate([[1], np.cumprod(radix[:-1].astype(np.int64))])
+        keys = (responses + 1) @ weights
+        _, first, inverse, counts = np.unique(
+            keys, return_index=True, return_inverse=True, return_counts=True
+        )
+    else:
+        _, first, inverse, counts = np.unique(
+            responses, axis=0, return_index=True, return_inverse=True, return_counts=True
+        )
+    return inverse.reshape(-1).astype(np.int64), first, counts
+
+
+def log_probability_table(
+    model: ItemModel,
+    params: list[FloatArray],
+    scores: list[FloatArray],
+    theta: FloatArray,
+) -> FloatArray:
+    """Stack log P(category | theta) of several item groups into (ΣK, Q)."""
+    blocks = []
+    for group_params, group_scores in zip(params, scores, strict=True):
+        prob = model.probabilities(group_params, group_scores, theta)
+        blocks.append(np.log(np.maximum(prob, 1e-300)).reshape(-1, theta.size))
+    return np.concatenate(blocks, axis=0)
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """Posterior over quadrature nodes for each pattern, and the marginal log-likelihood."""
+
+    weights: FloatArray
+    """shape (n_patterns, Q); rows sum to 1."""
+    pattern_loglik: FloatArray
+    """shape (n_patterns,); log marginal likelihood of each pattern."""
+
+    @property
+    def loglik(self) -> float:  # pragma: no cover - convenience
+        return float(self.pattern_loglik.sum())
+
+
+def posterior(data: PatternData, log_table: FloatArray, log_prior: FloatArray) -> Posterior:
+    """Posterior weights of each distinct pattern over the nodes (Bayes' rule on the grid)."""
+    dtype = data.indicators.dtype
+    loglik = data.indicators @ log_table.astype(dtype, copy=False)
+    loglik += log_prior.astype(dtype, copy=False)[None, :]
+    peak = loglik.max(axis=1, keepdims=True)
+    loglik -= peak
+    # Weights below e^-80 are negligible; clipping keeps float32 out of subnormal numbers,
+    # which would slow the following matrix products about tenfold.
+    np.maximum(loglik, -80.0, out=loglik)
+    np.exp(loglik, out=loglik)
+    total = loglik.sum(axis=1, keepdims=True)
+    loglik /= total
+    pattern_loglik = peak[:, 0].astype(np.float64) + np.log(total[:, 0].astype(np.float64))
+    return Posterior(weights=loglik, pattern_loglik=pattern_loglik)
+
+
+def expected_counts(data: PatternData, post: Posterior) -> tuple[FloatArray, float]:
+    """Expected category counts at each node (ΣK, Q) and the total marginal log-likelihood."""
+    weighted = post.weights * data.counts.astype(post.weights.dtype)[:, None]
+    counts = (data.indicators.T @ weighted).astype(np.float64)
+    return counts, float(np.dot(data.counts, post.pattern_loglik))

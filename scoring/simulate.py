@@ -1,0 +1,67 @@
+"""Draw synthetic candidates from a calibrated model (tests, demo data, adaptive-test studies)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scoring.data import MISSING, ResponseMatrix
+from scoring.errors import ScoringError
+from scoring.parameters import ModelParameters
+
+FloatArray = NDArray[np.float64]
+
+
+def simulate_theta(
+    n_candidates: int,
+    n_dimensions: int,
+    rng: np.random.Generator,
+    correlation: float = 0.0,
+) -> FloatArray:
+    """Latent traits (n_candidates, n_dimensions) from N(0, R) with equal correlations."""
+    if n_candidates < 1 or n_dimensions < 1:
+        raise ScoringError("n_candidates and n_dimensions must be positive")
+    if not -1.0 / max(n_dimensions - 1, 1) < correlation < 1.0:
+        raise ScoringError(f"correlation {correlation} does not give a valid correlation matrix")
+    cov = np.full((n_dimensions, n_dimensions), correlation)
+    np.fill_diagonal(cov, 1.0)
+    return rng.multivariate_normal(np.zeros(n_dimensions), cov, size=n_candidates)
+
+
+def simulate_responses(
+    model: ModelParameters,
+    theta: FloatArray,
+    rng: np.random.Generator,
+    missing_rate: float = 0.0,
+) -> ResponseMatrix:
+    """Draw category indices for every item at the given latent traits.
+
+    Parameters
+    ----------
+    theta : ndarray, shape (n_candidates, n_dimensions)
+        Columns in the order of ``model.dimensions``.
+    missing_rate : float
+        Share of cells set to ``MISSING`` completely at random (planned missingness).
+    """
+    theta = np.asarray(theta, dtype=float)
+    if theta.ndim != 2 or theta.shape[1] != len(model.dimensions):
+        raise ScoringError(
+            f"theta must have shape (n_candidates, {len(model.dimensions)}), got {theta.shape}"
+        )
+    n_candidates = theta.shape[0]
+    responses = np.empty((n_candidates, len(model.items)), dtype=np.int64)
+    item_model = model.item_model
+    for d, dimension in enumerate(model.dimensions):
+        for group in model.groups(dimension):
+            # (J, K, N): probabilities of each category for each candidate
+            prob = item_model.probabilities(group.params, group.scores, theta[:, d])
+            cumulative = np.cumsum(prob, axis=1)
+            cumulative[:, -1, :] = 1.0
+            draws = rng.random((group.columns.size, n_candidates))
+            chosen = (draws[:, None, :] > cumulative).sum(axis=1)
+            responses[:, group.columns] = chosen.T
+    if missing_rate > 0:
+        if not 0 <= missing_rate < 1:
+            raise ScoringError("missing_rate must be in [0, 1)")
+        responses[rng.random(responses.shape) < missing_rate] = MISSING
+    return ResponseMatrix(responses, model.specs, model.dimensions)

@@ -56,3 +56,23 @@ def schema(
     """Write the JSON Schema of item files, for editors with YAML/JSON schema support."""
     write_schema(out)
     typer.echo(f"wrote {out}")
+
+
+@app.command("synthetic-model")
+@user_errors
+def synthetic_model_command(
+    out: Annotated[Path, typer.Option("--out", help="Model file (JSON) to write.")],
+    bank: BankOption = None,
+) -> None:
+    """Write a synthetic GPCM generating model from the SME credits (for demos and studies)."""
+    from assessment.data_files import write_json
+    from items.scoring_map import synthetic_model
+
+    parameters = synthetic_model(load_bank(bank))
+    data = parameters.to_dict()
+    data["provenance"] = {
+        "kind": "synthetic",
+        "note": "generated from SME credits with seeded random slopes; not calibrated on data",
+    }
+    write_json(out, data)
+    typer.echo(f"wrote synthetic model with {len(parameters.items)} scored items to {out}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import bank
+from cli import bank, psychometrics
 
 app = typer.Typer(
     help="Situational-judgement test for customer-service staff.",
@@ -13,6 +13,9 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(bank.app, name="bank")
+app.command("simulate")(psychometrics.simulate)
+app.command("calibrate")(psychometrics.calibrate)
+app.command("score")(psychometrics.score_command)
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_BANK = PACKAGE_DIR / "bank"
 DEFAULT_COMPETENCIES = PACKAGE_DIR / "competencies.yaml"
 ITEM_SUFFIXES = (".yaml", ".yml")
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ def read_yaml(file: Path, relative: str) -> tuple[Any, list[ContentProblem]]:
     if not text.strip():
         return None, [ContentProblem(relative, "file", "file is empty")]
     try:
-        return yaml.safe_load(text), []
+        return yaml.load(text, Loader=_SAFE_LOADER), []
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "yaml"

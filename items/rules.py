@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from difflib import SequenceMatcher
 
 from pydantic import BaseModel, ConfigDict
 
@@ -28,7 +27,7 @@ class ContentRules(BaseModel):
     min_credit_levels: int = 3
     max_key_position_share: float = 0.40
     max_key_longest_share: float = 0.40
-    max_scenario_similarity: float = 0.85
+    max_scenario_similarity: float = 0.6
     balance_rules: bool = True
     """Bank-wide balance rules (key position and key length); off for tiny test banks."""
 
@@ -112,29 +111,33 @@ def check_bank(
     return problems
 
 
-def _normalise(text: str) -> str:
-    return re.sub(r"\W+", " ", text.lower()).strip()
+def _shingles(text: str, lang: str) -> frozenset[str]:
+    """Word bigrams (English) or character bigrams (Chinese) of a normalised text."""
+    cleaned = re.sub(r"\W+", " ", text.lower()).strip()
+    if lang == "zh":
+        chars = cleaned.replace(" ", "")
+        return frozenset(chars[i : i + 2] for i in range(len(chars) - 1))
+    words = cleaned.split()
+    return frozenset(" ".join(words[i : i + 2]) for i in range(len(words) - 1))
 
 
 def _duplicate_scenarios(
     items: Sequence[tuple[AnyItem, str]], rules: ContentRules
 ) -> list[ContentProblem]:
+    """Pairs of scenarios whose bigram sets overlap (Jaccard) more than the threshold."""
     problems: list[ContentProblem] = []
     for lang in LANGUAGES:
-        texts = [(_normalise(item.scenario.get(lang)), file) for item, file in items]
-        for i, (text_a, file_a) in enumerate(texts):
-            for text_b, file_b in texts[i + 1 :]:
-                matcher = SequenceMatcher(None, text_a, text_b, autojunk=False)
-                if (
-                    matcher.real_quick_ratio() > rules.max_scenario_similarity
-                    and matcher.quick_ratio() > rules.max_scenario_similarity
-                    and matcher.ratio() > rules.max_scenario_similarity
-                ):
+        shingles = [(_shingles(item.scenario.get(lang), lang), file) for item, file in items]
+        for i, (set_a, file_a) in enumerate(shingles):
+            for set_b, file_b in shingles[i + 1 :]:
+                union = len(set_a | set_b)
+                similarity = len(set_a & set_b) / union if union else 1.0
+                if similarity > rules.max_scenario_similarity:
                     problems.append(
                         ContentProblem(
                             file_b,
                             f"item.scenario.{lang}",
-                            f"scenario duplicates {file_a} ({matcher.ratio():.0%} alike)",
+                            f"scenario duplicates {file_a} ({similarity:.0%} of phrases shared)",
                         )
                     )
     return problems

@@ -1,0 +1,1 @@
+"""Thin Streamlit pages; each calls into assessment, scoring and reports."""

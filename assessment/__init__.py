@@ -1,0 +1,1 @@
+"""Delivery: data files, sessions, the adaptive engine, the store, invitations and accounts."""

@@ -1,0 +1,208 @@
+"""``sjt simulate``, ``sjt calibrate``, ``sjt score``: the psychometric commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+
+from assessment.data_files import (
+    ResponseFile,
+    read_item_map,
+    read_model_file,
+    read_response_csv,
+    write_csv,
+    write_json,
+    write_response_csv,
+    write_scores_csv,
+)
+from cli.errors import fail, user_errors
+from items import COMPETENCIES, load_bank
+from items.scoring_map import item_specs
+from scoring import (
+    CalibrationResult,
+    MMLCalibrator,
+    ScoringError,
+    score,
+    score_eap,
+    simulate_responses,
+    simulate_theta,
+)
+from scoring.norms import NormTable
+
+SOFTWARE = "sjt-service 0.1.0"
+
+
+class ModelName(StrEnum):
+    nrm = "nrm"
+    gpcm = "gpcm"
+    twopl = "2pl"
+    grm = "grm"
+
+
+class Method(StrEnum):
+    eap = "eap"
+    map = "map"
+
+
+def load_data(data: Path, bank: Path | None, item_map: Path | None) -> ResponseFile:
+    """Read DATA.csv against the bank (default) or an external item map."""
+    if bank is not None and item_map is not None:
+        raise fail("give either --bank or --item-map, not both")
+    if item_map is not None:
+        return read_response_csv(data, item_map=read_item_map(item_map))
+    specs = item_specs(load_bank(bank))
+    return read_response_csv(data, specs=specs, dimensions=COMPETENCIES)
+
+
+def model_file_dict(
+    result: CalibrationResult, norms: dict[str, NormTable], data_file: Path
+) -> dict[str, Any]:
+    """The model file written by ``sjt calibrate``: parameters, fit, norms, provenance."""
+    out = result.to_dict()
+    out["norms"] = {dimension: table.to_dict() for dimension, table in norms.items()}
+    out["provenance"] = {
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "software": SOFTWARE,
+        "data_file": data_file.name,
+        "scale": "theta ~ N(0, 1) in the calibration sample on every dimension",
+    }
+    return out
+
+
+@user_errors
+def simulate(
+    model: Annotated[Path, typer.Option("--model", help="Model file to draw from.")],
+    n: Annotated[int, typer.Option("--n", min=1, help="Number of respondents.")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")],
+    out: Annotated[Path, typer.Option("--out", help="Response data CSV to write.")],
+    theta_out: Annotated[
+        Path | None, typer.Option("--theta-out", help="Also write the true thetas here.")
+    ] = None,
+    correlation: Annotated[
+        float, typer.Option(help="Correlation between dimensions of the true thetas.")
+    ] = 0.0,
+    missing_rate: Annotated[
+        float, typer.Option(min=0.0, max=0.95, help="Share of cells left empty at random.")
+    ] = 0.0,
+) -> None:
+    """Draw synthetic respondents from a model file (theta ~ N(0, 1) per dimension)."""
+    parameters = read_model_file(model).parameters
+    rng = np.random.default_rng(seed)
+    theta = simulate_theta(n, len(parameters.dimensions), rng, correlation)
+    data = simulate_responses(parameters, theta, rng, missing_rate)
+    width = len(str(n))
+    ids = [f"sim{index:0{width}d}" for index in range(1, n + 1)]
+    write_response_csv(out, ids, data)
+    if theta_out is not None:
+        header = ["candidate_id", *(f"{d}_theta" for d in parameters.dimensions)]
+        rows = [[cid, *(f"{v:.6f}" for v in row)] for cid, row in zip(ids, theta, strict=True)]
+        write_csv(theta_out, header, rows)
+    typer.echo(f"wrote {n} respondents × {data.n_items} items to {out}")
+
+
+@user_errors
+def calibrate(
+    data: Annotated[Path, typer.Argument(help="Response data CSV (interfaces.md format).")],
+    model: Annotated[ModelName, typer.Option("--model", help="Item response model.")],
+    out: Annotated[Path, typer.Option("--out", help="Model file (JSON) to write.")],
+    bank: Annotated[
+        Path | None, typer.Option("--bank", help="Item bank folder (default: packaged bank).")
+    ] = None,
+    item_map: Annotated[
+        Path | None,
+        typer.Option("--item-map", help="CSV item_id,dimension for external integer data."),
+    ] = None,
+    max_iter: Annotated[int, typer.Option(min=1, help="Maximum EM iterations.")] = 500,
+    tol: Annotated[float, typer.Option(min=1e-10, help="Convergence tolerance.")] = 1e-4,
+    quadrature: Annotated[int, typer.Option(min=5, help="Quadrature points.")] = 61,
+    standard_errors: Annotated[
+        bool, typer.Option("--se/--no-se", help="Compute item-parameter standard errors.")
+    ] = True,
+) -> None:
+    """Calibrate item parameters by marginal maximum likelihood (Bock–Aitkin EM)."""
+    loaded = load_data(data, bank, item_map)
+    if model is ModelName.grm:
+        for spec in loaded.data.items:
+            if list(spec.scores) != sorted(spec.scores) or len(set(spec.scores)) != len(
+                spec.scores
+            ):
+                raise fail(
+                    f"item {spec.item_id}: grm needs categories in increasing order of merit; "
+                    "bank options are not ordered (use nrm or gpcm for bank items, or "
+                    "integer-coded data with --item-map)"
+                )
+    calibrator = MMLCalibrator(
+        model.value,
+        n_quad=quadrature,
+        max_iter=max_iter,
+        tol=tol,
+        standard_errors="oakes" if standard_errors else "none",
+    )
+    started = time.perf_counter()
+    result = calibrator.fit(loaded.data)
+    seconds = time.perf_counter() - started
+    estimate = score_eap(result.parameters, loaded.data)
+    norms = {
+        dimension: NormTable.from_estimates(
+            estimate.theta[:, d], f"calibration sample ({data.name}, n={loaded.data.n_candidates})"
+        )
+        for d, dimension in enumerate(result.parameters.dimensions)
+    }
+    write_json(out, model_file_dict(result, norms, data))
+    status = "converged" if result.converged else "NOT converged (see warning)"
+    typer.echo(
+        f"{model.value}: {loaded.data.n_candidates} candidates × {loaded.data.n_items} items, "
+        f"{len(result.parameters.dimensions)} dimension(s); {status} in {seconds:.1f} s"
+    )
+    typer.echo(f"iterations:      {result.n_iter} " + str(result.iterations))
+    typer.echo(f"log-likelihood:  {result.loglik:.3f}")
+    typer.echo(f"parameters:      {result.n_params}")
+    typer.echo(f"AIC:             {result.aic:.3f}")
+    typer.echo(f"BIC:             {result.bic:.3f}")
+    typer.echo("marginal reliability:")
+    for dimension, value in result.marginal_reliability.items():
+        typer.echo(f"  {dimension:<20} {value:.3f}")
+    typer.echo(f"wrote {out}")
+
+
+@user_errors
+def score_command(
+    data: Annotated[Path, typer.Argument(help="Response data CSV.")],
+    model: Annotated[Path, typer.Option("--model", help="Model file (JSON).")],
+    out: Annotated[Path, typer.Option("--out", help="Scores CSV to write.")],
+    method: Annotated[Method, typer.Option("--method", help="Scoring method.")] = Method.eap,
+) -> None:
+    """Score respondents: theta and SE per dimension (plus T-score and percentile)."""
+    model_file = read_model_file(model)
+    parameters = model_file.parameters
+    loaded = read_response_csv(data, specs=parameters.specs, ignore_unknown=True)
+    if loaded.ignored_columns:
+        typer.echo(
+            f"warning: ignoring columns not in the model: {list(loaded.ignored_columns)[:10]}",
+            err=True,
+        )
+    aligned = _align(loaded, parameters)
+    try:
+        estimate = score(parameters, aligned, method.value)
+    except ScoringError as error:
+        raise fail(str(error)) from None
+    write_scores_csv(out, loaded.candidate_ids, estimate, model_file.norms, loaded.extra)
+    typer.echo(f"scored {aligned.n_candidates} candidates by {method.value} → {out}")
+
+
+def _align(loaded: ResponseFile, parameters: Any) -> Any:
+    """Reorder data columns to the model's items; items absent from the data are missing."""
+    from scoring import MISSING, ResponseMatrix
+
+    position = {item_id: j for j, item_id in enumerate(loaded.data.item_ids)}
+    responses = np.full((loaded.data.n_candidates, len(parameters.items)), MISSING, np.int64)
+    for j, item in enumerate(parameters.items):
+        if item.item_id in position:
+            responses[:, j] = loaded.data.responses[:, position[item.item_id]]
+    return ResponseMatrix(responses, parameters.specs, parameters.dimensions)

@@ -1,0 +1,1 @@
+"""PDF candidate profiles and feedback reports (reportlab lives only here)."""

@@ -1,0 +1,99 @@
+"""Norm tables: T-scores and percentiles of trait estimates relative to a norm group."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scoring.errors import ScoringError
+
+FloatArray = NDArray[np.float64]
+PERCENTILE_POINTS = np.linspace(0.0, 100.0, 201)
+
+
+@dataclass(frozen=True, eq=False)
+class NormTable:
+    """The distribution of theta estimates in a norm group, for one dimension.
+
+    Attributes
+    ----------
+    group : str
+        Name of the norm group (e.g. "calibration sample 2026-11").
+    n : int
+        Size of the norm group.
+    mean, sd : float
+        Mean and SD of the group's estimates; T = 50 + 10 (theta - mean) / sd.
+    quantiles : ndarray, shape (201,)
+        Estimates at percentiles 0, 0.5, ..., 100; percentile ranks interpolate them.
+    """
+
+    group: str
+    n: int
+    mean: float
+    sd: float
+    quantiles: FloatArray
+
+    @classmethod
+    def from_estimates(cls, theta: FloatArray, group: str) -> NormTable:
+        """Build a norm table from the estimates of a norm group (NaNs ignored)."""
+        values = np.asarray(theta, dtype=float)
+        values = values[np.isfinite(values)]
+        if values.size < 2:
+            raise ScoringError(f"norm group {group!r} needs at least 2 estimates")
+        sd = float(values.std(ddof=1))
+        if sd <= 0:
+            raise ScoringError(f"norm group {group!r} has no spread in its estimates")
+        return cls(
+            group,
+            int(values.size),
+            float(values.mean()),
+            sd,
+            np.percentile(values, PERCENTILE_POINTS),
+        )
+
+    def t_score(self, theta: FloatArray) -> FloatArray:
+        """T-scores (mean 50, SD 10 in the norm group)."""
+        return 50.0 + 10.0 * (np.asarray(theta, dtype=float) - self.mean) / self.sd
+
+    def t_se(self, se: FloatArray) -> FloatArray:
+        """Standard errors on the T-score scale."""
+        return 10.0 * np.asarray(se, dtype=float) / self.sd
+
+    def percentile(self, theta: FloatArray) -> FloatArray:
+        """Percentile rank (0–100) by interpolation in the norm group's quantiles."""
+        q = self.quantiles
+        # np.interp needs increasing x; ties in quantiles are harmless for interpolation.
+        return np.interp(np.asarray(theta, dtype=float), q, PERCENTILE_POINTS)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "group": self.group,
+            "n": self.n,
+            "mean": self.mean,
+            "sd": self.sd,
+            "percentiles": PERCENTILE_POINTS.tolist(),
+            "quantiles": [float(v) for v in self.quantiles],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> NormTable:
+        try:
+            quantiles = np.asarray(data["quantiles"], dtype=float)
+            table = cls(
+                str(data["group"]),
+                int(data["n"]),
+                float(data["mean"]),
+                float(data["sd"]),
+                quantiles,
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise ScoringError(f"norm table is malformed: {error}") from None
+        if quantiles.shape != PERCENTILE_POINTS.shape or np.any(np.diff(quantiles) < 0):
+            raise ScoringError("norm table quantiles must be 201 non-decreasing values")
+        if table.sd <= 0:
+            raise ScoringError("norm table sd must be positive")
+        return table

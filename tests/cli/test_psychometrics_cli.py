@@ -1,0 +1,197 @@
+"""``sjt simulate``, ``sjt calibrate`` and ``sjt score`` as a user runs them."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+
+runner = CliRunner()
+
+
+def run(*args: str | Path) -> tuple[int, str]:
+    result = runner.invoke(app, [str(arg) for arg in args])
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic model of the packaged bank and 1,500 simulated respondents."""
+    folder = tmp_path_factory.mktemp("cli")
+    code, output = run("bank", "synthetic-model", "--out", folder / "synthetic.json")
+    assert code == 0, output
+    code, output = run(
+        "simulate", "--model", folder / "synthetic.json", "--n", "1500", "--seed", "3",
+        "--out", folder / "data.csv", "--theta-out", folder / "theta.csv",
+    )  # fmt: skip
+    assert code == 0, output
+    return folder
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_simulate_writes_option_ids_and_true_thetas(workdir: Path) -> None:
+    rows = read_rows(workdir / "data.csv")
+    assert len(rows) == 1500
+    assert set(rows[0]) >= {"candidate_id", "SO-001", "SO-002.most", "SO-002.least"}
+    assert {rows[n]["SO-001"] for n in range(200)} <= {"A", "B", "C", "D"}
+    thetas = read_rows(workdir / "theta.csv")
+    assert list(thetas[0]) == ["candidate_id"] + [
+        f"{d}_theta"
+        for d in ("service_orientation", "resilience", "composure", "empathy", "integrity")
+    ]
+
+
+def test_simulate_is_reproducible_with_a_seed(workdir: Path, tmp_path: Path) -> None:
+    code, _ = run(
+        "simulate", "--model", workdir / "synthetic.json", "--n", "1500", "--seed", "3",
+        "--out", tmp_path / "again.csv",
+    )  # fmt: skip
+    assert code == 0
+    assert (tmp_path / "again.csv").read_bytes() == (workdir / "data.csv").read_bytes()
+
+
+@pytest.mark.parametrize("model", ["nrm", "gpcm"])
+def test_calibrate_prints_fit_and_writes_the_model_file(workdir: Path, model: str) -> None:
+    out = workdir / f"{model}.json"
+    code, output = run("calibrate", workdir / "data.csv", "--model", model, "--out", out)
+    assert code == 0, output
+    for label in ("iterations", "log-likelihood", "AIC", "BIC", "marginal reliability"):
+        assert label in output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["model"] == model
+    assert data["dimensions"][0] == "service_orientation"
+    item = data["items"][0]
+    assert set(item) >= {"item_id", "dimension", "categories"}
+    assert [c["code"] for c in item["categories"]] == ["A", "B", "C", "D"]
+    assert all(isinstance(c["slope"], float) for c in item["categories"])
+    assert data["fit"]["converged"] is True
+
+
+def test_score_writes_theta_se_t_and_percentile(workdir: Path) -> None:
+    model = workdir / "gpcm.json"
+    if not model.exists():
+        run("calibrate", workdir / "data.csv", "--model", "gpcm", "--out", model)
+    out = workdir / "scores.csv"
+    code, output = run("score", workdir / "data.csv", "--model", model, "--out", out)
+    assert code == 0, output
+    rows = read_rows(out)
+    header = list(rows[0])
+    assert header[:5] == [
+        "candidate_id",
+        "service_orientation_theta",
+        "service_orientation_se",
+        "service_orientation_t",
+        "service_orientation_pct",
+    ]
+    truth = {
+        row["candidate_id"]: float(row["empathy_theta"]) for row in read_rows(workdir / "theta.csv")
+    }
+    pairs = [(float(row["empathy_theta"]), truth[row["candidate_id"]]) for row in rows]
+    import numpy as np
+
+    assert np.corrcoef(np.array(pairs).T)[0, 1] > 0.7
+
+
+def test_calibrate_external_integer_data_with_an_item_map(tmp_path: Path) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    theta = rng.normal(size=800)
+    lines = ["candidate_id,q1,q2,q3,q4,q5,_group"]
+    for n, t in enumerate(theta):
+        cells = [
+            str(int(rng.random() < 1 / (1 + np.exp(-(1.2 * t + d))))) for d in (1, 0.5, 0, -0.5, -1)
+        ]
+        lines.append(f"p{n}," + ",".join(cells) + f",{'ab'[n % 2]}")
+    (tmp_path / "data.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "map.csv").write_text(
+        "item_id,dimension\n" + "".join(f"q{i},math\n" for i in range(1, 6)), encoding="utf-8"
+    )
+    code, output = run(
+        "calibrate", tmp_path / "data.csv", "--model", "2pl", "--out", tmp_path / "m.json",
+        "--item-map", tmp_path / "map.csv",
+    )  # fmt: skip
+    assert code == 0, output
+    data = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
+    slopes = [item["categories"][1]["slope"] for item in data["items"]]
+    assert all(0.7 < s < 1.9 for s in slopes)
+    code, output = run(
+        "score", tmp_path / "data.csv", "--model", tmp_path / "m.json", "--out", tmp_path / "s.csv"
+    )
+    assert code == 0, output
+    assert "_group" in read_rows(tmp_path / "s.csv")[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("", "file is empty"),
+        ("id,SO-001\nx,A\n", "first column must be 'candidate_id'"),
+        ("candidate_id,SO-001\nc1,E\n", "line 2, column 'SO-001': 'E' is not one of A, B, C, D"),
+        ("candidate_id,SO-001\nc1,A\nc1,B\n", "line 3: candidate_id 'c1' repeats line 2"),
+        ("candidate_id,SO-001\nc1,A,B\n", "line 2: 3 cells but the header has 2 columns"),
+        ("candidate_id,NOPE-1\nc1,A\n", "unknown item column(s) ['NOPE-1']"),
+        ("candidate_id,SO-001\nc1,7\n", "code 7 is outside 0..3"),
+    ],
+)
+def test_malformed_data_files_name_line_and_column(
+    tmp_path: Path, content: str, expected: str
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(content, encoding="utf-8")
+    code, output = run("calibrate", path, "--model", "nrm", "--out", tmp_path / "m.json")
+    assert code == 1
+    assert expected in output
+    assert "bad.csv" in output
+    assert "Traceback" not in output
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_non_utf8_data_file_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "latin.csv"
+    path.write_bytes("candidate_id,SO-001\nJosé,A\n".encode("latin-1"))
+    code, output = run("calibrate", path, "--model", "nrm", "--out", tmp_path / "m.json")
+    assert code == 1
+    assert "line 2: not valid UTF-8" in output
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("{not json", "invalid JSON"),
+        ('{"model": "nrm", "dimensions": ["d"]}', "items: required field is missing"),
+        ('{"model": "xyz", "dimensions": ["d"], "items": []}', "unknown item model 'xyz'"),
+        (
+            '{"model": "2pl", "dimensions": ["d"], "items": [{"item_id": "q1", "dimension": "d",'
+            ' "categories": [{"code": 0, "slope": 0, "intercept": 0},'
+            ' {"code": 1, "slope": "x", "intercept": 0}]}]}',
+            "item q1.categories[1].slope: must be a number",
+        ),
+    ],
+)
+def test_malformed_model_files_are_reported(tmp_path: Path, content: str, expected: str) -> None:
+    (tmp_path / "m.json").write_text(content, encoding="utf-8")
+    (tmp_path / "d.csv").write_text("candidate_id,q1\nc1,1\n", encoding="utf-8")
+    code, output = run(
+        "score", tmp_path / "d.csv", "--model", tmp_path / "m.json", "--out", tmp_path / "s.csv"
+    )
+    assert code == 1
+    assert expected in output
+    assert "Traceback" not in output
+
+
+def test_grm_refuses_unordered_bank_options(workdir: Path) -> None:
+    code, output = run(
+        "calibrate", workdir / "data.csv", "--model", "grm", "--out", workdir / "g.json"
+    )
+    assert code == 1
+    assert "grm needs categories in increasing order" in output

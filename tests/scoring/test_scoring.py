@@ -1,0 +1,103 @@
+"""EAP and MAP scoring: identities, accuracy and handling of partial responses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scoring import (
+    MISSING,
+    ResponseMatrix,
+    ScoringError,
+    score,
+    score_eap,
+    score_map,
+    simulate_responses,
+    simulate_theta,
+)
+from scoring.norms import NormTable
+from tests.scoring.conftest import gpcm_model
+
+
+def test_eap_with_no_responses_returns_prior_mean(rng: np.random.Generator) -> None:
+    model = gpcm_model(rng, n_items=5)
+    empty = np.full((3, 5), MISSING)
+    estimate = score_eap(model, ResponseMatrix(empty, model.specs, model.dimensions))
+    np.testing.assert_allclose(estimate.theta, 0.0, atol=1e-10)
+    np.testing.assert_allclose(estimate.se, 1.0, atol=1e-3)
+    assert estimate.n_answered.tolist() == [[0], [0], [0]]
+
+
+def test_eap_recovers_theta_and_its_sd_is_honest(rng: np.random.Generator) -> None:
+    model = gpcm_model(rng)
+    theta = simulate_theta(3000, 1, rng)
+    data = simulate_responses(model, theta, rng)
+    estimate = score_eap(model, data)
+    error = estimate.theta[:, 0] - theta[:, 0]
+    assert np.corrcoef(estimate.theta[:, 0], theta[:, 0])[0, 1] > 0.93
+    # the posterior SD is the typical size of the error
+    assert np.sqrt(np.mean(error**2)) == pytest.approx(np.sqrt(np.mean(estimate.se**2)), rel=0.1)
+
+
+def test_map_se_is_inverse_root_information(rng: np.random.Generator) -> None:
+    model = gpcm_model(rng, n_items=6)
+    data = simulate_responses(model, simulate_theta(50, 1, rng), rng)
+    estimate = score_map(model, data)
+    group = model.groups("d1")[0]
+    info = model.item_model.information(group.params, group.scores, estimate.theta[:, 0]).sum(0)
+    np.testing.assert_allclose(estimate.se[:, 0], 1 / np.sqrt(info + 1.0), rtol=1e-6)
+
+
+def test_map_maximises_the_posterior(rng: np.random.Generator) -> None:
+    model = gpcm_model(rng, n_items=6)
+    data = simulate_responses(model, simulate_theta(20, 1, rng), rng)
+    estimate = score_map(model, data)
+    group = model.groups("d1")[0]
+
+    def log_posterior(t: np.ndarray) -> np.ndarray:
+        prob = model.item_model.probabilities(group.params, group.scores, t)
+        picked = np.take_along_axis(prob, data.responses.T[:, None, :], axis=1)[:, 0]
+        return np.log(picked).sum(0) - t**2 / 2
+
+    best = log_posterior(estimate.theta[:, 0])
+    for shift in (-1e-3, 1e-3):
+        assert np.all(best >= log_posterior(estimate.theta[:, 0] + shift))
+
+
+def test_partial_responses_give_larger_se(rng: np.random.Generator) -> None:
+    model = gpcm_model(rng)
+    data = simulate_responses(model, simulate_theta(200, 1, rng), rng)
+    partial = data.responses.copy()
+    partial[:, 6:] = MISSING
+    full = score_eap(model, data)
+    half = score_eap(model, ResponseMatrix(partial, data.items, data.dimensions))
+    assert np.all(half.se > full.se)
+    assert half.n_answered[:, 0].tolist() == [6] * 200
+
+
+def test_scoring_needs_the_models_items(rng: np.random.Generator) -> None:
+    model = gpcm_model(rng, n_items=4)
+    other = gpcm_model(rng, n_items=3)
+    data = simulate_responses(other, simulate_theta(5, 1, rng), rng)
+    with pytest.raises(ScoringError, match="same items"):
+        score(model, data)
+    with pytest.raises(ScoringError, match="unknown scoring method"):
+        score(other, data, "mle")  # type: ignore[arg-type]
+
+
+def test_norm_table_t_scores_and_percentiles(rng: np.random.Generator) -> None:
+    sample = rng.normal(0.2, 0.9, 10_000)
+    table = NormTable.from_estimates(sample, "test group")
+    assert table.t_score(0.2) == pytest.approx(50, abs=0.2)
+    assert table.t_score(1.1) == pytest.approx(60, abs=0.3)
+    assert table.percentile(0.2) == pytest.approx(50, abs=1.5)
+    assert table.percentile(-10) == 0
+    assert table.percentile(10) == 100
+    again = NormTable.from_dict(table.to_dict())
+    assert (again.group, again.n, again.mean, again.sd) == (
+        table.group,
+        table.n,
+        table.mean,
+        table.sd,
+    )
+    np.testing.assert_allclose(again.quantiles, table.quantiles)

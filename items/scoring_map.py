@@ -83,3 +83,26 @@ def synthetic_model(
         parameters.append(ItemParameters(spec, (float(slope), *map(float, intercepts))))
     dimensions = tuple(d for d in COMPETENCIES if any(s.dimension == d for s in specs))
     return ModelParameters(get_model(model).name, dimensions, tuple(parameters))
+
+
+def scored_responses(
+    item: BestItem | MostLeastItem, most: str, least: str | None
+) -> dict[str, str]:
+    """Scored item id → option id picked, for one answered bank item.
+
+    Raises ``ValueError`` when an option id is unknown or a most_least answer lacks its
+    least pick (or a best answer has one).
+    """
+    options = {option.id for option in item.options}
+    for pick in (most, least):
+        if pick is not None and pick not in options:
+            raise ValueError(f"item {item.id}: unknown option {pick!r}")
+    if item.format == "best":
+        if least is not None:
+            raise ValueError(f"item {item.id}: a best item takes one pick")
+        return {item.id: most}
+    if least is None:
+        raise ValueError(f"item {item.id}: a most_least item needs a least-effective pick")
+    if least == most:
+        raise ValueError(f"item {item.id}: most and least must be different options")
+    return {item.id + MOST_SUFFIX: most, item.id + LEAST_SUFFIX: least}

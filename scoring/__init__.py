@@ -7,8 +7,27 @@ arrays (n_candidates, n_items) with ``MISSING = -1``.
 from __future__ import annotations
 
 from scoring.calibration import CalibrationResult, MMLCalibrator, calibrate_mml
+from scoring.classical import (
+    ClassicalResult,
+    DimensionStatistics,
+    ItemStatistics,
+    OmegaEstimate,
+    classical_statistics,
+    cronbach_alpha,
+    mcdonald_omega,
+)
 from scoring.data import MISSING, ItemSpec, ResponseMatrix
 from scoring.errors import ConvergenceWarning, ScoringError
+from scoring.fit import (
+    ItemFit,
+    ItemFitResult,
+    PersonFitResult,
+    conditional_se,
+    item_fit,
+    person_fit,
+    summed_score_distribution,
+    test_information,
+)
 from scoring.models import MODELS, ItemModel, Priors, get_model
 from scoring.parameters import ItemParameters, ModelParameters
 from scoring.quadrature import Quadrature, normal_quadrature
@@ -19,23 +38,38 @@ __all__ = [
     "MISSING",
     "MODELS",
     "CalibrationResult",
+    "ClassicalResult",
     "ConvergenceWarning",
+    "DimensionStatistics",
+    "ItemFit",
+    "ItemFitResult",
     "ItemModel",
     "ItemParameters",
     "ItemSpec",
+    "ItemStatistics",
     "MMLCalibrator",
     "ModelParameters",
+    "OmegaEstimate",
+    "PersonFitResult",
     "Priors",
     "Quadrature",
     "ResponseMatrix",
     "ScoringError",
     "ThetaEstimate",
     "calibrate_mml",
+    "classical_statistics",
+    "conditional_se",
+    "cronbach_alpha",
     "get_model",
+    "item_fit",
+    "mcdonald_omega",
     "normal_quadrature",
+    "person_fit",
     "score",
     "score_eap",
     "score_map",
     "simulate_responses",
     "simulate_theta",
+    "summed_score_distribution",
+    "test_information",
 ]

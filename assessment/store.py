@@ -157,6 +157,13 @@ class Store:
             )
         return candidate_id
 
+    def count_candidates(self, synthetic: bool | None = None) -> int:
+        with self.transaction() as db:
+            query = select(func.count(Candidate.id))
+            if synthetic is not None:
+                query = query.where(Candidate.synthetic == synthetic)
+            return int(db.scalar(query) or 0)
+
     def candidate(self, candidate_id: str) -> Candidate | None:
         with self.transaction() as db:
             return db.get(Candidate, candidate_id)

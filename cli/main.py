@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import bank, psychometrics
+from cli import admin, bank, psychometrics
 
 app = typer.Typer(
     help="Situational-judgement test for customer-service staff.",
@@ -16,6 +16,10 @@ app.add_typer(bank.app, name="bank")
 app.command("simulate")(psychometrics.simulate)
 app.command("calibrate")(psychometrics.calibrate)
 app.command("score")(psychometrics.score_command)
+app.command("item-analysis")(psychometrics.item_analysis)
+app.command("demo")(admin.demo)
+app.command("invite")(admin.invite)
+app.add_typer(admin.users, name="user")
 
 
 def main() -> None:

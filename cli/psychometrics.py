@@ -206,3 +206,59 @@ def _align(loaded: ResponseFile, parameters: Any) -> Any:
         if item.item_id in position:
             responses[:, j] = loaded.data.responses[:, position[item.item_id]]
     return ResponseMatrix(responses, parameters.specs, parameters.dimensions)
+
+
+@user_errors
+def item_analysis(
+    data: Annotated[Path, typer.Argument(help="Response data CSV.")],
+    model: Annotated[Path, typer.Option("--model", help="Model file (JSON).")],
+    out: Annotated[Path, typer.Option("--out", help="Report: .csv (one row per item) or .json.")],
+) -> None:
+    """Classical and IRT item statistics with S-X2 item fit, one row per item."""
+    from scoring.item_analysis import analyse_items
+
+    if out.suffix.lower() not in (".csv", ".json"):
+        raise fail(f"--out must end in .csv or .json, got {out.name!r}")
+    model_file = read_model_file(model)
+    parameters = model_file.parameters
+    loaded = read_response_csv(data, specs=parameters.specs, ignore_unknown=True)
+    analysis = analyse_items(parameters, _align(loaded, parameters))
+    rows = analysis.rows()
+    if out.suffix.lower() == ".csv":
+        header = list(rows[0])
+        write_csv(out, header, [[_cell(row[key]) for key in header] for row in rows])
+    else:
+        write_json(
+            out,
+            {
+                "model": parameters.model,
+                "n_candidates": loaded.data.n_candidates,
+                "dimensions": _finite(analysis.summary()),
+                "items": _finite(rows),
+                "options": _finite(analysis.classical.option_rows()),
+            },
+        )
+    flagged = sum(1 for row in rows if row["flags"])
+    typer.echo(f"analysed {len(rows)} items of {loaded.data.n_candidates} candidates; "
+               f"{flagged} flagged → {out}")  # fmt: skip
+    for dimension, entry in analysis.summary().items():
+        typer.echo(f"  {dimension:<20} alpha {entry['alpha']:.3f}  omega {entry['omega']:.3f}")
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return "" if not np.isfinite(value) else f"{value:.6g}"
+    return str(value)
+
+
+def _finite(value: Any) -> Any:
+    """JSON-safe copy: NaN and infinities become null."""
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    if isinstance(value, float | np.floating):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value

@@ -195,3 +195,35 @@ def test_grm_refuses_unordered_bank_options(workdir: Path) -> None:
     )
     assert code == 1
     assert "grm needs categories in increasing order" in output
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json"])
+def test_item_analysis_writes_one_row_per_item(workdir: Path, suffix: str) -> None:
+    model = workdir / "gpcm.json"
+    if not model.exists():
+        run("calibrate", workdir / "data.csv", "--model", "gpcm", "--out", model)
+    out = workdir / f"analysis{suffix}"
+    code, output = run("item-analysis", workdir / "data.csv", "--model", model, "--out", out)
+    assert code == 0, output
+    assert "alpha" in output
+    n_items = len(json.loads(model.read_text(encoding="utf-8"))["items"])
+    if suffix == ".csv":
+        rows = read_rows(out)
+        assert len(rows) == n_items
+        assert {"item_id", "item_rest_r", "sx2", "p_value", "prop_A", "flags"} <= set(rows[0])
+        assert 0 < float(rows[0]["item_rest_r"]) < 1
+    else:
+        report = json.loads(out.read_text(encoding="utf-8"))
+        assert len(report["items"]) == n_items
+        assert set(report["dimensions"]) == {
+            "service_orientation", "resilience", "composure", "empathy", "integrity",
+        }  # fmt: skip
+
+
+def test_item_analysis_refuses_unknown_report_type(workdir: Path) -> None:
+    code, output = run(
+        "item-analysis", workdir / "data.csv", "--model", workdir / "synthetic.json",
+        "--out", workdir / "report.xlsx",
+    )  # fmt: skip
+    assert code == 1
+    assert "must end in .csv or .json" in output

@@ -1,0 +1,168 @@
+"""The candidate's test: language → consent → instructions and practice → items → done.
+
+Everything the page shows is derived from the invitation token in the URL and the database,
+so a reload, a closed browser or a server restart lands on exactly the same step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import streamlit as st
+from sqlalchemy.exc import OperationalError
+
+from app_pages.common import get_delivery
+from app_pages.texts import TEXTS, text
+from assessment.delivery import Delivery
+from assessment.session import AssessmentError
+from assessment.store import InvitationError
+
+LANGUAGES = {"en": "English", "zh": "中文"}
+
+
+def render() -> None:
+    token = st.query_params.get("token", "")
+    try:
+        delivery = get_delivery()
+    except AssessmentError:
+        st.title(TEXTS["title"]["en"])
+        st.info(text("no_model", "en"))
+        return
+    try:
+        invitation = delivery.open(token)
+    except InvitationError as error:
+        show_link_problem(error.reason)
+        return
+    except OperationalError:
+        st.warning(text("retry", "en"))
+        return
+    if invitation.session_id is None:
+        choose_language(delivery, invitation)
+        return
+    try:
+        run_session(delivery, invitation.session_id)
+    except OperationalError:
+        st.warning(text("retry", st.session_state.get("lang", "en")))
+        if st.button("↻"):
+            st.rerun()
+
+
+def show_link_problem(reason: str) -> None:
+    st.title(f"{text('link_problem_title', 'en')} · {text('link_problem_title', 'zh')}")
+    key = {"expired": "link_expired", "used": "link_used"}.get(reason, "link_unknown")
+    st.info(text(key, "en"))
+    st.info(text(key, "zh"))
+
+
+def choose_language(delivery: Delivery, invitation: object) -> None:
+    default = getattr(invitation, "language", "en")
+    st.title(f"{TEXTS['title']['en']} · {TEXTS['title']['zh']}")
+    with st.form("language"):
+        lang = st.radio(
+            f"{text('choose_language', 'en')} / {text('choose_language', 'zh')}",
+            list(LANGUAGES),
+            index=list(LANGUAGES).index(default),
+            format_func=LANGUAGES.__getitem__,
+            horizontal=True,
+        )
+        if st.form_submit_button(f"{text('continue', 'en')} / {text('continue', 'zh')}"):
+            delivery.start(invitation, lang or default)  # type: ignore[arg-type]
+            st.rerun()
+
+
+def run_session(delivery: Delivery, session_id: str) -> None:
+    record = delivery.record(session_id)
+    lang = record.session.language
+    st.session_state["lang"] = lang
+    if record.session.completed:
+        show_complete(lang)
+        return
+    if record.consent_at is None:
+        show_consent(delivery, session_id, lang)
+        return
+    if not record.practice_done:
+        show_practice(delivery, session_id, lang)
+        return
+    view = delivery.current_item(session_id)
+    if view is None:
+        show_complete(lang)
+        return
+    show_item(delivery, session_id, view, lang)
+
+
+def show_consent(delivery: Delivery, session_id: str, lang: str) -> None:
+    st.title(text("consent_title", lang))
+    st.markdown(text("consent_body", lang))
+    with st.form("consent"):
+        agreed = st.checkbox(text("consent_check", lang))
+        if st.form_submit_button(text("continue", lang), type="primary"):
+            if agreed:
+                delivery.consent(session_id)
+                st.rerun()
+            st.warning(text("consent_needed", lang))
+
+
+def show_practice(delivery: Delivery, session_id: str, lang: str) -> None:
+    st.title(text("instructions_title", lang))
+    st.markdown(text("instructions_body", lang))
+    st.subheader(text("practice_title", lang))
+    st.write(text("practice_scenario", lang))
+    options = text("practice_options", lang).split("|")
+    with st.form("practice"):
+        st.radio(
+            text("best_prompt", lang), options, index=None, key="practice_choice",
+            format_func=lambda o: f"{'ABCD'[options.index(o)]}. {o}",
+        )  # fmt: skip
+        if st.form_submit_button(text("start_test", lang), type="primary"):
+            delivery.practice_done(session_id)
+            st.rerun()
+    st.caption(text("practice_feedback", lang))
+
+
+def show_item(delivery: Delivery, session_id: str, view: object, lang: str) -> None:
+    item = view.item  # type: ignore[attr-defined]
+    progress = delivery.progress(session_id)
+    header, status = st.columns([3, 2])
+    header.subheader(text("question", lang, n=view.number))  # type: ignore[attr-defined]
+    parts = [text("progress", lang, answered=progress.answered)]
+    if progress.seconds_left is not None:
+        parts.append(text("time_left", lang, minutes=int(progress.seconds_left // 60) + 1))
+    status.caption(" · ".join(parts))
+    st.progress(min(1.0, progress.answered / max(progress.expected_total, 1)))
+    st.markdown(item.scenario.get(lang))
+    letters = [option.id for option in item.options]
+    label = {option.id: f"{option.id}. {option.text.get(lang)}" for option in item.options}
+    with st.form(f"item-{item.id}", clear_on_submit=False):
+        if item.format == "best":
+            most = st.radio(
+                text("best_prompt", lang), letters, index=None, format_func=label.__getitem__,
+                key=f"most-{item.id}",
+            )  # fmt: skip
+            least = None
+        else:
+            most = st.radio(
+                text("most_prompt", lang), letters, index=None, format_func=label.__getitem__,
+                key=f"most-{item.id}",
+            )  # fmt: skip
+            least = st.radio(
+                text("least_prompt", lang), letters, index=None, format_func=label.__getitem__,
+                key=f"least-{item.id}",
+            )  # fmt: skip
+        submitted = st.form_submit_button(text("next", lang), type="primary")
+    if not submitted:
+        return
+    if most is None or (item.format == "most_least" and (least is None or least == most)):
+        st.warning(text("choose_one" if item.format == "best" else "choose_both", lang))
+        return
+    # A stale or repeated submit is refused by the service; the rerun shows the current state.
+    with contextlib.suppress(AssessmentError):
+        delivery.answer(session_id, item.id, most, least)
+    st.rerun()
+
+
+def show_complete(lang: str) -> None:
+    st.title(text("complete_title", lang))
+    st.success(text("complete_body", lang))
+
+
+render()

@@ -1,0 +1,140 @@
+"""Candidate-facing interface texts in English and Simplified Chinese."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "title": {"en": "Customer service situational judgement test", "zh": "客户服务情境判断测验"},
+    "choose_language": {"en": "Choose your language", "zh": "请选择语言"},
+    "continue": {"en": "Continue", "zh": "继续"},
+    "consent_title": {"en": "Before you start", "zh": "开始之前"},
+    "consent_body": {
+        "en": (
+            "This test shows short situations from customer-service work and asks which "
+            "responses you find most (and sometimes least) effective. There are no trick "
+            "questions.\n\n"
+            "**How your data are used.** Your answers and response times are stored securely "
+            "and used to produce a profile for the employer who invited you and, without your "
+            "name, to improve the test. The profile is one input among several; it is never "
+            "the only basis for a hiring decision and a person always reviews it. You may ask "
+            "the employer for a copy of your data or for its deletion."
+        ),
+        "zh": (
+            "本测验呈现客户服务工作中的一些简短情境，请你判断哪些应对方式最有效（有时也要判断"
+            "哪种最无效）。题目没有陷阱。\n\n"
+            "**数据如何使用。** 你的作答和作答时间会被安全保存，用于为邀请你的用人单位生成一份"
+            "能力概况，并在去除姓名后用于改进测验。该概况只是参考信息之一，绝不会作为录用决定的"
+            "唯一依据，且始终由人工审阅。你可以向用人单位索取你的数据副本或要求删除。"
+        ),
+    },
+    "consent_check": {
+        "en": "I have read this notice and agree to take the test.",
+        "zh": "我已阅读以上说明，同意参加测验。",
+    },
+    "consent_needed": {
+        "en": "Please tick the box to agree before continuing.",
+        "zh": "请先勾选同意，再继续。",
+    },
+    "instructions_title": {"en": "How it works", "zh": "作答说明"},
+    "instructions_body": {
+        "en": (
+            "- Read each situation and the four possible responses.\n"
+            "- Some questions ask for the **most effective** response; others ask for the "
+            "**most** and the **least** effective.\n"
+            "- Answer as you would actually act at work. Each answer is saved as soon as you "
+            "press *Next*; you can close the page and continue later with the same link.\n"
+            "- The number of questions adapts to your answers, so it may differ between people.\n"
+            "- You can use the keyboard alone: Tab moves between choices, arrow keys select, "
+            "Enter submits."
+        ),
+        "zh": (
+            "- 阅读每个情境及四个可能的应对方式。\n"
+            "- 有些题目请你选出**最有效**的应对；有些请你同时选出**最有效**和**最无效**的应对。\n"
+            "- 请按你在工作中真实会怎么做来作答。每点击一次“下一题”，答案就会立即保存；你可以随时"
+            "关闭页面，之后用同一链接继续。\n"
+            "- 题目数量会根据作答情况调整，因此每个人的题量可能不同。\n"
+            "- 可以只用键盘作答：Tab 键切换选项，方向键选择，回车键提交。"
+        ),
+    },
+    "practice_title": {"en": "Practice question (not scored)", "zh": "练习题（不计分）"},
+    "practice_scenario": {
+        "en": (
+            "A customer at the counter says the parcel she is collecting has the wrong name on "
+            "the label. Her ID matches the tracking number."
+        ),
+        "zh": "一位顾客在柜台取件时说包裹标签上的姓名写错了，但她的证件与运单号相符。",
+    },
+    "practice_options": {
+        "en": (
+            "Refuse to release the parcel until the sender corrects the label.|"
+            "Check the tracking details with her, note the label error and hand over the parcel.|"
+            "Hand the parcel over without checking anything to save time.|"
+            "Tell her to call the courier's hotline and come back another day."
+        ),
+        "zh": (
+            "在寄件人更正标签之前，拒绝交付包裹。|"
+            "与她一起核对运单信息，记录标签错误后交付包裹。|"
+            "为节省时间，不做任何核对直接交付包裹。|"
+            "让她先打快递公司热线，改天再来。"
+        ),
+    },
+    "practice_feedback": {
+        "en": "Thank you. In the real questions there is no feedback. Ready?",
+        "zh": "谢谢！正式题目不会显示反馈。准备好了吗？",
+    },
+    "start_test": {"en": "Start the test", "zh": "开始正式测验"},
+    "question": {"en": "Question {n}", "zh": "第 {n} 题"},
+    "progress": {"en": "{answered} answered", "zh": "已答 {answered} 题"},
+    "time_left": {"en": "Time left: {minutes} min", "zh": "剩余时间：{minutes} 分钟"},
+    "best_prompt": {
+        "en": "Which response is the most effective?",
+        "zh": "哪种应对方式最有效？",
+    },
+    "most_prompt": {"en": "Most effective response", "zh": "最有效的应对"},
+    "least_prompt": {"en": "Least effective response", "zh": "最无效的应对"},
+    "next": {"en": "Next", "zh": "下一题"},
+    "choose_one": {"en": "Please choose a response.", "zh": "请选择一个选项。"},
+    "choose_both": {
+        "en": "Please choose a most and a different least effective response.",
+        "zh": "请分别选出最有效和最无效的应对（两者不能相同）。",
+    },
+    "saved": {"en": "Answer saved.", "zh": "答案已保存。"},
+    "complete_title": {"en": "Thank you — you have finished", "zh": "感谢作答，测验已完成"},
+    "complete_body": {
+        "en": (
+            "Your answers have been submitted. The employer who invited you will be in touch "
+            "about the next steps. You can close this window."
+        ),
+        "zh": "你的答案已提交。邀请你的用人单位会就后续安排与你联系。现在可以关闭此页面。",
+    },
+    "link_problem_title": {"en": "This link cannot be used", "zh": "此链接无法使用"},
+    "link_unknown": {
+        "en": (
+            "We could not find a test for this link. Please check that you copied the whole "
+            "link, or ask the person who invited you for a new one."
+        ),
+        "zh": "未找到与此链接对应的测验。请确认链接复制完整，或联系邀请你的人重新发送。",
+    },
+    "link_expired": {
+        "en": "This invitation has expired. Please ask the person who invited you for a new link.",
+        "zh": "此邀请已过期。请联系邀请你的人重新发送链接。",
+    },
+    "link_used": {
+        "en": "This test has already been completed. Thank you for taking part.",
+        "zh": "此测验已经完成，感谢你的参与。",
+    },
+    "retry": {
+        "en": "We could not save just now. Your earlier answers are safe — please try again.",
+        "zh": "暂时无法保存。你之前的答案都已安全保存，请稍后重试。",
+    },
+    "no_model": {
+        "en": "The test is not available at the moment. Please try again later.",
+        "zh": "测验暂时无法使用，请稍后再试。",
+    },
+}
+
+
+def text(key: str, lang: str, **values: object) -> str:
+    """The interface text ``key`` in ``lang`` with ``{placeholders}`` filled."""
+    entry = TEXTS[key]
+    value = entry.get(lang) or entry["en"]
+    return value.format(**values) if values else value

@@ -1,0 +1,143 @@
+"""Fill the database with clearly labelled synthetic candidates who took the real test.
+
+Every demo candidate is marked ``synthetic`` and named "Demo candidate … (synthetic)"; their
+answers are drawn from the scoring model at a known true theta and submitted through the same
+``Delivery`` service a real candidate uses, so the demo exercises the whole engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from assessment.cat_simulation import draw_answers
+from assessment.delivery import Delivery
+from assessment.store import Store
+from assessment.tables import utcnow
+from items import ItemBank
+from items.scoring_map import synthetic_model
+from scoring import ModelParameters, score_eap, simulate_responses, simulate_theta
+from scoring.norms import NormTable
+
+SYNTHETIC_LABEL = "v0-synthetic"
+POSITIONS = (
+    "Call centre agent",
+    "Online chat agent",
+    "Service counter clerk",
+    "Field service engineer",
+)
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    model_label: str
+    created: int
+    completed: int
+    in_progress: int
+    invited: int
+    links: tuple[tuple[str, str], ...]
+    """(candidate id, invitation token) of candidates who have not started yet."""
+
+
+def synthetic_model_json(bank: ItemBank, seed: int = 7, n_norm: int = 5000) -> str:
+    """The synthetic generating model with norms from a simulated norm group."""
+    parameters: ModelParameters = synthetic_model(bank)
+    rng = np.random.default_rng(seed)
+    theta = simulate_theta(n_norm, len(parameters.dimensions), rng, 0.3)
+    data = simulate_responses(parameters, theta, rng)
+    estimate = score_eap(parameters, data)
+    out = parameters.to_dict()
+    out["norms"] = {
+        dimension: NormTable.from_estimates(
+            estimate.theta[:, d], f"simulated norm group (synthetic, n={n_norm})"
+        ).to_dict()
+        for d, dimension in enumerate(parameters.dimensions)
+    }
+    reliability = {
+        dimension: float(1 - np.mean(estimate.se[:, d] ** 2) / np.var(theta[:, d]))
+        for d, dimension in enumerate(parameters.dimensions)
+    }
+    out["fit"] = {"marginal_reliability": reliability}
+    out["provenance"] = {
+        "kind": "synthetic",
+        "note": "Generated from SME credits with seeded random slopes; not calibrated on "
+        "real candidates. Replace by promoting a calibrated model.",
+    }
+    return json.dumps(out)
+
+
+def ensure_active_model(store: Store, bank: ItemBank) -> str:
+    """Install the synthetic model as the active version when no version is active."""
+    active = store.active_model_version()
+    if active is not None:
+        return active.label
+    existing = {version.label for version in store.model_versions()}
+    label = (
+        SYNTHETIC_LABEL if SYNTHETIC_LABEL not in existing else f"{SYNTHETIC_LABEL}-{len(existing)}"
+    )
+    store.add_model_version(
+        label,
+        synthetic_model_json(bank),
+        created_by="demo",
+        note="Synthetic demo model (not calibrated on real data)",
+        activate=True,
+    )
+    store.audit("demo", "model.activate", label, {"synthetic": True})
+    return label
+
+
+def seed_demo(
+    store: Store, bank: ItemBank, n_candidates: int = 60, seed: int = 2026
+) -> DemoSummary:
+    """Create ``n_candidates`` synthetic candidates: most completed, some in progress or invited."""
+    if n_candidates < 1:
+        raise ValueError("the number of demo candidates must be at least 1")
+    label = ensure_active_model(store, bank)
+    delivery = Delivery.from_store(store, bank)
+    rng = np.random.default_rng(seed)
+    answers = draw_answers(delivery.pool, delivery.model.parameters, n_candidates, rng)
+    index = {item_id: j for j, item_id in enumerate(delivery.pool.item_ids)}
+    start = utcnow() - dt.timedelta(days=10)
+    completed = in_progress = invited = 0
+    links: list[tuple[str, str]] = []
+    for n in range(n_candidates):
+        kind = rng.choice(["completed", "in_progress", "invited"], p=[0.75, 0.12, 0.13])
+        candidate = store.add_candidate(
+            display_name=f"Demo candidate {n + 1:03d} (synthetic)",
+            email=f"demo{n + 1:03d}@example.invalid",
+            position=str(rng.choice(POSITIONS)),
+            synthetic=True,
+        )
+        language = "zh" if n % 3 == 2 else "en"
+        form = "fixed" if n % 10 == 9 else "adaptive"
+        _, token = store.create_invitation(
+            candidate, language=language, form=form, created_by="demo"
+        )
+        if kind == "invited":
+            invited += 1
+            links.append((candidate, token))
+            continue
+        now = start + dt.timedelta(hours=float(rng.uniform(0, 200)))
+        session_id = delivery.start(delivery.open(token), language)
+        delivery.consent(session_id)
+        delivery.practice_done(session_id)
+        fast = rng.random() < 0.06
+        limit = 8 if kind == "in_progress" else 10_000
+        for _ in range(limit):
+            view = delivery.current_item(session_id, now=now)
+            if view is None:
+                break
+            seconds = rng.uniform(0.8, 1.8) if fast else rng.lognormal(np.log(22), 0.4)
+            now += dt.timedelta(seconds=float(seconds))
+            response = answers.response(delivery.pool, n, index[view.item.id])
+            delivery.answer(session_id, view.item.id, response.most, response.least, now=now)
+        if kind == "completed":
+            delivery.finish(session_id)
+            completed += 1
+        else:
+            in_progress += 1
+    store.audit("demo", "demo.seed", None, {"candidates": n_candidates})
+    return DemoSummary(label, n_candidates, completed, in_progress, invited, tuple(links))

@@ -1,0 +1,34 @@
+"""AppTest fixtures: a seeded SQLite database selected through SJT_DATABASE_URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+
+from assessment.demo import ensure_active_model
+from assessment.store import Store
+from items import load_bank
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def app_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """A store with the synthetic model active, used by the app under test."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("SJT_DATABASE_URL", url)
+    monkeypatch.chdir(ROOT)
+    st.cache_resource.clear()
+    store = Store.open(url)
+    ensure_active_model(store, load_bank())
+    yield store
+    st.cache_resource.clear()
+    store.engine.dispose()
+
+
+def invitation(store: Store, **options: object) -> str:
+    candidate = store.add_candidate("Test candidate", position="Call centre agent")
+    return store.create_invitation(candidate, **options)[1]  # type: ignore[arg-type]

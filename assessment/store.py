@@ -232,6 +232,15 @@ class Store:
                 completed=completed,
             )
 
+    def session_id_for_token(self, token: str) -> str | None:
+        """The session started from an invitation token, whatever its state (or None)."""
+        with self.transaction() as db:
+            invitation = db.scalar(
+                select(Invitation).where(Invitation.token_hash == hash_token(token))
+            )
+            session = invitation.session if invitation is not None else None
+            return session.id if session is not None else None
+
     # --------------------------------------------------------------- sessions
     def start_session(
         self,

@@ -1,0 +1,53 @@
+"""Drive the candidate's pages in a real browser (shared by the browser tests)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.browser.conftest import READY
+
+Page = Any
+
+
+def wait(page: Page) -> None:
+    page.wait_for_selector(READY, timeout=60_000)
+    page.wait_for_timeout(150)
+
+
+def open_link(page: Page, url: str) -> None:
+    page.goto(url)
+    wait(page)
+
+
+def start_test(page: Page, language: str = "English") -> None:
+    """From the language page through consent and the practice item."""
+    page.get_by_text(language, exact=True).click()
+    page.get_by_role("button", name=re.compile("Continue")).click()
+    wait(page)
+    page.get_by_text(re.compile("I have read this notice|我已阅读")).click()
+    page.get_by_role("button", name=re.compile("Continue|继续")).click()
+    wait(page)
+    page.get_by_role("button", name=re.compile("Start the test|开始正式测验")).click()
+    wait(page)
+
+
+def question_heading(page: Page) -> str | None:
+    heading = page.locator("h3").filter(has_text=re.compile(r"Question \d+|第 \d+ 题")).first
+    return heading.inner_text() if heading.count() else None
+
+
+def answer_current(page: Page) -> str:
+    """Pick the first option as most (and the second as least) and press Next."""
+    heading = question_heading(page) or ""
+    groups = page.locator('[role="radiogroup"]')
+    groups.nth(0).locator("label").nth(0).click()
+    if groups.count() > 1:
+        groups.nth(1).locator("label").nth(1).click()
+    page.get_by_role("button", name=re.compile("^(Next|下一题)$")).click()
+    wait(page)
+    return heading
+
+
+def finished(page: Page) -> bool:
+    return page.get_by_text(re.compile("you have finished|测验已完成")).count() > 0

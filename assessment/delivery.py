@@ -19,7 +19,7 @@ import numpy as np
 from assessment.cat import AdaptiveEngine, CATPolicy, ItemPool
 from assessment.quality import QualityFlags, QualityPolicy, quality_flags
 from assessment.session import AssessmentError, CandidateSession, Response
-from assessment.store import InvitationInfo, ScoreRecord, SessionRecord, Store
+from assessment.store import AnswerDecision, InvitationInfo, ScoreRecord, SessionRecord, Store
 from assessment.tables import utcnow
 from items import BestItem, ItemBank, MostLeastItem, load_bank
 from scoring import ModelParameters
@@ -167,16 +167,12 @@ class Delivery:
         """Record the answer to the pending item. Returns False for a repeat of an answer.
 
         Raises ``AssessmentError`` for an answer to an item that was not offered, an invalid
-        pick, or a finished test.
+        pick, or a finished test. The next item is chosen in the same transaction, so the
+        answer and the next pending item are written together and the next page only reads.
         """
         now = now or utcnow()
-        record = self.store.load_session(session_id)
-        if record.session.completed:
-            raise AssessmentError("this test has already been submitted")
-        if item_id in record.session.answered_ids:
-            return False
-        if record.pending_item_id != item_id:
-            raise AssessmentError(f"item {item_id} is not the item on screen")
+        if item_id not in self.bank:
+            raise AssessmentError(f"item {item_id} is not in the bank")
         item = self.bank[item_id]
         options = {option.id for option in item.options}
         if most not in options or (least is not None and least not in options):
@@ -185,10 +181,23 @@ class Delivery:
             raise AssessmentError("please choose a most and a different least effective option")
         if item.format == "best" and least is not None:
             raise AssessmentError("this item takes a single choice")
-        shown = record.pending_shown_at or now
-        elapsed = max(0, int((now - shown).total_seconds() * 1000))
-        response = Response(item_id, most, least, elapsed, now)
-        return self.store.append_response(session_id, response)
+
+        def decide(record: SessionRecord) -> AnswerDecision | None:
+            if item_id in record.session.answered_ids:
+                return None
+            if record.pending_item_id != item_id:
+                raise AssessmentError(f"item {item_id} is not the item on screen")
+            shown = record.pending_shown_at or now
+            elapsed = max(0, int((now - shown).total_seconds() * 1000))
+            response = Response(item_id, most, least, elapsed, now)
+            answered = record.session.with_response(response)
+            next_item = None
+            if record.deadline_at is None or now < record.deadline_at:
+                rng = np.random.default_rng([record.rng_state, len(answered.responses)])
+                next_item = self.engine(record).next_item(answered, rng)
+            return AnswerDecision(response, next_item)
+
+        return self.store.append_response(session_id, decide)
 
     def progress(self, session_id: str, now: dt.datetime | None = None) -> Progress:
         now = now or utcnow()

@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from assessment.db import make_engine, upgrade
 from assessment.session import AssessmentError, CandidateSession, Response
@@ -84,6 +84,14 @@ class SessionRecord:
     model_version_id: int | None
     flags: dict[str, Any] | None
     rng_state: int
+
+
+@dataclass(frozen=True)
+class AnswerDecision:
+    """What to write for one submitted answer: the response and the next item (None: stop)."""
+
+    response: Response
+    next_item_id: str | None
 
 
 @dataclass(frozen=True)
@@ -290,40 +298,19 @@ class Store:
 
     def load_session(self, session_id: str) -> SessionRecord:
         with self.transaction() as db:
-            row = db.get(TestSession, session_id)
-            if row is None:
-                raise AssessmentError(f"no session {session_id!r}")
-            responses = tuple(
-                Response(
-                    item_id=r.item_id,
-                    most=r.most,
-                    least=r.least,
-                    response_ms=r.response_ms,
-                    answered_at=r.answered_at,
-                )
-                for r in row.responses
-            )
-            return SessionRecord(
-                session=CandidateSession(
-                    session_id=row.id,
-                    form=row.form,  # type: ignore[arg-type]
-                    language=row.language,  # type: ignore[arg-type]
-                    responses=responses,
-                    completed=row.status == "completed",
-                ),
-                candidate_id=row.candidate_id,
-                status=row.status,
-                pending_item_id=row.pending_item_id,
-                pending_shown_at=row.pending_shown_at,
-                consent_at=row.consent_at,
-                practice_done=row.practice_done,
-                deadline_at=row.deadline_at,
-                started_at=row.started_at,
-                completed_at=row.completed_at,
-                model_version_id=row.model_version_id,
-                flags=row.flags,
-                rng_state=row.rng_state,
-            )
+            return _record(self._session_row(db, session_id))
+
+    @staticmethod
+    def _session_row(db: Session, session_id: str, lock: bool = False) -> TestSession:
+        row = db.get(
+            TestSession,
+            session_id,
+            options=[selectinload(TestSession.responses)],
+            with_for_update=lock,
+        )
+        if row is None:
+            raise AssessmentError(f"no session {session_id!r}")
+        return row
 
     def update_session(self, session_id: str, **values: Any) -> None:
         """Set bookkeeping fields (consent, language, practice, pending item)."""
@@ -345,27 +332,32 @@ class Store:
                 .values(**values)
             )
 
-    def append_response(self, session_id: str, response: Response) -> bool:
-        """Append one answer durably. Returns False when this item was already answered.
+    def append_response(
+        self,
+        session_id: str,
+        decide: Callable[[SessionRecord], AnswerDecision | None],
+    ) -> bool:
+        """Append one answer and set the next pending item, in one short transaction.
 
-        The (session, item) and (session, position) unique constraints make a double click or
-        a concurrent repeat of the same submit record exactly one row.
+        ``decide`` receives the session as stored (its row locked on PostgreSQL) and returns
+        the response to record and the next item to show, or None when the answer is a repeat.
+        The (session, item) and (session, position) unique constraints make a concurrent
+        repeat fail and roll back, so exactly one row is recorded. Returns whether a row was
+        added.
         """
-        with self.transaction() as db:
-            row = db.get(TestSession, session_id)
-            if row is None:
-                raise AssessmentError(f"no session {session_id!r}")
-            if row.status == "completed":
-                raise AssessmentError("this test has already been submitted")
         try:
             with self.transaction() as db:
-                position = db.scalar(
-                    select(func.count(ResponseRow.id)).where(ResponseRow.session_id == session_id)
-                )
+                row = self._session_row(db, session_id, lock=True)
+                if row.status == "completed":
+                    raise AssessmentError("this test has already been submitted")
+                decision = decide(_record(row))
+                if decision is None:
+                    return False
+                response = decision.response
                 db.add(
                     ResponseRow(
                         session_id=session_id,
-                        position=int(position or 0),
+                        position=len(row.responses),
                         item_id=response.item_id,
                         most=response.most,
                         least=response.least,
@@ -375,13 +367,9 @@ class Store:
                         response_ms=response.response_ms,
                     )
                 )
-                db.execute(
-                    update(TestSession)
-                    .where(
-                        TestSession.id == session_id,
-                        TestSession.pending_item_id == response.item_id,
-                    )
-                    .values(pending_item_id=None, pending_shown_at=None)
+                row.pending_item_id = decision.next_item_id
+                row.pending_shown_at = (
+                    response.answered_at if decision.next_item_id is not None else None
                 )
         except IntegrityError:
             return False
@@ -486,3 +474,38 @@ class Store:
     def model_versions(self) -> list[ModelVersion]:
         with self.transaction() as db:
             return list(db.scalars(select(ModelVersion).order_by(ModelVersion.id)))
+
+
+def _record(row: TestSession) -> SessionRecord:
+    """The session value and bookkeeping of a loaded session row."""
+    responses = tuple(
+        Response(
+            item_id=r.item_id,
+            most=r.most,
+            least=r.least,
+            response_ms=r.response_ms,
+            answered_at=r.answered_at,
+        )
+        for r in row.responses
+    )
+    return SessionRecord(
+        session=CandidateSession(
+            session_id=row.id,
+            form=row.form,  # type: ignore[arg-type]
+            language=row.language,  # type: ignore[arg-type]
+            responses=responses,
+            completed=row.status == "completed",
+        ),
+        candidate_id=row.candidate_id,
+        status=row.status,
+        pending_item_id=row.pending_item_id,
+        pending_shown_at=row.pending_shown_at,
+        consent_at=row.consent_at,
+        practice_done=row.practice_done,
+        deadline_at=row.deadline_at,
+        started_at=row.started_at,
+        completed_at=row.completed_at,
+        model_version_id=row.model_version_id,
+        flags=row.flags,
+        rng_state=row.rng_state,
+    )

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from assessment.session import AssessmentError, Response
-from assessment.store import InvitationError, ScoreRecord, Store, hash_token
+from assessment.store import AnswerDecision, InvitationError, ScoreRecord, Store, hash_token
 from assessment.tables import utcnow
 
 
@@ -72,14 +72,19 @@ def test_start_session_is_idempotent(store: Store) -> None:
     assert store.resolve_token(token).session_id == first
 
 
+def append(store: Store, session_id: str, response: Response, next_item: str | None = None) -> bool:
+    return store.append_response(session_id, lambda _: AnswerDecision(response, next_item))
+
+
 def test_responses_are_appended_once_and_read_back_in_order(store: Store) -> None:
     _, token = invited(store)
     session_id = store.start_session(store.resolve_token(token), "en", None)
     store.update_session(session_id, pending_item_id="SO-001", pending_shown_at=utcnow())
     first = Response("SO-001", "B", response_ms=4200)
-    assert store.append_response(session_id, first) is True
-    assert store.append_response(session_id, first) is False  # double click
-    assert store.append_response(session_id, Response("SO-002", "A", "D", 3100)) is True
+    assert append(store, session_id, first, "SO-002") is True
+    assert store.load_session(session_id).pending_item_id == "SO-002"
+    assert append(store, session_id, first) is False  # a repeat hits the unique constraint
+    assert append(store, session_id, Response("SO-002", "A", "D", 3100)) is True
     record = store.load_session(session_id)
     assert [(r.item_id, r.most, r.least) for r in record.session.responses] == [
         ("SO-001", "B", None),
@@ -97,7 +102,7 @@ def test_completed_session_takes_no_more_answers(store: Store) -> None:
     assert store.complete_session(session_id, scores, {"too_fast": False}) is True
     assert store.complete_session(session_id, scores, {}) is False
     with pytest.raises(AssessmentError, match="already been submitted"):
-        store.append_response(session_id, Response("SO-001", "A"))
+        append(store, session_id, Response("SO-001", "A"))
     assert store.scores(session_id) == scores
     assert store.load_session(session_id).session.completed
 

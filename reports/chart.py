@@ -1,0 +1,241 @@
+"""The profile chart: five T-scores with 90% confidence bars over the shaded norm band."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
+from reportlab.lib import colors
+from reportlab.lib.attrmap import AttrMap, AttrMapValue
+from reportlab.lib.validators import isAnything
+
+from reports.formatting import fmt_interval, fmt_percentile, fmt_t
+from reports.profile import BandCuts, CompetencyScore
+from reports.styles import BAND_COLOURS, GRID, INK, MUTED, NORM_BAND, RULE, ReportStyles
+
+T_MIN, T_MAX = 20.0, 80.0
+"""The T-score axis of the chart; values beyond it are drawn at the edge with an arrow."""
+
+
+@dataclass(frozen=True)
+class ChartLabels:
+    """Column headings and the axis title, in the report language."""
+
+    competency: str
+    t: str
+    interval: str
+    percentile: str
+    level: str
+    axis: str
+
+
+def _bold(styles: ReportStyles, text: str) -> str:
+    """The bold font if it can show ``text``, else a fallback font that can."""
+    font = styles.canvas_font(text)
+    return styles.bold if font == styles.font else font
+
+
+class ProfileChart(Drawing):
+    """A drawing of the profile: one row per competency, T-score axis from 20 to 80.
+
+    ``rows`` holds (competency name, score, band name) in display order.
+    """
+
+    _attrMap = AttrMap(  # noqa: N815 (reportlab name)
+        BASE=Drawing, rows=AttrMapValue(isAnything, desc="rows drawn")
+    )
+    ROW = 24.0
+    HEAD = 18.0
+    FOOT = 30.0
+
+    def __init__(
+        self,
+        width: float,
+        rows: Sequence[tuple[str, CompetencyScore, str]],
+        cuts: BandCuts,
+        labels: ChartLabels,
+        styles: ReportStyles,
+    ) -> None:
+        height = self.HEAD + self.ROW * len(rows) + self.FOOT
+        super().__init__(width, height)
+        self.rows = tuple(rows)
+        font, bold = styles.font, styles.bold
+        name_w = 0.215 * width
+        x0, x1 = name_w + 8, name_w + 8 + 0.385 * width
+        col_t = x1 + 0.065 * width
+        col_ci = col_t + 0.08 * width
+        col_pct = col_ci + 0.125 * width
+        col_level = col_pct + 0.025 * width
+
+        def x_of(t: float) -> float:
+            return x0 + (min(max(t, T_MIN), T_MAX) - T_MIN) / (T_MAX - T_MIN) * (x1 - x0)
+
+        top = height - self.HEAD
+        bottom = self.FOOT
+        # column headings
+        head_y = height - 11
+        self.add(
+            String(
+                0,
+                head_y,
+                labels.competency,
+                fontName=_bold(styles, labels.competency),
+                fontSize=7.5,
+                fillColor=MUTED,
+            )
+        )
+        for x, text, anchor in (
+            ((x0 + x1) / 2, labels.axis, "middle"),
+            (col_t, labels.t, "end"),
+            (col_ci, labels.interval, "middle"),
+            (col_pct, labels.percentile, "end"),
+            (col_level, labels.level, "start"),
+        ):
+            self.add(
+                String(
+                    x,
+                    head_y,
+                    text,
+                    fontName=_bold(styles, text),
+                    fontSize=7.5,
+                    fillColor=MUTED,
+                    textAnchor=anchor,
+                )
+            )
+        self.add(Line(0, top + 2, width, top + 2, strokeColor=RULE, strokeWidth=0.6))
+        # norm band and grid
+        band_x0, band_x1 = x_of(cuts.low_below), x_of(cuts.high_above)
+        self.add(
+            Rect(
+                band_x0,
+                bottom,
+                band_x1 - band_x0,
+                top - bottom,
+                fillColor=NORM_BAND,
+                strokeColor=None,
+            )
+        )
+        for tick in range(int(T_MIN), int(T_MAX) + 1, 10):
+            x = x_of(tick)
+            self.add(
+                Line(
+                    x,
+                    bottom,
+                    x,
+                    top,
+                    strokeColor=GRID,
+                    strokeWidth=0.8 if tick == 50 else 0.35,
+                    strokeDashArray=None if tick == 50 else [1.5, 2],
+                )
+            )
+            self.add(
+                String(
+                    x,
+                    bottom - 10,
+                    str(tick),
+                    fontName=font,
+                    fontSize=7,
+                    fillColor=MUTED,
+                    textAnchor="middle",
+                )
+            )
+        self.add(Line(x0, bottom, x1, bottom, strokeColor=MUTED, strokeWidth=0.6))
+        # rows
+        for index, (name, score, band_name) in enumerate(self.rows):
+            y = top - self.ROW * (index + 0.5)
+            colour = BAND_COLOURS[score.band]
+            light = colors.Color(colour.red, colour.green, colour.blue, alpha=0.55)
+            if index:
+                self.add(
+                    Line(
+                        0,
+                        y + self.ROW / 2,
+                        x0 - 4,
+                        y + self.ROW / 2,
+                        strokeColor=RULE,
+                        strokeWidth=0.4,
+                    )
+                )
+                self.add(
+                    Line(
+                        x1 + 4,
+                        y + self.ROW / 2,
+                        width,
+                        y + self.ROW / 2,
+                        strokeColor=RULE,
+                        strokeWidth=0.4,
+                    )
+                )
+            label = styles.fit(name, styles.canvas_font(name), 8.5, name_w)
+            self.add(
+                String(
+                    0, y - 3, label, fontName=styles.canvas_font(label), fontSize=8.5, fillColor=INK
+                )
+            )
+            lo, hi = x_of(score.t_low), x_of(score.t_high)
+            self.add(Line(lo, y, hi, y, strokeColor=light, strokeWidth=2.2))
+            for x, t in ((lo, score.t_low), (hi, score.t_high)):
+                if T_MIN <= t <= T_MAX:
+                    self.add(Line(x, y - 4, x, y + 4, strokeColor=light, strokeWidth=1.2))
+            x = x_of(score.t_score)
+            if score.t_score < T_MIN or score.t_score > T_MAX:
+                d = -1 if score.t_score < T_MIN else 1
+                self.add(
+                    Polygon(
+                        [x + 5 * d, y, x - 2 * d, y + 4.5, x - 2 * d, y - 4.5],
+                        fillColor=colour,
+                        strokeColor=None,
+                    )
+                )
+            else:
+                self.add(
+                    Circle(x, y, 4.2, fillColor=colour, strokeColor=colors.white, strokeWidth=1)
+                )
+            self.add(
+                String(
+                    col_t,
+                    y - 3,
+                    fmt_t(score.t_score),
+                    fontName=bold,
+                    fontSize=9,
+                    fillColor=INK,
+                    textAnchor="end",
+                )
+            )
+            self.add(
+                String(
+                    col_ci,
+                    y - 3,
+                    fmt_interval(score.t_low, score.t_high),
+                    fontName=font,
+                    fontSize=8.5,
+                    fillColor=MUTED,
+                    textAnchor="middle",
+                )
+            )
+            self.add(
+                String(
+                    col_pct,
+                    y - 3,
+                    fmt_percentile(score.percentile),
+                    fontName=font,
+                    fontSize=8.5,
+                    fillColor=MUTED,
+                    textAnchor="end",
+                )
+            )
+            self.add(
+                String(
+                    col_level,
+                    y - 3,
+                    band_name,
+                    fontName=_bold(styles, band_name),
+                    fontSize=8.5,
+                    fillColor=colour,
+                )
+            )
+
+    def texts(self) -> list[str]:
+        """Every text string drawn in the chart (for tests)."""
+        return [shape.text for shape in self.contents if isinstance(shape, String) and shape.text]

@@ -1,0 +1,189 @@
+"""The candidate-facing feedback report: encouraging, plain language, no scores or norms.
+
+Per competency it shows a plain-language level (three steps), what the quality means, and two
+development tips from ``items/competencies.yaml``. It prints no T-scores, percentiles or other
+comparisons with other people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reportlab.graphics.shapes import Drawing, Rect
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+from items.models import CompetencyDefinition
+from reports.formatting import fmt_date
+from reports.profile import Band, CandidateProfile
+from reports.render import default_definitions
+from reports.story import NAME_MAX_CHARS, bullets, definitions_by_id, section
+from reports.styles import (
+    ACCENT,
+    NORM_BAND,
+    PANEL,
+    RULE,
+    ReportStyles,
+    clean_text,
+    get_styles,
+)
+from reports.templates import FRAME_WIDTH, PageFurniture, build_pdf
+from reports.wording import LanguageWording, Wording, load_wording
+
+N_TIPS = 2
+LEVEL_STEPS: dict[str, int] = {"low": 1, "typical": 2, "high": 3}
+
+
+def level_meter(band: Band, width: float = 54.0, height: float = 7.0) -> Drawing:
+    """Three segments, as many filled as the level's step (1 to 3)."""
+    drawing = Drawing(width, height)
+    gap = 3.0
+    segment = (width - 2 * gap) / 3
+    for step in range(3):
+        fill = ACCENT if step < LEVEL_STEPS[band] else NORM_BAND
+        drawing.add(
+            Rect(
+                step * (segment + gap),
+                0,
+                segment,
+                height,
+                rx=2,
+                ry=2,
+                fillColor=fill,
+                strokeColor=None,
+            )
+        )
+    return drawing
+
+
+def _competency_part(
+    profile: CandidateProfile,
+    definition: CompetencyDefinition,
+    band: Band,
+    words: LanguageWording,
+    styles: ReportStyles,
+) -> Flowable:
+    lang = profile.language
+    level_style = styles["question_target"].clone("level", leftIndent=0, fontSize=9)
+    head = Table(
+        [
+            [
+                Paragraph(styles.markup(definition.name.get(lang)), styles["heading"]),
+                level_meter(band),
+                Paragraph(styles.markup(getattr(words.feedback.levels, band)), level_style),
+            ]
+        ],
+        colWidths=[FRAME_WIDTH - 62 - 120, 62, 120],
+    )
+    head.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+            ]
+        )
+    )
+    tips = [tip.get(lang) for tip in definition.development_tips[:N_TIPS]]
+    return KeepTogether(
+        [
+            Spacer(1, 8),
+            head,
+            Spacer(1, 4),
+            Paragraph(styles.markup(definition.definition.get(lang)), styles["definition"]),
+            Paragraph(styles.markup(getattr(words.feedback.level_text, band)), styles["body"]),
+            Paragraph(styles.markup(words.feedback.tips), styles["list_label"]),
+            *bullets(styles, tips),
+        ]
+    )
+
+
+def build_feedback_story(
+    profile: CandidateProfile,
+    definitions: Sequence[CompetencyDefinition],
+    wording: Wording,
+) -> list[Flowable]:
+    """The flowables of the feedback report, in the profile's language."""
+    styles = get_styles(profile.language)
+    words = wording.get(profile.language)
+    by_id = definitions_by_id(definitions)
+    fb = words.feedback
+    intro = Table(
+        [
+            [
+                [
+                    Paragraph(
+                        styles.markup(
+                            fb.greeting.format(
+                                name=clean_text(profile.candidate_name, NAME_MAX_CHARS)
+                            )
+                        ),
+                        styles["value"],
+                    ),
+                    Spacer(1, 4),
+                    Paragraph(styles.markup(fb.intro), styles["banner_text"]),
+                    Spacer(1, 3),
+                    Paragraph(
+                        styles.markup(
+                            fb.date.format(date=fmt_date(profile.test_date, profile.language))
+                        ),
+                        styles["banner_note"],
+                    ),
+                ]
+            ]
+        ],
+        colWidths=[FRAME_WIDTH],
+    )
+    intro.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), PANEL),
+                ("LEFTPADDING", (0, 0), (-1, -1), 12),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 12),
+                ("TOPPADDING", (0, 0), (-1, -1), 9),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 10),
+            ]
+        )
+    )
+    story: list[Flowable] = [
+        Paragraph(styles.markup(fb.title), styles["title"]),
+        Paragraph(styles.markup(fb.subtitle), styles["subtitle"]),
+        intro,
+    ]
+    for score in profile.scores:
+        definition = by_id[score.competency_id]
+        story.append(_competency_part(profile, definition, score.band, words, styles))
+    story.append(
+        KeepTogether(
+            [
+                *section(styles, "about", fb.closing_title),
+                Paragraph(styles.markup(fb.closing), styles["body"]),
+            ]
+        )
+    )
+    return story
+
+
+def render_feedback_pdf(
+    profile: CandidateProfile,
+    *,
+    definitions: Sequence[CompetencyDefinition] | None = None,
+    wording: Wording | None = None,
+    invariant: bool = True,
+) -> bytes:
+    """The candidate-facing feedback report as A4 PDF bytes (English or Chinese)."""
+    definitions = definitions if definitions is not None else default_definitions()
+    wording = wording if wording is not None else load_wording()
+    words = wording.get(profile.language)
+    furniture = PageFurniture(
+        running_header=words.feedback.running_header,
+        candidate_id=profile.candidate_id,
+        confidential=words.confidential,
+        footer=words.feedback.footer,
+        page=words.page,
+        styles=get_styles(profile.language),
+    )
+    story = build_feedback_story(profile, definitions, wording)
+    return build_pdf(story, furniture, title=words.feedback.title, invariant=invariant)

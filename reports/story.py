@@ -1,0 +1,395 @@
+"""The candidate profile as a reportlab story: a list of flowables built from a profile.
+
+Every number printed comes from the ``CandidateProfile`` through ``reports.formatting``; every
+text from the competency definitions or the wording file. All text passes through
+``ReportStyles.markup``, which escapes it for Paragraph markup and picks a font that can show it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from items.models import CompetencyDefinition
+from reports.chart import ChartLabels, ProfileChart
+from reports.formatting import fmt_date, fmt_reliability, fmt_sem, fmt_t, fmt_theta
+from reports.profile import CandidateProfile
+from reports.styles import (
+    INK,
+    OVERALL_COLOURS,
+    PANEL,
+    RULE,
+    ReportStyles,
+    clean_text,
+    get_styles,
+)
+from reports.templates import FRAME_WIDTH, SectionHeading
+from reports.wording import LanguageWording, Wording
+
+NAME_MAX_CHARS = 120
+"""User-supplied names and positions longer than this are cut with an ellipsis."""
+N_QUESTIONS = 3
+
+
+def definitions_by_id(
+    definitions: Sequence[CompetencyDefinition],
+) -> dict[str, CompetencyDefinition]:
+    """Competency definitions keyed by id."""
+    return {definition.id: definition for definition in definitions}
+
+
+def section(styles: ReportStyles, key: str, title: str) -> list[Flowable]:
+    """A section heading (bookmarked) with a thin rule under it."""
+    heading = SectionHeading(styles.markup(title), styles["section"], key)
+    heading.title = clean_text(title)
+    rule = Table([[""]], colWidths=[FRAME_WIDTH], rowHeights=[3])
+    rule.setStyle(TableStyle([("LINEABOVE", (0, 0), (-1, -1), 0.6, RULE)]))
+    rule.keepWithNext = 1  # type: ignore[attr-defined]
+    return [heading, rule]
+
+
+def bullets(styles: ReportStyles, texts: Sequence[str]) -> list[Flowable]:
+    """A bulleted list of plain texts."""
+    return [Paragraph(styles.markup(text), styles["bullet"], bulletText="•") for text in texts]
+
+
+def _cell(styles: ReportStyles, label: str, value: str, max_chars: int | None = None) -> list[Any]:
+    return [
+        Paragraph(styles.markup(label), styles["label"]),
+        Paragraph(styles.markup(value, max_chars), styles["value"]),
+    ]
+
+
+def header_block(
+    profile: CandidateProfile, words: LanguageWording, styles: ReportStyles
+) -> list[Flowable]:
+    """Title, subtitle and the panel of candidate and test details."""
+    labels = words.profile.labels
+    form = getattr(words.forms, profile.form).format(n_items=profile.n_items)
+    data = [
+        [
+            _cell(styles, labels.candidate, profile.candidate_name, NAME_MAX_CHARS),
+            "",
+            _cell(styles, labels.candidate_id, profile.candidate_id, 60),
+        ],
+        [
+            _cell(styles, labels.position, profile.position, NAME_MAX_CHARS),
+            "",
+            _cell(styles, labels.test_date, fmt_date(profile.test_date, profile.language)),
+        ],
+        [
+            _cell(styles, labels.form, form),
+            _cell(styles, labels.language, words.language_name),
+            _cell(styles, labels.model_version, profile.model_version, 60),
+        ],
+    ]
+    width = FRAME_WIDTH / 3
+    table = Table(data, colWidths=[width] * 3)
+    table.setStyle(
+        TableStyle(
+            [
+                ("SPAN", (0, 0), (1, 0)),
+                ("SPAN", (0, 1), (1, 1)),
+                ("BACKGROUND", (0, 0), (-1, -1), PANEL),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 9),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 9),
+                ("TOPPADDING", (0, 0), (-1, -1), 5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+                ("LINEBELOW", (0, 0), (-1, 1), 0.4, colors.white),
+            ]
+        )
+    )
+    return [
+        Paragraph(styles.markup(words.profile.title), styles["title"]),
+        Paragraph(styles.markup(words.profile.subtitle), styles["subtitle"]),
+        table,
+    ]
+
+
+def summary_block(
+    profile: CandidateProfile,
+    words: LanguageWording,
+    styles: ReportStyles,
+    names: dict[str, str],
+) -> list[Flowable]:
+    """The overall summary band in a coloured panel."""
+    overall = profile.overall
+    accent, background = OVERALL_COLOURS[overall.band]
+    title_style = styles["banner_title"].clone("banner_title_band", textColor=accent)
+    content: list[Flowable] = [
+        Paragraph(styles.markup(getattr(words.profile.overall, overall.band)), title_style),
+        Spacer(1, 2),
+        Paragraph(
+            styles.markup(getattr(words.profile.overall_text, overall.band)), styles["banner_text"]
+        ),
+        Spacer(1, 3),
+        Paragraph(
+            styles.markup(
+                words.profile.composite.format(
+                    role=clean_text(overall.role_name, 80),
+                    t=fmt_t(overall.composite_t),
+                    recommend_at=fmt_t(overall.recommend_at),
+                    care_at=fmt_t(overall.care_at),
+                )
+            ),
+            styles["banner_note"],
+        ),
+    ]
+    if overall.below_floor:
+        separator = "、" if profile.language == "zh" else ", "
+        content.append(
+            Paragraph(
+                styles.markup(
+                    words.profile.below_floor.format(
+                        names=separator.join(names[c] for c in overall.below_floor)
+                    )
+                ),
+                styles["banner_note"],
+            )
+        )
+    table = Table([["", content]], colWidths=[5, FRAME_WIDTH - 5])
+    table.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (0, 0), accent),
+                ("BACKGROUND", (1, 0), (1, 0), background),
+                ("LEFTPADDING", (0, 0), (0, 0), 0),
+                ("RIGHTPADDING", (0, 0), (0, 0), 0),
+                ("LEFTPADDING", (1, 0), (1, 0), 12),
+                ("RIGHTPADDING", (1, 0), (1, 0), 12),
+                ("TOPPADDING", (1, 0), (1, 0), 9),
+                ("BOTTOMPADDING", (1, 0), (1, 0), 10),
+            ]
+        )
+    )
+    return [*section(styles, "summary", words.profile.sections.summary), Spacer(1, 4), table]
+
+
+def chart_block(
+    profile: CandidateProfile,
+    words: LanguageWording,
+    styles: ReportStyles,
+    names: dict[str, str],
+) -> list[Flowable]:
+    """The profile chart with its legend."""
+    c = words.profile.chart
+    labels = ChartLabels(c.competency, c.t, c.interval, c.percentile, c.level, c.axis)
+    rows = [
+        (names[score.competency_id], score, getattr(words.bands, score.band))
+        for score in profile.scores
+    ]
+    chart = ProfileChart(FRAME_WIDTH, rows, profile.cuts, labels, styles)
+    legend = c.legend.format(
+        low_cut=fmt_t(profile.cuts.low_below), high_cut=fmt_t(profile.cuts.high_above)
+    )
+    return [
+        *section(styles, "chart", words.profile.sections.chart),
+        Spacer(1, 4),
+        chart,
+        Spacer(1, 2),
+        Paragraph(styles.markup(legend), styles["small"]),
+    ]
+
+
+def narrative_block(
+    profile: CandidateProfile,
+    words: LanguageWording,
+    styles: ReportStyles,
+    definitions: dict[str, CompetencyDefinition],
+) -> list[Flowable]:
+    """Per competency: definition, the text for the candidate's level, strengths or watch-outs."""
+    lang = profile.language
+    story = section(styles, "narratives", words.profile.sections.narratives)
+    for score in profile.scores:
+        definition = definitions[score.competency_id]
+        heading = words.profile.narrative_heading.format(
+            name=definition.name.get(lang),
+            band=getattr(words.bands, score.band),
+            t=fmt_t(score.t_score),
+        )
+        part: list[Flowable] = [
+            Paragraph(styles.markup(heading), styles["heading"]),
+            Paragraph(styles.markup(definition.definition.get(lang)), styles["definition"]),
+            Paragraph(
+                styles.markup(getattr(definition.levels, score.band).get(lang)), styles["body"]
+            ),
+        ]
+        if score.band == "high":
+            part.append(Paragraph(styles.markup(words.profile.strengths), styles["list_label"]))
+            part.extend(bullets(styles, [text.get(lang) for text in definition.strengths]))
+        elif score.band == "low":
+            part.append(Paragraph(styles.markup(words.profile.watch_outs), styles["list_label"]))
+            part.extend(bullets(styles, [text.get(lang) for text in definition.watch_outs]))
+        story.append(KeepTogether(part))
+    return story
+
+
+def interview_questions(
+    profile: CandidateProfile, definitions: dict[str, CompetencyDefinition], n: int = N_QUESTIONS
+) -> list[tuple[str, str]]:
+    """(competency id, question) for the ``n`` lowest-scoring competencies, lowest first."""
+    lang = profile.language
+    return [(c, definitions[c].interview_questions[0].get(lang)) for c in profile.lowest(n)]
+
+
+def interview_block(
+    profile: CandidateProfile,
+    words: LanguageWording,
+    styles: ReportStyles,
+    definitions: dict[str, CompetencyDefinition],
+) -> list[Flowable]:
+    """Three behavioural questions aimed at the lowest-scoring competencies."""
+    lang = profile.language
+    story = section(styles, "interview", words.profile.sections.interview)
+    story.append(Paragraph(styles.markup(words.profile.interview_intro), styles["body"]))
+    for number, (c, question) in enumerate(interview_questions(profile, definitions), start=1):
+        target = words.profile.interview_target.format(
+            name=definitions[c].name.get(lang), t=fmt_t(profile.score(c).t_score)
+        )
+        story.append(
+            KeepTogether(
+                [
+                    Paragraph(styles.markup(target), styles["question_target"]),
+                    Paragraph(
+                        styles.markup(question),
+                        styles["question"],
+                        bulletText=f"{number}.",
+                    ),
+                ]
+            )
+        )
+    return story
+
+
+def quality_block(
+    profile: CandidateProfile, words: LanguageWording, styles: ReportStyles
+) -> list[Flowable]:
+    """Data-quality flags with their explanations, or the "none" sentence."""
+    story = section(styles, "quality", words.profile.sections.quality)
+    if not profile.flags:
+        story.append(Paragraph(styles.markup(words.profile.quality_none), styles["body"]))
+    else:
+        story.append(Paragraph(styles.markup(words.profile.quality_intro), styles["body"]))
+        story.extend(bullets(styles, [words.profile.flags.get(flag) for flag in profile.flags]))
+    return [KeepTogether(story)]
+
+
+def technical_block(
+    profile: CandidateProfile,
+    words: LanguageWording,
+    styles: ReportStyles,
+    names: dict[str, str],
+) -> list[Flowable]:
+    """Norm group, method, model version and a table of reliability and SEM per competency."""
+    text = words.profile.technical.format(
+        method=profile.method,
+        model_version=clean_text(profile.model_version, 60),
+        n_items=profile.n_items,
+        form=getattr(words.forms, profile.form).format(n_items=profile.n_items),
+        norm_group=clean_text(profile.norm_group, 80),
+        norm_size=profile.norm_size,
+        low_cut=fmt_t(profile.cuts.low_below),
+        high_cut=fmt_t(profile.cuts.high_above),
+    )
+    cols = words.profile.technical_columns
+    head = [Paragraph(styles.markup(cols.competency), styles["cell_head"])] + [
+        Paragraph(styles.markup(label), styles["cell_head_right"])
+        for label in (cols.theta, cols.se, cols.sem, cols.reliability)
+    ]
+    rows: list[list[Any]] = [head]
+    for score in profile.scores:
+        rows.append(
+            [
+                names[score.competency_id],
+                fmt_theta(score.theta),
+                fmt_theta(score.se),
+                fmt_sem(score.t_se),
+                fmt_reliability(score.reliability),
+            ]
+        )
+    first = FRAME_WIDTH * 0.36
+    table = Table(rows, colWidths=[first] + [(FRAME_WIDTH - first) / 4] * 4, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("LINEBELOW", (0, 0), (-1, 0), 0.6, RULE),
+                ("LINEBELOW", (0, -1), (-1, -1), 0.6, RULE),
+                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, PANEL]),
+                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+                ("FONTNAME", (0, 1), (-1, -1), styles.font),
+                ("FONTSIZE", (0, 1), (-1, -1), 8.5),
+                ("TEXTCOLOR", (0, 1), (-1, -1), INK),
+            ]
+        )
+    )
+    return [
+        *section(styles, "technical", words.profile.sections.technical),
+        Paragraph(styles.markup(text), styles["note"]),
+        Spacer(1, 5),
+        table,
+    ]
+
+
+def responsible_use_block(words: LanguageWording, styles: ReportStyles) -> list[Flowable]:
+    """The note on responsible use, in a panel."""
+    note = Table(
+        [[Paragraph(styles.markup(words.profile.responsible_use), styles["note"])]],
+        colWidths=[FRAME_WIDTH],
+    )
+    note.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), PANEL),
+                ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 10),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 10),
+                ("TOPPADDING", (0, 0), (-1, -1), 7),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+            ]
+        )
+    )
+    return [
+        KeepTogether(
+            [*section(styles, "responsible_use", words.profile.sections.responsible_use), note]
+        )
+    ]
+
+
+def build_story(
+    profile: CandidateProfile,
+    definitions: Sequence[CompetencyDefinition],
+    wording: Wording,
+) -> list[Flowable]:
+    """The flowables of a candidate profile, in the profile's language.
+
+    Sections (``SectionHeading.key``): summary, chart, narratives, interview, quality,
+    technical, responsible_use, after the header block.
+    """
+    styles = get_styles(profile.language)
+    words = wording.get(profile.language)
+    by_id = definitions_by_id(definitions)
+    names = {c: definition.name.get(profile.language) for c, definition in by_id.items()}
+    return [
+        *header_block(profile, words, styles),
+        *summary_block(profile, words, styles, names),
+        *chart_block(profile, words, styles, names),
+        *narrative_block(profile, words, styles, by_id),
+        *interview_block(profile, words, styles, by_id),
+        *quality_block(profile, words, styles),
+        *technical_block(profile, words, styles, names),
+        *responsible_use_block(words, styles),
+    ]

@@ -1,0 +1,195 @@
+"""The profile view model computes every number from estimates, norms and the role profile."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from items import COMPETENCIES
+from reports.errors import ReportError
+from reports.formatting import (
+    fmt_date,
+    fmt_interval,
+    fmt_percentile,
+    fmt_reliability,
+    fmt_sem,
+    fmt_t,
+    fmt_theta,
+)
+from reports.profile import (
+    QUALITY_FLAGS,
+    BandCuts,
+    CandidateProfile,
+    RoleProfile,
+)
+from scoring.norms import NormTable
+from tests.reports.conftest import RELIABILITY, SE, THETA
+
+MakeProfile = Callable[..., CandidateProfile]
+REPORTS = Path(__file__).resolve().parents[2] / "reports"
+
+
+def test_t_scores_intervals_and_percentiles_come_from_the_norm_tables(
+    make_profile: MakeProfile, norms: dict[str, NormTable]
+) -> None:
+    profile = make_profile()
+    assert [score.competency_id for score in profile.scores] == list(COMPETENCIES)
+    for score in profile.scores:
+        table = norms[score.competency_id]
+        t = 50.0 + 10.0 * (THETA[score.competency_id] - table.mean) / table.sd
+        t_se = 10.0 * SE[score.competency_id] / table.sd
+        assert score.t_score == pytest.approx(t)
+        assert score.t_se == pytest.approx(t_se)
+        assert score.t_low == pytest.approx(t - 1.645 * t_se)
+        assert score.t_high == pytest.approx(t + 1.645 * t_se)
+        rank = 100.0 * np.mean(table.quantiles <= THETA[score.competency_id])
+        assert score.percentile == pytest.approx(rank, abs=1.0)
+        assert score.reliability == RELIABILITY[score.competency_id]
+    assert profile.norm_group == "Customer-service applicants 2026"
+    assert profile.norm_size == 2400
+
+
+def test_bands_follow_the_t_cut_scores_and_can_be_configured(make_profile: MakeProfile) -> None:
+    profile = make_profile()
+    bands = {score.competency_id: score.band for score in profile.scores}
+    assert bands == {
+        "service_orientation": "typical",
+        "resilience": "typical",
+        "composure": "low",
+        "empathy": "typical",
+        "integrity": "high",
+    }
+    strict = make_profile(cuts=BandCuts(low_below=45.0, high_above=55.0))
+    assert strict.score("resilience").band == "low"
+    assert strict.score("service_orientation").band == "high"
+    cuts = BandCuts()
+    assert (cuts.band(40.0), cuts.band(60.0), cuts.band(39.99), cuts.band(60.01)) == (
+        "typical",
+        "typical",
+        "low",
+        "high",
+    )
+
+
+def test_overall_summary_is_the_weighted_composite_against_the_cut_scores(
+    make_profile: MakeProfile,
+) -> None:
+    profile = make_profile()
+    mean_t = np.mean([score.t_score for score in profile.scores])
+    assert profile.overall.composite_t == pytest.approx(mean_t)
+    assert profile.overall.composite_t >= RoleProfile().recommend_at
+    assert profile.overall.below_floor == ("composure",)
+    assert profile.overall.band == "with_care"  # capped: composure is below the floor
+
+    no_floor = make_profile(role=RoleProfile(floor=20.0))
+    assert no_floor.overall.band == "recommended"
+    weights = {"integrity": 2.0, "service_orientation": 1.0}
+    weighted = make_profile(role=RoleProfile(name="Counter", weights=weights, floor=0.0))
+    expected = (
+        2 * profile.score("integrity").t_score + profile.score("service_orientation").t_score
+    ) / 3
+    assert weighted.overall.composite_t == pytest.approx(expected)
+    assert weighted.overall.band == "recommended"
+    assert weighted.overall.role_name == "Counter"
+    low_theta = dict.fromkeys(COMPETENCIES, -1.5)
+    assert make_profile(theta=low_theta).overall.band == "not_a_match"
+
+
+def test_composure_is_below_the_default_floor(make_profile: MakeProfile) -> None:
+    assert make_profile().score("composure").t_score < RoleProfile().floor
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"weights": {"patience": 1.0}}, "unknown competencies"),
+        ({"weights": {"empathy": -1.0, "integrity": 2.0}}, "weights must be >= 0"),
+        ({"weights": {}}, "at least one positive"),
+        ({"care_at": 55.0, "recommend_at": 50.0}, "care_at <= recommend_at"),
+    ],
+)
+def test_invalid_role_profiles_are_rejected(kwargs: dict, message: str) -> None:
+    with pytest.raises(ReportError, match=message):
+        RoleProfile(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"theta": dict.fromkeys(COMPETENCIES[:4], 0.0)}, "theta is missing"),
+        ({"theta": {**THETA, "empathy": float("nan")}}, "theta of empathy must be a finite"),
+        ({"se": {**SE, "integrity": 0.0}}, "se of integrity must be positive"),
+        ({"reliability": {**RELIABILITY, "composure": 1.2}}, r"reliability of composure"),
+        ({"flags": ["too_fast", "sleepy"]}, "unknown data-quality flags"),
+        ({"language": "fr"}, "language must be one of"),
+        ({"form": "paper"}, "form must be one of"),
+        ({"n_items": -1}, "n_items must be"),
+        ({"test_date": "2026-11-23"}, "test_date must be a date"),
+    ],
+)
+def test_invalid_inputs_raise_report_errors(
+    make_profile: MakeProfile, override: dict, message: str
+) -> None:
+    with pytest.raises(ReportError, match=message):
+        make_profile(**override)
+
+
+def test_norm_tables_of_different_groups_are_rejected(
+    make_profile: MakeProfile, norms: dict[str, NormTable]
+) -> None:
+    other = dataclasses.replace(norms["empathy"], group="Retail 2025")
+    with pytest.raises(ReportError, match="different norm groups"):
+        make_profile(norms={**norms, "empathy": other})
+
+
+def test_flags_are_deduplicated_in_the_documented_order(make_profile: MakeProfile) -> None:
+    flags = iter(["person_misfit", "too_fast", "person_misfit"])
+    profile = make_profile(flags=flags)
+    assert profile.flags == ("too_fast", "person_misfit")
+    assert set(profile.flags) <= set(QUALITY_FLAGS)
+
+
+def test_profile_is_immutable_and_lists_the_lowest_competencies(
+    make_profile: MakeProfile, norms: dict[str, NormTable]
+) -> None:
+    profile = make_profile()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        profile.candidate_name = "someone else"  # type: ignore[misc]
+    assert profile.lowest(3) == ("composure", "resilience", "empathy")
+    same_norms = dict.fromkeys(COMPETENCIES, norms["empathy"])
+    tied = make_profile(theta=dict.fromkeys(COMPETENCIES, 0.0), norms=same_norms)
+    assert tied.lowest(2) == COMPETENCIES[:2]
+    with pytest.raises(KeyError):
+        profile.score("patience")
+
+
+def test_numbers_are_printed_half_up_with_fixed_decimals() -> None:
+    assert (fmt_t(52.5), fmt_t(47.49), fmt_t(-0.4)) == ("53", "47", "0")
+    assert fmt_interval(41.2, 58.8) == "41–59"
+    assert (fmt_percentile(0.2), fmt_percentile(99.7), fmt_percentile(50.5)) == ("1", "99", "51")
+    assert (fmt_reliability(0.805), fmt_sem(4.25), fmt_theta(-0.004)) == ("0.81", "4.3", "0.00")
+    assert fmt_theta(-1.355) == "-1.36"
+    assert fmt_date(dt.date(2026, 3, 7), "en") == "7 March 2026"
+    assert fmt_date(dt.date(2026, 3, 7), "zh") == "2026年3月7日"
+
+
+@pytest.mark.parametrize("module", ["profile.py", "formatting.py", "wording.py", "errors.py"])
+def test_view_model_modules_do_not_import_reportlab(module: str) -> None:
+    tree = ast.parse((REPORTS / module).read_text(encoding="utf-8"))
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    } | {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert "reportlab" not in imported

@@ -1,0 +1,232 @@
+"""The story has every section, and the numbers in it are the profile's computed values."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from reportlab.platypus import Flowable
+
+from items import COMPETENCIES, CompetencyDefinition
+from reports.chart import ProfileChart
+from reports.feedback import build_feedback_story, level_meter
+from reports.formatting import (
+    fmt_date,
+    fmt_interval,
+    fmt_percentile,
+    fmt_reliability,
+    fmt_sem,
+    fmt_t,
+)
+from reports.profile import CandidateProfile
+from reports.story import build_story, interview_questions
+from reports.templates import SectionHeading
+from reports.wording import Wording
+from scoring.norms import NormTable
+from tests.reports.conftest import SE, THETA, flowable_texts, story_text
+
+MakeProfile = Callable[..., CandidateProfile]
+SECTIONS = [
+    "summary",
+    "chart",
+    "narratives",
+    "interview",
+    "quality",
+    "technical",
+    "responsible_use",
+]
+
+
+def sections(story: list[Flowable]) -> list[str]:
+    found: list[str] = []
+
+    def walk(items: list) -> None:
+        for item in items:
+            if isinstance(item, SectionHeading):
+                found.append(item.key)
+            walk(getattr(item, "_content", []))
+
+    walk(story)
+    return found
+
+
+def expected_t(theta: float, table: NormTable) -> float:
+    """T computed here, independently of the report code."""
+    return 50.0 + 10.0 * (theta - table.mean) / table.sd
+
+
+@pytest.fixture
+def story(
+    make_profile: MakeProfile, definitions: tuple[CompetencyDefinition, ...], wording: Wording
+) -> list[Flowable]:
+    return build_story(make_profile(flags=["too_fast"]), definitions, wording)
+
+
+def test_story_has_every_section_in_order(story: list[Flowable]) -> None:
+    assert sections(story) == SECTIONS
+
+
+def test_header_block_shows_candidate_and_test_details(story: list[Flowable]) -> None:
+    text = story_text(story[:3])
+    for expected in (
+        "Candidate profile",
+        "Mei-Ling Chen",
+        "C-2026-00417",
+        "Customer-service agent, online chat",
+        "23 November 2026",
+        "Adaptive, 28 items",
+        "English",
+        "gpcm-2026.11-r2",
+    ):
+        assert expected in text
+
+
+def test_chart_prints_the_computed_t_scores_intervals_and_percentiles(
+    story: list[Flowable], make_profile: MakeProfile, norms: dict[str, NormTable]
+) -> None:
+    charts = [item for item in story if isinstance(item, ProfileChart)]
+    assert len(charts) == 1
+    texts = charts[0].texts()
+    profile = make_profile()
+    for c in COMPETENCIES:
+        table = norms[c]
+        t = expected_t(THETA[c], table)
+        half = 1.645 * 10.0 * SE[c] / table.sd
+        assert fmt_t(t) in texts
+        assert fmt_interval(t - half, t + half) in texts
+        assert fmt_percentile(profile.score(c).percentile) in texts
+    assert [name for name, _, _ in charts[0].rows] == [
+        "Service orientation",
+        "Resilience",
+        "Composure",
+        "Empathy",
+        "Integrity",
+    ]
+    assert texts.count("Lower") == 1
+    assert texts.count("Higher") == 1
+
+
+def test_summary_states_the_overall_band_and_composite(
+    story: list[Flowable], make_profile: MakeProfile
+) -> None:
+    text = story_text(story)
+    profile = make_profile()
+    assert profile.overall.band == "with_care"
+    assert "Interview with care" in text
+    assert f"weighted profile score T {fmt_t(profile.overall.composite_t)}" in text
+    assert "Markedly low on: Composure." in text
+
+
+def test_narratives_show_level_text_and_strengths_or_watch_outs(
+    story: list[Flowable], definitions: tuple[CompetencyDefinition, ...], make_profile: MakeProfile
+) -> None:
+    text = story_text(story)
+    profile = make_profile()
+    by_id = {d.id: d for d in definitions}
+    for score in profile.scores:
+        definition = by_id[score.competency_id]
+        assert getattr(definition.levels, score.band).en in text
+        assert definition.definition.en in text
+    assert "Composure · Lower · T " + fmt_t(profile.score("composure").t_score) in text
+    assert all(w.en in text for w in by_id["composure"].watch_outs)  # low
+    assert all(s.en in text for s in by_id["integrity"].strengths)  # high
+    assert not any(s.en in text for s in by_id["empathy"].strengths)  # typical: neither
+    assert not any(w.en in text for w in by_id["empathy"].watch_outs)
+
+
+def test_interview_questions_target_the_three_lowest_competencies(
+    story: list[Flowable],
+    make_profile: MakeProfile,
+    definitions: tuple[CompetencyDefinition, ...],
+    norms: dict[str, NormTable],
+) -> None:
+    lowest = sorted(COMPETENCIES, key=lambda c: expected_t(THETA[c], norms[c]))[:3]
+    by_id = {d.id: d for d in definitions}
+    pairs = interview_questions(make_profile(), by_id)
+    assert [c for c, _ in pairs] == lowest
+    text = story_text(story)
+    for c in lowest:
+        assert by_id[c].interview_questions[0].en in text
+    assert sum(q.en in text for d in definitions for q in d.interview_questions) == 3
+
+
+def test_quality_section_explains_flags_or_says_none(
+    story: list[Flowable],
+    make_profile: MakeProfile,
+    definitions: tuple[CompetencyDefinition, ...],
+    wording: Wording,
+) -> None:
+    assert wording.en.profile.flags.too_fast in story_text(story)
+    assert wording.en.profile.quality_none not in story_text(story)
+    clean = story_text(build_story(make_profile(), definitions, wording))
+    assert wording.en.profile.quality_none in clean
+    assert wording.en.profile.flags.too_fast not in clean
+
+
+def test_technical_note_shows_norm_group_reliability_and_sem(
+    story: list[Flowable], make_profile: MakeProfile, norms: dict[str, NormTable]
+) -> None:
+    text = story_text(story)
+    profile = make_profile()
+    assert "“Customer-service applicants 2026” (n = 2400)" in text
+    assert "estimated by EAP under model version gpcm-2026.11-r2" in text
+    for c in COMPETENCIES:
+        assert fmt_reliability(profile.score(c).reliability) in text
+        assert fmt_sem(10.0 * SE[c] / norms[c].sd) in text
+    assert "must not be the sole basis for a hiring decision" in text
+    assert "have a person review every decision" in text
+
+
+def test_chinese_story_uses_chinese_wording_and_names(
+    make_profile: MakeProfile, definitions: tuple[CompetencyDefinition, ...], wording: Wording
+) -> None:
+    profile = make_profile(language="zh", candidate_name="陈美玲")
+    text = story_text(build_story(profile, definitions, wording))
+    for expected in ("候选人测评报告", "总体结论", "胜任力剖面图", "建议的面试问题", "技术说明"):
+        assert expected in text
+    assert "沉着应变 · 偏低 · T " + fmt_t(profile.score("composure").t_score) in text
+    assert fmt_date(profile.test_date, "zh") in text
+    assert "自适应测验，28 题" in text
+
+
+def test_user_text_is_escaped_in_paragraph_markup(
+    make_profile: MakeProfile, definitions: tuple[CompetencyDefinition, ...], wording: Wording
+) -> None:
+    profile = make_profile(candidate_name="<b>bold</b> & <script>", position="R&D <i>")
+    story = build_story(profile, definitions, wording)
+    header = story[2]
+    cell = header._cellvalues[0][0][1]
+    assert cell.text == "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;"
+    assert "<b>bold</b> & <script>" in story_text(story)
+    assert "R&D <i>" in story_text(story)
+
+
+def test_feedback_story_has_levels_and_two_tips_but_no_scores(
+    make_profile: MakeProfile, definitions: tuple[CompetencyDefinition, ...], wording: Wording
+) -> None:
+    profile = make_profile()
+    text = story_text(build_feedback_story(profile, definitions, wording))
+    assert "Dear Mei-Ling Chen," in text
+    for definition in definitions:
+        assert definition.development_tips[0].en in text
+        assert definition.development_tips[1].en in text
+        assert not any(tip.en in text for tip in definition.development_tips[2:])
+    assert "Most room to grow" in text
+    assert "A clear strength" in text
+    for score in profile.scores:
+        assert f"T {fmt_t(score.t_score)}" not in text
+    assert "T-score" not in text
+    assert "percentile" not in text.lower()
+    assert "norm group" not in text.lower()
+
+
+def test_level_meter_fills_one_segment_per_step() -> None:
+    filled = [
+        sum(shape.fillColor.hexval() != "0xdce6ef" for shape in level_meter(band).contents)
+        for band in ("low", "typical", "high")
+    ]
+    assert filled == [1, 2, 3]
+
+
+def test_text_helper_reaches_into_tables_and_drawings(story: list[Flowable]) -> None:
+    assert "Percentile" in flowable_texts(story)

@@ -213,8 +213,16 @@ def item_analysis(
     data: Annotated[Path, typer.Argument(help="Response data CSV.")],
     model: Annotated[Path, typer.Option("--model", help="Model file (JSON).")],
     out: Annotated[Path, typer.Option("--out", help="Report: .csv (one row per item) or .json.")],
+    group: Annotated[
+        str | None,
+        typer.Option("--group", help="Data column with group labels: adds DIF per item."),
+    ] = None,
+    reference: Annotated[
+        str | None, typer.Option("--reference", help="Reference group (default: largest).")
+    ] = None,
 ) -> None:
-    """Classical and IRT item statistics with S-X2 item fit, one row per item."""
+    """Classical and IRT item statistics with S-X2 item fit (and DIF), one row per item."""
+    from scoring.dif import dif_analysis
     from scoring.item_analysis import analyse_items
 
     if out.suffix.lower() not in (".csv", ".json"):
@@ -222,8 +230,24 @@ def item_analysis(
     model_file = read_model_file(model)
     parameters = model_file.parameters
     loaded = read_response_csv(data, specs=parameters.specs, ignore_unknown=True)
-    analysis = analyse_items(parameters, _align(loaded, parameters))
+    aligned = _align(loaded, parameters)
+    analysis = analyse_items(parameters, aligned)
     rows = analysis.rows()
+    if group is not None:
+        column = group if group in loaded.extra else f"_{group}"
+        if column not in loaded.extra:
+            raise fail(
+                f"{data}: no column {group!r} for --group; group columns are named with a "
+                f"leading '_' (found: {sorted(loaded.extra) or 'none'})"
+            )
+        estimate = score_eap(parameters, aligned)
+        matching = {d: estimate.theta[:, i] for i, d in enumerate(parameters.dimensions)}
+        dif = {
+            entry.item_id: entry.row()
+            for entry in dif_analysis(aligned, loaded.extra[column], matching, reference)
+        }
+        for row in rows:
+            row.update({k: v for k, v in dif[row["item_id"]].items() if k != "item_id"})
     if out.suffix.lower() == ".csv":
         header = list(rows[0])
         write_csv(out, header, [[_cell(row[key]) for key in header] for row in rows])

@@ -227,3 +227,37 @@ def test_item_analysis_refuses_unknown_report_type(workdir: Path) -> None:
     )  # fmt: skip
     assert code == 1
     assert "must end in .csv or .json" in output
+
+
+def test_item_analysis_with_a_group_column_adds_mantel_haenszel(tmp_path: Path) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    header = "candidate_id," + ",".join(f"q{i}" for i in range(8)) + ",_group"
+    lines = [header]
+    for n in range(1200):
+        t = rng.normal()
+        focal = n % 2 == 1
+        cells = []
+        for i in range(8):
+            shift = -1.5 if (focal and i == 3) else 0.0
+            cells.append(str(int(rng.random() < 1 / (1 + np.exp(-(1.3 * t + shift))))))
+        lines.append(f"p{n}," + ",".join(cells) + ("," + ("f" if focal else "r")))
+    (tmp_path / "d.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "map.csv").write_text(
+        "item_id,dimension\n" + "".join(f"q{i},x\n" for i in range(8)), encoding="utf-8"
+    )
+    code, output = run(
+        "calibrate", tmp_path / "d.csv", "--model", "2pl", "--out", tmp_path / "m.json",
+        "--item-map", tmp_path / "map.csv", "--no-se",
+    )  # fmt: skip
+    assert code == 0, output
+    code, output = run(
+        "item-analysis", tmp_path / "d.csv", "--model", tmp_path / "m.json",
+        "--group", "group", "--reference", "r", "--out", tmp_path / "x.csv",
+    )  # fmt: skip
+    assert code == 0, output
+    rows = {row["item_id"]: row for row in read_rows(tmp_path / "x.csv")}
+    assert rows["q3"]["mh_class"] == "C"
+    assert float(rows["q3"]["mh_delta"]) < -1.5  # harder for the focal group
+    assert sum(row["mh_class"] == "C" for row in rows.values()) == 1

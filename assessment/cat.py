@@ -456,20 +456,18 @@ class AdaptiveEngine:
     def stop_reason(self, session: CandidateSession) -> StopReason:
         """Why the test stops now, or ``incomplete``."""
         self._check_form(session)
-        post = self.posterior(session)
-        if self.policy.form == "fixed":
-            return "fixed_form" if post.answered.all() else "incomplete"
-        return self._stop_reason(post)
+        return self._stop_reason(self.posterior(session))
 
     def final_estimate(self, session: CandidateSession) -> CATEstimate:
         """EAP per competency with the number of items answered and the stop reason."""
+        self._check_form(session)
         post = self.posterior(session)
         names = self.pool.competencies
         return CATEstimate(
             theta={name: float(post.theta[c]) for c, name in enumerate(names)},
             se={name: float(post.se[c]) for c, name in enumerate(names)},
             n_items={name: int(post.n_answered[c]) for c, name in enumerate(names)},
-            stop_reason=self.stop_reason(session),
+            stop_reason=self._stop_reason(post),
         )
 
     def _check_form(self, session: CandidateSession) -> None:
@@ -493,6 +491,8 @@ class AdaptiveEngine:
         return np.bincount(open_items, minlength=len(self.pool.competencies))
 
     def _stop_reason(self, post: Posterior) -> StopReason:
+        if self.policy.form == "fixed":
+            return "fixed_form" if post.answered.all() else "incomplete"
         if int(post.n_answered.sum()) >= self.policy.max_items:
             return "max_items"
         available = self._available(post)

@@ -198,7 +198,8 @@ def _draw(prob: FloatArray, rng: np.random.Generator) -> IntArray:
     """One category per column of ``prob`` (n_options, n_candidates), shape (n_candidates,)."""
     cumulative = np.cumsum(prob, axis=0)
     cumulative[-1] = 1.0
-    return (rng.random(prob.shape[1])[None, :] > cumulative).sum(axis=0)
+    draws = rng.random((prob.shape[1],))
+    return np.sum(draws[None, :] > cumulative, axis=0)
 
 
 @dataclass(frozen=True)

@@ -187,3 +187,20 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(60), index=True)
     target: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict[str, Any] | None]
+
+
+class GroupMembership(Base):
+    """Voluntary, self-described group fields given after the test, for fairness monitoring.
+
+    Kept apart from scores and never shown to recruiters; only aggregate fairness statistics
+    are computed from it.
+    """
+
+    __tablename__ = "group_memberships"
+    __table_args__ = (UniqueConstraint("session_id", "field", name="uq_group_session_field"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -21,6 +21,7 @@ from assessment.data_files import (
     write_response_csv,
     write_scores_csv,
 )
+from assessment.versions import align_to_model
 from cli.errors import fail, user_errors
 from items import COMPETENCIES, load_bank
 from items.scoring_map import item_specs
@@ -187,25 +188,13 @@ def score_command(
             f"warning: ignoring columns not in the model: {list(loaded.ignored_columns)[:10]}",
             err=True,
         )
-    aligned = _align(loaded, parameters)
+    aligned = align_to_model(loaded.data, parameters)
     try:
         estimate = score(parameters, aligned, method.value)
     except ScoringError as error:
         raise fail(str(error)) from None
     write_scores_csv(out, loaded.candidate_ids, estimate, model_file.norms, loaded.extra)
     typer.echo(f"scored {aligned.n_candidates} candidates by {method.value} → {out}")
-
-
-def _align(loaded: ResponseFile, parameters: Any) -> Any:
-    """Reorder data columns to the model's items; items absent from the data are missing."""
-    from scoring import MISSING, ResponseMatrix
-
-    position = {item_id: j for j, item_id in enumerate(loaded.data.item_ids)}
-    responses = np.full((loaded.data.n_candidates, len(parameters.items)), MISSING, np.int64)
-    for j, item in enumerate(parameters.items):
-        if item.item_id in position:
-            responses[:, j] = loaded.data.responses[:, position[item.item_id]]
-    return ResponseMatrix(responses, parameters.specs, parameters.dimensions)
 
 
 @user_errors
@@ -230,7 +219,7 @@ def item_analysis(
     model_file = read_model_file(model)
     parameters = model_file.parameters
     loaded = read_response_csv(data, specs=parameters.specs, ignore_unknown=True)
-    aligned = _align(loaded, parameters)
+    aligned = align_to_model(loaded.data, parameters)
     analysis = analyse_items(parameters, aligned)
     rows = analysis.rows()
     if group is not None:

@@ -48,27 +48,31 @@ class ResponseFile:
     ignored_columns: tuple[str, ...] = ()
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path, source: str | None = None) -> str:
+    source = source or str(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise DataFileError(str(path), ["file not found"]) from None
+        raise DataFileError(source, ["file not found"]) from None
     except OSError as error:
-        raise DataFileError(str(path), [f"cannot be read: {error.strerror}"]) from None
+        raise DataFileError(source, [f"cannot be read: {error.strerror}"]) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise DataFileError(
-            str(path), [f"line {line}: not valid UTF-8 (byte {error.start}); save as UTF-8"]
+            source, [f"line {line}: not valid UTF-8 (byte {error.start}); save as UTF-8"]
         ) from None
 
 
-def read_csv_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def read_csv_rows(
+    path: Path, source: str | None = None
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and data rows (with their line numbers) of a CSV file; blank lines skipped."""
-    text = _read_text(path)
+    source = source or str(path)
+    text = _read_text(path, source)
     if not text.strip():
-        raise DataFileError(str(path), ["file is empty; a header row is required"])
+        raise DataFileError(source, ["file is empty; a header row is required"])
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [name.strip() for name in next(reader)]
@@ -78,7 +82,7 @@ def read_csv_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
                 rows.append((reader.line_num, row))
     except csv.Error as error:
         raise DataFileError(
-            str(path), [f"line {reader.line_num}: CSV syntax error: {error}"]
+            source, [f"line {reader.line_num}: CSV syntax error: {error}"]
         ) from None
     return header, rows
 
@@ -114,6 +118,7 @@ def read_response_csv(
     item_map: Mapping[str, str] | None = None,
     dimensions: Sequence[str] | None = None,
     ignore_unknown: bool = False,
+    source: str | None = None,
 ) -> ResponseFile:
     """Read ``DATA.csv`` against bank/model items (``specs``) or an external ``item_map``.
 
@@ -122,10 +127,10 @@ def read_response_csv(
     number of categories of an item is its highest observed code + 1.
     """
     path = Path(path)
-    source = str(path)
+    source = source or str(path)
     if (specs is None) == (item_map is None):
         raise ValueError("give exactly one of specs or item_map")
-    header, rows = read_csv_rows(path)
+    header, rows = read_csv_rows(path, source)
     problems: list[str] = []
     if not header or header[0] != CANDIDATE_COLUMN:
         raise DataFileError(

@@ -28,7 +28,7 @@ class QualityPolicy:
     """An answer faster than this is too fast to have read the scenario."""
     max_fast_share: float = 0.2
     """Flag when more than this share of answers is too fast."""
-    max_same_position_run: int = 6
+    max_same_position_run: int = 8
     """Flag when this many consecutive answers pick the option in the same position."""
     misfit_z: float = -1.645
     """Flag when the combined lz* over competencies is below this (one-sided 5 %)."""

@@ -27,7 +27,14 @@ from assessment.store import ScoreRecord, Store
 from assessment.tables import ModelVersion, ResponseRow, TestSession
 from items import ItemBank
 from items.scoring_map import item_specs, scored_responses
-from scoring import MISSING, ModelParameters, ResponseMatrix, ScoringError, score_eap
+from scoring import (
+    MISSING,
+    CalibrationResult,
+    ModelParameters,
+    ResponseMatrix,
+    ScoringError,
+    score_eap,
+)
 from scoring.linking import stocking_lord, transform
 from scoring.norms import NormTable
 
@@ -51,6 +58,31 @@ def list_versions(store: Store) -> list[VersionInfo]:
         )
         for v in store.model_versions()
     ]  # fmt: skip
+
+
+SOFTWARE = "sjt-service 0.1.0"
+
+
+def calibrated_model_file(
+    result: CalibrationResult, data: ResponseMatrix, source: str
+) -> dict[str, Any]:
+    """The model file of a calibration: parameters, fit, norms from the calibration sample
+    (EAP estimates), provenance. This is what ``sjt calibrate`` writes and what is promoted."""
+    estimate = score_eap(result.parameters, data)
+    out = result.to_dict()
+    out["norms"] = {
+        dimension: NormTable.from_estimates(
+            estimate.theta[:, d], f"calibration sample ({source}, n={data.n_candidates})"
+        ).to_dict()
+        for d, dimension in enumerate(result.parameters.dimensions)
+    }
+    out["provenance"] = {
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "software": SOFTWARE,
+        "data": source,
+        "scale": "theta ~ N(0, 1) in the calibration sample on every dimension",
+    }
+    return out
 
 
 def validate_model(data: dict[str, Any], bank: ItemBank) -> ModelParameters:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -21,12 +20,11 @@ from assessment.data_files import (
     write_response_csv,
     write_scores_csv,
 )
-from assessment.versions import align_to_model
+from assessment.versions import align_to_model, calibrated_model_file
 from cli.errors import fail, user_errors
 from items import COMPETENCIES, load_bank
 from items.scoring_map import item_specs
 from scoring import (
-    CalibrationResult,
     MMLCalibrator,
     ScoringError,
     score,
@@ -34,9 +32,6 @@ from scoring import (
     simulate_responses,
     simulate_theta,
 )
-from scoring.norms import NormTable
-
-SOFTWARE = "sjt-service 0.1.0"
 
 
 class ModelName(StrEnum):
@@ -59,21 +54,6 @@ def load_data(data: Path, bank: Path | None, item_map: Path | None) -> ResponseF
         return read_response_csv(data, item_map=read_item_map(item_map))
     specs = item_specs(load_bank(bank))
     return read_response_csv(data, specs=specs, dimensions=COMPETENCIES)
-
-
-def model_file_dict(
-    result: CalibrationResult, norms: dict[str, NormTable], data_file: Path
-) -> dict[str, Any]:
-    """The model file written by ``sjt calibrate``: parameters, fit, norms, provenance."""
-    out = result.to_dict()
-    out["norms"] = {dimension: table.to_dict() for dimension, table in norms.items()}
-    out["provenance"] = {
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "software": SOFTWARE,
-        "data_file": data_file.name,
-        "scale": "theta ~ N(0, 1) in the calibration sample on every dimension",
-    }
-    return out
 
 
 @user_errors
@@ -148,14 +128,7 @@ def calibrate(
     started = time.perf_counter()
     result = calibrator.fit(loaded.data)
     seconds = time.perf_counter() - started
-    estimate = score_eap(result.parameters, loaded.data)
-    norms = {
-        dimension: NormTable.from_estimates(
-            estimate.theta[:, d], f"calibration sample ({data.name}, n={loaded.data.n_candidates})"
-        )
-        for d, dimension in enumerate(result.parameters.dimensions)
-    }
-    write_json(out, model_file_dict(result, norms, data))
+    write_json(out, calibrated_model_file(result, loaded.data, data.name))
     status = "converged" if result.converged else "NOT converged (see warning)"
     typer.echo(
         f"{model.value}: {loaded.data.n_candidates} candidates × {loaded.data.n_items} items, "

@@ -165,3 +165,25 @@ def score(
     if method == "map":
         return score_map(model, data)
     raise ScoringError(f"unknown scoring method {method!r}; use 'eap' or 'map'")
+
+
+def marginal_loglik(model: ModelParameters, data: ResponseMatrix, n_quad: int = 61) -> float:
+    """Marginal log-likelihood of ``data`` under ``model`` with N(0, 1) on every dimension."""
+    _check(model, data)
+    quad = normal_quadrature(n_quad)
+    total = 0.0
+    for dimension in model.dimensions:
+        groups = model.groups(dimension)
+        if not groups:
+            continue
+        columns = np.concatenate([g.columns for g in groups])
+        n_categories = np.concatenate(
+            [np.full(g.columns.size, g.scores.shape[1]) for g in groups]
+        ).astype(np.int64)
+        patterns = PatternData.build(data.responses[:, columns], n_categories, np.float64)
+        table = log_probability_table(
+            model.item_model, [g.params for g in groups], [g.scores for g in groups], quad.points
+        )
+        post = posterior(patterns, table, quad.log_weights)
+        total += float(np.dot(patterns.counts, post.pattern_loglik))
+    return total

@@ -1,0 +1,99 @@
+"""Background calibration jobs, so a long EM run never freezes the page or other users."""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from scoring import CalibrationResult, MMLCalibrator, ResponseMatrix
+
+
+@dataclass
+class CalibrationJob:
+    """One calibration running in a thread; the page polls ``progress``.
+
+    Mutable on purpose: the worker thread writes progress under ``lock`` and the page reads a
+    snapshot with ``status()``.
+    """
+
+    job_id: str
+    model: str
+    n_candidates: int
+    max_iter: int
+    started_at: float = field(default_factory=time.time)
+    dimension: str = ""
+    iteration: int = 0
+    loglik: float | None = None
+    finished: bool = False
+    result: CalibrationResult | None = None
+    error: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def report(self, dimension: str, iteration: int, loglik: float) -> None:
+        with self.lock:
+            self.dimension, self.iteration, self.loglik = dimension, iteration, loglik
+
+    def status(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "dimension": self.dimension,
+                "iteration": self.iteration,
+                "loglik": self.loglik,
+                "finished": self.finished,
+                "error": self.error,
+                "seconds": time.time() - self.started_at,
+            }
+
+
+class JobRegistry:
+    """Running and finished calibration jobs of this server process."""
+
+    def __init__(self, keep: int = 20) -> None:
+        self._jobs: dict[str, CalibrationJob] = {}
+        self._lock = threading.Lock()
+        self._keep = keep
+
+    def start(
+        self,
+        data: ResponseMatrix,
+        model: str,
+        context: dict[str, Any] | None = None,
+        calibrator: Callable[[str], MMLCalibrator] | None = None,
+    ) -> CalibrationJob:
+        """Start calibrating ``data`` with ``model`` in a daemon thread."""
+        estimator = (calibrator or (lambda name: MMLCalibrator(name)))(model)
+        job = CalibrationJob(
+            uuid.uuid4().hex[:12], model, data.n_candidates, estimator.max_iter,
+            context=dict(context or {}),
+        )  # fmt: skip
+
+        def work() -> None:
+            try:
+                result = estimator.fit(data, progress=job.report)
+                with job.lock:
+                    job.result = result
+            except Exception as error:  # reported to the page, never lost silently
+                with job.lock:
+                    job.error = f"{type(error).__name__}: {error}"
+                    job.context["traceback"] = traceback.format_exc()
+            finally:
+                with job.lock:
+                    job.finished = True
+
+        with self._lock:
+            self._jobs[job.job_id] = job
+            for old in list(self._jobs)[: -self._keep]:
+                if self._jobs[old].finished:
+                    del self._jobs[old]
+        threading.Thread(target=work, name=f"calibration-{job.job_id}", daemon=True).start()
+        return job
+
+    def get(self, job_id: str) -> CalibrationJob | None:
+        with self._lock:
+            return self._jobs.get(job_id)

@@ -1,0 +1,68 @@
+"""AppTests of the calibration workbench: role checks, a background calibration, versions."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from assessment.accounts import StaffUser
+from assessment.demo import seed_demo
+from assessment.store import Store
+from items import load_bank
+from tests.app.conftest import ROOT
+
+PAGE = str(ROOT / "app_pages" / "psychometrics.py")
+
+
+def open_page(user: StaffUser | None) -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    if user is not None:
+        app.session_state["user"] = user
+    return app.run()
+
+
+def all_text(app: AppTest) -> str:
+    parts = [e.value for e in app.error] + [e.value for e in app.info]
+    parts += [e.value for e in app.title]
+    parts += [e.value for e in app.markdown] + [e.value for e in app.caption]
+    parts += [e.value for e in app.warning] + [e.value for e in app.success]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_anonymous_users_are_refused(app_store: Store) -> None:
+    app = open_page(None)
+    assert "Please sign in" in all_text(app)
+    assert not app.tabs
+
+
+@pytest.mark.parametrize("role", ["recruiter"])
+def test_other_roles_are_refused(app_store: Store, role: str) -> None:
+    app = open_page(StaffUser("someone", role))
+    assert "does not give access" in all_text(app)
+    assert not app.button
+
+
+def test_versions_tab_lists_the_active_version(app_store: Store) -> None:
+    app = open_page(StaffUser("psy", "psychometrician"))
+    assert [tab.label for tab in app.tabs] == ["Calibrate", "Review", "Versions", "Fairness"]
+    frames = [frame.value for frame in app.dataframe]
+    assert any("v0-synthetic" in frame.to_string() for frame in frames)
+
+
+@pytest.mark.slow
+def test_a_calibration_runs_in_the_background_and_can_be_reviewed(app_store: Store) -> None:
+    seed_demo(app_store, load_bank(), 40, seed=9)
+    app = open_page(StaffUser("psy", "psychometrician"))
+    assert "completed sessions" in all_text(app)
+    app.button(key=None) if False else None
+    run = next(b for b in app.button if b.label == "Run calibration")
+    run.click().run()
+    deadline = time.monotonic() + 240
+    while "Calibration finished" not in all_text(app) and time.monotonic() < deadline:
+        time.sleep(1)
+        app.run()
+    assert "Calibration finished" in all_text(app)
+    assert "Marginal reliability" in all_text(app)
+    assert "Compared with the active version" in all_text(app)

@@ -12,8 +12,9 @@ import streamlit as st
 from sqlalchemy.exc import OperationalError
 
 from app_pages.common import get_delivery
-from app_pages.texts import TEXTS, text
+from app_pages.texts import TEXTS, group_value, text
 from assessment.delivery import Delivery
+from assessment.fairness import GROUP_FIELDS, UNDISCLOSED, has_group_answers, record_groups
 from assessment.session import AssessmentError
 from assessment.store import InvitationError
 
@@ -76,6 +77,7 @@ def run_session(delivery: Delivery, session_id: str) -> None:
     st.session_state["lang"] = lang
     if record.session.completed:
         show_complete(lang)
+        show_group_questions(delivery, session_id, lang)
         return
     if record.consent_at is None:
         show_consent(delivery, session_id, lang)
@@ -86,6 +88,7 @@ def run_session(delivery: Delivery, session_id: str) -> None:
     view = delivery.current_item(session_id)
     if view is None:
         show_complete(lang)
+        show_group_questions(delivery, session_id, lang)
         return
     show_item(delivery, session_id, view, lang)
 
@@ -163,6 +166,29 @@ def show_item(delivery: Delivery, session_id: str, view: object, lang: str) -> N
 def show_complete(lang: str) -> None:
     st.title(text("complete_title", lang))
     st.success(text("complete_body", lang))
+
+
+def show_group_questions(delivery: Delivery, session_id: str, lang: str) -> None:
+    """The voluntary, self-described group questions used only for fairness statistics."""
+    if has_group_answers(delivery.store, session_id):
+        return
+    st.subheader(text("groups_title", lang))
+    st.caption(text("groups_body", lang))
+    skip = text("groups_skip", lang)
+    with st.form("groups"):
+        answers = {
+            field: st.selectbox(
+                text(f"field_{field}", lang),
+                [skip, *options],
+                format_func=lambda value: group_value(value, lang),
+            )
+            for field, options in GROUP_FIELDS.items()
+        }
+        if st.form_submit_button(text("groups_submit", lang)):
+            given = {field: value for field, value in answers.items() if value != skip}
+            given = given or {"gender": UNDISCLOSED}  # record the visit so we do not ask again
+            record_groups(delivery.store, session_id, given)
+            st.success(text("groups_thanks", lang))
 
 
 render()

@@ -106,6 +106,27 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "zh": "你的答案已提交。邀请你的用人单位会就后续安排与你联系。现在可以关闭此页面。",
     },
+    "groups_title": {
+        "en": "Optional: help us check that the test is fair",
+        "zh": "可选：帮助我们检验测验是否公平",
+    },
+    "groups_body": {
+        "en": (
+            "These questions are voluntary and do not affect your result. Your answers are "
+            "stored separately from your scores, are never shown to the employer, and are only "
+            "used in anonymous statistics that check whether any group is disadvantaged."
+        ),
+        "zh": (
+            "以下问题完全自愿，不影响你的结果。你的回答与成绩分开保存，绝不会提供给用人单位，"
+            "仅用于匿名统计，以检验测验是否对某些群体不利。"
+        ),
+    },
+    "groups_skip": {"en": "— (no answer)", "zh": "—（不回答）"},
+    "groups_submit": {"en": "Send", "zh": "提交"},
+    "groups_thanks": {"en": "Thank you.", "zh": "谢谢！"},
+    "field_gender": {"en": "Gender", "zh": "性别"},
+    "field_age_band": {"en": "Age", "zh": "年龄"},
+    "field_first_language": {"en": "First language", "zh": "母语"},
     "link_problem_title": {"en": "This link cannot be used", "zh": "此链接无法使用"},
     "link_unknown": {
         "en": (
@@ -131,6 +152,26 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "测验暂时无法使用，请稍后再试。",
     },
 }
+
+
+GROUP_VALUES_ZH: dict[str, str] = {
+    "woman": "女",
+    "man": "男",
+    "another gender": "其他性别",
+    "prefer not to say": "不愿透露",
+    "under 25": "25 岁以下",
+    "25-39": "25–39 岁",
+    "40-54": "40–54 岁",
+    "55 or over": "55 岁及以上",
+    "Chinese": "中文",
+    "English": "英文",
+    "another language": "其他语言",
+}
+
+
+def group_value(value: str, lang: str) -> str:
+    """Display form of a group answer option (values are stored in English)."""
+    return GROUP_VALUES_ZH.get(value, value) if lang == "zh" else value
 
 
 def text(key: str, lang: str, **values: object) -> str:

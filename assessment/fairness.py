@@ -116,3 +116,12 @@ def fairness_report(
         matching = {d: estimate.theta[:, i] for i, d in enumerate(model.parameters.dimensions)}
         dif = dif_analysis(data, [labels[n] for n in keep], matching)
     return FairnessReport(field, cut, basis, impact, dif, len(session_ids))
+
+
+def has_group_answers(store: Store, session_id: str) -> bool:
+    """Whether the candidate has already answered (or declined) the voluntary questions."""
+    with store.transaction() as db:
+        found = db.scalar(
+            select(GroupMembership.id).where(GroupMembership.session_id == session_id).limit(1)
+        )
+    return found is not None

@@ -25,12 +25,20 @@ def database_url(url: str | None = None) -> str:
     return url or os.environ.get("SJT_DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE}"
 
 
+def busy_timeout_ms() -> int:
+    """How long SQLite waits for a lock before giving up (``SJT_SQLITE_BUSY_MS``, default 10 s)."""
+    try:
+        return max(0, int(os.environ.get("SJT_SQLITE_BUSY_MS", "10000")))
+    except ValueError:
+        return 10_000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")
     cursor.close()
 
 
@@ -40,10 +48,16 @@ def make_engine(url: str | None = None) -> Engine:
     if resolved.get_backend_name() == "sqlite":
         if resolved.database and resolved.database != ":memory:":
             Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(resolved, connect_args={"timeout": 10, "check_same_thread": False})
+        engine = create_engine(
+            resolved,
+            connect_args={"timeout": busy_timeout_ms() / 1000, "check_same_thread": False},
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(resolved, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # pre-ping replaces connections dropped by a server restart before they are used
+    return create_engine(
+        resolved, pool_pre_ping=True, pool_size=10, max_overflow=40, pool_timeout=60
+    )
 
 
 def alembic_config(engine: Engine) -> Config:

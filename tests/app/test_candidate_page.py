@@ -88,3 +88,27 @@ def test_missing_choice_is_refused_without_saving(app_store: Store) -> None:
     app.button[0].click().run()
     assert "Please choose" in texts(app) or "请" in texts(app)
     assert app_store.count_responses() == 0
+
+
+def test_a_locked_database_shows_a_calm_retry_message_and_loses_nothing(
+    app_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    monkeypatch.setenv("SJT_SQLITE_BUSY_MS", "200")
+    token = invitation(app_store)
+    app = through_practice(open_app(token))
+    app.radio[0].set_value(app.radio[0].options[0])
+    if len(app.radio) == 2:
+        app.radio[1].set_value(app.radio[1].options[1])
+    path = app_store.engine.url.database
+    blocker = sqlite3.connect(str(path), timeout=0)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        app.button[0].click().run()
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert not app.exception
+    assert "earlier answers are safe" in texts(app) or "之前的答案都已安全保存" in texts(app)
+    assert app_store.count_responses() == 0

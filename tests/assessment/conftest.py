@@ -50,6 +50,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
+def postgres_store() -> Iterator[Store]:
+    """A migrated store on a fresh PostgreSQL database only."""
+    for url in _postgres_database():
+        opened = Store.open(url)
+        try:
+            yield opened
+        finally:
+            opened.engine.dispose()
+
+
+@pytest.fixture
 def store(database_url: str) -> Iterator[Store]:
     """A migrated store on each backend."""
     opened = Store.open(database_url)

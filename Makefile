@@ -20,17 +20,20 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 # System packages the test suite needs (Debian): Chromium for browser tests, poppler for
-# rendering PDFs, a CJK TrueType font for Chinese reports. Installed only when missing.
+# rendering PDFs, a CJK TrueType font for Chinese reports, nginx for the scale-out test.
+# Installed only when missing; the distribution's own nginx service is stopped again.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing="$$missing fonts-wqy-zenhei"; \
+	[ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing system packages:$$missing"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+		case "$$missing" in *nginx*) $$SUDO service nginx stop >/dev/null 2>&1 || true;; esac; \
 	fi
 
 demo: $(STAMP)

@@ -1,0 +1,485 @@
+"""Calibration benchmark: MML-EM calibration and EAP scoring at scale, against Python ``mirt``.
+
+Design
+------
+100,000 simulated candidates (10,000 with ``SJT_BENCH_QUICK=1``) answer 60 GPCM items with 4
+categories, 12 items on each of 5 dimensions (simple structure). True slopes are U(0.7, 2.0);
+each item's step thresholds are three sorted N(0, 1) draws ``b_1 ≤ b_2 ≤ b_3``; latent traits are
+N(0, R) with all correlations 0.3; the seed is fixed. In our slope–intercept form the category
+logits are ``a·k·θ + c_k`` with ``c_0 = 0`` and ``c_k = -a·(b_1 + … + b_k)``.
+
+Each engine runs in a fresh worker process (``multiprocessing`` spawn) that loads the responses
+from a temporary file, warms up on a small subset (imports, first-call costs) and then times
+calibration and scoring separately with ``time.perf_counter``. Peak memory is the worker's peak
+resident set size (numpy and native allocations alike; ``tracemalloc`` would miss the Rust
+allocations of ``mirt``), read as ``VmHWM`` from ``/proc/self/status`` and reset before each
+phase by writing 5 to ``/proc/self/clear_refs``, so calibration and scoring get their own peaks.
+``resource.getrusage(...).ru_maxrss`` is not used where ``/proc`` works: on Linux it keeps the
+high-water mark across fork and exec, so a worker would report the parent's peak (the parent
+holds the simulation). Without ``/proc`` it is the fallback and the figures say so. A separate
+process per engine also means a crash, an out-of-memory kill or a hang of the peer cannot take
+the bench down: it is reported as one line.
+
+Our engine: ``MMLCalibrator("gpcm", standard_errors="none")`` with its defaults (61 equally
+spaced nodes on [-6, 6], tol 1e-4, SQUAREM), then ``score_eap`` (61 nodes) of everyone. It runs
+twice: with the default BLAS threads (the figures compared with ``mirt``) and again with one BLAS
+thread, because OpenBLAS threads that busy-wait make the default run many times slower when other
+processes share the cores.
+
+Peer: ``mirt.fit_mirt(model="GPCM", n_quadpts=61, compute_standard_errors=False)`` (its defaults
+otherwise: EM, tol 1e-4, no acceleration, Gauss–Hermite nodes), one unidimensional fit per
+dimension, then ``mirt.fscores(method="EAP", n_quadpts=61)`` per dimension. With the latent
+variances fixed to 1 and items loading on one dimension each, the marginal likelihood factorises
+over dimensions, so per-dimension fits estimate exactly the model our engine fits (our engine does
+the same internally); ``mirt``'s multidimensional route would integrate over a full 61^5
+tensor-product grid (8.4e8 nodes), which is infeasible. Parameter conversion: ``mirt``'s GPCM has
+adjacent-category log odds ``a(θ - step_v)``, so the log odds of category k against 0 are
+``a·k·θ - a·Σ_{v≤k} step_v``: the slope is ours unchanged and ``c_k = -a·cumsum(steps)_k``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import multiprocessing
+import os
+import resource
+import tempfile
+import time
+import traceback
+import warnings
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from benchmarks import Figure, quick_mode
+from scoring import (
+    ItemParameters,
+    ItemSpec,
+    MMLCalibrator,
+    ModelParameters,
+    ResponseMatrix,
+    score_eap,
+    simulate_responses,
+    simulate_theta,
+)
+
+FloatArray = NDArray[np.float64]
+
+N_CANDIDATES = 100_000
+N_CANDIDATES_QUICK = 10_000
+N_DIMENSIONS = 5
+ITEMS_PER_DIMENSION = 12
+N_CATEGORIES = 4
+N_QUAD = 61
+CORRELATION = 0.3
+SEED = 20_251_123
+SLOPE_RANGE = (0.7, 2.0)
+WARMUP_ROWS = 500
+PEER_TIMEOUT_ENV = "SJT_BENCH_PEER_TIMEOUT"
+PEER_TIMEOUT_DEFAULT = 600.0
+"""Seconds the ``mirt`` worker may take before it is stopped and reported as timed out."""
+OUR_TIMEOUT = 1800.0
+SINGLE_THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+"""Worker environment of the second, single-threaded run of our engine (mirt's EM runs on one
+core, and multithreaded BLAS degrades badly when the cores are shared with other processes)."""
+
+DIMENSIONS = tuple(f"dim{d + 1}" for d in range(N_DIMENSIONS))
+SPECS = tuple(
+    ItemSpec(
+        f"{DIMENSIONS[j // ITEMS_PER_DIMENSION]}_item{j % ITEMS_PER_DIMENSION + 1:02d}",
+        DIMENSIONS[j // ITEMS_PER_DIMENSION],
+        tuple(range(N_CATEGORIES)),
+        tuple(float(k) for k in range(N_CATEGORIES)),
+    )
+    for j in range(N_DIMENSIONS * ITEMS_PER_DIMENSION)
+)
+
+
+# ----------------------------------------------------------------------------- simulation
+def true_parameters(rng: np.random.Generator) -> tuple[FloatArray, FloatArray]:
+    """True slopes (J,) and intercepts ``c_1..c_{K-1}`` (J, K-1) in our parameterisation."""
+    n_items = len(SPECS)
+    slopes = rng.uniform(*SLOPE_RANGE, size=n_items)
+    steps = np.sort(rng.standard_normal((n_items, N_CATEGORIES - 1)), axis=1)
+    intercepts = -slopes[:, None] * np.cumsum(steps, axis=1)
+    return slopes, intercepts
+
+
+def as_model(slopes: FloatArray, intercepts: FloatArray) -> ModelParameters:
+    """Our GPCM model object with parameters ``(a, c_1, …, c_{K-1})`` per item."""
+    items = tuple(
+        ItemParameters(spec, (float(a), *(float(c) for c in cs)))
+        for spec, a, cs in zip(SPECS, slopes, intercepts, strict=True)
+    )
+    return ModelParameters("gpcm", DIMENSIONS, items)
+
+
+def simulate(n_candidates: int) -> tuple[FloatArray, FloatArray, FloatArray, ResponseMatrix]:
+    """True slopes, intercepts, latent traits (N, D) and the simulated responses."""
+    rng = np.random.default_rng(SEED)
+    slopes, intercepts = true_parameters(rng)
+    theta = simulate_theta(n_candidates, N_DIMENSIONS, rng, correlation=CORRELATION)
+    data = simulate_responses(as_model(slopes, intercepts), theta, rng)
+    return slopes, intercepts, theta, data
+
+
+# -------------------------------------------------------------------------------- workers
+class MemoryProbe:
+    """Resident-set readings of this process in MiB, with a resettable peak."""
+
+    def __init__(self) -> None:
+        self.method = "VmHWM, reset per phase" if self.reset() else "ru_maxrss, process peak"
+
+    @staticmethod
+    def _status(field: str) -> float | None:
+        try:
+            for line in Path("/proc/self/status").read_text().splitlines():
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024  # kB
+        except (OSError, ValueError, IndexError):
+            return None
+        return None
+
+    def reset(self) -> bool:
+        """Reset the peak to the current resident size; False where Linux ``/proc`` is missing."""
+        try:
+            Path("/proc/self/clear_refs").write_text("5")
+        except OSError:
+            return False
+        return self._status("VmHWM") is not None
+
+    def current(self) -> float:
+        """Current resident set size (the peak where ``/proc`` is missing)."""
+        value = self._status("VmRSS")
+        return self.peak() if value is None else value
+
+    def peak(self) -> float:
+        """Peak resident set size since the last ``reset`` (or process start)."""
+        value = self._status("VmHWM")
+        if value is None:  # ru_maxrss is KiB on Linux
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return value
+
+
+def _load(path: str) -> NDArray[np.int64]:
+    return np.load(path).astype(np.int64)
+
+
+def _ours(path: str) -> dict[str, Any]:
+    """Time our calibration and EAP scoring on the responses stored at ``path``."""
+    data = ResponseMatrix(_load(path), SPECS, DIMENSIONS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the 2-iteration warm-up does not converge
+        warm = data.subset(np.arange(WARMUP_ROWS))
+        warm_fit = MMLCalibrator("gpcm", standard_errors="none", max_iter=2).fit(warm)
+        score_eap(warm_fit.parameters, warm)
+    memory = MemoryProbe()
+    baseline = memory.current()
+    start = time.perf_counter()
+    result = MMLCalibrator("gpcm", standard_errors="none").fit(data)
+    calibration_s = time.perf_counter() - start
+    peak_calibration = memory.peak()
+    memory.reset()
+    start = time.perf_counter()
+    estimate = score_eap(result.parameters, data)
+    scoring_s = time.perf_counter() - start
+    params = np.array([item.params for item in result.parameters.items])
+    return {
+        "calibration_s": calibration_s,
+        "scoring_s": scoring_s,
+        "slopes": params[:, 0],
+        "intercepts": params[:, 1:],
+        "theta": estimate.theta,
+        "iterations": result.n_iter,
+        "converged": result.converged,
+        "baseline_mib": baseline,
+        "peak_calibration_mib": peak_calibration,
+        "peak_scoring_mib": memory.peak(),
+        "memory_method": memory.method,
+    }
+
+
+def _mirt(path: str) -> dict[str, Any]:
+    """Time ``mirt`` GPCM calibration and EAP scoring, one fit per dimension."""
+    import mirt
+    from mirt.backends.rust._helpers import RUST_AVAILABLE
+
+    responses = _load(path)
+    blocks = [
+        np.ascontiguousarray(responses[:, d * ITEMS_PER_DIMENSION : (d + 1) * ITEMS_PER_DIMENSION])
+        for d in range(N_DIMENSIONS)
+    ]
+    del responses
+    options: dict[str, Any] = {
+        "model": "GPCM",
+        "n_categories": N_CATEGORIES,
+        "n_quadpts": N_QUAD,
+        "compute_standard_errors": False,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warm = mirt.fit_mirt(blocks[0][:WARMUP_ROWS], max_iter=2, **options)
+        mirt.fscores(warm, blocks[0][:WARMUP_ROWS], method="EAP", n_quadpts=N_QUAD)
+    memory = MemoryProbe()
+    baseline = memory.current()
+    fits = []
+    iterations = 0
+    converged = True
+    start = time.perf_counter()
+    for block in blocks:
+        fit = mirt.fit_mirt(block, **options)
+        fits.append(fit)
+        iterations += int(fit.n_iterations)
+        converged &= bool(fit.converged)
+    calibration_s = time.perf_counter() - start
+    peak_calibration = memory.peak()
+    memory.reset()
+    start = time.perf_counter()
+    thetas = [
+        np.asarray(mirt.fscores(fit, block, method="EAP", n_quadpts=N_QUAD).theta).reshape(-1)
+        for fit, block in zip(fits, blocks, strict=True)
+    ]
+    scoring_s = time.perf_counter() - start
+    # mirt GPCM: log odds of category k vs 0 = a·k·θ - a·Σ_{v≤k} step_v (see module docstring).
+    slopes = np.concatenate([np.asarray(f.model.parameters["discrimination"]) for f in fits])
+    steps = np.concatenate([np.asarray(f.model.parameters["steps"]) for f in fits])
+    intercepts = -slopes[:, None] * np.cumsum(steps[:, : N_CATEGORIES - 1], axis=1)
+    return {
+        "calibration_s": calibration_s,
+        "scoring_s": scoring_s,
+        "slopes": slopes,
+        "intercepts": intercepts,
+        "theta": np.column_stack(thetas),
+        "iterations": iterations,
+        "converged": converged,
+        "baseline_mib": baseline,
+        "peak_calibration_mib": peak_calibration,
+        "peak_scoring_mib": memory.peak(),
+        "memory_method": memory.method,
+        "version": mirt.__version__,
+        "backend": "Rust" if RUST_AVAILABLE else "NumPy",
+    }
+
+
+WORKERS = {"ours": _ours, "mirt": _mirt}
+
+
+def _worker_main(conn: Connection, engine: str, path: str) -> None:
+    """Worker-process entry: run ``engine`` and send ``("ok", result)`` or ``("error", text)``."""
+    try:
+        conn.send(("ok", WORKERS[engine](path)))
+    except BaseException as error:
+        conn.send(("error", f"{type(error).__name__}: {error}\n{traceback.format_exc()}"))
+    finally:
+        conn.close()
+
+
+def run_isolated(
+    engine: str, path: str, timeout: float, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Run one engine in a fresh spawned process; raise ``RuntimeError`` on any failure.
+
+    ``env`` adds environment variables for the worker only (read when it imports numpy).
+    """
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_worker_main, args=(sender, engine, path), daemon=True)
+    saved = {name: os.environ.get(name) for name in env or {}}
+    os.environ.update(env or {})
+    try:
+        process.start()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    sender.close()
+    try:
+        if not receiver.poll(timeout):
+            process.terminate()
+            raise RuntimeError(f"timed out after {timeout:.0f} s (worker stopped)")
+        try:
+            status, payload = receiver.recv()
+        except EOFError:
+            process.join(10)
+            raise RuntimeError(
+                f"worker died without a result (exit code {process.exitcode}; "
+                "a negative code is the signal, e.g. -9 for the out-of-memory killer)"
+            ) from None
+    finally:
+        receiver.close()
+        process.join(30)
+        if process.is_alive():
+            process.terminate()
+            process.join(10)
+    if status != "ok":
+        raise RuntimeError(str(payload))
+    return dict(payload)
+
+
+# ------------------------------------------------------------------------------- figures
+def _rmse(estimate: FloatArray, truth: FloatArray) -> float:
+    return float(np.sqrt(np.mean((np.asarray(estimate) - truth) ** 2)))
+
+
+def _correlations(theta: FloatArray, truth: FloatArray) -> list[float]:
+    return [float(np.corrcoef(theta[:, d], truth[:, d])[0, 1]) for d in range(truth.shape[1])]
+
+
+def _engine_figures(
+    label: str,
+    result: dict[str, Any],
+    slopes: FloatArray,
+    intercepts: FloatArray,
+    theta: FloatArray,
+    per_dimension: bool,
+) -> list[Figure]:
+    """Times, accuracy and memory of one engine's run."""
+    total = result["calibration_s"] + result["scoring_s"]
+    correlations = _correlations(result["theta"], theta)
+    figures: list[Figure] = [
+        {"name": f"{label} calibration time", "value": result["calibration_s"], "unit": "s"},
+        {"name": f"{label} EAP scoring time", "value": result["scoring_s"], "unit": "s"},
+        {"name": f"{label} calibration + scoring", "value": total, "unit": "s"},
+        {
+            "name": f"{label} EM iterations (sum over dims)",
+            "value": float(result["iterations"]),
+            "digits": 0,
+            "note": "converged" if result["converged"] else "NOT converged",
+        },
+        {
+            "name": f"{label} slope RMSE",
+            "value": _rmse(result["slopes"], slopes),
+            "digits": 4,
+        },
+        {
+            "name": f"{label} intercept RMSE",
+            "value": _rmse(result["intercepts"], intercepts),
+            "digits": 4,
+            "note": "c_k = -a·Σ b_v, k = 1..3",
+        },
+    ]
+    if per_dimension:
+        figures += [
+            {"name": f"{label} corr(EAP, θ) {DIMENSIONS[d]}", "value": r, "digits": 4}
+            for d, r in enumerate(correlations)
+        ]
+    else:
+        figures.append(
+            {
+                "name": f"{label} corr(EAP, θ) mean over dims",
+                "value": float(np.mean(correlations)),
+                "digits": 4,
+                "note": "range " + f"{min(correlations):.4f}–{max(correlations):.4f}",
+            }
+        )
+    figures += [
+        {
+            "name": f"{label} peak RSS during calibration",
+            "value": result["peak_calibration_mib"],
+            "unit": "MiB",
+            "digits": 1,
+            "note": f"worker process; {result['memory_method']}",
+        },
+        {
+            "name": f"{label} peak RSS during scoring",
+            "value": result["peak_scoring_mib"],
+            "unit": "MiB",
+            "digits": 1,
+        },
+        {
+            "name": f"{label} peak RSS rise over baseline",
+            "value": max(result["peak_calibration_mib"], result["peak_scoring_mib"])
+            - result["baseline_mib"],
+            "unit": "MiB",
+            "digits": 1,
+            "note": f"baseline {result['baseline_mib']:.0f} MiB (imports, data, warm-up)",
+        },
+    ]
+    return figures
+
+
+def run() -> list[Figure]:
+    """Simulate, run both engines in worker processes, and return the figures."""
+    n_candidates = N_CANDIDATES_QUICK if quick_mode() else N_CANDIDATES
+    slopes, intercepts, theta, data = simulate(n_candidates)
+    figures: list[Figure] = [
+        {
+            "name": "design",
+            "value": None,
+            "note": f"{n_candidates:,} candidates × {len(SPECS)} items "
+            f"({N_DIMENSIONS} dims × {ITEMS_PER_DIMENSION}), GPCM K={N_CATEGORIES}, "
+            f"a~U{SLOPE_RANGE}, b sorted N(0,1), r={CORRELATION}, seed {SEED}, {N_QUAD} nodes",
+        }
+    ]
+    with tempfile.TemporaryDirectory(prefix="sjt-bench-") as tmp:
+        path = str(Path(tmp) / "responses.npy")
+        np.save(path, data.responses.astype(np.int8))
+        del data
+        ours = run_isolated("ours", path, OUR_TIMEOUT)
+        figures += _engine_figures("ours", ours, slopes, intercepts, theta, per_dimension=True)
+        single = run_isolated("ours", path, OUR_TIMEOUT, env=SINGLE_THREAD_ENV)
+        figures += [
+            {
+                "name": "ours calibration time, 1 BLAS thread",
+                "value": single["calibration_s"],
+                "unit": "s",
+                "note": "OPENBLAS/OMP/MKL_NUM_THREADS=1",
+            },
+            {
+                "name": "ours EAP scoring time, 1 BLAS thread",
+                "value": single["scoring_s"],
+                "unit": "s",
+            },
+        ]
+        if importlib.util.find_spec("mirt") is None:
+            reason = "is not installed (pip install -e '.[bench]')"
+            figures.append({"name": "mirt", "value": None, "note": f"NOT RUN — mirt {reason}"})
+            return figures
+        timeout = float(os.environ.get(PEER_TIMEOUT_ENV, PEER_TIMEOUT_DEFAULT))
+        try:
+            peer = run_isolated("mirt", path, timeout)
+        except RuntimeError as error:
+            reason = str(error).strip().splitlines()[0]
+            figures.append({"name": "mirt", "value": None, "note": f"NOT RUN — mirt {reason}"})
+            return figures
+    figures.append(
+        {
+            "name": "peer",
+            "value": None,
+            "note": f"mirt {peer['version']} ({peer['backend']} backend), "
+            "one GPCM fit per dimension",
+        }
+    )
+    figures += _engine_figures("mirt", peer, slopes, intercepts, theta, per_dimension=False)
+    figures += [
+        {
+            "name": "mean |EAP ours − EAP mirt|",
+            "value": float(np.mean(np.abs(ours["theta"] - peer["theta"]))),
+            "digits": 4,
+        },
+        {
+            "name": "ratio mirt/ours calibration time",
+            "value": peer["calibration_s"] / ours["calibration_s"],
+            "unit": "×",
+            "digits": 2,
+        },
+        {
+            "name": "ratio mirt/ours scoring time",
+            "value": peer["scoring_s"] / ours["scoring_s"],
+            "unit": "×",
+            "digits": 2,
+        },
+        {
+            "name": "ratio mirt/ours total time",
+            "value": (peer["calibration_s"] + peer["scoring_s"])
+            / (ours["calibration_s"] + ours["scoring_s"]),
+            "unit": "×",
+            "digits": 2,
+        },
+    ]
+    return figures

@@ -1,0 +1,147 @@
+"""Load on loopback: hundreds of simulated candidates answering at once, engine + store.
+
+Every candidate runs in its own thread and answers as fast as the server allows (no think
+time), which is far harsher than real use. The run is bounded in time; at the end every
+accepted answer is checked against the database: lost or duplicated answers must be zero.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from assessment.cat_simulation import draw_answers
+from assessment.delivery import Delivery
+from assessment.demo import ensure_active_model
+from assessment.store import Store
+from benchmarks import Figure, quick_mode
+from items import load_bank
+
+POSTGRES_ADMIN = os.environ.get(
+    "SJT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+TIME_LIMIT_S = 300.0
+
+
+def run_load(url: str, n_candidates: int, time_limit: float = TIME_LIMIT_S) -> dict[str, float]:
+    """Run ``n_candidates`` concurrent candidates against ``url``; returns the figures."""
+    store = Store.open(url)
+    bank = load_bank()
+    ensure_active_model(store, bank)
+    delivery = Delivery.from_store(store, bank)
+    answers = draw_answers(
+        delivery.pool, delivery.model.parameters, n_candidates, np.random.default_rng(17)
+    )
+    sessions = []
+    for k in range(n_candidates):
+        _, token = store.create_invitation(store.add_candidate(f"load {k}", synthetic=True))
+        session_id = delivery.start(delivery.open(token), "en")
+        delivery.consent(session_id)
+        delivery.practice_done(session_id)
+        sessions.append(session_id)
+    deadline = time.monotonic() + time_limit
+    start_gate = threading.Barrier(n_candidates)
+    timings: list[list[float]] = [[] for _ in range(n_candidates)]
+    accepted = [0] * n_candidates
+    errors: list[str] = []
+
+    def candidate(k: int) -> None:
+        start_gate.wait()
+        try:
+            view = delivery.current_item(sessions[k])
+            while view is not None and time.monotonic() < deadline:
+                response = answers.response(delivery.pool, k, delivery.pool.index(view.item.id))
+                started = time.perf_counter()
+                accepted[k] += delivery.answer(
+                    sessions[k], view.item.id, response.most, response.least
+                )
+                view = delivery.current_item(sessions[k])
+                timings[k].append(time.perf_counter() - started)
+        except Exception as error:  # counted and reported, never hidden
+            errors.append(f"{type(error).__name__}: {error}")
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=n_candidates) as pool:
+        list(pool.map(candidate, range(n_candidates)))
+    elapsed = time.perf_counter() - began
+    with store.engine.connect() as connection:
+        stored = dict(
+            connection.execute(
+                text("select session_id, count(*) from responses group by session_id")
+            ).all()
+        )
+        duplicates = connection.execute(
+            text(
+                "select count(*) from (select session_id, item_id from responses "
+                "group by session_id, item_id having count(*) > 1) d"
+            )
+        ).scalar_one()
+    lost = sum(max(0, accepted[k] - stored.get(s, 0)) for k, s in enumerate(sessions))
+    extra = sum(max(0, stored.get(s, 0) - accepted[k]) for k, s in enumerate(sessions))
+    completed = sum(delivery.record(s).session.completed for s in sessions)
+    store.engine.dispose()
+    ms = np.concatenate([np.array(t) for t in timings if t]) * 1000.0
+    return {
+        "answers": float(ms.size),
+        "p50_ms": float(np.median(ms)),
+        "p95_ms": float(np.percentile(ms, 95)),
+        "answers_per_s": float(ms.size / elapsed),
+        "lost": float(lost + extra + duplicates),
+        "completed": float(completed),
+        "errors": float(len(errors)),
+        "seconds": elapsed,
+    }
+
+
+def _figures(backend: str, n: int, result: dict[str, float]) -> list[Figure]:
+    lost = result["lost"]
+    return [
+        {"name": f"load {backend}: concurrent candidates", "value": float(n), "digits": 0},
+        {"name": f"load {backend}: answers", "value": result["answers"], "digits": 0},
+        {"name": f"load {backend}: p50 per answer", "value": result["p50_ms"], "unit": "ms",
+         "digits": 1},
+        {"name": f"load {backend}: p95 per answer", "value": result["p95_ms"], "unit": "ms",
+         "digits": 1},
+        {"name": f"load {backend}: throughput", "value": result["answers_per_s"], "unit": "/s",
+         "digits": 0},
+        {"name": f"load {backend}: lost or duplicated answers", "value": lost, "digits": 0,
+         "note": "must be 0" + ("" if lost == 0 else " — FAILED")},
+        {"name": f"load {backend}: errors", "value": result["errors"], "digits": 0},
+        {"name": f"load {backend}: tests completed", "value": result["completed"], "digits": 0},
+    ]  # fmt: skip
+
+
+def run() -> list[Figure]:
+    """300 concurrent candidates on SQLite and on PostgreSQL."""
+    n = 30 if quick_mode() else 300
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory() as folder:
+        figures += _figures("sqlite", n, run_load(f"sqlite:///{Path(folder) / 'l.db'}", n))
+    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    name = f"sjt_load_{secrets.token_hex(4)}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as error:
+        admin.dispose()
+        return [
+            *figures,
+            {"name": "load postgres", "value": None, "note": f"skipped: {error.orig}"},
+        ]
+    try:
+        url = POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+        figures += _figures("postgres", n, run_load(url, n))
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return figures

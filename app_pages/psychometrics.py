@@ -98,6 +98,20 @@ def calibrate_section() -> None:
     if data is None or data.n_candidates == 0:
         st.info("No data to calibrate yet.")
         return
+    min_answers = st.number_input(
+        "Leave out items answered by fewer than this many candidates", 2, 10_000, 30, 1,
+        help="Left-out items keep their current parameters when the calibration is promoted.",
+    )  # fmt: skip
+    keep = data.answered_counts() >= int(min_answers)
+    if not keep.any():
+        st.warning(f"No item has {int(min_answers)} answers yet; collect more data first.")
+        return
+    if not keep.all():
+        st.info(
+            f"{int((~keep).sum())} of {data.n_items} scored items have fewer than "
+            f"{int(min_answers)} answers: they are left out and keep their current parameters."
+        )
+        data = data.select_items(keep)
     warnings = sample_warnings(data)
     if warnings.items_below_minimum:
         worst = min(n for _, n in warnings.items_below_minimum)
@@ -159,6 +173,10 @@ def show_progress(job_id: str) -> None:
     )
     if done:
         st.success("Calibration finished — open the Review tab.")
+        if st.session_state.get("reviewed_job") != job_id:
+            # The review tab was drawn before the result existed: redraw the whole page once.
+            st.session_state["reviewed_job"] = job_id
+            st.rerun(scope="app")
 
 
 # ------------------------------------------------------------------------------ review
@@ -202,7 +220,9 @@ def review_section(username: str) -> None:
         if st.form_submit_button("Promote as a new model version", type="primary"):
             try:
                 model_file = calibrated_model_file(result, data, str(job.context["label"]))
-                version_id = promote(get_store(), model_file, get_bank(), username, note)
+                version_id = promote(
+                    get_store(), model_file, get_bank(), username, note, carry_over=True
+                )
             except AssessmentError as error:
                 st.error(str(error))
             else:

@@ -85,6 +85,27 @@ def calibrated_model_file(
     return out
 
 
+def fill_from_active(store: Store, data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Add the active version's parameters for items the new calibration left out.
+
+    Used when some items had too few responses to recalibrate: they keep their current
+    parameters. Call after linking, so both sets are on the active version's scale.
+    Returns the completed model data and the ids of the items carried over.
+    """
+    active = store.active_model_version()
+    if active is None:
+        return data, []
+    present = {item["item_id"] for item in data["items"]}
+    carried = [
+        item for item in json.loads(active.model_json)["items"] if item["item_id"] not in present
+    ]
+    if not carried:
+        return data, []
+    completed = dict(data)
+    completed["items"] = [*data["items"], *carried]
+    return completed, [item["item_id"] for item in carried]
+
+
 def validate_model(data: dict[str, Any], bank: ItemBank) -> ModelParameters:
     """Check a model file can score the bank: every scored bank item has parameters."""
     try:
@@ -110,11 +131,19 @@ def promote(
     note: str,
     label: str | None = None,
     link: bool = True,
+    carry_over: bool = False,
 ) -> int:
-    """Store ``data`` as a new immutable version and make it active; returns its id."""
+    """Store ``data`` as a new immutable version and make it active; returns its id.
+
+    With ``carry_over``, bank items missing from ``data`` keep the active version's
+    parameters (listed in the version's ``carried_over`` field).
+    """
     if not note.strip():
         raise AssessmentError("a note saying why this version is promoted is required")
-    parameters = validate_model(data, bank)
+    try:
+        parameters = ModelParameters.from_dict(data, source="model")
+    except ScoringError as error:
+        raise AssessmentError(str(error)) from None
     active = store.active_model_version()
     data = dict(data)
     if link and active is not None:
@@ -137,6 +166,10 @@ def promote(
                 "intercept": linking.intercept,
                 "n_common_items": linking.n_common,
             }
+    if carry_over:
+        data, carried = fill_from_active(store, data)
+        data["carried_over"] = carried
+    validate_model(data, bank)
     existing = {version.label for version in store.model_versions()}
     label = label or f"v{len(existing) + 1}"
     if label in existing:

@@ -109,6 +109,17 @@ class ResponseMatrix:
         """The same items for a subset of candidates."""
         return ResponseMatrix(self.responses[rows], self.items, self.dimensions)
 
+    def select_items(self, keep: NDArray[np.bool_]) -> ResponseMatrix:
+        """The same candidates for the items where ``keep`` (n_items,) is true."""
+        keep = np.asarray(keep, dtype=bool)
+        items = tuple(item for item, kept in zip(self.items, keep, strict=True) if kept)
+        dimensions = tuple(d for d in self.dimensions if any(i.dimension == d for i in items))
+        return ResponseMatrix(self.responses[:, keep], items, dimensions)
+
+    def answered_counts(self) -> IntArray:
+        """Number of candidates who answered each item, shape (n_items,)."""
+        return np.asarray((self.responses >= 0).sum(axis=0), dtype=np.int64)
+
 
 def one_hot(responses: IntArray, n_categories: IntArray, dtype: type = np.float32) -> FloatArray:
     """Indicator matrix (n_candidates, Σ K_j): 1 where candidate n chose category k of item j.

@@ -7,6 +7,7 @@ so a reload, a closed browser or a server restart lands on exactly the same step
 from __future__ import annotations
 
 import contextlib
+import re
 
 import streamlit as st
 from sqlalchemy.exc import OperationalError
@@ -125,31 +126,32 @@ def show_practice(delivery: Delivery, session_id: str, lang: str) -> None:
 def show_item(delivery: Delivery, session_id: str, view: object, lang: str) -> None:
     item = view.item  # type: ignore[attr-defined]
     progress = delivery.progress(session_id)
-    header, status = st.columns([3, 2])
-    header.subheader(text("question", lang, n=view.number))  # type: ignore[attr-defined]
+    st.subheader(text("question", lang, n=view.number))  # type: ignore[attr-defined]
     parts = [text("progress", lang, answered=progress.answered)]
     if progress.seconds_left is not None:
         parts.append(text("time_left", lang, minutes=int(progress.seconds_left // 60) + 1))
-    status.caption(" · ".join(parts))
-    st.progress(min(1.0, progress.answered / max(progress.expected_total, 1)))
-    st.markdown(item.scenario.get(lang))
+    st.progress(
+        min(1.0, progress.answered / max(progress.expected_total, 1)), text=" · ".join(parts)
+    )
+    with st.container(border=True):
+        st.markdown(escape_markdown(item.scenario.get(lang)))
     letters = [option.id for option in item.options]
     label = {option.id: f"{option.id}. {option.text.get(lang)}" for option in item.options}
     with st.form(f"item-{item.id}", clear_on_submit=False):
         if item.format == "best":
             most = st.radio(
-                text("best_prompt", lang), letters, index=None, format_func=label.__getitem__,
-                key=f"most-{item.id}",
+                f"**{text('best_prompt', lang)}**", letters, index=None,
+                format_func=label.__getitem__, key=f"most-{item.id}",
             )  # fmt: skip
             least = None
         else:
             most = st.radio(
-                text("most_prompt", lang), letters, index=None, format_func=label.__getitem__,
-                key=f"most-{item.id}",
+                f"**{text('most_prompt', lang)}**", letters, index=None,
+                format_func=label.__getitem__, key=f"most-{item.id}",
             )  # fmt: skip
             least = st.radio(
-                text("least_prompt", lang), letters, index=None, format_func=label.__getitem__,
-                key=f"least-{item.id}",
+                f"**{text('least_prompt', lang)}**", letters, index=None,
+                format_func=label.__getitem__, key=f"least-{item.id}",
             )  # fmt: skip
         submitted = st.form_submit_button(text("next", lang), type="primary")
     if not submitted:
@@ -161,6 +163,11 @@ def show_item(delivery: Delivery, session_id: str, view: object, lang: str) -> N
     with contextlib.suppress(AssessmentError):
         delivery.answer(session_id, item.id, most, least)
     st.rerun()
+
+
+def escape_markdown(value: str) -> str:
+    """Item text shown literally: Markdown and HTML characters are escaped."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", value)
 
 
 def show_complete(lang: str) -> None:

@@ -143,7 +143,9 @@ def read_response_csv(
         seen_names.add(name)
     extra_names = [name for name in header[1:] if name.startswith("_")]
     item_names = [name for name in header[1:] if not name.startswith("_")]
-    known = {spec.item_id: spec for spec in specs} if specs is not None else dict(item_map or {})
+    spec_by_id = {spec.item_id: spec for spec in specs} if specs is not None else {}
+    dimension_by_id = dict(item_map or {})
+    known = set(spec_by_id) if specs is not None else set(dimension_by_id)
     unknown = [name for name in item_names if name not in known]
     if unknown and not ignore_unknown:
         hint = (
@@ -184,7 +186,7 @@ def read_response_csv(
             if not cell:
                 continue
             if specs is not None:
-                value, problem = _spec_cell(cell, known[name])
+                value, problem = _spec_cell(cell, spec_by_id[name])
             else:
                 value, problem = _integer_cell(cell)
             if problem:
@@ -198,10 +200,10 @@ def read_response_csv(
     if problems:
         raise DataFileError(source, problems)
     if specs is not None:
-        item_specs = tuple(known[name] for name in item_names)
+        item_specs = tuple(spec_by_id[name] for name in item_names)
     else:
         item_specs = tuple(
-            _external_spec(name, str(known[name]), cells[:, c], source, problems)
+            _external_spec(name, dimension_by_id[name], cells[:, c], source, problems)
             for c, name in enumerate(item_names)
         )
         if problems:

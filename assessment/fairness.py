@@ -96,7 +96,8 @@ def fairness_report(
         ).all()
     t_scores: dict[str, dict[str, float]] = {}
     for session_id, name, t_score in rows:
-        t_scores.setdefault(session_id, {})[name] = float(t_score)
+        if t_score is not None:
+            t_scores.setdefault(session_id, {})[name] = float(t_score)
     basis = competency or "mean T of the five competencies"
     values = [
         t_scores[s][competency] if competency else float(np.mean(list(t_scores[s].values())))

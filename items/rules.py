@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict
 
 from items.errors import ContentProblem
-from items.models import LANGUAGES, OPTION_IDS, BestItem, MostLeastItem
+from items.models import LANGUAGES, OPTION_IDS, BestItem, MostLeastItem, Text
 
 AnyItem = BestItem | MostLeastItem
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -76,8 +76,8 @@ def check_item(item: AnyItem, file: str, rules: ContentRules) -> list[ContentPro
     return problems
 
 
-def _texts(item: AnyItem) -> list[tuple[str, object]]:
-    texts: list[tuple[str, object]] = [("item.scenario", item.scenario)]
+def _texts(item: AnyItem) -> list[tuple[str, Text]]:
+    texts: list[tuple[str, Text]] = [("item.scenario", item.scenario)]
     for index, option in enumerate(item.options):
         texts.append((f"item.options.{index}.text", option.text))
         texts.append((f"item.options.{index}.rationale", option.rationale))

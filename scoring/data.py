@@ -130,7 +130,7 @@ def one_hot(responses: IntArray, n_categories: IntArray, dtype: type = np.float3
     offsets = np.concatenate([[0], np.cumsum(n_categories)[:-1]]).astype(np.int64)
     n_rows, _n_items = responses.shape
     width = int(np.sum(n_categories))
-    out = np.zeros((n_rows, width), dtype=dtype)
+    out: FloatArray = np.zeros((n_rows, width), dtype=dtype)
     rows, cols = np.nonzero(responses >= 0)
     flat = rows * width + offsets[cols] + responses[rows, cols]
     out.reshape(-1)[flat] = 1.0

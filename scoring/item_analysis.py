@@ -35,13 +35,14 @@ class ItemAnalysis:
         fits = {entry.item_id: entry for entry in self.fit.items}
         stats = {entry.item_id: entry for entry in self.classical.items}
         codes = list(dict.fromkeys(code for spec in self.model.specs for code in spec.codes))
-        slopes, intercepts = {}, {}
+        slopes: dict[int, np.ndarray] = {}
+        intercepts: dict[int, np.ndarray] = {}
         for dimension in self.model.dimensions:
             for group in self.model.groups(dimension):
                 s, c = self.model.item_model.to_categories(group.params, group.scores)
-                for row, column in enumerate(group.columns):
-                    slopes[int(column)] = s[row]
-                    intercepts[int(column)] = c[row]
+                for position, column in enumerate(group.columns):
+                    slopes[int(column)] = s[position]
+                    intercepts[int(column)] = c[position]
         rows = []
         for column, item in enumerate(self.model.items):
             stat = stats[item.item_id]
@@ -54,9 +55,9 @@ class ItemAnalysis:
                 "item_rest_r": stat.item_rest_correlation,
                 "alpha_if_deleted": stat.alpha_if_deleted,
             }
-            position = {code: k for k, code in enumerate(item.spec.codes)}
+            code_index = {code: k for k, code in enumerate(item.spec.codes)}
             for code in codes:
-                k = position.get(code)
+                k = code_index.get(code)
                 row[f"prop_{code}"] = stat.option_proportions[k] if k is not None else math.nan
                 row[f"rest_r_{code}"] = (
                     stat.option_rest_correlations[k] if k is not None else math.nan

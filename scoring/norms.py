@@ -55,15 +55,15 @@ class NormTable:
             np.percentile(values, PERCENTILE_POINTS),
         )
 
-    def t_score(self, theta: FloatArray) -> FloatArray:
+    def t_score(self, theta: FloatArray | float) -> FloatArray:
         """T-scores (mean 50, SD 10 in the norm group)."""
         return 50.0 + 10.0 * (np.asarray(theta, dtype=float) - self.mean) / self.sd
 
-    def t_se(self, se: FloatArray) -> FloatArray:
+    def t_se(self, se: FloatArray | float) -> FloatArray:
         """Standard errors on the T-score scale."""
         return 10.0 * np.asarray(se, dtype=float) / self.sd
 
-    def percentile(self, theta: FloatArray) -> FloatArray:
+    def percentile(self, theta: FloatArray | float) -> FloatArray:
         """Percentile rank (0–100) by interpolation in the norm group's quantiles."""
         q = self.quantiles
         # np.interp needs increasing x; ties in quantiles are harmless for interpolation.

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import get_bank, get_store, require_role
+from app_pages.markup import md_escape
 from assessment.data_files import DataFileError, read_response_csv
 from assessment.fairness import GROUP_FIELDS, fairness_report
 from assessment.jobs import CalibrationJob, JobRegistry
@@ -148,7 +149,7 @@ def read_upload(content: bytes, name: str) -> ResponseMatrix | None:
                 path, specs=item_specs(get_bank()), dimensions=COMPETENCIES, source=name
             )
         except DataFileError as error:
-            st.error(f"{name} cannot be used:")
+            st.error(f"{md_escape(name)} cannot be used:")
             st.code("\n".join(error.problems[:50]), language=None)
             return None
     return loaded.data
@@ -194,7 +195,7 @@ def review_section(username: str) -> None:
     result = job.result
     assert result is not None
     data: ResponseMatrix = job.context["data"]
-    st.subheader(f"{result.model.upper()} calibration of {job.context['label']}")
+    st.subheader(f"{result.model.upper()} calibration of {md_escape(str(job.context['label']))}")
     columns = st.columns(4)
     columns[0].metric("Candidates", f"{result.n_candidates:,}")
     columns[1].metric("Converged", "yes" if result.converged else "NO")

@@ -14,9 +14,11 @@ theta, so both enter the likelihood and both add to the item's information.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assessment.session import AssessmentError, CandidateSession, Response
 from items import COMPETENCIES, ItemBank
+from items.forms import load_fixed_form
 from items.scoring_map import LEAST_SUFFIX, MOST_SUFFIX
 from scoring import ModelParameters, normal_quadrature
 
@@ -31,6 +34,9 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 ExposureControl = Literal["randomesque", "sympson_hetter", "none"]
 StopReason = Literal["incomplete", "se_target", "max_items", "bank_exhausted", "fixed_form"]
+
+EXPOSURE_FILE = Path(__file__).resolve().parent / "exposure.json"
+"""Shipped Sympson–Hetter control parameters (``sjt cat-sim --exposure-calibrate``)."""
 
 
 class CATConfigurationError(AssessmentError, ValueError):
@@ -43,7 +49,8 @@ class CATPolicy(BaseModel):
     Attributes
     ----------
     form : "adaptive" or "fixed"
-        ``fixed`` presents every bank item once in a content-interleaved order, no early stop.
+        ``fixed`` presents the fixed form (``items/forms.yaml``, the pool's ``fixed_order``)
+        once in a content-interleaved order, no early stop.
     min_items_per_competency : int
         Items every competency gets before the SE rule may stop it (content balancing).
     max_items : int
@@ -55,10 +62,14 @@ class CATPolicy(BaseModel):
     randomesque_n : int
         Randomesque: choose uniformly among this many best items (Kingsbury & Zara, 1989).
     max_exposure : float
-        Target maximum exposure rate (share of candidates who see an item). It is the ``r`` of
-        Sympson–Hetter and the yardstick of the simulation study. Note that the mean exposure
-        over the bank is (mean test length) / (bank size), so no control can push the maximum
-        below that.
+        Largest acceptable exposure rate (share of candidates who see an item); the yardstick
+        of the simulation study. The mean exposure over the bank is (mean test length) / (bank
+        size), so no control can push the maximum below that.
+    exposure_target : float
+        The ``r`` of Sympson–Hetter: control parameters are computed so that every item is
+        given to at most this share of candidates. It lies below ``max_exposure`` because an
+        observed rate is a binomial share: with 1000 candidates and dozens of items near ``r``
+        the largest observed rate is about 0.03 above ``r``.
     prior_mean, prior_sd : float
         Normal prior of theta on every competency.
     n_quad : int
@@ -67,25 +78,38 @@ class CATPolicy(BaseModel):
 
     Notes
     -----
-    Defaults tuned with ``sjt cat-sim --n 1000`` (seeds 1–3) on the synthetic model of the
-    65-item packaged bank: ``max_items=45`` guarantees at least 30 % fewer items than the fixed
-    form (about 44.6 on average), and ``se_target=0.43`` keeps the correlation of estimate and
-    truth within 0.03 of the fixed form on every competency (0.026–0.028 at worst; 0.007–0.010
-    for the lowest competency). ``max_exposure=0.25`` is not met by these defaults and cannot
-    be with this bank: the exposure rates sum to the mean test length, so their maximum is at
-    least 44.6 / 65 ≈ 0.69; a 0.25 cap needs tests of at most 16 items (correlation then
-    about 0.68 instead of 0.88).
+    Defaults tuned with ``sjt cat-sim --n 1000`` (seeds 1–5) on the synthetic model of the
+    130-item packaged bank against the 25-item fixed form of ``items/forms.yaml``, with the
+    shipped Sympson–Hetter parameters (``assessment/exposure.json``, computed with
+    ``sjt cat-sim --exposure-calibrate --n 2000 --seed 0``). Seeds 1–3: 16.2–16.3 items on
+    average, 35 % fewer than the form's 25; lowest correlation of estimate and truth over
+    competencies 0.736–0.745 against the form's 0.735–0.743 (never more than 0.004 below it);
+    maximum exposure 0.213–0.224. About 2 % of tests end at ``max_items``. The SE rule
+    equalises precision over competencies, so on a competency whose fixed-form items happen to
+    be strong (resilience) the adaptive correlation is up to 0.04 below the form's; the goal
+    compares the lowest correlations. The designated form is a little less informative than a
+    typical content-balanced 25-item form under the synthetic model (lowest correlation 0.740
+    against 0.753 ± 0.024 for 30 random forms of the same design, seed 1); against that average
+    the adaptive test's lowest correlation is 0.016 below, still within the 0.03.
+
+    The exposure cap is what limits the adaptive test. Each competency has 26 items and each
+    may go to at most a quarter of candidates, so a candidate can get on average at most about
+    26 × ``exposure_target`` items' worth of a competency's bank, about 5 items of average
+    information: the most informative items cannot be given to everyone, and the engine must
+    also use average and weak ones. Without exposure control the same test length reaches
+    correlations about 0.05 higher.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     form: Literal["adaptive", "fixed"] = "adaptive"
     min_items_per_competency: int = Field(default=3, ge=0)
-    max_items: int = Field(default=45, ge=1)
-    se_target: float = Field(default=0.43, gt=0.0)
-    exposure_control: ExposureControl = "randomesque"
+    max_items: int = Field(default=20, ge=1)
+    se_target: float = Field(default=0.67, gt=0.0)
+    exposure_control: ExposureControl = "sympson_hetter"
     randomesque_n: int = Field(default=3, ge=1)
     max_exposure: float = Field(default=0.25, gt=0.0, le=1.0)
+    exposure_target: float = Field(default=0.19, gt=0.0, le=1.0)
     prior_mean: float = 0.0
     prior_sd: float = Field(default=1.0, gt=0.0)
     n_quad: int = Field(default=41, ge=5)
@@ -120,8 +144,9 @@ class ItemPool:
         log P(option picked as least effective | theta); zeros for ``best`` items.
     info : ndarray, shape (n_items, n_quad)
         Fisher information of each bank item (sum over its scored items) at the nodes.
-    fixed_order : ndarray of int, shape (n_items,)
-        Item positions of the fixed form: competencies in rotation, bank order within each.
+    fixed_order : ndarray of int, shape (n_fixed,)
+        Item positions of the fixed form (``items/forms.yaml``) in presentation order:
+        competencies in rotation, form order within each.
     """
 
     item_ids: tuple[str, ...]
@@ -143,7 +168,11 @@ class ItemPool:
 
     @classmethod
     def build(
-        cls, bank: ItemBank, model: ModelParameters, policy: CATPolicy | None = None
+        cls,
+        bank: ItemBank,
+        model: ModelParameters,
+        policy: CATPolicy | None = None,
+        fixed_form: Sequence[str] | None = None,
     ) -> ItemPool:
         """Tabulate option log-probabilities and item information at the quadrature nodes.
 
@@ -154,13 +183,20 @@ class ItemPool:
             Must hold every scored item of the bank (``items.scoring_map.item_specs``).
         policy : CATPolicy, optional
             Supplies the quadrature and prior (default ``CATPolicy()``).
+        fixed_form : sequence of str, optional
+            Item ids of the fixed form, presented with the competencies in rotation and in this
+            order within each (default: the packaged form, ``items.forms.load_fixed_form``).
 
         Raises
         ------
         CATConfigurationError
-            When a scored item of the bank is missing from the model or its options differ.
+            When a scored item of the bank is missing from the model or its options differ, or
+            the fixed form names an item twice or one that is not in the bank.
+        items.ItemBankError
+            When no form is given and the packaged form does not fit the bank.
         """
         policy = policy or CATPolicy()
+        form = tuple(fixed_form) if fixed_form is not None else load_fixed_form(bank)
         quad = normal_quadrature(*policy.quadrature)
         items = tuple(bank)
         if not items:
@@ -178,8 +214,9 @@ class ItemPool:
                 table[j, : len(option_ids)] = log_prob
                 info[j] += item_info
         competency_idx = np.array([competencies.index(i.competency) for i in items], np.int64)
+        item_ids = tuple(item.id for item in items)
         return cls(
-            item_ids=tuple(item.id for item in items),
+            item_ids=item_ids,
             formats=tuple(item.format for item in items),
             competencies=competencies,
             competency_idx=competency_idx,
@@ -189,7 +226,7 @@ class ItemPool:
             log_prob_most=log_most,
             log_prob_least=log_least,
             info=info,
-            fixed_order=_interleaved_order(competency_idx, len(competencies)),
+            fixed_order=_interleaved_order(_form_positions(item_ids, form), competency_idx),
             quadrature=policy.quadrature,
         )
 
@@ -270,19 +307,34 @@ def _option_position(options: tuple[str, ...], option_id: str, item_id: str) -> 
         raise AssessmentError(f"item {item_id}: unknown option {option_id!r}") from None
 
 
-def _interleaved_order(competency_idx: IntArray, n_competencies: int) -> IntArray:
-    """Round-robin over competencies (bank order within each), skipping exhausted ones.
+def _form_positions(item_ids: tuple[str, ...], form: tuple[str, ...]) -> list[int]:
+    """Pool positions of the fixed form's items, in form order."""
+    if not form:
+        raise CATConfigurationError("the fixed form is empty")
+    index = {item_id: j for j, item_id in enumerate(item_ids)}
+    if unknown := [item_id for item_id in form if item_id not in index]:
+        raise CATConfigurationError(f"fixed form items not in the bank: {', '.join(unknown)}")
+    if len(set(form)) != len(form):
+        raise CATConfigurationError("the fixed form lists an item more than once")
+    return [index[item_id] for item_id in form]
+
+
+def _interleaved_order(positions: Sequence[int], competency_idx: IntArray) -> IntArray:
+    """Round-robin over competencies (form order within each), skipping exhausted ones.
 
     Returns
     -------
-    ndarray of int, shape (n_items,)
+    ndarray of int, shape (len(positions),)
     """
-    queues = [list(np.flatnonzero(competency_idx == c)) for c in range(n_competencies)]
+    n_competencies = int(competency_idx.max()) + 1
+    queues: list[list[int]] = [[] for _ in range(n_competencies)]
+    for j in positions:
+        queues[int(competency_idx[j])].append(int(j))
     order: list[int] = []
     while any(queues):
         for queue in queues:
             if queue:
-                order.append(int(queue.pop(0)))
+                order.append(queue.pop(0))
     return np.array(order, dtype=np.int64)
 
 
@@ -358,9 +410,11 @@ class AdaptiveEngine:
     policy : CATPolicy
     exposure_parameters : mapping of str to float, optional
         Sympson–Hetter control parameters ``K_j`` (probability that item j is administered
-        when selected); items not listed have ``K_j = 1``. Required with
-        ``exposure_control="sympson_hetter"``; see
-        ``assessment.cat_simulation.sympson_hetter_parameters``.
+        when selected); items not listed have ``K_j = 1``. Used with
+        ``exposure_control="sympson_hetter"``; by default the shipped parameters
+        (``assessment/exposure.json``, see ``load_exposure_parameters``) of the pool's items.
+        Compute new ones with ``assessment.cat_simulation.sympson_hetter_parameters`` or
+        ``sjt cat-sim --exposure-calibrate``.
 
     Notes
     -----
@@ -374,9 +428,10 @@ class AdaptiveEngine:
 
     Randomesque draws uniformly among the ``randomesque_n`` best items with the call's
     generator. Sympson–Hetter gives the best item with probability ``K_j``, else looks at the
-    next; the lottery of an item is fixed per session (drawn from the session and item ids), so
-    an item passed over stays passed over, and when every remaining item of the competency has
-    been passed over one of them is given at random.
+    next; the lottery of an item is fixed per session (a uniform draw ``u_j`` from the session
+    and item ids), so an item passed over stays passed over, and when every remaining item of
+    the competency has been passed over the one closest to acceptance (smallest ``u_j / K_j``)
+    is given, which favours the rarely exposed items with large ``K_j``.
 
     References
     ----------
@@ -397,8 +452,14 @@ class AdaptiveEngine:
     ) -> None:
         self.pool = pool
         self.policy = policy
-        self.exposure_parameters = exposure_parameters
         _check_fit(pool, policy)
+        if (
+            exposure_parameters is None
+            and policy.form == "adaptive"
+            and policy.exposure_control == "sympson_hetter"
+        ):
+            exposure_parameters = _shipped_parameters(pool)
+        self.exposure_parameters = exposure_parameters
         self._control = _control_vector(pool, policy, exposure_parameters)
 
     def posterior(self, session: CandidateSession) -> Posterior:
@@ -492,7 +553,8 @@ class AdaptiveEngine:
 
     def _stop_reason(self, post: Posterior) -> StopReason:
         if self.policy.form == "fixed":
-            return "fixed_form" if post.answered.all() else "incomplete"
+            done = post.answered[self.pool.fixed_order].all()
+            return "fixed_form" if done else "incomplete"
         if int(post.n_answered.sum()) >= self.policy.max_items:
             return "max_items"
         available = self._available(post)
@@ -530,9 +592,10 @@ class AdaptiveEngine:
             return int(top[rng.integers(top.size)]), top
         if control == "sympson_hetter":
             draws = np.array([_lottery(session_id, self.pool.item_ids[j]) for j in ranked])
-            accepted = np.flatnonzero(draws < self._control[ranked])
-            if accepted.size == 0:  # all passed over; the test goes on with a random one
-                return int(ranked[rng.integers(ranked.size)]), ranked
+            ratio = draws / self._control[ranked]
+            accepted = np.flatnonzero(ratio < 1.0)
+            if accepted.size == 0:  # all passed over; give the one closest to acceptance
+                return int(ranked[np.argmin(ratio)]), ranked
             return int(ranked[accepted[0]]), ranked[: accepted[0] + 1]
         return int(ranked[0]), ranked[:1]
 
@@ -562,16 +625,72 @@ def _check_fit(pool: ItemPool, policy: CATPolicy) -> None:
         )
 
 
+def load_exposure_parameters(
+    path: str | Path | None = None,
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """Sympson–Hetter control parameters and their provenance from an exposure file.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Default: the shipped ``assessment/exposure.json``.
+
+    Returns
+    -------
+    parameters : dict of str to float
+        Item id → ``K_j``.
+    provenance : dict
+        How they were computed: model, policy, n, seed, rounds.
+
+    Raises
+    ------
+    CATConfigurationError
+        When the file is missing or malformed.
+    """
+    file = Path(path) if path is not None else EXPOSURE_FILE
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+        parameters = {str(k): float(v) for k, v in data["parameters"].items()}
+        provenance = dict(data["provenance"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise CATConfigurationError(
+            f"cannot read exposure parameters from {file}: {error}; recompute them with "
+            "`sjt cat-sim --exposure-calibrate`"
+        ) from None
+    return parameters, provenance
+
+
+def write_exposure_parameters(
+    parameters: Mapping[str, float], provenance: Mapping[str, Any], path: str | Path | None = None
+) -> Path:
+    """Write control parameters with their provenance (default: the shipped file)."""
+    file = Path(path) if path is not None else EXPOSURE_FILE
+    data = {
+        "provenance": dict(provenance),
+        "parameters": {item_id: round(float(k), 4) for item_id, k in parameters.items()},
+    }
+    file.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return file
+
+
+def _shipped_parameters(pool: ItemPool) -> dict[str, float]:
+    """The shipped control parameters of the pool's items (items not listed get ``K_j = 1``)."""
+    parameters, _ = load_exposure_parameters()
+    in_pool = set(pool.item_ids)
+    known = {item_id: k for item_id, k in parameters.items() if item_id in in_pool}
+    if not known:
+        raise CATConfigurationError(
+            "Sympson–Hetter exposure control needs control parameters and the shipped ones "
+            "cover none of this bank's items; compute them with `sjt cat-sim "
+            "--exposure-calibrate` or assessment.cat_simulation.sympson_hetter_parameters"
+        )
+    return known
+
+
 def _control_vector(
     pool: ItemPool, policy: CATPolicy, exposure_parameters: Mapping[str, float] | None
 ) -> FloatArray:
     """Sympson–Hetter ``K_j`` per pool item, shape (n_items,)."""
-    adaptive = policy.form == "adaptive"
-    if adaptive and policy.exposure_control == "sympson_hetter" and exposure_parameters is None:
-        raise CATConfigurationError(
-            "Sympson–Hetter exposure control needs control parameters; compute them with "
-            "assessment.cat_simulation.sympson_hetter_parameters"
-        )
     values = np.ones(pool.n_items)
     for item_id, value in (exposure_parameters or {}).items():
         if not 0.0 < value <= 1.0:

@@ -288,9 +288,14 @@ def read_model_file(path: str | Path) -> ModelFile:
         ) from None
     try:
         parameters = ModelParameters.from_dict(raw, source="")
+        raw_norms = raw.get("norms") or {}
+        if not isinstance(raw_norms, dict) or not all(
+            isinstance(table, dict) for table in raw_norms.values()
+        ):
+            raise ScoringError("norms: must be an object of norm tables keyed by dimension")
         norms = {
             dimension: NormTable.from_dict(table)
-            for dimension, table in (raw.get("norms") or {}).items()
+            for dimension, table in raw_norms.items()
             if dimension in parameters.dimensions
         }
     except ScoringError as error:

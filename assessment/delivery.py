@@ -130,7 +130,7 @@ class Delivery:
 
     def expected_total(self, record: SessionRecord) -> int:
         policy = self.engine(record).policy
-        return len(self.pool.item_ids) if policy.form == "fixed" else policy.max_items
+        return self.pool.fixed_order.size if policy.form == "fixed" else policy.max_items
 
     def current_item(self, session_id: str, now: dt.datetime | None = None) -> ItemView | None:
         """The item to show now, choosing and storing it if none is pending; None when done.

@@ -37,7 +37,8 @@ TOKEN_BYTES = 24  # 192 bits of entropy
 
 def hash_token(token: str) -> str:
     """SHA-256 of an invitation token; tokens are random, so a fast hash is appropriate."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    # surrogatepass: any Python string hashes (a lone surrogate simply matches nothing)
+    return hashlib.sha256(token.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
 def new_id(prefix: str, n_bytes: int = 5) -> str:

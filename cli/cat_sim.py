@@ -5,15 +5,21 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from assessment.cat import CATPolicy
-from assessment.cat_simulation import simulate_cat
+from assessment.cat import (
+    EXPOSURE_FILE,
+    CATPolicy,
+    load_exposure_parameters,
+    write_exposure_parameters,
+)
+from assessment.cat_simulation import simulate_cat, sympson_hetter_parameters
 from assessment.data_files import read_model_file
 from cli.errors import user_errors
 from items import load_bank
+from items.forms import load_fixed_form
 from items.scoring_map import synthetic_model
 
 DEFAULTS = CATPolicy()
@@ -39,6 +45,10 @@ def cat_sim(
     bank: Annotated[
         Path | None, typer.Option("--bank", help="Item bank folder (default: packaged bank).")
     ] = None,
+    form: Annotated[
+        Path | None,
+        typer.Option("--form", help="Forms file with the fixed form (default: packaged)."),
+    ] = None,
     se_target: Annotated[
         float, typer.Option("--se-target", min=0.01, help="Stop when every SE is at most this.")
     ] = DEFAULTS.se_target,
@@ -56,8 +66,32 @@ def cat_sim(
     ] = DEFAULTS.randomesque_n,
     max_exposure: Annotated[
         float,
-        typer.Option("--max-exposure", min=0.01, max=1.0, help="Sympson–Hetter target rate."),
+        typer.Option("--max-exposure", min=0.01, max=1.0, help="Largest acceptable exposure."),
     ] = DEFAULTS.max_exposure,
+    exposure_target: Annotated[
+        float,
+        typer.Option("--exposure-target", min=0.01, max=1.0, help="Sympson–Hetter target rate r."),
+    ] = DEFAULTS.exposure_target,
+    exposure_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--exposure-file",
+            help="Sympson–Hetter parameters to use, or to write with --exposure-calibrate "
+            "(default: the shipped assessment/exposure.json).",
+        ),
+    ] = None,
+    exposure_calibrate: Annotated[
+        bool,
+        typer.Option(
+            "--exposure-calibrate",
+            help="Compute Sympson–Hetter parameters for this policy by simulation (--n "
+            "candidates per round, --seed), write them to the exposure file and print one "
+            "JSON line instead of running the study.",
+        ),
+    ] = False,
+    rounds: Annotated[
+        int, typer.Option("--rounds", min=1, help="--exposure-calibrate: simulation rounds.")
+    ] = 10,
 ) -> None:
     """Simulate the adaptive test and the fixed form on the same candidates; print one JSON line.
 
@@ -66,6 +100,8 @@ def cat_sim(
     """
     items = load_bank(bank)
     parameters = synthetic_model(items) if model is None else read_model_file(model).parameters
+    model_name = "synthetic" if model is None else str(model)
+    fixed_form = load_fixed_form(items, form)
     policy = CATPolicy(
         se_target=se_target,
         max_items=max_items,
@@ -73,8 +109,47 @@ def cat_sim(
         exposure_control=exposure.value,
         randomesque_n=randomesque_n,
         max_exposure=max_exposure,
+        exposure_target=exposure_target,
     )
-    result = simulate_cat(items, parameters, policy, n=n, seed=seed)
+    if exposure_calibrate:
+        control = sympson_hetter_parameters(
+            items, parameters, policy, n=n, seed=seed, n_rounds=rounds, fixed_form=fixed_form
+        )
+        provenance: dict[str, Any] = {
+            "model": model_name,
+            "policy": policy.model_dump(),
+            "n": n,
+            "seed": seed,
+            "rounds": rounds,
+            "computed_by": "assessment.cat_simulation.sympson_hetter_parameters",
+        }
+        written = write_exposure_parameters(control, provenance, exposure_file)
+        line = {
+            "exposure_file": str(written),
+            "items": len(control),
+            "controlled": sum(k < 1.0 for k in control.values()),
+            "min_k": round(min(control.values()), 4),
+            **provenance,
+        }
+        typer.echo(json.dumps(line, separators=(",", ":")))
+        return
+    given: dict[str, float] | None = None  # None: the engine's default, the shipped file
+    provenance = {}
+    if policy.exposure_control == "sympson_hetter":
+        loaded, provenance = load_exposure_parameters(exposure_file)
+        given = None if exposure_file is None else loaded
+    result = simulate_cat(
+        items,
+        parameters,
+        policy,
+        n=n,
+        seed=seed,
+        exposure_parameters=given,
+        fixed_form=fixed_form,
+    )
     summary = result.summary()
-    summary["model"] = "synthetic" if model is None else str(model)
+    summary["model"] = model_name
+    if policy.exposure_control == "sympson_hetter":
+        summary["exposure_file"] = str(exposure_file or EXPOSURE_FILE)
+        summary["exposure_matches_policy"] = provenance.get("policy") == policy.model_dump()
     typer.echo(json.dumps(summary, separators=(",", ":")))

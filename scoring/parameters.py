@@ -239,12 +239,19 @@ class _ModelFileReader:
         se = entry.get("standard_errors")
         se_values = None
         if isinstance(se, list) and len(se) == len(params):
-            se_values = tuple(math.nan if v is None else float(v) for v in se)
+            se_values = tuple(
+                math.nan if v is None else self.number(v, f"{where}.standard_errors[{k}]")
+                for k, v in enumerate(se)
+            )
         return ItemParameters(spec, tuple(float(v) for v in params), se_values)
 
     def number(self, value: Any, where: str) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(where, f"must be a number, got {value!r}")
-        if not math.isfinite(value):
+            raise self.fail(where, f"must be a number, got {str(value)[:40]!r}")
+        try:
+            number = float(value)
+        except OverflowError:
+            raise self.fail(where, "is too large for a number") from None
+        if not math.isfinite(number):
             raise self.fail(where, "must be finite")
-        return float(value)
+        return number

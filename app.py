@@ -8,15 +8,26 @@ from __future__ import annotations
 
 import streamlit as st
 
-st.set_page_config(page_title="SJT · Customer service", page_icon="🧭", layout="centered")
+IS_CANDIDATE = bool(st.query_params.get("token"))
+# Candidates read one item at a time (centered column); staff pages hold wide tables.
+st.set_page_config(
+    page_title="SJT · Customer service",
+    page_icon="🧭",
+    layout="centered" if IS_CANDIDATE else "wide",
+)
 
 candidate = st.Page("app_pages/candidate.py", title="Test", url_path="test")
 login = st.Page("app_pages/login.py", title="Sign in", url_path="login")
 STAFF_PAGES = [
     # (page, roles allowed)
+    (st.Page("app_pages/recruiter.py", title="Candidates", url_path="candidates"), ("recruiter",)),
+    (
+        st.Page("app_pages/psychometrics.py", title="Calibration", url_path="calibration"),
+        ("psychometrician",),
+    ),
 ]
 
-if st.query_params.get("token"):
+if IS_CANDIDATE:
     page = st.navigation([candidate], position="hidden")
 else:
     user = st.session_state.get("user")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from cli import admin, bank, psychometrics
+from cli import admin, bank, cat_sim, models, psychometrics
+from cli.privacy import backup, export, purge, restore
+from cli.reports import report
 
 app = typer.Typer(
     help="Situational-judgement test for customer-service staff.",
@@ -19,7 +21,16 @@ app.command("score")(psychometrics.score_command)
 app.command("item-analysis")(psychometrics.item_analysis)
 app.command("demo")(admin.demo)
 app.command("invite")(admin.invite)
+app.command("report")(report)
 app.add_typer(admin.users, name="user")
+app.add_typer(models.models, name="model")
+app.command("rescore")(models.rescore_command)
+app.command("fairness")(models.fairness)
+app.command("cat-sim")(cat_sim.cat_sim)
+app.command("purge")(purge)
+app.command("export")(export)
+app.command("backup")(backup)
+app.command("restore")(restore)
 
 
 def main() -> None:

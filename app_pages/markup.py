@@ -1,0 +1,26 @@
+"""Escaping of user-supplied text before it reaches Streamlit Markdown."""
+
+from __future__ import annotations
+
+import re
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'])")
+_BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+_AUTOLINK = re.compile(r"(?i)(?<=https)(?=:)|(?<=http)(?=:)|(?<=www)(?=\.)|(?=@)")
+_ZWSP = "\u200b"
+
+
+def md_escape(text: str | None, max_chars: int = 300) -> str:
+    """``text`` as literal Markdown.
+
+    Every ASCII punctuation mark that Markdown, Streamlit's directives (``:blue[…]``,
+    ``:material/…:``) or LaTeX could act on is backslash-escaped; a zero-width space keeps
+    URLs and email addresses from being turned into links (GFM autolinks); control characters
+    become spaces and long texts are cut with an ellipsis.
+    """
+    if not text:
+        return ""
+    flat = _BREAKS.sub(" ", str(text)).strip()
+    if len(flat) > max_chars:
+        flat = flat[: max_chars - 1] + "…"
+    return _SPECIAL.sub(r"\\\1", _AUTOLINK.sub(_ZWSP, flat))

@@ -1,0 +1,86 @@
+"""``sjt report``: candidate profile PDFs (and candidate feedback PDFs) from the database."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assessment.overview import candidate_overview
+from assessment.store import Store
+from cli.errors import fail, user_errors
+from reports.assemble import ProfileUnavailableError, pdf_file_name, render_candidate_pdf
+
+
+class Language(StrEnum):
+    en = "en"
+    zh = "zh"
+
+
+@user_errors
+def report(
+    candidate: Annotated[
+        str | None, typer.Option("--candidate", help="Candidate id (e.g. C1A2B3C4D5E).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="PDF file to write (with --candidate).")
+    ] = None,
+    all_candidates: Annotated[
+        bool, typer.Option("--all", help="Every candidate with a completed test.")
+    ] = False,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out-dir", help="Folder for <candidate id>.pdf files (with --all)."),
+    ] = None,
+    lang: Annotated[
+        Language | None,
+        typer.Option("--lang", help="Report language (default: the language of the test)."),
+    ] = None,
+    feedback: Annotated[
+        bool,
+        typer.Option("--feedback", help="The candidate's feedback report instead of the profile."),
+    ] = False,
+) -> None:
+    """Write candidate profile PDFs: one candidate (--candidate ID --out FILE.pdf) or all
+    candidates with a completed test (--all --out-dir DIR)."""
+    language = lang.value if lang is not None else None
+    if all_candidates == (candidate is not None):
+        raise fail("give either --candidate ID with --out FILE.pdf, or --all with --out-dir DIR")
+    store = Store.open()
+    if candidate is not None:
+        if out is None or out_dir is not None:
+            raise fail("--candidate needs --out FILE.pdf (and no --out-dir)")
+        try:
+            pdf = render_candidate_pdf(store, candidate, language, feedback=feedback)
+        except ProfileUnavailableError as error:
+            raise fail(str(error)) from None
+        _write(out, pdf)
+        store.audit("cli", "report.feedback" if feedback else "report.profile", candidate)
+        typer.echo(f"wrote {out} ({len(pdf) // 1024 + 1} KB)")
+        return
+    if out_dir is None or out is not None:
+        raise fail("--all needs --out-dir DIR (and no --out)")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written, skipped = 0, []
+    for row in candidate_overview(store):
+        if row.status != "completed":
+            skipped.append(f"{row.candidate_id} ({row.status})")
+            continue
+        pdf = render_candidate_pdf(store, row.candidate_id, language, feedback=feedback)
+        _write(out_dir / pdf_file_name(row.candidate_id, feedback=feedback), pdf)
+        written += 1
+    store.audit("cli", "report.batch", str(out_dir)[:200], {"written": written})
+    kind = "feedback reports" if feedback else "profiles"
+    typer.echo(f"wrote {written} {kind} to {out_dir}")
+    if skipped:
+        typer.echo(
+            f"skipped {len(skipped)} candidates without a completed test: {', '.join(skipped)}"
+        )
+
+
+def _write(path: Path, pdf: bytes) -> None:
+    if path.is_dir():
+        raise fail(f"{path} is a folder; give a file name such as {path / 'profile.pdf'}")
+    path.write_bytes(pdf)

@@ -1,0 +1,230 @@
+"""Assemble candidate profiles from the store: latest completed test → ``CandidateProfile``.
+
+``profile_for_candidate`` reads the candidate, their latest completed session, its current
+scores and the model version that produced them (norms and reliabilities from its JSON), and
+hands plain values to ``build_profile``. ``render_candidate_pdf`` and ``profiles_zip`` add the
+PDF step for downloads and batch exports.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import math
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import func, select
+
+from assessment.store import Store
+from assessment.tables import Candidate, ModelVersion, ResponseRow, Score, TestSession
+from items.models import COMPETENCIES
+from reports.errors import ReportError
+from reports.feedback import render_feedback_pdf
+from reports.profile import QUALITY_FLAGS, CandidateProfile, RoleProfile, build_profile
+from reports.render import render_profile_pdf
+from scoring.norms import NormTable
+
+Reason = Literal["unknown", "not_completed"]
+ZIP_DATE = (2026, 1, 1, 0, 0, 0)
+"""Fixed member timestamp, so equal inputs give byte-identical ZIP files."""
+
+
+class ProfileUnavailableError(ReportError, LookupError):
+    """No profile can be made: the candidate is ``unknown`` or has ``not_completed`` a test."""
+
+    def __init__(self, candidate_id: str, reason: Reason, status: str | None = None) -> None:
+        self.candidate_id = candidate_id
+        self.reason: Reason = reason
+        shown = candidate_id[:60]
+        if reason == "unknown":
+            message = (
+                f"no candidate has the id {shown!r}; check the id (the Candidates page and "
+                "the scores export list every candidate id)"
+            )
+        else:
+            state = f" (status: {status})" if status else ""
+            message = (
+                f"candidate {shown} has no completed test yet{state}; a profile can be made "
+                "once the candidate has finished the test"
+            )
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class _ModelFacts:
+    label: str
+    norms: dict[str, NormTable]
+    reliability: dict[str, float]
+
+
+@functools.lru_cache(maxsize=16)
+def _model_facts(label: str, model_json: str) -> _ModelFacts:
+    """Norm tables and reliabilities of a model version (its JSON is immutable, so cached)."""
+    try:
+        data = json.loads(model_json)
+        norms = {c: NormTable.from_dict(t) for c, t in (data.get("norms") or {}).items()}
+        fit = data.get("fit") or {}
+        reliability = {c: float(r) for c, r in (fit.get("marginal_reliability") or {}).items()}
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        raise ReportError(f"model version {label}: cannot read its norms ({error})") from None
+    missing = [c for c in COMPETENCIES if c not in norms]
+    if missing:
+        raise ReportError(
+            f"model version {label} has no norm tables for {missing}; promote a model "
+            "version with norms before making profiles"
+        )
+    missing = [c for c in COMPETENCIES if not math.isfinite(reliability.get(c, math.nan))]
+    if missing:
+        raise ReportError(f"model version {label} states no marginal reliability for {missing}")
+    return _ModelFacts(label, norms, reliability)
+
+
+def profile_for_candidate(
+    store: Store,
+    candidate_id: str,
+    lang: str | None = None,
+    role: RoleProfile | None = None,
+) -> CandidateProfile:
+    """The profile of a candidate's latest completed test.
+
+    Parameters
+    ----------
+    lang : {"en", "zh"}, optional
+        Language of the profile (default: the language the candidate took the test in).
+    role : RoleProfile, optional
+        Weights and cut scores of the overall summary (default: equal weights).
+
+    Raises
+    ------
+    ProfileUnavailableError
+        The candidate id is unknown, or the candidate has no completed test.
+    ReportError
+        The scores or their model version are unusable (no norms, missing competencies).
+    """
+    if lang is not None and lang not in ("en", "zh"):
+        raise ReportError(f"language must be 'en' or 'zh', got {lang!r}")
+    with store.transaction() as db:
+        candidate = db.get(Candidate, candidate_id) if candidate_id else None
+        if candidate is None:
+            raise ProfileUnavailableError(str(candidate_id), "unknown")
+        session = db.scalars(
+            select(TestSession)
+            .where(TestSession.candidate_id == candidate_id, TestSession.status == "completed")
+            .order_by(TestSession.completed_at.desc(), TestSession.id.desc())
+            .limit(1)
+        ).first()
+        if session is None:
+            latest = db.scalars(
+                select(TestSession.status)
+                .where(TestSession.candidate_id == candidate_id)
+                .order_by(TestSession.started_at.desc())
+                .limit(1)
+            ).first()
+            raise ProfileUnavailableError(candidate_id, "not_completed", latest or "not started")
+        scores = list(
+            db.scalars(
+                select(Score)
+                .where(Score.session_id == session.id, Score.current)
+                .order_by(Score.id)
+            )
+        )
+        n_items = int(
+            db.scalar(
+                select(func.count(ResponseRow.id)).where(ResponseRow.session_id == session.id)
+            )
+            or 0
+        )
+        versions = {score.model_version_id for score in scores}
+        if len(versions) != 1:
+            raise ReportError(
+                f"candidate {candidate_id}: the current scores of session {session.id} come "
+                f"from {len(versions)} model versions; rescore the session"
+            )
+        version = db.get(ModelVersion, versions.pop())
+        if version is None:  # pragma: no cover - the foreign key prevents it
+            raise ReportError(f"candidate {candidate_id}: the scoring model version is missing")
+        facts = _model_facts(version.label, version.model_json)
+    by_competency = {score.competency: score for score in scores}
+    missing = [c for c in COMPETENCIES if c not in by_competency]
+    if missing:
+        raise ReportError(f"candidate {candidate_id}: no current scores for {missing}")
+    raised = (session.flags or {}).get("raised") or []
+    completed = session.completed_at or session.started_at
+    return build_profile(
+        candidate_name=candidate.display_name or candidate.id,
+        candidate_id=candidate.id,
+        position=candidate.position or "—",
+        test_date=completed.date(),
+        language=lang or session.language,  # type: ignore[arg-type]
+        form=session.form,  # type: ignore[arg-type]
+        n_items=n_items,
+        model_version=facts.label,
+        theta={c: by_competency[c].theta for c in COMPETENCIES},
+        se={c: by_competency[c].se for c in COMPETENCIES},
+        norms=facts.norms,
+        reliability=facts.reliability,
+        role=role,
+        flags=[flag for flag in raised if flag in QUALITY_FLAGS],
+    )
+
+
+def render_candidate_pdf(
+    store: Store,
+    candidate_id: str,
+    lang: str | None = None,
+    *,
+    feedback: bool = False,
+    role: RoleProfile | None = None,
+) -> bytes:
+    """The recruiter profile (or, with ``feedback``, the candidate's feedback report) as PDF."""
+    profile = profile_for_candidate(store, candidate_id, lang, role)
+    return render_feedback_pdf(profile) if feedback else render_profile_pdf(profile)
+
+
+def pdf_file_name(candidate_id: str, *, feedback: bool = False) -> str:
+    """``<candidate id>.pdf`` (``<candidate id>-feedback.pdf`` for the feedback report)."""
+    safe = "".join(ch for ch in candidate_id if ch.isalnum() or ch in "-_") or "candidate"
+    return f"{safe}-feedback.pdf" if feedback else f"{safe}.pdf"
+
+
+def profiles_zip(
+    store: Store,
+    candidate_ids: Iterable[str],
+    lang: str | None = None,
+    *,
+    feedback: bool = False,
+) -> tuple[bytes, tuple[str, ...]]:
+    """A ZIP of profile PDFs (plus feedback PDFs with ``feedback``) and the skipped ids.
+
+    Candidates without a completed test (or unknown ids) are skipped, not errors.
+    """
+    buffer = io.BytesIO()
+    skipped = []
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for candidate_id in candidate_ids:
+            try:
+                profile = profile_for_candidate(store, candidate_id, lang)
+            except ProfileUnavailableError:
+                skipped.append(candidate_id)
+                continue
+            pdfs = [(pdf_file_name(candidate_id), render_profile_pdf(profile))]
+            if feedback:
+                pdfs.append(
+                    (pdf_file_name(candidate_id, feedback=True), render_feedback_pdf(profile))
+                )
+            for name, pdf in pdfs:
+                archive.writestr(zipfile.ZipInfo(name, ZIP_DATE), pdf, zipfile.ZIP_DEFLATED)
+    return buffer.getvalue(), tuple(skipped)
+
+
+__all__ = [
+    "ProfileUnavailableError",
+    "pdf_file_name",
+    "profile_for_candidate",
+    "profiles_zip",
+    "render_candidate_pdf",
+]

@@ -1,0 +1,82 @@
+"""A recruiter signs in through the real form, opens a profile and downloads its PDF."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assessment.accounts import add_user
+from assessment.demo import seed_demo
+from assessment.overview import candidate_overview
+from items import load_bank
+from tests.browser.candidate import wait
+from tests.browser.conftest import Server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+PASSWORD = "recruiter-password-1"
+
+
+@pytest.fixture(scope="module")
+def recruiter(server: Server) -> str:
+    """A recruiter account and a few demo candidates on the running server's database."""
+    add_user(server.store, "rob", PASSWORD, "recruiter", actor="test")
+    seed_demo(server.store, load_bank(), 6, seed=11)
+    return "rob"
+
+
+def sign_in(page: Any, server: Server, username: str) -> None:
+    page.goto(server.url)
+    wait(page)
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    wait(page)
+    page.get_by_text("You are signed in as").wait_for(timeout=30_000)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext is not installed")
+def test_recruiter_downloads_a_profile_pdf(
+    server: Server, browser: Any, recruiter: str, tmp_path: Path
+) -> None:
+    completed = candidate_overview(server.store, status="completed")
+    assert completed, "the demo seed has completed candidates"
+    page = browser.new_page(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+    sign_in(page, server, recruiter)
+    page.get_by_role("link", name="Candidates").click()
+    page.get_by_role("tab", name="Candidates").wait_for(timeout=30_000)
+    wait(page)
+    page.get_by_role("tab", name="Candidates").click()
+    wait(page)
+    page.get_by_test_id("stMetric").filter(has_text="Completed").wait_for(timeout=30_000)
+    page.get_by_test_id("stDataFrame").wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Profile").click()
+    wait(page)
+    chooser = page.get_by_test_id("stSelectbox").filter(has_text="completed tests only")
+    chooser.wait_for(timeout=30_000)
+    page.get_by_text("Suggested interview questions").wait_for(timeout=30_000)
+    shown = page.get_by_test_id("stCaptionContainer").filter(has_text="tested").inner_text()
+    candidate_id = next(row.candidate_id for row in completed if row.candidate_id in shown)
+    page.get_by_text("English", exact=True).click()
+    wait(page)
+    with page.expect_download(timeout=60_000) as download_info:
+        page.get_by_role("button", name=re.compile("Profile PDF")).click()
+    download = download_info.value
+    assert download.suggested_filename == f"{candidate_id}.pdf"
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    assert target.read_bytes().startswith(b"%PDF-")
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-enc", "UTF-8", str(target), "-"],
+        capture_output=True, check=True, text=True, timeout=60,
+    ).stdout  # fmt: skip
+    assert candidate_id in text
+    assert "T" in text
+    assert "Candidate profile" in text
+    audit = server.store.audit_entries("report.profile")[0]
+    assert (audit.actor, audit.target) == (recruiter, candidate_id)
+    page.close()

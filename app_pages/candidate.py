@@ -31,7 +31,7 @@ def render() -> None:
         st.info(text("no_model", "en"))
         return
     try:
-        invitation = delivery.open(token)
+        invitation = delivery.open(token, client=st.context.ip_address or "unknown-client")
     except InvitationError as error:
         show_link_problem(error.reason)
         return
@@ -51,7 +51,8 @@ def render() -> None:
 
 def show_link_problem(reason: str) -> None:
     st.title(f"{text('link_problem_title', 'en')} · {text('link_problem_title', 'zh')}")
-    key = {"expired": "link_expired", "used": "link_used"}.get(reason, "link_unknown")
+    keys = {"expired": "link_expired", "used": "link_used", "throttled": "link_throttled"}
+    key = keys.get(reason, "link_unknown")
     st.info(text(key, "en"))
     st.info(text(key, "zh"))
 

@@ -139,6 +139,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "This invitation has expired. Please ask the person who invited you for a new link.",
         "zh": "此邀请已过期。请联系邀请你的人重新发送链接。",
     },
+    "link_throttled": {
+        "en": (
+            "Too many links that do not exist were tried from this connection. Please wait "
+            "15 minutes and open the link from your invitation again."
+        ),
+        "zh": "此网络连接尝试了过多无效链接。请等待 15 分钟后，再打开邀请中的链接。",
+    },
     "link_used": {
         "en": "This test has already been completed. Thank you for taking part.",
         "zh": "此测验已经完成，感谢你的参与。",

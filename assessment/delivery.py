@@ -100,9 +100,13 @@ class Delivery:
         return cls(store, bank or load_bank(), model)
 
     # ------------------------------------------------------------------ entry
-    def open(self, token: str) -> InvitationInfo:
-        """Validate an invitation token (raises ``InvitationError``)."""
-        return self.store.resolve_token(token)
+    def open(self, token: str, client: str | None = None) -> InvitationInfo:
+        """Validate an invitation token (raises ``InvitationError``).
+
+        ``client`` identifies the requester (its address) for logging and throttling of
+        guessed tokens.
+        """
+        return self.store.resolve_token(token, client=client)
 
     def start(self, invitation: InvitationInfo, language: str) -> str:
         """Create (or find) the session of an invitation; the language may be changed."""

@@ -33,6 +33,8 @@ from assessment.tables import (
 )
 
 TOKEN_BYTES = 24  # 192 bits of entropy
+TOKEN_FAILURE_LIMIT = 10
+TOKEN_FAILURE_WINDOW = dt.timedelta(minutes=15)
 
 
 def hash_token(token: str) -> str:
@@ -212,9 +214,42 @@ class Store:
             invitation_id = invitation.id
         return invitation_id, token
 
-    def resolve_token(self, token: str, now: dt.datetime | None = None) -> InvitationInfo:
-        """Look up an invitation by its token; raises ``InvitationError`` if unusable."""
+    def resolve_token(
+        self, token: str, now: dt.datetime | None = None, client: str | None = None
+    ) -> InvitationInfo:
+        """Look up an invitation by its token; raises ``InvitationError`` if unusable.
+
+        With ``client`` (an address or other key of the requester), unknown tokens are logged
+        and a client with ``TOKEN_FAILURE_LIMIT`` unknown tokens within ``TOKEN_FAILURE_WINDOW``
+        is refused ("throttled") until the window has passed, whatever it sends.
+        """
         now = now or utcnow()
+        if client is not None and self.recent_token_failures(client, now) >= TOKEN_FAILURE_LIMIT:
+            self.audit("anonymous", "token.throttled", client[:200])
+            raise InvitationError("throttled")
+        try:
+            return self._resolve_token(token, now)
+        except InvitationError as error:
+            if client is not None and error.reason == "unknown":
+                self.audit("anonymous", "token.unknown", client[:200], {"length": len(token)})
+            raise
+
+    def recent_token_failures(self, client: str, now: dt.datetime | None = None) -> int:
+        """Unknown tokens sent by ``client`` within the throttling window."""
+        since = (now or utcnow()) - TOKEN_FAILURE_WINDOW
+        with self.transaction() as db:
+            return int(
+                db.scalar(
+                    select(func.count(AuditEntry.id)).where(
+                        AuditEntry.action == "token.unknown",
+                        AuditEntry.target == client[:200],
+                        AuditEntry.at >= since,
+                    )
+                )
+                or 0
+            )
+
+    def _resolve_token(self, token: str, now: dt.datetime) -> InvitationInfo:
         if not isinstance(token, str) or not 16 <= len(token) <= 128:
             raise InvitationError("unknown")
         with self.transaction() as db:

@@ -31,7 +31,7 @@ def render() -> None:
         st.info(text("no_model", "en"))
         return
     try:
-        invitation = delivery.open(token, client=st.context.ip_address or "unknown-client")
+        invitation = delivery.open(token, client=client_address())
     except InvitationError as error:
         show_link_problem(error.reason)
         return
@@ -47,6 +47,12 @@ def render() -> None:
         st.warning(text("retry", st.session_state.get("lang", "en")))
         if st.button("↻"):
             st.rerun()
+
+
+def client_address() -> str:
+    """The requester's address, the key for throttling guessed links."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) and address else "unknown-client"
 
 
 def show_link_problem(reason: str) -> None:

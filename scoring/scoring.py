@@ -14,9 +14,9 @@ from numpy.typing import NDArray
 
 from scoring.data import ResponseMatrix
 from scoring.errors import ScoringError
-from scoring.estep import PatternData, log_probability_table, posterior
+from scoring.estep import PatternData, Posterior, log_probability_table, posterior
 from scoring.parameters import ModelParameters
-from scoring.quadrature import normal_quadrature
+from scoring.quadrature import Quadrature, normal_quadrature
 
 FloatArray = NDArray[np.float64]
 
@@ -46,6 +46,31 @@ def _check(model: ModelParameters, data: ResponseMatrix) -> None:
         raise ScoringError("responses and model must list the same items in the same order")
 
 
+def dimension_posterior(
+    model: ModelParameters,
+    data: ResponseMatrix,
+    dimension: str,
+    quad: Quadrature,
+    dtype: type = np.float32,
+) -> tuple[PatternData, Posterior] | None:
+    """Distinct response patterns of a dimension's items and their posterior on ``quad``.
+
+    None when the model has no items on ``dimension``.
+    """
+    groups = model.groups(dimension)
+    if not groups:
+        return None
+    columns = np.concatenate([g.columns for g in groups])
+    n_categories = np.concatenate(
+        [np.full(g.columns.size, g.scores.shape[1]) for g in groups]
+    ).astype(np.int64)
+    patterns = PatternData.build(data.responses[:, columns], n_categories, dtype)
+    table = log_probability_table(
+        model.item_model, [g.params for g in groups], [g.scores for g in groups], quad.points
+    )
+    return patterns, posterior(patterns, table, quad.log_weights)
+
+
 def score_eap(
     model: ModelParameters,
     data: ResponseMatrix,
@@ -72,21 +97,14 @@ def score_eap(
     theta, se = np.empty(shape), np.empty(shape)
     answered = np.zeros(shape, dtype=np.int64)
     for d, dimension in enumerate(model.dimensions):
-        groups = model.groups(dimension)
-        if not groups:
+        result = dimension_posterior(model, data, dimension, quad)
+        if result is None:
             theta[:, d], se[:, d] = prior_mean, prior_sd
             continue
-        columns = np.concatenate([g.columns for g in groups])
-        n_categories = np.concatenate(
-            [np.full(g.columns.size, g.scores.shape[1]) for g in groups]
-        ).astype(np.int64)
-        responses = data.responses[:, columns]
-        answered[:, d] = (responses >= 0).sum(axis=1)
-        patterns = PatternData.build(responses, n_categories, np.float32)
-        table = log_probability_table(
-            model.item_model, [g.params for g in groups], [g.scores for g in groups], quad.points
-        )
-        post = posterior(patterns, table, quad.log_weights).weights.astype(np.float64)
+        patterns, post_values = result
+        columns = np.concatenate([g.columns for g in model.groups(dimension)])
+        answered[:, d] = (data.responses[:, columns] >= 0).sum(axis=1)
+        post = post_values.weights.astype(np.float64)
         mean = post @ quad.points
         variance = np.maximum(post @ quad.points**2 - mean**2, 0.0)
         theta[:, d] = mean[patterns.inverse]
@@ -173,17 +191,8 @@ def marginal_loglik(model: ModelParameters, data: ResponseMatrix, n_quad: int = 
     quad = normal_quadrature(n_quad)
     total = 0.0
     for dimension in model.dimensions:
-        groups = model.groups(dimension)
-        if not groups:
-            continue
-        columns = np.concatenate([g.columns for g in groups])
-        n_categories = np.concatenate(
-            [np.full(g.columns.size, g.scores.shape[1]) for g in groups]
-        ).astype(np.int64)
-        patterns = PatternData.build(data.responses[:, columns], n_categories, np.float64)
-        table = log_probability_table(
-            model.item_model, [g.params for g in groups], [g.scores for g in groups], quad.points
-        )
-        post = posterior(patterns, table, quad.log_weights)
-        total += float(np.dot(patterns.counts, post.pattern_loglik))
+        result = dimension_posterior(model, data, dimension, quad, np.float64)
+        if result is not None:
+            patterns, post = result
+            total += float(np.dot(patterns.counts, post.pattern_loglik))
     return total

@@ -133,7 +133,9 @@ class MMLCalibrator:
     max_iter : int
         Maximum EM iterations per dimension.
     tol : float
-        Converged when the largest parameter change of one EM step is below ``tol``.
+        Converged when the largest parameter change of one EM step is below ``tol`` …
+    loglik_tol : float
+        … and the log-likelihood changed by less than ``loglik_tol`` (relative) in that step.
     priors : Priors, "default" or None
         Normal priors on slopes/intercepts (MAP-EM); "default" uses the model's defaults
         (weak priors for the nominal model, none otherwise).
@@ -170,6 +172,7 @@ class MMLCalibrator:
         bound: float = 6.0,
         max_iter: int = 500,
         tol: float = 1e-4,
+        loglik_tol: float = 1e-7,
         priors: Priors | Literal["default"] | None = "default",
         accelerate: bool = True,
         standard_errors: Literal["oakes", "none"] = "oakes",
@@ -180,6 +183,7 @@ class MMLCalibrator:
         self.bound = bound
         self.max_iter = max_iter
         self.tol = tol
+        self.loglik_tol = loglik_tol
         self.priors = priors
         self.accelerate = accelerate
         self.standard_errors = standard_errors
@@ -272,6 +276,7 @@ class MMLCalibrator:
                 "n_quad": self.n_quad,
                 "bound": self.bound,
                 "tol": self.tol,
+                "loglik_tol": self.loglik_tol,
                 "max_iter": self.max_iter,
                 "priors": None
                 if not priors.active
@@ -447,9 +452,17 @@ class _DimensionEM:
         self.mstep(counts)
         return self.get_flat(), objective
 
+    def converged(self, before: FloatArray, after: FloatArray) -> bool:
+        """Parameter change below ``tol`` and log-likelihood change below ``loglik_tol``."""
+        if np.max(np.abs(after - before)) >= self.settings.tol:
+            return False
+        path = self.loglik_path
+        if len(path) < 2:
+            return True
+        return abs(path[-1] - path[-2]) <= self.settings.loglik_tol * max(1.0, abs(path[-1]))
+
     def run(self) -> tuple[bool, int, list[float]]:
         """Iterate to convergence; returns (converged, n_iter, log-likelihood path)."""
-        tol = self.settings.tol
         max_iter = self.settings.max_iter
         x = self.get_flat()
         step_max = 4.0
@@ -457,14 +470,14 @@ class _DimensionEM:
             x1, _ = self.em_map(x)
             if not np.all(np.isfinite(x1)):
                 raise ScoringError(f"{self.dimension}: EM produced non-finite parameters")
-            if np.max(np.abs(x1 - x)) < tol:
+            if self.converged(x, x1):
                 self.set_flat(x1)
                 return True, self.n_estep, self.loglik_path
             if not self.settings.accelerate or self.n_estep + 2 > max_iter:
                 x = x1
                 continue
             x2, objective1 = self.em_map(x1)
-            if np.max(np.abs(x2 - x1)) < tol:
+            if self.converged(x1, x2):
                 self.set_flat(x2)
                 return True, self.n_estep, self.loglik_path
             r = x1 - x

@@ -160,6 +160,7 @@ def test_constructor_only_stores_settings() -> None:
         "bound": 6.0,
         "max_iter": 500,
         "tol": 1e-3,
+        "loglik_tol": 1e-7,
         "priors": "default",
         "accelerate": True,
         "standard_errors": "oakes",

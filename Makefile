@@ -38,7 +38,7 @@ system-deps:
 
 demo: $(STAMP)
 	$(BIN)/sjt bank validate
-	$(BIN)/sjt demo --candidates 60 --if-empty
+	SJT_BASE_URL=$${SJT_BASE_URL:-http://localhost:$(PORT)} $(BIN)/sjt demo --candidates 60 --if-empty
 
 run: $(STAMP) demo
 	$(BIN)/streamlit run app.py $(STREAMLIT_FLAGS)

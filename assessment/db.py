@@ -48,15 +48,21 @@ def make_engine(url: str | None = None) -> Engine:
     if resolved.get_backend_name() == "sqlite":
         if resolved.database and resolved.database != ":memory:":
             Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)
+        # A small pool with a long wait: SQLite has one writer at a time, so a few connections
+        # give all the throughput there is, and threads queue fairly for a connection instead of
+        # polling for the file lock (which starves some of them past the busy timeout).
         engine = create_engine(
             resolved,
             connect_args={"timeout": busy_timeout_ms() / 1000, "check_same_thread": False},
+            pool_size=8,
+            max_overflow=0,
+            pool_timeout=300,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # pre-ping replaces connections dropped by a server restart before they are used
     return create_engine(
-        resolved, pool_pre_ping=True, pool_size=10, max_overflow=40, pool_timeout=60
+        resolved, pool_pre_ping=True, pool_size=20, max_overflow=30, pool_timeout=120
     )
 
 

@@ -14,6 +14,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy import create_engine, text
@@ -32,7 +33,7 @@ POSTGRES_ADMIN = os.environ.get(
 TIME_LIMIT_S = 300.0
 
 
-def run_load(url: str, n_candidates: int, time_limit: float = TIME_LIMIT_S) -> dict[str, float]:
+def run_load(url: str, n_candidates: int, time_limit: float = TIME_LIMIT_S) -> dict[str, Any]:
     """Run ``n_candidates`` concurrent candidates against ``url``; returns the figures."""
     store = Store.open(url)
     bank = load_bank()
@@ -98,11 +99,12 @@ def run_load(url: str, n_candidates: int, time_limit: float = TIME_LIMIT_S) -> d
         "lost": float(lost + extra + duplicates),
         "completed": float(completed),
         "errors": float(len(errors)),
+        "error_kinds": sorted({e.split(":")[0] + ":" + e.split(":")[1][:80] for e in errors})[:3],
         "seconds": elapsed,
     }
 
 
-def _figures(backend: str, n: int, result: dict[str, float]) -> list[Figure]:
+def _figures(backend: str, n: int, result: dict[str, Any]) -> list[Figure]:
     lost = result["lost"]
     return [
         {"name": f"load {backend}: concurrent candidates", "value": float(n), "digits": 0},
@@ -110,12 +112,13 @@ def _figures(backend: str, n: int, result: dict[str, float]) -> list[Figure]:
         {"name": f"load {backend}: p50 per answer", "value": result["p50_ms"], "unit": "ms",
          "digits": 1},
         {"name": f"load {backend}: p95 per answer", "value": result["p95_ms"], "unit": "ms",
-         "digits": 1},
+         "digits": 1, "note": "no think time: all answer as fast as the server allows"},
         {"name": f"load {backend}: throughput", "value": result["answers_per_s"], "unit": "/s",
          "digits": 0},
         {"name": f"load {backend}: lost or duplicated answers", "value": lost, "digits": 0,
          "note": "must be 0" + ("" if lost == 0 else " — FAILED")},
-        {"name": f"load {backend}: errors", "value": result["errors"], "digits": 0},
+        {"name": f"load {backend}: errors", "value": result["errors"], "digits": 0,
+         "note": "; ".join(result["error_kinds"])},
         {"name": f"load {backend}: tests completed", "value": result["completed"], "digits": 0},
     ]  # fmt: skip
 

@@ -99,16 +99,24 @@ def seed_demo(
     delivery = Delivery.from_store(store, bank)
     rng = np.random.default_rng(seed)
     answers = draw_answers(delivery.pool, delivery.model.parameters, n_candidates, rng)
+    # Everything that decides who is in which state is drawn up front, so the split of
+    # completed / in progress / invited depends only on the seed, not on how many items the
+    # adaptive test happened to give each candidate.
+    kinds = rng.choice(
+        ["completed", "in_progress", "invited"], size=n_candidates, p=[0.75, 0.12, 0.13]
+    )
+    positions = rng.choice(POSITIONS, size=n_candidates)
     index = {item_id: j for j, item_id in enumerate(delivery.pool.item_ids)}
     start = utcnow() - dt.timedelta(days=10)
     completed = in_progress = invited = 0
     links: list[tuple[str, str]] = []
     for n in range(n_candidates):
-        kind = rng.choice(["completed", "in_progress", "invited"], p=[0.75, 0.12, 0.13])
+        kind = kinds[n]
+        timing = np.random.default_rng([seed, n])
         candidate = store.add_candidate(
             display_name=f"Demo candidate {n + 1:03d} (synthetic)",
             email=f"demo{n + 1:03d}@example.invalid",
-            position=str(rng.choice(POSITIONS)),
+            position=str(positions[n]),
             synthetic=True,
         )
         language = "zh" if n % 3 == 2 else "en"
@@ -120,17 +128,17 @@ def seed_demo(
             invited += 1
             links.append((candidate, token))
             continue
-        now = start + dt.timedelta(hours=float(rng.uniform(0, 200)))
+        now = start + dt.timedelta(hours=float(timing.uniform(0, 200)))
         session_id = delivery.start(delivery.open(token), language)
         delivery.consent(session_id)
         delivery.practice_done(session_id)
-        fast = rng.random() < 0.06
+        fast = timing.random() < 0.06
         limit = 8 if kind == "in_progress" else 10_000
         for _ in range(limit):
             view = delivery.current_item(session_id, now=now)
             if view is None:
                 break
-            seconds = rng.uniform(0.8, 1.8) if fast else rng.lognormal(np.log(22), 0.4)
+            seconds = timing.uniform(0.8, 1.8) if fast else timing.lognormal(np.log(22), 0.4)
             now += dt.timedelta(seconds=float(seconds))
             response = answers.response(delivery.pool, n, index[view.item.id])
             delivery.answer(session_id, view.item.id, response.most, response.least, now=now)

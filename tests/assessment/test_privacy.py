@@ -60,7 +60,7 @@ def seeded(store: Store, bank: ItemBank, model_json: str) -> Store:
     """Six synthetic candidates through the engine, group answers for two of them."""
     store.add_model_version(SYNTHETIC_LABEL, model_json, created_by="demo", activate=True)
     seed_demo(store, bank, 6)
-    sessions = sorted(session_ids(store))
+    sessions = sorted(completed_session_ids(store))
     record_groups(store, sessions[0], {"gender": "woman", "age_band": "25-39"})
     record_groups(store, sessions[1], {"gender": "prefer not to say"})
     return store
@@ -87,6 +87,11 @@ def fresh(fresh_url: str) -> Iterator[Store]:
 def session_ids(store: Store) -> list[str]:
     with store.transaction() as db:
         return list(db.scalars(select(TestSession.id)))
+
+
+def completed_session_ids(store: Store) -> list[str]:
+    with store.transaction() as db:
+        return list(db.scalars(select(TestSession.id).where(TestSession.status == "completed")))
 
 
 def candidates(store: Store) -> list[Candidate]:
@@ -184,7 +189,7 @@ def test_purge_refuses_a_negative_age(store: Store) -> None:
 
 # ------------------------------------------------------------------------------ export
 def test_export_contains_the_candidates_responses_and_score_history(seeded: Store) -> None:
-    session_id = sorted(session_ids(seeded))[0]
+    session_id = sorted(completed_session_ids(seeded))[0]
     record = seeded.load_session(session_id)
     current = seeded.scores(session_id)
     seeded.replace_scores(

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from assessment.demo import SYNTHETIC_LABEL, seed_demo, synthetic_model_json
 from assessment.privacy import table_counts
 from assessment.store import Store
-from assessment.tables import Candidate
+from assessment.tables import Candidate, ResponseRow, TestSession
 from cli.main import app
 from items import load_bank
 
@@ -50,6 +50,22 @@ def database(seeded_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 def open_store(url: str) -> Store:
     return Store.open(url)
+
+
+def answering_candidate(url: str) -> str:
+    """A demo candidate who has answered at least one item (the demo also invites some)."""
+    store = open_store(url)
+    try:
+        with store.transaction() as db:
+            return str(
+                db.scalars(
+                    select(TestSession.candidate_id)
+                    .join(ResponseRow, ResponseRow.session_id == TestSession.id)
+                    .order_by(TestSession.candidate_id)
+                ).first()
+            )
+    finally:
+        store.engine.dispose()
 
 
 def candidate_ids(url: str) -> list[str]:
@@ -110,7 +126,7 @@ def test_purge_needs_a_non_negative_age(database: str) -> None:
 
 
 def test_export_writes_the_candidates_responses(database: str, tmp_path: Path) -> None:
-    candidate = candidate_ids(database)[0]
+    candidate = answering_candidate(database)
     code, output = run("export", "--candidate", candidate, "--out", tmp_path / "me.json")
     assert code == 0, output
     data = json.loads((tmp_path / "me.json").read_text(encoding="utf-8"))

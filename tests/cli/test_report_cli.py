@@ -81,7 +81,9 @@ def test_report_for_one_candidate(
 @requires_pdftotext
 def test_feedback_report_for_one_candidate(rows: list[CandidateRow], tmp_path: Path) -> None:
     out = tmp_path / "feedback.pdf"
-    code, output = run("report", "--candidate", completed_id(rows), "--out", out, "--feedback")
+    code, output = run(
+        "report", "--candidate", completed_id(rows), "--out", out, "--feedback", "--lang", "en"
+    )
     assert code == 0, output
     assert "feedback" in text_of(out).lower()
 

@@ -10,7 +10,7 @@ import numpy as np
 from assessment.delivery import ActiveModel
 from assessment.store import Store
 from assessment.versions import align_to_model
-from scoring import CalibrationResult, ModelParameters, ResponseMatrix, score_eap
+from scoring import CalibrationResult, ResponseMatrix, score_eap
 from scoring.linking import stocking_lord, transform
 from scoring.norms import NormTable
 from scoring.scoring import marginal_loglik
@@ -97,7 +97,7 @@ def compare_with_active(
         return None
     active = ActiveModel.from_json(version.id, version.label, version.model_json)
     new = result.parameters
-    old = _restricted(active.parameters, new.item_ids)
+    old = active.parameters.restricted(new.item_ids)
     linking = stocking_lord(new, old) if new.model == old.model else None
     linked = transform(new, linking.slope, linking.intercept) if linking else new
     aligned_old = align_to_model(data, old)
@@ -139,10 +139,3 @@ def compare_with_active(
 
 def _band(t_scores: np.ndarray) -> np.ndarray:
     return np.digitize(t_scores, [BAND_LOW, BAND_HIGH + 1e-9])
-
-
-def _restricted(model: ModelParameters, item_ids: tuple[str, ...]) -> ModelParameters:
-    wanted = set(item_ids)
-    return ModelParameters(
-        model.model, model.dimensions, tuple(i for i in model.items if i.item_id in wanted)
-    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import sys
 from enum import StrEnum
@@ -12,12 +11,12 @@ import typer
 
 from assessment.accounts import ROLES, add_user, list_users
 from assessment.demo import seed_demo
+from assessment.overview import invitation_link
 from assessment.session import AssessmentError
 from assessment.store import Store
 from cli.errors import fail, user_errors
 from items import load_bank
 
-DEFAULT_BASE_URL = "http://localhost:8501"
 users = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 
 
@@ -35,12 +34,6 @@ class Language(StrEnum):
 class FormName(StrEnum):
     adaptive = "adaptive"
     fixed = "fixed"
-
-
-def invitation_link(token: str) -> str:
-    """The candidate's link; the host comes from ``SJT_BASE_URL``."""
-    base = os.environ.get("SJT_BASE_URL", DEFAULT_BASE_URL).rstrip("/")
-    return f"{base}/?token={token}"
 
 
 @user_errors

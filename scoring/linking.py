@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 from scipy import optimize
 
 from scoring.errors import ScoringError
-from scoring.parameters import ItemParameters, ModelParameters
+from scoring.parameters import ModelParameters
 from scoring.quadrature import normal_quadrature
 
 FloatArray = NDArray[np.float64]
@@ -82,7 +82,7 @@ def stocking_lord(new: ModelParameters, old: ModelParameters, min_common: int = 
             slope[dimension], intercept[dimension] = 1.0, 0.0
             continue
         target = expected_score(old, common, quad.points)
-        subset = _subset(new, common)
+        subset = new.restricted(common)
 
         def loss(
             x: FloatArray,
@@ -101,9 +101,3 @@ def stocking_lord(new: ModelParameters, old: ModelParameters, min_common: int = 
         slope[dimension] = float(np.exp(fitted.x[0]))
         intercept[dimension] = float(fitted.x[1])
     return LinkingResult(slope, intercept, n_common)
-
-
-def _subset(model: ModelParameters, item_ids: list[str]) -> ModelParameters:
-    wanted = set(item_ids)
-    items: tuple[ItemParameters, ...] = tuple(i for i in model.items if i.item_id in wanted)
-    return ModelParameters(model.model, model.dimensions, items)

@@ -8,7 +8,7 @@ validates every field, naming the item and field of any problem.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,6 +90,12 @@ class ModelParameters:
 
     def __iter__(self) -> Iterator[ItemParameters]:
         return iter(self.items)
+
+    def restricted(self, item_ids: Iterable[str]) -> ModelParameters:
+        """The same model with only the items in ``item_ids`` (model order kept)."""
+        wanted = set(item_ids)
+        items = tuple(item for item in self.items if item.item_id in wanted)
+        return ModelParameters(self.model, self.dimensions, items)
 
     def groups(self, dimension: str) -> tuple[ItemGroup, ...]:
         """Items of ``dimension`` grouped by category count (cached)."""

@@ -14,10 +14,15 @@ from sqlalchemy.exc import OperationalError
 
 from app_pages.common import get_delivery
 from app_pages.texts import TEXTS, group_value, text
-from assessment.delivery import Delivery
-from assessment.fairness import GROUP_FIELDS, UNDISCLOSED, has_group_answers, record_groups
-from assessment.session import AssessmentError
-from assessment.store import InvitationError
+from assessment.delivery.service import Delivery
+from assessment.delivery.session import AssessmentError
+from assessment.persistence.store import InvitationError
+from assessment.psychometrics.fairness import (
+    GROUP_FIELDS,
+    UNDISCLOSED,
+    has_group_answers,
+    record_groups,
+)
 
 LANGUAGES = {"en": "English", "zh": "中文"}
 

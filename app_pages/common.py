@@ -6,9 +6,9 @@ import datetime as dt
 
 import streamlit as st
 
-from assessment.accounts import StaffUser
-from assessment.delivery import Delivery
-from assessment.store import Store
+from assessment.access.accounts import StaffUser
+from assessment.delivery.service import Delivery
+from assessment.persistence.store import Store
 from items import ItemBank, load_bank
 
 IDLE_TIMEOUT = dt.timedelta(minutes=30)

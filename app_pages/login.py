@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from app_pages.common import current_user, get_store
-from assessment.accounts import LoginError, authenticate
+from assessment.access.accounts import LoginError, authenticate
 
 
 def render() -> None:

@@ -14,12 +14,12 @@ import streamlit as st
 
 from app_pages.common import get_bank, get_store, require_role
 from app_pages.markup import md_escape
-from assessment.data_files import DataFileError, read_response_csv
-from assessment.fairness import GROUP_FIELDS, fairness_report
-from assessment.jobs import CalibrationJob, JobRegistry
-from assessment.review import compare_with_active, sample_warnings
-from assessment.session import AssessmentError
-from assessment.versions import (
+from assessment.delivery.session import AssessmentError
+from assessment.psychometrics.data_files import DataFileError, read_response_csv
+from assessment.psychometrics.fairness import GROUP_FIELDS, fairness_report
+from assessment.psychometrics.jobs import CalibrationJob, JobRegistry
+from assessment.psychometrics.review import compare_with_active, sample_warnings
+from assessment.psychometrics.versions import (
     calibrated_model_file,
     collected_responses,
     list_versions,

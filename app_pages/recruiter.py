@@ -1,7 +1,7 @@
 """Recruiter workspace: invite candidates, follow their progress, read and export profiles.
 
-Thin: the overview, invitations and exports come from ``assessment.overview``, profiles and
-PDFs from ``reports.assemble``. User-supplied text reaches the screen only through widgets
+Thin: the overview, invitations and exports come from ``assessment.recruiting``, profiles
+and PDFs from ``reports.assemble``. User-supplied text reaches the screen only through widgets
 that show plain text (dataframes, code blocks, option labels) or Markdown escaped by
 ``md_escape``.
 """
@@ -19,8 +19,10 @@ import streamlit as st
 
 from app_pages.common import get_store, require_role
 from app_pages.markup import md_escape
-from assessment.accounts import StaffUser
-from assessment.overview import (
+from assessment.access.accounts import StaffUser
+from assessment.delivery.session import AssessmentError
+from assessment.persistence.store import Store
+from assessment.recruiting.overview import (
     MAX_CSV_ROWS,
     STATUSES,
     CandidateRow,
@@ -38,8 +40,6 @@ from assessment.overview import (
     sort_rows,
     status_counts,
 )
-from assessment.session import AssessmentError
-from assessment.store import Store
 from items import COMPETENCIES
 from reports.assemble import (
     ProfileUnavailableError,

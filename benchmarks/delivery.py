@@ -17,10 +17,10 @@ import numpy as np
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from assessment.cat_simulation import draw_answers
-from assessment.delivery import Delivery
+from assessment.delivery.service import Delivery
+from assessment.delivery.simulation import draw_answers
 from assessment.demo import ensure_active_model
-from assessment.store import Store
+from assessment.persistence.store import Store
 from benchmarks import Figure, quick_mode
 from items import load_bank
 

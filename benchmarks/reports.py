@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from assessment.demo import seed_demo
-from assessment.overview import candidate_overview
-from assessment.store import Store
+from assessment.persistence.store import Store
+from assessment.recruiting.overview import candidate_overview
 from benchmarks import Figure, quick_mode
 from items import COMPETENCIES, load_bank
 from reports.assemble import render_candidate_pdf

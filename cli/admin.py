@@ -9,11 +9,11 @@ from typing import Annotated
 
 import typer
 
-from assessment.accounts import ROLES, add_user, list_users
+from assessment.access.accounts import ROLES, add_user, list_users
+from assessment.delivery.session import AssessmentError
 from assessment.demo import seed_demo
-from assessment.overview import invitation_link
-from assessment.session import AssessmentError
-from assessment.store import Store
+from assessment.persistence.store import Store
+from assessment.recruiting.overview import invitation_link
 from cli.errors import fail, user_errors
 from items import load_bank
 
@@ -74,7 +74,7 @@ def demo(
 def _reset_demo_admin(store: Store, password: str) -> None:
     from sqlalchemy import delete
 
-    from assessment.tables import User
+    from assessment.persistence.tables import User
 
     with store.transaction() as db:
         db.execute(delete(User).where(User.username == "demo-admin"))

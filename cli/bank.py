@@ -65,7 +65,7 @@ def synthetic_model_command(
     bank: BankOption = None,
 ) -> None:
     """Write a synthetic GPCM generating model from the SME credits (for demos and studies)."""
-    from assessment.data_files import write_json
+    from assessment.psychometrics.data_files import write_json
     from items.scoring_map import synthetic_model
 
     parameters = synthetic_model(load_bank(bank))

@@ -9,14 +9,14 @@ from typing import Annotated, Any
 
 import typer
 
-from assessment.cat import (
+from assessment.delivery.cat import (
     EXPOSURE_FILE,
     CATPolicy,
     load_exposure_parameters,
     write_exposure_parameters,
 )
-from assessment.cat_simulation import simulate_cat, sympson_hetter_parameters
-from assessment.data_files import read_model_file
+from assessment.delivery.simulation import simulate_cat, sympson_hetter_parameters
+from assessment.psychometrics.data_files import read_model_file
 from cli.errors import user_errors
 from items import load_bank
 from items.forms import load_fixed_form
@@ -77,7 +77,7 @@ def cat_sim(
         typer.Option(
             "--exposure-file",
             help="Sympson–Hetter parameters to use, or to write with --exposure-calibrate "
-            "(default: the shipped assessment/exposure.json).",
+            "(default: the shipped assessment/delivery/exposure.json).",
         ),
     ] = None,
     exposure_calibrate: Annotated[
@@ -121,7 +121,7 @@ def cat_sim(
             "n": n,
             "seed": seed,
             "rounds": rounds,
-            "computed_by": "assessment.cat_simulation.sympson_hetter_parameters",
+            "computed_by": "assessment.delivery.simulation.sympson_hetter_parameters",
         }
         written = write_exposure_parameters(control, provenance, exposure_file)
         line = {

@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from assessment.data_files import write_csv, write_json
-from assessment.fairness import GROUP_FIELDS, fairness_report
-from assessment.store import Store
-from assessment.versions import list_versions, promote, rescore, rollback
+from assessment.persistence.store import Store
+from assessment.psychometrics.data_files import write_csv, write_json
+from assessment.psychometrics.fairness import GROUP_FIELDS, fairness_report
+from assessment.psychometrics.versions import list_versions, promote, rescore, rollback
 from cli.errors import fail, user_errors
 from items import load_bank
 

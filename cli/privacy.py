@@ -8,15 +8,15 @@ from typing import Annotated
 
 import typer
 
-from assessment.data_files import write_json
-from assessment.privacy import (
+from assessment.delivery.session import AssessmentError
+from assessment.persistence.store import Store
+from assessment.psychometrics.data_files import write_json
+from assessment.recruiting.privacy import (
     backup_database,
     export_candidate,
     purge_personal_data,
     restore_database,
 )
-from assessment.session import AssessmentError
-from assessment.store import Store
 from cli.errors import fail, user_errors
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 
-from assessment.data_files import (
+from assessment.psychometrics.data_files import (
     ResponseFile,
     read_item_map,
     read_model_file,
@@ -20,7 +20,7 @@ from assessment.data_files import (
     write_response_csv,
     write_scores_csv,
 )
-from assessment.versions import align_to_model, calibrated_model_file
+from assessment.psychometrics.versions import align_to_model, calibrated_model_file
 from cli.errors import fail, user_errors
 from items import COMPETENCIES, load_bank
 from items.scoring_map import item_specs

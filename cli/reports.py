@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from assessment.overview import candidate_overview
-from assessment.store import Store
+from assessment.persistence.store import Store
+from assessment.recruiting.overview import candidate_overview
 from cli.errors import fail, user_errors
 from reports.assemble import ProfileUnavailableError, pdf_file_name, render_candidate_pdf
 

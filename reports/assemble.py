@@ -19,8 +19,8 @@ from typing import Literal
 
 from sqlalchemy import func, select
 
-from assessment.store import Store
-from assessment.tables import Candidate, ModelVersion, ResponseRow, Score, TestSession
+from assessment.persistence.store import Store
+from assessment.persistence.tables import Candidate, ModelVersion, ResponseRow, Score, TestSession
 from items.models import COMPETENCIES
 from reports.errors import ReportError
 from reports.feedback import render_feedback_pdf

@@ -19,13 +19,13 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from app_pages.markup import md_escape
-from assessment.accounts import ROLES, LoginError, StaffUser, add_user, authenticate
+from assessment.access.accounts import ROLES, LoginError, StaffUser, add_user, authenticate
 from assessment.demo import ensure_active_model
-from assessment.overview import FORMULA_PREFIXES, candidate_overview, invite_candidates
-from assessment.overview import InvitationRequest as Request
-from assessment.privacy import backup_database
-from assessment.store import InvitationError, Store
-from assessment.tables import User
+from assessment.persistence.store import InvitationError, Store
+from assessment.persistence.tables import User
+from assessment.recruiting.overview import FORMULA_PREFIXES, candidate_overview, invite_candidates
+from assessment.recruiting.overview import InvitationRequest as Request
+from assessment.recruiting.privacy import backup_database
 from items import load_bank
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -287,7 +287,7 @@ def test_scores_export_neutralises_formulas_in_every_text_cell(sqlite_store: Sto
     for n, name in enumerate(HOSTILE):
         candidate = sqlite_store.add_candidate(name, f"{name[:1]}x{n}@example.com", name)
         sqlite_store.create_invitation(candidate)
-    from assessment.overview import scores_csv
+    from assessment.recruiting.overview import scores_csv
 
     rows = list(csv.reader(io.StringIO(scores_csv(candidate_overview(sqlite_store)))))
     cells = [cell for row in rows[1:] for cell in row]
@@ -328,7 +328,7 @@ def test_sql_metacharacters_are_stored_literally(sqlite_store: Store, name: str)
 
 
 REVIEWED_SQL = {
-    ("assessment/db.py", 'cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")'):
+    ("assessment/persistence/db.py", 'cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")'):
         "busy_timeout_ms() returns an int; PRAGMA takes no bound parameters",
 }  # fmt: skip
 """String-built SQL that was reviewed: (file, line) → why it is safe."""

@@ -9,7 +9,7 @@ import pytest
 import streamlit as st
 
 from assessment.demo import ensure_active_model
-from assessment.store import Store
+from assessment.persistence.store import Store
 from items import load_bank
 
 ROOT = Path(__file__).resolve().parents[2]

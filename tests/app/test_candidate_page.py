@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assessment.store import Store
+from assessment.persistence.store import Store
 from tests.app.conftest import ROOT, invitation
 
 APP = ROOT / "app.py"

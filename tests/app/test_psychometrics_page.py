@@ -7,9 +7,9 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assessment.accounts import StaffUser
+from assessment.access.accounts import StaffUser
 from assessment.demo import seed_demo
-from assessment.store import Store
+from assessment.persistence.store import Store
 from items import load_bank
 from tests.app.conftest import ROOT
 

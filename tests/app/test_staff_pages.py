@@ -8,11 +8,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_pages.markup import md_escape
-from assessment.accounts import MAX_FAILED_LOGINS, StaffUser, add_user
+from assessment.access.accounts import MAX_FAILED_LOGINS, StaffUser, add_user
 from assessment.demo import seed_demo
-from assessment.overview import candidate_overview
-from assessment.store import Store
-from assessment.tables import Candidate
+from assessment.persistence.store import Store
+from assessment.persistence.tables import Candidate
+from assessment.recruiting.overview import candidate_overview
 from items import load_bank
 from tests.app.conftest import ROOT
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from assessment.store import Store
+from assessment.persistence.store import Store
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "SJT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from assessment.demo import ensure_active_model
-from assessment.store import Store
+from assessment.persistence.store import Store
 from items import load_bank
 
 ROOT = Path(__file__).resolve().parents[2]

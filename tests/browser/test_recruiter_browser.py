@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from assessment.accounts import add_user
+from assessment.access.accounts import add_user
 from assessment.demo import seed_demo
-from assessment.overview import candidate_overview
+from assessment.recruiting.overview import candidate_overview
 from items import load_bank
 from tests.browser.candidate import wait
 from tests.browser.conftest import Server

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from assessment.demo import ensure_active_model
-from assessment.store import Store
+from assessment.persistence.store import Store
 from items import load_bank
 from tests.assessment.conftest import _postgres_database
 from tests.browser.candidate import answer_current, open_link, question_heading, start_test

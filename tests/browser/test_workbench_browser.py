@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from assessment.accounts import add_user
+from assessment.access.accounts import add_user
 from assessment.demo import seed_demo
 from cli.main import app
 from items import load_bank

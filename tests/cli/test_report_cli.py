@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from assessment.demo import seed_demo
-from assessment.overview import CandidateRow, candidate_overview
-from assessment.store import Store
+from assessment.persistence.store import Store
+from assessment.recruiting.overview import CandidateRow, candidate_overview
 from cli.main import app
 from items import load_bank
 

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import update
 
 from assessment.demo import seed_demo
-from assessment.overview import CandidateRow, candidate_overview
-from assessment.store import ScoreRecord, Store
-from assessment.tables import TestSession
+from assessment.persistence.store import ScoreRecord, Store
+from assessment.persistence.tables import TestSession
+from assessment.recruiting.overview import CandidateRow, candidate_overview
 from items import COMPETENCIES, load_bank, load_competencies
 from reports.assemble import (
     ProfileUnavailableError,

@@ -1,0 +1,1 @@
+"""Staff access: accounts (later also staff sessions and throttles)."""

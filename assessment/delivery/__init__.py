@@ -1,0 +1,1 @@
+"""Delivery: candidate sessions, the adaptive engine, exposure control, data-quality flags."""

@@ -1,0 +1,252 @@
+"""The candidate's test as a service: where selection, scoring, stopping and storage meet.
+
+Pages call these methods and keep nothing of their own: the invitation token in the URL plus
+the database is the whole state, so a reload, a new device or a server restart resumes at the
+same item. The next item is chosen once and stored as *pending* before it is shown, which is
+what makes resuming exact even though selection is randomised for exposure control.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from assessment.delivery.cat import AdaptiveEngine, CATPolicy, ItemPool
+from assessment.delivery.quality import QualityFlags, QualityPolicy, quality_flags
+from assessment.delivery.session import AssessmentError, CandidateSession, Response
+from assessment.persistence.store import (
+    AnswerDecision,
+    InvitationInfo,
+    ScoreRecord,
+    SessionRecord,
+    Store,
+)
+from assessment.persistence.tables import utcnow
+from items import BestItem, ItemBank, MostLeastItem, load_bank
+from scoring import ModelParameters
+from scoring.norms import NormTable
+
+
+@dataclass(frozen=True)
+class ActiveModel:
+    """The scoring model version in force, parsed once."""
+
+    version_id: int
+    label: str
+    parameters: ModelParameters
+    norms: dict[str, NormTable]
+    reliability: dict[str, float]
+
+    @classmethod
+    def from_json(cls, version_id: int, label: str, text: str) -> ActiveModel:
+        data = json.loads(text)
+        parameters = ModelParameters.from_dict(data, source=f"model version {label}")
+        norms = {
+            dimension: NormTable.from_dict(table)
+            for dimension, table in (data.get("norms") or {}).items()
+        }
+        reliability = dict((data.get("fit") or {}).get("marginal_reliability") or {})
+        return cls(version_id, label, parameters, norms, reliability)
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """What the candidate page shows: the item and the position in the test."""
+
+    item: BestItem | MostLeastItem
+    number: int
+    """1-based position of this item in the candidate's test."""
+    expected_total: int
+    """Best current guess of the test length (the maximum for adaptive tests)."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    answered: int
+    expected_total: int
+    seconds_left: float | None
+
+
+class Delivery:
+    """Candidate-facing operations on the store with the active model's adaptive engine."""
+
+    def __init__(
+        self,
+        store: Store,
+        bank: ItemBank,
+        model: ActiveModel,
+        adaptive: CATPolicy | None = None,
+        quality: QualityPolicy | None = None,
+    ) -> None:
+        self.store = store
+        self.bank = bank
+        self.model = model
+        adaptive = adaptive or CATPolicy()
+        self.pool = ItemPool.build(bank, model.parameters, adaptive)
+        self.engines = {
+            "adaptive": AdaptiveEngine(self.pool, adaptive),
+            "fixed": AdaptiveEngine(self.pool, adaptive.model_copy(update={"form": "fixed"})),
+        }
+        self.quality = quality or QualityPolicy()
+
+    @classmethod
+    def from_store(cls, store: Store, bank: ItemBank | None = None) -> Delivery:
+        """Build from the store's active model version (raises if there is none)."""
+        version = store.active_model_version()
+        if version is None:
+            raise AssessmentError(
+                "no active scoring model: run `sjt demo` or promote a model version"
+            )
+        model = ActiveModel.from_json(version.id, version.label, version.model_json)
+        return cls(store, bank or load_bank(), model)
+
+    # ------------------------------------------------------------------ entry
+    def open(self, token: str, client: str | None = None) -> InvitationInfo:
+        """Validate an invitation token (raises ``InvitationError``).
+
+        ``client`` identifies the requester (its address) for logging and throttling of
+        guessed tokens.
+        """
+        return self.store.resolve_token(token, client=client)
+
+    def start(self, invitation: InvitationInfo, language: str) -> str:
+        """Create (or find) the session of an invitation; the language may be changed."""
+        if language not in ("en", "zh"):
+            raise AssessmentError(f"language must be 'en' or 'zh', got {language!r}")
+        seed = zlib.crc32(f"{invitation.invitation_id}".encode()) & 0x7FFFFFFF
+        session_id = self.store.start_session(
+            invitation, language, self.model.version_id, seed=None if seed == 0 else seed
+        )
+        self.store.update_session(session_id, language=language)
+        return session_id
+
+    def record(self, session_id: str) -> SessionRecord:
+        return self.store.load_session(session_id)
+
+    def consent(self, session_id: str) -> None:
+        self.store.update_session(session_id, consent_at=utcnow())
+
+    def practice_done(self, session_id: str) -> None:
+        self.store.update_session(session_id, practice_done=True)
+
+    # ------------------------------------------------------------------ items
+    def engine(self, record: SessionRecord) -> AdaptiveEngine:
+        return self.engines[record.session.form]
+
+    def expected_total(self, record: SessionRecord) -> int:
+        policy = self.engine(record).policy
+        return self.pool.fixed_order.size if policy.form == "fixed" else policy.max_items
+
+    def current_item(self, session_id: str, now: dt.datetime | None = None) -> ItemView | None:
+        """The item to show now, choosing and storing it if none is pending; None when done.
+
+        A session past its deadline, or whose stop rule has fired, is completed here.
+        """
+        now = now or utcnow()
+        record = self.store.load_session(session_id)
+        if record.session.completed:
+            return None
+        if record.deadline_at is not None and now >= record.deadline_at:
+            self.finish(session_id)
+            return None
+        answered = len(record.session.responses)
+        item_id = record.pending_item_id
+        if item_id is None:
+            engine = self.engine(record)
+            rng = np.random.default_rng([record.rng_state, answered])
+            item_id = engine.next_item(record.session, rng)
+            if item_id is None:
+                self.finish(session_id)
+                return None
+            self.store.update_session(session_id, pending_item_id=item_id, pending_shown_at=now)
+        return ItemView(self.bank[item_id], answered + 1, self.expected_total(record))
+
+    def answer(
+        self,
+        session_id: str,
+        item_id: str,
+        most: str,
+        least: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> bool:
+        """Record the answer to the pending item. Returns False for a repeat of an answer.
+
+        Raises ``AssessmentError`` for an answer to an item that was not offered, an invalid
+        pick, or a finished test. The next item is chosen in the same transaction, so the
+        answer and the next pending item are written together and the next page only reads.
+        """
+        now = now or utcnow()
+        if item_id not in self.bank:
+            raise AssessmentError(f"item {item_id} is not in the bank")
+        item = self.bank[item_id]
+        options = {option.id for option in item.options}
+        if most not in options or (least is not None and least not in options):
+            raise AssessmentError("please choose one of the options shown")
+        if item.format == "most_least" and (least is None or least == most):
+            raise AssessmentError("please choose a most and a different least effective option")
+        if item.format == "best" and least is not None:
+            raise AssessmentError("this item takes a single choice")
+
+        def decide(record: SessionRecord) -> AnswerDecision | None:
+            if item_id in record.session.answered_ids:
+                return None
+            if record.pending_item_id != item_id:
+                raise AssessmentError(f"item {item_id} is not the item on screen")
+            shown = record.pending_shown_at or now
+            elapsed = max(0, int((now - shown).total_seconds() * 1000))
+            response = Response(item_id, most, least, elapsed, now)
+            answered = record.session.with_response(response)
+            next_item = None
+            if record.deadline_at is None or now < record.deadline_at:
+                rng = np.random.default_rng([record.rng_state, len(answered.responses)])
+                next_item = self.engine(record).next_item(answered, rng)
+            return AnswerDecision(response, next_item)
+
+        return self.store.append_response(session_id, decide)
+
+    def progress(self, session_id: str, now: dt.datetime | None = None) -> Progress:
+        now = now or utcnow()
+        record = self.store.load_session(session_id)
+        left = None
+        if record.deadline_at is not None:
+            left = max(0.0, (record.deadline_at - now).total_seconds())
+        return Progress(len(record.session.responses), self.expected_total(record), left)
+
+    # ----------------------------------------------------------------- finish
+    def finish(self, session_id: str) -> QualityFlags | None:
+        """Score the session with the active model and mark it completed (idempotent)."""
+        record = self.store.load_session(session_id)
+        if record.session.completed:
+            return None
+        engine = self.engine(record)
+        estimate = engine.final_estimate(record.session)
+        incomplete = estimate.stop_reason == "incomplete"
+        flags = quality_flags(
+            self.bank, self.model.parameters, record.session.responses, incomplete, self.quality
+        )
+        scores = [
+            self._score_record(competency, estimate.theta[competency], estimate.se[competency],
+                               estimate.n_items[competency])
+            for competency in estimate.theta
+        ]  # fmt: skip
+        stored: dict[str, Any] = flags.as_dict()
+        stored["raised"] = list(flags.raised)
+        stored["stop_reason"] = estimate.stop_reason
+        self.store.complete_session(session_id, scores, stored)
+        return flags
+
+    def _score_record(self, competency: str, theta: float, se: float, n_items: int) -> ScoreRecord:
+        table = self.model.norms.get(competency)
+        t_score = float(table.t_score(theta)) if table else None
+        percentile = float(table.percentile(theta)) if table else None
+        return ScoreRecord(
+            competency, theta, se, t_score, percentile, n_items, self.model.version_id
+        )
+
+    def session_value(self, session_id: str) -> CandidateSession:
+        return self.store.load_session(session_id).session

@@ -1,0 +1,1 @@
+"""Persistence: the store (the only door to the database), table definitions, migrations, backup."""

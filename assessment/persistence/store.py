@@ -1,0 +1,547 @@
+"""The store: every read and write of delivery data goes through here.
+
+Each public method is one short transaction. Answers are committed before the method returns,
+so the next item is shown only after the previous answer is durable; repeated submits of the
+same answer are recognised and recorded once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from assessment.delivery.session import AssessmentError, CandidateSession, Response
+from assessment.persistence.db import make_engine, upgrade
+from assessment.persistence.tables import (
+    AuditEntry,
+    Candidate,
+    Invitation,
+    ModelVersion,
+    ResponseRow,
+    Score,
+    TestSession,
+    utcnow,
+)
+
+TOKEN_BYTES = 24  # 192 bits of entropy
+TOKEN_FAILURE_LIMIT = 10
+TOKEN_FAILURE_WINDOW = dt.timedelta(minutes=15)
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of an invitation token; tokens are random, so a fast hash is appropriate."""
+    # surrogatepass: any Python string hashes (a lone surrogate simply matches nothing)
+    return hashlib.sha256(token.encode("utf-8", errors="surrogatepass")).hexdigest()
+
+
+def new_id(prefix: str, n_bytes: int = 5) -> str:
+    return f"{prefix}{secrets.token_hex(n_bytes).upper()}"
+
+
+class InvitationError(AssessmentError):
+    """An invitation link cannot be used; ``reason`` is unknown, expired or used."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"invitation {reason}")
+
+
+@dataclass(frozen=True)
+class InvitationInfo:
+    """What the candidate pages need to know about a valid invitation."""
+
+    invitation_id: int
+    candidate_id: str
+    language: str
+    form: str
+    time_limit_minutes: int | None
+    time_multiplier: float
+    expires_at: dt.datetime
+    session_id: str | None
+    completed: bool
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A session as stored: the immutable session value plus delivery bookkeeping."""
+
+    session: CandidateSession
+    candidate_id: str
+    status: str
+    pending_item_id: str | None
+    pending_shown_at: dt.datetime | None
+    consent_at: dt.datetime | None
+    practice_done: bool
+    deadline_at: dt.datetime | None
+    started_at: dt.datetime
+    completed_at: dt.datetime | None
+    model_version_id: int | None
+    flags: dict[str, Any] | None
+    rng_state: int
+
+
+@dataclass(frozen=True)
+class AnswerDecision:
+    """What to write for one submitted answer: the response and the next item (None: stop)."""
+
+    response: Response
+    next_item_id: str | None
+
+
+@dataclass(frozen=True)
+class ScoreRecord:
+    competency: str
+    theta: float
+    se: float
+    t_score: float | None
+    percentile: float | None
+    n_items: int
+    model_version_id: int
+
+
+class Store:
+    """Typed access to the database. Construct with ``Store.open(url)``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str | None = None, migrate: bool = True) -> Store:
+        """Connect to ``url`` (or ``SJT_DATABASE_URL``) and bring the schema up to date."""
+        engine = make_engine(url)
+        if migrate:
+            upgrade(engine)
+        return cls(engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    # ------------------------------------------------------------------ audit
+    def audit(
+        self,
+        actor: str,
+        action: str,
+        target: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        with self.transaction() as db:
+            db.add(AuditEntry(actor=actor, action=action, target=target, detail=detail))
+
+    def audit_entries(self, action: str | None = None, limit: int = 200) -> list[AuditEntry]:
+        with self.transaction() as db:
+            query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+            if action is not None:
+                query = query.where(AuditEntry.action == action)
+            return list(db.scalars(query))
+
+    # ------------------------------------------------------------- candidates
+    def add_candidate(
+        self,
+        display_name: str | None = None,
+        email: str | None = None,
+        position: str | None = None,
+        synthetic: bool = False,
+        candidate_id: str | None = None,
+    ) -> str:
+        candidate_id = candidate_id or new_id("C")
+        with self.transaction() as db:
+            db.add(
+                Candidate(
+                    id=candidate_id,
+                    display_name=display_name,
+                    email=email,
+                    position=position,
+                    synthetic=synthetic,
+                )
+            )
+        return candidate_id
+
+    def count_candidates(self, synthetic: bool | None = None) -> int:
+        with self.transaction() as db:
+            query = select(func.count(Candidate.id))
+            if synthetic is not None:
+                query = query.where(Candidate.synthetic == synthetic)
+            return int(db.scalar(query) or 0)
+
+    def candidate(self, candidate_id: str) -> Candidate | None:
+        with self.transaction() as db:
+            return db.get(Candidate, candidate_id)
+
+    # ------------------------------------------------------------ invitations
+    def create_invitation(
+        self,
+        candidate_id: str,
+        language: str = "en",
+        form: str = "adaptive",
+        expires_in_days: float = 14,
+        time_limit_minutes: int | None = None,
+        time_multiplier: float = 1.0,
+        created_by: str | None = None,
+    ) -> tuple[int, str]:
+        """Create an invitation; returns (invitation id, token). Only the hash is stored."""
+        if language not in ("en", "zh"):
+            raise AssessmentError(f"language must be 'en' or 'zh', got {language!r}")
+        if form not in ("adaptive", "fixed"):
+            raise AssessmentError(f"form must be 'adaptive' or 'fixed', got {form!r}")
+        if not 1.0 <= time_multiplier <= 4.0:
+            raise AssessmentError("extra-time multiplier must be between 1.0 and 4.0")
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        with self.transaction() as db:
+            invitation = Invitation(
+                candidate_id=candidate_id,
+                token_hash=hash_token(token),
+                language=language,
+                form=form,
+                time_limit_minutes=time_limit_minutes,
+                time_multiplier=time_multiplier,
+                expires_at=utcnow() + dt.timedelta(days=expires_in_days),
+                created_by=created_by,
+            )
+            db.add(invitation)
+            db.flush()
+            invitation_id = invitation.id
+        return invitation_id, token
+
+    def resolve_token(
+        self, token: str, now: dt.datetime | None = None, client: str | None = None
+    ) -> InvitationInfo:
+        """Look up an invitation by its token; raises ``InvitationError`` if unusable.
+
+        With ``client`` (an address or other key of the requester), unknown tokens are logged
+        and a client with ``TOKEN_FAILURE_LIMIT`` unknown tokens within ``TOKEN_FAILURE_WINDOW``
+        is refused ("throttled") until the window has passed, whatever it sends.
+        """
+        now = now or utcnow()
+        if client is not None and self.recent_token_failures(client, now) >= TOKEN_FAILURE_LIMIT:
+            self.audit("anonymous", "token.throttled", client[:200])
+            raise InvitationError("throttled")
+        try:
+            return self._resolve_token(token, now)
+        except InvitationError as error:
+            if client is not None and error.reason == "unknown":
+                self.audit("anonymous", "token.unknown", client[:200], {"length": len(token)})
+            raise
+
+    def recent_token_failures(self, client: str, now: dt.datetime | None = None) -> int:
+        """Unknown tokens sent by ``client`` within the throttling window."""
+        since = (now or utcnow()) - TOKEN_FAILURE_WINDOW
+        with self.transaction() as db:
+            return int(
+                db.scalar(
+                    select(func.count(AuditEntry.id)).where(
+                        AuditEntry.action == "token.unknown",
+                        AuditEntry.target == client[:200],
+                        AuditEntry.at >= since,
+                    )
+                )
+                or 0
+            )
+
+    def _resolve_token(self, token: str, now: dt.datetime) -> InvitationInfo:
+        if not isinstance(token, str) or not 16 <= len(token) <= 128:
+            raise InvitationError("unknown")
+        with self.transaction() as db:
+            invitation = db.scalar(
+                select(Invitation).where(Invitation.token_hash == hash_token(token))
+            )
+            if invitation is None:
+                raise InvitationError("unknown")
+            session = invitation.session
+            completed = session is not None and session.status == "completed"
+            if completed:
+                raise InvitationError("used")
+            if invitation.expires_at <= now and session is None:
+                raise InvitationError("expired")
+            return InvitationInfo(
+                invitation_id=invitation.id,
+                candidate_id=invitation.candidate_id,
+                language=invitation.language,
+                form=invitation.form,
+                time_limit_minutes=invitation.time_limit_minutes,
+                time_multiplier=invitation.time_multiplier,
+                expires_at=invitation.expires_at,
+                session_id=session.id if session else None,
+                completed=completed,
+            )
+
+    def session_id_for_token(self, token: str) -> str | None:
+        """The session started from an invitation token, whatever its state (or None)."""
+        with self.transaction() as db:
+            invitation = db.scalar(
+                select(Invitation).where(Invitation.token_hash == hash_token(token))
+            )
+            session = invitation.session if invitation is not None else None
+            return session.id if session is not None else None
+
+    # --------------------------------------------------------------- sessions
+    def start_session(
+        self,
+        invitation: InvitationInfo,
+        language: str,
+        model_version_id: int | None,
+        seed: int | None = None,
+    ) -> str:
+        """Create the session of an invitation, or return the existing one (idempotent)."""
+        with self.transaction() as db:
+            existing = db.scalar(
+                select(TestSession).where(TestSession.invitation_id == invitation.invitation_id)
+            )
+            if existing is not None:
+                return existing.id
+        session_id = new_id("S", 12)
+        now = utcnow()
+        deadline = None
+        if invitation.time_limit_minutes:
+            minutes = invitation.time_limit_minutes * invitation.time_multiplier
+            deadline = now + dt.timedelta(minutes=minutes)
+        try:
+            with self.transaction() as db:
+                db.add(
+                    TestSession(
+                        id=session_id,
+                        invitation_id=invitation.invitation_id,
+                        candidate_id=invitation.candidate_id,
+                        form=invitation.form,
+                        language=language,
+                        status="started",
+                        model_version_id=model_version_id,
+                        started_at=now,
+                        deadline_at=deadline,
+                        rng_state=seed if seed is not None else secrets.randbits(31),
+                    )
+                )
+        except IntegrityError:  # a concurrent start won; use its session
+            with self.transaction() as db:
+                existing = db.scalar(
+                    select(TestSession).where(TestSession.invitation_id == invitation.invitation_id)
+                )
+                if existing is None:  # pragma: no cover - integrity error of another kind
+                    raise
+                return existing.id
+        return session_id
+
+    def load_session(self, session_id: str) -> SessionRecord:
+        with self.transaction() as db:
+            return _record(self._session_row(db, session_id))
+
+    @staticmethod
+    def _session_row(db: Session, session_id: str, lock: bool = False) -> TestSession:
+        row = db.get(
+            TestSession,
+            session_id,
+            options=[selectinload(TestSession.responses)],
+            with_for_update=lock,
+        )
+        if row is None:
+            raise AssessmentError(f"no session {session_id!r}")
+        return row
+
+    def update_session(self, session_id: str, **values: Any) -> None:
+        """Set bookkeeping fields (consent, language, practice, pending item)."""
+        allowed = {
+            "consent_at",
+            "language",
+            "practice_done",
+            "pending_item_id",
+            "pending_shown_at",
+            "deadline_at",
+        }
+        unknown = set(values) - allowed
+        if unknown:
+            raise AssessmentError(f"cannot update session fields {sorted(unknown)}")
+        with self.transaction() as db:
+            db.execute(
+                update(TestSession)
+                .where(TestSession.id == session_id, TestSession.status != "completed")
+                .values(**values)
+            )
+
+    def append_response(
+        self,
+        session_id: str,
+        decide: Callable[[SessionRecord], AnswerDecision | None],
+    ) -> bool:
+        """Append one answer and set the next pending item, in one short transaction.
+
+        ``decide`` receives the session as stored (its row locked on PostgreSQL) and returns
+        the response to record and the next item to show, or None when the answer is a repeat.
+        The (session, item) and (session, position) unique constraints make a concurrent
+        repeat fail and roll back, so exactly one row is recorded. Returns whether a row was
+        added.
+        """
+        try:
+            with self.transaction() as db:
+                row = self._session_row(db, session_id, lock=True)
+                if row.status == "completed":
+                    raise AssessmentError("this test has already been submitted")
+                decision = decide(_record(row))
+                if decision is None:
+                    return False
+                response = decision.response
+                db.add(
+                    ResponseRow(
+                        session_id=session_id,
+                        position=len(row.responses),
+                        item_id=response.item_id,
+                        most=response.most,
+                        least=response.least,
+                        shown_at=response.answered_at
+                        - dt.timedelta(milliseconds=response.response_ms),
+                        answered_at=response.answered_at,
+                        response_ms=response.response_ms,
+                    )
+                )
+                row.pending_item_id = decision.next_item_id
+                row.pending_shown_at = (
+                    response.answered_at if decision.next_item_id is not None else None
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def complete_session(
+        self,
+        session_id: str,
+        scores: Sequence[ScoreRecord],
+        flags: dict[str, Any],
+    ) -> bool:
+        """Mark the session completed with its scores and flags; False if already completed."""
+        with self.transaction() as db:
+            result = db.execute(
+                update(TestSession)
+                .where(TestSession.id == session_id, TestSession.status != "completed")
+                .values(
+                    status="completed",
+                    completed_at=utcnow(),
+                    flags=flags,
+                    pending_item_id=None,
+                    pending_shown_at=None,
+                )
+            )
+            if result.rowcount == 0:  # type: ignore[attr-defined]
+                return False
+            self._add_scores(db, session_id, scores)
+        return True
+
+    def _add_scores(self, db: Session, session_id: str, scores: Sequence[ScoreRecord]) -> None:
+        db.execute(
+            update(Score).where(Score.session_id == session_id, Score.current).values(current=False)
+        )
+        for record in scores:
+            db.add(
+                Score(
+                    session_id=session_id,
+                    model_version_id=record.model_version_id,
+                    competency=record.competency,
+                    theta=record.theta,
+                    se=record.se,
+                    t_score=record.t_score,
+                    percentile=record.percentile,
+                    n_items=record.n_items,
+                    current=True,
+                )
+            )
+
+    def replace_scores(self, session_id: str, scores: Sequence[ScoreRecord]) -> None:
+        """Rescoring: keep old rows as history and add the new ones as current."""
+        with self.transaction() as db:
+            self._add_scores(db, session_id, scores)
+
+    def scores(self, session_id: str, current_only: bool = True) -> list[ScoreRecord]:
+        with self.transaction() as db:
+            query = select(Score).where(Score.session_id == session_id).order_by(Score.id)
+            if current_only:
+                query = query.where(Score.current)
+            return [
+                ScoreRecord(
+                    s.competency, s.theta, s.se, s.t_score, s.percentile, s.n_items,
+                    s.model_version_id,
+                )
+                for s in db.scalars(query)
+            ]  # fmt: skip
+
+    def count_responses(self, session_id: str | None = None) -> int:
+        with self.transaction() as db:
+            query = select(func.count(ResponseRow.id))
+            if session_id is not None:
+                query = query.where(ResponseRow.session_id == session_id)
+            return int(db.scalar(query) or 0)
+
+    # --------------------------------------------------------- model versions
+    def add_model_version(
+        self,
+        label: str,
+        model_json: str,
+        created_by: str | None = None,
+        note: str | None = None,
+        activate: bool = False,
+    ) -> int:
+        with self.transaction() as db:
+            version = ModelVersion(
+                label=label, model_json=model_json, created_by=created_by, note=note
+            )
+            db.add(version)
+            db.flush()
+            if activate:
+                db.execute(update(ModelVersion).values(active=False))
+                version.active = True
+            return version.id
+
+    def active_model_version(self) -> ModelVersion | None:
+        with self.transaction() as db:
+            return db.scalar(select(ModelVersion).where(ModelVersion.active))
+
+    def model_version(self, version_id: int) -> ModelVersion | None:
+        with self.transaction() as db:
+            return db.get(ModelVersion, version_id)
+
+    def model_versions(self) -> list[ModelVersion]:
+        with self.transaction() as db:
+            return list(db.scalars(select(ModelVersion).order_by(ModelVersion.id)))
+
+
+def _record(row: TestSession) -> SessionRecord:
+    """The session value and bookkeeping of a loaded session row."""
+    responses = tuple(
+        Response(
+            item_id=r.item_id,
+            most=r.most,
+            least=r.least,
+            response_ms=r.response_ms,
+            answered_at=r.answered_at,
+        )
+        for r in row.responses
+    )
+    return SessionRecord(
+        session=CandidateSession(
+            session_id=row.id,
+            form=row.form,  # type: ignore[arg-type]
+            language=row.language,  # type: ignore[arg-type]
+            responses=responses,
+            completed=row.status == "completed",
+        ),
+        candidate_id=row.candidate_id,
+        status=row.status,
+        pending_item_id=row.pending_item_id,
+        pending_shown_at=row.pending_shown_at,
+        consent_at=row.consent_at,
+        practice_done=row.practice_done,
+        deadline_at=row.deadline_at,
+        started_at=row.started_at,
+        completed_at=row.completed_at,
+        model_version_id=row.model_version_id,
+        flags=row.flags,
+        rng_state=row.rng_state,
+    )

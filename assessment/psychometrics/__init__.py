@@ -1,0 +1,1 @@
+"""Psychometric operations: model versions, review, fairness, calibration jobs, data files."""

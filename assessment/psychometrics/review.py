@@ -1,0 +1,141 @@
+"""Review of a new calibration before promotion: sample warnings and comparison with the
+active version (fit, parameter drift, and how many candidates' bands would change)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from assessment.delivery.service import ActiveModel
+from assessment.persistence.store import Store
+from assessment.psychometrics.versions import align_to_model
+from scoring import CalibrationResult, ResponseMatrix, score_eap
+from scoring.linking import stocking_lord, transform
+from scoring.norms import NormTable
+from scoring.scoring import marginal_loglik
+
+MIN_CANDIDATES_PER_ITEM = 500
+RARE_OPTION = 0.05
+BAND_LOW, BAND_HIGH = 40.0, 60.0
+"""T-score cut points of the low / typical / high bands (as in the reports)."""
+
+
+@dataclass(frozen=True)
+class SampleWarnings:
+    """Where the data are too thin for stable option weights."""
+
+    items_below_minimum: tuple[tuple[str, int], ...]
+    """(item id, candidates who answered it) for items under ``MIN_CANDIDATES_PER_ITEM``."""
+    rare_options: tuple[tuple[str, str, float], ...]
+    """(item id, option code, share) for options chosen by under 5 %."""
+
+    @property
+    def any(self) -> bool:
+        return bool(self.items_below_minimum or self.rare_options)
+
+
+def sample_warnings(data: ResponseMatrix) -> SampleWarnings:
+    """Items answered by fewer than 500 candidates and options chosen by fewer than 5 %."""
+    small, rare = [], []
+    for j, spec in enumerate(data.items):
+        column = data.responses[:, j]
+        answered = column[column >= 0]
+        if answered.size < MIN_CANDIDATES_PER_ITEM:
+            small.append((spec.item_id, int(answered.size)))
+        if answered.size:
+            shares = np.bincount(answered, minlength=spec.n_categories) / answered.size
+            rare += [
+                (spec.item_id, str(code), float(share))
+                for code, share in zip(spec.codes, shares, strict=True)
+                if share < RARE_OPTION
+            ]
+    return SampleWarnings(tuple(small), tuple(rare))
+
+
+@dataclass(frozen=True)
+class VersionComparison:
+    """The new calibration against the active version on the same data."""
+
+    active_label: str
+    n_candidates: int
+    loglik_new: float
+    loglik_active: float
+    n_params_new: int
+    n_params_active: int
+    drift: dict[str, float]
+    """Per competency: mean over common items of the largest change in any category
+    probability on θ ∈ [−3, 3], after linking the new version to the active scale."""
+    band_changes: int
+    """Candidates whose band (low/typical/high) on at least one competency would change."""
+    linking_slope: dict[str, float]
+    linking_intercept: dict[str, float]
+
+    @property
+    def aic_new(self) -> float:
+        return -2 * self.loglik_new + 2 * self.n_params_new
+
+    @property
+    def aic_active(self) -> float:
+        return -2 * self.loglik_active + 2 * self.n_params_active
+
+    @property
+    def bic_new(self) -> float:
+        return -2 * self.loglik_new + np.log(self.n_candidates) * self.n_params_new
+
+    @property
+    def bic_active(self) -> float:
+        return -2 * self.loglik_active + np.log(self.n_candidates) * self.n_params_active
+
+
+def compare_with_active(
+    store: Store, result: CalibrationResult, data: ResponseMatrix
+) -> VersionComparison | None:
+    """Compare ``result`` with the active version on ``data`` (None without an active one)."""
+    version = store.active_model_version()
+    if version is None:
+        return None
+    active = ActiveModel.from_json(version.id, version.label, version.model_json)
+    new = result.parameters
+    old = active.parameters.restricted(new.item_ids)
+    linking = stocking_lord(new, old) if new.model == old.model else None
+    linked = transform(new, linking.slope, linking.intercept) if linking else new
+    aligned_old = align_to_model(data, old)
+    loglik_active = marginal_loglik(old, aligned_old)
+    n_params_active = sum(old.item_model.n_params(spec.n_categories) for spec in old.specs)
+    grid = np.linspace(-3, 3, 25)
+    drift: dict[str, list[float]] = {}
+    old_index = {item_id: j for j, item_id in enumerate(old.item_ids)}
+    for j, item in enumerate(linked.items):
+        k = old_index.get(item.item_id)
+        if k is None:
+            continue
+        change = np.abs(linked.probabilities(j, grid) - old.probabilities(k, grid)).max()
+        drift.setdefault(item.dimension, []).append(float(change))
+    old_estimate = score_eap(old, aligned_old)
+    new_estimate = score_eap(linked, align_to_model(data, linked))
+    changed = np.zeros(data.n_candidates, dtype=bool)
+    for d, dimension in enumerate(new.dimensions):
+        if dimension not in old.dimensions or dimension not in active.norms:
+            continue
+        old_norm = active.norms[dimension]
+        new_norm = NormTable.from_estimates(new_estimate.theta[:, d], "calibration sample")
+        old_band = _band(old_norm.t_score(old_estimate.theta[:, old.dimensions.index(dimension)]))
+        new_band = _band(new_norm.t_score(new_estimate.theta[:, d]))
+        changed |= old_band != new_band
+    return VersionComparison(
+        active_label=version.label,
+        n_candidates=data.n_candidates,
+        loglik_new=result.loglik,
+        loglik_active=loglik_active,
+        n_params_new=result.n_params,
+        n_params_active=n_params_active,
+        drift={dimension: float(np.mean(values)) for dimension, values in drift.items()},
+        band_changes=int(changed.sum()),
+        linking_slope=dict(linking.slope) if linking else {},
+        linking_intercept=dict(linking.intercept) if linking else {},
+    )
+
+
+def _band(t_scores: np.ndarray) -> np.ndarray:
+    return np.digitize(t_scores, [BAND_LOW, BAND_HIGH + 1e-9])

@@ -1,0 +1,1 @@
+"""Recruiter operations: candidate overviews, invitations, exports, privacy requests."""

@@ -1,0 +1,156 @@
+"""The delivery service: exact resume, idempotent answers, deadlines, scoring, concurrency."""
+
+from __future__ import annotations
+
+import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pytest
+from sqlalchemy import text
+
+from assessment.delivery.service import Delivery
+from assessment.delivery.session import AssessmentError
+from assessment.delivery.simulation import draw_answers
+from assessment.demo import ensure_active_model
+from assessment.persistence.store import Store
+from assessment.persistence.tables import utcnow
+from items import load_bank
+
+
+@pytest.fixture
+def delivery(store: Store) -> Delivery:
+    bank = load_bank()
+    ensure_active_model(store, bank)
+    return Delivery.from_store(store, bank)
+
+
+def begin(delivery: Delivery, **options: Any) -> str:
+    candidate = delivery.store.add_candidate("Test")
+    _, token = delivery.store.create_invitation(candidate, **options)
+    session_id = delivery.start(delivery.open(token), "en")
+    delivery.consent(session_id)
+    delivery.practice_done(session_id)
+    return session_id
+
+
+def answer_all(delivery: Delivery, session_id: str, answers: Any, n: int, step: float = 20) -> int:
+    index = {item_id: j for j, item_id in enumerate(delivery.pool.item_ids)}
+    now = utcnow()
+    count = 0
+    while (view := delivery.current_item(session_id, now=now)) is not None:
+        now += dt.timedelta(seconds=step)
+        response = answers.response(delivery.pool, n, index[view.item.id])
+        delivery.answer(session_id, view.item.id, response.most, response.least, now=now)
+        count += 1
+    return count
+
+
+def test_the_pending_item_is_shown_again_until_answered(delivery: Delivery) -> None:
+    session_id = begin(delivery)
+    first = delivery.current_item(session_id)
+    assert first is not None
+    assert first.number == 1
+    again = delivery.current_item(session_id)
+    assert again is not None
+    assert again.item.id == first.item.id  # reload: same item, not a new draw
+
+
+def test_answers_to_items_not_on_screen_are_refused(delivery: Delivery) -> None:
+    session_id = begin(delivery)
+    view = delivery.current_item(session_id)
+    assert view is not None
+    other = next(i for i in delivery.pool.item_ids if i != view.item.id)
+    with pytest.raises(AssessmentError, match="not the item on screen"):
+        delivery.answer(session_id, other, "A")
+    with pytest.raises(AssessmentError, match="choose one of the options"):
+        delivery.answer(session_id, view.item.id, "Z")
+
+
+def test_double_submit_records_one_answer(delivery: Delivery) -> None:
+    session_id = begin(delivery)
+    view = delivery.current_item(session_id)
+    assert view is not None
+    least = "B" if view.item.format == "most_least" else None
+    assert delivery.answer(session_id, view.item.id, "A", least) is True
+    assert delivery.answer(session_id, view.item.id, "A", least) is False
+    assert delivery.store.count_responses(session_id) == 1
+
+
+def test_a_whole_adaptive_test_is_scored_with_flags(delivery: Delivery) -> None:
+    session_id = begin(delivery)
+    answers = draw_answers(delivery.pool, delivery.model.parameters, 1, np.random.default_rng(3))
+    n_answered = answer_all(delivery, session_id, answers, 0)
+    assert 15 <= n_answered <= delivery.engines["adaptive"].policy.max_items
+    record = delivery.record(session_id)
+    assert record.session.completed
+    scores = delivery.store.scores(session_id)
+    assert {s.competency for s in scores} == set(delivery.pool.competencies)
+    assert all(s.model_version_id == delivery.model.version_id for s in scores)
+    assert all(s.t_score is not None and 0 <= (s.percentile or 0) <= 100 for s in scores)
+    assert record.flags is not None
+    assert record.flags["too_fast"] is False
+    assert delivery.current_item(session_id) is None
+    with pytest.raises(AssessmentError, match="already been submitted"):
+        delivery.answer(session_id, delivery.pool.item_ids[0], "A")
+
+
+def test_too_fast_answers_are_flagged(delivery: Delivery) -> None:
+    session_id = begin(delivery)
+    answers = draw_answers(delivery.pool, delivery.model.parameters, 1, np.random.default_rng(4))
+    answer_all(delivery, session_id, answers, 0, step=0.9)
+    flags = delivery.record(session_id).flags
+    assert flags is not None
+    assert flags["too_fast"] is True
+    assert "too_fast" in flags["raised"]
+
+
+def test_fixed_form_presents_every_item(delivery: Delivery) -> None:
+    session_id = begin(delivery, form="fixed")
+    answers = draw_answers(delivery.pool, delivery.model.parameters, 1, np.random.default_rng(5))
+    assert answer_all(delivery, session_id, answers, 0) == delivery.pool.fixed_order.size
+
+
+def test_deadline_ends_the_test_as_incomplete(delivery: Delivery) -> None:
+    session_id = begin(delivery, time_limit_minutes=10)
+    assert delivery.current_item(session_id) is not None
+    late = utcnow() + dt.timedelta(minutes=11)
+    assert delivery.current_item(session_id, now=late) is None
+    record = delivery.record(session_id)
+    assert record.session.completed
+    assert record.flags is not None
+    assert record.flags["incomplete"] is True
+
+
+@pytest.mark.slow
+def test_one_hundred_candidates_at_once_lose_and_duplicate_nothing(delivery: Delivery) -> None:
+    """100 candidates answer concurrently; every answer is also submitted twice."""
+    n = 100
+    answers = draw_answers(delivery.pool, delivery.model.parameters, n, np.random.default_rng(6))
+    sessions = [begin(delivery) for _ in range(n)]
+    index = {item_id: j for j, item_id in enumerate(delivery.pool.item_ids)}
+
+    def run(k: int) -> int:
+        accepted = 0
+        while (view := delivery.current_item(sessions[k])) is not None:
+            response = answers.response(delivery.pool, k, index[view.item.id])
+            for _ in range(2):  # a double click
+                accepted += delivery.answer(
+                    sessions[k], view.item.id, response.most, response.least
+                )
+        return accepted
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        accepted = list(pool.map(run, range(n)))
+    with delivery.store.engine.connect() as connection:
+        rows = connection.execute(
+            text("select session_id, count(*), count(distinct item_id) from responses group by 1")
+        ).all()
+    per_session = {row[0]: (row[1], row[2]) for row in rows}
+    assert sum(accepted) == sum(count for count, _ in per_session.values())
+    assert all(count == distinct for count, distinct in per_session.values())
+    for k, session_id in enumerate(sessions):
+        record = delivery.record(session_id)
+        assert record.session.completed
+        assert per_session[session_id][0] == accepted[k] == len(record.session.responses)

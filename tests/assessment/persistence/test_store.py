@@ -1,0 +1,168 @@
+"""The store on SQLite and PostgreSQL: invitations, append-only responses, scores, versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from assessment.delivery.session import AssessmentError, Response
+from assessment.persistence.store import (
+    AnswerDecision,
+    InvitationError,
+    ScoreRecord,
+    Store,
+    hash_token,
+)
+from assessment.persistence.tables import utcnow
+
+
+def invited(store: Store, **options: object) -> tuple[str, str]:
+    candidate = store.add_candidate("Ada", "ada@example.com", "Call centre agent")
+    _, token = store.create_invitation(candidate, **options)  # type: ignore[arg-type]
+    return candidate, token
+
+
+def test_migrations_are_idempotent(store: Store) -> None:
+    from assessment.persistence.db import upgrade
+
+    upgrade(store.engine)
+    upgrade(store.engine)
+    assert store.model_versions() == []
+
+
+def test_tokens_are_long_random_and_stored_only_as_hashes(store: Store) -> None:
+    candidate = store.add_candidate()
+    tokens = {store.create_invitation(candidate)[1] for _ in range(20)}
+    assert len(tokens) == 20
+    assert all(len(token) >= 32 for token in tokens)  # 192 bits, base64url
+    with store.engine.connect() as connection:
+        from sqlalchemy import text
+
+        stored = set(connection.execute(text("select token_hash from invitations")).scalars())
+    assert not tokens & stored
+    assert {hash_token(token) for token in tokens} == stored
+
+
+@pytest.mark.parametrize("token", ["", "short", "x" * 40, "A" * 500])
+def test_unknown_tokens_are_refused(store: Store, token: str) -> None:
+    with pytest.raises(InvitationError) as caught:
+        store.resolve_token(token)
+    assert caught.value.reason == "unknown"
+
+
+def test_expired_and_used_invitations_are_refused(store: Store) -> None:
+    _, token = invited(store, expires_in_days=1)
+    later = utcnow() + dt.timedelta(days=2)
+    with pytest.raises(InvitationError, match="expired"):
+        store.resolve_token(token, now=later)
+    info = store.resolve_token(token)
+    session_id = store.start_session(info, "en", None)
+    store.complete_session(session_id, [], {})
+    with pytest.raises(InvitationError, match="used"):
+        store.resolve_token(token)
+
+
+def test_started_session_survives_expiry_of_its_invitation(store: Store) -> None:
+    _, token = invited(store, expires_in_days=1)
+    session_id = store.start_session(store.resolve_token(token), "zh", None)
+    info = store.resolve_token(token, now=utcnow() + dt.timedelta(days=3))
+    assert info.session_id == session_id
+
+
+def test_start_session_is_idempotent(store: Store) -> None:
+    _, token = invited(store)
+    info = store.resolve_token(token)
+    first = store.start_session(info, "en", None)
+    assert store.start_session(info, "en", None) == first
+    assert store.resolve_token(token).session_id == first
+
+
+def append(store: Store, session_id: str, response: Response, next_item: str | None = None) -> bool:
+    return store.append_response(session_id, lambda _: AnswerDecision(response, next_item))
+
+
+def test_responses_are_appended_once_and_read_back_in_order(store: Store) -> None:
+    _, token = invited(store)
+    session_id = store.start_session(store.resolve_token(token), "en", None)
+    store.update_session(session_id, pending_item_id="SO-001", pending_shown_at=utcnow())
+    first = Response("SO-001", "B", response_ms=4200)
+    assert append(store, session_id, first, "SO-002") is True
+    assert store.load_session(session_id).pending_item_id == "SO-002"
+    assert append(store, session_id, first) is False  # a repeat hits the unique constraint
+    assert append(store, session_id, Response("SO-002", "A", "D", 3100)) is True
+    record = store.load_session(session_id)
+    assert [(r.item_id, r.most, r.least) for r in record.session.responses] == [
+        ("SO-001", "B", None),
+        ("SO-002", "A", "D"),
+    ]
+    assert record.pending_item_id is None
+    assert store.count_responses(session_id) == 2
+
+
+def test_completed_session_takes_no_more_answers(store: Store) -> None:
+    _, token = invited(store)
+    session_id = store.start_session(store.resolve_token(token), "en", None)
+    version = store.add_model_version("v1", "{}", activate=True)
+    scores = [ScoreRecord("empathy", 0.3, 0.4, 53.0, 61.0, 8, version)]
+    assert store.complete_session(session_id, scores, {"too_fast": False}) is True
+    assert store.complete_session(session_id, scores, {}) is False
+    with pytest.raises(AssessmentError, match="already been submitted"):
+        append(store, session_id, Response("SO-001", "A"))
+    assert store.scores(session_id) == scores
+    assert store.load_session(session_id).session.completed
+
+
+def test_rescoring_keeps_history(store: Store) -> None:
+    _, token = invited(store)
+    session_id = store.start_session(store.resolve_token(token), "en", None)
+    v1 = store.add_model_version("v1", "{}", activate=True)
+    v2 = store.add_model_version("v2", "{}", activate=True)
+    store.complete_session(session_id, [ScoreRecord("empathy", 0.3, 0.4, 53, 61, 8, v1)], {})
+    store.replace_scores(session_id, [ScoreRecord("empathy", 0.5, 0.4, 55, 69, 8, v2)])
+    assert [s.model_version_id for s in store.scores(session_id)] == [v2]
+    history = store.scores(session_id, current_only=False)
+    assert [s.model_version_id for s in history] == [v1, v2]
+    active = store.active_model_version()
+    assert active is not None
+    assert active.label == "v2"
+
+
+def test_invitation_options_are_validated(store: Store) -> None:
+    candidate = store.add_candidate()
+    with pytest.raises(AssessmentError, match="language"):
+        store.create_invitation(candidate, language="fr")
+    with pytest.raises(AssessmentError, match="multiplier"):
+        store.create_invitation(candidate, time_multiplier=9)
+
+
+def test_time_limit_uses_the_accommodation_multiplier(store: Store) -> None:
+    _, token = invited(store, time_limit_minutes=30, time_multiplier=1.5)
+    session_id = store.start_session(store.resolve_token(token), "en", None)
+    record = store.load_session(session_id)
+    assert record.deadline_at is not None
+    minutes = (record.deadline_at - record.started_at).total_seconds() / 60
+    assert minutes == pytest.approx(45)
+
+
+def test_audit_log_records_actions(store: Store) -> None:
+    store.audit("alice", "invite", "C123", {"count": 1})
+    (entry,) = store.audit_entries("invite")
+    assert (entry.actor, entry.target, entry.detail) == ("alice", "C123", {"count": 1})
+
+
+def test_token_guessing_is_logged_and_throttled(store: Store) -> None:
+    from assessment.persistence.store import TOKEN_FAILURE_LIMIT
+
+    _, token = invited(store)
+    for n in range(TOKEN_FAILURE_LIMIT):
+        with pytest.raises(InvitationError, match="unknown"):
+            store.resolve_token(f"guess-{n:04d}-abcdefghijklmnop", client="203.0.113.9")
+    assert len(store.audit_entries("token.unknown")) == TOKEN_FAILURE_LIMIT
+    with pytest.raises(InvitationError) as caught:  # even the right token, for a while
+        store.resolve_token(token, client="203.0.113.9")
+    assert caught.value.reason == "throttled"
+    assert store.audit_entries("token.throttled")[0].target == "203.0.113.9"
+    assert store.resolve_token(token, client="198.51.100.7").candidate_id  # others unaffected
+    later = utcnow() + dt.timedelta(minutes=16)
+    assert store.resolve_token(token, now=later, client="203.0.113.9").candidate_id

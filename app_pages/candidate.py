@@ -15,8 +15,7 @@ from sqlalchemy.exc import OperationalError
 from app_pages.common import get_delivery
 from app_pages.texts import TEXTS, group_value, text
 from assessment.delivery.service import Delivery
-from assessment.delivery.session import AssessmentError
-from assessment.persistence.store import InvitationError
+from assessment.errors import AssessmentError, InvitationError
 from assessment.psychometrics.fairness import (
     GROUP_FIELDS,
     UNDISCLOSED,

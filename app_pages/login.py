@@ -7,7 +7,8 @@ import datetime as dt
 import streamlit as st
 
 from app_pages.common import current_user, get_store
-from assessment.access.accounts import LoginError, authenticate
+from assessment.access.accounts import authenticate
+from assessment.errors import LoginError
 
 
 def render() -> None:

@@ -14,8 +14,8 @@ import streamlit as st
 
 from app_pages.common import get_bank, get_store, require_role
 from app_pages.markup import md_escape
-from assessment.delivery.session import AssessmentError
-from assessment.psychometrics.data_files import DataFileError, read_response_csv
+from assessment.errors import AssessmentError, DataFileError
+from assessment.psychometrics.data_files import read_response_csv
 from assessment.psychometrics.fairness import GROUP_FIELDS, fairness_report
 from assessment.psychometrics.jobs import CalibrationJob, JobRegistry
 from assessment.psychometrics.review import compare_with_active, sample_warnings

@@ -20,13 +20,11 @@ import streamlit as st
 from app_pages.common import get_store, require_role
 from app_pages.markup import md_escape
 from assessment.access.accounts import StaffUser
-from assessment.delivery.session import AssessmentError
+from assessment.errors import AssessmentError, InvitationFileError
 from assessment.persistence.store import Store
 from assessment.recruiting.overview import (
     MAX_CSV_ROWS,
-    STATUSES,
     CandidateRow,
-    InvitationFileError,
     InvitationRequest,
     candidate_overview,
     filter_rows,
@@ -40,6 +38,7 @@ from assessment.recruiting.overview import (
     sort_rows,
     status_counts,
 )
+from assessment.vocabulary import STATUSES
 from items import COMPETENCIES
 from reports.assemble import (
     ProfileUnavailableError,

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assessment.clock import utcnow
 from assessment.delivery.service import Delivery
 from assessment.delivery.simulation import draw_answers
 from assessment.persistence.store import Store
-from assessment.persistence.tables import utcnow
 from items import ItemBank
 from items.scoring_map import synthetic_model
 from scoring import ModelParameters, score_eap, simulate_responses, simulate_theta

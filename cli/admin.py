@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 
 from assessment.access.accounts import ROLES, add_user, list_users
-from assessment.delivery.session import AssessmentError
 from assessment.demo import seed_demo
+from assessment.errors import AssessmentError
 from assessment.persistence.store import Store
 from assessment.recruiting.overview import invitation_link
 from cli.errors import fail, user_errors

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from assessment.delivery.session import AssessmentError
+from assessment.errors import AssessmentError
 from assessment.persistence.store import Store
 from assessment.psychometrics.data_files import write_json
 from assessment.recruiting.privacy import (

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from assessment.persistence.store import Store
 from assessment.persistence.tables import Candidate, ModelVersion, ResponseRow, Score, TestSession
+from assessment.vocabulary import language_problem
 from items.models import COMPETENCIES
 from reports.errors import ReportError
 from reports.feedback import render_feedback_pdf
@@ -105,8 +106,8 @@ def profile_for_candidate(
     ReportError
         The scores or their model version are unusable (no norms, missing competencies).
     """
-    if lang is not None and lang not in ("en", "zh"):
-        raise ReportError(f"language must be 'en' or 'zh', got {lang!r}")
+    if lang is not None and (problem := language_problem(lang)):
+        raise ReportError(problem)
     with store.transaction() as db:
         candidate = db.get(Candidate, candidate_id) if candidate_id else None
         if candidate is None:

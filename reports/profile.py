@@ -17,12 +17,18 @@ from typing import Literal, get_args
 
 import numpy as np
 
+from assessment.vocabulary import (
+    BAND_HIGH_ABOVE,
+    BAND_LOW_BELOW,
+    Form,
+    Language,
+    form_problem,
+    language_problem,
+)
 from items.models import COMPETENCIES
 from reports.errors import ReportError
 from scoring.norms import NormTable
 
-Language = Literal["en", "zh"]
-Form = Literal["adaptive", "fixed"]
 Band = Literal["low", "typical", "high"]
 OverallBand = Literal["recommended", "with_care", "not_a_match"]
 QualityFlag = Literal["too_fast", "same_position_run", "person_misfit", "incomplete"]
@@ -45,8 +51,8 @@ class BandCuts:
     """T-score cut scores for the competency bands: low below ``low_below``, high above
     ``high_above``, typical in between (both cut scores included in typical)."""
 
-    low_below: float = 40.0
-    high_above: float = 60.0
+    low_below: float = BAND_LOW_BELOW
+    high_above: float = BAND_HIGH_ABOVE
 
     def __post_init__(self) -> None:
         if not _finite(self.low_below, "low_below") < _finite(self.high_above, "high_above"):
@@ -231,10 +237,8 @@ def build_profile(
     """
     role = role if role is not None else RoleProfile()
     cuts = cuts if cuts is not None else BandCuts()
-    if language not in get_args(Language):
-        raise ReportError(f"language must be one of {get_args(Language)}, got {language!r}")
-    if form not in get_args(Form):
-        raise ReportError(f"form must be one of {get_args(Form)}, got {form!r}")
+    if problem := language_problem(language) or form_problem(form):
+        raise ReportError(problem)
     if isinstance(n_items, bool) or not isinstance(n_items, int) or n_items < 0:
         raise ReportError(f"n_items must be a non-negative integer, got {n_items!r}")
     if not isinstance(test_date, dt.date):

@@ -18,13 +18,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from assessment.persistence.store import InvitationError, InvitationInfo, Store
-from assessment.psychometrics.data_files import (
-    DataFileError,
-    ModelFile,
-    read_model_file,
-    read_response_csv,
-)
+from assessment.errors import DataFileError, InvitationError
+from assessment.persistence.store import InvitationInfo, Store
+from assessment.psychometrics.data_files import ModelFile, read_model_file, read_response_csv
 from cli.main import app
 from items import ContentRules, ItemBank, ItemBankError, load_bank
 from scoring import ModelParameters

@@ -19,9 +19,10 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from app_pages.markup import md_escape
-from assessment.access.accounts import ROLES, LoginError, StaffUser, add_user, authenticate
+from assessment.access.accounts import ROLES, StaffUser, add_user, authenticate
 from assessment.demo import ensure_active_model
-from assessment.persistence.store import InvitationError, Store
+from assessment.errors import InvitationError, LoginError
+from assessment.persistence.store import Store
 from assessment.persistence.tables import User
 from assessment.recruiting.overview import FORMULA_PREFIXES, candidate_overview, invite_candidates
 from assessment.recruiting.overview import InvitationRequest as Request

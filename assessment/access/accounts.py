@@ -11,9 +11,10 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from assessment.delivery.session import AssessmentError
+from assessment.clock import utcnow
+from assessment.errors import AssessmentError, LoginError
 from assessment.persistence.store import Store
-from assessment.persistence.tables import User, utcnow
+from assessment.persistence.tables import User
 
 Role = Literal["recruiter", "psychometrician", "admin"]
 ROLES: tuple[str, ...] = ("recruiter", "psychometrician", "admin")
@@ -24,10 +25,6 @@ _HASHER = PasswordHasher()
 # A real hash to verify against when the user does not exist, so that the response time does
 # not reveal which usernames exist.
 _DUMMY_HASH = _HASHER.hash("not-a-real-password-but-same-cost")
-
-
-class LoginError(AssessmentError):
-    """Login refused; the message never says whether the username exists."""
 
 
 @dataclass(frozen=True)

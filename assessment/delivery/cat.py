@@ -24,7 +24,9 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
-from assessment.delivery.session import AssessmentError, CandidateSession, Response
+from assessment.delivery.session import CandidateSession, Response
+from assessment.errors import AssessmentError, CATConfigurationError
+from assessment.vocabulary import Form
 from items import COMPETENCIES, ItemBank
 from items.forms import load_fixed_form
 from items.scoring_map import LEAST_SUFFIX, MOST_SUFFIX
@@ -37,10 +39,6 @@ StopReason = Literal["incomplete", "se_target", "max_items", "bank_exhausted", "
 
 EXPOSURE_FILE = Path(__file__).resolve().parent / "exposure.json"
 """Shipped Sympson–Hetter control parameters (``sjt cat-sim --exposure-calibrate``)."""
-
-
-class CATConfigurationError(AssessmentError, ValueError):
-    """The bank, model and policy do not fit together (an item without parameters, …)."""
 
 
 class CATPolicy(BaseModel):
@@ -102,7 +100,7 @@ class CATPolicy(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    form: Literal["adaptive", "fixed"] = "adaptive"
+    form: Form = "adaptive"
     min_items_per_competency: int = Field(default=3, ge=0)
     max_items: int = Field(default=20, ge=1)
     se_target: float = Field(default=0.67, gt=0.0)

@@ -16,9 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from assessment.clock import utcnow
 from assessment.delivery.cat import AdaptiveEngine, CATPolicy, ItemPool
 from assessment.delivery.quality import QualityFlags, QualityPolicy, quality_flags
-from assessment.delivery.session import AssessmentError, CandidateSession, Response
+from assessment.delivery.session import CandidateSession, Response
+from assessment.errors import AssessmentError
 from assessment.persistence.store import (
     AnswerDecision,
     InvitationInfo,
@@ -26,7 +28,7 @@ from assessment.persistence.store import (
     SessionRecord,
     Store,
 )
-from assessment.persistence.tables import utcnow
+from assessment.vocabulary import language_problem
 from items import BestItem, ItemBank, MostLeastItem, load_bank
 from scoring import ModelParameters
 from scoring.norms import NormTable
@@ -116,8 +118,8 @@ class Delivery:
 
     def start(self, invitation: InvitationInfo, language: str) -> str:
         """Create (or find) the session of an invitation; the language may be changed."""
-        if language not in ("en", "zh"):
-            raise AssessmentError(f"language must be 'en' or 'zh', got {language!r}")
+        if problem := language_problem(language):
+            raise AssessmentError(problem)
         seed = zlib.crc32(f"{invitation.invitation_id}".encode()) & 0x7FFFFFFF
         session_id = self.store.start_session(
             invitation, language, self.model.version_id, seed=None if seed == 0 else seed

@@ -7,15 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
-Form = Literal["adaptive", "fixed"]
-Language = Literal["en", "zh"]
-Status = Literal["invited", "started", "completed", "expired"]
-
-
-class AssessmentError(RuntimeError):
-    """A delivery rule was broken (answering a finished test, an item not offered, …)."""
+from assessment.errors import AssessmentError
+from assessment.vocabulary import Form, Language
 
 
 @dataclass(frozen=True)

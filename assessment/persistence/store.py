@@ -19,7 +19,9 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from assessment.delivery.session import AssessmentError, CandidateSession, Response
+from assessment.clock import utcnow
+from assessment.delivery.session import CandidateSession, Response
+from assessment.errors import AssessmentError, InvitationError
 from assessment.persistence.db import make_engine, upgrade
 from assessment.persistence.tables import (
     AuditEntry,
@@ -29,8 +31,8 @@ from assessment.persistence.tables import (
     ResponseRow,
     Score,
     TestSession,
-    utcnow,
 )
+from assessment.vocabulary import form_problem, language_problem
 
 TOKEN_BYTES = 24  # 192 bits of entropy
 TOKEN_FAILURE_LIMIT = 10
@@ -45,14 +47,6 @@ def hash_token(token: str) -> str:
 
 def new_id(prefix: str, n_bytes: int = 5) -> str:
     return f"{prefix}{secrets.token_hex(n_bytes).upper()}"
-
-
-class InvitationError(AssessmentError):
-    """An invitation link cannot be used; ``reason`` is unknown, expired or used."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(f"invitation {reason}")
 
 
 @dataclass(frozen=True)
@@ -191,10 +185,8 @@ class Store:
         created_by: str | None = None,
     ) -> tuple[int, str]:
         """Create an invitation; returns (invitation id, token). Only the hash is stored."""
-        if language not in ("en", "zh"):
-            raise AssessmentError(f"language must be 'en' or 'zh', got {language!r}")
-        if form not in ("adaptive", "fixed"):
-            raise AssessmentError(f"form must be 'adaptive' or 'fixed', got {form!r}")
+        if problem := language_problem(language) or form_problem(form):
+            raise AssessmentError(problem)
         if not 1.0 <= time_multiplier <= 4.0:
             raise AssessmentError("extra-time multiplier must be between 1.0 and 4.0")
         token = secrets.token_urlsafe(TOKEN_BYTES)

@@ -25,10 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-
-def utcnow() -> dt.datetime:
-    """The current time in UTC (timezone-aware)."""
-    return dt.datetime.now(dt.UTC)
+from assessment.clock import utcnow
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -18,24 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from assessment.errors import MAX_PROBLEMS, DataFileError
 from scoring import MISSING, ItemSpec, ModelParameters, ResponseMatrix, ScoringError, ThetaEstimate
 from scoring.norms import NormTable
 
-MAX_PROBLEMS = 20
 CANDIDATE_COLUMN = "candidate_id"
-
-
-class DataFileError(ValueError):
-    """A data, map, model or score file is malformed; ``problems`` lists every finding."""
-
-    def __init__(self, source: str, problems: Sequence[str]) -> None:
-        self.source = source
-        self.problems = tuple(problems)
-        shown = list(self.problems[:MAX_PROBLEMS])
-        more = len(self.problems) - len(shown)
-        lines = "\n".join(f"  {source}: {problem}" for problem in shown)
-        tail = f"\n  … and {more} more" if more > 0 else ""
-        super().__init__(f"{source} has {len(self.problems)} problem(s):\n{lines}{tail}")
 
 
 @dataclass(frozen=True)

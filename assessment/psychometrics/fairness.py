@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from assessment.delivery.service import ActiveModel
-from assessment.delivery.session import AssessmentError
+from assessment.errors import AssessmentError
 from assessment.persistence.store import Store
 from assessment.persistence.tables import GroupMembership, Score
 from assessment.psychometrics.versions import align_to_model, collected_responses

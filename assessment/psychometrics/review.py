@@ -10,6 +10,7 @@ import numpy as np
 from assessment.delivery.service import ActiveModel
 from assessment.persistence.store import Store
 from assessment.psychometrics.versions import align_to_model
+from assessment.vocabulary import BAND_HIGH_ABOVE, BAND_LOW_BELOW
 from scoring import CalibrationResult, ResponseMatrix, score_eap
 from scoring.linking import stocking_lord, transform
 from scoring.norms import NormTable
@@ -17,7 +18,6 @@ from scoring.scoring import marginal_loglik
 
 MIN_CANDIDATES_PER_ITEM = 500
 RARE_OPTION = 0.05
-BAND_LOW, BAND_HIGH = 40.0, 60.0
 """T-score cut points of the low / typical / high bands (as in the reports)."""
 
 
@@ -138,4 +138,4 @@ def compare_with_active(
 
 
 def _band(t_scores: np.ndarray) -> np.ndarray:
-    return np.digitize(t_scores, [BAND_LOW, BAND_HIGH + 1e-9])
+    return np.digitize(t_scores, [BAND_LOW_BELOW, BAND_HIGH_ABOVE + 1e-9])

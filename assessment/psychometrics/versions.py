@@ -22,7 +22,7 @@ import numpy as np
 from sqlalchemy import select, update
 
 from assessment.delivery.service import ActiveModel
-from assessment.delivery.session import AssessmentError
+from assessment.errors import AssessmentError
 from assessment.persistence.store import ScoreRecord, Store
 from assessment.persistence.tables import ModelVersion, ResponseRow, TestSession
 from items import ItemBank

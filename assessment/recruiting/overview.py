@@ -15,11 +15,11 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, get_args
 
 from sqlalchemy import func, select
 
-from assessment.delivery.session import AssessmentError
+from assessment.clock import utcnow
+from assessment.errors import AssessmentError, InvitationFileError
 from assessment.persistence.store import Store
 from assessment.persistence.tables import (
     Candidate,
@@ -28,13 +28,9 @@ from assessment.persistence.tables import (
     ResponseRow,
     Score,
     TestSession,
-    utcnow,
 )
+from assessment.vocabulary import STATUSES, Status, form_problem, language_problem, status_problem
 from items.models import COMPETENCIES
-
-Status = Literal["invited", "started", "completed", "expired"]
-STATUSES: tuple[str, ...] = get_args(Status)
-"""Candidate statuses, in the order of the recruiter's journey."""
 
 DEFAULT_BASE_URL = "http://localhost:8501"
 MAX_CSV_BYTES = 1_000_000
@@ -222,9 +218,9 @@ def filter_rows(
     position, ignoring case.
     """
     statuses = _as_set(status)
-    unknown = sorted(statuses - set(STATUSES)) if statuses else []
+    unknown = [problem for value in sorted(statuses) if (problem := status_problem(value))]
     if unknown:
-        raise ValueError(f"unknown status {unknown}; choose from {', '.join(STATUSES)}")
+        raise ValueError(f"unknown status: {'; '.join(unknown)}")
     positions = _as_set(position)
     flags = _as_set(flag)
     needle = (search or "").strip().casefold()
@@ -266,7 +262,7 @@ def sort_rows(
 
 def status_counts(rows: Iterable[CandidateRow]) -> dict[str, int]:
     """Number of rows per status, in ``STATUSES`` order (zeros included)."""
-    counts = dict.fromkeys(STATUSES, 0)
+    counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
     for row in rows:
         counts[row.status] += 1
     return counts
@@ -281,19 +277,6 @@ class InvitationRequest:
     email: str
     position: str | None = None
     language: str | None = None
-
-
-class InvitationFileError(ValueError):
-    """An invitation list has problems; ``problems`` lists every one with its line number."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems: tuple[str, ...] = tuple(problems)
-        count = len(self.problems)
-        lines = "\n".join(f"  {problem}" for problem in self.problems)
-        super().__init__(
-            f"the invitation list has {count} problem{'s' if count != 1 else ''}; "
-            f"fix them and upload it again:\n{lines}"
-        )
 
 
 def check_request(request: InvitationRequest) -> list[str]:
@@ -312,8 +295,8 @@ def check_request(request: InvitationRequest) -> list[str]:
     for what, text in (("name", request.name), ("position", request.position or "")):
         if _CONTROL.search(text):
             problems.append(f"{what} contains control characters")
-    if request.language is not None and request.language not in ("en", "zh"):
-        problems.append(f"language must be en or zh, got {request.language[:20]!r}")
+    if request.language is not None and (problem := language_problem(request.language)):
+        problems.append(problem)
     return problems
 
 
@@ -443,10 +426,7 @@ def invite_candidates(
     here (the store keeps their hash); one audit entry records the batch.
     """
     problems = [f"row {n}: {p}" for n, row in enumerate(rows, 1) for p in check_request(row)]
-    if language not in ("en", "zh"):
-        problems.append(f"language must be 'en' or 'zh', got {language!r}")
-    if form not in ("adaptive", "fixed"):
-        problems.append(f"form must be 'adaptive' or 'fixed', got {form!r}")
+    problems += [p for p in (language_problem(language), form_problem(form)) if p]
     if not 0 < days <= 365:
         problems.append("expiry must be between a few minutes and 365 days")
     if time_limit is not None and not 1 <= time_limit <= 600:
@@ -613,7 +593,6 @@ __all__ = [
     "CSV_COLUMNS",
     "MAX_CSV_BYTES",
     "MAX_CSV_ROWS",
-    "STATUSES",
     "CandidateRow",
     "InvitationFileError",
     "InvitationRequest",

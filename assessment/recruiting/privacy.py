@@ -44,7 +44,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from assessment.delivery.session import AssessmentError
+from assessment.clock import utcnow
+from assessment.errors import BackupError, PrivacyError
 from assessment.persistence.db import alembic_config, upgrade
 from assessment.persistence.store import Store
 from assessment.persistence.tables import (
@@ -56,7 +57,6 @@ from assessment.persistence.tables import (
     ResponseRow,
     Score,
     TestSession,
-    utcnow,
 )
 
 BACKUP_FORMAT = "sjt-backup"
@@ -65,14 +65,6 @@ EXPORT_FORMAT = "sjt-candidate-export"
 ALEMBIC_TABLE = "alembic_version"
 BATCH_SIZE = 1000
 _CHUNK = 500  # ids per IN (...) list
-
-
-class PrivacyError(AssessmentError):
-    """A privacy operation cannot be carried out (unknown candidate, bad argument)."""
-
-
-class BackupError(PrivacyError):
-    """A backup file cannot be written or restored; the message names the file and line."""
 
 
 # ------------------------------------------------------------------------------ purge

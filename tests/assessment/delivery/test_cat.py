@@ -12,20 +12,15 @@ import pytest
 from typer.testing import CliRunner
 
 import assessment.delivery.cat as cat_module
-from assessment.delivery.cat import (
-    AdaptiveEngine,
-    CATConfigurationError,
-    CATPolicy,
-    ItemPool,
-    load_exposure_parameters,
-)
-from assessment.delivery.session import AssessmentError, CandidateSession, Response
+from assessment.delivery.cat import AdaptiveEngine, CATPolicy, ItemPool, load_exposure_parameters
+from assessment.delivery.session import CandidateSession, Response
 from assessment.delivery.simulation import (
     SimulatedAnswers,
     draw_answers,
     run_sessions,
     simulate_cat,
 )
+from assessment.errors import AssessmentError, CATConfigurationError
 from cli.main import app
 from items import COMPETENCIES, ItemBank, load_bank
 from items.forms import load_fixed_form

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
+from assessment.clock import utcnow
 from assessment.delivery.service import Delivery
-from assessment.delivery.session import AssessmentError
 from assessment.delivery.simulation import draw_answers
 from assessment.demo import ensure_active_model
+from assessment.errors import AssessmentError
 from assessment.persistence.store import Store
-from assessment.persistence.tables import utcnow
 from items import load_bank
 
 

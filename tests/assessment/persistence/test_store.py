@@ -6,15 +6,10 @@ import datetime as dt
 
 import pytest
 
-from assessment.delivery.session import AssessmentError, Response
-from assessment.persistence.store import (
-    AnswerDecision,
-    InvitationError,
-    ScoreRecord,
-    Store,
-    hash_token,
-)
-from assessment.persistence.tables import utcnow
+from assessment.clock import utcnow
+from assessment.delivery.session import Response
+from assessment.errors import AssessmentError, InvitationError
+from assessment.persistence.store import AnswerDecision, ScoreRecord, Store, hash_token
 
 
 def invited(store: Store, **options: object) -> tuple[str, str]:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from assessment.delivery.session import AssessmentError
 from assessment.demo import seed_demo
+from assessment.errors import AssessmentError
 from assessment.persistence.store import Store
 from assessment.persistence.tables import Score
 from assessment.psychometrics.fairness import fairness_report, record_groups

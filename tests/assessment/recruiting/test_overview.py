@@ -8,15 +8,14 @@ import re
 
 import pytest
 
-from assessment.delivery.session import AssessmentError
+from assessment.clock import utcnow
 from assessment.demo import seed_demo
+from assessment.errors import AssessmentError, InvitationFileError
 from assessment.persistence.store import Store
-from assessment.persistence.tables import Candidate, utcnow
+from assessment.persistence.tables import Candidate
 from assessment.recruiting.overview import (
     MAX_CSV_BYTES,
     MAX_CSV_ROWS,
-    STATUSES,
-    InvitationFileError,
     InvitationRequest,
     candidate_overview,
     filter_rows,
@@ -31,6 +30,7 @@ from assessment.recruiting.overview import (
     sort_rows,
     status_counts,
 )
+from assessment.vocabulary import STATUSES
 from items import COMPETENCIES, load_bank
 
 N_DEMO = 8
@@ -211,7 +211,7 @@ def test_every_malformed_row_is_reported_with_its_line_number() -> None:
     ]  # fmt: skip
     assert "name is empty" in problems[0]
     assert "not an email address" in problems[1]
-    assert "language must be en or zh" in problems[2]
+    assert "language must be one of en, zh" in problems[2]
     assert "expected 4 cells, found 2" in problems[3]
     assert "also on line 2" in problems[4]
     assert isinstance(caught.value, ValueError)

@@ -13,9 +13,11 @@ import pytest
 from sqlalchemy import select, update
 
 from assessment.access.accounts import add_user, authenticate
+from assessment.clock import utcnow
 from assessment.demo import SYNTHETIC_LABEL, seed_demo, synthetic_model_json
+from assessment.errors import BackupError, InvitationError, PrivacyError
 from assessment.persistence.db import alembic_config
-from assessment.persistence.store import InvitationError, ScoreRecord, Store, hash_token
+from assessment.persistence.store import ScoreRecord, Store, hash_token
 from assessment.persistence.tables import (
     AuditEntry,
     Candidate,
@@ -24,13 +26,10 @@ from assessment.persistence.tables import (
     ResponseRow,
     Score,
     TestSession,
-    utcnow,
 )
 from assessment.psychometrics.fairness import record_groups
 from assessment.psychometrics.versions import collected_responses
 from assessment.recruiting.privacy import (
-    BackupError,
-    PrivacyError,
     backup_database,
     export_candidate,
     inspect_backup,

@@ -1,0 +1,79 @@
+"""The error types of ``assessment``: one hierarchy under ``AssessmentError``.
+
+Every error a user can cause derives from ``AssessmentError``; those that mean bad input also
+derive from ``ValueError`` so that the command line reports them as user errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+MAX_PROBLEMS = 20
+"""How many problems of a data file an error message lists before summarising the rest."""
+
+
+class AssessmentError(RuntimeError):
+    """A delivery rule was broken (answering a finished test, an item not offered, …)."""
+
+
+class CATConfigurationError(AssessmentError, ValueError):
+    """The bank, model and policy do not fit together (an item without parameters, …)."""
+
+
+class InvitationError(AssessmentError):
+    """An invitation link cannot be used; ``reason`` is unknown, expired or used."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"invitation {reason}")
+
+
+class InvitationFileError(AssessmentError, ValueError):
+    """An invitation list has problems; ``problems`` lists every one with its line number."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems: tuple[str, ...] = tuple(problems)
+        count = len(self.problems)
+        lines = "\n".join(f"  {problem}" for problem in self.problems)
+        super().__init__(
+            f"the invitation list has {count} problem{'s' if count != 1 else ''}; "
+            f"fix them and upload it again:\n{lines}"
+        )
+
+
+class DataFileError(AssessmentError, ValueError):
+    """A data, map, model or score file is malformed; ``problems`` lists every finding."""
+
+    def __init__(self, source: str, problems: Sequence[str]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        shown = list(self.problems[:MAX_PROBLEMS])
+        more = len(self.problems) - len(shown)
+        lines = "\n".join(f"  {source}: {problem}" for problem in shown)
+        tail = f"\n  … and {more} more" if more > 0 else ""
+        super().__init__(f"{source} has {len(self.problems)} problem(s):\n{lines}{tail}")
+
+
+class LoginError(AssessmentError):
+    """Login refused; the message never says whether the username exists."""
+
+
+class PrivacyError(AssessmentError):
+    """A privacy operation cannot be carried out (unknown candidate, bad argument)."""
+
+
+class BackupError(PrivacyError):
+    """A backup file cannot be written or restored; the message names the file and line."""
+
+
+__all__ = [
+    "MAX_PROBLEMS",
+    "AssessmentError",
+    "BackupError",
+    "CATConfigurationError",
+    "DataFileError",
+    "InvitationError",
+    "InvitationFileError",
+    "LoginError",
+    "PrivacyError",
+]

@@ -9,14 +9,10 @@ from typing import Annotated
 import typer
 
 from assessment.errors import AssessmentError
+from assessment.persistence.backup import backup_database, restore_database
 from assessment.persistence.store import Store
 from assessment.psychometrics.data_files import write_json
-from assessment.recruiting.privacy import (
-    backup_database,
-    export_candidate,
-    purge_personal_data,
-    restore_database,
-)
+from assessment.recruiting.privacy import export_candidate, purge_personal_data
 from cli.errors import fail, user_errors
 
 

@@ -22,11 +22,11 @@ from app_pages.markup import md_escape
 from assessment.access.accounts import ROLES, StaffUser, add_user, authenticate
 from assessment.demo import ensure_active_model
 from assessment.errors import InvitationError, LoginError
+from assessment.persistence.backup import backup_database
 from assessment.persistence.store import Store
 from assessment.persistence.tables import User
 from assessment.recruiting.overview import FORMULA_PREFIXES, candidate_overview, invite_candidates
 from assessment.recruiting.overview import InvitationRequest as Request
-from assessment.recruiting.privacy import backup_database
 from items import load_bank
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from assessment.demo import SYNTHETIC_LABEL, seed_demo, synthetic_model_json
+from assessment.persistence.backup import table_counts
 from assessment.persistence.store import Store
 from assessment.persistence.tables import Candidate, ResponseRow, TestSession
-from assessment.recruiting.privacy import table_counts
 from cli.main import app
 from items import load_bank
 

@@ -16,6 +16,12 @@ from assessment.access.accounts import add_user, authenticate
 from assessment.clock import utcnow
 from assessment.demo import SYNTHETIC_LABEL, seed_demo, synthetic_model_json
 from assessment.errors import BackupError, InvitationError, PrivacyError
+from assessment.persistence.backup import (
+    backup_database,
+    inspect_backup,
+    restore_database,
+    table_counts,
+)
 from assessment.persistence.db import alembic_config
 from assessment.persistence.store import ScoreRecord, Store, hash_token
 from assessment.persistence.tables import (
@@ -29,14 +35,7 @@ from assessment.persistence.tables import (
 )
 from assessment.psychometrics.fairness import record_groups
 from assessment.psychometrics.versions import collected_responses
-from assessment.recruiting.privacy import (
-    backup_database,
-    export_candidate,
-    inspect_backup,
-    purge_personal_data,
-    restore_database,
-    table_counts,
-)
+from assessment.recruiting.privacy import export_candidate, purge_personal_data
 from items import ItemBank, load_bank
 from tests.assessment.conftest import _postgres_database
 

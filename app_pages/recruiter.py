@@ -22,19 +22,20 @@ from app_pages.markup import md_escape
 from assessment.access.accounts import StaffUser
 from assessment.errors import AssessmentError, InvitationFileError
 from assessment.persistence.store import Store
-from assessment.recruiting.overview import (
+from assessment.recruiting.exports import scores_codebook, scores_csv
+from assessment.recruiting.invitations import (
     MAX_CSV_ROWS,
-    CandidateRow,
     InvitationRequest,
-    candidate_overview,
-    filter_rows,
     invitation_link,
     invite_candidates,
     links_csv,
     parse_invitation_csv,
     request_from_form,
-    scores_codebook,
-    scores_csv,
+)
+from assessment.recruiting.overview import (
+    CandidateRow,
+    candidate_overview,
+    filter_rows,
     sort_rows,
     status_counts,
 )

@@ -13,7 +13,7 @@ from assessment.access.accounts import ROLES, add_user, list_users
 from assessment.demo import seed_demo
 from assessment.errors import AssessmentError
 from assessment.persistence.store import Store
-from assessment.recruiting.overview import invitation_link
+from assessment.recruiting.invitations import invitation_link
 from cli.errors import fail, user_errors
 from items import load_bank
 

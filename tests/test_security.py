@@ -25,8 +25,10 @@ from assessment.errors import InvitationError, LoginError
 from assessment.persistence.backup import backup_database
 from assessment.persistence.store import Store
 from assessment.persistence.tables import User
-from assessment.recruiting.overview import FORMULA_PREFIXES, candidate_overview, invite_candidates
-from assessment.recruiting.overview import InvitationRequest as Request
+from assessment.recruiting.exports import FORMULA_PREFIXES
+from assessment.recruiting.invitations import InvitationRequest as Request
+from assessment.recruiting.invitations import invite_candidates
+from assessment.recruiting.overview import candidate_overview
 from items import load_bank
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -288,7 +290,7 @@ def test_scores_export_neutralises_formulas_in_every_text_cell(sqlite_store: Sto
     for n, name in enumerate(HOSTILE):
         candidate = sqlite_store.add_candidate(name, f"{name[:1]}x{n}@example.com", name)
         sqlite_store.create_invitation(candidate)
-    from assessment.recruiting.overview import scores_csv
+    from assessment.recruiting.exports import scores_csv
 
     rows = list(csv.reader(io.StringIO(scores_csv(candidate_overview(sqlite_store)))))
     cells = [cell for row in rows[1:] for cell in row]

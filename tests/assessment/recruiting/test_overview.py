@@ -13,23 +13,17 @@ from assessment.demo import seed_demo
 from assessment.errors import AssessmentError, InvitationFileError
 from assessment.persistence.store import Store
 from assessment.persistence.tables import Candidate
-from assessment.recruiting.overview import (
+from assessment.recruiting.exports import neutralise, score_columns, scores_codebook, scores_csv
+from assessment.recruiting.invitations import (
     MAX_CSV_BYTES,
     MAX_CSV_ROWS,
     InvitationRequest,
-    candidate_overview,
-    filter_rows,
     invitation_link,
     invite_candidates,
     links_csv,
-    neutralise,
     parse_invitation_csv,
-    score_columns,
-    scores_codebook,
-    scores_csv,
-    sort_rows,
-    status_counts,
 )
+from assessment.recruiting.overview import candidate_overview, filter_rows, sort_rows, status_counts
 from assessment.vocabulary import STATUSES
 from items import COMPETENCIES, load_bank
 

@@ -9,12 +9,12 @@ from typing import Annotated, Any
 
 import typer
 
-from assessment.delivery.cat import (
+from assessment.delivery.exposure import (
     EXPOSURE_FILE,
-    CATPolicy,
     load_exposure_parameters,
     write_exposure_parameters,
 )
+from assessment.delivery.policy import CATPolicy
 from assessment.delivery.simulation import simulate_cat, sympson_hetter_parameters
 from assessment.psychometrics.data_files import read_model_file
 from cli.errors import user_errors

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from assessment.clock import utcnow
-from assessment.delivery.cat import AdaptiveEngine, CATPolicy, ItemPool
+from assessment.delivery.engine import AdaptiveEngine, ItemPool
+from assessment.delivery.policy import CATPolicy
 from assessment.delivery.quality import QualityFlags, QualityPolicy, quality_flags
 from assessment.delivery.session import CandidateSession, Response
 from assessment.errors import AssessmentError

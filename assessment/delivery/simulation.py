@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from assessment.delivery.cat import AdaptiveEngine, CATEstimate, CATPolicy, ItemPool
+from assessment.delivery.engine import AdaptiveEngine, CATEstimate, ItemPool
+from assessment.delivery.policy import CATPolicy
 from assessment.delivery.session import CandidateSession, Response
 from items import ItemBank
 from items.scoring_map import LEAST_SUFFIX, MOST_SUFFIX

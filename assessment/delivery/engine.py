@@ -14,19 +14,17 @@ theta, so both enter the likelihood and both add to the item's information.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
 
+from assessment.delivery.exposure import load_exposure_parameters
+from assessment.delivery.policy import CATPolicy
 from assessment.delivery.session import CandidateSession, Response
 from assessment.errors import AssessmentError, CATConfigurationError
-from assessment.vocabulary import Form
 from items import COMPETENCIES, ItemBank
 from items.forms import load_fixed_form
 from items.scoring_map import LEAST_SUFFIX, MOST_SUFFIX
@@ -34,89 +32,7 @@ from scoring import ModelParameters, normal_quadrature
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-ExposureControl = Literal["randomesque", "sympson_hetter", "none"]
 StopReason = Literal["incomplete", "se_target", "max_items", "bank_exhausted", "fixed_form"]
-
-EXPOSURE_FILE = Path(__file__).resolve().parent / "exposure.json"
-"""Shipped Sympson–Hetter control parameters (``sjt cat-sim --exposure-calibrate``)."""
-
-
-class CATPolicy(BaseModel):
-    """Settings of the adaptive (or fixed) test; stored, never changed.
-
-    Attributes
-    ----------
-    form : "adaptive" or "fixed"
-        ``fixed`` presents the fixed form (``items/forms.yaml``, the pool's ``fixed_order``)
-        once in a content-interleaved order, no early stop.
-    min_items_per_competency : int
-        Items every competency gets before the SE rule may stop it (content balancing).
-    max_items : int
-        Hard limit on test length.
-    se_target : float
-        A competency is measured precisely enough when its posterior SD is at or below this.
-    exposure_control : "randomesque", "sympson_hetter" or "none"
-        How the most informative item is kept from being shown to everyone.
-    randomesque_n : int
-        Randomesque: choose uniformly among this many best items (Kingsbury & Zara, 1989).
-    max_exposure : float
-        Largest acceptable exposure rate (share of candidates who see an item); the yardstick
-        of the simulation study. The mean exposure over the bank is (mean test length) / (bank
-        size), so no control can push the maximum below that.
-    exposure_target : float
-        The ``r`` of Sympson–Hetter: control parameters are computed so that every item is
-        given to at most this share of candidates. It lies below ``max_exposure`` because an
-        observed rate is a binomial share: with 1000 candidates and dozens of items near ``r``
-        the largest observed rate is about 0.03 above ``r``.
-    prior_mean, prior_sd : float
-        Normal prior of theta on every competency.
-    n_quad : int
-        Number of equally spaced quadrature nodes on [-quad_bound, quad_bound].
-    quad_bound : float
-
-    Notes
-    -----
-    Defaults tuned with ``sjt cat-sim --n 1000`` (seeds 1–5) on the synthetic model of the
-    130-item packaged bank against the 25-item fixed form of ``items/forms.yaml``, with the
-    shipped Sympson–Hetter parameters (``assessment/delivery/exposure.json``, computed with
-    ``sjt cat-sim --exposure-calibrate --n 2000 --seed 0``). Seeds 1–3: 16.2–16.3 items on
-    average, 35 % fewer than the form's 25; lowest correlation of estimate and truth over
-    competencies 0.736–0.745 against the form's 0.735–0.743 (never more than 0.004 below it);
-    maximum exposure 0.213–0.224. About 2 % of tests end at ``max_items``. The SE rule
-    equalises precision over competencies, so on a competency whose fixed-form items happen to
-    be strong (resilience) the adaptive correlation is up to 0.04 below the form's; the goal
-    compares the lowest correlations. The designated form is a little less informative than a
-    typical content-balanced 25-item form under the synthetic model (lowest correlation 0.740
-    against 0.753 ± 0.024 for 30 random forms of the same design, seed 1); against that average
-    the adaptive test's lowest correlation is 0.016 below, still within the 0.03.
-
-    The exposure cap is what limits the adaptive test. Each competency has 26 items and each
-    may go to at most a quarter of candidates, so a candidate can get on average at most about
-    26 × ``exposure_target`` items' worth of a competency's bank, about 5 items of average
-    information: the most informative items cannot be given to everyone, and the engine must
-    also use average and weak ones. Without exposure control the same test length reaches
-    correlations about 0.05 higher.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    form: Form = "adaptive"
-    min_items_per_competency: int = Field(default=3, ge=0)
-    max_items: int = Field(default=20, ge=1)
-    se_target: float = Field(default=0.67, gt=0.0)
-    exposure_control: ExposureControl = "sympson_hetter"
-    randomesque_n: int = Field(default=3, ge=1)
-    max_exposure: float = Field(default=0.25, gt=0.0, le=1.0)
-    exposure_target: float = Field(default=0.19, gt=0.0, le=1.0)
-    prior_mean: float = 0.0
-    prior_sd: float = Field(default=1.0, gt=0.0)
-    n_quad: int = Field(default=41, ge=5)
-    quad_bound: float = Field(default=6.0, gt=0.0)
-
-    @property
-    def quadrature(self) -> tuple[int, float, float, float]:
-        """``(n_quad, quad_bound, prior_mean, prior_sd)``: what an ``ItemPool`` depends on."""
-        return (self.n_quad, self.quad_bound, self.prior_mean, self.prior_sd)
 
 
 @dataclass(frozen=True)
@@ -622,54 +538,6 @@ def _check_fit(pool: ItemPool, policy: CATPolicy) -> None:
             f"{policy.min_items_per_competency} items for each of {len(pool.competencies)} "
             f"competencies need {needed} items, more than max_items={policy.max_items}"
         )
-
-
-def load_exposure_parameters(
-    path: str | Path | None = None,
-) -> tuple[dict[str, float], dict[str, Any]]:
-    """Sympson–Hetter control parameters and their provenance from an exposure file.
-
-    Parameters
-    ----------
-    path : str or Path, optional
-        Default: the shipped ``assessment/delivery/exposure.json``.
-
-    Returns
-    -------
-    parameters : dict of str to float
-        Item id → ``K_j``.
-    provenance : dict
-        How they were computed: model, policy, n, seed, rounds.
-
-    Raises
-    ------
-    CATConfigurationError
-        When the file is missing or malformed.
-    """
-    file = Path(path) if path is not None else EXPOSURE_FILE
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-        parameters = {str(k): float(v) for k, v in data["parameters"].items()}
-        provenance = dict(data["provenance"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        raise CATConfigurationError(
-            f"cannot read exposure parameters from {file}: {error}; recompute them with "
-            "`sjt cat-sim --exposure-calibrate`"
-        ) from None
-    return parameters, provenance
-
-
-def write_exposure_parameters(
-    parameters: Mapping[str, float], provenance: Mapping[str, Any], path: str | Path | None = None
-) -> Path:
-    """Write control parameters with their provenance (default: the shipped file)."""
-    file = Path(path) if path is not None else EXPOSURE_FILE
-    data = {
-        "provenance": dict(provenance),
-        "parameters": {item_id: round(float(k), 4) for item_id, k in parameters.items()},
-    }
-    file.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    return file
 
 
 def _shipped_parameters(pool: ItemPool) -> dict[str, float]:

@@ -11,8 +11,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-import assessment.delivery.cat as cat_module
-from assessment.delivery.cat import AdaptiveEngine, CATPolicy, ItemPool, load_exposure_parameters
+import assessment.delivery.engine as engine_module
+import assessment.delivery.exposure as exposure_module
+from assessment.delivery.engine import AdaptiveEngine, ItemPool
+from assessment.delivery.exposure import load_exposure_parameters
+from assessment.delivery.policy import CATPolicy
 from assessment.delivery.session import CandidateSession, Response
 from assessment.delivery.simulation import (
     SimulatedAnswers,
@@ -209,7 +212,7 @@ def test_sympson_hetter_gives_the_item_closest_to_acceptance_when_all_are_passed
     c = pool.competencies.index(selection.competency)
     candidates = [i for j, i in enumerate(pool.item_ids) if pool.competency_idx[j] == c]
     assert sorted(selection.considered) == sorted(candidates)
-    draws = {item_id: cat_module._lottery("all-passed", item_id) for item_id in candidates}
+    draws = {item_id: engine_module._lottery("all-passed", item_id) for item_id in candidates}
     assert selection.item_id == min(draws, key=draws.__getitem__)
 
 
@@ -231,11 +234,11 @@ def test_sympson_hetter_without_parameters_for_the_bank_is_refused(
     pool: ItemPool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     other = tmp_path / "exposure.json"
-    cat_module.write_exposure_parameters({"XX-001": 0.5}, {"model": "other"}, other)
-    monkeypatch.setattr(cat_module, "EXPOSURE_FILE", other)
+    exposure_module.write_exposure_parameters({"XX-001": 0.5}, {"model": "other"}, other)
+    monkeypatch.setattr(exposure_module, "EXPOSURE_FILE", other)
     with pytest.raises(CATConfigurationError, match="control parameters"):
         AdaptiveEngine(pool, CATPolicy(exposure_control="sympson_hetter"))
-    monkeypatch.setattr(cat_module, "EXPOSURE_FILE", tmp_path / "missing.json")
+    monkeypatch.setattr(exposure_module, "EXPOSURE_FILE", tmp_path / "missing.json")
     with pytest.raises(CATConfigurationError, match="exposure-calibrate"):
         AdaptiveEngine(pool, CATPolicy(exposure_control="sympson_hetter"))
     AdaptiveEngine(pool, CATPolicy(exposure_control="randomesque"))  # needs no parameters

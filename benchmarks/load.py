@@ -75,7 +75,7 @@ def run_load(url: str, n_candidates: int, time_limit: float = TIME_LIMIT_S) -> d
         list(pool.map(candidate, range(n_candidates)))
     elapsed = time.perf_counter() - began
     with store.engine.connect() as connection:
-        stored = dict(
+        stored: dict[str, int] = dict(
             connection.execute(
                 text("select session_id, count(*) from responses group by session_id")
             ).all()

@@ -1,36 +1,122 @@
-"""The layering of architecture.md: who may import whom, and where streamlit/reportlab live."""
+"""The layering of architecture.md: who may import whom, and where streamlit/reportlab live.
+
+Imports are read with ``ast`` from every product file (relative imports resolved against the
+file's package) and from ``benchmarks/``. Three rules:
+
+1. Top-level packages import only lower layers; pages reach ``scoring`` only through
+   ``assessment`` and ``reports``.
+2. Inside ``assessment`` the sub-packages are layered: the shared modules (``errors``,
+   ``clock``, ``vocabulary``) import no other part of it; ``persistence`` sits below
+   ``access``, ``delivery`` and ``recruiting``; ``psychometrics`` may also use ``delivery``.
+3. Only ``assessment.persistence`` touches the database: SQLAlchemy, Alembic, the database
+   driver, the table definitions and the engine module (tests and benchmarks aside).
+
+Known violations are listed by file; the lists must shrink to empty (phase 2 of issue 15),
+and an entry that no longer violates must be removed, so the lists cannot go stale.
+"""
 
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT_PACKAGES = {"items", "scoring", "assessment", "reports", "cli", "app_pages", "app"}
+PROJECT_PACKAGES = {
+    "items",
+    "scoring",
+    "assessment",
+    "reports",
+    "cli",
+    "app_pages",
+    "app",
+    "benchmarks",
+}
 ALLOWED: dict[str, set[str]] = {
     "scoring": set(),
     "items": {"scoring"},
     "assessment": {"items", "scoring"},
     "reports": {"items", "scoring", "assessment"},
     "cli": {"items", "scoring", "assessment", "reports"},
-    "app_pages": {"items", "scoring", "assessment", "reports"},
+    "app_pages": {"items", "assessment", "reports"},
+    "app": {"app_pages"},
+    "benchmarks": {"items", "scoring", "assessment", "reports", "cli"},
+}
+KNOWN_LAYER_VIOLATIONS = {
+    "app_pages/psychometrics.py imports ['scoring']",
 }
 ONLY_IN = {"streamlit": {"app", "app_pages"}, "reportlab": {"reports"}}
 SCORING_ALLOWED_THIRD_PARTY = {"numpy", "scipy"}
 
+SHARED = {"errors", "clock", "vocabulary"}
+ASSESSMENT_ALLOWED: dict[str, set[str]] = {
+    "errors": set(),
+    "clock": set(),
+    "vocabulary": set(),
+    "persistence": SHARED,
+    "access": SHARED | {"persistence"},
+    "delivery": SHARED | {"persistence"},
+    "recruiting": SHARED | {"persistence"},
+    "psychometrics": SHARED | {"persistence", "delivery"},
+    "demo": SHARED | {"persistence", "access", "delivery", "psychometrics", "recruiting"},
+}
+KNOWN_ASSESSMENT_VIOLATIONS = {
+    # the store reads and writes session values; phase 2 moves them below persistence
+    "assessment/persistence/store.py imports ['delivery']",
+}
 
-def imports_of(path: Path) -> set[str]:
-    """Top-level module names imported by a Python file."""
+DATABASE_MODULES = ("sqlalchemy", "alembic", "psycopg", "sqlite3")
+DATABASE_INTERNALS = ("assessment.persistence.tables", "assessment.persistence.db")
+KNOWN_DATABASE_VIOLATIONS = {
+    # queries and transactions outside the store; phase 2 moves them into store methods
+    "app_pages/candidate.py",
+    "assessment/access/accounts.py",
+    "assessment/psychometrics/fairness.py",
+    "assessment/psychometrics/versions.py",
+    "assessment/recruiting/overview.py",
+    "assessment/recruiting/privacy.py",
+    "cli/admin.py",
+    "reports/assemble.py",
+}
+
+
+def module_name(path: Path) -> str:
+    """Dotted module name of a file under ROOT (``pkg/__init__.py`` is ``pkg``)."""
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Full dotted names of the modules a file imports, relative imports resolved.
+
+    ``from pkg import name`` counts as importing ``pkg.name`` as well as ``pkg``, since ``name``
+    may be a module.
+    """
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = module_name(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module.split(".")[0])
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                module = node.module or ""
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
     return names
+
+
+def top_level(modules: set[str]) -> set[str]:
+    return {module.split(".")[0] for module in modules}
 
 
 def package_files(package: str) -> list[Path]:
@@ -39,35 +125,113 @@ def package_files(package: str) -> list[Path]:
     return sorted((ROOT / package).rglob("*.py"))
 
 
-@pytest.mark.parametrize("package", sorted(ALLOWED))
-def test_packages_import_only_lower_layers(package: str) -> None:
-    offenders = []
-    for path in package_files(package):
-        used = imports_of(path) & PROJECT_PACKAGES - {package}
-        if used - ALLOWED[package]:
-            offenders.append(f"{path.relative_to(ROOT)} imports {sorted(used - ALLOWED[package])}")
-    assert not offenders
+def layer_offenders() -> set[str]:
+    offenders = set()
+    for package in sorted(ALLOWED):
+        for path in package_files(package):
+            used = top_level(imported_modules(path)) & PROJECT_PACKAGES - {package}
+            if bad := used - ALLOWED[package]:
+                offenders.add(f"{path.relative_to(ROOT)} imports {sorted(bad)}")
+    return offenders
+
+
+def assessment_part(module: str) -> str | None:
+    """The sub-package or shared module of ``assessment`` a dotted name belongs to."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "assessment" and len(parts) > 1 else None
+
+
+def assessment_offenders() -> set[str]:
+    offenders = set()
+    for path in package_files("assessment"):
+        own = assessment_part(module_name(path))
+        if own is None:  # the package's own __init__
+            continue
+        used = {part for m in imported_modules(path) if (part := assessment_part(m))} - {own}
+        used &= set(ASSESSMENT_ALLOWED)  # ``from assessment.x import Name`` adds x.Name
+        if bad := used - ASSESSMENT_ALLOWED[own]:
+            offenders.add(f"{path.relative_to(ROOT)} imports {sorted(bad)}")
+    return offenders
+
+
+def database_offenders() -> set[str]:
+    offenders = set()
+    for package in sorted(ALLOWED.keys() - {"benchmarks"}):
+        for path in package_files(package):
+            if module_name(path).startswith("assessment.persistence"):
+                continue
+            modules = imported_modules(path)
+            if top_level(modules) & set(DATABASE_MODULES) or any(
+                module == internal or module.startswith(internal + ".")
+                for module in modules
+                for internal in DATABASE_INTERNALS
+            ):
+                offenders.add(str(path.relative_to(ROOT)))
+    return offenders
+
+
+def test_packages_import_only_lower_layers() -> None:
+    offenders = layer_offenders()
+    assert offenders - KNOWN_LAYER_VIOLATIONS == set(), "new layering violations"
+    assert KNOWN_LAYER_VIOLATIONS - offenders == set(), "fixed: remove from the known list"
+
+
+def test_assessment_sub_packages_import_only_lower_layers() -> None:
+    offenders = assessment_offenders()
+    assert offenders - KNOWN_ASSESSMENT_VIOLATIONS == set(), "new layering violations"
+    assert KNOWN_ASSESSMENT_VIOLATIONS - offenders == set(), "fixed: remove from the known list"
+
+
+def test_only_the_persistence_package_touches_the_database() -> None:
+    offenders = database_offenders()
+    assert offenders - KNOWN_DATABASE_VIOLATIONS == set(), "database access outside the store"
+    assert KNOWN_DATABASE_VIOLATIONS - offenders == set(), "fixed: remove from the known list"
+
+
+def test_assessment_folder_names_show_the_layers() -> None:
+    """Every module of ``assessment`` sits in a sub-package, apart from the shared ones."""
+    flat = {path.stem for path in (ROOT / "assessment").glob("*.py")} - {"__init__"}
+    packages = {path.parent.name for path in (ROOT / "assessment").glob("*/__init__.py")}
+    assert flat | packages == set(ASSESSMENT_ALLOWED)
+
+
+def test_relative_imports_are_resolved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    module = tmp_path / "assessment" / "recruiting" / "overview.py"
+    module.parent.mkdir(parents=True)
+    module.write_text(
+        "from . import exports\nfrom ..persistence.tables import Candidate\nfrom .. import demo\n",
+        encoding="utf-8",
+    )
+    assert imported_modules(module) >= {
+        "assessment.recruiting.exports",
+        "assessment.persistence.tables",
+        "assessment.demo",
+    }
 
 
 @pytest.mark.parametrize("library", sorted(ONLY_IN))
 def test_ui_and_pdf_libraries_stay_at_the_edges(library: str) -> None:
     offenders = [
         str(path.relative_to(ROOT))
-        for package in (*ALLOWED, "app")
+        for package in ALLOWED
         if package not in ONLY_IN[library]
         for path in package_files(package)
-        if library in imports_of(path)
+        if library in top_level(imported_modules(path))
     ]
     assert not offenders
 
 
 def test_scoring_uses_only_numpy_and_scipy() -> None:
-    import sys
-
     stdlib = set(sys.stdlib_module_names)
     offenders = {
         str(path.relative_to(ROOT)): sorted(extra)
         for path in package_files("scoring")
-        if (extra := imports_of(path) - stdlib - SCORING_ALLOWED_THIRD_PARTY - {"scoring"})
+        if (
+            extra := top_level(imported_modules(path))
+            - stdlib
+            - SCORING_ALLOWED_THIRD_PARTY
+            - {"scoring"}
+        )
     }
     assert not offenders

@@ -1,0 +1,175 @@
+"""Recruiter page, Candidates tab: status counts, filters and the overview table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.recruiter_shared import PROFILE_KEY, TAB_KEY, competency_names
+from assessment.access.accounts import StaffUser
+from assessment.persistence.store import Store
+from assessment.recruiting.overview import (
+    CandidateRow,
+    candidate_overview,
+    filter_rows,
+    sort_rows,
+    status_counts,
+)
+from assessment.vocabulary import STATUSES
+from items import COMPETENCIES
+from reports.formatting import fmt_t
+from reports.profile import QUALITY_FLAGS
+
+STATUS_LABELS = {
+    "invited": "Invited",
+    "started": "In progress",
+    "completed": "Completed",
+    "expired": "Expired",
+}
+
+
+STATUS_ICONS = {
+    "invited": ":material/mail:",
+    "started": ":material/hourglass_top:",
+    "completed": ":material/task_alt:",
+    "expired": ":material/event_busy:",
+}
+
+
+SHORT_NAMES = {
+    "service_orientation": "Service",
+    "resilience": "Resil.",
+    "composure": "Comp.",
+    "empathy": "Empathy",
+    "integrity": "Integrity",
+}
+
+
+FLAG_LABELS = {
+    "too_fast": "Too fast",
+    "same_position_run": "Same-position run",
+    "person_misfit": "Unusual pattern",
+    "incomplete": "Incomplete",
+}
+
+
+NO_PROFILE_YET = {
+    "invited": "the candidate has not started the test",
+    "started": "the candidate is still taking the test",
+    "expired": "the invitation expired unused",
+}
+
+
+def candidates_section(store: Store, user: StaffUser) -> None:
+    rows = candidate_overview(store)
+    counts = status_counts(rows)
+    for column, status in zip(st.columns(len(STATUSES)), STATUSES, strict=True):
+        label = f"{STATUS_ICONS[status]} {STATUS_LABELS[status]}"
+        column.metric(label, counts[status], border=True)
+    names = competency_names()
+    search_column, sort_column, order_column = st.columns(
+        [2, 1.4, 0.8], vertical_alignment="bottom"
+    )
+    search = search_column.text_input(
+        "Search", placeholder="Name, email, id or position", max_chars=100
+    )
+    sort_by = sort_column.selectbox(
+        "Sort by",
+        ["newest", *COMPETENCIES],
+        format_func=lambda key: "Newest invitation" if key == "newest" else f"T: {names[key]}",
+    )
+    descending = order_column.toggle("Highest first", value=True, disabled=sort_by == "newest")
+    left, middle, right = st.columns(3)
+    statuses = left.multiselect(
+        "Status", list(STATUSES), format_func=STATUS_LABELS.__getitem__, placeholder="Any status"
+    )
+    positions = middle.multiselect(
+        "Position", sorted({r.position for r in rows if r.position}), placeholder="Any position"
+    )
+    flags = right.multiselect(
+        "Data-quality flag", list(QUALITY_FLAGS), format_func=FLAG_LABELS.__getitem__,
+        placeholder="Any",
+    )  # fmt: skip
+    shown = filter_rows(rows, status=statuses, position=positions, flag=flags, search=search)
+    if sort_by != "newest":
+        shown = sort_rows(shown, sort_by, descending=descending)
+    st.session_state["overview_rows"] = [(row.candidate_id, row.status) for row in shown]
+    st.dataframe(
+        overview_frame(shown),
+        hide_index=True,
+        column_config=overview_columns(names),
+        on_select=open_selected_profile,
+        selection_mode="single-row",
+        key="overview_table",
+        placeholder="—",
+        height=min(38 + 35 * max(len(shown), 1), 528),
+    )
+    st.caption(
+        f"{len(shown)} of {len(rows)} candidates · T-scores have mean 50 and SD 10 in the norm "
+        "group · select a completed candidate's row to open the profile."
+    )
+
+
+def overview_frame(rows: Sequence[CandidateRow]) -> pd.DataFrame:
+    records = []
+    for row in rows:
+        record: dict[str, Any] = {
+            "name": row.display_name or ("(personal data removed)" if row.purged else ""),
+            "status": STATUS_LABELS[row.status],
+        }
+        for c in COMPETENCIES:
+            value = row.t_score(c)
+            record[c] = None if value is None else int(fmt_t(value))
+        record |= {
+            "flags": [FLAG_LABELS.get(flag, flag) for flag in row.flags],
+            "position": row.position or "",
+            "candidate_id": row.candidate_id,
+            "items": row.n_items if row.status in ("started", "completed") else None,
+            "language": row.language,
+            "invited": row.invited_at,
+            "completed": row.completed_at,
+            "email": row.email or "",
+        }
+        records.append(record)
+    columns = ["name", "status", *COMPETENCIES, "flags", "position", "candidate_id", "items",
+               "language", "invited", "completed", "email"]  # fmt: skip
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def overview_columns(names: dict[str, str]) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "name": st.column_config.TextColumn("Name", width=215),
+        "status": st.column_config.TextColumn("Status", width=95),
+        "flags": st.column_config.ListColumn("Flags", width=120),
+        "position": st.column_config.TextColumn("Position", width=160),
+        "candidate_id": st.column_config.TextColumn("Id", width=115),
+        "items": st.column_config.NumberColumn("Items", format="%d", width=60),
+        "language": st.column_config.TextColumn("Lang", width=55),
+        "invited": st.column_config.DatetimeColumn("Invited", format="D MMM YYYY", width=105),
+        "completed": st.column_config.DatetimeColumn("Completed", format="D MMM YYYY", width=105),
+        "email": st.column_config.TextColumn("Email", width=200),
+    }
+    for c in COMPETENCIES:
+        config[c] = st.column_config.NumberColumn(
+            SHORT_NAMES[c], format="%d", width=68, help=f"{names[c]}: T-score"
+        )
+    return config
+
+
+def open_selected_profile() -> None:
+    """Callback of the overview table: a selected completed candidate opens on Profile."""
+    selection = st.session_state.get("overview_table")
+    shown = st.session_state.get("overview_rows", [])
+    try:
+        index = selection["selection"]["rows"][0]  # type: ignore[index]
+        candidate_id, status = shown[index]
+    except (KeyError, IndexError, TypeError, ValueError):
+        return
+    if status != "completed":
+        st.toast(f"No profile yet: {NO_PROFILE_YET.get(status, 'the test is not completed')}.")
+        return
+    st.session_state[PROFILE_KEY] = candidate_id
+    st.session_state[TAB_KEY] = "Profile"

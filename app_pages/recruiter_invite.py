@@ -1,0 +1,161 @@
+"""Recruiter page, Invite tab: one candidate from a form or a list from a CSV file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import streamlit as st
+
+from app_pages.markup import md_escape
+from app_pages.recruiter_shared import LANGUAGES
+from assessment.access.accounts import StaffUser
+from assessment.errors import AssessmentError, InvitationFileError
+from assessment.persistence.store import Store
+from assessment.recruiting.invitations import (
+    MAX_CSV_ROWS,
+    InvitationRequest,
+    invitation_link,
+    invite_candidates,
+    links_csv,
+    parse_invitation_csv,
+    request_from_form,
+)
+from assessment.recruiting.overview import candidate_overview
+
+FORMS = {"adaptive": "Adaptive", "fixed": "Fixed form"}
+CSV_TEMPLATE = (
+    "name,email,position,language\n"
+    "Mei-Ling Chen,mei.chen@example.com,Online chat agent,zh\n"
+    "Sam Okafor,sam.okafor@example.com,Call centre agent,en\n"
+)
+
+
+def invite_section(store: Store, user: StaffUser) -> None:
+    mode = st.segmented_control(
+        "Invite", ["One candidate", "Upload a list (CSV)"], default="One candidate",
+        required=True, key="invite_mode", label_visibility="collapsed",
+    )  # fmt: skip
+    if mode == "Upload a list (CSV)":
+        invite_list(store, user)
+    else:
+        invite_one(store, user)
+
+
+def _settings(prefix: str) -> dict[str, Any]:
+    """Test settings shared by both invitation forms."""
+    left, right = st.columns(2)
+    form = left.selectbox(
+        "Test form", list(FORMS), format_func=FORMS.__getitem__, key=f"{prefix}_form"
+    )
+    days = right.number_input(
+        "Link valid for (days)", min_value=1, max_value=90, value=14, key=f"{prefix}_days"
+    )
+    limit = left.number_input(
+        "Time limit (minutes, 0 = none)", min_value=0, max_value=600, value=0, step=5,
+        key=f"{prefix}_limit",
+    )  # fmt: skip
+    extra = right.number_input(
+        "Extra-time multiplier", min_value=1.0, max_value=4.0, value=1.0, step=0.25,
+        help="Accommodation: 1.5 gives 50% more time.", key=f"{prefix}_extra",
+    )  # fmt: skip
+    return {
+        "form": form,
+        "days": float(days),
+        "time_limit": int(limit) or None,
+        "extra_time": float(extra),
+    }
+
+
+def invite_one(store: Store, user: StaffUser) -> None:
+    positions = sorted({row.position for row in candidate_overview(store) if row.position})
+    with st.form("invite_one", clear_on_submit=True, border=True):
+        left, right = st.columns(2)
+        name = left.text_input("Name", max_chars=300)
+        email = right.text_input("Email", max_chars=320)
+        position = left.selectbox(
+            "Position", positions, index=None, accept_new_options=True,
+            placeholder="Choose or type a position",
+        )  # fmt: skip
+        language = right.selectbox(
+            "Test language", list(LANGUAGES), format_func=LANGUAGES.__getitem__
+        )
+        settings = _settings("one")
+        submitted = st.form_submit_button("Create invitation", type="primary")
+    if not submitted:
+        return
+    try:
+        request = request_from_form(name, email, position, language)
+        created = invite_candidates(
+            store, [request], language=language or "en", actor=user.username, **settings
+        )
+    except InvitationFileError as error:
+        st.error("Please correct the form: " + md_escape("; ".join(error.problems), 600) + ".")
+        return
+    except AssessmentError as error:
+        st.error(md_escape(str(error), 600))
+        return
+    show_links(created, [request])
+
+
+def invite_list(store: Store, user: StaffUser) -> None:
+    st.markdown(
+        f"A UTF-8 CSV file with the columns **name** and **email**, and optionally "
+        f"**position** and **language** (en or zh; empty for the default below). "
+        f"Up to {MAX_CSV_ROWS:,} candidates (1 MB)."
+    )
+    with st.expander("Example file"):
+        st.code(CSV_TEMPLATE, language=None)
+    with st.form("invite_list", clear_on_submit=True, border=True):
+        upload = st.file_uploader("Invitation list", type=["csv"], max_upload_size=1)
+        language = st.selectbox(
+            "Default test language", list(LANGUAGES), format_func=LANGUAGES.__getitem__
+        )
+        settings = _settings("list")
+        submitted = st.form_submit_button("Create invitations", type="primary")
+    if not submitted:
+        return
+    if upload is None:
+        st.warning("Choose a CSV file first.")
+        return
+    try:
+        requests = parse_invitation_csv(upload.getvalue())
+        created = invite_candidates(
+            store, requests, language=language or "en", actor=user.username, **settings
+        )
+    except InvitationFileError as error:
+        count = len(error.problems)
+        st.error(
+            f"The list has {count} problem{'s' if count != 1 else ''}; nothing was created. "
+            "Correct the file and upload it again."
+        )
+        st.code("\n".join(error.problems), language=None)
+        return
+    except AssessmentError as error:
+        st.error(md_escape(str(error), 600))
+        return
+    show_links(created, requests)
+
+
+def show_links(created: Sequence[tuple[str, str]], requests: Sequence[InvitationRequest]) -> None:
+    """The new links, once: only a hash of each token is stored."""
+    n = len(created)
+    st.success(
+        f"Created {n} invitation{'s' if n != 1 else ''}. Copy the link{'s' if n != 1 else ''} "
+        "now: for security they are shown only this once."
+    )
+    lines = [
+        f"{request.name}\t{request.email}\t{invitation_link(token)}"
+        for (_, token), request in zip(created, requests, strict=True)
+    ]
+    st.code("\n".join(lines), language=None, wrap_lines=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M")
+    st.download_button(
+        "Download the links (CSV)",
+        data=links_csv(created, requests).encode("utf-8-sig"),
+        file_name=f"invitations-{stamp}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",  # no rerun, so the links stay on screen
+    )

@@ -1,0 +1,226 @@
+"""Recruiter page, Profile tab: one candidate's profile on screen with its PDF downloads."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app_pages.markup import md_escape
+from app_pages.recruiter_shared import (
+    LANGUAGES,
+    PROFILE_KEY,
+    candidate_label,
+    competency_names,
+)
+from assessment.access.accounts import StaffUser
+from assessment.persistence.store import Store
+from assessment.recruiting.overview import candidate_overview
+from items import COMPETENCIES
+from reports.assemble import (
+    ProfileUnavailableError,
+    pdf_file_name,
+    profile_for_candidate,
+    render_candidate_pdf,
+)
+from reports.errors import ReportError
+from reports.formatting import fmt_date, fmt_interval, fmt_percentile, fmt_t
+from reports.profile import CandidateProfile
+from reports.render import default_definitions
+from reports.story import definitions_by_id, interview_questions
+from reports.wording import load_wording
+
+BAND_COLOURS = {"low": "#C2571A", "typical": "#1F5FAD", "high": "#1B7F4B"}
+OVERALL_BOXES: dict[str, Callable[..., Any]] = {
+    "recommended": st.success,
+    "with_care": st.warning,
+    "not_a_match": st.info,
+}
+
+
+def profile_section(store: Store, user: StaffUser) -> None:
+    completed = {r.candidate_id: r for r in candidate_overview(store, status="completed")}
+    if not completed:
+        st.info("No candidate has completed the test yet.")
+        return
+    options = list(completed)
+    wanted = st.session_state.get(PROFILE_KEY)
+    if wanted not in completed:
+        st.session_state.pop(PROFILE_KEY, None)
+    candidate_id = st.selectbox(
+        "Candidate (completed tests only)", options, format_func=candidate_label(completed),
+        key=PROFILE_KEY,
+    )  # fmt: skip
+    if candidate_id is None:
+        return
+    try:
+        profile = profile_for_candidate(store, candidate_id, "en")
+    except (ProfileUnavailableError, ReportError) as error:
+        st.error(md_escape(str(error), 600))
+        return
+    show_header(profile)
+    downloads(store, user, profile, completed[candidate_id].language)
+    show_profile(profile)
+
+
+def show_header(profile: CandidateProfile) -> None:
+    words = load_wording().get("en")
+    st.subheader(md_escape(profile.candidate_name, 120))
+    form = words.forms.adaptive if profile.form == "adaptive" else words.forms.fixed
+    details = [
+        profile.candidate_id,
+        profile.position,
+        f"tested {fmt_date(profile.test_date, 'en')}",
+        form.format(n_items=profile.n_items),
+        f"model {profile.model_version}",
+    ]
+    st.caption(" · ".join(md_escape(part, 120) for part in details))
+
+
+def show_profile(profile: CandidateProfile) -> None:
+    words = load_wording().get("en")
+    names = competency_names()
+    overall = profile.overall
+    OVERALL_BOXES[overall.band](
+        f"**{getattr(words.profile.overall, overall.band)}** — composite T "
+        f"{fmt_t(overall.composite_t)} ({md_escape(overall.role_name)}; recommended from "
+        f"{fmt_t(overall.recommend_at)}, with care from {fmt_t(overall.care_at)})."
+    )
+    st.altair_chart(profile_chart(profile, names), width="stretch")
+    st.dataframe(
+        score_frame(profile, names, words.bands.model_dump()),
+        hide_index=True,
+        column_config={
+            "Competency": st.column_config.TextColumn(width="medium"),
+            "T": st.column_config.NumberColumn(format="%d"),
+            "90% interval": st.column_config.TextColumn(),
+            "Percentile": st.column_config.NumberColumn(format="%d"),
+            "Level": st.column_config.TextColumn(),
+        },
+    )
+    st.caption(
+        f"Dots are T-scores, bars their 90% intervals (T ± 1.645 SE); the shaded range "
+        f"{fmt_t(profile.cuts.low_below)}–{fmt_t(profile.cuts.high_above)} is typical. "
+        f"Norm group: {md_escape(profile.norm_group, 120)}."
+    )
+    st.markdown("##### Data quality")
+    if profile.flags:
+        for flag in profile.flags:
+            st.warning(md_escape(words.profile.flags.get(flag), 600), icon=":material/flag:")
+    else:
+        st.caption(md_escape(words.profile.quality_none, 600))
+    st.markdown("##### Suggested interview questions")
+    definitions = definitions_by_id(default_definitions())
+    for number, (c, question) in enumerate(interview_questions(profile, definitions), 1):
+        st.markdown(
+            f"{number}\\. **{md_escape(names[c])}** (T {fmt_t(profile.score(c).t_score)}) — "
+            f"{md_escape(question, 600)}"
+        )
+
+
+def score_frame(
+    profile: CandidateProfile, names: dict[str, str], bands: dict[str, str]
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "Competency": names[s.competency_id],
+                "T": int(fmt_t(s.t_score)),
+                "90% interval": fmt_interval(s.t_low, s.t_high),
+                "Percentile": int(fmt_percentile(s.percentile)),
+                "Level": bands[s.band],
+            }
+            for s in profile.scores
+        ]
+    )
+
+
+def profile_chart(profile: CandidateProfile, names: dict[str, str]) -> alt.LayerChart:
+    """T-scores as points with their 90% intervals over the shaded typical range."""
+    data = pd.DataFrame(
+        [
+            {
+                "competency": names[s.competency_id],
+                "t": float(fmt_t(s.t_score)),
+                "low": max(20.0, s.t_low),
+                "high": min(80.0, s.t_high),
+                "band": s.band,
+                "label": fmt_t(s.t_score),
+            }
+            for s in profile.scores
+        ]
+    )
+    order = [names[c] for c in COMPETENCIES]
+    x = alt.Scale(domain=[20, 80], clamp=True, nice=False)
+    y = alt.Y("competency:N", sort=order, title=None, axis=alt.Axis(labelLimit=180))
+    typical = (
+        alt.Chart(pd.DataFrame([{"from": profile.cuts.low_below, "to": profile.cuts.high_above}]))
+        .mark_rect(color="#E8EEF6")
+        .encode(x=alt.X("from:Q", scale=x, title="T-score"), x2="to:Q")
+    )
+    colour = alt.Color(
+        "band:N",
+        scale=alt.Scale(domain=list(BAND_COLOURS), range=list(BAND_COLOURS.values())),
+        legend=None,
+    )
+    interval = (
+        alt.Chart(data)
+        .mark_rule(strokeWidth=3, opacity=0.55)
+        .encode(x=alt.X("low:Q", scale=x), x2="high:Q", y=y, color=colour)
+    )
+    point = alt.Chart(data).mark_circle(size=140, opacity=1).encode(
+        x=alt.X("t:Q", scale=x), y=y, color=colour,
+        tooltip=[alt.Tooltip("competency:N", title="Competency"), alt.Tooltip("t:Q", title="T")],
+    )  # fmt: skip
+    label = (
+        alt.Chart(data)
+        .mark_text(dy=-12, fontSize=11, fontWeight="bold")
+        .encode(x=alt.X("t:Q", scale=x), y=y, text="label:N", color=colour)
+    )
+    return (typical + interval + point + label).properties(height=250)
+
+
+def downloads(store: Store, user: StaffUser, profile: CandidateProfile, test_lang: str) -> None:
+    box = st.container(border=True)
+    left, middle, right = box.columns([1.15, 1, 1], vertical_alignment="center")
+    lang = left.radio(
+        "PDF language",
+        list(LANGUAGES),
+        index=list(LANGUAGES).index(test_lang) if test_lang in LANGUAGES else 0,
+        format_func=LANGUAGES.__getitem__,
+        horizontal=True,
+        help="Defaults to the language the candidate took the test in.",
+    )
+    candidate_id = profile.candidate_id
+    middle.download_button(
+        "Profile PDF",
+        width="stretch",
+        data=functools.partial(_pdf, store, user.username, candidate_id, lang, False),
+        file_name=pdf_file_name(candidate_id),
+        mime="application/pdf",
+        type="primary",
+        icon=":material/picture_as_pdf:",
+        on_click="ignore",
+        key="download_profile",
+    )
+    right.download_button(
+        "Feedback PDF",
+        width="stretch",
+        data=functools.partial(_pdf, store, user.username, candidate_id, lang, True),
+        file_name=pdf_file_name(candidate_id, feedback=True),
+        mime="application/pdf",
+        icon=":material/description:",
+        on_click="ignore",
+        key="download_feedback",
+        help="The candidate's own report: plain-language levels and tips, no scores.",
+    )
+
+
+def _pdf(store: Store, actor: str, candidate_id: str, lang: str | None, feedback: bool) -> bytes:
+    pdf = render_candidate_pdf(store, candidate_id, lang, feedback=feedback)
+    store.audit(actor, "report.feedback" if feedback else "report.profile", candidate_id)
+    return pdf

@@ -50,11 +50,10 @@ def simulate_responses(
         )
     n_candidates = theta.shape[0]
     responses = np.empty((n_candidates, len(model.items)), dtype=np.int64)
-    item_model = model.item_model
     for d, dimension in enumerate(model.dimensions):
         for group in model.groups(dimension):
             # (J, K, N): probabilities of each category for each candidate
-            prob = item_model.probabilities(group.params, group.scores, theta[:, d])
+            prob = group.item_model.probabilities(group.params, group.scores, theta[:, d])
             cumulative = np.cumsum(prob, axis=1)
             cumulative[:, -1, :] = 1.0
             draws = rng.random((group.columns.size, n_candidates))

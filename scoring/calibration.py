@@ -9,6 +9,7 @@ items) and converges on its own.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from scoring.correlation import LatentCorrelation, estimate_latent_correlation
 from scoring.data import ItemSpec, ResponseMatrix
 from scoring.errors import ConvergenceWarning, ScoringError
 from scoring.estep import (
@@ -54,7 +56,10 @@ class CalibrationResult:
     aic, bic : float
     marginal_reliability : dict
         Per dimension, ``1 - mean(posterior variance)`` under the N(0, 1) scale.
-
+    latent_correlation : LatentCorrelation or None
+        Correlations of the dimensions estimated with the item parameters fixed (also on
+        ``parameters.latent_correlation``); None with one dimension or when not requested.
+        ``loglik``, AIC and BIC are those of the item fits (dimensions independent).
     iterations : dict
         EM iterations per dimension.
     loglik_history : dict
@@ -72,6 +77,7 @@ class CalibrationResult:
     loglik_history: dict[str, tuple[float, ...]] = field(repr=False)
     se_method: str = "none"
     settings: dict[str, Any] = field(default_factory=dict, repr=False)
+    latent_correlation: LatentCorrelation | None = field(default=None, repr=False)
 
     @property
     def aic(self) -> float:
@@ -100,6 +106,8 @@ class CalibrationResult:
             "marginal_reliability": self.marginal_reliability,
             "se_method": self.se_method,
         }
+        if self.latent_correlation is not None:
+            out["fit"]["latent_correlation"] = self.latent_correlation.to_dict()
         out["estimation"] = self.settings
         return out
 
@@ -152,6 +160,9 @@ class MMLCalibrator:
     item_models : mapping, optional
         Item id → registry key of the model of items that differ from ``model`` (e.g. joint
         most/least items with ``"nrm_most_least"``, :mod:`scoring.most_least`).
+    latent_correlation : bool
+        After the item fits, estimate the correlations of the dimensions with the item
+        parameters fixed (:func:`scoring.correlation.estimate_latent_correlation`).
 
     Notes
     -----
@@ -184,6 +195,7 @@ class MMLCalibrator:
         standard_errors: Literal["oakes", "none"] = "oakes",
         precision: Literal["float32", "float64"] = "float32",
         item_models: Mapping[str, str] | None = None,
+        latent_correlation: bool = True,
     ) -> None:
         self.model = model
         self.n_quad = n_quad
@@ -196,6 +208,7 @@ class MMLCalibrator:
         self.standard_errors = standard_errors
         self.precision = precision
         self.item_models = item_models
+        self.latent_correlation = latent_correlation
 
     # ----------------------------------------------------------------------------- public
     def fit(
@@ -269,6 +282,10 @@ class MMLCalibrator:
             for j, spec in enumerate(data.items)
         )
         parameters = ModelParameters(item_model.name, data.dimensions, items)
+        correlation = None
+        if self.latent_correlation and len(data.dimensions) > 1:
+            correlation = estimate_latent_correlation(parameters, data, self.n_quad, self.bound)
+            parameters = dataclasses.replace(parameters, latent_correlation=correlation.rows())
         return CalibrationResult(
             parameters=parameters,
             converged=converged_all,
@@ -294,9 +311,11 @@ class MMLCalibrator:
                     "slope_sd": priors.slope_sd,
                     "intercept_sd": priors.intercept_sd,
                 },
-                "latent_distribution": "N(0, 1) per dimension",
+                "latent_distribution": "N(0, 1) per dimension"
+                + ("; correlations estimated with items fixed" if correlation else ""),
                 "item_models": dict(sorted((self.item_models or {}).items())),
             },
+            latent_correlation=correlation,
         )
 
     # ---------------------------------------------------------------------------- helpers

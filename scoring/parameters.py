@@ -87,7 +87,7 @@ class ModelParameters:
             expected = item_model.n_params(item.spec.n_categories)
             if len(item.params) != expected:
                 raise ScoringError(
-                    f"item {item.item_id}: {self.model} needs {expected} parameters, "
+                    f"item {item.item_id}: {item_model.name} needs {expected} parameters, "
                     f"got {len(item.params)}"
                 )
             if item.dimension not in self.dimensions:

@@ -17,6 +17,7 @@ from scoring import (
     get_model,
     item_fit,
     score_eap,
+    score_map,
     simulate_responses,
 )
 from scoring.most_least import (
@@ -333,3 +334,31 @@ def test_shared_utilities_misfit_data_whose_least_utilities_are_their_own() -> N
             [true_slopes[0, :1].repeat(4), true_slopes[0, 4:5].repeat(4)]
         )
         assert np.max(np.abs(recovered - target)) < 0.35
+
+
+def test_standard_errors_of_joint_items_match_the_estimation_error() -> None:
+    """Observed-information SEs (Oakes) of the joint parameters: z-scores of the estimates
+    against the truth have SD near 1 and about 90% fall inside ±1.645."""
+    rng = np.random.default_rng(23)
+    true, _ = joint_model(rng, n_items=10, name="gpcm_most_least")
+    data = simulate_responses(true, rng.normal(size=(3000, 1)), rng)
+    ids = [item.item_id for item in true]
+    result = calibrate_mml(data, "gpcm", item_models=dict.fromkeys(ids, "gpcm_most_least"))
+    se = np.array([item.se for item in result.parameters])
+    found = np.array([item.params for item in result.parameters])
+    z = (found - np.array([item.params for item in true])) / se
+    assert np.all(se > 0)
+    assert 0.75 < float(np.std(z)) < 1.3  # the bounds of the GPCM test in test_calibration
+    assert np.mean(np.abs(z) < 1.645) > 0.8
+
+
+def test_map_of_joint_items_is_the_posterior_mode(rng: np.random.Generator) -> None:
+    model, _ = joint_model(rng, n_items=5, name="nrm_most_least")
+    data = simulate_responses(model, np.array([[-0.6], [1.1]]), rng)
+    estimate = score_map(model, data)
+    grid = np.linspace(-5, 5, 100_001)
+    for n in range(2):
+        log_post = -0.5 * grid**2
+        for column, category in enumerate(data.responses[n]):
+            log_post += np.log(model.probabilities(column, grid)[category])
+        assert estimate.theta[n, 0] == pytest.approx(grid[np.argmax(log_post)], abs=2e-4)

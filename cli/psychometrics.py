@@ -23,15 +23,27 @@ from assessment.psychometrics.data_files import (
 from assessment.psychometrics.versions import align_to_model, calibrated_model_file
 from cli.errors import fail, user_errors
 from items import COMPETENCIES, load_bank
-from items.scoring_map import item_specs
+from items.scoring_map import (
+    as_joint_model,
+    item_specs,
+    join_most_least,
+    joint_item_ids,
+    most_least_parts,
+    reading_specs,
+    split_most_least,
+)
 from scoring import (
     MMLCalibrator,
+    ModelParameters,
+    ResponseMatrix,
     ScoringError,
     score,
+    score_correlated,
     score_eap,
     simulate_responses,
     simulate_theta,
 )
+from scoring.most_least import joint_model_name
 
 
 class ModelName(StrEnum):
@@ -66,17 +78,34 @@ def simulate(
         Path | None, typer.Option("--theta-out", help="Also write the true thetas here.")
     ] = None,
     correlation: Annotated[
-        float, typer.Option(help="Correlation between dimensions of the true thetas.")
-    ] = 0.0,
+        float | None,
+        typer.Option(
+            help="Correlation between dimensions of the true thetas "
+            "(default: the model's latent_correlation, or 0)."
+        ),
+    ] = None,
     missing_rate: Annotated[
         float, typer.Option(min=0.0, max=0.95, help="Share of cells left empty at random.")
     ] = 0.0,
 ) -> None:
-    """Draw synthetic respondents from a model file (theta ~ N(0, 1) per dimension)."""
+    """Draw synthetic respondents from a model file (theta ~ N(0, R), unit variances).
+
+    A most_least item's least pick is drawn among the options other than its most pick (the
+    joint most/least model), also from a model file that lists the two parts separately.
+    """
     parameters = read_model_file(model).parameters
     rng = np.random.default_rng(seed)
-    theta = simulate_theta(n, len(parameters.dimensions), rng, correlation)
-    data = simulate_responses(parameters, theta, rng, missing_rate)
+    n_dims = len(parameters.dimensions)
+    try:
+        theta = simulate_theta(
+            n, n_dims, rng, parameters.correlation if correlation is None else correlation
+        )
+    except ScoringError as error:
+        raise fail(f"--correlation: {error}") from None
+    # most_least answers come from the joint model (the least pick is never the most pick) and
+    # are written as their two parts, the data-file form.
+    generating = as_joint_model(parameters)
+    data = split_most_least(simulate_responses(generating, theta, rng, missing_rate), generating)
     width = len(str(n))
     ids = [f"sim{index:0{width}d}" for index in range(1, n + 1)]
     write_response_csv(out, ids, data)
@@ -105,8 +134,21 @@ def calibrate(
     standard_errors: Annotated[
         bool, typer.Option("--se/--no-se", help="Compute item-parameter standard errors.")
     ] = True,
+    independent_most_least: Annotated[
+        bool,
+        typer.Option(
+            "--independent-most-least",
+            help="Model the .most and .least parts of most_least items as two independent "
+            "items (the old treatment) instead of one joint most/least response.",
+        ),
+    ] = False,
 ) -> None:
-    """Calibrate item parameters by marginal maximum likelihood (Bock–Aitkin EM)."""
+    """Calibrate item parameters by marginal maximum likelihood (Bock–Aitkin EM).
+
+    most_least items with both parts in the data are modelled jointly (the least pick given
+    the most pick) with nrm or gpcm; the latent correlations of the dimensions are estimated
+    and written to the model file as latent_correlation.
+    """
     loaded = load_data(data, bank, item_map)
     if model is ModelName.grm:
         for spec in loaded.data.items:
@@ -118,22 +160,36 @@ def calibrate(
                     "bank options are not ordered (use nrm or gpcm for bank items, or "
                     "integer-coded data with --item-map)"
                 )
+    responses, item_models = loaded.data, {}
+    parts = most_least_parts(responses.item_ids) if item_map is None else {}
+    if parts and not independent_most_least and model in (ModelName.nrm, ModelName.gpcm):
+        try:
+            responses = join_most_least(responses, loaded.candidate_ids)
+        except ScoringError as error:
+            raise fail(f"{data}: {error}") from None
+        item_models = dict.fromkeys(parts, joint_model_name(model.value))
     calibrator = MMLCalibrator(
         model.value,
         n_quad=quadrature,
         max_iter=max_iter,
         tol=tol,
         standard_errors="oakes" if standard_errors else "none",
+        item_models=item_models,
     )
     started = time.perf_counter()
-    result = calibrator.fit(loaded.data)
+    result = calibrator.fit(responses)
     seconds = time.perf_counter() - started
-    write_json(out, calibrated_model_file(result, loaded.data, data.name))
+    write_json(out, calibrated_model_file(result, responses, data.name))
     status = "converged" if result.converged else "NOT converged (see warning)"
     typer.echo(
         f"{model.value}: {loaded.data.n_candidates} candidates × {loaded.data.n_items} items, "
         f"{len(result.parameters.dimensions)} dimension(s); {status} in {seconds:.1f} s"
     )
+    if item_models:
+        typer.echo(
+            f"most/least:      {len(item_models)} item(s) modelled jointly "
+            f"({joint_model_name(model.value)})"
+        )
     typer.echo(f"iterations:      {result.n_iter} " + str(result.iterations))
     typer.echo(f"log-likelihood:  {result.loglik:.3f}")
     typer.echo(f"parameters:      {result.n_params}")
@@ -142,6 +198,12 @@ def calibrate(
     typer.echo("marginal reliability:")
     for dimension, value in result.marginal_reliability.items():
         typer.echo(f"  {dimension:<20} {value:.3f}")
+    if result.latent_correlation is not None:
+        typer.echo("latent correlations (items fixed; written as latent_correlation):")
+        matrix = result.latent_correlation.matrix
+        for d, dimension in enumerate(result.parameters.dimensions):
+            row = " ".join(f"{v:6.3f}" for v in matrix[d])
+            typer.echo(f"  {dimension:<20} {row}")
     typer.echo(f"wrote {out}")
 
 
@@ -151,23 +213,69 @@ def score_command(
     model: Annotated[Path, typer.Option("--model", help="Model file (JSON).")],
     out: Annotated[Path, typer.Option("--out", help="Scores CSV to write.")],
     method: Annotated[Method, typer.Option("--method", help="Scoring method.")] = Method.eap,
+    independent_prior: Annotated[
+        bool,
+        typer.Option(
+            "--independent-prior",
+            help="Score every dimension under its own N(0, 1) prior even when the model file "
+            "states a latent_correlation.",
+        ),
+    ] = False,
 ) -> None:
-    """Score respondents: theta and SE per dimension (plus T-score and percentile)."""
+    """Score respondents: theta and SE per dimension (plus T-score and percentile).
+
+    When the model file states a latent_correlation, all dimensions are scored together
+    under the N(0, R) prior (multivariate EAP, or MAP), so each answer informs every
+    competency; the SE is the posterior SD of each dimension.
+    """
     model_file = read_model_file(model)
     parameters = model_file.parameters
-    loaded = read_response_csv(data, specs=parameters.specs, ignore_unknown=True)
+    loaded, aligned = read_for_model(data, parameters)
+    correlated = parameters.latent_correlation is not None and not independent_prior
+    try:
+        if correlated:
+            estimate = score_correlated(parameters, aligned, method.value)
+        else:
+            estimate = score(parameters, aligned, method.value)
+    except ScoringError as error:
+        raise fail(str(error)) from None
+    write_scores_csv(out, loaded.candidate_ids, estimate, model_file.norms, loaded.extra)
+    prior = "N(0, R), R from the model's latent_correlation" if correlated else "N(0, 1) each"
+    typer.echo(
+        f"scored {aligned.n_candidates} candidates by {method.value} (prior {prior}) → {out}"
+    )
+
+
+def read_for_model(data: Path, parameters: ModelParameters) -> tuple[ResponseFile, ResponseMatrix]:
+    """Read DATA.csv for a model: its items in the model's order, the two parts of each joint
+    most/least item joined into one response (warns about columns the model lacks)."""
+    loaded = read_response_csv(data, specs=reading_specs(parameters), ignore_unknown=True)
     if loaded.ignored_columns:
         typer.echo(
             f"warning: ignoring columns not in the model: {list(loaded.ignored_columns)[:10]}",
             err=True,
         )
-    aligned = align_to_model(loaded.data, parameters)
     try:
-        estimate = score(parameters, aligned, method.value)
+        joined = join_most_least(loaded.data, loaded.candidate_ids, only=joint_item_ids(parameters))
     except ScoringError as error:
-        raise fail(str(error)) from None
-    write_scores_csv(out, loaded.candidate_ids, estimate, model_file.norms, loaded.extra)
-    typer.echo(f"scored {aligned.n_candidates} candidates by {method.value} → {out}")
+        raise fail(f"{data}: {error}") from None
+    _check_parts(joined, parameters, data)
+    return loaded, align_to_model(joined, parameters)
+
+
+def _check_parts(data: ResponseMatrix, parameters: ModelParameters, source: Path) -> None:
+    """Fail when a part of a two-part item is in the data without its partner, or the model
+    expects the joint item but the data hold only one of its parts."""
+    present = set(data.item_ids)
+    for item_id in parameters.item_ids:
+        if item_id in present:
+            continue
+        half = [p for p in (item_id + ".most", item_id + ".least") if p in present]
+        if half:
+            raise fail(
+                f"{source}: column {half[0]!r} has no partner column; most_least items need "
+                "both <id>.most and <id>.least"
+            )
 
 
 @user_errors
@@ -191,8 +299,7 @@ def item_analysis(
         raise fail(f"--out must end in .csv or .json, got {out.name!r}")
     model_file = read_model_file(model)
     parameters = model_file.parameters
-    loaded = read_response_csv(data, specs=parameters.specs, ignore_unknown=True)
-    aligned = align_to_model(loaded.data, parameters)
+    loaded, aligned = read_for_model(data, parameters)
     analysis = analyse_items(parameters, aligned)
     rows = analysis.rows()
     if group is not None:

@@ -9,14 +9,16 @@ items) and converges on its own.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from scoring.correlation import LatentCorrelation, estimate_latent_correlation
 from scoring.data import ItemSpec, ResponseMatrix
 from scoring.errors import ConvergenceWarning, ScoringError
 from scoring.estep import (
@@ -27,6 +29,7 @@ from scoring.estep import (
     posterior,
 )
 from scoring.models import ItemModel, Priors, get_model
+from scoring.most_least import SequentialMostLeast
 from scoring.parameters import ItemParameters, ModelParameters
 from scoring.quadrature import Quadrature, normal_quadrature
 
@@ -53,6 +56,10 @@ class CalibrationResult:
     aic, bic : float
     marginal_reliability : dict
         Per dimension, ``1 - mean(posterior variance)`` under the N(0, 1) scale.
+    latent_correlation : LatentCorrelation or None
+        Correlations of the dimensions estimated with the item parameters fixed (also on
+        ``parameters.latent_correlation``); None with one dimension or when not requested.
+        ``loglik``, AIC and BIC are those of the item fits (dimensions independent).
     iterations : dict
         EM iterations per dimension.
     loglik_history : dict
@@ -70,6 +77,7 @@ class CalibrationResult:
     loglik_history: dict[str, tuple[float, ...]] = field(repr=False)
     se_method: str = "none"
     settings: dict[str, Any] = field(default_factory=dict, repr=False)
+    latent_correlation: LatentCorrelation | None = field(default=None, repr=False)
 
     @property
     def aic(self) -> float:
@@ -98,6 +106,8 @@ class CalibrationResult:
             "marginal_reliability": self.marginal_reliability,
             "se_method": self.se_method,
         }
+        if self.latent_correlation is not None:
+            out["fit"]["latent_correlation"] = self.latent_correlation.to_dict()
         out["estimation"] = self.settings
         return out
 
@@ -112,6 +122,7 @@ class _Group:
     prior_precision: FloatArray
     prior_mean: FloatArray
     row_slice: slice  # rows of the (ΣK, Q) table for this group
+    model: ItemModel  # the item model of every item of the group
 
     @property
     def n_items(self) -> int:
@@ -146,6 +157,12 @@ class MMLCalibrator:
         numerical derivative of the analytic observed-data score (Oakes' identity).
     precision : {"float32", "float64"}
         Floating point type of the large E-step matrix products.
+    item_models : mapping, optional
+        Item id → registry key of the model of items that differ from ``model`` (e.g. joint
+        most/least items with ``"nrm_most_least"``, :mod:`scoring.most_least`).
+    latent_correlation : bool
+        After the item fits, estimate the correlations of the dimensions with the item
+        parameters fixed (:func:`scoring.correlation.estimate_latent_correlation`).
 
     Notes
     -----
@@ -177,6 +194,8 @@ class MMLCalibrator:
         accelerate: bool = True,
         standard_errors: Literal["oakes", "none"] = "oakes",
         precision: Literal["float32", "float64"] = "float32",
+        item_models: Mapping[str, str] | None = None,
+        latent_correlation: bool = True,
     ) -> None:
         self.model = model
         self.n_quad = n_quad
@@ -188,6 +207,8 @@ class MMLCalibrator:
         self.accelerate = accelerate
         self.standard_errors = standard_errors
         self.precision = precision
+        self.item_models = item_models
+        self.latent_correlation = latent_correlation
 
     # ----------------------------------------------------------------------------- public
     def fit(
@@ -202,7 +223,8 @@ class MMLCalibrator:
         """
         item_model = get_model(self.model)
         priors = self._resolve_priors(item_model)
-        self._validate(data, item_model)
+        models = self._item_models(data, item_model)
+        self._validate(data, models)
         quad = normal_quadrature(self.n_quad, self.bound)
         dtype = np.float32 if self.precision == "float32" else np.float64
         params_by_column: dict[int, FloatArray] = {}
@@ -216,7 +238,7 @@ class MMLCalibrator:
             columns = data.dimension_items(dimension)
             if columns.size == 0:
                 continue
-            groups = self._groups(data, columns, item_model, priors, start)
+            groups = self._groups(data, columns, models, start)
             n_categories = np.concatenate(
                 [np.full(g.n_items, g.n_categories) for g in groups]
             ).astype(np.int64)
@@ -224,7 +246,7 @@ class MMLCalibrator:
             patterns = PatternData.build(data.responses[:, ordered], n_categories, dtype)
             run = _DimensionEM(item_model, groups, patterns, quad, self, dimension, progress)
             converged, n_iter, loglik_path = run.run()
-            if item_model.name == "nrm":
+            if any(g.model.needs_orientation for g in groups):
                 run.orient()
             post, loglik = run.final_posterior()
             converged_all &= converged
@@ -255,17 +277,21 @@ class MMLCalibrator:
                 tuple(float(v) for v in se_by_column[j])
                 if self.standard_errors == "oakes"
                 else None,
+                None if models[j].name == item_model.name else models[j].name,
             )
             for j, spec in enumerate(data.items)
         )
         parameters = ModelParameters(item_model.name, data.dimensions, items)
-        n_params = sum(item_model.n_params(spec.n_categories) for spec in data.items)
+        correlation = None
+        if self.latent_correlation and len(data.dimensions) > 1:
+            correlation = estimate_latent_correlation(parameters, data, self.n_quad, self.bound)
+            parameters = dataclasses.replace(parameters, latent_correlation=correlation.rows())
         return CalibrationResult(
             parameters=parameters,
             converged=converged_all,
             n_iter=sum(iterations.values()),
             loglik=total_loglik,
-            n_params=n_params,
+            n_params=parameters.n_params,
             n_candidates=data.n_candidates,
             marginal_reliability=reliability,
             iterations=iterations,
@@ -285,8 +311,11 @@ class MMLCalibrator:
                     "slope_sd": priors.slope_sd,
                     "intercept_sd": priors.intercept_sd,
                 },
-                "latent_distribution": "N(0, 1) per dimension",
+                "latent_distribution": "N(0, 1) per dimension"
+                + ("; correlations estimated with items fixed" if correlation else ""),
+                "item_models": dict(sorted((self.item_models or {}).items())),
             },
+            latent_correlation=correlation,
         )
 
     # ---------------------------------------------------------------------------- helpers
@@ -299,13 +328,24 @@ class MMLCalibrator:
             raise ScoringError("priors must be a Priors value, 'default' or None")
         return self.priors
 
-    def _validate(self, data: ResponseMatrix, item_model: ItemModel) -> None:
+    def _item_models(self, data: ResponseMatrix, item_model: ItemModel) -> list[ItemModel]:
+        """The model of every item (column) of ``data``."""
+        chosen = dict(self.item_models or {})
+        unknown = sorted(set(chosen) - set(data.item_ids))
+        if unknown:
+            raise ScoringError(f"item_models names items not in the data: {unknown[:5]}")
+        return [get_model(chosen.get(spec.item_id, item_model.name)) for spec in data.items]
+
+    def _validate(self, data: ResponseMatrix, models: list[ItemModel]) -> None:
         if self.n_quad < 5 or self.max_iter < 1 or self.tol <= 0:
             raise ScoringError("n_quad >= 5, max_iter >= 1 and tol > 0 are required")
         if data.n_candidates < 2:
             raise ScoringError("calibration needs responses from at least 2 candidates")
         for j, spec in enumerate(data.items):
-            item_model.check_categories(spec.n_categories)
+            try:
+                models[j].check_categories(spec.n_categories)
+            except ScoringError as error:
+                raise ScoringError(f"item {spec.item_id}: {error}") from None
             observed = data.responses[:, j]
             if not np.any(observed >= 0):
                 raise ScoringError(f"item {spec.item_id} has no responses")
@@ -314,17 +354,19 @@ class MMLCalibrator:
         self,
         data: ResponseMatrix,
         columns: NDArray[np.int64],
-        item_model: ItemModel,
-        priors: Priors,
+        models: list[ItemModel],
         start: ModelParameters | None,
     ) -> list[_Group]:
-        by_k: dict[int, list[int]] = {}
+        by_k: dict[tuple[str, int], list[int]] = {}
         for column in columns:
-            by_k.setdefault(data.items[column].n_categories, []).append(int(column))
+            key = (models[column].name, data.items[column].n_categories)
+            by_k.setdefault(key, []).append(int(column))
         groups = []
         offset = 0
         start_lookup = {item.item_id: item for item in start} if start is not None else {}
-        for n_categories, members in sorted(by_k.items()):
+        for (name, n_categories), members in sorted(by_k.items()):
+            item_model = get_model(name)
+            priors = self._resolve_priors(item_model)
             cols = np.array(members, dtype=np.int64)
             scores = np.array([data.items[c].scores for c in cols], dtype=float)
             params = item_model.start_values(scores)
@@ -343,6 +385,7 @@ class MMLCalibrator:
                     prior_precision=np.broadcast_to(precision, params.shape).copy(),
                     prior_mean=np.broadcast_to(mean, params.shape).copy(),
                     row_slice=slice(offset, offset + rows),
+                    model=item_model,
                 )
             )
             offset += rows
@@ -353,6 +396,11 @@ def _empirical_start(
     item_model: ItemModel, params: FloatArray, data: ResponseMatrix, columns: NDArray[np.int64]
 ) -> FloatArray:
     """Set starting intercepts from the observed category proportions (logits vs category 0)."""
+    if isinstance(item_model, SequentialMostLeast):
+        k = data.items[int(columns[0])].n_categories
+        cells = [data.responses[:, c] for c in columns]
+        counts = np.stack([np.bincount(x[x >= 0], minlength=k) for x in cells]).astype(float)
+        return item_model.empirical_start(params, counts)
     if item_model.form == "cumulative":
         out = params.copy()
         for row, column in enumerate(columns):
@@ -424,7 +472,7 @@ class _DimensionEM:
         """Expected counts (ΣK, Q), marginal log-likelihood and posterior at current params."""
         data = data or self.patterns
         table = log_probability_table(
-            self.model,
+            [g.model for g in self.groups],
             [g.params for g in self.groups],
             [g.scores for g in self.groups],
             self.quad.points,
@@ -438,7 +486,7 @@ class _DimensionEM:
         theta = self.quad.points
         for g in self.groups:
             r = counts[g.row_slice].reshape(g.n_items, g.n_categories, theta.size)
-            g.params = _fisher_scoring(self.model, g, r, theta, max_steps)
+            g.params = _fisher_scoring(g.model, g, r, theta, max_steps)
 
     def em_map(self, flat: FloatArray) -> tuple[FloatArray, float]:
         """One EM step from ``flat``; returns the new parameters and the log posterior at flat."""
@@ -506,13 +554,13 @@ class _DimensionEM:
         theta, weights = self.quad.points, self.quad.weights
         slope = 0.0
         for g in self.groups:
-            prob = self.model.probabilities(g.params, g.scores, theta)
+            prob = g.model.probabilities(g.params, g.scores, theta)
             expected = np.einsum("jkq,jk->jq", prob, g.scores)
             slope += float(np.sum(np.gradient(expected, theta, axis=1) * weights[None, :]))
         if slope < 0:
             for g in self.groups:
-                g.params = self.model.reflect(g.params)
-                g.prior_mean = self.model.reflect(g.prior_mean)
+                g.params = g.model.reflect(g.params)
+                g.prior_mean = g.model.reflect(g.prior_mean)
 
     def final_posterior(self) -> tuple[Posterior, float]:
         _, loglik, post = self.estep()
@@ -534,8 +582,8 @@ class _DimensionEM:
         parts = []
         for g in self.groups:
             r = counts[g.row_slice].reshape(g.n_items, g.n_categories, theta.size)
-            prob = self.model.probabilities(g.params, g.scores, theta)
-            jac = self.model.jacobian(g.params, g.scores, theta)
+            prob = g.model.probabilities(g.params, g.scores, theta)
+            jac = g.model.jacobian(g.params, g.scores, theta)
             grad = np.einsum("jkq,jpkq->jp", r / np.maximum(prob, 1e-300), jac)
             grad -= g.prior_precision * (g.params - g.prior_mean)
             parts.append(grad.ravel())

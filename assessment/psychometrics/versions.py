@@ -34,6 +34,7 @@ from scoring import (
     ResponseMatrix,
     ScoringError,
     score_eap,
+    score_eap_correlated,
 )
 from scoring.linking import stocking_lord, transform
 from scoring.norms import NormTable
@@ -68,7 +69,11 @@ def calibrated_model_file(
 ) -> dict[str, Any]:
     """The model file of a calibration: parameters, fit, norms from the calibration sample
     (EAP estimates), provenance. This is what ``sjt calibrate`` writes and what is promoted."""
-    estimate = score_eap(result.parameters, data)
+    estimate = (
+        score_eap_correlated(result.parameters, data)
+        if result.parameters.latent_correlation is not None
+        else score_eap(result.parameters, data)
+    )
     out = result.to_dict()
     out["norms"] = {
         dimension: NormTable.from_estimates(

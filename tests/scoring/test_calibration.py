@@ -165,4 +165,6 @@ def test_constructor_only_stores_settings() -> None:
         "accelerate": True,
         "standard_errors": "oakes",
         "precision": "float32",
+        "item_models": None,
+        "latent_correlation": True,
     }

@@ -37,6 +37,7 @@ from scoring import (
     ModelParameters,
     ResponseMatrix,
     ScoringError,
+    ThetaEstimate,
     score,
     score_correlated,
     score_eap,
@@ -233,10 +234,11 @@ def score_command(
     loaded, aligned = read_for_model(data, parameters)
     correlated = parameters.latent_correlation is not None and not independent_prior
     try:
-        if correlated:
-            estimate = score_correlated(parameters, aligned, method.value)
-        else:
-            estimate = score(parameters, aligned, method.value)
+        estimate: ThetaEstimate = (
+            score_correlated(parameters, aligned, method.value)
+            if correlated
+            else score(parameters, aligned, method.value)
+        )
     except ScoringError as error:
         raise fail(str(error)) from None
     write_scores_csv(out, loaded.candidate_ids, estimate, model_file.norms, loaded.extra)

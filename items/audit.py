@@ -222,7 +222,12 @@ def _minimise(
     objective: Callable[..., tuple[float, FloatArray]], start: FloatArray, *args: Any
 ) -> FloatArray:
     result = optimize.minimize(
-        objective, start, args=args, jac=True, method="L-BFGS-B", options={"maxiter": 500}
+        objective,
+        start,
+        args=args,
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": 500, "ftol": 1e-7, "gtol": 1e-4},
     )
     return np.asarray(result.x, dtype=np.float64)
 
@@ -294,23 +299,29 @@ def loo_hits(
     X = design.matrix
     eligible = positions >= 0
     hits = np.full(design.n_items, np.nan)
-    start: FloatArray | None = None
+    # The full-data fit is a warm start only; weights of features that no training item has are
+    # reset to zero in each fold, so nothing learnt from the held-out item survives the start.
+    full: FloatArray | None = None
     if classifier == "logistic":
-        start = fit_logistic(X, positions, eligible, penalty)
+        full = fit_logistic(X, positions, eligible, penalty)
     elif classifier == "conditional_logit":
-        start = fit_conditional_logit(X, positions, eligible, penalty)
+        full = fit_conditional_logit(X, positions, eligible, penalty)
+    grouping = sparse.kron(sparse.eye(design.n_items), np.ones((1, 4))).tocsr()
+    presence = ((grouping @ X) > 0).astype(np.float64)
+    item_frequency = np.asarray(presence[np.flatnonzero(eligible)].sum(axis=0)).ravel()
     for i in np.flatnonzero(eligible):
         train = eligible.copy()
         train[i] = False
         rows = slice(4 * i, 4 * i + 4)
-        if classifier == "naive_bayes":
+        if full is None:
             scores = naive_bayes_scores(X, positions, train)[rows]
-        elif classifier == "logistic":
-            params = fit_logistic(X, positions, train, penalty, start)
-            scores = np.asarray(X[rows] @ params[:-1]).ravel()
         else:
-            w = fit_conditional_logit(X, positions, train, penalty, start)
-            scores = np.asarray(X[rows] @ w).ravel()
+            start = full.copy()
+            only_here = presence[i].indices[item_frequency[presence[i].indices] <= 1]
+            start[only_here] = 0.0
+            fit = fit_logistic if classifier == "logistic" else fit_conditional_logit
+            weights = fit(X, positions, train, penalty, start)[: X.shape[1]]
+            scores = np.asarray(X[rows] @ weights).ravel()
         hits[i] = _hits(scores, positions[i : i + 1])[0]
     return hits
 
@@ -568,7 +579,7 @@ def audit_items(
         )
         for i, item in enumerate(items):
             per_item[item.id][lang] = {
-                f"{target}_{name}": _num(values[i]) or 0.0
+                f"{target}_{name}": float(values[i])
                 for target in TARGETS
                 for name, values in hits[target].items()
                 if not np.isnan(values[i])
@@ -631,8 +642,30 @@ def _counts(counts: dict[str, int]) -> str:
 _SHORT = {"naive_bayes": "NB", "logistic": "LR", "conditional_logit": "CL"}
 
 
-def format_report(report: AuditReport) -> str:
-    """The audit as a plain-text table (what ``sjt bank audit`` prints)."""
+def found_items(report: AuditReport, lang: str, target: Target = "best") -> tuple[str, ...]:
+    """Ids of the items whose target option the bank's strongest classifier picked in ``lang``."""
+    stats = report.bank[lang]
+    by_classifier = (
+        stats.best_hit_by_classifier if target == "best" else stats.worst_hit_by_classifier
+    )
+    finite = {k: v for k, v in by_classifier.items() if not np.isnan(v)}
+    if not finite:
+        return ()
+    strongest = max(finite, key=lambda k: finite[k])
+    key = f"{target}_{strongest}"
+    return tuple(
+        item_id
+        for item_id, by_lang in report.per_item.items()
+        if by_lang.get(lang, {}).get(key, 0.0) >= 0.5
+    )
+
+
+def format_report(report: AuditReport, *, show_items: bool = False) -> str:
+    """The audit as a plain-text table (what ``sjt bank audit`` prints).
+
+    With ``show_items``, also list the items whose best and worst option the strongest
+    classifier found, per language, so writers know which options to rework.
+    """
     lines = [
         f"Cue audit of {report.n_items} items: could a candidate find the keys without reading "
         f"the scenario? Chance is {CHANCE:.0%}; gate: best-option hit rate <= {report.gate:.0%} "
@@ -687,6 +720,13 @@ def format_report(report: AuditReport) -> str:
                 for f in report.away_from_key[lang]
             )
         )
+    if show_items:
+        for lang in report.bank:
+            for target in TARGETS:
+                found = found_items(report, lang, target)
+                lines.append("")
+                lines.append(f"{target} option found from the option texts ({lang}): {len(found)}")
+                lines.extend("  " + " ".join(found[i : i + 12]) for i in range(0, len(found), 12))
     if report.skipped:
         lines.append("")
         lines.append(f"{len(report.skipped)} problem(s) kept files out of the audit:")
@@ -703,6 +743,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m items.audit", description=__doc__)
     parser.add_argument("--bank", type=Path, default=None, help="folder of item files")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    parser.add_argument(
+        "--items", action="store_true", help="list the items whose key the classifier found"
+    )
     args = parser.parse_args(argv)
     try:
         report = audit_bank(args.bank)
@@ -712,7 +755,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
-        print(format_report(report))
+        print(format_report(report, show_items=args.items))
     return 0 if report.passed else 1
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from cli import sme
 from cli.errors import fail, user_errors
 from items import COMPETENCIES, ItemBankError, load_bank
 from items.schema import SCHEMA_FILE, write_schema
@@ -116,3 +117,7 @@ def audit(
             "cue list (no cue words only in keys or distractors, balanced length and clauses) "
             "and run the audit again."
         )
+
+
+app.command("sme-template")(sme.sme_template)
+app.command("sme-import")(sme.sme_import)

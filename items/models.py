@@ -104,7 +104,7 @@ class Keying(StrictModel):
     method: Literal["authors", "sme_panel"]
     raters: Annotated[int, Field(ge=2)] | None = None
     date: datetime.date | None = None
-    icc2k: Annotated[float, Field(ge=-1.0, le=1.0)] | None = None
+    icc2k: Annotated[float, Field(le=1.0)] | None = None
     rwg: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
     note: NonEmpty | None = None
 

@@ -75,7 +75,7 @@ def synthetic_model_command(
     data = parameters.to_dict()
     data["provenance"] = {
         "kind": "synthetic",
-        "note": "generated from SME credits with seeded random slopes; not calibrated on data",
+        "note": "generated from the bank's credits with seeded random slopes; not calibrated on data",
     }
     write_json(out, data)
     typer.echo(f"wrote synthetic model with {len(parameters.items)} scored items to {out}")

@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import ValidationError
 from scipy import optimize, sparse
-from scipy.special import expit, logsumexp
+from scipy.special import expit
 
 from items.errors import ContentProblem
 from items.loader import DEFAULT_BANK, ITEM_SUFFIXES, read_yaml, validation_problems
@@ -195,36 +195,43 @@ def naive_bayes_scores(
 
 
 def _logistic_objective(
-    params: FloatArray, X: sparse.csr_matrix, y: FloatArray, penalty: float
+    params: FloatArray, X: sparse.csr_matrix, XT: sparse.csr_matrix, y: FloatArray, penalty: float
 ) -> tuple[float, FloatArray]:
     w, b = params[:-1], params[-1]
     s = X @ w + b
     loss = float(np.sum(np.logaddexp(0.0, s) - y * s) + 0.5 * penalty * w @ w)
     residual = expit(s) - y
     grad = np.empty_like(params)
-    grad[:-1] = X.T @ residual + penalty * w
+    grad[:-1] = XT @ residual + penalty * w
     grad[-1] = residual.sum()
     return loss, grad
 
 
 def _conditional_objective(
-    w: FloatArray, X: sparse.csr_matrix, y: FloatArray, penalty: float
+    w: FloatArray, X: sparse.csr_matrix, XT: sparse.csr_matrix, y: FloatArray, penalty: float
 ) -> tuple[float, FloatArray]:
     s = (X @ w).reshape(-1, 4)
-    lse = logsumexp(s, axis=1)
+    top = s.max(axis=1, keepdims=True)
+    shifted = np.exp(s - top)
+    total = shifted.sum(axis=1, keepdims=True)
+    lse = top.ravel() + np.log(total.ravel())
     loss = float(-(np.sum(s.ravel() * y) - lse.sum()) + 0.5 * penalty * w @ w)
-    p = np.exp(s - lse[:, None]).ravel()
-    grad = X.T @ (p - y) + penalty * w
+    p = (shifted / total).ravel()
+    grad = XT @ (p - y) + penalty * w
     return loss, np.asarray(grad)
 
 
 def _minimise(
-    objective: Callable[..., tuple[float, FloatArray]], start: FloatArray, *args: Any
+    objective: Callable[..., tuple[float, FloatArray]],
+    start: FloatArray,
+    X: sparse.csr_matrix,
+    y: FloatArray,
+    penalty: float,
 ) -> FloatArray:
     result = optimize.minimize(
         objective,
         start,
-        args=args,
+        args=(X, X.T.tocsr(), y, penalty),
         jac=True,
         method="L-BFGS-B",
         options={"maxiter": 500, "ftol": 1e-7, "gtol": 1e-4},

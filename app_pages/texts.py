@@ -20,7 +20,7 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "zh": (
             "本测验呈现客户服务工作中的一些简短情境，请你判断哪些应对方式最有效（有时也要判断"
-            "哪种最无效）。题目没有陷阱。\n\n"
+            "哪种最不恰当）。题目没有陷阱。\n\n"
             "**数据如何使用。** 你的作答和作答时间会被安全保存，用于为邀请你的用人单位生成一份"
             "能力概况，并在去除姓名后用于改进测验。该概况只是参考信息之一，绝不会作为录用决定的"
             "唯一依据，且始终由人工审阅。你可以向用人单位索取你的数据副本或要求删除。"
@@ -40,17 +40,18 @@ TEXTS: dict[str, dict[str, str]] = {
             "- Read each situation and the four possible responses.\n"
             "- Some questions ask for the **most effective** response; others ask for the "
             "**most** and the **least** effective.\n"
-            "- Answer as you would actually act at work. Each answer is saved as soon as you "
-            "press *Next*; you can close the page and continue later with the same link.\n"
+            "- Judge how effective each response would be in the situation described. Each "
+            "answer is saved as soon as you press *Next*; you can close the page and continue "
+            "later with the same link.\n"
             "- The number of questions adapts to your answers, so it may differ between people.\n"
             "- You can use the keyboard alone: Tab moves between choices, arrow keys select, "
             "Enter submits."
         ),
         "zh": (
             "- 阅读每个情境及四个可能的应对方式。\n"
-            "- 有些题目请你选出**最有效**的应对；有些请你同时选出**最有效**和**最无效**的应对。\n"
-            "- 请按你在工作中真实会怎么做来作答。每点击一次“下一题”，答案就会立即保存；你可以随时"
-            "关闭页面，之后用同一链接继续。\n"
+            "- 有些题目请你选出**最有效**的应对；有些请你同时选出**最有效**和**最不恰当**的应对。\n"
+            "- 请判断在所描述的情境中各种应对的效果。每点击一次“下一题”，答案就会立即保存；你可以"
+            "随时关闭页面，之后用同一链接继续。\n"
             "- 题目数量会根据作答情况调整，因此每个人的题量可能不同。\n"
             "- 可以只用键盘作答：Tab 键切换选项，方向键选择，回车键提交。"
         ),
@@ -90,12 +91,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "哪种应对方式最有效？",
     },
     "most_prompt": {"en": "Most effective response", "zh": "最有效的应对"},
-    "least_prompt": {"en": "Least effective response", "zh": "最无效的应对"},
+    "least_prompt": {"en": "Least effective response", "zh": "最不恰当的应对"},
     "next": {"en": "Next", "zh": "下一题"},
     "choose_one": {"en": "Please choose a response.", "zh": "请选择一个选项。"},
     "choose_both": {
         "en": "Please choose a most and a different least effective response.",
-        "zh": "请分别选出最有效和最无效的应对（两者不能相同）。",
+        "zh": "请分别选出最有效和最不恰当的应对（两者不能相同）。",
     },
     "saved": {"en": "Answer saved.", "zh": "答案已保存。"},
     "complete_title": {"en": "Thank you — you have finished", "zh": "感谢作答，测验已完成"},

@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from app_pages.markup import md_escape
+from app_pages.recruiter_mail import mail_settings, send_created, send_option
 from app_pages.recruiter_shared import LANGUAGES
 from assessment.access.accounts import StaffUser
 from assessment.errors import AssessmentError, InvitationFileError
@@ -82,6 +83,8 @@ def invite_one(store: Store, user: StaffUser) -> None:
             "Test language", list(LANGUAGES), format_func=LANGUAGES.__getitem__
         )
         settings = _settings("one")
+        mail, problem = mail_settings()
+        send = send_option(mail, problem, "one_send")
         submitted = st.form_submit_button("Create invitation", type="primary")
     if not submitted:
         return
@@ -97,6 +100,8 @@ def invite_one(store: Store, user: StaffUser) -> None:
         st.error(md_escape(str(error), 600))
         return
     show_links(created, [request])
+    if send and mail is not None:
+        send_created(store, mail, created, user)
 
 
 def invite_list(store: Store, user: StaffUser) -> None:
@@ -113,6 +118,8 @@ def invite_list(store: Store, user: StaffUser) -> None:
             "Default test language", list(LANGUAGES), format_func=LANGUAGES.__getitem__
         )
         settings = _settings("list")
+        mail, problem = mail_settings()
+        send = send_option(mail, problem, "list_send")
         submitted = st.form_submit_button("Create invitations", type="primary")
     if not submitted:
         return
@@ -136,6 +143,8 @@ def invite_list(store: Store, user: StaffUser) -> None:
         st.error(md_escape(str(error), 600))
         return
     show_links(created, requests)
+    if send and mail is not None:
+        send_created(store, mail, created, user)
 
 
 def show_links(created: Sequence[tuple[str, str]], requests: Sequence[InvitationRequest]) -> None:

@@ -52,7 +52,9 @@ def synthetic_model_json(bank: ItemBank, seed: int = 7, n_norm: int = 5000) -> s
     out = parameters.to_dict()
     out["norms"] = {
         dimension: NormTable.from_estimates(
-            estimate.theta[:, d], f"simulated norm group (synthetic, n={n_norm})"
+            estimate.theta[:, d],
+            f"simulated norm group (synthetic, n={n_norm})",
+            {"zh": "模拟常模组（合成数据）"},
         ).to_dict()
         for d, dimension in enumerate(parameters.dimensions)
     }

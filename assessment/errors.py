@@ -66,6 +66,10 @@ class BackupError(PrivacyError):
     """A backup file cannot be written or restored; the message names the file and line."""
 
 
+class MailSettingsError(AssessmentError, ValueError):
+    """The SMTP settings are incomplete or malformed; the message names each setting."""
+
+
 __all__ = [
     "MAX_PROBLEMS",
     "AssessmentError",
@@ -75,5 +79,6 @@ __all__ = [
     "InvitationError",
     "InvitationFileError",
     "LoginError",
+    "MailSettingsError",
     "PrivacyError",
 ]

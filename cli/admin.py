@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,6 +16,7 @@ from assessment.errors import AssessmentError
 from assessment.persistence.store import Store
 from assessment.recruiting.invitations import invitation_link
 from cli.errors import fail, user_errors
+from cli.mail import invite_named, named_requests
 from items import load_bank
 
 users = typer.Typer(help="Staff accounts.", no_args_is_help=True)
@@ -94,8 +96,30 @@ def invite(
         float, typer.Option("--extra-time", min=1.0, max=4.0, help="Accommodation multiplier.")
     ] = 1.0,
     position: Annotated[str | None, typer.Option("--position")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Invite this person.")] = None,
+    email: Annotated[str | None, typer.Option("--email", help="The person's e-mail.")] = None,
+    csv_file: Annotated[
+        Path | None,
+        typer.Option("--csv", help="Invite everyone in FILE (name,email[,position][,language])."),
+    ] = None,
+    send: Annotated[
+        bool, typer.Option("--send", help="E-mail the invitations (SJT_SMTP_* settings).")
+    ] = False,
 ) -> None:
-    """Create N invitations and print one link per line (tokens are shown only now)."""
+    """Create invitations and print one link per line (tokens are shown only now).
+
+    Without --name/--email or --csv, creates --count anonymous invitations. With --send, the
+    named invitations are also e-mailed; the command fails if any e-mail failed.
+    """
+    if name is not None or email is not None or csv_file is not None:
+        invite_named(
+            named_requests(name, email, csv_file, position), send=send,
+            language=language.value, form=form.value, days=days, time_limit=time_limit,
+            extra_time=extra_time,
+        )  # fmt: skip
+        return
+    if send:
+        raise fail("--send needs --name and --email, or --csv FILE (to know whom to e-mail)")
     store = Store.open()
     for _ in range(count):
         candidate = store.add_candidate(position=position)

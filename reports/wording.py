@@ -40,6 +40,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
             "high_cut",
         }
     ),
+    "profile.reliability_note": frozenset({"model_version"}),
     "feedback.greeting": frozenset({"name"}),
     "feedback.date": frozenset({"date"}),
 }
@@ -137,7 +138,9 @@ class ProfileWording(_Strict):
     quality_none: str
     flags: FlagWording
     technical: str
+    method_names: dict[str, str]
     technical_columns: TechnicalColumns
+    reliability_note: str
     responsible_use: str
 
 

@@ -23,6 +23,7 @@ from assessment.clock import utcnow
 from assessment.delivery.session import CandidateSession, Response
 from assessment.errors import AssessmentError, InvitationError
 from assessment.persistence.db import make_engine, upgrade
+from assessment.persistence.mail_tables import InvitationToken
 from assessment.persistence.tables import (
     AuditEntry,
     Candidate,
@@ -245,9 +246,7 @@ class Store:
         if not isinstance(token, str) or not 16 <= len(token) <= 128:
             raise InvitationError("unknown")
         with self.transaction() as db:
-            invitation = db.scalar(
-                select(Invitation).where(Invitation.token_hash == hash_token(token))
-            )
+            invitation = invitation_for_token(db, token)
             if invitation is None:
                 raise InvitationError("unknown")
             session = invitation.session
@@ -271,9 +270,7 @@ class Store:
     def session_id_for_token(self, token: str) -> str | None:
         """The session started from an invitation token, whatever its state (or None)."""
         with self.transaction() as db:
-            invitation = db.scalar(
-                select(Invitation).where(Invitation.token_hash == hash_token(token))
-            )
+            invitation = invitation_for_token(db, token)
             session = invitation.session if invitation is not None else None
             return session.id if session is not None else None
 
@@ -502,6 +499,19 @@ class Store:
     def model_versions(self) -> list[ModelVersion]:
         with self.transaction() as db:
             return list(db.scalars(select(ModelVersion).order_by(ModelVersion.id)))
+
+
+def invitation_for_token(db: Session, token: str) -> Invitation | None:
+    """The invitation a token opens: its first link, or a later one (a reminder's)."""
+    digest = hash_token(token)
+    invitation = db.scalar(select(Invitation).where(Invitation.token_hash == digest))
+    if invitation is not None:
+        return invitation
+    return db.scalar(
+        select(Invitation)
+        .join(InvitationToken, InvitationToken.invitation_id == Invitation.id)
+        .where(InvitationToken.token_hash == digest)
+    )
 
 
 def _record(row: TestSession) -> SessionRecord:

@@ -12,6 +12,7 @@ Stocking–Lord method on the items both versions share, so T-scores stay compar
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Sequence
@@ -77,7 +78,9 @@ def calibrated_model_file(
     out = result.to_dict()
     out["norms"] = {
         dimension: NormTable.from_estimates(
-            estimate.theta[:, d], f"calibration sample ({source}, n={data.n_candidates})"
+            estimate.theta[:, d],
+            f"calibration sample ({source}, n={data.n_candidates})",
+            {"zh": f"校准样本（{source}）"},
         ).to_dict()
         for d, dimension in enumerate(result.parameters.dimensions)
     }
@@ -189,9 +192,9 @@ def promote(
 def _moved_norms(table: dict[str, Any], slope: float, intercept: float) -> dict[str, Any]:
     """Norm quantiles re-expressed on the linked scale (θ_old = A θ + B)."""
     norms = NormTable.from_dict(table)
-    moved = NormTable(
-        norms.group, norms.n, slope * norms.mean + intercept, slope * norms.sd,
-        slope * norms.quantiles + intercept,
+    moved = dataclasses.replace(
+        norms, mean=slope * norms.mean + intercept, sd=slope * norms.sd,
+        quantiles=slope * norms.quantiles + intercept,
     )  # fmt: skip
     return moved.to_dict()
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from assessment.clock import utcnow
 from assessment.errors import PrivacyError
 from assessment.persistence.backup import plain
+from assessment.persistence.mail_tables import EmailDelivery
 from assessment.persistence.store import Store
 from assessment.persistence.tables import (
     AuditEntry,
@@ -203,7 +204,8 @@ def export_candidate(
     The candidate row; their invitations (without the token hash, which is a credential, not
     personal data); sessions with their data-quality flags; responses; scores including those
     replaced by rescoring (``current`` false); voluntary group answers; and audit entries that
-    name the candidate or one of their sessions. The export itself is audit-logged.
+    name the candidate or one of their sessions; the log of e-mails sent to them. The export
+    itself is audit-logged.
     """
     with store.transaction() as db:
         candidate = db.get(Candidate, candidate_id)
@@ -251,6 +253,14 @@ def export_candidate(
             "scores": [_row(s) for s in scores],
             "group_answers": [_row(g) for g in groups],
             "audit_entries": [_row(a) for a in audit],
+            "email_deliveries": [
+                _row(d)
+                for d in db.scalars(
+                    select(EmailDelivery)
+                    .where(EmailDelivery.candidate_id == candidate_id)
+                    .order_by(EmailDelivery.id)
+                )
+            ],
         }
         db.add(AuditEntry(actor=actor, action="privacy.export", target=candidate_id))
     return data

@@ -17,6 +17,7 @@ from assessment.psychometrics.data_files import (
     read_response_csv,
     write_csv,
     write_json,
+    write_model_file,
     write_response_csv,
     write_scores_csv,
 )
@@ -128,7 +129,7 @@ def calibrate(
     started = time.perf_counter()
     result = calibrator.fit(loaded.data)
     seconds = time.perf_counter() - started
-    write_json(out, calibrated_model_file(result, loaded.data, data.name))
+    write_model_file(out, calibrated_model_file(result, loaded.data, data.name))
     status = "converged" if result.converged else "NOT converged (see warning)"
     typer.echo(
         f"{model.value}: {loaded.data.n_candidates} candidates × {loaded.data.n_items} items, "
@@ -153,8 +154,8 @@ def score_command(
     method: Annotated[Method, typer.Option("--method", help="Scoring method.")] = Method.eap,
 ) -> None:
     """Score respondents: theta and SE per dimension (plus T-score and percentile)."""
-    model_file = read_model_file(model)
-    parameters = model_file.parameters
+    document = read_model_file(model)
+    parameters = document.parameters
     loaded = read_response_csv(data, specs=parameters.specs, ignore_unknown=True)
     if loaded.ignored_columns:
         typer.echo(
@@ -166,7 +167,7 @@ def score_command(
         estimate = score(parameters, aligned, method.value)
     except ScoringError as error:
         raise fail(str(error)) from None
-    write_scores_csv(out, loaded.candidate_ids, estimate, model_file.norms, loaded.extra)
+    write_scores_csv(out, loaded.candidate_ids, estimate, document.norm_tables, loaded.extra)
     typer.echo(f"scored {aligned.n_candidates} candidates by {method.value} → {out}")
 
 
@@ -189,8 +190,7 @@ def item_analysis(
 
     if out.suffix.lower() not in (".csv", ".json"):
         raise fail(f"--out must end in .csv or .json, got {out.name!r}")
-    model_file = read_model_file(model)
-    parameters = model_file.parameters
+    parameters = read_model_file(model).parameters
     loaded = read_response_csv(data, specs=parameters.specs, ignore_unknown=True)
     aligned = align_to_model(loaded.data, parameters)
     analysis = analyse_items(parameters, aligned)

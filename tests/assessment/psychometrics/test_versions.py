@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 from sqlalchemy import func, select
@@ -34,14 +32,19 @@ def seeded(store: Store) -> Store:
 
 def stronger_model(store: Store) -> ModelDocument:
     """The active model with every slope raised by 20% (a stand-in for a new calibration)."""
-    active = store.active_model_version()
+    active = store.active_model_document()
     assert active is not None
-    data = json.loads(active.model_json)
-    for item in data["items"]:
-        for category in item["categories"]:
-            category["slope"] *= 1.2
-        item.pop("parameters", None)
-    return ModelDocument.from_dict(data)
+    items = [
+        item.model_copy(
+            update={
+                "categories": tuple(
+                    c.model_copy(update={"slope": 1.2 * c.slope}) for c in item.categories
+                )
+            }
+        )
+        for item in active.document.items
+    ]
+    return active.document.with_changes(items=items)
 
 
 def test_promote_creates_an_active_immutable_version_with_audit(seeded: Store) -> None:

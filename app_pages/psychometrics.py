@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -302,10 +301,10 @@ def versions_section(username: str) -> None:
     )
     active = next((v for v in versions if v.active), None)
     if active is not None:
-        version = get_store().model_version(active.version_id)
+        stored = get_store().model_document(active.version_id)
         st.download_button(
             f"Export {active.label} (model file JSON)",
-            data=json.dumps(json.loads(version.model_json) if version else {}, indent=2),
+            data=stored.document.with_changes(version=active.label).to_json() if stored else "{}",
             file_name=f"model-{active.label}.json",
             mime="application/json",
         )

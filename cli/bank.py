@@ -68,16 +68,16 @@ def synthetic_model_command(
     bank: BankOption = None,
 ) -> None:
     """Write a synthetic GPCM generating model from the SME credits (for demos and studies)."""
-    from assessment.psychometrics.data_files import write_json
+    from assessment.model_document import ModelDocument, Provenance
+    from assessment.psychometrics.data_files import write_model_file
     from items.scoring_map import synthetic_model
 
     parameters = synthetic_model(load_bank(bank))
-    data = parameters.to_dict()
-    data["provenance"] = {
-        "kind": "synthetic",
-        "note": "generated from the bank's credits with seeded random slopes; not calibrated on data",
-    }
-    write_json(out, data)
+    provenance = Provenance(
+        kind="synthetic",
+        note="generated from the bank's credits with seeded random slopes; not calibrated on data",
+    )
+    write_model_file(out, ModelDocument.from_parameters(parameters, provenance=provenance))
     typer.echo(f"wrote synthetic model with {len(parameters.items)} scored items to {out}")
 
 

@@ -17,6 +17,7 @@ from assessment.psychometrics.data_files import (
     read_response_csv,
     write_csv,
     write_json,
+    write_model_file,
     write_response_csv,
     write_scores_csv,
 )
@@ -180,7 +181,7 @@ def calibrate(
     started = time.perf_counter()
     result = calibrator.fit(responses)
     seconds = time.perf_counter() - started
-    write_json(out, calibrated_model_file(result, responses, data.name))
+    write_model_file(out, calibrated_model_file(result, responses, data.name))
     status = "converged" if result.converged else "NOT converged (see warning)"
     typer.echo(
         f"{model.value}: {loaded.data.n_candidates} candidates × {loaded.data.n_items} items, "
@@ -229,8 +230,8 @@ def score_command(
     under the N(0, R) prior (multivariate EAP, or MAP), so each answer informs every
     competency; the SE is the posterior SD of each dimension.
     """
-    model_file = read_model_file(model)
-    parameters = model_file.parameters
+    document = read_model_file(model)
+    parameters = document.parameters
     loaded, aligned = read_for_model(data, parameters)
     correlated = parameters.latent_correlation is not None and not independent_prior
     try:
@@ -241,7 +242,7 @@ def score_command(
         )
     except ScoringError as error:
         raise fail(str(error)) from None
-    write_scores_csv(out, loaded.candidate_ids, estimate, model_file.norms, loaded.extra)
+    write_scores_csv(out, loaded.candidate_ids, estimate, document.norm_tables, loaded.extra)
     prior = "N(0, R), R from the model's latent_correlation" if correlated else "N(0, 1) each"
     typer.echo(
         f"scored {aligned.n_candidates} candidates by {method.value} (prior {prior}) → {out}"
@@ -299,8 +300,7 @@ def item_analysis(
 
     if out.suffix.lower() not in (".csv", ".json"):
         raise fail(f"--out must end in .csv or .json, got {out.name!r}")
-    model_file = read_model_file(model)
-    parameters = model_file.parameters
+    parameters = read_model_file(model).parameters
     loaded, aligned = read_for_model(data, parameters)
     analysis = analyse_items(parameters, aligned)
     rows = analysis.rows()

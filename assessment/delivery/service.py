@@ -9,7 +9,6 @@ what makes resuming exact even though selection is randomised for exposure contr
 from __future__ import annotations
 
 import datetime as dt
-import json
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -28,33 +27,10 @@ from assessment.persistence.store import (
     ScoreRecord,
     SessionRecord,
     Store,
+    StoredModel,
 )
 from assessment.vocabulary import language_problem
 from items import BestItem, ItemBank, MostLeastItem, load_bank
-from scoring import ModelParameters
-from scoring.norms import NormTable
-
-
-@dataclass(frozen=True)
-class ActiveModel:
-    """The scoring model version in force, parsed once."""
-
-    version_id: int
-    label: str
-    parameters: ModelParameters
-    norms: dict[str, NormTable]
-    reliability: dict[str, float]
-
-    @classmethod
-    def from_json(cls, version_id: int, label: str, text: str) -> ActiveModel:
-        data = json.loads(text)
-        parameters = ModelParameters.from_dict(data, source=f"model version {label}")
-        norms = {
-            dimension: NormTable.from_dict(table)
-            for dimension, table in (data.get("norms") or {}).items()
-        }
-        reliability = dict((data.get("fit") or {}).get("marginal_reliability") or {})
-        return cls(version_id, label, parameters, norms, reliability)
 
 
 @dataclass(frozen=True)
@@ -82,7 +58,7 @@ class Delivery:
         self,
         store: Store,
         bank: ItemBank,
-        model: ActiveModel,
+        model: StoredModel,
         adaptive: CATPolicy | None = None,
         quality: QualityPolicy | None = None,
     ) -> None:
@@ -100,12 +76,11 @@ class Delivery:
     @classmethod
     def from_store(cls, store: Store, bank: ItemBank | None = None) -> Delivery:
         """Build from the store's active model version (raises if there is none)."""
-        version = store.active_model_version()
-        if version is None:
+        model = store.active_model_document()
+        if model is None:
             raise AssessmentError(
                 "no active scoring model: run `sjt demo` or promote a model version"
             )
-        model = ActiveModel.from_json(version.id, version.label, version.model_json)
         return cls(store, bank or load_bank(), model)
 
     # ------------------------------------------------------------------ entry

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from assessment.clock import utcnow
 from assessment.delivery.session import CandidateSession, Response
 from assessment.errors import AssessmentError, InvitationError
+from assessment.model_document import ModelDocument
 from assessment.persistence.db import make_engine, upgrade
 from assessment.persistence.mail_tables import InvitationToken
 from assessment.persistence.tables import (
@@ -34,6 +35,8 @@ from assessment.persistence.tables import (
     TestSession,
 )
 from assessment.vocabulary import form_problem, language_problem
+from scoring import ModelParameters
+from scoring.norms import NormTable
 
 TOKEN_BYTES = 24  # 192 bits of entropy
 TOKEN_FAILURE_LIMIT = 10
@@ -103,12 +106,39 @@ class ScoreRecord:
     model_version_id: int
 
 
+@dataclass(frozen=True)
+class StoredModel:
+    """A stored model version: its id and label with the parsed, validated document."""
+
+    version_id: int
+    label: str
+    document: ModelDocument
+
+    @property
+    def parameters(self) -> ModelParameters:
+        return self.document.parameters
+
+    @property
+    def norms(self) -> dict[str, NormTable]:
+        """Norm tables per dimension (empty without norms)."""
+        return self.document.norm_tables
+
+    @property
+    def reliability(self) -> dict[str, float]:
+        return self.document.reliability
+
+
+DOCUMENT_CACHE_SIZE = 16
+"""Parsed model documents kept per store (versions are immutable, so never stale)."""
+
+
 class Store:
     """Typed access to the database. Construct with ``Store.open(url)``."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._documents: dict[tuple[int, str], StoredModel] = {}
 
     @classmethod
     def open(cls, url: str | None = None, migrate: bool = True) -> Store:
@@ -472,14 +502,15 @@ class Store:
     def add_model_version(
         self,
         label: str,
-        model_json: str,
+        document: ModelDocument,
         created_by: str | None = None,
         note: str | None = None,
         activate: bool = False,
     ) -> int:
+        """Store ``document`` (as its canonical JSON) as a new immutable version."""
         with self.transaction() as db:
             version = ModelVersion(
-                label=label, model_json=model_json, created_by=created_by, note=note
+                label=label, model_json=document.to_json(), created_by=created_by, note=note
             )
             db.add(version)
             db.flush()
@@ -499,6 +530,40 @@ class Store:
     def model_versions(self) -> list[ModelVersion]:
         with self.transaction() as db:
             return list(db.scalars(select(ModelVersion).order_by(ModelVersion.id)))
+
+    def active_model_document(self) -> StoredModel | None:
+        """The active version with its parsed document (None when no version is active).
+
+        Raises ``DataFileError`` naming the version, item and field when the stored JSON is
+        not a valid model document.
+        """
+        return self._stored(self.active_model_version())
+
+    def model_document(self, version_id: int) -> StoredModel | None:
+        """A version by id with its parsed document (None when there is no such version)."""
+        return self._stored(self.model_version(version_id))
+
+    def model_document_by_label(self, label: str) -> StoredModel | None:
+        """A version by label with its parsed document (None when there is no such version)."""
+        with self.transaction() as db:
+            version = db.scalar(select(ModelVersion).where(ModelVersion.label == label))
+        return self._stored(version)
+
+    def _stored(self, version: ModelVersion | None) -> StoredModel | None:
+        """Parse a version's JSON once per store (keyed by id and text, so never stale)."""
+        if version is None:
+            return None
+        key = (version.id, version.model_json)
+        stored = self._documents.get(key)
+        if stored is None:
+            document = ModelDocument.from_json(
+                version.model_json, source=f"model version {version.label}"
+            )
+            stored = StoredModel(version.id, version.label, document)
+            if len(self._documents) >= DOCUMENT_CACHE_SIZE:
+                self._documents.clear()
+            self._documents[key] = stored
+        return stored
 
 
 def invitation_for_token(db: Session, token: str) -> Invitation | None:

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from assessment.errors import MAX_PROBLEMS, DataFileError
-from scoring import MISSING, ItemSpec, ModelParameters, ResponseMatrix, ScoringError, ThetaEstimate
+from assessment.model_document import ModelDocument
+from scoring import MISSING, ItemSpec, ResponseMatrix, ScoringError, ThetaEstimate
 from scoring.norms import NormTable
 
 CANDIDATE_COLUMN = "candidate_id"
@@ -254,50 +255,27 @@ def _external_spec(
 
 
 # ------------------------------------------------------------------------------ model files
-@dataclass(frozen=True)
-class ModelFile:
-    """A model file as read: parameters, norm tables per dimension, and the raw mapping."""
-
-    parameters: ModelParameters
-    norms: dict[str, NormTable]
-    raw: dict[str, Any]
-
-
-def read_model_file(path: str | Path) -> ModelFile:
-    """Read and validate ``MODEL.json``; problems name the item and field."""
+def read_model_file(path: str | Path) -> ModelDocument:
+    """Read and validate ``MODEL.json``; problems name the file, item and field."""
     path = Path(path)
-    text = _read_text(path)
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise DataFileError(
-            str(path), [f"line {error.lineno}, column {error.colno}: invalid JSON: {error.msg}"]
-        ) from None
-    try:
-        parameters = ModelParameters.from_dict(raw, source="")
-        raw_norms = raw.get("norms") or {}
-        if not isinstance(raw_norms, dict) or not all(
-            isinstance(table, dict) for table in raw_norms.values()
-        ):
-            raise ScoringError("norms: must be an object of norm tables keyed by dimension")
-        norms = {
-            dimension: NormTable.from_dict(table)
-            for dimension, table in raw_norms.items()
-            if dimension in parameters.dimensions
-        }
-    except ScoringError as error:
-        raise DataFileError(str(path), [str(error).lstrip(": ")]) from None
-    return ModelFile(parameters, norms, raw)
+    return ModelDocument.from_json(_read_text(path), source=str(path))
+
+
+def write_model_file(path: str | Path, document: ModelDocument) -> None:
+    """Write a model document's canonical JSON atomically."""
+    _write_text(Path(path), document.to_json())
 
 
 def write_json(path: str | Path, data: Mapping[str, Any]) -> None:
     """Write JSON atomically (temporary file, then rename) so no half-written file remains."""
-    path = Path(path)
+    _write_text(Path(path), json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write UTF-8 text atomically (temporary file, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(
-        json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
-    )
+    temporary.write_text(text, encoding="utf-8")
     temporary.replace(path)
 
 

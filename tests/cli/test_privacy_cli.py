@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from assessment.demo import SYNTHETIC_LABEL, seed_demo, synthetic_model_json
+from assessment.demo import SYNTHETIC_LABEL, seed_demo, synthetic_model_document
 from assessment.persistence.backup import table_counts
 from assessment.persistence.store import Store
 from assessment.persistence.tables import Candidate, ResponseRow, TestSession
@@ -30,7 +30,7 @@ def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("privacy") / "seeded.db"
     store = Store.open(f"sqlite:///{path}")
     bank = load_bank()
-    store.add_model_version(SYNTHETIC_LABEL, synthetic_model_json(bank), activate=True)
+    store.add_model_version(SYNTHETIC_LABEL, synthetic_model_document(bank), activate=True)
     seed_demo(store, bank, 6)
     with store.engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -14,8 +14,9 @@ from sqlalchemy import select, update
 
 from assessment.access.accounts import add_user, authenticate
 from assessment.clock import utcnow
-from assessment.demo import SYNTHETIC_LABEL, seed_demo, synthetic_model_json
+from assessment.demo import SYNTHETIC_LABEL, seed_demo, synthetic_model_document
 from assessment.errors import BackupError, InvitationError, PrivacyError
+from assessment.model_document import ModelDocument
 from assessment.persistence.backup import (
     backup_database,
     inspect_backup,
@@ -48,15 +49,15 @@ def bank() -> ItemBank:
 
 
 @pytest.fixture(scope="module")
-def model_json(bank: ItemBank) -> str:
+def model_document(bank: ItemBank) -> ModelDocument:
     """The synthetic demo model, built once for the module."""
-    return synthetic_model_json(bank)
+    return synthetic_model_document(bank)
 
 
 @pytest.fixture
-def seeded(store: Store, bank: ItemBank, model_json: str) -> Store:
+def seeded(store: Store, bank: ItemBank, model_document: ModelDocument) -> Store:
     """Six synthetic candidates through the engine, group answers for two of them."""
-    store.add_model_version(SYNTHETIC_LABEL, model_json, created_by="demo", activate=True)
+    store.add_model_version(SYNTHETIC_LABEL, model_document, created_by="demo", activate=True)
     seed_demo(store, bank, 6)
     sessions = sorted(completed_session_ids(store))
     record_groups(store, sessions[0], {"gender": "woman", "age_band": "25-39"})

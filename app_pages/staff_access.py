@@ -19,6 +19,7 @@ from app_pages.markup import md_escape
 from app_pages.staff_cookie import DEVICE_COOKIE
 from app_pages.staff_session import (
     begin,
+    cookie,
     current_user,
     sign_out,
     signed_out_message,
@@ -70,10 +71,8 @@ def require_role(*roles: str) -> StaffUser:
 
 def client_address() -> str | None:
     """The requester's address as Streamlit sees it (None for local connections)."""
-    try:
-        return st.context.ip_address
-    except (AttributeError, RuntimeError):
-        return None
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None
 
 
 def sign_in_area() -> None:
@@ -112,7 +111,7 @@ def sign_in_area() -> None:
                 username,
                 password,
                 client=client_address(),
-                device=st.context.cookies.get(DEVICE_COOKIE),
+                device=cookie(DEVICE_COOKIE),
             )
         except LoginError:
             st.error(SIGN_IN_ERROR.capitalize() + ".")

@@ -70,10 +70,16 @@ def current_user(touch: bool = True) -> StaffUser | None:
     return check.user
 
 
+def cookie(name: str) -> str | None:
+    """A cookie the browser sent when this page was loaded (None when absent)."""
+    value = st.context.cookies.get(name)
+    return value if isinstance(value, str) and value else None
+
+
 def _cookie_token() -> str | None:
     if st.session_state.get(DEAD_COOKIE_KEY):
         return None
-    return st.context.cookies.get(STAFF_COOKIE) or None
+    return cookie(STAFF_COOKIE)
 
 
 def _forget(reason: str, cookie_only: bool) -> None:

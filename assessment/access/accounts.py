@@ -147,7 +147,8 @@ def authenticate(
     account = repository.account(typed) if typed else None
     known_device = (
         account is not None
-        and device is not None
+        and isinstance(device, str)
+        and 16 <= len(device) <= 128
         and repository.is_known_device(account.id, hash_token(device))
     )
     if _blocked(repository, client_hash, now) or (

@@ -44,14 +44,19 @@ class PasswordHashing:
         How many hashes may run at the same time in this process.
     wait_seconds : float
         How long an attempt waits for a free slot before ``HashingBusyError``.
+    hasher : argon2.PasswordHasher or None
+        The argon2 settings (``argon2-cffi``'s defaults: 64 MiB, 3 passes, 4 lanes).
     """
 
     def __init__(
-        self, concurrency: int = HASH_CONCURRENCY, wait_seconds: float = HASH_WAIT_SECONDS
+        self,
+        concurrency: int = HASH_CONCURRENCY,
+        wait_seconds: float = HASH_WAIT_SECONDS,
+        hasher: PasswordHasher | None = None,
     ) -> None:
         self.concurrency = concurrency
         self.wait_seconds = wait_seconds
-        self._hasher = PasswordHasher()
+        self._hasher = hasher or PasswordHasher()
         self._slots = threading.BoundedSemaphore(concurrency)
         # Verified against when an account does not exist or cannot use a password, so that the
         # time taken does not reveal which usernames exist.

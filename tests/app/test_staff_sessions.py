@@ -174,7 +174,8 @@ def test_downloads_are_not_generated_for_a_revoked_or_idle_session(
     again.session_state["recruiter_tab"] = "Export"
     again.run()
     fresh = next(make for name, make in deferred.items() if name.startswith("scores-"))
-    assert fresh is not scores and fresh()
+    assert fresh is not scores
+    assert fresh()
     disable_user(app_store, "rita", actor="ops")
     with pytest.raises(SessionEndedError):
         fresh()

@@ -34,7 +34,8 @@ from assessment.access.accounts import (
 )
 from assessment.access.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from assessment.access.sessions import start_session
-from assessment.access.sso import SSOPolicy, login_key, sso_sign_in
+from assessment.access.sso import SSOPolicy, is_fresh, login_key, sso_sign_in
+from assessment.clock import utcnow
 from assessment.errors import AccountError, LoginError, SSOLoginReusedError
 
 CHANGE_KEY = "password_change"
@@ -189,8 +190,9 @@ def _sso_sign_in(policy: SSOPolicy) -> bool:
         return False
     claims = st.user.to_dict()
     key = login_key(claims)
-    if st.session_state.get(SSO_TRIED_KEY) == key:
-        return False  # this login was tried already: offer the sign-in buttons again
+    if st.session_state.get(SSO_TRIED_KEY) == key or not is_fresh(claims, policy, utcnow()):
+        # tried already, or an old login kept in Streamlit's cookie: offer the buttons again
+        return False
     st.session_state[SSO_TRIED_KEY] = key
     try:
         result = sso_sign_in(get_store(), claims, policy)

@@ -10,7 +10,8 @@ with these two routes (Streamlit's supported way to add HTTP endpoints):
     SameSite=Strict, Secure when the request came over HTTPS (directly or through a proxy that
     says so in ``X-Forwarded-Proto``), limited to the session's absolute lifetime. The browser
     also gets a ``sjt_device`` cookie that marks it as a device that signed in before. The
-    answer is a 1×1 transparent image, never cached.
+    answer is a 1×1 transparent image, never cached. Requests that a browser marks as coming
+    from another site (``Sec-Fetch-Site``) are refused.
 ``GET <base>/staff/session/end``
     Drops the ``sjt_staff`` cookie, but only when its session is already over, so that a link
     from elsewhere cannot sign anyone out.
@@ -63,6 +64,9 @@ def cookie_routes(store: Callable[[], Store], base_path: str = "") -> list[BaseR
     cookie_path = prefix or "/"
 
     def collect(request: Request) -> Response:
+        if request.headers.get("sec-fetch-site", "same-origin") != "same-origin":
+            # only the app's own page asks for this; another site cannot log a browser in
+            return Response(PIXEL, media_type="image/gif", status_code=403, headers=NO_STORE)
         device = request.cookies.get(DEVICE_COOKIE)
         fresh_device = None if device and 16 <= len(device) <= 128 else new_secret()
         redeemed = redeem_ticket(

@@ -137,7 +137,8 @@ def authenticate(
         The requester's address (its failures are throttled together).
     device
         The browser's device cookie: a browser that signed in to this account before is not
-        slowed down by the account's failures, so failures by others cannot keep it out.
+        slowed down by anyone's failures (neither the account's nor its address's), so failures
+        by others cannot keep it out.
     """
     now = now or utcnow()
     throttles = throttles or Throttles()
@@ -151,8 +152,8 @@ def authenticate(
         and 16 <= len(device) <= 128
         and repository.is_known_device(account.id, hash_token(device))
     )
-    if _blocked(repository, client_hash, now) or (
-        not known_device and _blocked(repository, account_hash, now)
+    if not known_device and (
+        _blocked(repository, client_hash, now) or _blocked(repository, account_hash, now)
     ):
         _refuse(store, typed, "throttled", client)
     usable = account is not None and account.active and account.sign_in == "password"

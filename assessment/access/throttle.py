@@ -4,8 +4,9 @@ After ``free`` failures within ``window`` a key must wait before its next attemp
 ``base``, then twice as long after every further failure, up to ``cap``. The waits grow fast
 enough to make password guessing slow (at the cap one guess per ``cap`` per key) and stay short
 enough that an outsider failing on purpose cannot keep a staff member out: attempts from a
-browser that has signed in to the account before skip the per-account delay altogether, and a
-correct password clears it.
+browser that has signed in to the account before skip both delays altogether (clients behind one
+proxy, or without a known address, share a client key), and a correct password clears the
+account's delay.
 
 Keys are hashed before they reach the database, and a username that does not exist gets its own
 key exactly like a real one, so the throttle reveals nothing about which accounts exist.
@@ -50,7 +51,9 @@ class ThrottlePolicy:
 ACCOUNT_THROTTLE = ThrottlePolicy(
     free=3, base=dt.timedelta(seconds=2), cap=dt.timedelta(seconds=60)
 )
-CLIENT_THROTTLE = ThrottlePolicy(free=10, base=dt.timedelta(seconds=2), cap=dt.timedelta(minutes=5))
+CLIENT_THROTTLE = ThrottlePolicy(
+    free=10, base=dt.timedelta(seconds=2), cap=dt.timedelta(seconds=60)
+)
 
 
 def client_key(client: str | None) -> str:

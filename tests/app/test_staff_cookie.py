@@ -109,6 +109,19 @@ def test_the_cookie_is_secure_behind_an_https_proxy_but_not_on_plain_local_http(
     assert "secure" in set_cookies(response)[STAFF_COOKIE].lower()
 
 
+def test_another_site_cannot_make_a_browser_collect_a_cookie(store: Store) -> None:
+    _, one_time = ticket(store)
+    response = client(store).get(
+        "/staff/session", params={"ticket": one_time}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert response.status_code == 403
+    assert STAFF_COOKIE not in set_cookies(response)
+    same = client(store).get(
+        "/staff/session", params={"ticket": one_time}, headers={"Sec-Fetch-Site": "same-origin"}
+    )
+    assert same.status_code == 200  # the ticket was not used up by the refused request
+
+
 def test_no_cookie_for_a_revoked_account_or_a_guessed_ticket(store: Store) -> None:
     _, one_time = ticket(store)
     disable_user(store, "rita")

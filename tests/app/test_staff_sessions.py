@@ -211,12 +211,12 @@ SSO_SECRETS = {
 }
 
 
-def sso_app(groups: list[str]) -> AppTest:
+def sso_app(groups: list[str], age: float = 5) -> AppTest:
     app = AppTest.from_file(APP, default_timeout=TIMEOUT)
     app.secrets = SSO_SECRETS
     app.user = {
         "is_logged_in": True, "iss": "http://idp.test", "sub": "ada", "nonce": "n-1",
-        "iat": int(time.time()) - 5, "email": "ada@example.org", "email_verified": True,
+        "iat": int(time.time() - age), "email": "ada@example.org", "email_verified": True,
         "groups": groups,
     }  # fmt: skip
     return app
@@ -234,4 +234,15 @@ def test_a_single_sign_on_login_without_a_mapped_role_gets_no_access(app_store: 
     app = sso_app(["staff"]).run()
     assert errors(app) == ["Your single sign-on account has no access to this service."]
     assert SESSION_KEY not in app.session_state
+    assert "Sign in with Example ID" in [b.label for b in app.button]
+
+
+def test_an_old_single_sign_on_login_kept_in_streamlits_cookie_starts_no_session(
+    app_store: Store,
+) -> None:
+    app = sso_app(["sjt-recruiters"], age=3600).run()  # Streamlit keeps it for 30 days
+    assert not app.exception
+    assert [t.value for t in app.title] == ["Staff sign-in"]
+    assert SESSION_KEY not in app.session_state
+    assert not errors(app)
     assert "Sign in with Example ID" in [b.label for b in app.button]

@@ -41,7 +41,7 @@ demo: $(STAMP)
 	SJT_BASE_URL=$${SJT_BASE_URL:-http://localhost:$(PORT)} $(BIN)/sjt demo --candidates 60 --if-empty
 
 run: $(STAMP) demo
-	$(BIN)/streamlit run app.py $(STREAMLIT_FLAGS)
+	$(BIN)/streamlit run serve.py $(STREAMLIT_FLAGS)
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check .

@@ -1,17 +1,15 @@
-"""Shared resources and guards of the Streamlit pages (no business logic here)."""
+"""Shared resources of the Streamlit pages (no business logic here).
+
+The guards of staff pages are in ``app_pages.staff_access`` and ``app_pages.staff_session``.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
-from assessment.access.accounts import StaffUser
 from assessment.delivery.service import Delivery
 from assessment.persistence.store import Store
 from items import ItemBank, load_bank
-
-IDLE_TIMEOUT = dt.timedelta(minutes=30)
 
 
 @st.cache_resource(show_spinner=False)
@@ -34,29 +32,3 @@ def get_delivery() -> Delivery:
     """The delivery service of the active model version (rebuilt when a version is promoted)."""
     version = get_store().active_model_version()
     return _delivery_for_version(version.id if version else -1)
-
-
-def current_user() -> StaffUser | None:
-    """The signed-in staff member, or None; signs out after 30 idle minutes."""
-    user = st.session_state.get("user")
-    seen = st.session_state.get("last_seen")
-    now = dt.datetime.now(dt.UTC)
-    if user is not None and seen is not None and now - seen > IDLE_TIMEOUT:
-        st.session_state.clear()
-        st.session_state["signed_out_reason"] = "idle"
-        return None
-    if user is not None:
-        st.session_state["last_seen"] = now
-    return user
-
-
-def require_role(*roles: str) -> StaffUser:
-    """Stop the page unless a staff member with one of ``roles`` is signed in."""
-    user = current_user()
-    if user is None:
-        st.error("Please sign in to see this page.")
-        st.stop()
-    if not user.can(*roles):
-        st.error("Your role does not give access to this page.")
-        st.stop()
-    return user

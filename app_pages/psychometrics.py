@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import get_bank, get_store, require_role
+from app_pages.common import get_bank, get_store
 from app_pages.markup import md_escape
+from app_pages.staff_access import require_role
 from assessment.errors import AssessmentError, DataFileError
 from assessment.psychometrics.data_files import read_response_csv
 from assessment.psychometrics.fairness import GROUP_FIELDS, fairness_report

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import get_store, require_role
+from app_pages.common import get_store
 from app_pages.recruiter_candidates import candidates_section
 from app_pages.recruiter_export import export_section
 from app_pages.recruiter_invite import invite_section
 from app_pages.recruiter_profile import profile_section
 from app_pages.recruiter_shared import TAB_KEY, TABS
+from app_pages.staff_access import require_role
 
 
 def render() -> None:

@@ -8,6 +8,7 @@ import functools
 import streamlit as st
 
 from app_pages.recruiter_shared import LANGUAGES, candidate_label
+from app_pages.staff_session import guarded
 from assessment.access.accounts import StaffUser
 from assessment.persistence.store import Store
 from assessment.recruiting.exports import scores_codebook, scores_csv
@@ -40,10 +41,10 @@ def export_section(store: Store, user: StaffUser) -> None:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
         st.download_button(
             f"Download {len(chosen)} profile{'s' if len(chosen) != 1 else ''} (ZIP)",
-            data=functools.partial(
+            data=guarded(user, ("recruiter",), functools.partial(
                 _zip, store, user.username, tuple(chosen), None if lang == "test" else lang,
                 feedback,
-            ),
+            )),
             file_name=f"profiles-{stamp}.zip",
             mime="application/zip",
             type="primary",
@@ -61,7 +62,7 @@ def export_section(store: Store, user: StaffUser) -> None:
         )
         st.download_button(
             "Download scores (CSV)",
-            data=functools.partial(_scores, store, user.username),
+            data=guarded(user, ("recruiter",), functools.partial(_scores, store, user.username)),
             file_name=f"scores-{stamp}.csv",
             mime="text/csv",
             icon=":material/table:",

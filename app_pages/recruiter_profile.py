@@ -17,6 +17,7 @@ from app_pages.recruiter_shared import (
     candidate_label,
     competency_names,
 )
+from app_pages.staff_session import guarded
 from assessment.access.accounts import StaffUser
 from assessment.persistence.store import Store
 from assessment.recruiting.overview import candidate_overview
@@ -199,7 +200,11 @@ def downloads(store: Store, user: StaffUser, profile: CandidateProfile, test_lan
     middle.download_button(
         "Profile PDF",
         width="stretch",
-        data=functools.partial(_pdf, store, user.username, candidate_id, lang, False),
+        data=guarded(
+            user,
+            ("recruiter",),
+            functools.partial(_pdf, store, user.username, candidate_id, lang, False),
+        ),
         file_name=pdf_file_name(candidate_id),
         mime="application/pdf",
         type="primary",
@@ -210,7 +215,11 @@ def downloads(store: Store, user: StaffUser, profile: CandidateProfile, test_lan
     right.download_button(
         "Feedback PDF",
         width="stretch",
-        data=functools.partial(_pdf, store, user.username, candidate_id, lang, True),
+        data=guarded(
+            user,
+            ("recruiter",),
+            functools.partial(_pdf, store, user.username, candidate_id, lang, True),
+        ),
         file_name=pdf_file_name(candidate_id, feedback=True),
         mime="application/pdf",
         icon=":material/description:",

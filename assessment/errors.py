@@ -58,6 +58,14 @@ class LoginError(AssessmentError):
     """Login refused; the message never says whether the username exists."""
 
 
+class AccountError(AssessmentError, ValueError):
+    """An account cannot be created or changed (taken username, unknown user, weak password)."""
+
+
+class SSOLoginReusedError(AssessmentError):
+    """A single sign-on login was already used to start a staff session."""
+
+
 class PrivacyError(AssessmentError):
     """A privacy operation cannot be carried out (unknown candidate, bad argument)."""
 
@@ -72,6 +80,7 @@ class MailSettingsError(AssessmentError, ValueError):
 
 __all__ = [
     "MAX_PROBLEMS",
+    "AccountError",
     "AssessmentError",
     "BackupError",
     "CATConfigurationError",
@@ -81,4 +90,5 @@ __all__ = [
     "LoginError",
     "MailSettingsError",
     "PrivacyError",
+    "SSOLoginReusedError",
 ]

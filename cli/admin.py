@@ -1,31 +1,20 @@
-"""``sjt demo``, ``sjt invite``, ``sjt user add``: the database and access management."""
+"""``sjt demo``, ``sjt invite``: demo data and invitations (staff accounts: ``cli/users.py``)."""
 
 from __future__ import annotations
 
-import secrets
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from assessment.access.accounts import ROLES, add_user, list_users
+from assessment.access.demo_account import DEMO_ADMIN, ensure_demo_admin
 from assessment.demo import seed_demo
-from assessment.errors import AssessmentError
 from assessment.persistence.store import Store
 from assessment.recruiting.invitations import invitation_link
 from cli.errors import fail, user_errors
 from cli.mail import invite_named, named_requests
 from items import load_bank
-
-users = typer.Typer(help="Staff accounts.", no_args_is_help=True)
-
-
-class Role(StrEnum):
-    recruiter = "recruiter"
-    psychometrician = "psychometrician"
-    admin = "admin"
 
 
 class Language(StrEnum):
@@ -43,7 +32,11 @@ def demo(
     candidates: Annotated[int, typer.Option("--candidates", min=1, max=5000)] = 60,
     seed: Annotated[int, typer.Option("--seed")] = 2026,
     demo_user: Annotated[
-        bool, typer.Option("--demo-user/--no-demo-user", help="(Re)create user demo-admin.")
+        bool,
+        typer.Option(
+            "--demo-user/--no-demo-user",
+            help="Create user demo-admin in a demo database (once; never reset).",
+        ),
     ] = True,
     if_empty: Annotated[
         bool, typer.Option("--if-empty", help="Add candidates only if there are no demo ones.")
@@ -68,19 +61,24 @@ def demo(
     )
     typer.echo(f"take the test yourself: {invitation_link(token)}")
     if demo_user:
-        password = secrets.token_urlsafe(12)
-        _reset_demo_admin(store, password)
-        typer.echo(f"staff sign-in for this demo: user demo-admin, password {password}")
+        _demo_admin(store)
 
 
-def _reset_demo_admin(store: Store, password: str) -> None:
-    from sqlalchemy import delete
-
-    from assessment.persistence.tables import User
-
-    with store.transaction() as db:
-        db.execute(delete(User).where(User.username == "demo-admin"))
-    add_user(store, "demo-admin", password, "admin", actor="demo")
+def _demo_admin(store: Store) -> None:
+    outcome = ensure_demo_admin(store)
+    if outcome.refused:
+        typer.echo(f"demo: no demo staff account: {outcome.refused}")
+    elif outcome.password is not None:
+        typer.echo(
+            f"demo: this is a demo database; staff sign-in: user {DEMO_ADMIN}, password "
+            f"{outcome.password}\n  (shown only now; you must choose a new password at the first "
+            "sign-in)"
+        )
+    else:
+        typer.echo(
+            f"demo: staff account {DEMO_ADMIN} exists already; its password is unchanged "
+            f"(forgotten? sjt user reset-password --username {DEMO_ADMIN})"
+        )
 
 
 @user_errors
@@ -136,33 +134,4 @@ def invite(
     store.audit("cli", "invite", None, {"count": count, "language": language.value})
 
 
-@users.command("add")
-@user_errors
-def user_add(
-    username: Annotated[str, typer.Option("--username")],
-    role: Annotated[Role, typer.Option("--role")],
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
-    ] = False,
-) -> None:
-    """Create a staff account; the password is read without echo (or from stdin)."""
-    if password_stdin or not sys.stdin.isatty():
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        add_user(Store.open(), username, password, role.value)
-    except AssessmentError as error:
-        raise fail(str(error)) from None
-    typer.echo(f"created {role.value} {username}")
-
-
-@users.command("list")
-@user_errors
-def user_list() -> None:
-    """List staff accounts and their roles."""
-    for user in list_users(Store.open()):
-        typer.echo(f"{user.username}\t{user.role}")
-
-
-__all__ = ["ROLES", "demo", "invite", "users"]
+__all__ = ["demo", "invite"]

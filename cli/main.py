@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import admin, bank, cat_sim, mail, models, psychometrics
+from cli import admin, bank, cat_sim, mail, models, psychometrics, users
 from cli.privacy import backup, export, purge, restore
 from cli.reports import report
 
@@ -23,7 +23,7 @@ app.command("demo")(admin.demo)
 app.command("invite")(admin.invite)
 app.command("remind")(mail.remind)
 app.command("report")(report)
-app.add_typer(admin.users, name="user")
+app.add_typer(users.users, name="user")
 app.add_typer(models.models, name="model")
 app.command("rescore")(models.rescore_command)
 app.command("fairness")(models.fairness)

@@ -15,14 +15,16 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from sqlalchemy import select
+from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
 from app_pages.markup import md_escape
+from app_pages.staff_session import SESSION_KEY
 from assessment.access.accounts import ROLES, StaffUser, add_user, authenticate
 from assessment.demo import ensure_active_model
 from assessment.errors import InvitationError, LoginError
 from assessment.persistence.backup import backup_database
+from assessment.persistence.staff_tables import StaffSessionRow
 from assessment.persistence.store import Store
 from assessment.persistence.tables import User
 from assessment.recruiting.exports import FORMULA_PREFIXES
@@ -30,6 +32,7 @@ from assessment.recruiting.invitations import InvitationRequest as Request
 from assessment.recruiting.invitations import invite_candidates
 from assessment.recruiting.overview import candidate_overview
 from items import load_bank
+from tests.app.staff import sign_in_as
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ROOT / "app_pages"
@@ -126,11 +129,11 @@ def rendered_types(app: AppTest) -> list[str]:
     return types
 
 
-def open_page(page: str, user: StaffUser | None, last_seen: dt.datetime | None = None) -> AppTest:
+def open_page(page: str, store: Store, user: StaffUser | None) -> AppTest:
+    """Open a page file, signed in as ``user`` (a real account and staff session) if given."""
     app = AppTest.from_file(str(PAGES / page), default_timeout=TIMEOUT)
     if user is not None:
-        app.session_state["user"] = user
-        app.session_state["last_seen"] = last_seen or dt.datetime.now(dt.UTC)
+        sign_in_as(app, store, user.username, user.role)
     return app.run()
 
 
@@ -139,19 +142,23 @@ def test_every_staff_page_is_found() -> None:
     assert set(routed_staff_pages()) <= set(page_modules())
 
 
+SIGN_IN_FORM = ["info", "title", "caption", "text_input", "text_input", "button", "caption"]
+
+
 @pytest.mark.parametrize("page", STAFF_PAGES)
-def test_staff_pages_show_nothing_but_a_sign_in_request_to_anonymous_users(
+def test_staff_pages_show_nothing_but_the_sign_in_form_to_anonymous_users(
     app_db: Store, page: str
 ) -> None:
-    app = open_page(page, None)
+    app = open_page(page, app_db, None)
     assert not app.exception
-    assert [e.value for e in app.error] == ["Please sign in to see this page."]
-    assert rendered_types(app) == ["error"]
+    assert [i.value for i in app.info] == ["Please sign in to see this page."]
+    assert [t.value for t in app.title] == ["Staff sign-in"]
+    assert sorted(rendered_types(app)) == sorted(SIGN_IN_FORM)
 
 
 @pytest.mark.parametrize(("page", "role"), WRONG_ROLES)
 def test_staff_pages_show_nothing_to_other_roles(app_db: Store, page: str, role: str) -> None:
-    app = open_page(page, StaffUser("mallory", role))
+    app = open_page(page, app_db, StaffUser("mallory", role))
     assert not app.exception
     assert [e.value for e in app.error] == ["Your role does not give access to this page."]
     assert rendered_types(app) == ["error"]
@@ -177,10 +184,21 @@ def test_staff_pages_check_the_role_before_any_other_call(page: str) -> None:
 
 
 def test_idle_staff_sessions_are_signed_out(app_db: Store) -> None:
+    app = AppTest.from_file(str(PAGES / STAFF_PAGES[0]), default_timeout=TIMEOUT)
+    user = sign_in_as(app, app_db, "admin", "admin")
     stale = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=31)
-    app = open_page(STAFF_PAGES[0], StaffUser("admin", "admin"), last_seen=stale)
-    assert [e.value for e in app.error] == ["Please sign in to see this page."]
-    assert "user" not in app.session_state
+    with app_db.transaction() as db:
+        db.execute(
+            update(StaffSessionRow)
+            .where(StaffSessionRow.id == user.session_id)
+            .values(last_seen_at=stale)
+        )
+    app.run()
+    assert [i.value for i in app.info][:2] == [
+        "Please sign in to see this page.",
+        "You were signed out after 30 minutes without activity.",
+    ]
+    assert SESSION_KEY not in app.session_state
 
 
 # --------------------------------------------------------------------- staff sign-in
@@ -192,7 +210,8 @@ def test_sign_in_starts_from_an_empty_session_state(app_db: Store) -> None:
     app.text_input[0].input("rita")
     app.text_input[1].input("correct-horse-battery")
     app.button[0].click().run()
-    assert app.session_state["user"] == StaffUser("rita", "recruiter")
+    assert [t.value for t in app.title] == ["Signed in"]
+    assert isinstance(app.session_state[SESSION_KEY], int)
     assert "planted" not in app.session_state
 
 
@@ -210,7 +229,7 @@ def test_login_errors_do_not_tell_whether_the_user_exists(sqlite_store: Store) -
     messages = []
     for username in ("rita", "nobody"):
         with pytest.raises(LoginError) as caught:
-            authenticate(sqlite_store, username, "wrong password!")
+            authenticate(sqlite_store, username, "wrong password!", client=username)
         messages.append(str(caught.value))
     assert messages[0] == messages[1]
     assert {e.action for e in sqlite_store.audit_entries()} >= {"login.failed", "login.unknown"}

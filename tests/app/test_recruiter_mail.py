@@ -9,19 +9,18 @@ import pytest
 from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
-from assessment.access.accounts import StaffUser
 from assessment.clock import utcnow
 from assessment.persistence.mail_store import MailStore
 from assessment.persistence.mail_tables import EmailDelivery
 from assessment.persistence.store import Store
 from tests.app.conftest import ROOT
+from tests.app.staff import sign_in_as
 from tests.mail_server import SmtpServer, smtp_env, smtp_server, text_part
 
 __all__ = ["smtp_env", "smtp_server"]  # fixtures, imported for pytest
 
 RECRUITER_PAGE = ROOT / "app_pages" / "recruiter.py"
 PUBLIC = "https://assess.acme.example"
-RITA = StaffUser("rita", "recruiter")
 
 
 @pytest.fixture
@@ -32,9 +31,9 @@ def public_url(monkeypatch: pytest.MonkeyPatch) -> str:
     return PUBLIC
 
 
-def page(tab: str | None = None, mode: str | None = None) -> AppTest:
+def page(store: Store, tab: str | None = None, mode: str | None = None) -> AppTest:
     app = AppTest.from_file(str(RECRUITER_PAGE), default_timeout=60)
-    app.session_state["user"] = RITA
+    sign_in_as(app, store, "rita", "recruiter")
     if tab is not None:
         app.session_state["recruiter_tab"] = tab
     if mode is not None:
@@ -49,7 +48,7 @@ def texts(app: AppTest, kind: str) -> list[str]:
 def test_without_smtp_the_invite_tab_says_email_is_not_configured(
     app_store: Store, public_url: str
 ) -> None:
-    app = page()
+    app = page(app_store)
     assert not app.exception
     assert not app.checkbox
     assert any("E-mail is not configured" in text for text in texts(app, "caption"))
@@ -60,7 +59,7 @@ def test_without_smtp_the_invite_tab_says_email_is_not_configured(
     assert not app.error
     assert f"{PUBLIC}/?token=" in str(app.code[0].value)  # links work as before
     assert MailStore(app_store).deliveries() == []
-    app = page("Candidates")
+    app = page(app_store, "Candidates")
     assert not app.exception
     assert not [b for b in app.button if b.label == "Send reminders"]
 
@@ -68,7 +67,7 @@ def test_without_smtp_the_invite_tab_says_email_is_not_configured(
 def test_one_invitation_is_emailed_and_its_status_shown(
     app_store: Store, public_url: str, smtp_env: SmtpServer
 ) -> None:
-    app = page()
+    app = page(app_store)
     assert [c.label for c in app.checkbox] == ["E-mail the invitation to the candidate"]
     assert app.checkbox[0].value is True
     app.text_input[0].input("陈美玲")
@@ -84,7 +83,7 @@ def test_one_invitation_is_emailed_and_its_status_shown(
     assert shown is not None
     assert shown.group(0) in text_part(message)
 
-    app = page("Candidates")
+    app = page(app_store, "Candidates")
     assert not app.exception
     table = app.dataframe[0].value
     assert table["email_status"].iloc[0].startswith("Invitation sent ")
@@ -94,7 +93,7 @@ def test_a_csv_list_is_emailed_and_failures_are_listed(
     app_store: Store, public_url: str, smtp_env: SmtpServer
 ) -> None:
     smtp_env.recorder.refuse["bad@example.com"] = "550 5.1.1 mailbox unavailable"
-    app = page(mode="Upload a list (CSV)")
+    app = page(app_store, mode="Upload a list (CSV)")
     data = b"name,email,language\nSam,sam@example.com,en\nBad,bad@example.com,zh\n"
     app.file_uploader[0].set_value(("people.csv", data, "text/csv"))
     app.button[0].click().run()
@@ -107,7 +106,7 @@ def test_a_csv_list_is_emailed_and_failures_are_listed(
     assert "550 5.1.1 mailbox unavailable" in failures["Error"].iloc[0]
     assert [str(m["To"]) for m in smtp_env.recorder.messages] == ["Sam <sam@example.com>"]
 
-    app = page("Candidates")
+    app = page(app_store, "Candidates")
     table = app.dataframe[0].value
     statuses = dict(zip(table["name"], table["email_status"], strict=True))
     assert re.fullmatch(
@@ -121,16 +120,16 @@ def test_a_csv_list_is_emailed_and_failures_are_listed(
 def test_the_reminder_button_sends_the_due_reminders(
     app_store: Store, public_url: str, smtp_env: SmtpServer
 ) -> None:
-    app = page()
+    app = page(app_store)
     app.text_input[0].input("Sam")
     app.text_input[1].input("sam@example.com")
     app.button[0].click().run()
-    app = page("Candidates")
+    app = page(app_store, "Candidates")
     assert not [b for b in app.button if b.label == "Send reminders"]  # nothing due yet
     with app_store.transaction() as db:
         db.execute(update(EmailDelivery).values(sent_at=utcnow() - dt.timedelta(days=4)))
     smtp_env.recorder.messages.clear()
-    app = page("Candidates")
+    app = page(app_store, "Candidates")
     assert any("1 e-mail is due" in text for text in texts(app, "markdown"))
     (button,) = [b for b in app.button if b.label == "Send reminders"]
     app = button.click().run()

@@ -90,7 +90,7 @@ def calibrate_section() -> None:
         )
     else:
         upload = st.file_uploader(
-            "Response data (interfaces.md CSV: candidate_id, then item columns)",
+            "Response data (CSV: candidate_id, then item columns; see docs/file-formats.md)",
             type=["csv"], max_upload_size=MAX_UPLOAD_MB,
         )  # fmt: skip
         if upload is not None:
@@ -196,16 +196,22 @@ def review_section(username: str) -> None:
     assert result is not None
     data: ResponseMatrix = job.context["data"]
     st.subheader(f"{result.model.upper()} calibration of {md_escape(str(job.context['label']))}")
+    summary = result.summary()
     columns = st.columns(4)
-    columns[0].metric("Candidates", f"{result.n_candidates:,}")
-    columns[1].metric("Converged", "yes" if result.converged else "NO")
-    columns[2].metric("Log-likelihood", f"{result.loglik:,.1f}")
-    columns[3].metric("BIC", f"{result.bic:,.0f}")
-    if not result.converged:
+    columns[0].metric("Candidates", f"{summary.n_candidates:,}")
+    columns[1].metric("Converged", "yes" if summary.converged else "NO")
+    columns[2].metric("Log-likelihood", f"{summary.loglik:,.1f}")
+    columns[3].metric("BIC", f"{summary.bic:,.0f}")
+    st.caption(
+        f"{summary.n_iter} EM iterations, {summary.n_params} parameters, AIC {summary.aic:,.1f}"
+    )
+    if not summary.converged:
         st.warning("EM did not converge: do not promote this calibration.")
     st.markdown("**Marginal reliability**")
     st.dataframe(
-        pd.DataFrame([result.marginal_reliability]).round(3), hide_index=True, width="stretch"
+        pd.DataFrame([dict(summary.marginal_reliability)]).round(3),
+        hide_index=True,
+        width="stretch",
     )
     analysis = analyse_items(result.parameters, data)
     table = pd.DataFrame(analysis.rows())

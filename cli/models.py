@@ -72,7 +72,7 @@ def model_export(
     out: Annotated[Path, typer.Option("--out", help="Model file (JSON) to write.")],
     label: Annotated[str | None, typer.Option("--label", help="Version (default: active).")] = None,
 ) -> None:
-    """Write a stored version as a model file (the interfaces.md format)."""
+    """Write a stored version as a model file (format: docs/file-formats.md)."""
     store = Store.open()
     version = store.model_document_by_label(label) if label else store.active_model_document()
     if version is None:

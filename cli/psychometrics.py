@@ -120,15 +120,18 @@ def simulate(
 
 @user_errors
 def calibrate(
-    data: Annotated[Path, typer.Argument(help="Response data CSV (interfaces.md format).")],
+    data: Annotated[Path, typer.Argument(help="Response data CSV (see docs/file-formats.md).")],
     model: Annotated[ModelName, typer.Option("--model", help="Item response model.")],
-    out: Annotated[Path, typer.Option("--out", help="Model file (JSON) to write.")],
+    out: Annotated[Path, typer.Option("--out", help="Model file (JSON; docs/file-formats.md).")],
     bank: Annotated[
         Path | None, typer.Option("--bank", help="Item bank folder (default: packaged bank).")
     ] = None,
     item_map: Annotated[
         Path | None,
-        typer.Option("--item-map", help="CSV item_id,dimension for external integer data."),
+        typer.Option(
+            "--item-map",
+            help="CSV item_id,dimension for external integer data (docs/file-formats.md).",
+        ),
     ] = None,
     max_iter: Annotated[int, typer.Option(min=1, help="Maximum EM iterations.")] = 500,
     tol: Annotated[float, typer.Option(min=1e-10, help="Convergence tolerance.")] = 1e-4,
@@ -182,7 +185,8 @@ def calibrate(
     result = calibrator.fit(responses)
     seconds = time.perf_counter() - started
     write_model_file(out, calibrated_model_file(result, responses, data.name))
-    status = "converged" if result.converged else "NOT converged (see warning)"
+    summary = result.summary()
+    status = "converged" if summary.converged else "NOT converged (see warning)"
     typer.echo(
         f"{model.value}: {loaded.data.n_candidates} candidates × {loaded.data.n_items} items, "
         f"{len(result.parameters.dimensions)} dimension(s); {status} in {seconds:.1f} s"
@@ -192,14 +196,8 @@ def calibrate(
             f"most/least:      {len(item_models)} item(s) modelled jointly "
             f"({joint_model_name(model.value)})"
         )
-    typer.echo(f"iterations:      {result.n_iter} " + str(result.iterations))
-    typer.echo(f"log-likelihood:  {result.loglik:.3f}")
-    typer.echo(f"parameters:      {result.n_params}")
-    typer.echo(f"AIC:             {result.aic:.3f}")
-    typer.echo(f"BIC:             {result.bic:.3f}")
-    typer.echo("marginal reliability:")
-    for dimension, value in result.marginal_reliability.items():
-        typer.echo(f"  {dimension:<20} {value:.3f}")
+    for line in summary.lines():
+        typer.echo(line)
     if result.latent_correlation is not None:
         typer.echo("latent correlations (items fixed; written as latent_correlation):")
         matrix = result.latent_correlation.matrix
@@ -211,9 +209,9 @@ def calibrate(
 
 @user_errors
 def score_command(
-    data: Annotated[Path, typer.Argument(help="Response data CSV.")],
+    data: Annotated[Path, typer.Argument(help="Response data CSV (docs/file-formats.md).")],
     model: Annotated[Path, typer.Option("--model", help="Model file (JSON).")],
-    out: Annotated[Path, typer.Option("--out", help="Scores CSV to write.")],
+    out: Annotated[Path, typer.Option("--out", help="Scores CSV to write (docs/file-formats.md).")],
     method: Annotated[Method, typer.Option("--method", help="Scoring method.")] = Method.eap,
     independent_prior: Annotated[
         bool,

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from scoring.calibration_summary import CalibrationSummary
 from scoring.correlation import LatentCorrelation, estimate_latent_correlation
 from scoring.data import ItemSpec, ResponseMatrix
 from scoring.errors import ConvergenceWarning, ScoringError
@@ -110,6 +111,21 @@ class CalibrationResult:
             out["fit"]["latent_correlation"] = self.latent_correlation.to_dict()
         out["estimation"] = self.settings
         return out
+
+    def summary(self) -> CalibrationSummary:
+        """The fit figures a person reads (``sjt calibrate`` and the psychometrics page)."""
+        return CalibrationSummary(
+            model=self.model,
+            converged=self.converged,
+            n_iter=self.n_iter,
+            iterations=dict(self.iterations),
+            loglik=self.loglik,
+            n_params=self.n_params,
+            n_candidates=self.n_candidates,
+            aic=self.aic,
+            bic=self.bic,
+            marginal_reliability=dict(self.marginal_reliability),
+        )
 
 
 @dataclass

@@ -66,6 +66,7 @@ def test_calibrate_prints_fit_and_writes_the_model_file(workdir: Path, model: st
     assert code == 0, output
     for label in ("iterations", "log-likelihood", "AIC", "BIC", "marginal reliability"):
         assert label in output
+    assert "converged:       yes" in output.splitlines()  # the lines of CalibrationResult.summary()
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["model"] == model
     assert data["dimensions"][0] == "service_orientation"

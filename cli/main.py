@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli import admin, bank, cat_sim, models, psychometrics
+from cli.errors import guard_commands
 from cli.privacy import backup, export, purge, restore
 from cli.reports import report
 
@@ -31,6 +32,7 @@ app.command("purge")(purge)
 app.command("export")(export)
 app.command("backup")(backup)
 app.command("restore")(restore)
+guard_commands(app)  # every command: user and environment errors end in one paragraph
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from assessment.persistence.store import Store
-from assessment.psychometrics.data_files import write_csv, write_json
+from assessment.psychometrics.data_files import NESTED_TOO_DEEPLY, write_csv, write_json
 from assessment.psychometrics.fairness import GROUP_FIELDS, fairness_report
 from assessment.psychometrics.versions import list_versions, promote, rescore, rollback
 from cli.errors import fail, user_errors
@@ -53,6 +53,10 @@ def model_promote(
         data = json.loads(file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise fail(f"{file}: line {error.lineno}: invalid JSON: {error.msg}") from None
+    except RecursionError:
+        raise fail(f"{file}: {NESTED_TOO_DEEPLY}") from None
+    if not isinstance(data, dict):
+        raise fail(f"{file}: a model file is a JSON object (see sjt calibrate --out)")
     store = Store.open()
     version_id = promote(store, data, load_bank(), actor, note, label, link)
     version = store.model_version(version_id)

@@ -85,6 +85,14 @@ class AuditLog:
             )
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
+    def entries(self, actions: Sequence[str]) -> list[AuditRecord]:
+        """Every entry of the given actions, oldest first (e.g. the model version history)."""
+        with self._store.transaction() as db:
+            rows = db.scalars(
+                select(AuditEntry).where(AuditEntry.action.in_(actions)).order_by(AuditEntry.id)
+            )
+            return [_record(entry) for entry in rows]
+
     def naming(self, keys: Sequence[str]) -> list[AuditRecord]:
         """Entries whose target is one of ``keys``, oldest first."""
         wanted = sorted({key[:TARGET_CHARS] for key in keys if key})
@@ -93,10 +101,12 @@ class AuditLog:
             for start in range(0, len(wanted), _CHUNK):
                 chunk = wanted[start : start + _CHUNK]
                 for entry in db.scalars(select(AuditEntry).where(AuditEntry.target.in_(chunk))):
-                    found[entry.id] = AuditRecord(
-                        entry.id, entry.at, entry.actor, entry.action, entry.target, entry.detail
-                    )
+                    found[entry.id] = _record(entry)
         return [found[key] for key in sorted(found)]
+
+
+def _record(entry: AuditEntry) -> AuditRecord:
+    return AuditRecord(entry.id, entry.at, entry.actor, entry.action, entry.target, entry.detail)
 
 
 def _prunable(before: dt.datetime) -> list[Any]:

@@ -230,6 +230,11 @@ def _backup_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                         f"{path}: line {number}: not valid JSON ({error.msg}); the backup is "
                         "damaged"
                     ) from None
+                except RecursionError:
+                    raise BackupError(
+                        f"{path}: line {number}: nested too deeply to be read; the backup is "
+                        "damaged"
+                    ) from None
                 if not isinstance(parsed, dict):
                     raise BackupError(f"{path}: line {number}: expected a JSON object")
                 yield number, parsed

@@ -12,6 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from assessment.persistence.db import database_url
+
 DATABASE_FAILURES: tuple[type[Exception], ...] = (SQLAlchemyError,)
 """Every error the database layer raises: unreachable server, locked file, bad URL, …"""
 
@@ -25,8 +27,11 @@ def safe_url(url: str) -> str:
 
 
 def describe_database_failure(error: BaseException, url: str | None = None) -> str:
-    """One paragraph about a database failure, without SQL statements or their parameters."""
-    where = f" at {safe_url(url)}" if url else ""
+    """One paragraph about a database failure, without SQL statements or their parameters.
+
+    ``url`` defaults to the configured one (``SJT_DATABASE_URL``), shown without password.
+    """
+    where = f" at {safe_url(url or database_url())}"
     if isinstance(error, ArgumentError):
         return (
             f"the database URL{where} cannot be used ({_first_line(error)}); set "

@@ -35,6 +35,8 @@ from assessment.persistence.tables import (
 from assessment.vocabulary import form_problem, language_problem
 
 TOKEN_BYTES = 24  # 192 bits of entropy
+MAX_VALID_DAYS = 3650
+"""Longest validity of an invitation (ten years)."""
 
 
 def hash_token(token: str) -> str:
@@ -187,6 +189,10 @@ class Store:
             raise AssessmentError(problem)
         if not 1.0 <= time_multiplier <= 4.0:
             raise AssessmentError("extra-time multiplier must be between 1.0 and 4.0")
+        if not -MAX_VALID_DAYS <= expires_in_days <= MAX_VALID_DAYS:
+            raise AssessmentError(
+                f"an invitation is valid for at most {MAX_VALID_DAYS} days, got {expires_in_days}"
+            )
         token = secrets.token_urlsafe(TOKEN_BYTES)
         with self.transaction() as db:
             invitation = Invitation(

@@ -263,6 +263,9 @@ class ModelFile:
     raw: dict[str, Any]
 
 
+NESTED_TOO_DEEPLY = "nested too deeply to be read (not a model file written by sjt)"
+
+
 def read_model_file(path: str | Path) -> ModelFile:
     """Read and validate ``MODEL.json``; problems name the item and field."""
     path = Path(path)
@@ -273,6 +276,8 @@ def read_model_file(path: str | Path) -> ModelFile:
         raise DataFileError(
             str(path), [f"line {error.lineno}, column {error.colno}: invalid JSON: {error.msg}"]
         ) from None
+    except RecursionError:
+        raise DataFileError(str(path), [NESTED_TOO_DEEPLY]) from None
     try:
         parameters = ModelParameters.from_dict(raw, source="")
         raw_norms = raw.get("norms") or {}

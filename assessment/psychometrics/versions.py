@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 
 from assessment.delivery.service import ActiveModel
 from assessment.errors import AssessmentError
+from assessment.persistence.audit import AuditLog
 from assessment.persistence.store import ScoreRecord, Store
 from assessment.persistence.tables import ModelVersion, ResponseRow, TestSession
 from items import ItemBank
@@ -144,6 +145,8 @@ def promote(
         parameters = ModelParameters.from_dict(data, source="model")
     except ScoringError as error:
         raise AssessmentError(str(error)) from None
+    if not isinstance(data.get("norms"), dict) or not data["norms"]:
+        raise AssessmentError("the model has no norm tables; use a model file from sjt calibrate")
     active = store.active_model_version()
     data = dict(data)
     if link and active is not None:
@@ -210,8 +213,8 @@ def rollback(store: Store, actor: str, note: str = "rollback") -> str:
     labels = {v.label for v in store.model_versions()}
     history = [
         entry.target
-        for entry in reversed(store.audit_entries(limit=10_000))
-        if entry.action in ("model.promote", "model.activate") and entry.target in labels
+        for entry in AuditLog(store).entries(("model.promote", "model.activate"))
+        if entry.target in labels
     ]
     # the version activated most recently before the current one took over
     before = [

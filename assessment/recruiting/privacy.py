@@ -34,6 +34,8 @@ from assessment.persistence.tables import (
 )
 
 EXPORT_FORMAT = "sjt-candidate-export"
+MAX_DAYS = 36_500
+"""The longest period a purge or retention setting accepts (100 years)."""
 _CHUNK = 500  # ids per IN (...) list
 
 
@@ -118,8 +120,10 @@ def purge_personal_data(
     random candidate id, so calibration data is not lost. One audit entry records the counts.
     Everything happens in one transaction; ``dry_run`` only counts.
     """
-    if not older_than_days >= 0:
-        raise PrivacyError(f"--older-than must be 0 or more days, got {older_than_days}")
+    if not 0 <= older_than_days <= MAX_DAYS:
+        raise PrivacyError(
+            f"--older-than must be a number of days from 0 to {MAX_DAYS}, got {older_than_days}"
+        )
     now = now or utcnow()
     cutoff = now - dt.timedelta(days=older_than_days)
     with store.transaction() as db:

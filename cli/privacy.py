@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from assessment.errors import AssessmentError
-from assessment.persistence.backup import backup_database, restore_database
+from assessment.persistence.backup import backup_database
+from assessment.persistence.restore import restore_database
 from assessment.persistence.store import Store
 from assessment.psychometrics.data_files import write_json
 from assessment.recruiting.privacy import export_candidate, purge_personal_data

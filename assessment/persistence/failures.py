@@ -52,6 +52,13 @@ def describe_database_failure(error: BaseException, url: str | None = None) -> s
     )
 
 
+def database_reason(error: SQLAlchemyError) -> str:
+    """The driver's first line about ``error`` (a constraint or type), never the SQL or values."""
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        return _first_line(error.orig)
+    return _first_line(error)
+
+
 def _first_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     line = text[0] if text else type(error).__name__
@@ -59,4 +66,4 @@ def _first_line(error: BaseException) -> str:
     return line.split("[SQL:")[0].split("(Background on this error")[0].strip()[:300]
 
 
-__all__ = ["DATABASE_FAILURES", "describe_database_failure", "safe_url"]
+__all__ = ["DATABASE_FAILURES", "database_reason", "describe_database_failure", "safe_url"]

@@ -11,10 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from assessment.demo import SYNTHETIC_LABEL, seed_demo, synthetic_model_json
-from assessment.persistence.backup import table_counts
+from assessment.persistence.backup import backup_database, table_counts
 from assessment.persistence.store import Store
 from cli.main import app
 from items import load_bank
+from tests.assessment.conftest import store_at_revision
+from tests.cli.conftest import use_copy_of
 
 runner = CliRunner()
 
@@ -38,11 +40,7 @@ def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def database(seeded_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    copy = tmp_path / "sjt.db"
-    copy.write_bytes(seeded_file.read_bytes())
-    url = f"sqlite:///{copy}"
-    monkeypatch.setenv("SJT_DATABASE_URL", url)
-    return url
+    return use_copy_of(seeded_file, tmp_path, monkeypatch)
 
 
 @pytest.fixture
@@ -189,3 +187,40 @@ def test_every_command_is_behind_the_error_boundary() -> None:
 
     unguarded = [c for c in callbacks(app) if not getattr(c, _GUARDED, False)]
     assert not unguarded
+
+
+def damaged_copy(path: Path, out: Path) -> Path:
+    """``path`` with its first candidate row repeated (a duplicate primary key)."""
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    first = next(line for line in lines if line.get("t") == "candidates")
+    lines.insert(lines.index(first) + 1, first)
+    lines[-1]["counts"]["candidates"] += 1
+    out.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return out
+
+
+def older_revision_backup(tmp_path: Path) -> Path:
+    old = store_at_revision(f"sqlite:///{tmp_path / 'old.db'}", "0001")
+    try:
+        old.create_invitation(old.add_candidate("Ada Lovelace", "ada@example.com"))
+        return backup_database(old, tmp_path / "old.jsonl").path
+    finally:
+        old.engine.dispose()
+
+
+@pytest.mark.parametrize("revision", ["current", "older"])
+def test_restore_of_a_corrupt_backup(database: str, tmp_path: Path, revision: str) -> None:
+    if revision == "current":
+        result = runner.invoke(app, ["backup", "--out", str(tmp_path / "good.jsonl")])
+        assert result.exit_code == 0, result.output
+        good = tmp_path / "good.jsonl"
+    else:
+        good = older_revision_backup(tmp_path)
+    bad = damaged_copy(good, tmp_path / "bad.jsonl")
+    before = counts(database)
+    message = refused("restore", "--yes", bad)
+    assert "same primary key" in message
+    assert "IntegrityError" not in message
+    assert "Ada" not in message
+    assert "@" not in message
+    assert counts(database) == before

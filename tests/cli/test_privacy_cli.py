@@ -15,6 +15,7 @@ from assessment.persistence.store import Store
 from assessment.persistence.tables import Candidate, ResponseRow, TestSession
 from cli.main import app
 from items import load_bank
+from tests.cli.conftest import use_copy_of
 
 runner = CliRunner()
 
@@ -41,11 +42,7 @@ def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def database(seeded_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A copy of the seeded database, selected for the commands by SJT_DATABASE_URL."""
-    copy = tmp_path / "sjt.db"
-    copy.write_bytes(seeded_file.read_bytes())
-    url = f"sqlite:///{copy}"
-    monkeypatch.setenv("SJT_DATABASE_URL", url)
-    return url
+    return use_copy_of(seeded_file, tmp_path, monkeypatch)
 
 
 def open_store(url: str) -> Store:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from cli import admin, bank, cat_sim, models, psychometrics
@@ -36,7 +38,8 @@ guard_commands(app)  # every command: user and environment errors end in one par
 
 
 def main() -> None:
-    """Run the command line."""
+    """Run the command line; every file it creates is readable by its owner only."""
+    os.umask(0o077)  # databases, backups, exports and reports hold personal data
     app()
 
 

@@ -11,9 +11,11 @@ import base64
 import datetime as dt
 import decimal
 import gzip
+import io
 import json
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -35,6 +37,7 @@ from sqlalchemy import (
 
 from assessment.clock import utcnow
 from assessment.errors import BackupError
+from assessment.persistence.private import open_private, private_folder
 from assessment.persistence.store import Store
 
 BACKUP_FORMAT = "sjt-backup"
@@ -139,7 +142,7 @@ def backup_database(
     is gzip-compressed.
     """
     path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     temporary = path.with_name(path.name + ".tmp")
     counts: dict[str, int] = {}
     with store.engine.connect() as connection:
@@ -191,10 +194,19 @@ def backup_database(
     return BackupSummary(path, revision, counts)
 
 
-def _open_for_writing(path: Path, gzipped: bool) -> IO[str]:
-    if gzipped:
-        return gzip.open(path, "wt", encoding="utf-8", newline="\n")
-    return path.open("w", encoding="utf-8", newline="\n")
+@contextmanager
+def _open_for_writing(path: Path, gzipped: bool) -> Iterator[IO[str]]:
+    """A text handle on a new file only its owner can read (backups hold personal data)."""
+    with open_private(path, "wb") as raw:
+        if not gzipped:
+            with io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as text:
+                yield text
+            return
+        with (
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw) as packed,
+            io.TextIOWrapper(packed, encoding="utf-8", newline="\n") as text,
+        ):
+            yield text
 
 
 def _open_backup(path: Path) -> IO[str]:

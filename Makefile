@@ -4,8 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
+# The app listens on this machine only; put nginx in front (deploy/nginx.conf.template) or
+# run `make run ADDRESS=0.0.0.0` to expose it (see README "Running in production").
+ADDRESS ?= 127.0.0.1
 # Production-like Streamlit settings: no forced GC after each run, no file watcher.
-STREAMLIT_FLAGS := --server.port $(PORT) --server.headless true \
+STREAMLIT_FLAGS := --server.port $(PORT) --server.address $(ADDRESS) --server.headless true \
 	--runner.postScriptGC false --server.fileWatcherType none \
 	--browser.gatherUsageStats false
 

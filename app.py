@@ -14,6 +14,7 @@ import streamlit as st
 
 from app_pages.staff_access import account_sidebar
 from app_pages.staff_session import cookie_beacon, current_user
+from app_pages.uploads import guard_uploads
 
 IS_CANDIDATE = bool(st.query_params.get("token"))
 # Candidates read one item at a time (centered column); staff pages hold wide tables.
@@ -50,9 +51,13 @@ STAFF_PAGES = [
     ),
 ]  # fmt: skip
 
+UPLOADING_ROLES = ("recruiter", "psychometrician")  # invitation lists, response data
+
 if IS_CANDIDATE:
+    guard_uploads(allowed=False)
     page = st.navigation([candidate], position="hidden")
 else:
+    guard_uploads(allowed=user is not None and user.can(*UPLOADING_ROLES))
     page = st.navigation(
         [login, *(page for page, _ in STAFF_PAGES)], position="sidebar" if user else "hidden"
     )

@@ -7,15 +7,22 @@ so a reload, a closed browser or a server restart lands on exactly the same step
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 
 import streamlit as st
-from sqlalchemy.exc import OperationalError
 
 from app_pages.common import get_delivery
 from app_pages.texts import TEXTS, group_value, text
+from assessment.access.proxies import (
+    TrustedProxies,
+    forwarded_chain,
+    server_peer,
+)
+from assessment.access.proxies import client_address as proxy_client
 from assessment.delivery.service import Delivery
 from assessment.errors import AssessmentError, InvitationError
+from assessment.persistence.failures import DATABASE_FAILURES
 from assessment.psychometrics.fairness import (
     GROUP_FIELDS,
     UNDISCLOSED,
@@ -24,39 +31,70 @@ from assessment.psychometrics.fairness import (
 )
 
 LANGUAGES = {"en": "English", "zh": "中文"}
+LOGGER = logging.getLogger(__name__)
+PAGE_FAILURES: tuple[type[Exception], ...] = (*DATABASE_FAILURES, OSError)
 
 
 def render() -> None:
-    token = st.query_params.get("token", "")
+    """The whole page; any database failure shows the bilingual retry message instead.
+
+    ``OSError`` too: an SQLite file that cannot be opened or created is a database failure.
+    """
+    try:
+        show_page(st.query_params.get("token", ""))
+    except PAGE_FAILURES:
+        LOGGER.exception("database failure on the candidate page")
+        show_retry()
+
+
+def show_page(token: str) -> None:
     try:
         delivery = get_delivery()
     except AssessmentError:
         st.title(TEXTS["title"]["en"])
         st.info(text("no_model", "en"))
+        st.info(text("no_model", "zh"))
         return
     try:
         invitation = delivery.open(token, client=client_address())
     except InvitationError as error:
         show_link_problem(error.reason)
         return
-    except OperationalError:
-        st.warning(text("retry", "en"))
-        return
     if invitation.session_id is None:
         choose_language(delivery, invitation)
         return
-    try:
-        run_session(delivery, invitation.session_id)
-    except OperationalError:
-        st.warning(text("retry", st.session_state.get("lang", "en")))
-        if st.button("↻"):
-            st.rerun()
+    run_session(delivery, invitation.session_id)
+
+
+def show_retry() -> None:
+    """The retry message in the candidate's language (both languages before one is chosen)."""
+    lang = st.session_state.get("lang")
+    for shown in [lang] if lang in LANGUAGES else list(LANGUAGES):
+        st.warning(text("retry", shown))
+    if st.button("↻", key="retry"):
+        st.rerun()
 
 
 def client_address() -> str:
-    """The requester's address, the key for throttling guessed links."""
-    address = st.context.ip_address
-    return address if isinstance(address, str) and address else "unknown-client"
+    """The requester's address, the key for throttling guessed links.
+
+    Taken from the connection and the ``X-Forwarded-For`` entries of the proxies trusted in
+    ``SJT_TRUSTED_PROXIES`` (``assessment.access.proxies``).
+    """
+    forwarded = forwarded_chain(st.context.headers.get_all("X-Forwarded-For"))
+    reported = st.context.ip_address
+    peer = server_peer(reported if isinstance(reported, str) else None, forwarded)
+    return proxy_client(peer, forwarded, trusted_proxies())
+
+
+@st.cache_resource(show_spinner=False)
+def trusted_proxies() -> TrustedProxies:
+    """The trusted proxies, read once per server process (none if the setting is malformed)."""
+    try:
+        return TrustedProxies.from_environment()
+    except ValueError as error:
+        LOGGER.error("%s; no proxy is trusted until it is fixed", error)
+        return TrustedProxies()
 
 
 def show_link_problem(reason: str) -> None:

@@ -162,7 +162,7 @@ def show_progress(job_id: str) -> None:
         return
     status = job.status()
     if status["error"]:
-        st.error(f"Calibration failed: {status['error']}")
+        st.error(f"Calibration failed: {md_escape(str(status['error']), 600)}")
         return
     done = status["finished"]
     fraction = 1.0 if done else min(0.99, status["iteration"] / max(job.max_iter, 1))
@@ -231,7 +231,7 @@ def review_section(username: str) -> None:
                     get_store(), model_file, get_bank(), username, note, carry_over=True
                 )
             except AssessmentError as error:
-                st.error(str(error))
+                st.error(md_escape(str(error), 600))
             else:
                 version = get_store().model_version(version_id)
                 st.success(f"Promoted {version.label if version else version_id}.")
@@ -321,7 +321,7 @@ def versions_section(username: str) -> None:
             try:
                 label = rollback(get_store(), username, note or "rollback")
             except AssessmentError as error:
-                st.error(str(error))
+                st.error(md_escape(str(error), 600))
             else:
                 st.success(f"{label} is active again.")
 
@@ -344,7 +344,7 @@ def fairness_section() -> None:
             None if basis == "mean of five" else basis,
         )  # fmt: skip
     except AssessmentError as error:
-        st.info(str(error))
+        st.info(md_escape(str(error), 600))
         return
     st.markdown(
         f"**Adverse impact** ({report.n_sessions} sessions; cut T ≥ {cut:g} on {report.basis})"

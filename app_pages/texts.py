@@ -142,10 +142,14 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "link_throttled": {
         "en": (
-            "Too many links that do not exist were tried from this connection. Please wait "
-            "15 minutes and open the link from your invitation again."
+            "We could not find a test for this link, and many links that do not exist were "
+            "tried recently. Please check that you copied the whole link from your invitation; "
+            "a correct link always works."
         ),
-        "zh": "此网络连接尝试了过多无效链接。请等待 15 分钟后，再打开邀请中的链接。",
+        "zh": (
+            "未找到与此链接对应的测验，且近期有大量无效链接被尝试。"
+            "请确认已完整复制邀请中的链接；正确的链接始终可以使用。"
+        ),
     },
     "link_used": {
         "en": "This test has already been completed. Thank you for taking part.",

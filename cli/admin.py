@@ -86,7 +86,9 @@ def invite(
     count: Annotated[int, typer.Option("--count", min=1, max=10_000)] = 1,
     language: Annotated[Language, typer.Option("--language")] = Language.en,
     form: Annotated[FormName, typer.Option("--form")] = FormName.adaptive,
-    days: Annotated[float, typer.Option("--days", min=0.01, help="Days until expiry.")] = 14,
+    days: Annotated[
+        float, typer.Option("--days", min=0.01, max=365, help="Days until expiry.")
+    ] = 14,
     time_limit: Annotated[
         int | None, typer.Option("--time-limit", min=1, help="Minutes (none by default).")
     ] = None,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from cli import admin, bank, cat_sim, mail, models, psychometrics, users
+from cli.errors import guard_commands
 from cli.privacy import backup, export, purge, restore
 from cli.reports import report
 
@@ -32,10 +35,12 @@ app.command("purge")(purge)
 app.command("export")(export)
 app.command("backup")(backup)
 app.command("restore")(restore)
+guard_commands(app)  # every command: user and environment errors end in one paragraph
 
 
 def main() -> None:
-    """Run the command line."""
+    """Run the command line; every file it creates is readable by its owner only."""
+    os.umask(0o077)  # databases, backups, exports and reports hold personal data
     app()
 
 

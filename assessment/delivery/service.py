@@ -9,7 +9,10 @@ what makes resuming exact even though selection is randomised for exposure contr
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +23,9 @@ from assessment.delivery.engine import AdaptiveEngine, ItemPool
 from assessment.delivery.policy import CATPolicy
 from assessment.delivery.quality import QualityFlags, QualityPolicy, quality_flags
 from assessment.delivery.session import CandidateSession, Response
-from assessment.errors import AssessmentError
+from assessment.delivery.throttle import TokenThrottle
+from assessment.errors import AssessmentError, InvitationError
+from assessment.persistence.audit import AuditLog
 from assessment.persistence.store import (
     AnswerDecision,
     InvitationInfo,
@@ -61,6 +66,8 @@ class Delivery:
         model: StoredModel,
         adaptive: CATPolicy | None = None,
         quality: QualityPolicy | None = None,
+        throttle: TokenThrottle | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store
         self.bank = bank
@@ -72,6 +79,9 @@ class Delivery:
             "fixed": AdaptiveEngine(self.pool, adaptive.model_copy(update={"form": "fixed"})),
         }
         self.quality = quality or QualityPolicy()
+        self.throttle = throttle or TokenThrottle()
+        self._sleep = sleep
+        self._waiting = threading.BoundedSemaphore(max(self.throttle.max_waiting, 1))
 
     @classmethod
     def from_store(cls, store: Store, bank: ItemBank | None = None) -> Delivery:
@@ -87,10 +97,35 @@ class Delivery:
     def open(self, token: str, client: str | None = None) -> InvitationInfo:
         """Validate an invitation token (raises ``InvitationError``).
 
-        ``client`` identifies the requester (its address) for logging and throttling of
-        guessed tokens.
+        A valid token is answered at once, whatever ``client`` sent before. ``client``
+        identifies the requester (its address, see ``assessment.access.proxies``): an unknown
+        token is logged against it and answered only after the delay of ``self.throttle``,
+        with reason ``throttled`` once a delay applies (``unknown`` before).
         """
-        return self.store.resolve_token(token, client=client)
+        try:
+            return self.store.resolve_token(token, client=client)
+        except InvitationError as error:
+            if client is None or error.reason != "unknown":
+                raise
+            self._hold_back(client)
+            raise
+
+    def _hold_back(self, client: str) -> None:
+        """Wait as the throttle says for an unknown token from ``client``; raise if throttled."""
+        since = utcnow() - self.throttle.window
+        log = AuditLog(self.store)
+        delay = self.throttle.delay_s(
+            log.count_recent("token.unknown", since, target=client, cap=self.throttle.client_cap),
+            log.count_recent("token.unknown", since, cap=self.throttle.overall_cap),
+        )
+        if delay <= 0:
+            return
+        if self.throttle.max_waiting and self._waiting.acquire(blocking=False):
+            try:
+                self._sleep(delay)
+            finally:
+                self._waiting.release()
+        raise InvitationError("throttled")
 
     def start(self, invitation: InvitationInfo, language: str) -> str:
         """Create (or find) the session of an invitation; the language may be changed."""

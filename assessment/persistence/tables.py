@@ -185,6 +185,11 @@ class User(Base):
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
+    __table_args__ = (
+        # throttling counts recent entries of an action per target and overall (0006)
+        Index("ix_audit_action_target_at", "action", "target", "at"),
+        Index("ix_audit_action_at", "action", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

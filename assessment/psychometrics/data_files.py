@@ -20,6 +20,7 @@ import numpy as np
 
 from assessment.errors import MAX_PROBLEMS, DataFileError
 from assessment.model_document import ModelDocument
+from assessment.persistence.private import open_private
 from scoring import MISSING, ItemSpec, ResponseMatrix, ScoringError, ThetaEstimate
 from scoring.norms import NormTable
 
@@ -267,7 +268,10 @@ def write_model_file(path: str | Path, document: ModelDocument) -> None:
 
 
 def write_json(path: str | Path, data: Mapping[str, Any]) -> None:
-    """Write JSON atomically (temporary file, then rename) so no half-written file remains."""
+    """Write JSON atomically (temporary file, then rename) so no half-written file remains.
+
+    Like every output of ``sjt``, the file is readable by its owner only (mode 0600).
+    """
     _write_text(Path(path), json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
 
@@ -275,16 +279,17 @@ def _write_text(path: Path, text: str) -> None:
     """Write UTF-8 text atomically (temporary file, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
+    with open_private(temporary, "w") as handle:
+        handle.write(text)
     temporary.replace(path)
 
 
 def write_csv(path: str | Path, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Write a UTF-8 CSV atomically."""
+    """Write a UTF-8 CSV atomically, readable by its owner only."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("w", encoding="utf-8", newline="") as handle:
+    with open_private(temporary, "w") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows(rows)

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 
 from assessment.errors import AssessmentError, DataFileError
 from assessment.model_document import Linking, ModelDocument, NormSection, Provenance
+from assessment.persistence.audit import AuditLog
 from assessment.persistence.store import ScoreRecord, Store
 from assessment.persistence.tables import ModelVersion, ResponseRow, TestSession
 from items import ItemBank
@@ -156,6 +157,8 @@ def promote(
     """
     if not note.strip():
         raise AssessmentError("a note saying why this version is promoted is required")
+    if not document.norms:
+        raise AssessmentError("the model has no norm tables; use a model file from sjt calibrate")
     active = store.active_model_document()
     if link and active is not None and active.document.model == document.model:
         linking = stocking_lord(document.parameters, active.parameters)
@@ -219,8 +222,8 @@ def rollback(store: Store, actor: str, note: str = "rollback") -> str:
     labels = {v.label for v in store.model_versions()}
     history = [
         entry.target
-        for entry in reversed(store.audit_entries(limit=10_000))
-        if entry.action in ("model.promote", "model.activate") and entry.target in labels
+        for entry in AuditLog(store).entries(("model.promote", "model.activate"))
+        if entry.target in labels
     ]
     # the version activated most recently before the current one took over
     before = [

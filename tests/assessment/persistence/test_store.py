@@ -162,20 +162,3 @@ def test_audit_log_records_actions(store: Store) -> None:
     store.audit("alice", "invite", "C123", {"count": 1})
     (entry,) = store.audit_entries("invite")
     assert (entry.actor, entry.target, entry.detail) == ("alice", "C123", {"count": 1})
-
-
-def test_token_guessing_is_logged_and_throttled(store: Store) -> None:
-    from assessment.persistence.store import TOKEN_FAILURE_LIMIT
-
-    _, token = invited(store)
-    for n in range(TOKEN_FAILURE_LIMIT):
-        with pytest.raises(InvitationError, match="unknown"):
-            store.resolve_token(f"guess-{n:04d}-abcdefghijklmnop", client="203.0.113.9")
-    assert len(store.audit_entries("token.unknown")) == TOKEN_FAILURE_LIMIT
-    with pytest.raises(InvitationError) as caught:  # even the right token, for a while
-        store.resolve_token(token, client="203.0.113.9")
-    assert caught.value.reason == "throttled"
-    assert store.audit_entries("token.throttled")[0].target == "203.0.113.9"
-    assert store.resolve_token(token, client="198.51.100.7").candidate_id  # others unaffected
-    later = utcnow() + dt.timedelta(minutes=16)
-    assert store.resolve_token(token, now=later, client="203.0.113.9").candidate_id

@@ -66,6 +66,10 @@ class BackupError(PrivacyError):
     """A backup file cannot be written or restored; the message names the file and line."""
 
 
+class SettingsError(AssessmentError, ValueError):
+    """A setting has an invalid value; the message names the setting and where it came from."""
+
+
 __all__ = [
     "MAX_PROBLEMS",
     "AssessmentError",
@@ -76,4 +80,5 @@ __all__ = [
     "InvitationFileError",
     "LoginError",
     "PrivacyError",
+    "SettingsError",
 ]

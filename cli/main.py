@@ -7,6 +7,7 @@ import typer
 from cli import admin, bank, cat_sim, models, psychometrics
 from cli.privacy import backup, export, purge, restore
 from cli.reports import report
+from cli.settings import settings
 
 app = typer.Typer(
     help="Situational-judgement test for customer-service staff.",
@@ -23,6 +24,7 @@ app.command("demo")(admin.demo)
 app.command("invite")(admin.invite)
 app.command("report")(report)
 app.add_typer(admin.users, name="user")
+app.add_typer(settings, name="settings")
 app.add_typer(models.models, name="model")
 app.command("rescore")(models.rescore_command)
 app.command("fairness")(models.fairness)

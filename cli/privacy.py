@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -13,27 +14,33 @@ from assessment.persistence.backup import backup_database, restore_database
 from assessment.persistence.store import Store
 from assessment.psychometrics.data_files import write_json
 from assessment.recruiting.privacy import export_candidate, purge_personal_data
+from assessment.settings import resolve_settings, retention_days
 from cli.errors import fail, user_errors
 
 
 @user_errors
 def purge(
     older_than: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--older-than",
             min=0,
-            help="Days since the candidate's latest activity (completed test, or invitation).",
+            help="Days since the candidate's latest activity (completed test, or invitation); "
+            "default: the retention_months setting the consent notice states.",
         ),
-    ],
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count; change nothing.")] = False,
 ) -> None:
     """Remove names, emails, positions and group answers of candidates inactive for DAYS days.
 
     Sessions, responses and scores stay (keyed by the random candidate id) for calibration.
     """
+    store = Store.open()
+    if older_than is None:
+        months = resolve_settings(store.stored_settings(), os.environ).retention_months
+        older_than = retention_days(months)
     try:
-        result = purge_personal_data(Store.open(), older_than, dry_run=dry_run)
+        result = purge_personal_data(store, older_than, dry_run=dry_run)
     except AssessmentError as error:
         raise fail(str(error)) from None
     counts = result.counts()

@@ -23,6 +23,7 @@ from assessment.clock import utcnow
 from assessment.delivery.session import CandidateSession, Response
 from assessment.errors import AssessmentError, InvitationError
 from assessment.persistence.db import make_engine, upgrade
+from assessment.persistence.journeys import JourneyQueries
 from assessment.persistence.tables import (
     AuditEntry,
     Candidate,
@@ -102,8 +103,12 @@ class ScoreRecord:
     model_version_id: int
 
 
-class Store:
-    """Typed access to the database. Construct with ``Store.open(url)``."""
+class Store(JourneyQueries):
+    """Typed access to the database. Construct with ``Store.open(url)``.
+
+    The queries of the candidate and recruiter journeys (settings, consent records, finished
+    links) are in ``assessment.persistence.journeys``.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

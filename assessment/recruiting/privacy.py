@@ -10,6 +10,7 @@ Backup and restore of the whole database live in ``assessment.persistence.backup
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -250,6 +251,11 @@ def export_candidate(
             "responses": [_row(r) for r in responses],
             "scores": [_row(s) for s in scores],
             "group_answers": [_row(g) for g in groups],
+            "consents": [
+                {key: plain(value) for key, value in dataclasses.asdict(consent).items()}
+                for session_id in session_ids
+                if (consent := store.consent_record(session_id)) is not None
+            ],
             "audit_entries": [_row(a) for a in audit],
         }
         db.add(AuditEntry(actor=actor, action="privacy.export", target=candidate_id))

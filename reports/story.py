@@ -22,6 +22,7 @@ from reportlab.platypus import (
 
 from items.models import CompetencyDefinition
 from reports.chart import ChartLabels, ProfileChart
+from reports.explain import overall_reason
 from reports.formatting import fmt_date, fmt_reliability, fmt_sem, fmt_t, fmt_theta
 from reports.profile import CandidateProfile
 from reports.styles import (
@@ -146,18 +147,9 @@ def summary_block(
             styles["banner_note"],
         ),
     ]
-    if overall.below_floor:
-        separator = "、" if profile.language == "zh" else ", "
-        content.append(
-            Paragraph(
-                styles.markup(
-                    words.profile.below_floor.format(
-                        names=separator.join(names[c] for c in overall.below_floor)
-                    )
-                ),
-                styles["banner_note"],
-            )
-        )
+    content.append(
+        Paragraph(styles.markup(overall_reason(profile, words, names)), styles["banner_note"])
+    )
     table = Table([["", content]], colWidths=[5, FRAME_WIDTH - 5])
     table.setStyle(
         TableStyle(

@@ -175,7 +175,7 @@ def show_item(delivery: Delivery, session_id: str, view: object, lang: str) -> N
     item = view.item  # type: ignore[attr-defined]
     progress = delivery.progress(session_id)
     heading = text("question", lang, n=view.number)  # type: ignore[attr-defined]
-    st.subheader(heading)
+    st.subheader(heading, anchor=False)
     st.progress(
         min(1.0, progress.answered / max(progress.expected_total, 1)),
         text=text("progress", lang, answered=progress.answered),
@@ -226,6 +226,9 @@ def show_finished(delivery: Delivery, session_id: str, lang: str) -> None:
     """The thank-you page in the test's language, with the optional group questions once."""
     st.title(text("complete_title", lang))
     st.success(text("complete_body", lang))
+    record = delivery.record(session_id)
+    if record.deadline_at is not None and (record.flags or {}).get("stop_reason") == "incomplete":
+        st.caption(text("time_up", lang))
     if has_group_answers(delivery.store, session_id):
         if st.session_state.pop(GROUPS_SAVED_KEY, False):
             st.success(text("groups_thanks", lang), icon=":material/check:")

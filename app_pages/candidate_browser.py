@@ -8,6 +8,9 @@
   say (browsers submit forms on Enter only from text fields).
 - ``candidate_styles``: the question prompts in bold without Markdown in their labels, so the
   accessible name of each group is the plain prompt.
+
+The only module of the pages that uses ``st.html``: the markup is fixed here; data reaches a
+script only as JSON (``<``, ``>`` and ``&`` escaped), never as markup.
 """
 
 from __future__ import annotations
@@ -63,16 +66,30 @@ _ENTER_SUBMITS = """
 _STYLES = """
 <style>
 [data-testid="stRadio"] > [data-testid="stWidgetLabel"] p { font-weight: 600; }
-[data-testid="stHtml"]:has(> script:only-child) { display: none; }
+[data-testid="stMainBlockContainer"] { padding-top: 3rem; }
+h3[tabindex="-1"]:focus { outline: none; }
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+  [data-testid="stMainBlockContainer"] h1 { font-size: 2rem !important; line-height: 1.25; }
+}
+[data-testid="stElementContainer"]:has(> [data-testid="stHtml"] > script:only-child) {
+  display: none;
+}
 </style>
 """
 
 
+def new_item_script(item_id: str, heading: str) -> str:
+    """The script of ``new_item_view``: fixed code, the item passed as escaped JSON data."""
+    payload = json.dumps({"id": item_id, "heading": heading}, ensure_ascii=True)
+    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        payload = payload.replace(char, code)  # no markup, whatever the data
+    return _NEW_ITEM.format(item=payload)
+
+
 def new_item_view(item_id: str, heading: str) -> None:
     """Scroll to the top and focus the question heading once per new item."""
-    payload = json.dumps({"id": item_id, "heading": heading}, ensure_ascii=True)
-    payload = payload.replace("</", "<\\/")  # never close the script element early
-    st.html(_NEW_ITEM.format(item=payload), unsafe_allow_javascript=True)
+    st.html(new_item_script(item_id, heading), unsafe_allow_javascript=True)
 
 
 def enter_submits() -> None:

@@ -97,6 +97,7 @@ def _settings(prefix: str) -> dict[str, Any]:
     days = right.number_input(
         "Link valid for (days)", min_value=1, max_value=90, value=14, key=f"{prefix}_days"
     )
+    left, right = st.columns(2)
     limit = left.number_input(
         "Time limit (minutes, 0 = none)", min_value=0, max_value=600, value=0, step=5,
         key=f"{prefix}_limit",
@@ -117,9 +118,10 @@ def invite_one(store: Store, user: StaffUser) -> None:
     positions = sorted({row.position for row in candidate_overview(store) if row.position})
     nonce = form_nonce("invite_one")
     with st.form(f"invite_one_{nonce}", border=True):
-        left, right = st.columns(2)
+        left, right = st.columns(2)  # one row per pair: on a phone they stack in order
         name = left.text_input("Name", max_chars=300, key=f"one_name_{nonce}")
         email = right.text_input("Email", max_chars=320, key=f"one_email_{nonce}")
+        left, right = st.columns(2)
         position = left.selectbox(
             "Position", positions, index=None, accept_new_options=True,
             placeholder="Choose or type a position", key=f"one_position_{nonce}",

@@ -89,10 +89,10 @@ def show_profile(profile: CandidateProfile) -> None:
     OVERALL_BOXES[overall.band](
         f"**{md_escape(getattr(words.profile.overall, overall.band))}**  \n"
         f"{md_escape(overall_reason(profile, words, names), 600)}  \n"
-        f"Role profile {md_escape(overall.role_name)}: profile score T "
-        f"{fmt_t(overall.composite_t)}; recommended from T {fmt_t(overall.recommend_at)}, "
-        f"interview with care from T {fmt_t(overall.care_at)}, floor T {fmt_t(overall.floor)} "
-        "for every competency."
+        f"Rule of the role profile “{md_escape(overall.role_name)}”: recommended from a "
+        f"profile score of T {fmt_t(overall.recommend_at)}, interview with care from "
+        f"T {fmt_t(overall.care_at)}; a competency below the floor of "
+        f"T {fmt_t(overall.floor)} caps the result at interview with care."
     )
     st.altair_chart(profile_chart(profile, names), width="stretch")
     st.dataframe(

@@ -123,6 +123,10 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "zh": "你的答案已提交。邀请你的用人单位会就后续安排与你联系。现在可以关闭此页面。",
     },
+    "time_up": {
+        "en": "The time limit was reached: the answers you sent before then have been submitted.",
+        "zh": "已到测验时限：在此之前提交的答案均已提交。",
+    },
     "groups_title": {
         "en": "Optional: help us check that the test is fair",
         "zh": "可选：帮助我们检验测验是否公平",

@@ -212,3 +212,17 @@ def test_the_clock_starts_when_the_test_starts_not_at_the_language_page(
     app.button[0].click().run()
     app.button[1].click().run()
     assert "Time left: 20 min" in all_text(app)
+
+
+def test_a_test_ended_by_the_time_limit_says_so_on_the_thank_you_page(app_store: Store) -> None:
+    token = invitation(app_store, time_limit_minutes=5)
+    app = through_practice(open_app(token), "en")
+    assert "Question 1" in texts(app)
+    session_id = app_store.session_id_for_token(token)
+    assert session_id is not None
+    app_store.update_session(session_id, deadline_at=utcnow() - dt.timedelta(seconds=1))
+    app.radio[0].set_value(app.radio[0].options[0])
+    app.run()  # the page reruns (the countdown at zero): nothing is submitted
+    assert "you have finished" in texts(app)
+    assert "The time limit was reached" in all_text(app)
+    assert app_store.count_responses(session_id) == 0

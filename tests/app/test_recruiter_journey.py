@@ -41,7 +41,7 @@ def test_the_profile_explains_the_overall_result(seeded: Store) -> None:
     assert reason.startswith("Why: ")
     boxes = [str(e.value) for e in [*app.success, *app.warning, *app.info]]
     assert any(md_escape(reason, 600) in box for box in boxes), boxes
-    assert any(f"floor T {RoleProfile().floor:.0f}" in box for box in boxes)
+    assert any(f"below the floor of T {RoleProfile().floor:.0f} caps" in box for box in boxes)
 
 
 def test_each_flag_has_one_wording_in_the_list_and_the_profile() -> None:

@@ -136,13 +136,18 @@ def test_the_countdown_runs_without_an_answer_and_ends_the_test_at_zero(
     page.close()
 
 
-def test_enter_on_a_chosen_response_sends_the_answer(server: Server, browser: Any) -> None:
+def test_enter_on_a_chosen_response_sends_the_answer_and_prompts_are_plain(
+    server: Server, browser: Any
+) -> None:
     url, token = new_link(server)
     page = browser.new_page(viewport=DESKTOP)
     open_link(page, url)
     start_test(page)
     first = question_heading(page)
     groups = page.locator('[role="radiogroup"]')
+    names = [groups.nth(n).get_attribute("aria-label") for n in range(groups.count())]
+    assert names[0] in ("Which response is the most effective?", "Most effective response")
+    assert all(name and "*" not in name for name in names)  # no Markdown read aloud
     groups.nth(0).locator("label").nth(0).click()
     if groups.count() > 1:
         groups.nth(1).locator("label").nth(1).click()

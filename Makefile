@@ -39,9 +39,11 @@ system-deps:
 		case "$$missing" in *nginx*) $$SUDO service nginx stop >/dev/null 2>&1 || true;; esac; \
 	fi
 
+# Links use the public_url setting (SJT_PUBLIC_URL or `sjt settings set public_url`), else
+# the address the app is served on: STREAMLIT_SERVER_PORT tells the CLI which port that is.
 demo: $(STAMP)
 	$(BIN)/sjt bank validate
-	SJT_BASE_URL=$${SJT_BASE_URL:-http://localhost:$(PORT)} $(BIN)/sjt demo --candidates 60 --if-empty
+	STREAMLIT_SERVER_PORT=$(PORT) $(BIN)/sjt demo --candidates 60 --if-empty
 
 run: $(STAMP) demo
 	$(BIN)/streamlit run serve.py $(STREAMLIT_FLAGS)

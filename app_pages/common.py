@@ -5,10 +5,14 @@ The guards of staff pages are in ``app_pages.staff_access`` and ``app_pages.staf
 
 from __future__ import annotations
 
+import os
+from urllib.parse import urlsplit
+
 import streamlit as st
 
 from assessment.delivery.service import Delivery
 from assessment.persistence.store import Store
+from assessment.settings import Settings, public_url, resolve_settings, served_url
 from items import ItemBank, load_bank
 
 
@@ -32,3 +36,29 @@ def get_delivery() -> Delivery:
     """The delivery service of the active model version (rebuilt when a version is promoted)."""
     version = get_store().active_model_version()
     return _delivery_for_version(version.id if version else -1)
+
+
+def get_settings() -> Settings:
+    """The organisation settings in force (environment over ``sjt settings``; read per run)."""
+    return resolve_settings(get_store().stored_settings(), os.environ)
+
+
+def served_address() -> str:
+    """The address this app is served on: as the browser reached it, else from the config."""
+    base_path = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    url = st.context.url
+    if isinstance(url, str) and url:
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return f"{parts.scheme}://{parts.netloc}" + (f"/{base_path}" if base_path else "")
+    environ = {
+        "STREAMLIT_SERVER_PORT": str(st.get_option("server.port")),
+        "STREAMLIT_SERVER_BASE_URL_PATH": base_path,
+        **{k: v for k, v in os.environ.items() if k.startswith("STREAMLIT_BROWSER_")},
+    }
+    return served_url(environ)
+
+
+def link_base() -> str:
+    """The base of candidate links: the ``public_url`` setting, else the served address."""
+    return public_url(get_settings(), served_address())

@@ -13,6 +13,7 @@ import streamlit as st
 
 from app_pages.common import get_bank, get_store
 from app_pages.markup import md_escape
+from app_pages.phrasing import rare_options_warning, thin_items_warning
 from app_pages.staff_access import require_role
 from assessment.errors import AssessmentError, DataFileError
 from assessment.psychometrics.data_files import read_response_csv
@@ -116,16 +117,9 @@ def calibrate_section() -> None:
     warnings = sample_warnings(data)
     if warnings.items_below_minimum:
         worst = min(n for _, n in warnings.items_below_minimum)
-        st.warning(
-            f"{len(warnings.items_below_minimum)} of {data.n_items} scored items have fewer than "
-            f"500 candidates (smallest: {worst}). Option weights will be unstable; treat this "
-            "calibration as exploratory."
-        )
+        st.warning(thin_items_warning(len(warnings.items_below_minimum), data.n_items, worst))
     if warnings.rare_options:
-        st.warning(
-            f"{len(warnings.rare_options)} options are chosen by fewer than 5% of candidates; "
-            "their weights rest on very few answers."
-        )
+        st.warning(rare_options_warning(len(warnings.rare_options)))
     model = st.selectbox(
         "Model", ["nrm", "gpcm"],
         format_func={"nrm": "Nominal response (free option weights)",

@@ -49,10 +49,10 @@ SHORT_NAMES = {
 }
 
 
-FLAG_LABELS = {
+FLAG_LABELS = {  # each profile explanation (reports/wording.yaml) starts with its label
     "too_fast": "Too fast",
     "same_position_run": "Same-position run",
-    "person_misfit": "Unusual pattern",
+    "person_misfit": "Unusual answer pattern",
     "incomplete": "Incomplete",
 }
 

@@ -65,13 +65,16 @@ def send_option(settings: SmtpSettings | None, problem: str | None, key: str) ->
 
 
 def send_created(
-    store: Store, settings: SmtpSettings, created: Sequence[tuple[str, str]], user: StaffUser
-) -> None:
-    """E-mail the invitations just created and say how it went."""
-    links = [(token, invitation_link(token)) for _, token in created]
+    store: Store,
+    settings: SmtpSettings,
+    created: Sequence[tuple[str, str]],
+    user: StaffUser,
+    base: str,
+) -> list[MailOutcome]:
+    """E-mail the invitations just created (links on ``base``); how each e-mail went."""
+    links = [(token, invitation_link(token, base)) for _, token in created]
     with st.spinner("Sending the e-mails…"):
-        outcomes = send_invitations(store, settings, links, actor=user.username)
-    show_outcomes(outcomes, "invitation e-mail")
+        return list(send_invitations(store, settings, links, actor=user.username))
 
 
 def show_outcomes(outcomes: Sequence[MailOutcome], what: str) -> None:

@@ -29,6 +29,7 @@ from reports.assemble import (
     render_candidate_pdf,
 )
 from reports.errors import ReportError
+from reports.explain import overall_reason
 from reports.formatting import fmt_date, fmt_interval, fmt_percentile, fmt_t
 from reports.profile import CandidateProfile
 from reports.render import default_definitions
@@ -87,9 +88,12 @@ def show_profile(profile: CandidateProfile) -> None:
     names = competency_names()
     overall = profile.overall
     OVERALL_BOXES[overall.band](
-        f"**{getattr(words.profile.overall, overall.band)}** — composite T "
-        f"{fmt_t(overall.composite_t)} ({md_escape(overall.role_name)}; recommended from "
-        f"{fmt_t(overall.recommend_at)}, with care from {fmt_t(overall.care_at)})."
+        f"**{md_escape(getattr(words.profile.overall, overall.band))}**  \n"
+        f"{md_escape(overall_reason(profile, words, names), 600)}  \n"
+        f"Rule of the role profile “{md_escape(overall.role_name)}”: recommended from a "
+        f"profile score of T {fmt_t(overall.recommend_at)}, interview with care from "
+        f"T {fmt_t(overall.care_at)}; a competency below the floor of "
+        f"T {fmt_t(overall.floor)} caps the result at interview with care."
     )
     st.altair_chart(profile_chart(profile, names), width="stretch")
     st.dataframe(

@@ -78,6 +78,10 @@ class MailSettingsError(AssessmentError, ValueError):
     """The SMTP settings are incomplete or malformed; the message names each setting."""
 
 
+class SettingsError(AssessmentError, ValueError):
+    """A setting has an invalid value; the message names the setting and where it came from."""
+
+
 __all__ = [
     "MAX_PROBLEMS",
     "AccountError",
@@ -91,4 +95,5 @@ __all__ = [
     "MailSettingsError",
     "PrivacyError",
     "SSOLoginReusedError",
+    "SettingsError",
 ]

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from assessment.access.demo_account import DEMO_ADMIN, ensure_demo_admin
 from assessment.demo import seed_demo
 from assessment.persistence.store import Store
-from assessment.recruiting.invitations import invitation_link
+from assessment.recruiting.invitations import (
+    invitation_link,
+    invite_candidates,
+    link_base,
+    parse_invitation_csv,
+    request_from_form,
+)
 from cli.errors import fail, user_errors
-from cli.mail import invite_named, named_requests
+from cli.mail import send_and_report, settings_or_fail
 from items import load_bank
 
 
@@ -44,6 +50,7 @@ def demo(
 ) -> None:
     """Fill the database with clearly labelled synthetic candidates (taken through the engine)."""
     store = Store.open()
+    base = link_base(store)
     existing = store.count_candidates(synthetic=True)
     if if_empty and existing:
         typer.echo(f"demo: the database already has {existing} synthetic candidates")
@@ -55,11 +62,11 @@ def demo(
             f"scoring model {summary.model_label}"
         )
         for candidate, token in summary.links[:3]:
-            typer.echo(f"  try the test as {candidate}: {invitation_link(token)}")
+            typer.echo(f"  try the test as {candidate}: {invitation_link(token, base)}")
     _, token = store.create_invitation(
         store.add_candidate("Demo candidate (you)", synthetic=True), created_by="demo"
     )
-    typer.echo(f"take the test yourself: {invitation_link(token)}")
+    typer.echo(f"take the test yourself: {invitation_link(token, base)}")
     if demo_user:
         _demo_admin(store)
 
@@ -83,8 +90,22 @@ def _demo_admin(store: Store) -> None:
 
 @user_errors
 def invite(
-    count: Annotated[int, typer.Option("--count", min=1, max=10_000)] = 1,
-    language: Annotated[Language, typer.Option("--language")] = Language.en,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Invite one named person (with --email).")
+    ] = None,
+    email: Annotated[str | None, typer.Option("--email", help="Their e-mail address.")] = None,
+    csv_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv", help="Invite everyone in a CSV file: name,email[,position][,language]."
+        ),
+    ] = None,
+    count: Annotated[
+        int | None, typer.Option("--count", min=1, max=10_000, help="N anonymous invitations.")
+    ] = None,
+    language: Annotated[
+        Language, typer.Option("--language", help="Test language (a CSV row may set its own).")
+    ] = Language.en,
     form: Annotated[FormName, typer.Option("--form")] = FormName.adaptive,
     days: Annotated[
         float, typer.Option("--days", min=0.01, max=365, help="Days until expiry.")
@@ -96,44 +117,70 @@ def invite(
         float, typer.Option("--extra-time", min=1.0, max=4.0, help="Accommodation multiplier.")
     ] = 1.0,
     position: Annotated[str | None, typer.Option("--position")] = None,
-    name: Annotated[str | None, typer.Option("--name", help="Invite this person.")] = None,
-    email: Annotated[str | None, typer.Option("--email", help="The person's e-mail.")] = None,
-    csv_file: Annotated[
-        Path | None,
-        typer.Option("--csv", help="Invite everyone in FILE (name,email[,position][,language])."),
-    ] = None,
     send: Annotated[
         bool, typer.Option("--send", help="E-mail the invitations (SJT_SMTP_* settings).")
     ] = False,
 ) -> None:
     """Create invitations and print one link per line (tokens are shown only now).
 
-    Without --name/--email or --csv, creates --count anonymous invitations. With --send, the
-    named invitations are also e-mailed; the command fails if any e-mail failed.
+    One named person (--name N --email E), everyone in a CSV file (--csv FILE, the format of
+    the recruiter's upload), or N anonymous invitations (--count N, the default is 1). Links
+    use the public URL setting (SJT_PUBLIC_URL or `sjt settings set public_url`). With --send,
+    the named invitations are also e-mailed (SJT_SMTP_* settings); the command then fails if
+    any e-mail failed, and the links it printed still work.
     """
-    if name is not None or email is not None or csv_file is not None:
-        invite_named(
-            named_requests(name, email, csv_file, position), send=send,
-            language=language.value, form=form.value, days=days, time_limit=time_limit,
-            extra_time=extra_time,
-        )  # fmt: skip
-        return
-    if send:
+    named = name is not None or email is not None
+    modes = [named, csv_file is not None, count is not None]
+    if sum(modes) > 1:
+        raise fail("use one of --name/--email, --csv or --count")
+    if named and (name is None or email is None):
+        raise fail("--name and --email go together: give both to invite a named person")
+    if send and not (named or csv_file is not None):
         raise fail("--send needs --name and --email, or --csv FILE (to know whom to e-mail)")
+    mail = settings_or_fail() if send else None  # checked before anything is created
     store = Store.open()
-    for _ in range(count):
-        candidate = store.add_candidate(position=position)
-        _, token = store.create_invitation(
-            candidate,
-            language=language.value,
-            form=form.value,
-            expires_in_days=days,
-            time_limit_minutes=time_limit,
-            time_multiplier=extra_time,
-            created_by="cli",
-        )
-        typer.echo(f"{candidate}\t{invitation_link(token)}")
-    store.audit("cli", "invite", None, {"count": count, "language": language.value})
+    base = link_base(store)
+    options: dict[str, Any] = {
+        "language": language.value,
+        "form": form.value,
+        "days": days,
+        "time_limit": time_limit,
+        "extra_time": extra_time,
+    }
+    if named or csv_file is not None:
+        if csv_file is not None:
+            requests = parse_invitation_csv(csv_file.read_bytes())
+        else:
+            requests = [request_from_form(name or "", email or "", position, language.value)]
+        created = invite_candidates(store, requests, actor="cli", **options)
+        for (candidate, token), request in zip(created, requests, strict=True):
+            typer.echo(
+                f"{candidate}\t{request.name}\t{request.email}\t{invitation_link(token, base)}"
+            )
+        if mail is not None:
+            send_and_report(store, mail, created, base)
+        return
+    anonymous = [_anonymous_invitation(store, position, options) for _ in range(count or 1)]
+    for candidate, token in anonymous:
+        typer.echo(f"{candidate}\t{invitation_link(token, base)}")
+    store.audit("cli", "invite", None, {"count": len(anonymous), "language": language.value})
+
+
+def _anonymous_invitation(
+    store: Store, position: str | None, options: dict[str, Any]
+) -> tuple[str, str]:
+    """A candidate without name or e-mail and their invitation: (candidate id, token)."""
+    candidate = store.add_candidate(position=position)
+    _, token = store.create_invitation(
+        candidate,
+        language=options["language"],
+        form=options["form"],
+        expires_in_days=options["days"],
+        time_limit_minutes=options["time_limit"],
+        time_multiplier=options["extra_time"],
+        created_by="cli",
+    )
+    return candidate, token
 
 
 __all__ = ["demo", "invite"]

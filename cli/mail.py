@@ -6,19 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from assessment.errors import AssessmentError
 from assessment.persistence.store import Store
 from assessment.recruiting.invitations import (
-    InvitationRequest,
     invitation_link,
-    invite_candidates,
-    parse_invitation_csv,
-    request_from_form,
 )
 from assessment.recruiting.mail_settings import NOT_CONFIGURED, SmtpSettings, smtp_settings
 from assessment.recruiting.mailing import (
@@ -39,19 +33,6 @@ def settings_or_fail() -> SmtpSettings:
     return settings
 
 
-def named_requests(
-    name: str | None, email: str | None, csv_file: Path | None, position: str | None
-) -> list[InvitationRequest]:
-    """The people to invite from ``--name/--email`` or from ``--csv`` (exactly one of them)."""
-    if csv_file is not None:
-        if name is not None or email is not None:
-            raise fail("give either --csv FILE or --name and --email, not both")
-        return parse_invitation_csv(csv_file.read_bytes())
-    if name is None or email is None:
-        raise fail("--name and --email go together: give both")
-    return [request_from_form(name, email, position)]
-
-
 def report(outcomes: Sequence[MailOutcome], *, to_stderr: bool = False) -> int:
     """Print one line per e-mail (id, kind, status, detail), failures on standard error;
     returns how many failed."""
@@ -64,33 +45,12 @@ def report(outcomes: Sequence[MailOutcome], *, to_stderr: bool = False) -> int:
     return sum(outcome.status == "failed" for outcome in outcomes)
 
 
-def invite_named(
-    requests: Sequence[InvitationRequest],
-    *,
-    send: bool,
-    language: str,
-    form: str,
-    days: float,
-    time_limit: int | None,
-    extra_time: float,
+def send_and_report(
+    store: Store, settings: SmtpSettings, created: Sequence[tuple[str, str]], base: str
 ) -> None:
-    """Invite named people, print ``candidate id<TAB>link`` per person and, with ``send``,
-    e-mail them (the settings are checked before anything is created)."""
-    settings = settings_or_fail() if send else None
-    store = Store.open()
-    try:
-        created = invite_candidates(
-            store, requests, language=language, form=form, days=days,
-            time_limit=time_limit, extra_time=extra_time, actor="cli",
-        )  # fmt: skip
-    except AssessmentError as error:
-        raise fail(str(error)) from None
-    for candidate_id, token in created:
-        typer.echo(f"{candidate_id}\t{invitation_link(token)}")
-    if settings is None:
-        return
-    links = [(token, invitation_link(token)) for _, token in created]
-    # standard output keeps one link per line; the e-mail report goes to standard error
+    """E-mail invitations just created (links on ``base``); the report goes to standard
+    error so standard output keeps one link per line. Fails if any e-mail failed."""
+    links = [(token, invitation_link(token, base)) for _, token in created]
     failed = report(send_invitations(store, settings, links, actor="cli"), to_stderr=True)
     if failed:
         raise fail(
@@ -135,4 +95,4 @@ def remind(
         raise typer.Exit(1)
 
 
-__all__ = ["invite_named", "named_requests", "remind", "settings_or_fail"]
+__all__ = ["remind", "send_and_report", "settings_or_fail"]

@@ -10,6 +10,7 @@ from cli import admin, bank, cat_sim, mail, models, psychometrics, users
 from cli.errors import guard_commands
 from cli.privacy import backup, export, purge, restore
 from cli.reports import report
+from cli.settings import settings
 
 app = typer.Typer(
     help="Situational-judgement test for customer-service staff.",
@@ -27,6 +28,7 @@ app.command("invite")(admin.invite)
 app.command("remind")(mail.remind)
 app.command("report")(report)
 app.add_typer(users.users, name="user")
+app.add_typer(settings, name="settings")
 app.add_typer(models.models, name="model")
 app.command("rescore")(models.rescore_command)
 app.command("fairness")(models.fairness)

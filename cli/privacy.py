@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from assessment.persistence.restore import restore_database
 from assessment.persistence.store import Store
 from assessment.psychometrics.data_files import write_json
 from assessment.recruiting.privacy import export_candidate, export_person, purge_personal_data
+from assessment.settings import resolve_settings, retention_days
 from cli.errors import fail, user_errors
 
 AUDIT_RETENTION_VARIABLE = "SJT_AUDIT_RETENTION_DAYS"
@@ -24,13 +26,14 @@ DEFAULT_AUDIT_RETENTION_DAYS = 180.0
 @user_errors
 def purge(
     older_than: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--older-than",
             min=0,
-            help="Days since the candidate's latest activity (completed test, or invitation).",
+            help="Days since the candidate's latest activity (completed test, or invitation); "
+            "default: the retention_months setting the consent notice states.",
         ),
-    ],
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count; change nothing.")] = False,
     audit_retention: Annotated[
         float,
@@ -49,8 +52,12 @@ def purge(
     Every link of a purged candidate stops working; audit entries past the retention period
     are deleted; the database files are rewritten so that the removed values are gone.
     """
+    store = Store.open()
+    if older_than is None:
+        months = resolve_settings(store.stored_settings(), os.environ).retention_months
+        older_than = retention_days(months)
     result = purge_personal_data(
-        Store.open(), older_than, dry_run=dry_run, audit_retention_days=audit_retention
+        store, older_than, dry_run=dry_run, audit_retention_days=audit_retention
     )
     counts = result.counts()
     verb = "would purge" if dry_run else "purged"

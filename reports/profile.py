@@ -32,6 +32,9 @@ from scoring.norms import NormTable
 
 Band = Literal["low", "typical", "high"]
 OverallBand = Literal["recommended", "with_care", "not_a_match"]
+OverallReason = Literal["recommended", "floor", "between", "below_care"]
+"""Why the overall band is what it is: recommended; capped by a competency below the floor;
+composite between the two cut scores; composite below the lower cut score."""
 QualityFlag = Literal["too_fast", "same_position_run", "person_misfit", "incomplete"]
 
 QUALITY_FLAGS: tuple[str, ...] = get_args(QualityFlag)
@@ -125,11 +128,14 @@ class RoleProfile:
     def summarise(self, scores: Iterable[CompetencyScore], language: str = "en") -> OverallSummary:
         """The overall summary band of a set of competency scores under this role profile
         (``role_name`` in ``language``)."""
-        by_id = {score.competency_id: score for score in scores}
+        return self.summarise_t({score.competency_id: score.t_score for score in scores}, language)
+
+    def summarise_t(self, t_scores: Mapping[str, float], language: str = "en") -> OverallSummary:
+        """The overall summary band of T-scores by competency id under this role profile."""
         used = [c for c in COMPETENCIES if self.weights[c] > 0]
         total = sum(self.weights[c] for c in used)
-        composite = sum(self.weights[c] * by_id[c].t_score for c in used) / total
-        below = tuple(c for c in used if by_id[c].t_score < self.floor)
+        composite = sum(self.weights[c] * t_scores[c] for c in used) / total
+        below = tuple(c for c in used if t_scores[c] < self.floor)
         band: OverallBand
         if composite >= self.recommend_at and not below:
             band = "recommended"
@@ -138,7 +144,13 @@ class RoleProfile:
         else:
             band = "not_a_match"
         return OverallSummary(
-            band, composite, self.name_in(language), below, self.recommend_at, self.care_at
+            band,
+            composite,
+            self.name_in(language),
+            below,
+            self.recommend_at,
+            self.care_at,
+            self.floor,
         )
 
 
@@ -171,6 +183,16 @@ class OverallSummary:
     below_floor: tuple[str, ...]
     recommend_at: float
     care_at: float
+    floor: float = RoleProfile.floor
+
+    @property
+    def reason(self) -> OverallReason:
+        """Which rule decided the band (see ``RoleProfile``)."""
+        if self.band == "recommended":
+            return "recommended"
+        if self.below_floor and self.composite_t >= self.recommend_at:
+            return "floor"
+        return "between" if self.composite_t >= self.care_at else "below_care"
 
 
 @dataclass(frozen=True)
@@ -220,6 +242,14 @@ def norm_group_name(table: NormTable, language: str) -> str:
             if match := pattern.fullmatch(table.group):
                 return chinese.format(*match.groups())
     return table.group
+
+
+def composite_and_band(
+    t_scores: Mapping[str, float], role: RoleProfile | None = None
+) -> tuple[float, str]:
+    """(composite T, overall band) of T-scores by competency, as exports list them."""
+    overall = (role or RoleProfile()).summarise_t(t_scores)
+    return overall.composite_t, overall.band
 
 
 def build_profile(

@@ -21,6 +21,7 @@ from reportlab.platypus import (
 
 from items.models import CompetencyDefinition
 from reports.chart import ChartLabels, ProfileChart
+from reports.explain import overall_reason
 from reports.formatting import fmt_date, fmt_reliability, fmt_sem, fmt_t, fmt_theta
 from reports.linebreak import KinsokuParagraph
 from reports.profile import CandidateProfile
@@ -148,18 +149,11 @@ def summary_block(
             styles["banner_note"],
         ),
     ]
-    if overall.below_floor:
-        separator = "、" if profile.language == "zh" else ", "
-        content.append(
-            KinsokuParagraph(
-                styles.markup(
-                    words.profile.below_floor.format(
-                        names=separator.join(names[c] for c in overall.below_floor)
-                    )
-                ),
-                styles["banner_note"],
-            )
+    content.append(
+        KinsokuParagraph(
+            styles.markup(overall_reason(profile, words, names)), styles["banner_note"]
         )
+    )
     table = Table([["", content]], colWidths=[5, FRAME_WIDTH - 5])
     table.setStyle(
         TableStyle(

@@ -6,8 +6,8 @@ file's package) and from ``benchmarks/``. Three rules:
 1. Top-level packages import only lower layers; pages reach ``scoring`` only through
    ``assessment`` and ``reports``.
 2. Inside ``assessment`` the sub-packages are layered: the shared modules (``errors``,
-   ``clock``, ``vocabulary``, ``model_document``) import no other part of it but ``errors``;
-   ``persistence`` sits below
+   ``clock``, ``vocabulary``, ``model_document``, ``settings``) import no other part of it but
+   ``errors``; ``persistence`` sits below
    ``access``, ``delivery`` and ``recruiting``; ``psychometrics`` may also use ``delivery``.
 3. Only ``assessment.persistence`` touches the database: SQLAlchemy, Alembic, the database
    driver, the table definitions and the engine module (tests and benchmarks aside).
@@ -53,12 +53,13 @@ KNOWN_LAYER_VIOLATIONS = {
 ONLY_IN = {"streamlit": {"app", "serve", "app_pages"}, "reportlab": {"reports"}}
 SCORING_ALLOWED_THIRD_PARTY = {"numpy", "scipy"}
 
-SHARED = {"errors", "clock", "vocabulary", "model_document"}
+SHARED = {"errors", "clock", "vocabulary", "model_document", "settings"}
 ASSESSMENT_ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "clock": set(),
     "vocabulary": set(),
     "model_document": {"errors"},
+    "settings": {"errors"},
     "persistence": SHARED,
     "access": SHARED | {"persistence"},
     "delivery": SHARED | {"persistence"},

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from assessment.clock import utcnow
+from assessment.delivery.consent import ConsentNotice
 from assessment.delivery.engine import AdaptiveEngine, ItemPool
 from assessment.delivery.policy import CATPolicy
 from assessment.delivery.quality import QualityFlags, QualityPolicy, quality_flags
@@ -26,6 +27,7 @@ from assessment.delivery.session import CandidateSession, Response
 from assessment.delivery.throttle import TokenThrottle
 from assessment.errors import AssessmentError, InvitationError
 from assessment.persistence.audit import AuditLog
+from assessment.persistence.journeys import FinishedSession, SessionClock
 from assessment.persistence.store import (
     AnswerDecision,
     InvitationInfo,
@@ -36,6 +38,9 @@ from assessment.persistence.store import (
 )
 from assessment.vocabulary import language_problem
 from items import BestItem, ItemBank, MostLeastItem, load_bank
+
+DEADLINE_GRACE = dt.timedelta(seconds=10)
+"""An answer sent just before the deadline still counts if it arrives within this time."""
 
 
 @dataclass(frozen=True)
@@ -141,11 +146,48 @@ class Delivery:
     def record(self, session_id: str) -> SessionRecord:
         return self.store.load_session(session_id)
 
-    def consent(self, session_id: str) -> None:
-        self.store.update_session(session_id, consent_at=utcnow())
+    def consent(self, session_id: str, notice: ConsentNotice | None = None) -> None:
+        """Record the candidate's consent, with the notice exactly as shown when given."""
+        if notice is None:  # programmatic sessions (demo, simulations) show no notice
+            self.store.update_session(session_id, consent_at=utcnow())
+            return
+        self.store.record_consent(
+            session_id,
+            language=notice.language,
+            employer=notice.employer,
+            purpose=notice.purpose,
+            retention_months=notice.retention_months,
+            contact=notice.contact,
+            notice=notice.text,
+        )
 
-    def practice_done(self, session_id: str) -> None:
-        self.store.update_session(session_id, practice_done=True)
+    def finished(self, token: str) -> FinishedSession | None:
+        """The completed session of a used link (for its thank-you page), else None."""
+        return self.store.finished_session(token)
+
+    def clock(self, session_id: str) -> SessionClock:
+        """The deadline of a session and whether it is over, for the live countdown."""
+        return self.store.session_clock(session_id)
+
+    def practice_done(self, session_id: str, now: dt.datetime | None = None) -> None:
+        """End the instructions; a time limit starts counting now, not at the language page."""
+        record = self.store.load_session(session_id)
+        if record.practice_done:
+            return
+        values: dict[str, Any] = {"practice_done": True}
+        if record.deadline_at is not None:
+            values["deadline_at"] = (now or utcnow()) + (record.deadline_at - record.started_at)
+        self.store.update_session(session_id, **values)
+
+    def time_limit_minutes(self, session_id: str) -> float | None:
+        """The candidate's whole time (extra time included) in minutes, None if untimed.
+
+        For the instructions page: valid until ``practice_done`` restarts the clock.
+        """
+        record = self.store.load_session(session_id)
+        if record.deadline_at is None:
+            return None
+        return (record.deadline_at - record.started_at).total_seconds() / 60
 
     # ------------------------------------------------------------------ items
     def engine(self, record: SessionRecord) -> AdaptiveEngine:
@@ -190,8 +232,10 @@ class Delivery:
         """Record the answer to the pending item. Returns False for a repeat of an answer.
 
         Raises ``AssessmentError`` for an answer to an item that was not offered, an invalid
-        pick, or a finished test. The next item is chosen in the same transaction, so the
-        answer and the next pending item are written together and the next page only reads.
+        pick, a finished test, or an answer arriving more than ``DEADLINE_GRACE`` after the
+        deadline (the test then ends with the answers given in time). The next item is
+        chosen in the same transaction, so the answer and the next pending item are written
+        together and the next page only reads.
         """
         now = now or utcnow()
         if item_id not in self.bank:
@@ -210,6 +254,8 @@ class Delivery:
                 return None
             if record.pending_item_id != item_id:
                 raise AssessmentError(f"item {item_id} is not the item on screen")
+            if record.deadline_at is not None and now > record.deadline_at + DEADLINE_GRACE:
+                raise AssessmentError("the time limit has passed; this answer was not recorded")
             shown = record.pending_shown_at or now
             elapsed = max(0, int((now - shown).total_seconds() * 1000))
             response = Response(item_id, most, least, elapsed, now)

@@ -24,6 +24,7 @@ from assessment.delivery.session import CandidateSession, Response
 from assessment.errors import AssessmentError, InvitationError
 from assessment.model_document import ModelDocument
 from assessment.persistence.db import make_engine, upgrade
+from assessment.persistence.journeys import JourneyQueries
 from assessment.persistence.mail_tables import InvitationToken
 from assessment.persistence.tables import (
     AuditEntry,
@@ -132,8 +133,12 @@ DOCUMENT_CACHE_SIZE = 16
 """Parsed model documents kept per store (versions are immutable, so never stale)."""
 
 
-class Store:
-    """Typed access to the database. Construct with ``Store.open(url)``."""
+class Store(JourneyQueries):
+    """Typed access to the database. Construct with ``Store.open(url)``.
+
+    The queries of the candidate and recruiter journeys (settings, consent records, finished
+    links) are in ``assessment.persistence.journeys``.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

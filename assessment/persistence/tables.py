@@ -214,3 +214,38 @@ class GroupMembership(Base):
     field: Mapped[str] = mapped_column(String(40))
     value: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Setting(Base):
+    """One organisation setting stored with ``sjt settings set`` (see ``assessment.settings``).
+
+    Values are text; ``assessment.settings`` checks and types them. Environment variables
+    override what is stored here.
+    """
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class ConsentRecord(Base):
+    """The consent notice a candidate agreed to, exactly as shown, with its settings.
+
+    One per session; ``sessions.consent_at`` keeps the time for the delivery flow.
+    """
+
+    __tablename__ = "consent_records"
+    __table_args__ = (UniqueConstraint("session_id", name="uq_consent_session"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"))
+    given_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    language: Mapped[str] = mapped_column(String(2))
+    employer: Mapped[str | None] = mapped_column(String(300))
+    purpose: Mapped[str] = mapped_column(Text)
+    retention_months: Mapped[int] = mapped_column(Integer)
+    contact: Mapped[str | None] = mapped_column(String(300))
+    notice: Mapped[str] = mapped_column(Text)

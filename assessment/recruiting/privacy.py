@@ -11,6 +11,7 @@ Backup and restore of the whole database live in ``assessment.persistence.backup
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -240,7 +241,7 @@ def export_candidate(
     itself is audit-logged.
     """
     with store.transaction() as db:
-        record = _candidate_record(db, candidate_id)
+        record = _candidate_record(store, db, candidate_id)
         db.add(AuditEntry(actor=actor, action="privacy.export", target=candidate_id))
     return {"format": EXPORT_FORMAT, "exported_at": plain(now or utcnow()), **record}
 
@@ -264,7 +265,7 @@ def export_person(
             "--candidate ID with an id from the recruiter's candidate list"
         )
     with store.transaction() as db:
-        records = [_candidate_record(db, candidate_id) for candidate_id in ids]
+        records = [_candidate_record(store, db, candidate_id) for candidate_id in ids]
     addresses = {email, email.strip(), normalised_email(email)}
     addresses |= {str(r["candidate"]["email"]) for r in records if r["candidate"]["email"]}
     naming_email = AuditLog(store).naming(sorted(addresses))
@@ -279,7 +280,7 @@ def export_person(
     }
 
 
-def _candidate_record(db: Session, candidate_id: str) -> dict[str, Any]:
+def _candidate_record(store: Store, db: Session, candidate_id: str) -> dict[str, Any]:
     """The stored data of one candidate (see ``export_candidate``)."""
     candidate = db.get(Candidate, candidate_id)
     if candidate is None:
@@ -321,6 +322,11 @@ def _candidate_record(db: Session, candidate_id: str) -> dict[str, Any]:
         "responses": [_row(r) for r in responses],
         "scores": [_row(s) for s in scores],
         "group_answers": [_row(g) for g in groups],
+        "consents": [
+            {key: plain(value) for key, value in dataclasses.asdict(consent).items()}
+            for session_id in session_ids
+            if (consent := store.consent_record(session_id)) is not None
+        ],
         "audit_entries": [_row(a) for a in audit],
         "email_deliveries": [
             _row(d)

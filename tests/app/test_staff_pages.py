@@ -73,7 +73,15 @@ def test_inviting_one_candidate_creates_an_invitation_and_shows_the_link(
     assert candidate.display_name == "Mei-Ling <b>Chen</b>"
     assert app_store.audit_entries("invite")[0].actor == "rita"
     assert [str(b.proto.label) for b in app.get("download_button")] == ["Download the links (CSV)"]
-    app.run()  # the link is shown once only
+    assert "Copy the link now: for security it is not stored" in app.success[0].value
+    assert [t.value for t in app.text_input] == ["", ""]  # a fresh, empty form
+    app.run()  # any rerun on the Invite tab (a second click) keeps the links, creates nothing
+    assert len(app.code) == 1
+    assert app_store.count_candidates() == 1
+    app.session_state["recruiter_tab"] = "Candidates"
+    app.run()
+    app.session_state["recruiter_tab"] = "Invite"
+    app.run()  # once the recruiter has moved on, the links are gone for good
     assert not app.code
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assessment.demo import SYNTHETIC_LABEL, seed_demo, synthetic_model_json
+from assessment.demo import SYNTHETIC_LABEL, seed_demo, synthetic_model_document
 from assessment.persistence.backup import backup_database, table_counts
 from assessment.persistence.store import Store
 from cli.main import app
@@ -28,13 +28,13 @@ def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = folder / "seeded.db"
     store = Store.open(f"sqlite:///{path}")
     bank = load_bank()
-    model = synthetic_model_json(bank)
+    model = synthetic_model_document(bank)
     store.add_model_version(SYNTHETIC_LABEL, model, activate=True)
     seed_demo(store, bank, 4)
     with store.engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     store.engine.dispose()
-    (folder / "model.json").write_text(model, encoding="utf-8")
+    (folder / "model.json").write_text(model.to_json(), encoding="utf-8")
     return path
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import text, update
 
 from assessment.clock import utcnow
 from assessment.delivery.service import Delivery
-from assessment.demo import SYNTHETIC_LABEL, ensure_active_model, synthetic_model_json
+from assessment.demo import SYNTHETIC_LABEL, ensure_active_model, synthetic_model_document
 from assessment.errors import InvitationError, PrivacyError
 from assessment.persistence.audit import AuditLog
 from assessment.persistence.store import Store
@@ -137,11 +137,9 @@ def test_rollback_finds_the_model_history_under_a_flood_of_audit_entries(
     store: Store,
 ) -> None:
     """Rollback used to read only the newest 10,000 audit entries."""
-    import json
-
     bank = load_bank()
-    model = json.loads(synthetic_model_json(bank, n_norm=500))
-    store.add_model_version(SYNTHETIC_LABEL, json.dumps(model), activate=True)
+    model = synthetic_model_document(bank, n_norm=500)
+    store.add_model_version(SYNTHETIC_LABEL, model, activate=True)
     store.audit("psy", "model.promote", SYNTHETIC_LABEL)
     promote(store, model, bank, "psy", "second version", label="v2", link=False)
     with store.transaction() as db:

@@ -595,10 +595,6 @@ def _check_correlation(rows: tuple[tuple[float, ...], ...], dimensions: tuple[st
         )
 
 
-class _NotFiniteError(ValueError):
-    pass
-
-
 class _RepeatedKeyError(ValueError):
     pass
 
@@ -607,7 +603,7 @@ def _parse(text: str | bytes, source: str) -> Any:
     """``json.loads`` that reports NaN/Infinity, repeated keys and deep nesting by name."""
 
     def constant(name: str) -> Any:
-        raise _NotFiniteError(name)
+        return float(name)  # NaN, Infinity, -Infinity: reported with their place by _walk
 
     def pairs(entries: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -626,10 +622,6 @@ def _parse(text: str | bytes, source: str) -> Any:
         return json.loads(text, parse_constant=constant, object_pairs_hook=pairs)
     except json.JSONDecodeError as error:
         problem = f"line {error.lineno}, column {error.colno}: invalid JSON: {error.msg}"
-    except _NotFiniteError as error:
-        token = str(error)
-        line = text[: max(text.find(token), 0)].count("\n") + 1
-        problem = f"line {line}: {token} is not a number; write a finite number (or null)"
     except _RepeatedKeyError as error:
         problem = f"the key {str(error)!r} appears twice in one object"
     except RecursionError:

@@ -62,7 +62,7 @@ def fail(*_args: object, **_kwargs: object) -> None:
     [
         ("resolve_token", 0),  # opening the link
         ("start_session", 1),  # choosing the language
-        ("update_session", 2),  # consent
+        ("record_consent", 2),  # consent
         ("load_session", 2),  # any later page
     ],
 )
@@ -75,7 +75,7 @@ def test_a_database_failure_at_any_step_shows_the_retry_message(
             monkeypatch.setattr(Store, method, fail)
         app.button[0].click().run()  # English
     if steps >= 2:
-        if method == "update_session":
+        if method == "record_consent":
             monkeypatch.setattr(Store, method, fail)
         app.checkbox[0].check()
         if method == "load_session":

@@ -44,5 +44,8 @@ def test_the_candidate_is_addressed_as_ni_outside_quoted_speech(source: str) -> 
     assert any("你" in text for _, text in texts)
 
 
-def test_quoted_politeness_to_customers_is_kept() -> None:
-    assert any("您" in text for _, text in item_texts())
+def test_quoted_politeness_to_customers_is_not_counted_as_addressing_the_candidate() -> None:
+    """An agent's polite 您 to a customer, inside quotation marks, is not the test speaking."""
+    said = "你接起电话，说：“您好，请问有什么可以帮您？”"
+    assert "您" not in unquoted(said)
+    assert "您" in unquoted("请您选择最有效的做法。")

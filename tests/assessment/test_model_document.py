@@ -284,8 +284,10 @@ def test_a_bad_document_is_one_located_error(
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param('{"model": NaN}', "line 1: NaN is not a number", id="nan"),
-        pytest.param('{\n"model": -Infinity}', "line 2: -Infinity is not a number", id="inf"),
+        pytest.param('{"model": NaN}', "model: must be a finite number, got nan", id="nan"),
+        pytest.param(
+            '{\n"model": -Infinity}', "model: must be a finite number, got -inf", id="inf"
+        ),
         pytest.param('{"model": "nrm",\n "dimensions": [}', "line 2, column", id="syntax"),
         pytest.param('{"model": "nrm", "model": "gpcm"}', "'model' appears twice", id="repeat"),
         pytest.param("[" * 100_000 + "]" * 100_000, "nested too deeply", id="recursion"),

@@ -91,7 +91,7 @@ def test_promote_a_model_with_a_nan_parameter(database: str, model: dict, tmp_pa
     items[0]["categories"][0]["slope"] = math.nan  # json.dumps writes NaN
     before = counts(database)
     message = refused("model", "promote", write(tmp_path, "nan.json", model), "--note", "x")
-    assert "must be finite" in message
+    assert "must be a finite number" in message
     assert items[0]["item_id"] in message
     assert counts(database) == before
 

@@ -19,6 +19,7 @@ from assessment.psychometrics.data_files import read_response_csv
 from items import COMPETENCIES, ItemBank
 from items.scoring_map import item_specs, synthetic_model
 from scoring import ResponseMatrix, simulate_responses, simulate_theta
+from scoring.classical import MIN_PAIR_COUNT
 
 OKABE_ITO = (
     "#E69F00",  # orange
@@ -34,10 +35,11 @@ OKABE_ITO = (
 
 MISSING_MARK = "–"
 MISSING_NOTE = (
-    "– means the value cannot be computed: alpha-if-deleted needs at least two other items "
-    "on the competency and candidates who answered them all; a correlation needs variation in "
-    "both the option and the rest score; an option proportion is empty when the option does "
-    "not exist for that item."
+    "– means the value cannot be computed from these data: alpha-if-deleted needs at least "
+    "three items on the competency and every pair of the other items answered together by at "
+    f"least {MIN_PAIR_COUNT} candidates (an adaptive test gives each candidate only some items); a "
+    "correlation needs at least three candidates and variation in both scores; an option "
+    "column is empty for items that do not have that option."
 )
 UPLOAD_UNKNOWN_COLUMNS = (
     "rename these columns in the file to item ids of the bank (most/least items as "

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages.workbench_display import MISSING_NOTE
 from assessment.access.accounts import StaffUser
 from assessment.demo import seed_demo
 from assessment.persistence.store import Store
@@ -103,3 +106,35 @@ def test_upload_errors_say_what_to_change_in_the_file(app_store: Store) -> None:
     assert "--item-map" not in message
     assert "MAP.csv" not in message
     assert "rename these columns in the file" in message
+
+
+@pytest.mark.slow
+def test_the_review_of_a_synthetic_calibration_explains_itself(app_store: Store) -> None:
+    app = open_page(StaffUser("psy", "psychometrician"))
+    synthetic = next(o for o in app.radio[0].options if "Synthetic" in o)
+    app.radio[0].set_value(synthetic).run()
+    next(b for b in app.button if b.label == "Run calibration").click().run()
+    deadline = time.monotonic() + 400
+    while "Calibration finished" not in all_text(app) and time.monotonic() < deadline:
+        time.sleep(2)
+        app.run()
+    assert "Calibration finished" in all_text(app)
+    for frame in app.dataframe:
+        assert "None" not in frame.value.to_string()
+    assert MISSING_NOTE in all_text(app)
+    specs = [json.dumps(spec) for spec in chart_specs_anywhere(app)]
+    assert any('"#E69F00", "#56B4E9"' in spec for spec in specs)
+    assert any('"facet"' in spec and "competency" in spec for spec in specs)
+
+
+def chart_specs_anywhere(app: AppTest) -> list[dict]:
+    found: list[dict] = []
+
+    def walk(node: object) -> None:
+        if getattr(node, "type", None) == "vega_lite_chart":
+            found.append(json.loads(node.proto.spec))  # type: ignore[attr-defined]
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(app.main)
+    return found

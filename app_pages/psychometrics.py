@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,8 +13,16 @@ from app_pages.common import get_bank, get_store
 from app_pages.markup import md_escape
 from app_pages.phrasing import rare_options_warning, thin_items_warning
 from app_pages.staff_access import require_role
-from assessment.errors import AssessmentError, DataFileError
-from assessment.psychometrics.data_files import read_response_csv
+from app_pages.workbench_display import (
+    MISSING_NOTE,
+    SYNTHETIC_N,
+    option_colours,
+    read_upload,
+    synthetic_responses,
+    table_for_display,
+    theta_histogram_chart,
+)
+from assessment.errors import AssessmentError
 from assessment.psychometrics.fairness import GROUP_FIELDS, fairness_report
 from assessment.psychometrics.jobs import CalibrationJob, JobRegistry
 from assessment.psychometrics.review import compare_with_active, sample_warnings
@@ -28,18 +34,24 @@ from assessment.psychometrics.versions import (
     rollback,
 )
 from items import COMPETENCIES
-from items.scoring_map import item_specs
 from scoring import ResponseMatrix, score_eap
 from scoring.fit import conditional_se, test_information
 from scoring.item_analysis import analyse_items
 
 MAX_UPLOAD_MB = 20
+SYNTHETIC_SOURCE = f"Synthetic demo responses ({SYNTHETIC_N} simulated candidates)"
 
 
 @st.cache_resource(show_spinner=False)
 def get_jobs() -> JobRegistry:
     """Calibration jobs of this server process (shared by all users)."""
     return JobRegistry()
+
+
+@st.cache_resource(show_spinner=False)
+def demo_responses() -> ResponseMatrix:
+    """The workbench's synthetic demo dataset (simulated once per server process)."""
+    return synthetic_responses(get_bank())
 
 
 def render() -> None:
@@ -61,7 +73,10 @@ def render() -> None:
 # --------------------------------------------------------------------------- calibrate
 def calibrate_section() -> None:
     source = st.radio(
-        "Data", ["Collected responses", "Upload a CSV"], horizontal=True, key="cal_source"
+        "Data",
+        ["Collected responses", "Upload a CSV", SYNTHETIC_SOURCE],
+        horizontal=True,
+        key="cal_source",
     )
     data: ResponseMatrix | None = None
     label = ""
@@ -89,6 +104,14 @@ def calibrate_section() -> None:
                 else ""
             )
         )
+    elif source == SYNTHETIC_SOURCE:
+        data = demo_responses()
+        label = f"synthetic responses (simulated, n={data.n_candidates})"
+        st.warning(
+            f"SYNTHETIC DATA: {data.n_candidates} simulated candidates answering every item, "
+            "drawn from the demo's synthetic generating model. Use it to try the workbench and "
+            "to check that calibration recovers known parameters; never promote it as a real model."
+        )
     else:
         upload = st.file_uploader(
             "Response data (CSV: candidate_id, then item columns; see docs/file-formats.md)",
@@ -106,7 +129,10 @@ def calibrate_section() -> None:
     )  # fmt: skip
     keep = data.answered_counts() >= int(min_answers)
     if not keep.any():
-        st.warning(f"No item has {int(min_answers)} answers yet; collect more data first.")
+        st.warning(
+            f"No item has {int(min_answers)} answers yet; collect more data first, or choose "
+            f"“{SYNTHETIC_SOURCE}” to try a calibration on clearly labelled synthetic data."
+        )
         return
     if not keep.all():
         st.info(
@@ -131,22 +157,6 @@ def calibrate_section() -> None:
     job_id = st.session_state.get("job_id")
     if job_id:
         show_progress(job_id)
-
-
-def read_upload(content: bytes, name: str) -> ResponseMatrix | None:
-    """Parse an uploaded CSV against the bank; show every problem with its line."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "upload.csv"
-        path.write_bytes(content)
-        try:
-            loaded = read_response_csv(
-                path, specs=item_specs(get_bank()), dimensions=COMPETENCIES, source=name
-            )
-        except DataFileError as error:
-            st.error(f"{md_escape(name)} cannot be used:")
-            st.code("\n".join(error.problems[:50]), language=None)
-            return None
-    return loaded.data
 
 
 @st.fragment(run_every=1.0)
@@ -212,7 +222,8 @@ def review_section(username: str) -> None:
     flagged_only = st.checkbox("Show flagged items only")
     if flagged_only:
         table = table[table["flags"] != ""]
-    st.dataframe(table.round(3), hide_index=True, width="stretch", height=360)
+    st.dataframe(table_for_display(table), hide_index=True, width="stretch", height=360)
+    st.caption(MISSING_NOTE)
     plots(result.parameters, data)
     comparison_section(result, data)
     st.markdown("**Promote**")
@@ -240,7 +251,7 @@ def plots(parameters: Any, data: ResponseMatrix) -> None:
     codes = [str(code) for code in parameters.items[column].spec.codes]
     st.line_chart(
         pd.DataFrame(prob.T, columns=codes, index=pd.Index(grid.round(2), name="theta")),
-        x_label="theta", y_label="probability",
+        x_label="theta", y_label="probability", color=option_colours(codes),
     )  # fmt: skip
     left, right = st.columns(2)
     info = test_information(parameters, grid)
@@ -251,10 +262,7 @@ def plots(parameters: Any, data: ResponseMatrix) -> None:
     right.line_chart(pd.DataFrame(se, index=pd.Index(grid.round(2), name="theta")).clip(upper=2))
     estimate = score_eap(parameters, data)
     st.markdown("**Theta distribution (EAP)**")
-    edges = np.linspace(-4, 4, 33)
-    counts = {d: np.histogram(estimate.theta[:, i], bins=edges)[0]
-              for i, d in enumerate(parameters.dimensions)}  # fmt: skip
-    st.bar_chart(pd.DataFrame(counts, index=pd.Index(edges[:-1].round(2), name="theta")))
+    st.altair_chart(theta_histogram_chart(estimate.theta, parameters.dimensions))
 
 
 def comparison_section(result: Any, data: ResponseMatrix) -> None:

@@ -108,12 +108,15 @@ def read_response_csv(
     dimensions: Sequence[str] | None = None,
     ignore_unknown: bool = False,
     source: str | None = None,
+    unknown_columns_hint: str | None = None,
 ) -> ResponseFile:
     """Read ``DATA.csv`` against bank/model items (``specs``) or an external ``item_map``.
 
     Cells hold an option id from the item's codes or an integer category code ``0..K-1``;
     empty cells are missing by design. With ``item_map`` cells must be integer codes and the
     number of categories of an item is its highest observed code + 1.
+    ``unknown_columns_hint`` replaces the command-line advice given for unknown item columns,
+    so that a page can phrase it for its own users.
     """
     path = Path(path)
     source = source or str(path)
@@ -137,7 +140,7 @@ def read_response_csv(
     known = set(spec_by_id) if specs is not None else set(dimension_by_id)
     unknown = [name for name in item_names if name not in known]
     if unknown and not ignore_unknown:
-        hint = (
+        hint = unknown_columns_hint or (
             "columns must be item ids of the bank or model (most/least items as <id>.most and "
             "<id>.least); use --item-map MAP.csv for external data, or prefix extra columns "
             "with '_'"

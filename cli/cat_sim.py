@@ -40,7 +40,25 @@ def cat_sim(
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 1,
     model: Annotated[
         Path | None,
-        typer.Option("--model", help="Model file (default: synthetic model of the bank)."),
+        typer.Option(
+            "--model",
+            help="Model file generating and scoring the answers (default: the synthetic model "
+            "of the bank).",
+        ),
+    ] = None,
+    rho: Annotated[
+        float,
+        typer.Option(
+            "--rho", min=-0.2, max=0.99, help="Correlation of the simulated competencies."
+        ),
+    ] = 0.5,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write one row per simulated candidate: <dim>_true, <dim>_theta, <dim>_se, "
+            "n_items, composite_true, composite, composite_se, band_true, band, items.",
+        ),
     ] = None,
     bank: Annotated[
         Path | None, typer.Option("--bank", help="Item bank folder (default: packaged bank).")
@@ -95,8 +113,11 @@ def cat_sim(
 ) -> None:
     """Simulate the adaptive test and the fixed form on the same candidates; print one JSON line.
 
-    Keys: mean_items, fixed_items, theta_r_min, fixed_theta_r_min, max_exposure, item_reduction,
-    theta_r_gap_max, policy, stop_reasons and competencies (per-competency details).
+    Keys: mean_items, fixed_items, estimated_minutes (at seconds_per_item), reliability_min,
+    composite_reliability, composite_rmse_over_se, band_agreement, theta_r_min,
+    fixed_theta_r_min, max_exposure, item_reduction, theta_r_gap_max, rho, policy,
+    stop_reasons and competencies (per competency: reliability = squared correlation with the
+    true theta, rmse, rms_se, rmse_over_se, mean_items, and the fixed form's figures).
     """
     items = load_bank(bank)
     parameters = synthetic_model(items) if model is None else read_model_file(model).parameters
@@ -133,22 +154,24 @@ def cat_sim(
         }
         typer.echo(json.dumps(line, separators=(",", ":")))
         return
-    given: dict[str, float] | None = None  # None: the engine's default, the shipped file
+    given: dict[str, float] | None = None
     provenance = {}
     if policy.exposure_control == "sympson_hetter":
-        loaded, provenance = load_exposure_parameters(exposure_file)
-        given = None if exposure_file is None else loaded
+        given, provenance = load_exposure_parameters(exposure_file)
     result = simulate_cat(
         items,
         parameters,
         policy,
         n=n,
         seed=seed,
+        correlation=rho,
         exposure_parameters=given,
         fixed_form=fixed_form,
     )
     summary = result.summary()
     summary["model"] = model_name
+    if out is not None:
+        summary["out"] = str(result.write_csv(out))
     if policy.exposure_control == "sympson_hetter":
         summary["exposure_file"] = str(exposure_file or EXPOSURE_FILE)
         summary["exposure_matches_policy"] = provenance.get("policy") == policy.model_dump()

@@ -38,10 +38,10 @@ class CATPolicy(BaseModel):
         given to at most this share of candidates. It lies below ``max_exposure`` because an
         observed rate is a binomial share: with 1000 candidates and dozens of items near ``r``
         the largest observed rate is about 0.03 above ``r``.
-    prior_mean, prior_sd : float
-        Normal prior of theta on every competency.
     n_quad : int
-        Number of equally spaced quadrature nodes on [-quad_bound, quad_bound].
+        Number of equally spaced grid nodes on [-quad_bound, quad_bound] carrying each
+        competency's log-likelihood. The prior is always the model's latent distribution
+        ``N(0, R)`` (its ``latent_correlation``), the scale the model was calibrated on.
     quad_bound : float
 
     Notes
@@ -78,12 +78,10 @@ class CATPolicy(BaseModel):
     randomesque_n: int = Field(default=3, ge=1)
     max_exposure: float = Field(default=0.25, gt=0.0, le=1.0)
     exposure_target: float = Field(default=0.19, gt=0.0, le=1.0)
-    prior_mean: float = 0.0
-    prior_sd: float = Field(default=1.0, gt=0.0)
-    n_quad: int = Field(default=41, ge=5)
+    n_quad: int = Field(default=41, ge=21)
     quad_bound: float = Field(default=6.0, gt=0.0)
 
     @property
-    def quadrature(self) -> tuple[int, float, float, float]:
-        """``(n_quad, quad_bound, prior_mean, prior_sd)``: what an ``ItemPool`` depends on."""
-        return (self.n_quad, self.quad_bound, self.prior_mean, self.prior_sd)
+    def quadrature(self) -> tuple[int, float]:
+        """``(n_quad, quad_bound)``: what an ``ItemPool`` depends on besides bank and model."""
+        return (self.n_quad, self.quad_bound)

@@ -21,12 +21,19 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select, update
 
+from assessment.delivery.policy import CATPolicy
 from assessment.delivery.service import ActiveModel
 from assessment.errors import AssessmentError
 from assessment.persistence.store import ScoreRecord, Store
 from assessment.persistence.tables import ModelVersion, ResponseRow, TestSession
 from items import ItemBank
-from items.scoring_map import item_specs, scored_responses
+from items.scoring_map import (
+    item_specs,
+    join_most_least,
+    joint_item_ids,
+    reading_specs,
+    scored_responses,
+)
 from scoring import (
     MISSING,
     CalibrationResult,
@@ -37,6 +44,7 @@ from scoring import (
     score_eap_correlated,
 )
 from scoring.linking import stocking_lord, transform
+from scoring.multivariate import LatentPrior
 from scoring.norms import NormTable
 
 
@@ -117,7 +125,8 @@ def validate_model(data: dict[str, Any], bank: ItemBank) -> ModelParameters:
         parameters = ModelParameters.from_dict(data, source="model")
     except ScoringError as error:
         raise AssessmentError(str(error)) from None
-    missing = [spec.item_id for spec in item_specs(bank) if spec.item_id not in parameters.item_ids]
+    columns = {spec.item_id for spec in reading_specs(parameters)}  # joint items as two parts
+    missing = [spec.item_id for spec in item_specs(bank) if spec.item_id not in columns]
     if missing:
         raise AssessmentError(
             f"the model has no parameters for {len(missing)} bank item(s), e.g. {missing[:5]}; "
@@ -299,8 +308,11 @@ def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str =
     collected = collected_responses(store, bank, include_flagged=True)
     if not collected.session_ids:
         return 0
-    data = align_to_model(collected.data, model.parameters)
-    estimate = score_eap(model.parameters, data)
+    # As delivery scores: joint most/least items as one answer, under the model's N(0, R).
+    joined = join_most_least(collected.data, only=joint_item_ids(model.parameters))
+    data = align_to_model(joined, model.parameters)
+    prior = LatentPrior(model.parameters.correlation, n_grid=CATPolicy().n_quad)
+    estimate = score_eap_correlated(model.parameters, data, prior=prior)
     for n, session_id in enumerate(collected.session_ids):
         records = []
         for d, competency in enumerate(estimate.dimensions):

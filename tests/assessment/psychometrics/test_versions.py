@@ -37,8 +37,11 @@ def stronger_model(store: Store) -> dict[str, object]:
     assert active is not None
     data = json.loads(active.model_json)
     for item in data["items"]:
-        for category in item["categories"]:
+        for category in item.get("categories", []):
             category["slope"] *= 1.2
+        for option in item.get("options", []):  # joint most/least items
+            option["most_slope"] *= 1.2
+            option["least_slope"] *= 1.2
         item.pop("parameters", None)
     return data
 

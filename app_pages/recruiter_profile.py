@@ -36,7 +36,9 @@ from reports.wording import load_wording
 
 BAND_COLOURS = {"low": "#C2571A", "typical": "#1F5FAD", "high": "#1B7F4B"}
 OVERALL_BOXES: dict[str, Callable[..., Any]] = {
+    "review": st.error,
     "recommended": st.success,
+    "borderline": st.warning,
     "with_care": st.warning,
     "not_a_match": st.info,
 }
@@ -85,10 +87,21 @@ def show_profile(profile: CandidateProfile) -> None:
     words = load_wording().get("en")
     names = competency_names()
     overall = profile.overall
+    reasons = [words.profile.flags.get(flag) for flag in overall.flags]
+    if overall.straddled is not None:
+        reasons.append(words.profile.straddled.format(cut=fmt_t(overall.straddled)))
+    if overall.below_floor and overall.band == "with_care":
+        below = ", ".join(names[c] for c in overall.below_floor)
+        reasons.append(words.profile.below_floor.format(names=below))
     OVERALL_BOXES[overall.band](
         f"**{getattr(words.profile.overall, overall.band)}** — composite T "
-        f"{fmt_t(overall.composite_t)} ({md_escape(overall.role_name)}; recommended from "
-        f"{fmt_t(overall.recommend_at)}, with care from {fmt_t(overall.care_at)})."
+        f"{fmt_t(overall.composite_t)}, 90% interval "
+        f"{fmt_interval(overall.composite_low, overall.composite_high)}, percentile "
+        f"{fmt_percentile(overall.percentile)} "
+        f"({fmt_percentile(overall.percentile_low)}–{fmt_percentile(overall.percentile_high)}) "
+        f"({md_escape(overall.role_name)}; recommended from {fmt_t(overall.recommend_at)}, "
+        f"with care from {fmt_t(overall.care_at)})."
+        + "".join(f"\n\n- {md_escape(reason, 400)}" for reason in reasons)
     )
     st.altair_chart(profile_chart(profile, names), width="stretch")
     st.dataframe(

@@ -187,6 +187,9 @@ estimated: typical of SJT competency scales, which correlate about .3–.6)."""
 
 SYNTHETIC_SLOPES = (0.35, 0.75)
 """Range of the synthetic GPCM slopes per unit of credit (uniform, mean 0.55)."""
+SYNTHETIC_POPULARITY = 0.35
+"""Rise of the synthetic option intercepts per unit of credit: the average candidate
+(θ = 0) prefers the more effective options, as in SJT data, rather than picking at random."""
 
 
 def synthetic_model(
@@ -198,8 +201,10 @@ def synthetic_model(
     """A clearly synthetic generating model built from SME credits, for demos and studies.
 
     GPCM with the credits as scoring function; slopes drawn from U(0.35, 0.75) per unit of
-    credit (mean 0.55, within the .4–.6 range of GPCM step slopes of SJT options) and intercepts
-    from N(0, 0.6²), each seeded by the item id so the model is the same on every machine.
+    credit (mean 0.55, within the .4–.6 range of GPCM step slopes of SJT options) and
+    intercepts of 0.35 per unit of credit plus N(0, 0.6²) noise (the average candidate picks
+    the keyed option about 40% of the time, so picking at random looks like θ ≈ −0.6), each
+    seeded by the item id so the model is the same on every machine.
     With ``joint`` (the default) each most_least item is one joint most/least item
     (``gpcm_most_least``, :func:`as_joint_model`): the most part's parameters for the most
     pick and the least part's for the least pick among the other options. ``correlation``
@@ -212,7 +217,8 @@ def synthetic_model(
     for spec in specs:
         rng = np.random.default_rng(zlib.crc32(spec.item_id.encode("utf-8")))
         slope = rng.uniform(*SYNTHETIC_SLOPES)
-        intercepts = rng.normal(0.0, 0.6, spec.n_categories - 1)
+        trend = SYNTHETIC_POPULARITY * (np.asarray(spec.scores[1:]) - spec.scores[0])
+        intercepts = trend + rng.normal(0.0, 0.6, spec.n_categories - 1)
         parameters.append(ItemParameters(spec, (float(slope), *map(float, intercepts))))
     dimensions = tuple(d for d in COMPETENCIES if any(s.dimension == d for s in specs))
     matrix = None

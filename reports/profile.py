@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal, get_args
@@ -20,6 +20,9 @@ import numpy as np
 from assessment.vocabulary import (
     BAND_HIGH_ABOVE,
     BAND_LOW_BELOW,
+    CARE_AT,
+    FLOOR_BELOW,
+    RECOMMEND_AT,
     Form,
     Language,
     form_problem,
@@ -27,16 +30,27 @@ from assessment.vocabulary import (
 )
 from items.models import COMPETENCIES
 from reports.errors import ReportError
+from scoring.composite import composite
 from scoring.norms import NormTable
 
 Band = Literal["low", "typical", "high"]
-OverallBand = Literal["recommended", "with_care", "not_a_match"]
+OverallBand = Literal["review", "recommended", "borderline", "with_care", "not_a_match"]
 QualityFlag = Literal["too_fast", "same_position_run", "person_misfit", "incomplete"]
 
 QUALITY_FLAGS: tuple[str, ...] = get_args(QualityFlag)
 """Known data-quality flag keys, in the order reports list them."""
 Z90 = 1.645
 """Standard-normal quantile of a two-sided 90% interval, as stated in the technical note."""
+RELIABILITY_SOURCES: tuple[str, ...] = (
+    "candidates",
+    "simulation",
+    "synthetic_simulation",
+    "calibration",
+)
+"""Where a printed reliability comes from: the scored candidates of the model version
+(empirical reliability of the test as delivered), the version's simulation of the delivered
+test, that simulation under a synthetic model, or (until either exists) the calibration
+sample's marginal reliability, which is not that of the delivered test."""
 
 
 def _finite(value: float, what: str) -> float:
@@ -78,7 +92,7 @@ class RoleProfile:
     weights : mapping of competency id → float
         Non-negative weights; competencies left out weigh 0. At least one must be positive.
     recommend_at : float
-        Weighted mean T at or above which the summary is "recommended" …
+        Composite T at or above which the summary is "recommended" …
     care_at : float
         … and at or above which it is "with_care"; below it, "not_a_match".
     floor : float
@@ -86,14 +100,16 @@ class RoleProfile:
 
     Notes
     -----
-    composite T = Σ w_c T_c / Σ w_c, a compensatory rule with a conjunctive floor.
+    A compensatory rule on the composite (the weighted mean θ on the T scale of the reference
+    population, :mod:`scoring.composite`) with a conjunctive floor; measurement error and data
+    quality enter through :meth:`summarise`.
     """
 
     name: str = "Customer-service agent"
     weights: Mapping[str, float] = field(default_factory=lambda: dict.fromkeys(COMPETENCIES, 1.0))
-    recommend_at: float = 50.0
-    care_at: float = 42.0
-    floor: float = 35.0
+    recommend_at: float = RECOMMEND_AT
+    care_at: float = CARE_AT
+    floor: float = FLOOR_BELOW
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.weights) - set(COMPETENCIES))
@@ -109,28 +125,80 @@ class RoleProfile:
         _finite(self.floor, "floor")
         object.__setattr__(self, "weights", MappingProxyType(weights))
 
-    def summarise(self, scores: Iterable[CompetencyScore]) -> OverallSummary:
-        """The overall summary band of a set of competency scores under this role profile."""
+    def decision(self, t: float, below_floor: bool) -> OverallBand:
+        """The band of a composite T by the cut scores, capped at "with_care" by a floor."""
+        if t >= self.recommend_at and not below_floor:
+            return "recommended"
+        return "with_care" if t >= self.care_at else "not_a_match"
+
+    def summarise(
+        self,
+        scores: Iterable[CompetencyScore],
+        covariance: np.ndarray | None = None,
+        correlation: np.ndarray | None = None,
+        flags: Iterable[str] = (),
+    ) -> OverallSummary:
+        """The overall summary of a set of competency scores under this role profile.
+
+        Parameters
+        ----------
+        scores : iterable of CompetencyScore
+        covariance : ndarray (5, 5), optional
+            Posterior covariance of the θ estimates (``items.COMPETENCIES`` order); default
+            the diagonal of the squared SEs (no covariance stored).
+        correlation : ndarray (5, 5), optional
+            Latent correlation of the reference population (default identity).
+        flags : iterable of str
+            Raised data-quality flags: any makes the result "review".
+
+        Notes
+        -----
+        The composite is :mod:`scoring.composite` with this profile's weights: the weighted
+        mean θ re-standardised to T (mean 50, SD 10) in the reference population N(0, R),
+        its SE from the posterior covariance and its 90% interval. Decision: data-quality
+        flags → "review"; otherwise the band of each end of the 90% interval (cut scores
+        ``recommend_at`` and ``care_at``, a weighted competency below ``floor`` caps at
+        "with_care"): when the two ends fall in different bands the result is "borderline"
+        (the interval straddles a cut score), else that band.
+        """
         by_id = {score.competency_id: score for score in scores}
         used = [c for c in COMPETENCIES if self.weights[c] > 0]
-        total = sum(self.weights[c] for c in used)
-        composite = sum(self.weights[c] * by_id[c].t_score for c in used) / total
+        theta = np.array([by_id[c].theta for c in COMPETENCIES])
+        if covariance is None:
+            covariance = np.diag([by_id[c].se ** 2 for c in COMPETENCIES])
+        if correlation is None:
+            correlation = np.eye(len(COMPETENCIES))
+        weights = np.array([self.weights[c] for c in COMPETENCIES])
+        found = composite(theta, np.asarray(covariance), np.asarray(correlation), weights)
+        t, low, high = float(found.t), float(found.low), float(found.high)
         below = tuple(c for c in used if by_id[c].t_score < self.floor)
+        raised = tuple(f for f in QUALITY_FLAGS if f in set(flags))
+        straddled: float | None = None
         band: OverallBand
-        if composite >= self.recommend_at and not below:
-            band = "recommended"
-        elif composite >= self.care_at:
-            band = "with_care"
+        if raised:
+            band = "review"
         else:
-            band = "not_a_match"
-        return OverallSummary(band, composite, self.name, below, self.recommend_at, self.care_at)
+            at_low, at_high = self.decision(low, bool(below)), self.decision(high, bool(below))
+            if at_low != at_high:
+                band = "borderline"
+                cuts = [cut for cut in (self.recommend_at, self.care_at) if low < cut <= high]
+                straddled = cuts[0] if cuts else None
+            else:
+                band = self.decision(t, bool(below))
+        return OverallSummary(
+            band, t, self.name, below, self.recommend_at, self.care_at,
+            composite_se=float(found.se), composite_low=low, composite_high=high,
+            percentile=float(found.percentile), percentile_low=float(found.percentile_low),
+            percentile_high=float(found.percentile_high), straddled=straddled, flags=raised,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class CompetencyScore:
     """One competency's result: estimate, norm-referenced scores and band.
 
-    ``t_low``/``t_high`` is the 90% interval T ± 1.645 · SE_T, with SE_T = 10 · se / sd_norm.
+    ``t_low``/``t_high`` is the 90% interval T ± 1.645 · SE_T, with SE_T = 10 · se / sd_norm;
+    ``percentile_low``/``percentile_high`` the percentiles of θ ∓ 1.645 · se.
     """
 
     competency_id: str
@@ -143,11 +211,28 @@ class CompetencyScore:
     percentile: float
     band: Band
     reliability: float
+    percentile_low: float = 0.0
+    percentile_high: float = 100.0
 
 
 @dataclass(frozen=True)
 class OverallSummary:
-    """The overall summary band with the weighted composite it came from."""
+    """The overall summary band with the composite it came from (``RoleProfile.summarise``).
+
+    Attributes
+    ----------
+    band : str
+        "review" (data-quality flags), "recommended", "borderline" (the composite's 90%
+        interval straddles ``straddled``), "with_care" or "not_a_match".
+    composite_t, composite_se, composite_low, composite_high : float
+        Composite T (reference population mean 50, SD 10), its SE and 90% interval.
+    percentile, percentile_low, percentile_high : float
+        Share of the reference population below the composite and below the interval's ends.
+    below_floor : tuple of str
+        Weighted competencies below the floor (they cap the result at "with_care").
+    flags : tuple of str
+        The data-quality flags behind "review".
+    """
 
     band: OverallBand
     composite_t: float
@@ -155,6 +240,14 @@ class OverallSummary:
     below_floor: tuple[str, ...]
     recommend_at: float
     care_at: float
+    composite_se: float = 0.0
+    composite_low: float = 0.0
+    composite_high: float = 0.0
+    percentile: float = 50.0
+    percentile_low: float = 50.0
+    percentile_high: float = 50.0
+    straddled: float | None = None
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -180,6 +273,7 @@ class CandidateProfile:
     flags: tuple[str, ...] = ()
     cuts: BandCuts = BandCuts()
     method: str = "EAP"
+    reliability_source: str = "simulation"
 
     def score(self, competency_id: str) -> CompetencyScore:
         """The score of one competency."""
@@ -211,6 +305,9 @@ def build_profile(
     role: RoleProfile | None = None,
     cuts: BandCuts | None = None,
     flags: Iterable[str] = (),
+    covariance: Sequence[Sequence[float]] | None = None,
+    correlation: Sequence[Sequence[float]] | None = None,
+    reliability_source: str = "simulation",
 ) -> CandidateProfile:
     """Compute a candidate profile from trait estimates and norm tables.
 
@@ -227,7 +324,13 @@ def build_profile(
     cuts : BandCuts, optional
         T cut scores of the competency bands (default: low < 40, high > 60).
     flags : iterable of str
-        Data-quality flag keys from ``QUALITY_FLAGS``; duplicates are dropped.
+        Data-quality flag keys from ``QUALITY_FLAGS``; duplicates are dropped. Any flag makes
+        the overall result "review".
+    covariance, correlation : 5 × 5 nested sequences, optional
+        Posterior covariance of the estimates and the model's latent correlation
+        (``items.COMPETENCIES`` order), for the composite's SE (``RoleProfile.summarise``).
+    reliability_source : str
+        Where ``reliability`` comes from (:data:`RELIABILITY_SOURCES`), printed beside it.
 
     Raises
     ------
@@ -250,6 +353,17 @@ def build_profile(
     groups = sorted({norms[c].group for c in COMPETENCIES})
     if len(groups) != 1:
         raise ReportError(f"norm tables come from different norm groups: {groups}")
+    if reliability_source not in RELIABILITY_SOURCES:
+        raise ReportError(
+            f"unknown reliability source {reliability_source!r}; known: {RELIABILITY_SOURCES}"
+        )
+    matrices = {}
+    for what, matrix in (("covariance", covariance), ("correlation", correlation)):
+        if matrix is not None:
+            values = np.asarray(matrix, dtype=float)
+            if values.shape != (len(COMPETENCIES),) * 2 or not np.all(np.isfinite(values)):
+                raise ReportError(f"{what} must be a finite 5 × 5 matrix")
+            matrices[what] = values
     flag_set = {str(flag) for flag in flags}
     unknown = sorted(flag_set - set(QUALITY_FLAGS))
     if unknown:
@@ -279,6 +393,8 @@ def build_profile(
                 percentile=float(table.percentile(np.asarray(value))),
                 band=cuts.band(t),
                 reliability=rel,
+                percentile_low=float(table.percentile(np.asarray(value - Z90 * error))),
+                percentile_high=float(table.percentile(np.asarray(value + Z90 * error))),
             )
         )
     return CandidateProfile(
@@ -293,7 +409,10 @@ def build_profile(
         norm_group=groups[0],
         norm_size=min(norms[c].n for c in COMPETENCIES),
         scores=tuple(scores),
-        overall=role.summarise(scores),
+        overall=role.summarise(
+            scores, matrices.get("covariance"), matrices.get("correlation"), flag_set
+        ),
         flags=tuple(f for f in QUALITY_FLAGS if f in flag_set),
         cuts=cuts,
+        reliability_source=reliability_source,
     )

@@ -22,7 +22,14 @@ from reportlab.platypus import (
 
 from items.models import CompetencyDefinition
 from reports.chart import ChartLabels, ProfileChart
-from reports.formatting import fmt_date, fmt_reliability, fmt_sem, fmt_t, fmt_theta
+from reports.formatting import (
+    fmt_date,
+    fmt_percentile,
+    fmt_reliability,
+    fmt_sem,
+    fmt_t,
+    fmt_theta,
+)
 from reports.profile import CandidateProfile
 from reports.styles import (
     INK,
@@ -139,6 +146,11 @@ def summary_block(
                 words.profile.composite.format(
                     role=clean_text(overall.role_name, 80),
                     t=fmt_t(overall.composite_t),
+                    low=fmt_t(overall.composite_low),
+                    high=fmt_t(overall.composite_high),
+                    pct=fmt_percentile(overall.percentile),
+                    pct_low=fmt_percentile(overall.percentile_low),
+                    pct_high=fmt_percentile(overall.percentile_high),
                     recommend_at=fmt_t(overall.recommend_at),
                     care_at=fmt_t(overall.care_at),
                 )
@@ -146,6 +158,15 @@ def summary_block(
             styles["banner_note"],
         ),
     ]
+    if overall.straddled is not None:
+        content.append(
+            Paragraph(
+                styles.markup(words.profile.straddled.format(cut=fmt_t(overall.straddled))),
+                styles["banner_note"],
+            )
+        )
+    if overall.flags:
+        content.extend(bullets(styles, [words.profile.flags.get(flag) for flag in overall.flags]))
     if overall.below_floor:
         separator = "、" if profile.language == "zh" else ", "
         content.append(
@@ -302,6 +323,7 @@ def technical_block(
         low_cut=fmt_t(profile.cuts.low_below),
         high_cut=fmt_t(profile.cuts.high_above),
     )
+    text += " " + words.profile.reliability_source.get(profile.reliability_source)
     cols = words.profile.technical_columns
     head = [Paragraph(styles.markup(cols.competency), styles["cell_head"])] + [
         Paragraph(styles.markup(label), styles["cell_head_right"])

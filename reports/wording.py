@@ -23,7 +23,10 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "page": frozenset({"page", "pages"}),
     "forms.adaptive": frozenset({"n_items"}),
     "forms.fixed": frozenset({"n_items"}),
-    "profile.composite": frozenset({"role", "t", "recommend_at", "care_at"}),
+    "profile.composite": frozenset(
+        {"role", "t", "low", "high", "pct", "pct_low", "pct_high", "recommend_at", "care_at"}
+    ),
+    "profile.straddled": frozenset({"cut"}),
     "profile.below_floor": frozenset({"names"}),
     "profile.chart.legend": frozenset({"low_cut", "high_cut"}),
     "profile.narrative_heading": frozenset({"name", "band", "t"}),
@@ -62,9 +65,22 @@ class Bands(_Strict):
 
 
 class OverallBands(_Strict):
+    review: str
     recommended: str
+    borderline: str
     with_care: str
     not_a_match: str
+
+
+class ReliabilitySources(_Strict):
+    candidates: str
+    simulation: str
+    synthetic_simulation: str
+    calibration: str
+
+    def get(self, key: str) -> str:
+        """The sentence of one reliability source."""
+        return str(getattr(self, key))
 
 
 class ProfileLabels(_Strict):
@@ -126,6 +142,7 @@ class ProfileWording(_Strict):
     overall: OverallBands
     overall_text: OverallBands
     composite: str
+    straddled: str
     below_floor: str
     chart: ChartWording
     narrative_heading: str
@@ -137,6 +154,7 @@ class ProfileWording(_Strict):
     quality_none: str
     flags: FlagWording
     technical: str
+    reliability_source: ReliabilitySources
     technical_columns: TechnicalColumns
     responsible_use: str
 

@@ -36,6 +36,7 @@ from items import COMPETENCIES, BestItem, ItemBank, MostLeastItem
 from items.forms import load_fixed_form
 from items.scoring_map import LEAST_SUFFIX, MOST_SUFFIX
 from scoring import ModelParameters
+from scoring.composite import composite
 from scoring.most_least import is_joint, pair_category, pair_codes, pair_options
 from scoring.multivariate import LatentPrior, expected_posterior_covariance, posterior_moments
 
@@ -452,8 +453,9 @@ class AdaptiveSelector:
     Selection step: (1) while some competency is below ``min_items_per_competency`` the one
     with the fewest answers is chosen (ties by competency order), which interleaves the
     competencies; (2) afterwards the competency with the largest posterior SD above
-    ``se_target``; (3) within it the unanswered items are ranked by the expected posterior
-    variance of that competency after the item (van der Linden, 1998), averaged over the
+    ``se_target`` (any competency while the composite's SE is above
+    ``composite_se_target``); (3) within it the unanswered items are ranked by the expected
+    posterior variance of that competency after the item (van der Linden, 1998), averaged over the
     item's answers with their predictive probabilities under the current multivariate
     posterior (:func:`scoring.multivariate.expected_posterior_covariance`). An item of
     competency c updates the posterior covariance by a rank-one step along its column c, so
@@ -461,7 +463,9 @@ class AdaptiveSelector:
     expected reduction of every correlated competency's variance and of the determinant of
     the posterior covariance (Bayesian D-optimality; Segall, 1996). (4) The exposure control
     chooses among the ranked items. The test stops when every competency has its minimum and
-    its posterior SD is at most ``se_target`` (or has no items left), or at ``max_items``.
+    its posterior SD is at most ``se_target`` (or has no items left) and the composite's SE
+    (:mod:`scoring.composite`, T scale) is at most ``composite_se_target``, or at
+    ``max_items``.
 
     References
     ----------
@@ -482,6 +486,20 @@ class AdaptiveSelector:
         open_items = self.pool.competency_idx[~post.answered]
         return np.bincount(open_items, minlength=len(self.pool.competencies))
 
+    def _imprecise(self, post: Posterior) -> NDArray[np.bool_]:
+        """Competencies that still need items for precision, shape (n_competencies,).
+
+        Those above ``se_target``; while the composite's SE is above
+        ``composite_se_target``, every competency.
+        """
+        imprecise = post.se > self.policy.se_target
+        target = self.policy.composite_se_target
+        if target is not None:
+            found = composite(post.mean, post.covariance, self.pool.prior.correlation)
+            if float(found.se) > target:
+                imprecise = np.ones_like(imprecise)
+        return np.asarray(imprecise, dtype=bool)
+
     def stop_reason(self, post: Posterior) -> StopReason:
         if int(post.n_answered.sum()) >= self.policy.max_items:
             return "max_items"
@@ -489,7 +507,7 @@ class AdaptiveSelector:
         if not available.any():
             return "bank_exhausted"
         below_min = post.n_answered < self.policy.min_items_per_competency
-        imprecise = post.se > self.policy.se_target
+        imprecise = self._imprecise(post)
         if np.any((below_min | imprecise) & (available > 0)):
             return "incomplete"
         return "bank_exhausted" if np.any(imprecise | below_min) else "se_target"
@@ -513,7 +531,7 @@ class AdaptiveSelector:
         if below_min.any():
             counts = np.where(below_min, post.n_answered, np.iinfo(np.int64).max)
             return int(np.argmin(counts))
-        open_se = np.where((post.se > self.policy.se_target) & available, post.se, -np.inf)
+        open_se = np.where(self._imprecise(post) & available, post.se, -np.inf)
         return int(np.argmax(open_se))
 
     def rank_items(self, post: Posterior, c: int) -> IntArray:

@@ -25,6 +25,9 @@ class CATPolicy(BaseModel):
         Hard limit on test length.
     se_target : float
         A competency is measured precisely enough when its posterior SD is at or below this.
+    composite_se_target : float or None
+        The composite (:mod:`scoring.composite`) is precise enough when its posterior SD on
+        the T scale is at or below this (None: no composite rule).
     exposure_control : "randomesque", "sympson_hetter" or "none"
         How the most informative item is kept from being shown to everyone.
     randomesque_n : int
@@ -74,6 +77,7 @@ class CATPolicy(BaseModel):
     min_items_per_competency: int = Field(default=3, ge=0)
     max_items: int = Field(default=20, ge=1)
     se_target: float = Field(default=0.67, gt=0.0)
+    composite_se_target: float | None = Field(default=None, gt=0.0)
     exposure_control: ExposureControl = "sympson_hetter"
     randomesque_n: int = Field(default=3, ge=1)
     max_exposure: float = Field(default=0.25, gt=0.0, le=1.0)

@@ -16,6 +16,7 @@ from items import ItemBank
 from items.scoring_map import scored_responses
 from scoring import MISSING, ModelParameters, ResponseMatrix
 from scoring.fit import person_fit
+from scoring.most_least import PAIR_SEPARATOR
 
 FLAG_KEYS: tuple[str, ...] = ("too_fast", "same_position_run", "person_misfit", "incomplete")
 
@@ -68,10 +69,19 @@ def longest_same_position_run(responses: Sequence[Response]) -> int:
 def response_matrix(
     bank: ItemBank, model: ModelParameters, responses: Sequence[Response]
 ) -> ResponseMatrix:
-    """One candidate's answers as a 1 × n_items matrix over the model's scored items."""
+    """One candidate's answers as a 1 × n_items matrix over the model's items.
+
+    A most_least answer is one pair category ``"<most>><least>"`` of a joint most/least item,
+    or two picks of the item's ``.most`` and ``.least`` parts in an older model.
+    """
     column = {spec.item_id: j for j, spec in enumerate(model.specs)}
     row = np.full((1, len(model.specs)), MISSING, dtype=np.int64)
     for response in responses:
+        joint = column.get(response.item_id)
+        if joint is not None and response.least is not None:
+            codes = [str(code) for code in model.specs[joint].codes]
+            row[0, joint] = codes.index(f"{response.most}{PAIR_SEPARATOR}{response.least}")
+            continue
         picks = scored_responses(bank[response.item_id], response.most, response.least)
         for scored_id, option_id in picks.items():
             j = column.get(scored_id)

@@ -28,7 +28,14 @@ from reports.assemble import (
     render_candidate_pdf,
 )
 from reports.errors import ReportError
-from reports.formatting import fmt_date, fmt_interval, fmt_percentile, fmt_t
+from reports.formatting import (
+    fmt_date,
+    fmt_interval,
+    fmt_percentile,
+    fmt_reliability,
+    fmt_sem,
+    fmt_t,
+)
 from reports.profile import CandidateProfile
 from reports.render import default_definitions
 from reports.story import definitions_by_id, interview_questions
@@ -112,13 +119,18 @@ def show_profile(profile: CandidateProfile) -> None:
             "T": st.column_config.NumberColumn(format="%d"),
             "90% interval": st.column_config.TextColumn(),
             "Percentile": st.column_config.NumberColumn(format="%d"),
+            "Percentile 90%": st.column_config.TextColumn(),
             "Level": st.column_config.TextColumn(),
+            "SEM (T)": st.column_config.TextColumn(),
+            "Reliability": st.column_config.TextColumn(),
         },
     )
     st.caption(
-        f"Dots are T-scores, bars their 90% intervals (T ± 1.645 SE); the shaded range "
+        f"Dots are T-scores (mean 50, SD 10 in the norm group), bars their 90% intervals "
+        f"(T ± 1.645 SEM, the candidate's own standard error); the shaded range "
         f"{fmt_t(profile.cuts.low_below)}–{fmt_t(profile.cuts.high_above)} is typical. "
-        f"Norm group: {md_escape(profile.norm_group, 120)}."
+        f"Norm group: {md_escape(profile.norm_group, 120)}. "
+        + md_escape(words.profile.reliability_source.get(profile.reliability_source), 400)
     )
     st.markdown("##### Data quality")
     if profile.flags:
@@ -145,7 +157,12 @@ def score_frame(
                 "T": int(fmt_t(s.t_score)),
                 "90% interval": fmt_interval(s.t_low, s.t_high),
                 "Percentile": int(fmt_percentile(s.percentile)),
+                "Percentile 90%": (
+                    f"{fmt_percentile(s.percentile_low)}–{fmt_percentile(s.percentile_high)}"
+                ),
                 "Level": bands[s.band],
+                "SEM (T)": fmt_sem(s.t_se),
+                "Reliability": fmt_reliability(s.reliability),
             }
             for s in profile.scores
         ]

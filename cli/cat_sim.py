@@ -15,7 +15,12 @@ from assessment.delivery.exposure import (
     write_exposure_parameters,
 )
 from assessment.delivery.policy import CATPolicy
-from assessment.delivery.simulation import simulate_cat, sympson_hetter_parameters
+from assessment.delivery.simulation import (
+    simulate_cat,
+    simulation_record,
+    sympson_hetter_parameters,
+    write_simulation_record,
+)
 from assessment.psychometrics.data_files import read_model_file
 from cli.errors import user_errors
 from items import load_bank
@@ -52,6 +57,14 @@ def cat_sim(
             "--rho", min=-0.2, max=0.99, help="Correlation of the simulated competencies."
         ),
     ] = 0.5,
+    save_record: Annotated[
+        bool,
+        typer.Option(
+            "--save-record",
+            help="Also write the simulation record (reliabilities, norms of the delivered "
+            "test) to assessment/delivery/simulation.json, used by the synthetic demo model.",
+        ),
+    ] = False,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -172,6 +185,8 @@ def cat_sim(
     summary["model"] = model_name
     if out is not None:
         summary["out"] = str(result.write_csv(out))
+    if save_record:
+        summary["record"] = str(write_simulation_record(simulation_record(result, model_name)))
     if policy.exposure_control == "sympson_hetter":
         summary["exposure_file"] = str(exposure_file or EXPOSURE_FILE)
         summary["exposure_matches_policy"] = provenance.get("policy") == policy.model_dump()

@@ -185,9 +185,9 @@ SYNTHETIC_CORRELATION = 0.5
 estimated: typical of SJT competency scales, which correlate about .3–.6)."""
 
 
-SYNTHETIC_SLOPES = (0.35, 0.75)
-"""Range of the synthetic GPCM slopes per unit of credit (uniform, mean 0.55)."""
-SYNTHETIC_POPULARITY = 0.35
+SYNTHETIC_SLOPES = (0.4, 0.8)
+"""Range of the synthetic GPCM slopes per unit of credit (uniform, mean 0.6)."""
+SYNTHETIC_POPULARITY = 0.2
 """Rise of the synthetic option intercepts per unit of credit: the average candidate
 (θ = 0) prefers the more effective options, as in SJT data, rather than picking at random."""
 
@@ -200,10 +200,10 @@ def synthetic_model(
 ) -> ModelParameters:
     """A clearly synthetic generating model built from SME credits, for demos and studies.
 
-    GPCM with the credits as scoring function; slopes drawn from U(0.35, 0.75) per unit of
-    credit (mean 0.55, within the .4–.6 range of GPCM step slopes of SJT options) and
-    intercepts of 0.35 per unit of credit plus N(0, 0.6²) noise (the average candidate picks
-    the keyed option about 40% of the time, so picking at random looks like θ ≈ −0.6), each
+    GPCM with the credits as scoring function; slopes drawn from U(0.4, 0.8) per unit of
+    credit (mean 0.6, the top of the .4–.6 range of GPCM step slopes of SJT options) and
+    intercepts of 0.2 per unit of credit plus N(0, 0.6²) noise (the average candidate prefers
+    the more effective options, so picking at random looks like a θ below average), each
     seeded by the item id so the model is the same on every machine.
     With ``joint`` (the default) each most_least item is one joint most/least item
     (``gpcm_most_least``, :func:`as_joint_model`): the most part's parameters for the most

@@ -75,13 +75,13 @@ class CATPolicy(BaseModel):
 
     form: Form = "adaptive"
     min_items_per_competency: int = Field(default=3, ge=0)
-    max_items: int = Field(default=20, ge=1)
-    se_target: float = Field(default=0.67, gt=0.0)
+    max_items: int = Field(default=34, ge=1)
+    se_target: float = Field(default=0.45, gt=0.0)
     composite_se_target: float | None = Field(default=None, gt=0.0)
     exposure_control: ExposureControl = "sympson_hetter"
     randomesque_n: int = Field(default=3, ge=1)
     max_exposure: float = Field(default=0.25, gt=0.0, le=1.0)
-    exposure_target: float = Field(default=0.19, gt=0.0, le=1.0)
+    exposure_target: float = Field(default=0.2, gt=0.0, le=1.0)
     n_quad: int = Field(default=41, ge=21)
     quad_bound: float = Field(default=6.0, gt=0.0)
 

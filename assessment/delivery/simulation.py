@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ from items import ItemBank
 from scoring import ModelParameters, simulate_theta
 from scoring.composite import composite
 from scoring.most_least import pair_options
+from scoring.norms import NormTable
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -356,6 +358,59 @@ class CatSimulationResult:
                 for c in self.details
             },
         }
+
+
+SIMULATION_FILE = Path(__file__).resolve().parent / "simulation.json"
+"""The shipped simulation record of the default test under the synthetic model
+(``sjt cat-sim --n 1000 --seed 1 --rho 0.5 --save-record``)."""
+
+
+def simulation_record(result: CatSimulationResult, model_name: str) -> dict[str, Any]:
+    """What a model version keeps of a simulation of its delivered test.
+
+    Reliability per competency and of the composite (squared correlation with the true
+    values), RMSE / SE, mean length, and norm tables of the adaptive test's estimates (the
+    simulated candidates as a norm group of the test as delivered), with provenance.
+    """
+    composite_figures = result.composite_summary()
+    return {
+        "provenance": {
+            "model": model_name,
+            "policy": result.policy.model_dump(),
+            "n": result.n_candidates,
+            "seed": result.seed,
+            "rho": result.rho,
+            "computed_by": "assessment.delivery.simulation.simulate_cat",
+        },
+        "reliability": {d.competency: round(d.reliability, 4) for d in result.details},
+        "rmse_over_se": {d.competency: round(d.rmse_over_se, 4) for d in result.details},
+        "composite_reliability": round(composite_figures["reliability"], 4),
+        "mean_items": round(result.mean_items, 3),
+        "norms": {
+            name: NormTable.from_estimates(
+                result.adaptive.theta[:, c],
+                f"simulated candidates taking the adaptive test (n={result.n_candidates})",
+            ).to_dict()
+            for c, name in enumerate(result.competencies)
+        },
+    }
+
+
+def write_simulation_record(record: Mapping[str, Any], path: str | Path | None = None) -> Path:
+    """Write a simulation record as JSON (default: the shipped file)."""
+    file = Path(path) if path is not None else SIMULATION_FILE
+    file.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return file
+
+
+def load_simulation_record(path: str | Path | None = None) -> dict[str, Any] | None:
+    """The simulation record (default: the shipped one), or None when there is none."""
+    file = Path(path) if path is not None else SIMULATION_FILE
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def composite_band(t: FloatArray) -> NDArray[np.str_]:

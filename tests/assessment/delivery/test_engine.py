@@ -20,6 +20,7 @@ from assessment.delivery.session import CandidateSession, Response
 from assessment.delivery.simulation import (
     SimulatedAnswers,
     draw_answers,
+    load_simulation_record,
     run_sessions,
     simulate_cat,
 )
@@ -269,6 +270,22 @@ def test_the_shipped_sympson_hetter_parameters_belong_to_the_default_policy(
     assert {"n", "seed"} <= set(provenance)
 
 
+def test_the_shipped_simulation_record_belongs_to_the_default_test_and_meets_its_targets(
+    bank: ItemBank,
+) -> None:
+    record = load_simulation_record()
+    assert record is not None
+    # Recompute (sjt cat-sim --n 1000 --seed 1 --rho 0.5 --save-record) when the policy,
+    # the bank or the synthetic model changes.
+    assert record["provenance"]["policy"] == CATPolicy().model_dump()
+    assert record["provenance"]["model"] == "synthetic"
+    assert set(record["norms"]) == set(record["reliability"]) == set(COMPETENCIES)
+    assert min(record["reliability"].values()) >= 0.75
+    assert record["composite_reliability"] >= 0.90
+    assert record["mean_items"] <= 30.0
+    assert all(0.9 <= v <= 1.1 for v in record["rmse_over_se"].values())
+
+
 def test_sympson_hetter_without_parameters_for_the_bank_is_refused(pool: ItemPool) -> None:
     policy = CATPolicy(exposure_control="sympson_hetter")
     with pytest.raises(CATConfigurationError, match="control parameters"):
@@ -377,14 +394,16 @@ def test_engine_refuses_minimums_longer_than_the_test(pool: ItemPool) -> None:
         AdaptiveEngine(pool, CATPolicy(min_items_per_competency=3, max_items=14))
 
 
-def test_simulate_cat_is_reproducible_and_shorter_than_the_fixed_form(
+def test_simulate_cat_is_reproducible_and_more_precise_than_the_fixed_form(
     bank: ItemBank, model: ModelParameters
 ) -> None:
     first = simulate_cat(bank, model, n=40, seed=2, exposure_parameters=SHIPPED)
     second = simulate_cat(bank, model, n=40, seed=2, exposure_parameters=SHIPPED)
     assert first.summary() == second.summary()
     assert first.fixed_items == len(load_fixed_form(bank))
-    assert first.mean_items < first.fixed_items
+    assert first.mean_items <= POLICY.max_items
+    for detail in first.details:  # the SE rule: every competency below the fixed form's SE
+        assert detail.rms_se < detail.fixed_rms_se
     assert 0.0 < first.max_exposure <= 1.0
     assert set(first.competencies) == set(COMPETENCIES)
 

@@ -30,7 +30,14 @@ from reports.assemble import (
 )
 from reports.errors import ReportError
 from reports.explain import overall_reason
-from reports.formatting import fmt_date, fmt_interval, fmt_percentile, fmt_t
+from reports.formatting import (
+    fmt_date,
+    fmt_interval,
+    fmt_percentile,
+    fmt_reliability,
+    fmt_sem,
+    fmt_t,
+)
 from reports.profile import CandidateProfile
 from reports.render import default_definitions
 from reports.story import definitions_by_id, interview_questions
@@ -38,7 +45,9 @@ from reports.wording import load_wording
 
 BAND_COLOURS = {"low": "#C2571A", "typical": "#1F5FAD", "high": "#1B7F4B"}
 OVERALL_BOXES: dict[str, Callable[..., Any]] = {
+    "review": st.error,
     "recommended": st.success,
+    "borderline": st.warning,
     "with_care": st.warning,
     "not_a_match": st.info,
 }
@@ -87,13 +96,19 @@ def show_profile(profile: CandidateProfile) -> None:
     words = load_wording().get("en")
     names = competency_names()
     overall = profile.overall
+    reasons = [words.profile.flags.get(flag) for flag in overall.flags]
     OVERALL_BOXES[overall.band](
-        f"**{md_escape(getattr(words.profile.overall, overall.band))}**  \n"
+        f"**{md_escape(getattr(words.profile.overall, overall.band))}** — composite T "
+        f"{fmt_t(overall.composite_t)}, 90% interval "
+        f"{fmt_interval(overall.composite_low, overall.composite_high)}, percentile "
+        f"{fmt_percentile(overall.percentile)} "
+        f"({fmt_percentile(overall.percentile_low)}–{fmt_percentile(overall.percentile_high)})  \n"
         f"{md_escape(overall_reason(profile, words, names), 600)}  \n"
         f"Rule of the role profile “{md_escape(overall.role_name)}”: recommended from a "
         f"profile score of T {fmt_t(overall.recommend_at)}, interview with care from "
         f"T {fmt_t(overall.care_at)}; a competency below the floor of "
         f"T {fmt_t(overall.floor)} caps the result at interview with care."
+        + "".join(f"\n\n- {md_escape(reason, 400)}" for reason in reasons)
     )
     st.altair_chart(profile_chart(profile, names), width="stretch")
     st.dataframe(
@@ -104,13 +119,18 @@ def show_profile(profile: CandidateProfile) -> None:
             "T": st.column_config.NumberColumn(format="%d"),
             "90% interval": st.column_config.TextColumn(),
             "Percentile": st.column_config.NumberColumn(format="%d"),
+            "Percentile 90%": st.column_config.TextColumn(),
             "Level": st.column_config.TextColumn(),
+            "SEM (T)": st.column_config.TextColumn(),
+            "Reliability": st.column_config.TextColumn(),
         },
     )
     st.caption(
-        f"Dots are T-scores, bars their 90% intervals (T ± 1.645 SE); the shaded range "
+        f"Dots are T-scores (mean 50, SD 10 in the norm group), bars their 90% intervals "
+        f"(T ± 1.645 SEM, the candidate's own standard error); the shaded range "
         f"{fmt_t(profile.cuts.low_below)}–{fmt_t(profile.cuts.high_above)} is typical. "
-        f"Norm group: {md_escape(profile.norm_group, 120)}."
+        f"Norm group: {md_escape(profile.norm_group, 120)}. "
+        + md_escape(words.profile.reliability_source.get(profile.reliability_source), 400)
     )
     st.markdown("##### Data quality")
     if profile.flags:
@@ -137,7 +157,12 @@ def score_frame(
                 "T": int(fmt_t(s.t_score)),
                 "90% interval": fmt_interval(s.t_low, s.t_high),
                 "Percentile": int(fmt_percentile(s.percentile)),
+                "Percentile 90%": (
+                    f"{fmt_percentile(s.percentile_low)}–{fmt_percentile(s.percentile_high)}"
+                ),
                 "Level": bands[s.band],
+                "SEM (T)": fmt_sem(s.t_se),
+                "Reliability": fmt_reliability(s.reliability),
             }
             for s in profile.scores
         ]

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from assessment.clock import utcnow
+from assessment.delivery.policy import CATPolicy
 from assessment.delivery.service import Delivery
-from assessment.delivery.simulation import draw_answers
-from assessment.model_document import FitSection, ModelDocument, NormSection, Provenance
+from assessment.delivery.simulation import draw_answers, load_simulation_record
+from assessment.model_document import ModelDocument
 from assessment.persistence.store import Store
 from items import ItemBank
 from items.scoring_map import synthetic_model
-from scoring import ModelParameters, score_eap, simulate_responses, simulate_theta
+from scoring import ModelParameters, score_eap_correlated, simulate_responses, simulate_theta
 from scoring.norms import NormTable
 
 SYNTHETIC_LABEL = "v0-synthetic"
@@ -43,37 +45,78 @@ class DemoSummary:
 
 
 def synthetic_model_document(bank: ItemBank, seed: int = 7, n_norm: int = 5000) -> ModelDocument:
-    """The synthetic generating model with norms from a simulated norm group."""
+    """The synthetic generating model with norms, labelled synthetic throughout.
+
+    The model (``items.scoring_map.synthetic_model``) has joint most/least items and a stated
+    latent correlation. When the shipped simulation record
+    (``assessment/delivery/simulation.json``) belongs to this model and the default test, its
+    norm tables (the simulated candidates' estimates from the adaptive test as delivered) and
+    reliabilities of the delivered test are used; otherwise norms come from multivariate EAP
+    estimates of a simulated norm group answering the whole bank.
+    """
     parameters: ModelParameters = synthetic_model(bank)
+    out = parameters.to_dict()
+    record = load_simulation_record()
+    if record is not None and _fits(record, parameters):
+        out["norms"] = {
+            dimension: {
+                **NormTable.from_dict(
+                    {**table, "group": f"{table['group']}, synthetic model"}
+                ).to_dict(),
+                "synthetic": True,
+                "group_names": {"zh": "模拟常模组（合成模型，按实际施测的自适应测验）"},
+            }
+            for dimension, table in record["norms"].items()
+        }
+        out["simulation"] = {
+            "reliability": record["reliability"],
+            "composite_reliability": record["composite_reliability"],
+            "rmse_over_se": record["rmse_over_se"],
+            "mean_items": record["mean_items"],
+            "provenance": record["provenance"],
+            "synthetic": True,
+        }
     rng = np.random.default_rng(seed)
-    theta = simulate_theta(n_norm, len(parameters.dimensions), rng, 0.3)
+    theta = simulate_theta(n_norm, len(parameters.dimensions), rng, parameters.correlation)
     data = simulate_responses(parameters, theta, rng)
-    estimate = score_eap(parameters, data)
-    norms = {
-        dimension: NormSection.from_table(
-            NormTable.from_estimates(
-                estimate.theta[:, d],
-                f"simulated norm group (synthetic, n={n_norm})",
-                {"zh": "模拟常模组（合成数据）"},
-            ),
-            synthetic=True,
-        )
-        for d, dimension in enumerate(parameters.dimensions)
-    }
+    estimate = score_eap_correlated(parameters, data)
+    out.setdefault(
+        "norms",
+        {
+            dimension: {
+                **NormTable.from_estimates(
+                    estimate.theta[:, d],
+                    f"simulated norm group (synthetic, n={n_norm})",
+                    {"zh": "模拟常模组（合成数据）"},
+                ).to_dict(),
+                "synthetic": True,
+            }
+            for d, dimension in enumerate(parameters.dimensions)
+        },
+    )
     reliability = {
         dimension: float(1 - np.mean(estimate.se[:, d] ** 2) / np.var(theta[:, d]))
         for d, dimension in enumerate(parameters.dimensions)
     }
-    return ModelDocument.from_parameters(
-        parameters,
-        source="synthetic model",
-        norms=norms,
-        fit=FitSection(marginal_reliability=reliability),
-        provenance=Provenance(
-            kind="synthetic",
-            note="Generated from SME credits with seeded random slopes; not calibrated on "
-            "real candidates. Replace by promoting a calibrated model.",
-        ),
+    out["fit"] = {"marginal_reliability": reliability}
+    out["provenance"] = {
+        "kind": "synthetic",
+        "note": "Generated from SME credits with seeded random slopes and a stated latent "
+        "correlation; not calibrated on real candidates. Replace by promoting a calibrated "
+        "model.",
+    }
+    return ModelDocument.from_dict(out, source="synthetic model")
+
+
+def _fits(record: dict[str, Any], parameters: ModelParameters) -> bool:
+    """Whether a simulation record was made with the synthetic model and the default test."""
+    provenance = record.get("provenance") or {}
+    norms = record.get("norms") or {}
+    return (
+        provenance.get("model") == "synthetic"
+        and provenance.get("policy") == CATPolicy().model_dump()
+        and set(norms) == set(parameters.dimensions)
+        and set(record.get("reliability") or {}) == set(parameters.dimensions)
     )
 
 
@@ -106,7 +149,7 @@ def seed_demo(
     label = ensure_active_model(store, bank)
     delivery = Delivery.from_store(store, bank)
     rng = np.random.default_rng(seed)
-    answers = draw_answers(delivery.pool, delivery.model.parameters, n_candidates, rng)
+    answers = draw_answers(delivery.pool, delivery.model.parameters, n_candidates, rng, None)
     # Everything that decides who is in which state is drawn up front, so the split of
     # completed / in progress / invited depends only on the seed, not on how many items the
     # adaptive test happened to give each candidate.

@@ -24,6 +24,13 @@ BAND_LOW_BELOW = 40.0
 BAND_HIGH_ABOVE = 60.0
 """T-scores above this are in the high band; both cut scores belong to the typical band."""
 
+RECOMMEND_AT = 50.0
+"""Composite T at or above which the overall result may be "recommended" (default role)."""
+CARE_AT = 42.0
+"""Composite T at or above which it is at least "with care"; below, "not a match"."""
+FLOOR_BELOW = 35.0
+"""A weighted competency with T below this caps the result at "with care"."""
+
 _SHOWN = 20  # characters of an unknown value repeated in a message
 
 
@@ -52,8 +59,11 @@ def status_problem(value: object) -> str | None:
 __all__ = [
     "BAND_HIGH_ABOVE",
     "BAND_LOW_BELOW",
+    "CARE_AT",
+    "FLOOR_BELOW",
     "FORMS",
     "LANGUAGES",
+    "RECOMMEND_AT",
     "STATUSES",
     "Form",
     "Language",

@@ -75,7 +75,8 @@ def synthetic_model_command(
     parameters = synthetic_model(load_bank(bank))
     provenance = Provenance(
         kind="synthetic",
-        note="generated from the bank's credits with seeded random slopes; not calibrated on data",
+        note="generated from the bank's credits with seeded random slopes and a stated latent "
+        "correlation; not calibrated on data",
     )
     write_model_file(out, ModelDocument.from_parameters(parameters, provenance=provenance))
     typer.echo(f"wrote synthetic model with {len(parameters.items)} scored items to {out}")

@@ -15,7 +15,12 @@ from assessment.delivery.exposure import (
     write_exposure_parameters,
 )
 from assessment.delivery.policy import CATPolicy
-from assessment.delivery.simulation import simulate_cat, sympson_hetter_parameters
+from assessment.delivery.simulation import (
+    simulate_cat,
+    simulation_record,
+    sympson_hetter_parameters,
+    write_simulation_record,
+)
 from assessment.psychometrics.data_files import read_model_file
 from cli.errors import user_errors
 from items import load_bank
@@ -40,7 +45,33 @@ def cat_sim(
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 1,
     model: Annotated[
         Path | None,
-        typer.Option("--model", help="Model file (default: synthetic model of the bank)."),
+        typer.Option(
+            "--model",
+            help="Model file generating and scoring the answers (default: the synthetic model "
+            "of the bank).",
+        ),
+    ] = None,
+    rho: Annotated[
+        float,
+        typer.Option(
+            "--rho", min=-0.2, max=0.99, help="Correlation of the simulated competencies."
+        ),
+    ] = 0.5,
+    save_record: Annotated[
+        bool,
+        typer.Option(
+            "--save-record",
+            help="Also write the simulation record (reliabilities, norms of the delivered "
+            "test) to assessment/delivery/simulation.json, used by the synthetic demo model.",
+        ),
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write one row per simulated candidate: <dim>_true, <dim>_theta, <dim>_se, "
+            "n_items, composite_true, composite, composite_se, band_true, band, items.",
+        ),
     ] = None,
     bank: Annotated[
         Path | None, typer.Option("--bank", help="Item bank folder (default: packaged bank).")
@@ -95,8 +126,11 @@ def cat_sim(
 ) -> None:
     """Simulate the adaptive test and the fixed form on the same candidates; print one JSON line.
 
-    Keys: mean_items, fixed_items, theta_r_min, fixed_theta_r_min, max_exposure, item_reduction,
-    theta_r_gap_max, policy, stop_reasons and competencies (per-competency details).
+    Keys: mean_items, fixed_items, estimated_minutes (at seconds_per_item), reliability_min,
+    composite_reliability, composite_rmse_over_se, band_agreement, theta_r_min,
+    fixed_theta_r_min, max_exposure, item_reduction, theta_r_gap_max, rho, policy,
+    stop_reasons and competencies (per competency: reliability = squared correlation with the
+    true theta, rmse, rms_se, rmse_over_se, mean_items, and the fixed form's figures).
     """
     items = load_bank(bank)
     parameters = synthetic_model(items) if model is None else read_model_file(model).parameters
@@ -133,22 +167,26 @@ def cat_sim(
         }
         typer.echo(json.dumps(line, separators=(",", ":")))
         return
-    given: dict[str, float] | None = None  # None: the engine's default, the shipped file
+    given: dict[str, float] | None = None
     provenance = {}
     if policy.exposure_control == "sympson_hetter":
-        loaded, provenance = load_exposure_parameters(exposure_file)
-        given = None if exposure_file is None else loaded
+        given, provenance = load_exposure_parameters(exposure_file)
     result = simulate_cat(
         items,
         parameters,
         policy,
         n=n,
         seed=seed,
+        correlation=rho,
         exposure_parameters=given,
         fixed_form=fixed_form,
     )
     summary = result.summary()
     summary["model"] = model_name
+    if out is not None:
+        summary["out"] = str(result.write_csv(out))
+    if save_record:
+        summary["record"] = str(write_simulation_record(simulation_record(result, model_name)))
     if policy.exposure_control == "sympson_hetter":
         summary["exposure_file"] = str(exposure_file or EXPOSURE_FILE)
         summary["exposure_matches_policy"] = provenance.get("policy") == policy.model_dump()

@@ -180,25 +180,54 @@ def option_index(option_id: str) -> int:
     return OPTION_IDS.index(option_id)
 
 
+SYNTHETIC_CORRELATION = 0.5
+"""Latent correlation of every pair of competencies in the synthetic model (stated, not
+estimated: typical of SJT competency scales, which correlate about .3–.6)."""
+
+
+SYNTHETIC_SLOPES = (0.4, 0.8)
+"""Range of the synthetic GPCM slopes per unit of credit (uniform, mean 0.6)."""
+SYNTHETIC_POPULARITY = 0.2
+"""Rise of the synthetic option intercepts per unit of credit: the average candidate
+(θ = 0) prefers the more effective options, as in SJT data, rather than picking at random."""
+
+
 def synthetic_model(
-    items: Iterable[BestItem | MostLeastItem], model: str = "gpcm"
+    items: Iterable[BestItem | MostLeastItem],
+    model: str = "gpcm",
+    joint: bool = True,
+    correlation: float | None = SYNTHETIC_CORRELATION,
 ) -> ModelParameters:
     """A clearly synthetic generating model built from SME credits, for demos and studies.
 
-    GPCM with the credits as scoring function; slopes drawn from U(0.3, 0.7) per unit of
-    credit and intercepts from N(0, 0.6²), each seeded by the item id so the model is the same
-    on every machine. It stands in for a calibrated model before any real data exist and is
-    labelled synthetic wherever it is used; it is never a basis for decisions.
+    GPCM with the credits as scoring function; slopes drawn from U(0.4, 0.8) per unit of
+    credit (mean 0.6, the top of the .4–.6 range of GPCM step slopes of SJT options) and
+    intercepts of 0.2 per unit of credit plus N(0, 0.6²) noise (the average candidate prefers
+    the more effective options, so picking at random looks like a θ below average), each
+    seeded by the item id so the model is the same on every machine.
+    With ``joint`` (the default) each most_least item is one joint most/least item
+    (``gpcm_most_least``, :func:`as_joint_model`): the most part's parameters for the most
+    pick and the least part's for the least pick among the other options. ``correlation``
+    is the stated latent correlation of every pair of competencies (None: independent).
+    It stands in for a calibrated model before any real data exist and is labelled synthetic
+    wherever it is used; it is never a basis for decisions.
     """
     specs = item_specs(items)
     parameters = []
     for spec in specs:
         rng = np.random.default_rng(zlib.crc32(spec.item_id.encode("utf-8")))
-        slope = rng.uniform(0.3, 0.7)
-        intercepts = rng.normal(0.0, 0.6, spec.n_categories - 1)
+        slope = rng.uniform(*SYNTHETIC_SLOPES)
+        trend = SYNTHETIC_POPULARITY * (np.asarray(spec.scores[1:]) - spec.scores[0])
+        intercepts = trend + rng.normal(0.0, 0.6, spec.n_categories - 1)
         parameters.append(ItemParameters(spec, (float(slope), *map(float, intercepts))))
     dimensions = tuple(d for d in COMPETENCIES if any(s.dimension == d for s in specs))
-    return ModelParameters(get_model(model).name, dimensions, tuple(parameters))
+    matrix = None
+    if correlation is not None:
+        values = np.full((len(dimensions), len(dimensions)), float(correlation))
+        np.fill_diagonal(values, 1.0)
+        matrix = tuple(tuple(float(v) for v in row) for row in values)
+    out = ModelParameters(get_model(model).name, dimensions, tuple(parameters), matrix)
+    return as_joint_model(out) if joint else out
 
 
 def scored_responses(

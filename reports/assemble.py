@@ -15,7 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from assessment.errors import DataFileError
 from assessment.persistence.store import Store, StoredModel
@@ -54,11 +56,18 @@ class ProfileUnavailableError(ReportError, LookupError):
         super().__init__(message)
 
 
+MIN_CANDIDATES_FOR_RELIABILITY = 30
+"""Scored candidates a model version needs before its empirical reliability is printed."""
+
+
 @dataclass(frozen=True)
 class _ModelFacts:
     label: str
     norms: dict[str, NormTable]
     reliability: dict[str, float]
+    simulated: dict[str, float]
+    """Reliability of the delivered test from the version's simulation (may be empty)."""
+    synthetic: bool
 
 
 def _model_facts(store: Store, version_id: int) -> _ModelFacts:
@@ -70,6 +79,14 @@ def _model_facts(store: Store, version_id: int) -> _ModelFacts:
     if stored is None:  # pragma: no cover - the foreign key prevents it
         raise ReportError(f"the scoring model version {version_id} is missing")
     label, norms, reliability = stored.label, stored.norms, stored.reliability
+    simulation = stored.document.extra.get("simulation")
+    reported = simulation.get("reliability") if isinstance(simulation, dict) else None
+    simulated = (
+        {c: float(r) for c, r in reported.items() if isinstance(r, int | float)}
+        if isinstance(reported, dict)
+        else {}
+    )
+    synthetic = stored.document.synthetic
     missing = [c for c in COMPETENCIES if c not in norms]
     if missing:
         raise ReportError(
@@ -79,7 +96,7 @@ def _model_facts(store: Store, version_id: int) -> _ModelFacts:
     missing = [c for c in COMPETENCIES if not math.isfinite(reliability.get(c, math.nan))]
     if missing:
         raise ReportError(f"model version {label} states no marginal reliability for {missing}")
-    return _ModelFacts(label, norms, reliability)
+    return _ModelFacts(label, norms, reliability, simulated, synthetic)
 
 
 def profile_for_candidate(
@@ -144,12 +161,14 @@ def profile_for_candidate(
                 f"from {len(versions)} model versions; rescore the session"
             )
         version_id = versions.pop()
-    facts = _model_facts(store, version_id)
+        facts = _model_facts(store, version_id)
+        reliability, source = _delivered_reliability(db, version_id, facts)
     by_competency = {score.competency: score for score in scores}
     missing = [c for c in COMPETENCIES if c not in by_competency]
     if missing:
         raise ReportError(f"candidate {candidate_id}: no current scores for {missing}")
     raised = (session.flags or {}).get("raised") or []
+    covariance, correlation = _posterior(session.flags or {})
     completed = session.completed_at or session.started_at
     return build_profile(
         candidate_name=candidate.display_name or candidate.id,
@@ -163,10 +182,65 @@ def profile_for_candidate(
         theta={c: by_competency[c].theta for c in COMPETENCIES},
         se={c: by_competency[c].se for c in COMPETENCIES},
         norms=facts.norms,
-        reliability=facts.reliability,
+        reliability=reliability,
+        reliability_source=source,
         role=role,
         flags=[flag for flag in raised if flag in QUALITY_FLAGS],
+        covariance=covariance,
+        correlation=correlation,
     )
+
+
+def _delivered_reliability(
+    db: Session, version_id: int, facts: _ModelFacts
+) -> tuple[dict[str, float], str]:
+    """Reliability of the test as delivered under a model version, and where it comes from.
+
+    Empirical reliability ``Var(θ̂) / (Var(θ̂) + mean SE²)`` over the current scores of the
+    version once at least ``MIN_CANDIDATES_FOR_RELIABILITY`` candidates are scored with it;
+    before that the version's simulation of the delivered test (``"simulation"`` in the
+    model file), or the calibration's marginal reliability when it has none.
+
+    References
+    ----------
+    du Toit, M. (Ed.). (2003). IRT from SSI (p. 34: empirical reliability of EAP scores).
+    Scientific Software International.
+    """
+    rows = db.execute(
+        select(Score.competency, Score.theta, Score.se).where(
+            Score.model_version_id == version_id, Score.current
+        )
+    ).all()
+    values: dict[str, list[tuple[float, float]]] = {}
+    for competency, theta, se in rows:
+        values.setdefault(competency, []).append((float(theta), float(se)))
+    if all(len(values.get(c, ())) >= MIN_CANDIDATES_FOR_RELIABILITY for c in COMPETENCIES):
+        empirical = {}
+        for c in COMPETENCIES:
+            theta, se = np.array(values[c]).T
+            variance = float(np.var(theta, ddof=1))
+            empirical[c] = variance / (variance + float(np.mean(se**2)))
+        return empirical, "candidates"
+    if all(c in facts.simulated for c in COMPETENCIES):
+        return facts.simulated, "synthetic_simulation" if facts.synthetic else "simulation"
+    return facts.reliability, "calibration"
+
+
+def _posterior(flags: dict[str, object]) -> tuple[list[list[float]] | None, ...]:
+    """Posterior covariance and latent correlation stored with a session, in COMPETENCIES
+    order; (None, None) for sessions scored before they were stored."""
+    posterior = flags.get("posterior")
+    if not isinstance(posterior, dict):
+        return None, None
+    try:
+        order = [list(posterior["competencies"]).index(c) for c in COMPETENCIES]
+        out = []
+        for key in ("covariance", "latent_correlation"):
+            matrix = np.asarray(posterior[key], dtype=float)[np.ix_(order, order)]
+            out.append(matrix.tolist())
+    except (KeyError, ValueError, TypeError, IndexError):
+        return None, None
+    return out[0], out[1]
 
 
 def render_candidate_pdf(

@@ -35,6 +35,8 @@ def overall_reason(
     low = low_competencies(profile, names)
     reason = words.profile.reasons.get(overall.reason).format(
         t=fmt_t(overall.composite_t),
+        low=fmt_t(overall.composite_low),
+        high=fmt_t(overall.composite_high),
         recommend_at=fmt_t(overall.recommend_at),
         care_at=fmt_t(overall.care_at),
         floor=fmt_t(overall.floor),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal, get_args
@@ -21,6 +21,9 @@ import numpy as np
 from assessment.vocabulary import (
     BAND_HIGH_ABOVE,
     BAND_LOW_BELOW,
+    CARE_AT,
+    FLOOR_BELOW,
+    RECOMMEND_AT,
     Form,
     Language,
     form_problem,
@@ -28,17 +31,15 @@ from assessment.vocabulary import (
 )
 from items.models import COMPETENCIES, Text
 from reports.errors import ReportError
+from scoring.composite import composite
 from scoring.norms import NormTable
 
 Band = Literal["low", "typical", "high"]
-OverallBand = Literal["recommended", "with_care", "not_a_match"]
-OverallReason = Literal["recommended", "floor", "between", "below_care"]
-"""Why the overall band is what it is: recommended; capped by a competency below the floor;
-composite between the two cut scores; composite below the lower cut score."""
-QualityFlag = Literal["too_fast", "same_position_run", "person_misfit", "incomplete"]
-
-QUALITY_FLAGS: tuple[str, ...] = get_args(QualityFlag)
-"""Known data-quality flag keys, in the order reports list them."""
+OverallBand = Literal["review", "recommended", "borderline", "with_care", "not_a_match"]
+OverallReason = Literal["review", "borderline", "recommended", "floor", "between", "below_care"]
+"""Why the overall band is what it is: data quality; an interval straddling a cut score;
+recommended; capped by a competency below the floor; composite between the two cut scores;
+composite below the lower cut score."""
 DEFAULT_ROLE_NAME = Text(en="Customer-service agent", zh="客户服务岗位")
 """The role profile of the default summary (equal weights)."""
 _GENERATED_GROUP_NAMES_ZH = (
@@ -47,8 +48,22 @@ _GENERATED_GROUP_NAMES_ZH = (
 )
 """Chinese names of the norm groups the service names itself, for model files written
 before norm tables carried names per language."""
+QualityFlag = Literal["too_fast", "same_position_run", "person_misfit", "incomplete"]
+
+QUALITY_FLAGS: tuple[str, ...] = get_args(QualityFlag)
+"""Known data-quality flag keys, in the order reports list them."""
 Z90 = 1.645
 """Standard-normal quantile of a two-sided 90% interval, as stated in the technical note."""
+RELIABILITY_SOURCES: tuple[str, ...] = (
+    "candidates",
+    "simulation",
+    "synthetic_simulation",
+    "calibration",
+)
+"""Where a printed reliability comes from: the scored candidates of the model version
+(empirical reliability of the test as delivered), the version's simulation of the delivered
+test, that simulation under a synthetic model, or (until either exists) the calibration
+sample's marginal reliability, which is not that of the delivered test."""
 
 
 def _finite(value: float, what: str) -> float:
@@ -85,13 +100,12 @@ class RoleProfile:
 
     Attributes
     ----------
-    name : Text or str
-        Name of the role profile in English and Chinese, printed in the summary; a plain
-        string is used in both languages.
+    name : str
+        Name of the role profile, printed in the summary (e.g. "Contact-centre agent").
     weights : mapping of competency id → float
         Non-negative weights; competencies left out weigh 0. At least one must be positive.
     recommend_at : float
-        Weighted mean T at or above which the summary is "recommended" …
+        Composite T at or above which the summary is "recommended" …
     care_at : float
         … and at or above which it is "with_care"; below it, "not_a_match".
     floor : float
@@ -99,14 +113,16 @@ class RoleProfile:
 
     Notes
     -----
-    composite T = Σ w_c T_c / Σ w_c, a compensatory rule with a conjunctive floor.
+    A compensatory rule on the composite (the weighted mean θ on the T scale of the reference
+    population, :mod:`scoring.composite`) with a conjunctive floor; measurement error and data
+    quality enter through :meth:`summarise`.
     """
 
     name: Text | str = field(default_factory=lambda: DEFAULT_ROLE_NAME)
     weights: Mapping[str, float] = field(default_factory=lambda: dict.fromkeys(COMPETENCIES, 1.0))
-    recommend_at: float = 50.0
-    care_at: float = 42.0
-    floor: float = 35.0
+    recommend_at: float = RECOMMEND_AT
+    care_at: float = CARE_AT
+    floor: float = FLOOR_BELOW
 
     def __post_init__(self) -> None:
         role = f"role profile {self.name_in('en')!r}"
@@ -125,40 +141,102 @@ class RoleProfile:
         """The role's name in ``language``."""
         return self.name.get(language) if isinstance(self.name, Text) else self.name
 
-    def summarise(self, scores: Iterable[CompetencyScore], language: str = "en") -> OverallSummary:
-        """The overall summary band of a set of competency scores under this role profile
-        (``role_name`` in ``language``)."""
-        return self.summarise_t({score.competency_id: score.t_score for score in scores}, language)
+    def decision(self, t: float, below_floor: bool) -> OverallBand:
+        """The band of a composite T by the cut scores, capped at "with_care" by a floor."""
+        if t >= self.recommend_at and not below_floor:
+            return "recommended"
+        return "with_care" if t >= self.care_at else "not_a_match"
 
-    def summarise_t(self, t_scores: Mapping[str, float], language: str = "en") -> OverallSummary:
-        """The overall summary band of T-scores by competency id under this role profile."""
-        used = [c for c in COMPETENCIES if self.weights[c] > 0]
-        total = sum(self.weights[c] for c in used)
-        composite = sum(self.weights[c] * t_scores[c] for c in used) / total
-        below = tuple(c for c in used if t_scores[c] < self.floor)
-        band: OverallBand
-        if composite >= self.recommend_at and not below:
-            band = "recommended"
-        elif composite >= self.care_at:
-            band = "with_care"
-        else:
-            band = "not_a_match"
-        return OverallSummary(
-            band,
-            composite,
-            self.name_in(language),
-            below,
-            self.recommend_at,
-            self.care_at,
-            self.floor,
+    def summarise(
+        self,
+        scores: Iterable[CompetencyScore],
+        covariance: np.ndarray | None = None,
+        correlation: np.ndarray | None = None,
+        flags: Iterable[str] = (),
+        language: str = "en",
+    ) -> OverallSummary:
+        """The overall summary of a set of competency scores under this role profile.
+
+        Parameters
+        ----------
+        scores : iterable of CompetencyScore
+        covariance : ndarray (5, 5), optional
+            Posterior covariance of the θ estimates (``items.COMPETENCIES`` order); default
+            the diagonal of the squared SEs (no covariance stored).
+        correlation : ndarray (5, 5), optional
+            Latent correlation of the reference population (default identity).
+        flags : iterable of str
+            Raised data-quality flags: any makes the result "review".
+
+        Notes
+        -----
+        The composite is :mod:`scoring.composite` with this profile's weights: the weighted
+        mean θ re-standardised to T (mean 50, SD 10) in the reference population N(0, R),
+        its SE from the posterior covariance and its 90% interval. Decision: data-quality
+        flags → "review"; otherwise the band of each end of the 90% interval (cut scores
+        ``recommend_at`` and ``care_at``, a weighted competency below ``floor`` caps at
+        "with_care"): when the two ends fall in different bands the result is "borderline"
+        (the interval straddles a cut score), else that band.
+        """
+        by_id = {score.competency_id: score for score in scores}
+        return self.summarise_values(
+            {c: by_id[c].theta for c in COMPETENCIES},
+            {c: by_id[c].se for c in COMPETENCIES},
+            {c: by_id[c].t_score for c in COMPETENCIES},
+            covariance,
+            correlation,
+            flags,
+            language,
         )
+
+    def summarise_values(
+        self,
+        theta_by: Mapping[str, float],
+        se_by: Mapping[str, float],
+        t_by: Mapping[str, float],
+        covariance: np.ndarray | None = None,
+        correlation: np.ndarray | None = None,
+        flags: Iterable[str] = (),
+        language: str = "en",
+    ) -> OverallSummary:
+        """``summarise`` from θ, SE and T per competency (e.g. a row of the scores export)."""
+        used = [c for c in COMPETENCIES if self.weights[c] > 0]
+        theta = np.array([theta_by[c] for c in COMPETENCIES])
+        if covariance is None:
+            covariance = np.diag([se_by[c] ** 2 for c in COMPETENCIES])
+        if correlation is None:
+            correlation = np.eye(len(COMPETENCIES))
+        weights = np.array([self.weights[c] for c in COMPETENCIES])
+        found = composite(theta, np.asarray(covariance), np.asarray(correlation), weights)
+        t, low, high = float(found.t), float(found.low), float(found.high)
+        below = tuple(c for c in used if t_by[c] < self.floor)
+        raised = tuple(f for f in QUALITY_FLAGS if f in set(flags))
+        straddled: float | None = None
+        band: OverallBand
+        if raised:
+            band = "review"
+        else:
+            at_low, at_high = self.decision(low, bool(below)), self.decision(high, bool(below))
+            if at_low != at_high:
+                band = "borderline"
+                cuts = [cut for cut in (self.recommend_at, self.care_at) if low < cut <= high]
+                straddled = cuts[0] if cuts else None
+            else:
+                band = self.decision(t, bool(below))
+        return OverallSummary(
+            band, t, self.name_in(language), below, self.recommend_at, self.care_at,
+            floor=self.floor, composite_se=float(found.se), composite_low=low, composite_high=high,
+            percentile=float(found.percentile), percentile_low=float(found.percentile_low),
+            percentile_high=float(found.percentile_high), straddled=straddled, flags=raised,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class CompetencyScore:
     """One competency's result: estimate, norm-referenced scores and band.
 
-    ``t_low``/``t_high`` is the 90% interval T ± 1.645 · SE_T, with SE_T = 10 · se / sd_norm.
+    ``t_low``/``t_high`` is the 90% interval T ± 1.645 · SE_T, with SE_T = 10 · se / sd_norm;
+    ``percentile_low``/``percentile_high`` the percentiles of θ ∓ 1.645 · se.
     """
 
     competency_id: str
@@ -171,11 +249,28 @@ class CompetencyScore:
     percentile: float
     band: Band
     reliability: float
+    percentile_low: float = 0.0
+    percentile_high: float = 100.0
 
 
 @dataclass(frozen=True)
 class OverallSummary:
-    """The overall summary band with the weighted composite it came from."""
+    """The overall summary band with the composite it came from (``RoleProfile.summarise``).
+
+    Attributes
+    ----------
+    band : str
+        "review" (data-quality flags), "recommended", "borderline" (the composite's 90%
+        interval straddles ``straddled``), "with_care" or "not_a_match".
+    composite_t, composite_se, composite_low, composite_high : float
+        Composite T (reference population mean 50, SD 10), its SE and 90% interval.
+    percentile, percentile_low, percentile_high : float
+        Share of the reference population below the composite and below the interval's ends.
+    below_floor : tuple of str
+        Weighted competencies below the floor (they cap the result at "with_care").
+    flags : tuple of str
+        The data-quality flags behind "review".
+    """
 
     band: OverallBand
     composite_t: float
@@ -183,13 +278,21 @@ class OverallSummary:
     below_floor: tuple[str, ...]
     recommend_at: float
     care_at: float
-    floor: float = RoleProfile.floor
+    composite_se: float = 0.0
+    composite_low: float = 0.0
+    composite_high: float = 0.0
+    percentile: float = 50.0
+    percentile_low: float = 50.0
+    percentile_high: float = 50.0
+    straddled: float | None = None
+    flags: tuple[str, ...] = ()
+    floor: float = FLOOR_BELOW
 
     @property
     def reason(self) -> OverallReason:
-        """Which rule decided the band (see ``RoleProfile``)."""
-        if self.band == "recommended":
-            return "recommended"
+        """Which rule decided the band (see ``RoleProfile.summarise``)."""
+        if self.band in ("review", "borderline", "recommended"):
+            return self.band
         if self.below_floor and self.composite_t >= self.recommend_at:
             return "floor"
         return "between" if self.composite_t >= self.care_at else "below_care"
@@ -218,6 +321,7 @@ class CandidateProfile:
     flags: tuple[str, ...] = ()
     cuts: BandCuts = BandCuts()
     method: str = "EAP"
+    reliability_source: str = "simulation"
 
     def score(self, competency_id: str) -> CompetencyScore:
         """The score of one competency."""
@@ -244,14 +348,6 @@ def norm_group_name(table: NormTable, language: str) -> str:
     return table.group
 
 
-def composite_and_band(
-    t_scores: Mapping[str, float], role: RoleProfile | None = None
-) -> tuple[float, str]:
-    """(composite T, overall band) of T-scores by competency, as exports list them."""
-    overall = (role or RoleProfile()).summarise_t(t_scores)
-    return overall.composite_t, overall.band
-
-
 def build_profile(
     *,
     candidate_name: str,
@@ -269,6 +365,9 @@ def build_profile(
     role: RoleProfile | None = None,
     cuts: BandCuts | None = None,
     flags: Iterable[str] = (),
+    covariance: Sequence[Sequence[float]] | None = None,
+    correlation: Sequence[Sequence[float]] | None = None,
+    reliability_source: str = "simulation",
 ) -> CandidateProfile:
     """Compute a candidate profile from trait estimates and norm tables.
 
@@ -285,7 +384,13 @@ def build_profile(
     cuts : BandCuts, optional
         T cut scores of the competency bands (default: low < 40, high > 60).
     flags : iterable of str
-        Data-quality flag keys from ``QUALITY_FLAGS``; duplicates are dropped.
+        Data-quality flag keys from ``QUALITY_FLAGS``; duplicates are dropped. Any flag makes
+        the overall result "review".
+    covariance, correlation : 5 × 5 nested sequences, optional
+        Posterior covariance of the estimates and the model's latent correlation
+        (``items.COMPETENCIES`` order), for the composite's SE (``RoleProfile.summarise``).
+    reliability_source : str
+        Where ``reliability`` comes from (:data:`RELIABILITY_SOURCES`), printed beside it.
 
     Raises
     ------
@@ -308,6 +413,17 @@ def build_profile(
     groups = sorted({norms[c].group for c in COMPETENCIES})
     if len(groups) != 1:
         raise ReportError(f"norm tables come from different norm groups: {groups}")
+    if reliability_source not in RELIABILITY_SOURCES:
+        raise ReportError(
+            f"unknown reliability source {reliability_source!r}; known: {RELIABILITY_SOURCES}"
+        )
+    matrices = {}
+    for what, matrix in (("covariance", covariance), ("correlation", correlation)):
+        if matrix is not None:
+            values = np.asarray(matrix, dtype=float)
+            if values.shape != (len(COMPETENCIES),) * 2 or not np.all(np.isfinite(values)):
+                raise ReportError(f"{what} must be a finite 5 × 5 matrix")
+            matrices[what] = values
     flag_set = {str(flag) for flag in flags}
     unknown = sorted(flag_set - set(QUALITY_FLAGS))
     if unknown:
@@ -337,6 +453,8 @@ def build_profile(
                 percentile=float(table.percentile(np.asarray(value))),
                 band=cuts.band(t),
                 reliability=rel,
+                percentile_low=float(table.percentile(np.asarray(value - Z90 * error))),
+                percentile_high=float(table.percentile(np.asarray(value + Z90 * error))),
             )
         )
     return CandidateProfile(
@@ -351,7 +469,26 @@ def build_profile(
         norm_group=norm_group_name(norms[COMPETENCIES[0]], language),
         norm_size=min(norms[c].n for c in COMPETENCIES),
         scores=tuple(scores),
-        overall=role.summarise(scores, language),
+        overall=role.summarise(
+            scores, matrices.get("covariance"), matrices.get("correlation"), flag_set, language
+        ),
         flags=tuple(f for f in QUALITY_FLAGS if f in flag_set),
         cuts=cuts,
+        reliability_source=reliability_source,
     )
+
+
+def composite_and_band(
+    theta: Mapping[str, float],
+    se: Mapping[str, float],
+    t_scores: Mapping[str, float],
+    flags: Iterable[str] = (),
+    correlation: np.ndarray | None = None,
+    role: RoleProfile | None = None,
+) -> tuple[float, str]:
+    """(composite T, overall band) of one candidate, as the profile computes them (the
+    export has no posterior covariance, so the SEs enter as a diagonal)."""
+    overall = (role or RoleProfile()).summarise_values(
+        theta, se, t_scores, None, correlation, flags
+    )
+    return overall.composite_t, overall.band

@@ -22,7 +22,14 @@ from reportlab.platypus import (
 from items.models import CompetencyDefinition
 from reports.chart import ChartLabels, ProfileChart
 from reports.explain import overall_reason
-from reports.formatting import fmt_date, fmt_reliability, fmt_sem, fmt_t, fmt_theta
+from reports.formatting import (
+    fmt_date,
+    fmt_percentile,
+    fmt_reliability,
+    fmt_sem,
+    fmt_t,
+    fmt_theta,
+)
 from reports.linebreak import KinsokuParagraph
 from reports.profile import CandidateProfile
 from reports.styles import (
@@ -142,6 +149,11 @@ def summary_block(
                 words.profile.composite.format(
                     role=clean_text(overall.role_name, 80),
                     t=fmt_t(overall.composite_t),
+                    low=fmt_t(overall.composite_low),
+                    high=fmt_t(overall.composite_high),
+                    pct=fmt_percentile(overall.percentile),
+                    pct_low=fmt_percentile(overall.percentile_low),
+                    pct_high=fmt_percentile(overall.percentile_high),
                     recommend_at=fmt_t(overall.recommend_at),
                     care_at=fmt_t(overall.care_at),
                 )
@@ -154,6 +166,8 @@ def summary_block(
             styles.markup(overall_reason(profile, words, names)), styles["banner_note"]
         )
     )
+    if overall.flags:
+        content.extend(bullets(styles, [words.profile.flags.get(flag) for flag in overall.flags]))
     table = Table([["", content]], colWidths=[5, FRAME_WIDTH - 5])
     table.setStyle(
         TableStyle(
@@ -302,6 +316,7 @@ def technical_block(
         low_cut=fmt_t(profile.cuts.low_below),
         high_cut=fmt_t(profile.cuts.high_above),
     )
+    text += " " + words.profile.reliability_source.get(profile.reliability_source)
     cols = words.profile.technical_columns
     head = [KinsokuParagraph(styles.markup(cols.competency), styles["cell_head"])] + [
         KinsokuParagraph(styles.markup(label), styles["cell_head_right"])

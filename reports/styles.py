@@ -43,7 +43,9 @@ BAND_COLOURS = {
 }
 """Marker colour per competency band."""
 OVERALL_COLOURS = {
+    "review": (colors.HexColor("#B0282C"), colors.HexColor("#FBEAEA")),
     "recommended": (colors.HexColor("#17766A"), colors.HexColor("#E7F3F0")),
+    "borderline": (colors.HexColor("#6B5B95"), colors.HexColor("#F0EDF6")),
     "with_care": (colors.HexColor("#A8641A"), colors.HexColor("#FBF1E3")),
     "not_a_match": (colors.HexColor("#5A6675"), colors.HexColor("#EEF1F4")),
 }

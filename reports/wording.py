@@ -23,7 +23,10 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "page": frozenset({"page", "pages"}),
     "forms.adaptive": frozenset({"n_items"}),
     "forms.fixed": frozenset({"n_items"}),
-    "profile.composite": frozenset({"role", "t", "recommend_at", "care_at"}),
+    "profile.composite": frozenset(
+        {"role", "t", "low", "high", "pct", "pct_low", "pct_high", "recommend_at", "care_at"}
+    ),
+    "profile.straddled": frozenset({"cut"}),
     "profile.below_floor": frozenset({"names"}),
     **{
         f"profile.reasons.{reason}": frozenset({"t", "recommend_at", "care_at", "floor", "names"})
@@ -73,7 +76,9 @@ class Bands(_Strict):
 
 
 class OverallBands(_Strict):
+    review: str
     recommended: str
+    borderline: str
     with_care: str
     not_a_match: str
 
@@ -85,6 +90,19 @@ class OverallReasons(_Keyed):
     floor: str
     between: str
     below_care: str
+    review: str
+    borderline: str
+
+
+class ReliabilitySources(_Strict):
+    candidates: str
+    simulation: str
+    synthetic_simulation: str
+    calibration: str
+
+    def get(self, key: str) -> str:
+        """The sentence of one reliability source."""
+        return str(getattr(self, key))
 
 
 class ProfileLabels(_Strict):
@@ -142,6 +160,7 @@ class ProfileWording(_Strict):
     overall: OverallBands
     overall_text: OverallBands
     composite: str
+    straddled: str
     below_floor: str
     reasons: OverallReasons
     chart: ChartWording
@@ -155,6 +174,7 @@ class ProfileWording(_Strict):
     flags: FlagWording
     technical: str
     method_names: dict[str, str]
+    reliability_source: ReliabilitySources
     technical_columns: TechnicalColumns
     reliability_note: str
     responsible_use: str

@@ -1,38 +1,51 @@
 """The adaptive engine: where item selection, interim scoring and stopping meet.
 
-Pure Python and numpy. Everything that depends only on the bank and the model (log-probabilities
-of every option and item information at the quadrature nodes) is computed once in an
-``ItemPool``; per answer the engine only adds up table rows, normalises one posterior per
-competency and takes a few dot products, so selection plus interim scoring costs well under a
-millisecond.
+Pure Python and numpy. Everything that depends only on the bank and the model (the
+log-probability of every answer of every item and each item's information at the grid nodes)
+is computed once in an ``ItemPool``; per answer the engine adds up table rows and computes the
+multivariate posterior of all competencies together (expectation propagation, see
+:mod:`scoring.multivariate`).
 
-Scoring follows ``items.scoring_map``: a ``best`` item is one scored item; a ``most_least`` item
-is two scored items (``<id>.most`` and ``<id>.least``) that are conditionally independent given
-theta, so both enter the likelihood and both add to the item's information.
+Scoring
+-------
+Competencies are correlated: the prior is the model's latent distribution ``N(0, R)``
+(``latent_correlation`` of the model file; the identity when the file states none), so each
+answer informs every competency, and a competency's SE is the root of its diagonal entry of the
+posterior covariance. An answer is one response: a ``best`` item's pick, or a ``most_least``
+item's ordered pair (most, least). When the model scores a ``most_least`` item with a joint
+most/least model (``<base>_most_least``, :mod:`scoring.most_least`) the pair's probability is
+that model's; an older model file with two parts (``<id>.most`` and ``<id>.least``) gives the
+product of the parts' probabilities, the conditionally independent treatment it was
+calibrated under.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-from assessment.delivery.exposure import load_exposure_parameters
+from assessment.delivery.exposure_control import ExposureControl, exposure_control
 from assessment.delivery.policy import CATPolicy
 from assessment.delivery.session import CandidateSession, Response
 from assessment.errors import AssessmentError, CATConfigurationError
-from items import COMPETENCIES, ItemBank
+from items import COMPETENCIES, BestItem, ItemBank, MostLeastItem
 from items.forms import load_fixed_form
 from items.scoring_map import LEAST_SUFFIX, MOST_SUFFIX
-from scoring import ModelParameters, normal_quadrature
+from scoring import ModelParameters
+from scoring.composite import composite
+from scoring.most_least import is_joint, pair_category, pair_codes, pair_options
+from scoring.multivariate import LatentPrior, expected_posterior_covariance, posterior_moments
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 StopReason = Literal["incomplete", "se_target", "max_items", "bank_exhausted", "fixed_form"]
+
+POSTERIOR_CACHE = 4096
+"""Posteriors kept per engine, keyed by the answers (selection and scoring reuse them)."""
 
 
 @dataclass(frozen=True)
@@ -43,24 +56,31 @@ class ItemPool:
     ----------
     item_ids : tuple of str, length n_items
         Bank item ids in bank order.
+    formats : tuple of str
+        ``best`` or ``most_least`` per item.
     competencies : tuple of str, length n_competencies
         Competencies with at least one item, in the order of ``items.COMPETENCIES``.
     competency_idx : ndarray of int, shape (n_items,)
         Position of each item's competency in ``competencies``.
     option_ids : tuple of tuple of str
-        Option ids of each item; the column order of the log-probability tables.
+        Option ids of each item in bank order.
     nodes : ndarray, shape (n_quad,)
-    log_prior : ndarray, shape (n_quad,)
-        Log of the normalised prior weights at the nodes.
-    log_prob_most : ndarray, shape (n_items, n_options, n_quad)
-        log P(option picked as most effective | theta); for a ``best`` item its only pick.
-    log_prob_least : ndarray, shape (n_items, n_options, n_quad)
-        log P(option picked as least effective | theta); zeros for ``best`` items.
+        The grid carrying each competency's log-likelihood (``prior.grid``).
+    prior : LatentPrior
+        ``N(0, R)`` over ``competencies`` with the model's latent correlation.
+    log_prob : ndarray, shape (n_items, n_categories, n_quad)
+        log P(answer | θ) of every answer category: a ``best`` item's option position, a
+        ``most_least`` item's pair category ``scoring.most_least.pair_category(most, least,
+        K)`` of the option positions; ``-inf`` beyond an item's categories.
     info : ndarray, shape (n_items, n_quad)
-        Fisher information of each bank item (sum over its scored items) at the nodes.
+        Fisher information of each bank item at the nodes.
+    joint : ndarray of bool, shape (n_items,)
+        Whether the model scores the item with a joint most/least model.
     fixed_order : ndarray of int, shape (n_fixed,)
         Item positions of the fixed form (``items/forms.yaml``) in presentation order:
         competencies in rotation, form order within each.
+    quadrature : tuple of int and float
+        ``(n_quad, quad_bound)`` the pool was built with.
     """
 
     item_ids: tuple[str, ...]
@@ -69,12 +89,12 @@ class ItemPool:
     competency_idx: IntArray
     option_ids: tuple[tuple[str, ...], ...]
     nodes: FloatArray
-    log_prior: FloatArray
-    log_prob_most: FloatArray
-    log_prob_least: FloatArray
+    prior: LatentPrior
+    log_prob: FloatArray
     info: FloatArray
+    joint: NDArray[np.bool_]
     fixed_order: IntArray
-    quadrature: tuple[int, float, float, float]
+    quadrature: tuple[int, float]
     _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -87,46 +107,56 @@ class ItemPool:
         model: ModelParameters,
         policy: CATPolicy | None = None,
         fixed_form: Sequence[str] | None = None,
+        correlation: FloatArray | None = None,
     ) -> ItemPool:
-        """Tabulate option log-probabilities and item information at the quadrature nodes.
+        """Tabulate answer log-probabilities and item information at the grid nodes.
 
         Parameters
         ----------
         bank : ItemBank
         model : ModelParameters
-            Must hold every scored item of the bank (``items.scoring_map.item_specs``).
+            Must hold every bank item: a ``best`` item by its id, a ``most_least`` item as one
+            joint item ``<id>`` or as two parts ``<id>.most`` and ``<id>.least``.
         policy : CATPolicy, optional
-            Supplies the quadrature and prior (default ``CATPolicy()``).
+            Supplies the grid (default ``CATPolicy()``).
         fixed_form : sequence of str, optional
             Item ids of the fixed form, presented with the competencies in rotation and in this
             order within each (default: the packaged form, ``items.forms.load_fixed_form``).
+        correlation : array_like (D, D), optional
+            Latent correlation of the model's dimensions (in ``model.dimensions`` order) to use
+            instead of the model's, e.g. the identity for independent competencies.
 
         Raises
         ------
         CATConfigurationError
-            When a scored item of the bank is missing from the model or its options differ, or
-            the fixed form names an item twice or one that is not in the bank.
+            When a bank item is missing from the model or its options differ, or the fixed
+            form names an item twice or one that is not in the bank.
         items.ItemBankError
             When no form is given and the packaged form does not fit the bank.
         """
         policy = policy or CATPolicy()
         form = tuple(fixed_form) if fixed_form is not None else load_fixed_form(bank)
-        quad = normal_quadrature(*policy.quadrature)
         items = tuple(bank)
         if not items:
             raise CATConfigurationError("the item bank is empty")
         competencies = tuple(c for c in COMPETENCIES if any(i.competency == c for i in items))
-        width = max(len(item.options) for item in items)
-        shape = (len(items), width, quad.points.size)
-        log_most, log_least = np.full(shape, -np.inf), np.zeros(shape)
-        info = np.zeros((len(items), quad.points.size))
+        prior = LatentPrior(
+            _competency_correlation(model, competencies, correlation),
+            n_grid=policy.n_quad,
+            bound=policy.quad_bound,
+        )
+        nodes = prior.grid
+        width = max(_n_categories(item) for item in items)
+        log_prob = np.full((len(items), width, nodes.size), -np.inf)
+        info = np.zeros((len(items), nodes.size))
+        joint = np.zeros(len(items), dtype=bool)
         columns = {item_id: j for j, item_id in enumerate(model.item_ids)}
         for j, item in enumerate(items):
-            option_ids = tuple(option.id for option in item.options)
-            for scored_id, table in _scored_parts(item.id, item.format, log_most, log_least):
-                log_prob, item_info = _tabulate(model, columns, scored_id, option_ids, quad.points)
-                table[j, : len(option_ids)] = log_prob
-                info[j] += item_info
+            options = tuple(option.id for option in item.options)
+            table, info[j], joint[j] = answer_table(
+                model, columns, item.id, item.format, options, nodes
+            )
+            log_prob[j, : table.shape[0]] = table
         competency_idx = np.array([competencies.index(i.competency) for i in items], np.int64)
         item_ids = tuple(item.id for item in items)
         return cls(
@@ -135,11 +165,11 @@ class ItemPool:
             competencies=competencies,
             competency_idx=competency_idx,
             option_ids=tuple(tuple(o.id for o in item.options) for item in items),
-            nodes=quad.points,
-            log_prior=quad.log_weights,
-            log_prob_most=log_most,
-            log_prob_least=log_least,
+            nodes=nodes,
+            prior=prior,
+            log_prob=log_prob,
             info=info,
+            joint=joint,
             fixed_order=_interleaved_order(_form_positions(item_ids, form), competency_idx),
             quadrature=policy.quadrature,
         )
@@ -155,63 +185,125 @@ class ItemPool:
         except KeyError:
             raise AssessmentError(f"item {item_id} is not in the item pool") from None
 
-    def response_indices(self, responses: Sequence[Response]) -> tuple[IntArray, ...]:
-        """Item, most-option and least-option positions of responses, each shape (n,).
-
-        The least position is 0 for ``best`` items (its table row is all zeros).
-        """
-        n = len(responses)
-        item_idx = np.empty(n, np.int64)
-        most_idx = np.empty(n, np.int64)
-        least_idx = np.zeros(n, np.int64)
-        for r, response in enumerate(responses):
-            j = self.index(response.item_id)
-            options = self.option_ids[j]
-            item_idx[r] = j
-            most_idx[r] = _option_position(options, response.most, response.item_id)
-            if self.formats[j] == "most_least":
-                if response.least is None:
-                    raise AssessmentError(f"item {response.item_id}: the least pick is missing")
-                least_idx[r] = _option_position(options, response.least, response.item_id)
-            elif response.least is not None:
+    def category(self, response: Response) -> tuple[int, int]:
+        """Pool position of the response's item and its answer category."""
+        j = self.index(response.item_id)
+        options = self.option_ids[j]
+        most = _option_position(options, response.most, response.item_id)
+        if self.formats[j] == "best":
+            if response.least is not None:
                 raise AssessmentError(f"item {response.item_id}: a best item takes one pick")
-        return item_idx, most_idx, least_idx
+            return j, most
+        if response.least is None:
+            raise AssessmentError(f"item {response.item_id}: the least pick is missing")
+        least = _option_position(options, response.least, response.item_id)
+        return j, int(pair_category(np.array([most]), np.array([least]), len(options))[0])
+
+    def categories(self, responses: Sequence[Response]) -> tuple[IntArray, IntArray]:
+        """Item positions and answer categories of responses, each shape (n,)."""
+        pairs = [self.category(response) for response in responses]
+        item_idx = np.array([p[0] for p in pairs], dtype=np.int64)
+        category = np.array([p[1] for p in pairs], dtype=np.int64)
+        return item_idx, category
 
 
-def _scored_parts(
-    item_id: str, item_format: str, log_most: FloatArray, log_least: FloatArray
-) -> tuple[tuple[str, FloatArray], ...]:
-    """Scored item ids of a bank item with the table each one fills."""
+def _n_categories(item: BestItem | MostLeastItem) -> int:
+    k = len(item.options)
+    return k if item.format == "best" else k * (k - 1)
+
+
+def _competency_correlation(
+    model: ModelParameters, competencies: tuple[str, ...], correlation: FloatArray | None
+) -> FloatArray:
+    """The correlation matrix of ``competencies`` from the model's (or the given) matrix."""
+    missing = [c for c in competencies if c not in model.dimensions]
+    if missing:
+        raise CATConfigurationError(
+            f"the model has no dimension {missing[0]!r}; it must cover every competency of the bank"
+        )
+    matrix = model.correlation if correlation is None else np.asarray(correlation, float)
+    if matrix.shape != (len(model.dimensions),) * 2:
+        raise CATConfigurationError(
+            f"the correlation matrix must be {len(model.dimensions)} × {len(model.dimensions)}"
+        )
+    order = [model.dimensions.index(c) for c in competencies]
+    return np.asarray(matrix[np.ix_(order, order)], dtype=np.float64)
+
+
+def answer_table(
+    model: ModelParameters,
+    columns: Mapping[str, int],
+    item_id: str,
+    item_format: str,
+    option_ids: tuple[str, ...],
+    nodes: FloatArray,
+) -> tuple[FloatArray, FloatArray, bool]:
+    """Answer log-probabilities of one bank item under ``model`` at ``nodes``.
+
+    Parameters
+    ----------
+    model : ModelParameters
+    columns : mapping of str to int
+        Model item id → position in ``model.items``.
+    item_id, item_format, option_ids : str, str, tuple of str
+        The bank item.
+    nodes : ndarray, shape (Q,)
+
+    Returns
+    -------
+    log_prob : ndarray, shape (n_categories, Q)
+        In answer-category order (``ItemPool.log_prob``); for an item calibrated as two parts
+        the sum of the parts' log-probabilities (not renormalised over the pairs).
+    info : ndarray, shape (Q,)
+        Fisher information.
+    joint : bool
+        Whether the model scores the item with a joint most/least model.
+    """
     if item_format == "best":
-        return ((item_id, log_most),)
-    return ((item_id + MOST_SUFFIX, log_most), (item_id + LEAST_SUFFIX, log_least))
+        log_prob, info = _model_table(model, columns, item_id, option_ids, nodes)
+        return log_prob, info, False
+    if item_id in columns and is_joint(model.item_model_for(columns[item_id])):
+        log_prob, info = _model_table(model, columns, item_id, pair_codes(option_ids), nodes)
+        return log_prob, info, True
+    if item_id in columns:
+        raise CATConfigurationError(
+            f"item {item_id} is a most/least item but the model scores it with "
+            f"{model.item_model_for(columns[item_id]).name}; calibrate it with a joint "
+            "most/least model or as two parts"
+        )
+    most, most_info = _model_table(model, columns, item_id + MOST_SUFFIX, option_ids, nodes)
+    least, least_info = _model_table(model, columns, item_id + LEAST_SUFFIX, option_ids, nodes)
+    most_idx, least_idx = pair_options(len(option_ids))
+    return most[most_idx] + least[least_idx], most_info + least_info, False
 
 
-def _tabulate(
+def _model_table(
     model: ModelParameters,
     columns: Mapping[str, int],
     scored_id: str,
-    option_ids: tuple[str, ...],
+    codes_wanted: tuple[str, ...],
     nodes: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
-    """Log-probabilities (n_options, n_quad) in bank option order and information (n_quad,)."""
+    """log P (len(codes_wanted), n_quad) in the wanted code order and information (n_quad,)."""
     if scored_id not in columns:
         raise CATConfigurationError(
             f"item {scored_id} has no parameters in the model; calibrate it or remove it from "
             "the bank"
         )
-    item = model.items[columns[scored_id]]
+    column = columns[scored_id]
+    item = model.items[column]
+    item_model = model.item_model_for(column)
     codes = [str(code) for code in item.spec.codes]
-    if sorted(codes) != sorted(option_ids):
+    if sorted(codes) != sorted(codes_wanted):
         raise CATConfigurationError(
-            f"item {scored_id}: model categories {codes} do not match bank options "
-            f"{list(option_ids)}"
+            f"item {scored_id}: model categories {codes[:6]} do not match the bank's "
+            f"{list(codes_wanted)[:6]}"
         )
     params, scores = np.array([item.params]), np.array([item.spec.scores])
-    prob = model.item_model.probabilities(params, scores, nodes)[0]  # (K, Q)
-    info = model.item_model.information(params, scores, nodes)[0]  # (Q,)
-    order = [codes.index(option_id) for option_id in option_ids]
-    return np.log(np.maximum(prob[order], 1e-300)), info
+    log_prob = item_model.log_probabilities(params, scores, nodes)[0]  # (C, Q)
+    info = item_model.information(params, scores, nodes)[0]  # (Q,)
+    order = [codes.index(code) for code in codes_wanted]
+    return np.maximum(log_prob[order], np.log(1e-300)), info
 
 
 def _option_position(options: tuple[str, ...], option_id: str, item_id: str) -> int:
@@ -254,24 +346,33 @@ def _interleaved_order(positions: Sequence[int], competency_idx: IntArray) -> In
 
 @dataclass(frozen=True)
 class Posterior:
-    """Posterior of theta on every competency after a session's responses.
+    """Posterior of all competencies after a session's responses.
 
     Attributes
     ----------
-    weights : ndarray, shape (n_competencies, n_quad)
-        Normalised posterior weights at the nodes.
-    theta, se : ndarray, shape (n_competencies,)
-        EAP estimate and posterior standard deviation.
+    mean : ndarray, shape (n_competencies,)
+        Multivariate EAP estimate.
+    covariance : ndarray, shape (n_competencies, n_competencies)
+        Posterior covariance.
     n_answered : ndarray of int, shape (n_competencies,)
     answered : ndarray of bool, shape (n_items,)
         Which pool items the session has answered.
     """
 
-    weights: FloatArray
-    theta: FloatArray
-    se: FloatArray
+    mean: FloatArray
+    covariance: FloatArray
     n_answered: IntArray
     answered: NDArray[np.bool_]
+
+    @property
+    def theta(self) -> FloatArray:
+        """The EAP estimates, shape (n_competencies,)."""
+        return self.mean
+
+    @property
+    def se(self) -> FloatArray:
+        """Posterior SDs, shape (n_competencies,)."""
+        return np.sqrt(np.maximum(np.diag(self.covariance), 0.0))
 
 
 @dataclass(frozen=True)
@@ -285,7 +386,7 @@ class Selection:
     competency : str or None
         Competency the item was chosen for.
     considered : tuple of str
-        Items the exposure lottery looked at, best first (Sympson–Hetter bookkeeping).
+        Items the exposure control looked at, best first (Sympson–Hetter bookkeeping).
     stop_reason : str
         ``incomplete`` while items are still given, else why the test stops.
     """
@@ -298,65 +399,179 @@ class Selection:
 
 @dataclass(frozen=True)
 class CATEstimate:
-    """Final EAP estimate per competency of one session.
+    """Final multivariate EAP estimate of one session.
 
     Attributes
     ----------
     theta, se : dict of str to float
+        Posterior mean and SD per competency.
     n_items : dict of str to int
     stop_reason : str
         Why the test ended (``incomplete`` when it was submitted before a stop rule fired).
+    covariance : ndarray, shape (n_competencies, n_competencies)
+        Posterior covariance, rows and columns in the order of ``theta``'s keys.
     """
 
     theta: dict[str, float]
     se: dict[str, float]
     n_items: dict[str, int]
     stop_reason: StopReason
+    covariance: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
 
 
-class AdaptiveEngine:
-    """Content-balanced maximum-information CAT with EAP scoring and exposure control.
+class Selector(Protocol):
+    """How the next item is chosen and when the test stops."""
 
-    Parameters
-    ----------
-    pool : ItemPool
-        Built with the policy's quadrature (``n_quad``, ``quad_bound``, prior).
-    policy : CATPolicy
-    exposure_parameters : mapping of str to float, optional
-        Sympson–Hetter control parameters ``K_j`` (probability that item j is administered
-        when selected); items not listed have ``K_j = 1``. Used with
-        ``exposure_control="sympson_hetter"``; by default the shipped parameters
-        (``assessment/delivery/exposure.json``, see ``load_exposure_parameters``) of the pool's
-        items.
-        Compute new ones with ``assessment.delivery.simulation.sympson_hetter_parameters`` or
-        ``sjt cat-sim --exposure-calibrate``.
+    def stop_reason(self, post: Posterior) -> StopReason: ...
+
+    def select(self, post: Posterior, session_id: str, rng: np.random.Generator) -> Selection: ...
+
+
+class FixedFormSelector:
+    """The fixed form (``ItemPool.fixed_order``) once, in its content-interleaved order."""
+
+    def __init__(self, pool: ItemPool) -> None:
+        self.pool = pool
+
+    def stop_reason(self, post: Posterior) -> StopReason:
+        return "fixed_form" if post.answered[self.pool.fixed_order].all() else "incomplete"
+
+    def select(self, post: Posterior, session_id: str, rng: np.random.Generator) -> Selection:
+        remaining = self.pool.fixed_order[~post.answered[self.pool.fixed_order]]
+        if remaining.size == 0:
+            return Selection(None, None, (), "fixed_form")
+        j = int(remaining[0])
+        competency = self.pool.competencies[self.pool.competency_idx[j]]
+        return Selection(self.pool.item_ids[j], competency, (), "incomplete")
+
+
+class AdaptiveSelector:
+    """Content-balanced minimum-expected-posterior-variance selection with exposure control.
 
     Notes
     -----
     Selection step: (1) while some competency is below ``min_items_per_competency`` the one
     with the fewest answers is chosen (ties by competency order), which interleaves the
     competencies; (2) afterwards the competency with the largest posterior SD above
-    ``se_target``; (3) within it the unanswered item maximising the posterior-weighted
-    information ``Σ_q π(θ_q | x) I_j(θ_q)`` (van der Linden, 1998), subject to exposure
-    control. The test stops when every competency has its minimum and its SD is at most
-    ``se_target`` (or has no items left), or at ``max_items``.
-
-    Randomesque draws uniformly among the ``randomesque_n`` best items with the call's
-    generator. Sympson–Hetter gives the best item with probability ``K_j``, else looks at the
-    next; the lottery of an item is fixed per session (a uniform draw ``u_j`` from the session
-    and item ids), so an item passed over stays passed over, and when every remaining item of
-    the competency has been passed over the one closest to acceptance (smallest ``u_j / K_j``)
-    is given, which favours the rarely exposed items with large ``K_j``.
+    ``se_target`` (any competency while the composite's SE is above
+    ``composite_se_target``); (3) within it the unanswered items are ranked by the expected
+    posterior variance of that competency after the item (van der Linden, 1998), averaged over the
+    item's answers with their predictive probabilities under the current multivariate
+    posterior (:func:`scoring.multivariate.expected_posterior_covariance`). An item of
+    competency c updates the posterior covariance by a rank-one step along its column c, so
+    every competency's variance shrinks by the same factor: the ranking is also that of the
+    expected reduction of every correlated competency's variance and of the determinant of
+    the posterior covariance (Bayesian D-optimality; Segall, 1996). (4) The exposure control
+    chooses among the ranked items. The test stops when every competency has its minimum and
+    its posterior SD is at most ``se_target`` (or has no items left) and the composite's SE
+    (:mod:`scoring.composite`, T scale) is at most ``composite_se_target``, or at
+    ``max_items``.
 
     References
     ----------
-    Kingsbury, G. G., & Zara, A. R. (1989). Procedures for selecting items for computerized
-    adaptive tests. Applied Measurement in Education, 2, 359–375.
-    Sympson, J. B., & Hetter, R. D. (1985). Controlling item-exposure rates in computerized
-    adaptive testing. Proceedings of the 27th Annual Meeting of the Military Testing
-    Association (pp. 973–977).
     van der Linden, W. J. (1998). Bayesian item selection criteria for adaptive testing.
     Psychometrika, 63, 201–216.
+    Segall, D. O. (1996). Multidimensional adaptive testing. Psychometrika, 61, 331–354.
+    Kingsbury, G. G., & Zara, A. R. (1989). Procedures for selecting items for computerized
+    adaptive tests. Applied Measurement in Education, 2, 359–375.
+    """
+
+    def __init__(self, pool: ItemPool, policy: CATPolicy, exposure: ExposureControl) -> None:
+        self.pool = pool
+        self.policy = policy
+        self.exposure = exposure
+
+    def _available(self, post: Posterior) -> IntArray:
+        """Unanswered items per competency, shape (n_competencies,)."""
+        open_items = self.pool.competency_idx[~post.answered]
+        return np.bincount(open_items, minlength=len(self.pool.competencies))
+
+    def _imprecise(self, post: Posterior) -> NDArray[np.bool_]:
+        """Competencies that still need items for precision, shape (n_competencies,).
+
+        Those above ``se_target``; while the composite's SE is above
+        ``composite_se_target``, every competency.
+        """
+        imprecise = post.se > self.policy.se_target
+        target = self.policy.composite_se_target
+        if target is not None:
+            found = composite(post.mean, post.covariance, self.pool.prior.correlation)
+            if float(found.se) > target:
+                imprecise = np.ones_like(imprecise)
+        return np.asarray(imprecise, dtype=bool)
+
+    def stop_reason(self, post: Posterior) -> StopReason:
+        if int(post.n_answered.sum()) >= self.policy.max_items:
+            return "max_items"
+        available = self._available(post)
+        if not available.any():
+            return "bank_exhausted"
+        below_min = post.n_answered < self.policy.min_items_per_competency
+        imprecise = self._imprecise(post)
+        if np.any((below_min | imprecise) & (available > 0)):
+            return "incomplete"
+        return "bank_exhausted" if np.any(imprecise | below_min) else "se_target"
+
+    def select(self, post: Posterior, session_id: str, rng: np.random.Generator) -> Selection:
+        reason = self.stop_reason(post)
+        if reason != "incomplete":
+            return Selection(None, None, (), reason)
+        c = self._next_competency(post)
+        ranked = self.rank_items(post, c)
+        ids = self.pool.item_ids
+        chosen, considered = self.exposure.choose(ranked, ids, session_id, rng)
+        return Selection(
+            ids[chosen], self.pool.competencies[c], tuple(ids[j] for j in considered), reason
+        )
+
+    def _next_competency(self, post: Posterior) -> int:
+        """Competency to serve next (assumes ``stop_reason`` said ``incomplete``)."""
+        available = self._available(post) > 0
+        below_min = (post.n_answered < self.policy.min_items_per_competency) & available
+        if below_min.any():
+            counts = np.where(below_min, post.n_answered, np.iinfo(np.int64).max)
+            return int(np.argmin(counts))
+        open_se = np.where(self._imprecise(post) & available, post.se, -np.inf)
+        return int(np.argmax(open_se))
+
+    def rank_items(self, post: Posterior, c: int) -> IntArray:
+        """Unanswered items of competency ``c`` by expected posterior variance, best first."""
+        pool = self.pool
+        candidates = np.flatnonzero((pool.competency_idx == c) & ~post.answered)
+        expected = expected_posterior_covariance(
+            post.mean, post.covariance, c, pool.log_prob[candidates], pool.prior
+        )
+        return candidates[np.argsort(expected[:, c, c], kind="stable")]
+
+
+class AdaptiveEngine:
+    """Scores a session under the multivariate prior and asks its selector for the next item.
+
+    Parameters
+    ----------
+    pool : ItemPool
+        Built with the policy's grid (``n_quad``, ``quad_bound``).
+    policy : CATPolicy
+        ``form="adaptive"`` uses an :class:`AdaptiveSelector`, ``form="fixed"`` a
+        :class:`FixedFormSelector`.
+    exposure_parameters : mapping of str to float, optional
+        Sympson–Hetter control parameters ``K_j`` (probability that item j is administered
+        when selected; items not listed have ``K_j = 1``). Required with
+        ``exposure_control="sympson_hetter"`` for the adaptive form; read the shipped ones
+        with ``assessment.delivery.exposure.load_exposure_parameters`` and compute new ones
+        with ``sjt cat-sim --exposure-calibrate``.
+
+    Notes
+    -----
+    Interim and final scores are the multivariate EAP under ``N(0, R)`` (module docstring):
+    the mean and covariance of the posterior by expectation propagation on the pool's grid
+    (:func:`scoring.multivariate.posterior_moments`); SEs are posterior SDs.
+
+    References
+    ----------
+    Bock, R. D., & Mislevy, R. J. (1982). Adaptive EAP estimation of ability in a
+    microcomputer environment. Applied Psychological Measurement, 6, 431–444.
+    Segall, D. O. (1996). Multidimensional adaptive testing. Psychometrika, 61, 331–354.
     """
 
     def __init__(
@@ -368,33 +583,37 @@ class AdaptiveEngine:
         self.pool = pool
         self.policy = policy
         _check_fit(pool, policy)
-        if (
-            exposure_parameters is None
-            and policy.form == "adaptive"
-            and policy.exposure_control == "sympson_hetter"
-        ):
-            exposure_parameters = _shipped_parameters(pool)
         self.exposure_parameters = exposure_parameters
-        self._control = _control_vector(pool, policy, exposure_parameters)
+        self.selector: Selector
+        if policy.form == "fixed":
+            self.selector = FixedFormSelector(pool)
+        else:
+            control = exposure_control(policy, exposure_parameters, pool.item_ids)
+            self.selector = AdaptiveSelector(pool, policy, control)
+        self._cache: dict[tuple[tuple[int, int], ...], Posterior] = {}
 
     def posterior(self, session: CandidateSession) -> Posterior:
-        """Posterior on every competency from the session's responses."""
+        """Multivariate posterior of every competency from the session's responses."""
+        item_idx, category = self.pool.categories(session.responses)
+        key = tuple(zip(item_idx.tolist(), category.tolist(), strict=True))
+        found = self._cache.get(key)
+        if found is None:
+            found = self._posterior(item_idx, category)
+            if len(self._cache) >= POSTERIOR_CACHE:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = found
+        return found
+
+    def _posterior(self, item_idx: IntArray, category: IntArray) -> Posterior:
         pool = self.pool
-        item_idx, most_idx, least_idx = pool.response_indices(session.responses)
-        rows = pool.log_prob_most[item_idx, most_idx] + pool.log_prob_least[item_idx, least_idx]
         n_competencies = len(pool.competencies)
-        membership = np.zeros((n_competencies, item_idx.size))
-        membership[pool.competency_idx[item_idx], np.arange(item_idx.size)] = 1.0
-        log_post = membership @ rows + pool.log_prior  # (C, Q)
-        log_post -= log_post.max(axis=1, keepdims=True)
-        weights = np.exp(log_post)
-        weights /= weights.sum(axis=1, keepdims=True)
-        theta = weights @ pool.nodes
-        variance = np.maximum(weights @ pool.nodes**2 - theta**2, 0.0)
+        loglik = np.zeros((n_competencies, pool.nodes.size))
+        np.add.at(loglik, pool.competency_idx[item_idx], pool.log_prob[item_idx, category])
+        moments = posterior_moments(loglik[None], pool.prior)
         answered = np.zeros(pool.n_items, dtype=bool)
         answered[item_idx] = True
         n_answered = np.bincount(pool.competency_idx[item_idx], minlength=n_competencies)
-        return Posterior(weights, theta, np.sqrt(variance), n_answered, answered)
+        return Posterior(moments.mean[0], moments.covariance[0], n_answered, answered)
 
     def interim_estimate(self, session: CandidateSession) -> dict[str, tuple[float, float]]:
         """EAP ``(theta, se)`` per competency from the responses so far."""
@@ -407,19 +626,7 @@ class AdaptiveEngine:
     def select(self, session: CandidateSession, rng: np.random.Generator) -> Selection:
         """The next item with the competency it serves, or why the test stops."""
         self._check_form(session)
-        post = self.posterior(session)
-        if self.policy.form == "fixed":
-            return self._select_fixed(post)
-        reason = self._stop_reason(post)
-        if reason != "incomplete":
-            return Selection(None, None, (), reason)
-        c = self._next_competency(post)
-        ranked = self._rank_items(post, c)
-        chosen, considered = self._apply_exposure_control(ranked, session.session_id, rng)
-        ids = self.pool.item_ids
-        return Selection(
-            ids[chosen], self.pool.competencies[c], tuple(ids[j] for j in considered), reason
-        )
+        return self.selector.select(self.posterior(session), session.session_id, rng)
 
     def next_item(self, session: CandidateSession, rng: np.random.Generator) -> str | None:
         """Id of the next item to present, or ``None`` when the test should stop."""
@@ -432,10 +639,10 @@ class AdaptiveEngine:
     def stop_reason(self, session: CandidateSession) -> StopReason:
         """Why the test stops now, or ``incomplete``."""
         self._check_form(session)
-        return self._stop_reason(self.posterior(session))
+        return self.selector.stop_reason(self.posterior(session))
 
     def final_estimate(self, session: CandidateSession) -> CATEstimate:
-        """EAP per competency with the number of items answered and the stop reason."""
+        """Multivariate EAP with posterior covariance, items answered and the stop reason."""
         self._check_form(session)
         post = self.posterior(session)
         names = self.pool.competencies
@@ -443,7 +650,8 @@ class AdaptiveEngine:
             theta={name: float(post.theta[c]) for c, name in enumerate(names)},
             se={name: float(post.se[c]) for c, name in enumerate(names)},
             n_items={name: int(post.n_answered[c]) for c, name in enumerate(names)},
-            stop_reason=self._stop_reason(post),
+            stop_reason=self.selector.stop_reason(post),
+            covariance=post.covariance.copy(),
         )
 
     def _check_form(self, session: CandidateSession) -> None:
@@ -453,83 +661,11 @@ class AdaptiveEngine:
                 f"policy is {self.policy.form}"
             )
 
-    def _select_fixed(self, post: Posterior) -> Selection:
-        remaining = self.pool.fixed_order[~post.answered[self.pool.fixed_order]]
-        if remaining.size == 0:
-            return Selection(None, None, (), "fixed_form")
-        j = int(remaining[0])
-        competency = self.pool.competencies[self.pool.competency_idx[j]]
-        return Selection(self.pool.item_ids[j], competency, (), "incomplete")
-
-    def _available(self, post: Posterior) -> IntArray:
-        """Unanswered items per competency, shape (n_competencies,)."""
-        open_items = self.pool.competency_idx[~post.answered]
-        return np.bincount(open_items, minlength=len(self.pool.competencies))
-
-    def _stop_reason(self, post: Posterior) -> StopReason:
-        if self.policy.form == "fixed":
-            done = post.answered[self.pool.fixed_order].all()
-            return "fixed_form" if done else "incomplete"
-        if int(post.n_answered.sum()) >= self.policy.max_items:
-            return "max_items"
-        available = self._available(post)
-        if not available.any():
-            return "bank_exhausted"
-        below_min = post.n_answered < self.policy.min_items_per_competency
-        imprecise = post.se > self.policy.se_target
-        if np.any((below_min | imprecise) & (available > 0)):
-            return "incomplete"
-        return "bank_exhausted" if np.any(imprecise | below_min) else "se_target"
-
-    def _next_competency(self, post: Posterior) -> int:
-        """Competency to serve next (assumes ``_stop_reason`` said ``incomplete``)."""
-        available = self._available(post) > 0
-        below_min = (post.n_answered < self.policy.min_items_per_competency) & available
-        if below_min.any():
-            counts = np.where(below_min, post.n_answered, np.iinfo(np.int64).max)
-            return int(np.argmin(counts))
-        open_se = np.where((post.se > self.policy.se_target) & available, post.se, -np.inf)
-        return int(np.argmax(open_se))
-
-    def _rank_items(self, post: Posterior, c: int) -> IntArray:
-        """Unanswered items of competency ``c`` by posterior-weighted information, best first."""
-        candidates = np.flatnonzero((self.pool.competency_idx == c) & ~post.answered)
-        criterion = self.pool.info[candidates] @ post.weights[c]
-        return candidates[np.argsort(-criterion, kind="stable")]
-
-    def _apply_exposure_control(
-        self, ranked: IntArray, session_id: str, rng: np.random.Generator
-    ) -> tuple[int, IntArray]:
-        """Chosen item and the items the selection looked at, best first."""
-        control = self.policy.exposure_control
-        if control == "randomesque":
-            top = ranked[: self.policy.randomesque_n]
-            return int(top[rng.integers(top.size)]), top
-        if control == "sympson_hetter":
-            draws = np.array([_lottery(session_id, self.pool.item_ids[j]) for j in ranked])
-            ratio = draws / self._control[ranked]
-            accepted = np.flatnonzero(ratio < 1.0)
-            if accepted.size == 0:  # all passed over; give the one closest to acceptance
-                return int(ranked[np.argmin(ratio)]), ranked
-            return int(ranked[accepted[0]]), ranked[: accepted[0] + 1]
-        return int(ranked[0]), ranked[:1]
-
-
-def _lottery(session_id: str, item_id: str) -> float:
-    """Uniform number in [0, 1) fixed for one session and item (the Sympson–Hetter draw).
-
-    Drawing it from the ids rather than from the call's generator means an item passed over
-    once stays passed over for that session, as Sympson and Hetter's procedure requires,
-    without storing rejections in the session.
-    """
-    digest = hashlib.blake2b(f"{session_id}\x1f{item_id}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2.0**64
-
 
 def _check_fit(pool: ItemPool, policy: CATPolicy) -> None:
     if pool.quadrature != policy.quadrature:
         raise CATConfigurationError(
-            f"the item pool was built with quadrature {pool.quadrature} but the policy asks for "
+            f"the item pool was built with grid {pool.quadrature} but the policy asks for "
             f"{policy.quadrature}; build the pool with this policy"
         )
     needed = policy.min_items_per_competency * len(pool.competencies)
@@ -538,29 +674,3 @@ def _check_fit(pool: ItemPool, policy: CATPolicy) -> None:
             f"{policy.min_items_per_competency} items for each of {len(pool.competencies)} "
             f"competencies need {needed} items, more than max_items={policy.max_items}"
         )
-
-
-def _shipped_parameters(pool: ItemPool) -> dict[str, float]:
-    """The shipped control parameters of the pool's items (items not listed get ``K_j = 1``)."""
-    parameters, _ = load_exposure_parameters()
-    in_pool = set(pool.item_ids)
-    known = {item_id: k for item_id, k in parameters.items() if item_id in in_pool}
-    if not known:
-        raise CATConfigurationError(
-            "Sympson–Hetter exposure control needs control parameters and the shipped ones "
-            "cover none of this bank's items; compute them with `sjt cat-sim "
-            "--exposure-calibrate` or assessment.delivery.simulation.sympson_hetter_parameters"
-        )
-    return known
-
-
-def _control_vector(
-    pool: ItemPool, policy: CATPolicy, exposure_parameters: Mapping[str, float] | None
-) -> FloatArray:
-    """Sympson–Hetter ``K_j`` per pool item, shape (n_items,)."""
-    values = np.ones(pool.n_items)
-    for item_id, value in (exposure_parameters or {}).items():
-        if not 0.0 < value <= 1.0:
-            raise CATConfigurationError(f"item {item_id}: control parameter {value} not in (0, 1]")
-        values[pool.index(item_id)] = value
-    return values

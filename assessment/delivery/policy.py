@@ -25,6 +25,9 @@ class CATPolicy(BaseModel):
         Hard limit on test length.
     se_target : float
         A competency is measured precisely enough when its posterior SD is at or below this.
+    composite_se_target : float or None
+        The composite (:mod:`scoring.composite`) is precise enough when its posterior SD on
+        the T scale is at or below this (None: no composite rule).
     exposure_control : "randomesque", "sympson_hetter" or "none"
         How the most informative item is kept from being shown to everyone.
     randomesque_n : int
@@ -38,10 +41,10 @@ class CATPolicy(BaseModel):
         given to at most this share of candidates. It lies below ``max_exposure`` because an
         observed rate is a binomial share: with 1000 candidates and dozens of items near ``r``
         the largest observed rate is about 0.03 above ``r``.
-    prior_mean, prior_sd : float
-        Normal prior of theta on every competency.
     n_quad : int
-        Number of equally spaced quadrature nodes on [-quad_bound, quad_bound].
+        Number of equally spaced grid nodes on [-quad_bound, quad_bound] carrying each
+        competency's log-likelihood. The prior is always the model's latent distribution
+        ``N(0, R)`` (its ``latent_correlation``), the scale the model was calibrated on.
     quad_bound : float
 
     Notes
@@ -72,18 +75,17 @@ class CATPolicy(BaseModel):
 
     form: Form = "adaptive"
     min_items_per_competency: int = Field(default=3, ge=0)
-    max_items: int = Field(default=20, ge=1)
-    se_target: float = Field(default=0.67, gt=0.0)
+    max_items: int = Field(default=34, ge=1)
+    se_target: float = Field(default=0.45, gt=0.0)
+    composite_se_target: float | None = Field(default=None, gt=0.0)
     exposure_control: ExposureControl = "sympson_hetter"
     randomesque_n: int = Field(default=3, ge=1)
     max_exposure: float = Field(default=0.25, gt=0.0, le=1.0)
-    exposure_target: float = Field(default=0.19, gt=0.0, le=1.0)
-    prior_mean: float = 0.0
-    prior_sd: float = Field(default=1.0, gt=0.0)
-    n_quad: int = Field(default=41, ge=5)
+    exposure_target: float = Field(default=0.2, gt=0.0, le=1.0)
+    n_quad: int = Field(default=41, ge=21)
     quad_bound: float = Field(default=6.0, gt=0.0)
 
     @property
-    def quadrature(self) -> tuple[int, float, float, float]:
-        """``(n_quad, quad_bound, prior_mean, prior_sd)``: what an ``ItemPool`` depends on."""
-        return (self.n_quad, self.quad_bound, self.prior_mean, self.prior_sd)
+    def quadrature(self) -> tuple[int, float]:
+        """``(n_quad, quad_bound)``: what an ``ItemPool`` depends on besides bank and model."""
+        return (self.n_quad, self.quad_bound)

@@ -16,6 +16,8 @@ from items import ItemBank
 from items.scoring_map import scored_responses
 from scoring import MISSING, ModelParameters, ResponseMatrix
 from scoring.fit import person_fit
+from scoring.most_least import PAIR_SEPARATOR
+from scoring.multivariate import GridLikelihood
 
 FLAG_KEYS: tuple[str, ...] = ("too_fast", "same_position_run", "person_misfit", "incomplete")
 
@@ -33,10 +35,21 @@ class QualityPolicy:
     misfit_z: float = -1.645
     """Flag when the combined lz* over competencies is below this (one-sided 5 %)."""
     min_items_for_misfit: int = 4
+    random_log_odds: float = -2.0
+    """Flag as misfit when the log Bayes factor of the model against picking at random is
+    below this: the answers are at least e² ≈ 7 times more probable under random picks than
+    under the model."""
 
 
 @dataclass(frozen=True)
 class QualityFlags:
+    """The flags of one session with the statistics behind them.
+
+    ``person_misfit`` is raised by a low combined lz* or by answers more probable under random
+    picking than under the model (``random_log_odds``, the log Bayes factor of the model
+    against uniform random picks).
+    """
+
     too_fast: bool
     same_position_run: bool
     person_misfit: bool
@@ -44,6 +57,7 @@ class QualityFlags:
     fast_share: float
     longest_run: int
     lz_star: float | None
+    random_log_odds: float | None = None
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -68,10 +82,19 @@ def longest_same_position_run(responses: Sequence[Response]) -> int:
 def response_matrix(
     bank: ItemBank, model: ModelParameters, responses: Sequence[Response]
 ) -> ResponseMatrix:
-    """One candidate's answers as a 1 × n_items matrix over the model's scored items."""
+    """One candidate's answers as a 1 × n_items matrix over the model's items.
+
+    A most_least answer is one pair category ``"<most>><least>"`` of a joint most/least item,
+    or two picks of the item's ``.most`` and ``.least`` parts in an older model.
+    """
     column = {spec.item_id: j for j, spec in enumerate(model.specs)}
     row = np.full((1, len(model.specs)), MISSING, dtype=np.int64)
     for response in responses:
+        joint = column.get(response.item_id)
+        if joint is not None and response.least is not None:
+            codes = [str(code) for code in model.specs[joint].codes]
+            row[0, joint] = codes.index(f"{response.most}{PAIR_SEPARATOR}{response.least}")
+            continue
         picks = scored_responses(bank[response.item_id], response.most, response.least)
         for scored_id, option_id in picks.items():
             j = column.get(scored_id)
@@ -93,18 +116,57 @@ def quality_flags(
     fast_share = float(np.mean(times < policy.fast_ms)) if times.size else 0.0
     run = longest_same_position_run(responses)
     lz_combined: float | None = None
+    log_odds: float | None = None
     if responses:
-        fit = person_fit(model, response_matrix(bank, model, responses))
+        data = response_matrix(bank, model, responses)
+        fit = person_fit(model, data)
         usable = (fit.n_answered[0] >= policy.min_items_for_misfit) & np.isfinite(fit.lz_star[0])
         if usable.any():
             values = fit.lz_star[0][usable]
             lz_combined = float(values.sum() / np.sqrt(values.size))
+        if len(responses) >= policy.min_items_for_misfit:
+            log_odds = random_log_odds(model, data)
+    misfit = (lz_combined is not None and lz_combined < policy.misfit_z) or (
+        log_odds is not None and log_odds < policy.random_log_odds
+    )
     return QualityFlags(
         too_fast=fast_share > policy.max_fast_share,
         same_position_run=run >= policy.max_same_position_run,
-        person_misfit=lz_combined is not None and lz_combined < policy.misfit_z,
+        person_misfit=misfit,
         incomplete=incomplete,
         fast_share=fast_share,
         longest_run=run,
         lz_star=lz_combined,
+        random_log_odds=log_odds,
     )
+
+
+def random_log_odds(model: ModelParameters, data: ResponseMatrix) -> float:
+    """Log Bayes factor of the model against uniform random picks for one candidate's answers.
+
+    ``log ∫ L(x | θ) φ(θ) dθ − Σ_j log(1 / C_j)``, with the marginal likelihood of each
+    competency under its N(0, 1) prior (the competencies taken as independent here) and
+    ``C_j`` the number of possible answers of item j (4 picks, or 12 ordered most/least pairs).
+    Below 0 the answers are more probable under random picking than under the model: the
+    most powerful test of model-conforming against random answering (Neyman–Pearson), a
+    person-fit statistic against a stated alternative rather than against "anything else"
+    like lz* (Drasgow, Levine & McLaughlin, 1991; Meijer & Sijtsma, 2001).
+
+    References
+    ----------
+    Drasgow, F., Levine, M. V., & McLaughlin, M. E. (1991). Appropriateness measurement for
+    some multidimensional test batteries. Applied Psychological Measurement, 15, 171–191.
+    Meijer, R. R., & Sijtsma, K. (2001). Methodology review: Evaluating person fit. Applied
+    Psychological Measurement, 25, 107–135.
+    """
+    grid = np.linspace(-6.0, 6.0, 61)
+    log_weights = -0.5 * grid**2
+    log_weights -= np.log(np.sum(np.exp(log_weights)))
+    loglik = GridLikelihood.build(model, data, grid).rows(slice(None))[0]
+    answered = data.responses[0] != MISSING
+    marginal = 0.0
+    for row in loglik:  # (G,) per dimension
+        peak = float(row.max())
+        marginal += peak + float(np.log(np.sum(np.exp(row - peak + log_weights))))
+    n_categories = np.array([spec.n_categories for spec in model.specs], dtype=float)
+    return float(marginal + np.sum(np.log(n_categories[answered])))

@@ -21,6 +21,7 @@ import numpy as np
 from assessment.clock import utcnow
 from assessment.delivery.consent import ConsentNotice
 from assessment.delivery.engine import AdaptiveEngine, ItemPool
+from assessment.delivery.exposure import load_exposure_parameters
 from assessment.delivery.policy import CATPolicy
 from assessment.delivery.quality import QualityFlags, QualityPolicy, quality_flags
 from assessment.delivery.session import CandidateSession, Response
@@ -79,8 +80,11 @@ class Delivery:
         self.model = model
         adaptive = adaptive or CATPolicy()
         self.pool = ItemPool.build(bank, model.parameters, adaptive)
+        shipped = (
+            load_exposure_parameters()[0] if adaptive.exposure_control == "sympson_hetter" else None
+        )
         self.engines = {
-            "adaptive": AdaptiveEngine(self.pool, adaptive),
+            "adaptive": AdaptiveEngine(self.pool, adaptive, shipped),
             "fixed": AdaptiveEngine(self.pool, adaptive.model_copy(update={"form": "fixed"})),
         }
         self.quality = quality or QualityPolicy()
@@ -296,6 +300,11 @@ class Delivery:
         stored: dict[str, Any] = flags.as_dict()
         stored["raised"] = list(flags.raised)
         stored["stop_reason"] = estimate.stop_reason
+        stored["posterior"] = {  # for the composite's SE (scoring.composite)
+            "competencies": list(estimate.theta),
+            "covariance": estimate.covariance.tolist(),
+            "latent_correlation": self.pool.prior.correlation.tolist(),
+        }
         self.store.complete_session(session_id, scores, stored)
         return flags
 

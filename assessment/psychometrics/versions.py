@@ -20,13 +20,20 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import select, update
 
+from assessment.delivery.policy import CATPolicy
 from assessment.errors import AssessmentError, DataFileError
 from assessment.model_document import Linking, ModelDocument, NormSection, Provenance
 from assessment.persistence.audit import AuditLog
 from assessment.persistence.store import ScoreRecord, Store
 from assessment.persistence.tables import ModelVersion, ResponseRow, TestSession
 from items import ItemBank
-from items.scoring_map import item_specs, scored_responses
+from items.scoring_map import (
+    item_specs,
+    join_most_least,
+    joint_item_ids,
+    reading_specs,
+    scored_responses,
+)
 from scoring import (
     MISSING,
     CalibrationResult,
@@ -36,6 +43,7 @@ from scoring import (
     score_eap_correlated,
 )
 from scoring.linking import stocking_lord, transform
+from scoring.multivariate import LatentPrior
 from scoring.norms import NormTable
 
 
@@ -128,7 +136,8 @@ def fill_from_active(store: Store, document: ModelDocument) -> tuple[ModelDocume
 def validate_model(document: ModelDocument, bank: ItemBank) -> ModelParameters:
     """Check a model document can score the bank: every scored bank item has parameters."""
     parameters = document.parameters
-    missing = [spec.item_id for spec in item_specs(bank) if spec.item_id not in parameters.item_ids]
+    columns = {spec.item_id for spec in reading_specs(parameters)}  # joint items as two parts
+    missing = [spec.item_id for spec in item_specs(bank) if spec.item_id not in columns]
     if missing:
         raise AssessmentError(
             f"the model has no parameters for {len(missing)} bank item(s), e.g. {missing[:5]}; "
@@ -304,8 +313,11 @@ def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str =
     collected = collected_responses(store, bank, include_flagged=True)
     if not collected.session_ids:
         return 0
-    data = align_to_model(collected.data, model.parameters)
-    estimate = score_eap(model.parameters, data)
+    # As delivery scores: joint most/least items as one answer, under the model's N(0, R).
+    joined = join_most_least(collected.data, only=joint_item_ids(model.parameters))
+    data = align_to_model(joined, model.parameters)
+    prior = LatentPrior(model.parameters.correlation, n_grid=CATPolicy().n_quad)
+    estimate = score_eap_correlated(model.parameters, data, prior=prior)
     for n, session_id in enumerate(collected.session_ids):
         records = []
         for d, competency in enumerate(estimate.dimensions):

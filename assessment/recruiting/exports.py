@@ -9,13 +9,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from assessment.recruiting.overview import CandidateRow
 from items.models import COMPETENCIES
 
-OverallRule = Callable[[Mapping[str, float]], tuple[float, str]]
-"""T-score per competency → (composite T, overall band), e.g. a report's role profile."""
+OverallRule = Callable[
+    [Mapping[str, float], Mapping[str, float], Mapping[str, float], Sequence[str]],
+    tuple[float, str],
+]
+"""θ, SE and T per competency and the raised flags → (composite T, overall band), e.g.
+``reports.profile.composite_and_band`` (the profile's own rule)."""
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 """A spreadsheet cell starting with one of these may be read as a formula (OWASP), including
 the full-width ＝ ＋ － ＠ that East Asian spreadsheets and input methods turn into ASCII."""
@@ -91,8 +95,11 @@ def scores_csv(rows: Iterable[CandidateRow], overall: OverallRule | None = None)
                 _number(row.percentiles[k], 1),
             ]
         t_scores = {c: t for c, t in zip(COMPETENCIES, row.t_scores, strict=True) if t is not None}
-        if overall is not None and len(t_scores) == len(COMPETENCIES):
-            composite, band = overall(t_scores)
+        theta = {c: v for c, v in zip(COMPETENCIES, row.theta, strict=True) if v is not None}
+        se = {c: v for c, v in zip(COMPETENCIES, row.se, strict=True) if v is not None}
+        complete = len(t_scores) == len(theta) == len(se) == len(COMPETENCIES)
+        if overall is not None and complete:
+            composite, band = overall(theta, se, t_scores, row.flags)
             cells += [_number(composite, 1), band]
         else:
             cells += ["", ""]

@@ -76,10 +76,14 @@ def test_the_scores_export_has_composite_and_band_columns(seeded: Store) -> None
     assert completed
     by_id = {row.candidate_id: row for row in rows}
     for row in completed:
-        t_scores = dict(zip(COMPETENCIES, by_id[row["candidate_id"]].t_scores, strict=True))
-        composite = sum(t_scores.values()) / len(t_scores)  # type: ignore[arg-type]
-        overall = RoleProfile().summarise_t(t_scores)  # type: ignore[arg-type]
-        assert row["composite"] == f"{composite:.1f}"
+        source = by_id[row["candidate_id"]]
+        overall = RoleProfile().summarise_values(
+            dict(zip(COMPETENCIES, source.theta, strict=True)),  # type: ignore[arg-type]
+            dict(zip(COMPETENCIES, source.se, strict=True)),  # type: ignore[arg-type]
+            dict(zip(COMPETENCIES, source.t_scores, strict=True)),  # type: ignore[arg-type]
+            flags=source.flags,
+        )
+        assert row["composite"] == f"{overall.composite_t:.1f}"
         assert row["band"] == overall.band
     waiting = [row for row in table if row["status"] != "completed"]
     assert all(row["composite"] == row["band"] == "" for row in waiting)

@@ -21,7 +21,7 @@ from scoring.most_least import split_pairs
 
 @pytest.fixture(scope="module")
 def parts_model():  # type: ignore[no-untyped-def]
-    return synthetic_model(load_bank())
+    return synthetic_model(load_bank(), joint=False)
 
 
 def test_parts_are_paired_only_when_both_are_present() -> None:

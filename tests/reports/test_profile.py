@@ -77,28 +77,73 @@ def test_bands_follow_the_t_cut_scores_and_can_be_configured(make_profile: MakeP
     )
 
 
-def test_overall_summary_is_the_weighted_composite_against_the_cut_scores(
+def test_overall_summary_is_the_composite_on_the_reference_t_scale_with_its_interval(
     make_profile: MakeProfile,
 ) -> None:
     profile = make_profile()
-    mean_t = np.mean([score.t_score for score in profile.scores])
-    assert profile.overall.composite_t == pytest.approx(mean_t)
-    assert profile.overall.composite_t >= RoleProfile().recommend_at
+    theta = np.array([THETA[c] for c in COMPETENCIES])
+    se = np.array([SE[c] for c in COMPETENCIES])
+    w = np.full(5, 0.2)  # no covariance or correlation given: diagonal SEs, identity R
+    assert profile.overall.composite_t == pytest.approx(50 + 10 * (w @ theta) / np.sqrt(0.2))
+    assert profile.overall.composite_se == pytest.approx(10 * np.sqrt(w**2 @ se**2 / 0.2))
+    assert profile.overall.composite_low == pytest.approx(
+        profile.overall.composite_t - 1.645 * profile.overall.composite_se, abs=1e-3
+    )
+    assert profile.overall.percentile_low < profile.overall.percentile < 100
     assert profile.overall.below_floor == ("composure",)
     assert profile.overall.band == "with_care"  # capped: composure is below the floor
 
-    no_floor = make_profile(role=RoleProfile(floor=20.0))
-    assert no_floor.overall.band == "recommended"
+    correlation = np.full((5, 5), 0.5) + 0.5 * np.eye(5)
+    covariance = np.diag(se**2) + 0.01 * (1 - np.eye(5))
+    correlated = make_profile(covariance=covariance.tolist(), correlation=correlation.tolist())
+    scale = np.sqrt(w @ correlation @ w)
+    assert correlated.overall.composite_t == pytest.approx(50 + 10 * (w @ theta) / scale)
+    assert correlated.overall.composite_se == pytest.approx(
+        10 * np.sqrt(w @ covariance @ w) / scale
+    )
+
     weights = {"integrity": 2.0, "service_orientation": 1.0}
     weighted = make_profile(role=RoleProfile(name="Counter", weights=weights, floor=0.0))
-    expected = (
-        2 * profile.score("integrity").t_score + profile.score("service_orientation").t_score
-    ) / 3
-    assert weighted.overall.composite_t == pytest.approx(expected)
+    v = np.array([weights.get(c, 0.0) for c in COMPETENCIES]) / 3
+    assert weighted.overall.composite_t == pytest.approx(50 + 10 * (v @ theta) / np.sqrt(v @ v))
     assert weighted.overall.band == "recommended"
     assert weighted.overall.role_name == "Counter"
     low_theta = dict.fromkeys(COMPETENCIES, -1.5)
     assert make_profile(theta=low_theta).overall.band == "not_a_match"
+
+
+def test_borderline_when_the_composites_interval_straddles_a_cut_score(
+    make_profile: MakeProfile,
+) -> None:
+    no_floor = make_profile(role=RoleProfile(floor=20.0))
+    overall = no_floor.overall
+    assert overall.composite_low < overall.recommend_at <= overall.composite_high
+    assert overall.composite_t >= overall.recommend_at  # the point estimate alone: recommended
+    assert overall.band == "borderline"
+    assert overall.straddled == overall.recommend_at
+    precise = make_profile(
+        role=RoleProfile(floor=20.0), se=dict.fromkeys(COMPETENCIES, 0.05)
+    ).overall
+    assert precise.composite_low >= precise.recommend_at
+    assert (precise.band, precise.straddled) == ("recommended", None)
+    near_care = make_profile(theta=dict.fromkeys(COMPETENCIES, -0.35)).overall
+    assert near_care.composite_low < near_care.care_at <= near_care.composite_high
+    assert (near_care.band, near_care.straddled) == ("borderline", near_care.care_at)
+
+
+@pytest.mark.parametrize("flag", QUALITY_FLAGS)
+def test_any_data_quality_flag_makes_the_result_review_before_use(
+    make_profile: MakeProfile, flag: str
+) -> None:
+    strong = make_profile(
+        role=RoleProfile(floor=20.0),
+        theta=dict.fromkeys(COMPETENCIES, 1.5),
+        se=dict.fromkeys(COMPETENCIES, 0.2),
+        flags=[flag],
+    )
+    assert strong.overall.band == "review"
+    assert strong.overall.flags == (flag,)
+    assert make_profile(theta=dict.fromkeys(COMPETENCIES, 1.5)).overall.band == "recommended"
 
 
 def test_composure_is_below_the_default_floor(make_profile: MakeProfile) -> None:

@@ -107,16 +107,26 @@ def test_chart_prints_the_computed_t_scores_intervals_and_percentiles(
 
 
 def test_summary_states_the_overall_band_and_composite(
-    story: list[Flowable], make_profile: MakeProfile
+    make_profile: MakeProfile, definitions: tuple[CompetencyDefinition, ...], wording: Wording
+) -> None:
+    profile = make_profile()
+    text = story_text(build_story(profile, definitions, wording))
+    overall = profile.overall
+    assert overall.band == "with_care"
+    assert "Interview with care" in text
+    interval = f"90% interval {fmt_t(overall.composite_low)}–{fmt_t(overall.composite_high)}"
+    assert f"composite T {fmt_t(overall.composite_t)}, {interval}" in text
+    low = fmt_t(profile.score("composure").t_score)
+    assert f"Composure (T {low})" in text  # the floor that capped the result, named
+
+
+def test_summary_puts_review_before_use_first_when_a_flag_is_raised(
+    story: list[Flowable],
 ) -> None:
     text = story_text(story)
-    profile = make_profile()
-    assert profile.overall.band == "with_care"
-    assert "Interview with care" in text
-    assert f"weighted profile score T {fmt_t(profile.overall.composite_t)}" in text
-    low = fmt_t(profile.score("composure").t_score)
-    assert f"Why: below the floor of T 35: Composure (T {low})." in text
-    assert "caps the result at interview with care" in text
+    assert text.index("Review before use: data quality") < text.index("Competency profile")
+    assert "Too fast" in text[: text.index("Competency profile")]
+    assert "understate" not in text
 
 
 def test_narratives_show_level_text_and_strengths_or_watch_outs(

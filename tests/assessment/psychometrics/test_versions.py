@@ -42,6 +42,20 @@ def stronger_model(store: Store) -> ModelDocument:
                 )
             }
         )
+        if item.categories is not None
+        else item.model_copy(  # joint most/least items
+            update={
+                "options": tuple(
+                    o.model_copy(
+                        update={
+                            "most_slope": 1.2 * o.most_slope,
+                            "least_slope": 1.2 * o.least_slope,
+                        }
+                    )
+                    for o in item.options or ()
+                )
+            }
+        )
         for item in active.document.items
     ]
     return active.document.with_changes(items=items)

@@ -36,7 +36,7 @@ def _time_answers(url: str, n_candidates: int) -> np.ndarray:
     ensure_active_model(store, bank)
     delivery = Delivery.from_store(store, bank)
     answers = draw_answers(
-        delivery.pool, delivery.model.parameters, n_candidates, np.random.default_rng(11)
+        delivery.pool, delivery.model.parameters, n_candidates, np.random.default_rng(11), None
     )
     index = {item_id: j for j, item_id in enumerate(delivery.pool.item_ids)}
     times: list[float] = []

@@ -83,6 +83,14 @@ def cat_sim(
     se_target: Annotated[
         float, typer.Option("--se-target", min=0.01, help="Stop when every SE is at most this.")
     ] = DEFAULTS.se_target,
+    composite_se_target: Annotated[
+        float | None,
+        typer.Option(
+            "--composite-se-target",
+            min=0.01,
+            help="Also continue while the composite's SE (T scale) is above this.",
+        ),
+    ] = DEFAULTS.composite_se_target,
     max_items: Annotated[
         int, typer.Option("--max-items", min=1, help="Maximum test length.")
     ] = DEFAULTS.max_items,
@@ -138,6 +146,7 @@ def cat_sim(
     fixed_form = load_fixed_form(items, form)
     policy = CATPolicy(
         se_target=se_target,
+        composite_se_target=composite_se_target,
         max_items=max_items,
         min_items_per_competency=min_items,
         exposure_control=exposure.value,

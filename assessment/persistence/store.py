@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -465,10 +465,22 @@ class Store(JourneyQueries):
                 )
             )
 
-    def replace_scores(self, session_id: str, scores: Sequence[ScoreRecord]) -> None:
-        """Rescoring: keep old rows as history and add the new ones as current."""
+    def replace_scores(
+        self,
+        session_id: str,
+        scores: Sequence[ScoreRecord],
+        posterior: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Rescoring: keep old rows as history and add the new ones as current.
+
+        ``posterior`` (competencies, posterior covariance, latent correlation) replaces the
+        session's stored one, which the composite's SE is computed from.
+        """
         with self.transaction() as db:
             self._add_scores(db, session_id, scores)
+            session = db.get(TestSession, session_id) if posterior is not None else None
+            if session is not None:
+                session.flags = {**(session.flags or {}), "posterior": dict(posterior or {})}
 
     def scores(self, session_id: str, current_only: bool = True) -> list[ScoreRecord]:
         with self.transaction() as db:

@@ -331,7 +331,12 @@ def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str =
                     int(estimate.n_answered[n, d]), model.version_id,
                 )
             )  # fmt: skip
-        store.replace_scores(session_id, records)
+        posterior = {
+            "competencies": list(estimate.dimensions),
+            "covariance": estimate.covariance[n].tolist(),
+            "latent_correlation": model.parameters.correlation.tolist(),
+        }
+        store.replace_scores(session_id, records, posterior)
     store.audit(actor, "model.rescore", model.label, {"sessions": len(collected.session_ids)})
     return len(collected.session_ids)
 

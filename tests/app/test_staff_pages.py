@@ -122,8 +122,13 @@ def test_profile_tab_shows_the_profile_of_a_completed_candidate(seeded: Store) -
     assert app.selectbox[0].value == first
     assert app.subheader[0].value == md_escape(HOSTILE_NAME, 120)
     scores = app.dataframe[0].value
-    assert list(scores.columns) == ["Competency", "T", "90% interval", "Percentile", "Level"]
+    assert list(scores.columns) == [
+        "Competency", "T", "90% interval", "Percentile", "Percentile 90%", "Level", "SEM (T)",
+        "Reliability",
+    ]  # fmt: skip
     assert len(scores) == 5
+    captions = "\n".join(str(c.value) for c in app.caption)
+    assert "synthetic model" in captions  # the demo model's reliability says it is synthetic
     markdown = "\n".join(str(m.value) for m in app.markdown)
     assert "Suggested interview questions" in markdown
 

@@ -10,7 +10,7 @@ from assessment.demo import seed_demo
 from assessment.errors import AssessmentError
 from assessment.model_document import ModelDocument
 from assessment.persistence.store import Store
-from assessment.persistence.tables import Score
+from assessment.persistence.tables import Score, TestSession
 from assessment.psychometrics.fairness import fairness_report, record_groups
 from assessment.psychometrics.versions import (
     collected_responses,
@@ -116,6 +116,28 @@ def test_rescore_keeps_old_scores_as_history(seeded: Store) -> None:
     with seeded.transaction() as db:
         current = db.scalar(select(func.count(Score.id)).where(Score.current))
     assert current == 5 * len(completed)
+
+
+def test_rescoring_with_the_delivering_model_reproduces_the_delivered_scores(
+    seeded: Store,
+) -> None:
+    """Delivery and rescoring score alike: joint most/least answers, the model's N(0, R)."""
+    completed = collected_responses(seeded, BANK, include_flagged=True).session_ids
+    before = {session_id: seeded.scores(session_id) for session_id in completed}
+    with seeded.transaction() as db:
+        stored = {s: dict(db.get(TestSession, s).flags["posterior"]) for s in completed}
+    assert rescore(seeded, BANK) == len(completed)
+    for session_id in completed:
+        old = {s.competency: s for s in before[session_id]}
+        for score in seeded.scores(session_id):
+            assert score.theta == pytest.approx(old[score.competency].theta, abs=1e-6)
+            assert score.se == pytest.approx(old[score.competency].se, abs=1e-6)
+        with seeded.transaction() as db:
+            posterior = db.get(TestSession, session_id).flags["posterior"]
+        assert posterior["competencies"] == stored[session_id]["competencies"]
+        np.testing.assert_allclose(
+            posterior["covariance"], stored[session_id]["covariance"], atol=1e-6
+        )
 
 
 def test_collected_responses_exclude_flagged_sessions_by_default(seeded: Store) -> None:

@@ -6,9 +6,10 @@ parses and validates a file and raises one ``DataFileError`` whose problems name
 and field; ``to_json`` writes the canonical text (deterministic, round-trips exactly).
 
 The format is the model file of ``interfaces.md`` (``model``, ``form``, ``dimensions``,
-``items`` with ``categories``) plus the sections written by ``sjt calibrate`` and by
-promotion: ``latent_correlation``, ``fit``, ``estimation``, ``norms``, ``provenance``,
-``linking``, ``carried_over`` and ``version`` (the label written by ``sjt model export``).
+``items`` with ``categories``) plus the sections written by ``sjt calibrate``, by
+promotion and by the synthetic demo model: ``latent_correlation``, ``fit``, ``estimation``,
+``norms``, ``simulation``, ``provenance``, ``linking``, ``carried_over`` and ``version`` (the
+label written by ``sjt model export``).
 
 Unknown keys
 ------------
@@ -276,7 +277,22 @@ class Linking(_Section):
     n_common_items: dict[str, Count]
 
 
-_SECTIONS = ("fit", "norms", "linking")
+class SimulationSection(_Section):
+    """Figures of the test as delivered under this model, from a simulation of it
+    (``sjt cat-sim --save-record``): reliability per dimension (squared correlation of the
+    estimate with the true θ), the composite's, RMSE / posterior SD and the mean length.
+    ``provenance`` (free-form) names the generating model, policy, n, seed and ρ;
+    ``synthetic`` says the simulated candidates answered a synthetic model."""
+
+    reliability: dict[str, Number]
+    composite_reliability: Number | None = None
+    rmse_over_se: dict[str, Number] | None = None
+    mean_items: Number | None = None
+    provenance: dict[str, JsonValue] | None = None
+    synthetic: StrictBool | None = None
+
+
+_SECTIONS = ("fit", "norms", "simulation", "linking")
 _EXTRA = "\x00extra"
 """Key under which ``with_changes`` passes the unknown-key bag (a file's own top-level key
 ``"extra"`` is an unknown key like any other)."""
@@ -302,6 +318,8 @@ class ModelDocument(_Section):
         Estimation settings (free-form JSON values, written sorted).
     norms : dict of NormSection, optional
         Per dimension.
+    simulation : SimulationSection, optional
+        Reliability of the delivered test from a simulation of it.
     provenance : Provenance, optional
     linking : Linking, optional
     carried_over : tuple of str, optional
@@ -322,6 +340,7 @@ class ModelDocument(_Section):
     fit: FitSection | None = None
     estimation: dict[str, JsonValue] | None = None
     norms: dict[str, NormSection] | None = None
+    simulation: SimulationSection | None = None
     provenance: Provenance | None = None
     linking: Linking | None = None
     carried_over: tuple[Name, ...] | None = None
@@ -402,6 +421,8 @@ class ModelDocument(_Section):
             "norms": self.norms,
             "fit.marginal_reliability": self.fit.marginal_reliability if self.fit else None,
             "fit.iterations": self.fit.iterations if self.fit else None,
+            "simulation.reliability": self.simulation.reliability if self.simulation else None,
+            "simulation.rmse_over_se": self.simulation.rmse_over_se if self.simulation else None,
             "linking.slope": self.linking.slope if self.linking else None,
             "linking.intercept": self.linking.intercept if self.linking else None,
             "linking.n_common_items": self.linking.n_common_items if self.linking else None,
@@ -553,6 +574,8 @@ class ModelDocument(_Section):
                 out[key] = _by_dimension(out[key], order)
         if "estimation" in out:
             out["estimation"] = _sorted(out["estimation"])
+        if "provenance" in out.get("simulation", {}):
+            out["simulation"]["provenance"] = _sorted(out["simulation"]["provenance"])
         out = {key: out[key] for key in type(self).model_fields if key in out}
         out.update(_sorted(extra))
         return out
@@ -761,4 +784,5 @@ __all__ = [
     "ModelDocument",
     "NormSection",
     "Provenance",
+    "SimulationSection",
 ]

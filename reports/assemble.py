@@ -79,13 +79,8 @@ def _model_facts(store: Store, version_id: int) -> _ModelFacts:
     if stored is None:  # pragma: no cover - the foreign key prevents it
         raise ReportError(f"the scoring model version {version_id} is missing")
     label, norms, reliability = stored.label, stored.norms, stored.reliability
-    simulation = stored.document.extra.get("simulation")
-    reported = simulation.get("reliability") if isinstance(simulation, dict) else None
-    simulated = (
-        {c: float(r) for c, r in reported.items() if isinstance(r, int | float)}
-        if isinstance(reported, dict)
-        else {}
-    )
+    simulation = stored.document.simulation
+    simulated = dict(simulation.reliability) if simulation is not None else {}
     synthetic = stored.document.synthetic
     missing = [c for c in COMPETENCIES if c not in norms]
     if missing:

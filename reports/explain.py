@@ -29,10 +29,15 @@ def overall_reason(
 ) -> str:
     """The reason for the overall band: the rule that decided it, with the numbers.
 
-    A competency below the floor is named even when the composite alone decided the band.
+    A competency below the floor is named even when the composite alone decided the band. A
+    "review" names the raised data-quality flags instead (explained in the data-quality
+    section): no band is decided, and the chart shows the low competencies.
     """
     overall = profile.overall
     low = low_competencies(profile, names)
+    flags = ("、" if profile.language == "zh" else ", ").join(
+        words.profile.flag_labels.get(flag) for flag in overall.flags
+    )
     reason = words.profile.reasons.get(overall.reason).format(
         t=fmt_t(overall.composite_t),
         low=fmt_t(overall.composite_low),
@@ -41,8 +46,9 @@ def overall_reason(
         care_at=fmt_t(overall.care_at),
         floor=fmt_t(overall.floor),
         names=low,
+        flags=flags,
     )
-    if overall.below_floor and overall.reason != "floor":
+    if overall.below_floor and overall.reason not in ("floor", "review"):
         gap = "" if profile.language == "zh" else " "
         reason += gap + words.profile.below_floor.format(names=low)
     return reason

@@ -166,8 +166,6 @@ def summary_block(
             styles.markup(overall_reason(profile, words, names)), styles["banner_note"]
         )
     )
-    if overall.flags:
-        content.extend(bullets(styles, [words.profile.flags.get(flag) for flag in overall.flags]))
     table = Table([["", content]], colWidths=[5, FRAME_WIDTH - 5])
     table.setStyle(
         TableStyle(

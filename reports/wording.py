@@ -29,8 +29,10 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "profile.straddled": frozenset({"cut"}),
     "profile.below_floor": frozenset({"names"}),
     **{
-        f"profile.reasons.{reason}": frozenset({"t", "recommend_at", "care_at", "floor", "names"})
-        for reason in ("recommended", "floor", "between", "below_care")
+        f"profile.reasons.{reason}": frozenset(
+            {"t", "low", "high", "recommend_at", "care_at", "floor", "names", "flags"}
+        )
+        for reason in ("review", "borderline", "recommended", "floor", "between", "below_care")
     },
     "profile.chart.legend": frozenset({"low_cut", "high_cut"}),
     "profile.narrative_heading": frozenset({"name", "band", "t"}),
@@ -172,6 +174,8 @@ class ProfileWording(_Strict):
     quality_intro: str
     quality_none: str
     flags: FlagWording
+    flag_labels: FlagWording
+    """Each flag's short name (the start of its explanation in ``flags``)."""
     technical: str
     method_names: dict[str, str]
     reliability_source: ReliabilitySources

@@ -86,6 +86,14 @@ def full_document() -> ModelDocument:
         "intercept": {"empathy": -0.02, "integrity": 0.04},
         "n_common_items": {"empathy": 12, "integrity": 9},
     }
+    data["simulation"] = {
+        "reliability": {"integrity": 0.79, "empathy": 0.8},
+        "composite_reliability": 0.9,
+        "rmse_over_se": {"empathy": 1.02, "integrity": 0.99},
+        "mean_items": 29.5,
+        "provenance": {"seed": 1, "model": "synthetic", "policy": {"max_items": 34}},
+        "synthetic": True,
+    }
     data["carried_over"] = ["IN-1", "EM-1"]
     data["version"] = "v2"
     data["reviewed_by"] = {"name": "psy", "checks": [1, 2]}
@@ -114,6 +122,9 @@ def test_a_full_document_round_trips_exactly() -> None:
     assert again.parameters.item_ids == ("EM-1", "IN-1")
     assert again.extra == {"reviewed_by": {"checks": [1, 2], "name": "psy"}}
     assert list(json.loads(text))[-1] == "reviewed_by"  # unknown keys come last
+    simulation = json.loads(text)["simulation"]
+    assert list(simulation["reliability"]) == ["empathy", "integrity"]  # dimension order
+    assert list(simulation["provenance"]) == ["model", "policy", "seed"]
 
 
 def test_to_json_does_not_depend_on_the_order_of_maps_in_the_input() -> None:
@@ -261,6 +272,16 @@ BAD_DOCUMENTS = [
         "other-item-model",
         change(("items", 0, "item_model"), "gpcm"),
         "item EM-1: gpcm: category slopes [0.0, 0.7, 1.5] cannot be expressed by this model",
+    ),
+    (
+        "simulation-of-unknown-dimension",
+        change(("simulation",), {"reliability": {"honesty": 0.8}}),
+        "simulation.reliability: ['honesty'] not in dimensions",
+    ),
+    (
+        "misspelt-simulation-key",
+        change(("simulation",), {"reliability": {"empathy": 0.8}, "mean_item": 30}),
+        "simulation: unknown field 'mean_item'",
     ),
     ("carried-unknown", change(("carried_over",), ["ZZ-9"]), "carried_over: ['ZZ-9']"),
     ("bad-date", change(("provenance", "created_at"), "yesterday"), "provenance.created_at"),

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import update
 
+from assessment.delivery.simulation import load_simulation_record
 from assessment.demo import seed_demo
 from assessment.persistence.store import ScoreRecord, Store
 from assessment.persistence.tables import TestSession
@@ -23,7 +24,7 @@ from reports.assemble import (
     render_candidate_pdf,
 )
 from reports.errors import ReportError
-from reports.formatting import fmt_interval, fmt_percentile, fmt_t
+from reports.formatting import fmt_interval, fmt_percentile, fmt_reliability, fmt_sem, fmt_t
 from reports.profile import RoleProfile
 from tests.reports.conftest import pdf_text, requires_pdftotext
 
@@ -113,6 +114,26 @@ def test_pdf_shows_the_stored_t_scores(
                 rf"{fmt_interval(score.t_low, score.t_high)}\s+{fmt_percentile(score.percentile)}"
             )
             assert re.search(pattern, text), pattern
+
+
+@requires_pdftotext
+def test_profile_and_pdf_print_the_reliability_of_the_delivered_test(
+    store: Store, completed: list[CandidateRow]
+) -> None:
+    """Fewer than 30 scored candidates: the synthetic model's simulation of the adaptive test
+    as delivered (the shipped record), labelled so, not the whole-bank marginal reliability."""
+    record = load_simulation_record()
+    assert record is not None
+    row = completed[0]
+    profile = profile_for_candidate(store, row.candidate_id)
+    assert profile.reliability_source == "synthetic_simulation"
+    text = pdf_text(render_candidate_pdf(store, row.candidate_id, "en"))
+    assert "from a simulation under a synthetic model" in " ".join(text.split())
+    for c in COMPETENCIES:
+        score = profile.score(c)
+        assert score.reliability == pytest.approx(record["reliability"][c])
+        row_text = rf"{fmt_sem(score.t_se)}\s+{fmt_reliability(score.reliability)}"
+        assert re.search(row_text, text), row_text
 
 
 @requires_pdftotext

@@ -81,6 +81,7 @@ def test_english_pdf_shows_the_t_scores_as_printed_in_the_profile(
     page_one = text.split("\f")[0]
     assert "Review before use: data quality" in page_one  # a flag: stated on page 1
     assert "may not reflect the candidate's judgement" in normalise(page_one)
+    assert "Why: flagged Unusual answer pattern;" in normalise(page_one)
     assert "Page 1 of 3" in text
     assert "Page 3 of 3" in text
     assert text.count("C-2026-00417") >= 4  # header block + running header on every page

@@ -25,6 +25,15 @@ def test_packaged_wording_has_every_flag_band_and_section_in_both_languages(
     assert wording.get("en").profile.title == "Candidate profile"
 
 
+def test_each_flag_label_starts_its_explanation(wording: Wording) -> None:
+    """The summary panel names a flag by its label; the data-quality section explains it
+    under the same label."""
+    for lang, colon in (("en", ":"), ("zh", "：")):
+        words = wording.get(lang).profile
+        for flag in QUALITY_FLAGS:
+            assert words.flags.get(flag).startswith(words.flag_labels.get(flag) + colon), flag
+
+
 def test_every_template_fills_with_its_documented_placeholders(wording: Wording) -> None:
     for lang in ("en", "zh"):
         data = wording.get(lang).model_dump()

@@ -49,26 +49,18 @@ class CATPolicy(BaseModel):
 
     Notes
     -----
-    Defaults tuned with ``sjt cat-sim --n 1000`` (seeds 1–5) on the synthetic model of the
-    130-item packaged bank against the 25-item fixed form of ``items/forms.yaml``, with the
-    shipped Sympson–Hetter parameters (``assessment/delivery/exposure.json``, computed with
-    ``sjt cat-sim --exposure-calibrate --n 2000 --seed 0``). Seeds 1–3: 16.2–16.3 items on
-    average, 35 % fewer than the form's 25; lowest correlation of estimate and truth over
-    competencies 0.736–0.745 against the form's 0.735–0.743 (never more than 0.004 below it);
-    maximum exposure 0.213–0.224. About 2 % of tests end at ``max_items``. The SE rule
-    equalises precision over competencies, so on a competency whose fixed-form items happen to
-    be strong (resilience) the adaptive correlation is up to 0.04 below the form's; the goal
-    compares the lowest correlations. The designated form is a little less informative than a
-    typical content-balanced 25-item form under the synthetic model (lowest correlation 0.740
-    against 0.753 ± 0.024 for 30 random forms of the same design, seed 1); against that average
-    the adaptive test's lowest correlation is 0.016 below, still within the 0.03.
-
-    The exposure cap is what limits the adaptive test. Each competency has 26 items and each
-    may go to at most a quarter of candidates, so a candidate can get on average at most about
-    26 × ``exposure_target`` items' worth of a competency's bank, about 5 items of average
-    information: the most informative items cannot be given to everyone, and the engine must
-    also use average and weak ones. Without exposure control the same test length reaches
-    correlations about 0.05 higher.
+    Defaults chosen from the targets of issue 12, measured with ``sjt cat-sim --n 1000
+    --rho 0.5`` on the synthetic model (joint most/least items, latent correlation .5) of the
+    210-item packaged bank, with the shipped Sympson–Hetter parameters
+    (``assessment/delivery/exposure.json``, ``sjt cat-sim --exposure-calibrate --n 1000
+    --seed 0 --rounds 6``). Seeds 1–4: 29.89–30.00 items on average (a third of tests end at
+    ``max_items``, the rest at the SE target), squared correlation of estimate and truth
+    0.773–0.813 per competency and 0.905–0.912 for the composite, RMSE / posterior SD
+    0.95–1.03, maximum exposure 0.226–0.244; the 25-item fixed form reaches 0.704–0.721 on
+    its weakest competency and 0.867–0.879 for the composite. Mean length and composite reliability are both close to their limits (30
+    items, 0.90): the bank (42 items per competency) and the exposure cap limit the test.
+    Each item may go to at most a quarter of candidates, so the most informative items cannot
+    be given to everyone and the engine must also use weaker ones.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -57,8 +57,9 @@ class CATPolicy(BaseModel):
     ``max_items``, the rest at the SE target), squared correlation of estimate and truth
     0.773–0.813 per competency and 0.905–0.912 for the composite, RMSE / posterior SD
     0.95–1.03, maximum exposure 0.226–0.244; the 25-item fixed form reaches 0.704–0.721 on
-    its weakest competency and 0.867–0.879 for the composite. Mean length and composite reliability are both close to their limits (30
-    items, 0.90): the bank (42 items per competency) and the exposure cap limit the test.
+    its weakest competency and 0.867–0.879 for the composite. Mean length and composite
+    reliability are both close to their limits (30 items, 0.90): the bank (42 items per
+    competency) and the exposure cap limit the test.
     Each item may go to at most a quarter of candidates, so the most informative items cannot
     be given to everyone and the engine must also use weaker ones.
     """

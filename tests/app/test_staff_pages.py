@@ -10,11 +10,13 @@ from streamlit.testing.v1 import AppTest
 from app_pages.common import get_store
 from app_pages.markup import md_escape
 from assessment.access.accounts import StaffUser
+from assessment.delivery.simulation import load_simulation_record
 from assessment.demo import seed_demo
 from assessment.persistence.store import Store
 from assessment.persistence.tables import Candidate
 from assessment.recruiting.overview import candidate_overview
-from items import load_bank
+from items import COMPETENCIES, load_bank
+from reports.formatting import fmt_reliability
 from tests.app.conftest import ROOT
 from tests.app.staff import sign_in_as
 
@@ -127,6 +129,11 @@ def test_profile_tab_shows_the_profile_of_a_completed_candidate(seeded: Store) -
         "Reliability",
     ]  # fmt: skip
     assert len(scores) == 5
+    record = load_simulation_record()  # the delivered test's reliability, not the bank's
+    assert record is not None
+    assert list(scores["Reliability"]) == [
+        fmt_reliability(record["reliability"][c]) for c in COMPETENCIES
+    ]
     captions = "\n".join(str(c.value) for c in app.caption)
     assert "synthetic model" in captions  # the demo model's reliability says it is synthetic
     markdown = "\n".join(str(m.value) for m in app.markdown)

@@ -116,6 +116,10 @@ class ItemFormat(ABC):
     @abstractmethod
     def _category(self, positions: list[int], n_options: int) -> int: ...
 
+    def answer_code(self, option_ids: Sequence[str], most: str, least: str | None) -> str:
+        """Code of a valid answer's category (:meth:`answer_codes`)."""
+        return self.answer_codes(option_ids)[self.answer_category(option_ids, most, least)]
+
     def scored_responses(self, item_id: str, most: str, least: str | None) -> dict[str, str]:
         """Scored item id → option picked, for a valid answer."""
         picks = [pick for pick in (most, least) if pick is not None]

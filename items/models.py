@@ -202,6 +202,10 @@ class _ItemBase(StrictModel):
         """Message key (``items.formats.ANSWER_MESSAGES``) of a bad answer, None if valid."""
         return self.format_rules.check_answer(self.option_ids, most, least)
 
+    def answer_code(self, most: str, least: str | None) -> str:
+        """Code of a valid answer's category: the pick, or ``"<most>><least>"``."""
+        return self.format_rules.answer_code(self.option_ids, most, least)
+
     def answer_problem(self, most: str | None, least: str | None) -> str | None:
         """What is wrong with an answer, naming the item and the picks, or None if valid."""
         return self.format_rules.answer_problem(self.id, self.option_ids, most, least)

@@ -149,6 +149,11 @@ def test_a_most_least_answer_category_matches_its_pair_code() -> None:
         assert codes[MOST_LEAST.answer_category(OPTIONS, most, least)] == f"{most}>{least}"
 
 
+def test_answer_codes_name_the_picks(bank: ItemBank) -> None:
+    assert first(bank, BestItem).answer_code("C", None) == "C"
+    assert first(bank, MostLeastItem).answer_code("C", "A") == "C>A"
+
+
 def test_part_tables_join_into_the_answer_table() -> None:
     rng = np.random.default_rng(7)
     most, least = rng.normal(size=(4, 5)), rng.normal(size=(4, 5))

@@ -39,6 +39,8 @@ from assessment.psychometrics.fairness import (
 LANGUAGES = {"en": "English", "zh": "中文"}
 LOGGER = logging.getLogger(__name__)
 PRACTICE_KEY = "practice_checked"
+PICKS = ("most", "least")
+"""Widget-key prefixes of the picks' radios, in answer order (a best item has the first)."""
 GROUPS_SAVED_KEY = "groups_saved"
 PAGE_FAILURES: tuple[type[Exception], ...] = (*DATABASE_FAILURES, OSError)
 
@@ -225,29 +227,24 @@ def show_item(delivery: Delivery, session_id: str, view: object, lang: str) -> N
     letters = [option.id for option in item.options]
     label = {option.id: f"{option.id}. {option.text.get(lang)}" for option in item.options}
     with st.form(f"item-{item.id}", clear_on_submit=False):
-        if item.format == "best":
-            most = st.radio(
-                text("best_prompt", lang), letters, index=None,
-                format_func=label.__getitem__, key=f"most-{item.id}",
-            )  # fmt: skip
-            least = None
-        else:
-            most = st.radio(
-                text("most_prompt", lang), letters, index=None,
-                format_func=label.__getitem__, key=f"most-{item.id}",
-            )  # fmt: skip
-            least = st.radio(
-                text("least_prompt", lang), letters, index=None,
-                format_func=label.__getitem__, key=f"least-{item.id}",
-            )  # fmt: skip
+        # one radio per pick: (most,) for a best item, (most, least) for a most_least item
+        picks = [
+            st.radio(
+                text(f"{part}_prompt", lang), letters, index=None,
+                format_func=label.__getitem__, key=f"{pick}-{item.id}",
+            )
+            for pick, part in zip(PICKS, item.scored_parts(), strict=False)
+        ]  # fmt: skip
         submitted = st.form_submit_button(text("next", lang), type="primary")
     new_item_view(item.id, heading)
     enter_submits()
     if not submitted:
         return
-    if most is None or (item.format == "most_least" and (least is None or least == most)):
-        st.warning(text("choose_one" if item.format == "best" else "choose_both", lang))
+    most, least = (*picks, None)[:2]
+    if problem := item.check_answer(most, least):
+        st.warning(text(problem, lang))
         return
+    assert most is not None  # for the type checker: check_answer found the most pick
     # A stale, repeated or late submit is refused by the service; the rerun shows the
     # current state (the next item, or the end of the test when the time is up).
     with contextlib.suppress(AssessmentError):

@@ -115,6 +115,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Please choose a most and a different least effective response.",
         "zh": "请分别选出最有效和最不恰当的应对（两者不能相同）。",
     },
+    "unknown_option": {
+        "en": "Please choose one of the responses shown.",
+        "zh": "请从所列选项中选择。",
+    },
+    "single_choice": {
+        "en": "This question takes a single choice.",
+        "zh": "本题只需选择一个选项。",
+    },
     "saved": {"en": "Answer saved.", "zh": "答案已保存。"},
     "complete_title": {"en": "Thank you — you have finished", "zh": "感谢作答，测验已完成"},
     "complete_body": {

@@ -17,6 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from items.errors import ContentProblem, ItemBankError
+from items.formats import FORMATS
 from items.models import (
     COMPETENCIES,
     BestItem,
@@ -172,12 +173,12 @@ def validation_problems(error: ValidationError, relative: str) -> list[ContentPr
     """Turn pydantic's errors into problems with dotted field paths (union tags removed)."""
     problems = []
     for detail in error.errors():
-        loc = [str(part) for part in detail["loc"] if str(part) not in ("best", "most_least")]
+        loc = [str(part) for part in detail["loc"] if str(part) not in FORMATS]
         message = detail["msg"]
         if detail["type"] == "extra_forbidden":
             message = "unknown field (check the spelling against the schema)"
         elif detail["type"] in ("union_tag_invalid", "union_tag_not_found"):
-            message = "format must be 'best' or 'most_least'"
+            message = f"format must be {' or '.join(map(repr, FORMATS))}"
             loc.append("format")
         problems.append(ContentProblem(relative, ".".join(loc) or "file", message))
     return problems

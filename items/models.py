@@ -7,9 +7,11 @@ than a silently ignored field, and a loaded bank cannot be changed by accident.
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from items.formats import FORMATS, ItemFormat
 
 COMPETENCIES: tuple[str, ...] = (
     "service_orientation",
@@ -180,11 +182,40 @@ class _ItemBase(StrictModel):
         """Option id → SME credit."""
         return {option.id: option.credit for option in self.options}
 
+    format_rules: ClassVar[ItemFormat]
+    """The rules of the item's format (``items.formats``)."""
+
+    @property
+    def option_ids(self) -> tuple[str, ...]:
+        """Option ids in presentation order."""
+        return tuple(option.id for option in self.options)
+
+    def scored_parts(self) -> tuple[str, ...]:
+        """The picks a candidate makes: ``("best",)`` or ``("most", "least")``."""
+        return self.format_rules.scored_parts()
+
+    def scored_ids(self) -> tuple[str, ...]:
+        """Ids of the item's scored parts (data-file columns)."""
+        return self.format_rules.scored_ids(self.id)
+
+    def check_answer(self, most: str | None, least: str | None) -> str | None:
+        """Message key (``items.formats.ANSWER_MESSAGES``) of a bad answer, None if valid."""
+        return self.format_rules.check_answer(self.option_ids, most, least)
+
+    def answer_code(self, most: str, least: str | None) -> str:
+        """Code of a valid answer's category: the pick, or ``"<most>><least>"``."""
+        return self.format_rules.answer_code(self.option_ids, most, least)
+
+    def answer_problem(self, most: str | None, least: str | None) -> str | None:
+        """What is wrong with an answer, naming the item and the picks, or None if valid."""
+        return self.format_rules.answer_problem(self.id, self.option_ids, most, least)
+
 
 class BestItem(_ItemBase):
     """The candidate picks the most effective response."""
 
     format: Literal["best"]
+    format_rules: ClassVar[ItemFormat] = FORMATS["best"]
 
 
 class MostLeastItem(_ItemBase):
@@ -195,6 +226,7 @@ class MostLeastItem(_ItemBase):
     """
 
     format: Literal["most_least"]
+    format_rules: ClassVar[ItemFormat] = FORMATS["most_least"]
 
 
 Item = Annotated[BestItem | MostLeastItem, Field(discriminator="format")]

@@ -56,12 +56,12 @@ def check_item(item: AnyItem, file: str, rules: ContentRules) -> list[ContentPro
         problems.append(
             ContentProblem(file, "item.options.credit", f"the highest credit is shared: {credits}")
         )
-    if item.format == "most_least" and credits.count(min(credits)) > 1:
+    if item.format_rules.needs_unique_lowest_credit and credits.count(min(credits)) > 1:
         problems.append(
             ContentProblem(
                 file,
                 "item.options.credit",
-                f"most_least item needs a unique lowest credit, got {credits}",
+                f"{item.format} item needs a unique lowest credit, got {credits}",
             )
         )
     for field, text in _texts(item):

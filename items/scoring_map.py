@@ -25,6 +25,7 @@ from collections.abc import Collection, Iterable, Sequence
 
 import numpy as np
 
+from items.formats import LEAST_SUFFIX, MOST_SUFFIX
 from items.models import COMPETENCIES, OPTION_IDS, BestItem, MostLeastItem
 from scoring.data import ItemSpec, ResponseMatrix
 from scoring.models import get_model
@@ -39,29 +40,16 @@ from scoring.most_least import (
 )
 from scoring.parameters import ItemParameters, ModelParameters
 
-MOST_SUFFIX = ".most"
-LEAST_SUFFIX = ".least"
-
 
 def item_specs(items: Iterable[BestItem | MostLeastItem]) -> tuple[ItemSpec, ...]:
     """Scored items of bank items, in bank order (a most_least item gives two)."""
     specs: list[ItemSpec] = []
     for item in items:
         credits = tuple(float(option.credit) for option in item.options)
-        codes: tuple[str, ...] = tuple(option.id for option in item.options)
-        if item.format == "best":
-            specs.append(ItemSpec(item.id, item.competency, codes, credits))
-        else:
-            top = max(credits)
-            specs.append(ItemSpec(item.id + MOST_SUFFIX, item.competency, codes, credits))
-            specs.append(
-                ItemSpec(
-                    item.id + LEAST_SUFFIX,
-                    item.competency,
-                    codes,
-                    tuple(top - credit for credit in credits),
-                )
-            )
+        parts = zip(item.scored_ids(), item.format_rules.part_scores(credits), strict=True)
+        specs += [
+            ItemSpec(scored_id, item.competency, item.option_ids, s) for scored_id, s in parts
+        ]
     return tuple(specs)
 
 
@@ -235,19 +223,9 @@ def scored_responses(
 ) -> dict[str, str]:
     """Scored item id → option id picked, for one answered bank item.
 
-    Raises ``ValueError`` when an option id is unknown or a most_least answer lacks its
-    least pick (or a best answer has one).
+    Raises ``ValueError`` naming the item and the picks when the answer breaks the rules of
+    the item's format (``items.formats``).
     """
-    options = {option.id for option in item.options}
-    for pick in (most, least):
-        if pick is not None and pick not in options:
-            raise ValueError(f"item {item.id}: unknown option {pick!r}")
-    if item.format == "best":
-        if least is not None:
-            raise ValueError(f"item {item.id}: a best item takes one pick")
-        return {item.id: most}
-    if least is None:
-        raise ValueError(f"item {item.id}: a most_least item needs a least-effective pick")
-    if least == most:
-        raise ValueError(f"item {item.id}: most and least must be different options")
-    return {item.id + MOST_SUFFIX: most, item.id + LEAST_SUFFIX: least}
+    if problem := item.answer_problem(most, least):
+        raise ValueError(problem)
+    return item.format_rules.scored_responses(item.id, most, least)

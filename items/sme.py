@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from items.formats import item_format
 from items.models import OPTION_IDS
 from items.rules import AnyItem
 from scoring.agreement import TargetSummary, icc2k, rwg, summarise
@@ -330,7 +331,7 @@ class ItemConsensus:
 
 
 def consensus_credits(
-    means: Mapping[str, float], item_format: str
+    means: Mapping[str, float], format_name: str
 ) -> tuple[dict[str, int] | None, str | None]:
     """Map an item's option means (1–7) to credits 0–3, keeping their order.
 
@@ -360,8 +361,8 @@ def consensus_credits(
     levels = list(credits.values())
     if levels.count(3) > 1:
         return None, "two or more options share the highest mean (no unique best option)"
-    if item_format == "most_least" and levels.count(0) > 1:
-        return None, "two or more options share the lowest mean (a most_least item needs one)"
+    if item_format(format_name).needs_unique_lowest_credit and levels.count(0) > 1:
+        return None, f"two or more options share the lowest mean (a {format_name} item needs one)"
     if len(set(levels)) < 3:
         return None, f"the means give only {len(set(levels))} credit levels (3 are required)"
     return credits, None

@@ -11,6 +11,8 @@ file's package) and from ``benchmarks/``. Three rules:
    ``access``, ``delivery`` and ``recruiting``; ``psychometrics`` may also use ``delivery``.
 3. Only ``assessment.persistence`` touches the database: SQLAlchemy, Alembic, the database
    driver, the table definitions and the engine module (tests and benchmarks aside).
+4. Only the item format classes branch on an item's format (``items/formats.py``): the rest
+   of the code asks the format (``item.format_rules``, ``items.formats.item_format``).
 
 Known violations are listed by file; the lists must shrink to empty (phase 2 of issue 15),
 and an entry that no longer violates must be removed, so the lists cannot go stale.
@@ -86,6 +88,9 @@ KNOWN_DATABASE_VIOLATIONS = {
     "assessment/recruiting/privacy.py",
     "reports/assemble.py",
 }
+
+
+FORMAT_CLASSES = {"items/formats.py", "items/models.py"}
 
 
 def module_name(path: Path) -> str:
@@ -241,3 +246,66 @@ def test_scoring_uses_only_numpy_and_scipy() -> None:
         )
     }
     assert not offenders
+
+
+def _names_a_format(node: ast.expr) -> bool:
+    """``item.format``, ``pool.formats[j]``, ``item_format`` or a format name literal."""
+    if isinstance(node, ast.Subscript):
+        return _names_a_format(node.value)
+    if isinstance(node, ast.Attribute):
+        return node.attr in ("format", "formats")
+    if isinstance(node, ast.Name):
+        return "format" in node.id
+    if isinstance(node, ast.Constant):
+        return node.value == "most_least"
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return any(_names_a_format(element) for element in node.elts)
+    return False
+
+
+def format_branches(path: Path) -> list[str]:
+    """Comparisons (``==``, ``!=``, ``in``, ``not in``) of an item format, as ``file:line``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Compare)
+        and any(isinstance(op, ast.Eq | ast.NotEq | ast.In | ast.NotIn) for op in node.ops)
+        and any(_names_a_format(operand) for operand in (node.left, *node.comparators))
+    ]
+
+
+def test_only_the_item_format_classes_branch_on_the_format() -> None:
+    offenders = [
+        branch
+        for package in sorted(ALLOWED)
+        for path in package_files(package)
+        if str(path.relative_to(ROOT)) not in FORMAT_CLASSES
+        for branch in format_branches(path)
+    ]
+    assert offenders == [], "ask the item's format (items/formats.py) instead of branching"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'if item.format == "best":\n    pass\n',
+        'x = 1 if pool.formats[j] != "best" else 2\n',
+        'ok = item_format == "most_least"\n',
+        'ok = kind in ("best", "most_least")\n',
+    ],
+)
+def test_a_format_branch_is_found(tmp_path: Path, source: str) -> None:
+    module = tmp_path / "module.py"
+    module.write_text(source, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+        assert format_branches(module) == ["module.py:1"]
+
+
+def test_a_comparison_of_something_else_is_not_a_format_branch(tmp_path: Path) -> None:
+    module = tmp_path / "module.py"
+    module.write_text('best = target == "best"\nsame = most == least\n', encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+        assert format_branches(module) == []

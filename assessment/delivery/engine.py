@@ -32,12 +32,12 @@ from assessment.delivery.exposure_control import ExposureControl, exposure_contr
 from assessment.delivery.policy import CATPolicy
 from assessment.delivery.session import CandidateSession, Response
 from assessment.errors import AssessmentError, CATConfigurationError
-from items import COMPETENCIES, BestItem, ItemBank, MostLeastItem
+from items import COMPETENCIES, ItemBank
+from items.formats import item_format
 from items.forms import load_fixed_form
-from items.scoring_map import LEAST_SUFFIX, MOST_SUFFIX
 from scoring import ModelParameters
 from scoring.composite import composite
-from scoring.most_least import is_joint, pair_category, pair_codes, pair_options
+from scoring.most_least import is_joint
 from scoring.multivariate import LatentPrior, expected_posterior_covariance, posterior_moments
 
 FloatArray = NDArray[np.float64]
@@ -146,7 +146,7 @@ class ItemPool:
             bound=policy.quad_bound,
         )
         nodes = prior.grid
-        width = max(_n_categories(item) for item in items)
+        width = max(item.format_rules.n_categories(len(item.options)) for item in items)
         log_prob = np.full((len(items), width, nodes.size), -np.inf)
         info = np.zeros((len(items), nodes.size))
         joint = np.zeros(len(items), dtype=bool)
@@ -188,16 +188,12 @@ class ItemPool:
     def category(self, response: Response) -> tuple[int, int]:
         """Pool position of the response's item and its answer category."""
         j = self.index(response.item_id)
-        options = self.option_ids[j]
-        most = _option_position(options, response.most, response.item_id)
-        if self.formats[j] == "best":
-            if response.least is not None:
-                raise AssessmentError(f"item {response.item_id}: a best item takes one pick")
-            return j, most
-        if response.least is None:
-            raise AssessmentError(f"item {response.item_id}: the least pick is missing")
-        least = _option_position(options, response.least, response.item_id)
-        return j, int(pair_category(np.array([most]), np.array([least]), len(options))[0])
+        options, rules = self.option_ids[j], item_format(self.formats[j])
+        if problem := rules.answer_problem(
+            response.item_id, options, response.most, response.least
+        ):
+            raise AssessmentError(problem)
+        return j, rules.answer_category(options, response.most, response.least)
 
     def categories(self, responses: Sequence[Response]) -> tuple[IntArray, IntArray]:
         """Item positions and answer categories of responses, each shape (n,)."""
@@ -205,11 +201,6 @@ class ItemPool:
         item_idx = np.array([p[0] for p in pairs], dtype=np.int64)
         category = np.array([p[1] for p in pairs], dtype=np.int64)
         return item_idx, category
-
-
-def _n_categories(item: BestItem | MostLeastItem) -> int:
-    k = len(item.options)
-    return k if item.format == "best" else k * (k - 1)
 
 
 def _competency_correlation(
@@ -234,7 +225,7 @@ def answer_table(
     model: ModelParameters,
     columns: Mapping[str, int],
     item_id: str,
-    item_format: str,
+    item_format_name: str,
     option_ids: tuple[str, ...],
     nodes: FloatArray,
 ) -> tuple[FloatArray, FloatArray, bool]:
@@ -245,8 +236,8 @@ def answer_table(
     model : ModelParameters
     columns : mapping of str to int
         Model item id → position in ``model.items``.
-    item_id, item_format, option_ids : str, str, tuple of str
-        The bank item.
+    item_id, item_format_name, option_ids : str, str, tuple of str
+        The bank item (``item_format_name`` names its rules in ``items.formats``).
     nodes : ndarray, shape (Q,)
 
     Returns
@@ -259,22 +250,24 @@ def answer_table(
     joint : bool
         Whether the model scores the item with a joint most/least model.
     """
-    if item_format == "best":
-        log_prob, info = _model_table(model, columns, item_id, option_ids, nodes)
-        return log_prob, info, False
-    if item_id in columns and is_joint(model.item_model_for(columns[item_id])):
-        log_prob, info = _model_table(model, columns, item_id, pair_codes(option_ids), nodes)
-        return log_prob, info, True
+    rules = item_format(item_format_name)
     if item_id in columns:
-        raise CATConfigurationError(
-            f"item {item_id} is a most/least item but the model scores it with "
-            f"{model.item_model_for(columns[item_id]).name}; calibrate it with a joint "
-            "most/least model or as two parts"
-        )
-    most, most_info = _model_table(model, columns, item_id + MOST_SUFFIX, option_ids, nodes)
-    least, least_info = _model_table(model, columns, item_id + LEAST_SUFFIX, option_ids, nodes)
-    most_idx, least_idx = pair_options(len(option_ids))
-    return most[most_idx] + least[least_idx], most_info + least_info, False
+        item_model = model.item_model_for(columns[item_id])
+        if not rules.fits_one_column(is_joint(item_model)):
+            raise CATConfigurationError(
+                f"item {item_id} is a {rules.name} item but the model scores it with "
+                f"{item_model.name}; calibrate it with a joint most/least model or as parts "
+                f"({', '.join(rules.scored_ids(item_id))})"
+            )
+        codes = rules.answer_codes(option_ids)
+        log_prob, info = _model_table(model, columns, item_id, codes, nodes)
+        return log_prob, info, is_joint(item_model)
+    parts = [
+        _model_table(model, columns, scored_id, option_ids, nodes)
+        for scored_id in rules.scored_ids(item_id)
+    ]
+    log_prob = rules.join_part_tables([table for table, _ in parts])
+    return log_prob, np.sum([info for _, info in parts], axis=0), False
 
 
 def _model_table(
@@ -304,13 +297,6 @@ def _model_table(
     info = item_model.information(params, scores, nodes)[0]  # (Q,)
     order = [codes.index(code) for code in codes_wanted]
     return np.maximum(log_prob[order], np.log(1e-300)), info
-
-
-def _option_position(options: tuple[str, ...], option_id: str, item_id: str) -> int:
-    try:
-        return options.index(option_id)
-    except ValueError:
-        raise AssessmentError(f"item {item_id}: unknown option {option_id!r}") from None
 
 
 def _form_positions(item_ids: tuple[str, ...], form: tuple[str, ...]) -> list[int]:

@@ -16,7 +16,6 @@ from items import ItemBank
 from items.scoring_map import scored_responses
 from scoring import MISSING, ModelParameters, ResponseMatrix
 from scoring.fit import person_fit
-from scoring.most_least import PAIR_SEPARATOR
 from scoring.multivariate import GridLikelihood
 
 FLAG_KEYS: tuple[str, ...] = ("too_fast", "same_position_run", "person_misfit", "incomplete")
@@ -91,18 +90,20 @@ def response_matrix(
 ) -> ResponseMatrix:
     """One candidate's answers as a 1 × n_items matrix over the model's items.
 
-    A most_least answer is one pair category ``"<most>><least>"`` of a joint most/least item,
-    or two picks of the item's ``.most`` and ``.least`` parts in an older model.
+    An answer is one category of the item's own column (a ``best`` item's pick, a joint
+    most/least item's pair ``"<most>><least>"``) or, for an item the model scores as parts
+    (an older model's ``.most`` and ``.least``), one pick per part.
     """
     column = {spec.item_id: j for j, spec in enumerate(model.specs)}
     row = np.full((1, len(model.specs)), MISSING, dtype=np.int64)
     for response in responses:
-        joint = column.get(response.item_id)
-        if joint is not None and response.least is not None:
-            codes = [str(code) for code in model.specs[joint].codes]
-            row[0, joint] = codes.index(f"{response.most}{PAIR_SEPARATOR}{response.least}")
+        item = bank[response.item_id]
+        picks = scored_responses(item, response.most, response.least)  # checks the answer
+        own = column.get(item.id)
+        if own is not None:
+            codes = [str(code) for code in model.specs[own].codes]
+            row[0, own] = codes.index(item.answer_code(response.most, response.least))
             continue
-        picks = scored_responses(bank[response.item_id], response.most, response.least)
         for scored_id, option_id in picks.items():
             j = column.get(scored_id)
             if j is not None:

@@ -245,13 +245,8 @@ class Delivery:
         if item_id not in self.bank:
             raise AssessmentError(f"item {item_id} is not in the bank")
         item = self.bank[item_id]
-        options = {option.id for option in item.options}
-        if most not in options or (least is not None and least not in options):
-            raise AssessmentError("please choose one of the options shown")
-        if item.format == "most_least" and (least is None or least == most):
-            raise AssessmentError("please choose a most and a different least effective option")
-        if item.format == "best" and least is not None:
-            raise AssessmentError("this item takes a single choice")
+        if problem := item.answer_problem(most, least):
+            raise AssessmentError(problem)
 
         def decide(record: SessionRecord) -> AnswerDecision | None:
             if item_id in record.session.answered_ids:

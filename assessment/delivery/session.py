@@ -37,10 +37,6 @@ class Response:
     answered_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     def __post_init__(self) -> None:
-        if self.least is not None and self.least == self.most:
-            raise AssessmentError(
-                f"item {self.item_id}: the same option cannot be most and least effective"
-            )
         if self.response_ms < 0:
             raise AssessmentError(f"item {self.item_id}: negative response time")
 

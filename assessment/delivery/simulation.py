@@ -31,9 +31,9 @@ from assessment.delivery.policy import CATPolicy
 from assessment.delivery.session import CandidateSession, Response
 from assessment.vocabulary import CARE_AT, RECOMMEND_AT
 from items import ItemBank
+from items.formats import item_format
 from scoring import ModelParameters, simulate_theta
 from scoring.composite import composite
-from scoring.most_least import pair_options
 from scoring.norms import NormTable
 
 FloatArray = NDArray[np.float64]
@@ -116,11 +116,8 @@ def draw_answers(
         )
         prob = np.exp(log_prob - log_prob.max(axis=0, keepdims=True))
         category = _draw(prob / prob.sum(axis=0), rng)
-        if pool.formats[j] == "best":
-            most[:, j] = category
-        else:
-            most_idx, least_idx = pair_options(len(pool.option_ids[j]))
-            most[:, j], least[:, j] = most_idx[category], least_idx[category]
+        rules = item_format(pool.formats[j])
+        most[:, j], least[:, j] = rules.answer_picks(category, len(pool.option_ids[j]))
     return SimulatedAnswers(theta, most, least)
 
 

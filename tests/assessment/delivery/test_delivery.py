@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -66,6 +67,20 @@ def test_answers_to_items_not_on_screen_are_refused(delivery: Delivery) -> None:
         delivery.answer(session_id, other, "A")
     with pytest.raises(AssessmentError, match="choose one of the options"):
         delivery.answer(session_id, view.item.id, "Z")
+
+
+def test_answers_that_break_the_items_format_are_refused(delivery: Delivery) -> None:
+    session_id = begin(delivery)
+    view = delivery.current_item(session_id)
+    assert view is not None
+    item = view.item
+    same = item.option_ids[0]  # one option as both picks: wrong for every format
+    for most, least in [(same, same), (same, "Z")]:
+        problem = item.answer_problem(most, least)
+        assert problem is not None
+        with pytest.raises(AssessmentError, match=re.escape(problem)):
+            delivery.answer(session_id, item.id, most, least)
+    assert delivery.progress(session_id).answered == 0
 
 
 def test_double_submit_records_one_answer(delivery: Delivery) -> None:

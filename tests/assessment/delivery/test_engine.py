@@ -114,6 +114,23 @@ def test_pool_of_a_two_part_model_adds_both_parts(bank: ItemBank) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("fmt", "most", "least", "message"),
+    [
+        ("best", "A", "B", "single choice"),
+        ("best", "E", None, "options shown"),
+        ("most_least", "A", None, "different least"),
+        ("most_least", "A", "A", "different least"),
+    ],
+)
+def test_the_pool_refuses_answers_that_break_the_items_format(
+    pool: ItemPool, fmt: str, most: str, least: str | None, message: str
+) -> None:
+    item_id = pool.item_ids[pool.formats.index(fmt)]
+    with pytest.raises(AssessmentError, match=f"item {item_id} .*{message}"):
+        pool.category(Response(item_id, most, least))
+
+
 def test_each_answer_informs_every_correlated_competency(
     bank: ItemBank, model: ModelParameters, pool: ItemPool
 ) -> None:

@@ -61,7 +61,7 @@ from scoring.data import MISSING, IntArray, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.estep import log_probability_table
 from scoring.parameters import ModelParameters
-from scoring.scoring import ThetaEstimate
+from scoring.scoring import ThetaEstimate, log_likelihood_slope
 
 FloatArray = NDArray[np.float64]
 Integration = Literal["ep", "qmc"]
@@ -531,19 +531,12 @@ def _log_posterior_derivatives(
     h = 1e-4
     for d, dimension in enumerate(model.dimensions):
         for group in model.groups(dimension):
-            x = data.responses[:, group.columns].T  # (J, N)
-            answered = x != MISSING
-            chosen = np.where(answered, x, 0)[:, None, :]
-            slopes = []
-            for t in (theta[:, d], theta[:, d] + h, theta[:, d] - h):
-                prob = group.item_model.probabilities(group.params, group.scores, t)
-                deriv = group.item_model.theta_derivative(group.params, group.scores, t)
-                ratio = np.take_along_axis(deriv / np.maximum(prob, 1e-300), chosen, axis=1)
-                slopes.append(np.sum(answered * ratio[:, 0], axis=0))
-            first[:, d] += slopes[0]
-            second[:, d] += (slopes[1] - slopes[2]) / (2 * h)
-            item_info = group.item_model.information(group.params, group.scores, theta[:, d])
-            info[:, d] += np.sum(answered * item_info, axis=0)
+            slope, item_info = log_likelihood_slope(group, data.responses, theta[:, d])
+            up, _ = log_likelihood_slope(group, data.responses, theta[:, d] + h)
+            down, _ = log_likelihood_slope(group, data.responses, theta[:, d] - h)
+            first[:, d] += slope
+            second[:, d] += (up - down) / (2 * h)
+            info[:, d] += item_info
     eye = np.eye(shape[1])
     hessian = second[:, :, None] * eye - prior_precision
     ok = np.all(np.linalg.eigvalsh(hessian) < 0, axis=1)

@@ -12,12 +12,13 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import logsumexp
 
 from scoring.data import MISSING, IntArray, ResponseMatrix
 from scoring.errors import ScoringError
-from scoring.estep import PatternData, Posterior, log_probability_table, posterior
+from scoring.grid_likelihood import GridLikelihood, grid_moments
 from scoring.parameters import ItemGroup, ModelParameters
-from scoring.quadrature import Quadrature, normal_quadrature
+from scoring.quadrature import normal_quadrature
 
 FloatArray = NDArray[np.float64]
 
@@ -47,34 +48,6 @@ def _check(model: ModelParameters, data: ResponseMatrix) -> None:
         raise ScoringError("responses and model must list the same items in the same order")
 
 
-def dimension_posterior(
-    model: ModelParameters,
-    data: ResponseMatrix,
-    dimension: str,
-    quad: Quadrature,
-    dtype: type = np.float32,
-) -> tuple[PatternData, Posterior] | None:
-    """Distinct response patterns of a dimension's items and their posterior on ``quad``.
-
-    None when the model has no items on ``dimension``.
-    """
-    groups = model.groups(dimension)
-    if not groups:
-        return None
-    columns = np.concatenate([g.columns for g in groups])
-    n_categories = np.concatenate(
-        [np.full(g.columns.size, g.scores.shape[1]) for g in groups]
-    ).astype(np.int64)
-    patterns = PatternData.build(data.responses[:, columns], n_categories, dtype)
-    table = log_probability_table(
-        [g.item_model for g in groups],
-        [g.params for g in groups],
-        [g.scores for g in groups],
-        quad.points,
-    )
-    return patterns, posterior(patterns, table, quad.log_weights)
-
-
 def score_eap(
     model: ModelParameters,
     data: ResponseMatrix,
@@ -87,8 +60,10 @@ def score_eap(
 
     Notes
     -----
-    ``θ̂ = Σ_q θ_q L(x|θ_q) w_q / Σ_q L(x|θ_q) w_q`` on a fixed grid with normal prior weights;
-    with no responses the estimate is the prior mean and the SD the prior SD.
+    ``θ̂ = Σ_q θ_q L(x|θ_q) w_q / Σ_q L(x|θ_q) w_q`` on a fixed grid with normal prior weights
+    (:func:`scoring.grid_likelihood.grid_moments`, the kernel the correlated EAP of
+    :mod:`scoring.multivariate` applies per cavity); with no responses the estimate is the
+    prior mean and the SD the prior SD.
 
     References
     ----------
@@ -97,23 +72,17 @@ def score_eap(
     """
     _check(model, data)
     quad = normal_quadrature(n_quad, bound, prior_mean, prior_sd)
+    likelihood = GridLikelihood.build(model, data, quad.points)
     shape = (data.n_candidates, len(model.dimensions))
     theta, se = np.empty(shape), np.empty(shape)
-    answered = np.zeros(shape, dtype=np.int64)
     for d, dimension in enumerate(model.dimensions):
-        result = dimension_posterior(model, data, dimension, quad)
-        if result is None:
+        if not model.groups(dimension):
             theta[:, d], se[:, d] = prior_mean, prior_sd
             continue
-        patterns, post_values = result
-        columns = np.concatenate([g.columns for g in model.groups(dimension)])
-        answered[:, d] = (data.responses[:, columns] >= 0).sum(axis=1)
-        post = post_values.weights.astype(np.float64)
-        mean = post @ quad.points
-        variance = np.maximum(post @ quad.points**2 - mean**2, 0.0)
-        theta[:, d] = mean[patterns.inverse]
-        se[:, d] = np.sqrt(variance)[patterns.inverse]
-    return ThetaEstimate(theta, se, answered, model.dimensions, "eap")
+        mean, variance = grid_moments(likelihood.patterns[d] + quad.log_weights, quad.points)
+        theta[:, d] = mean[likelihood.inverse[:, d]]
+        se[:, d] = np.sqrt(variance)[likelihood.inverse[:, d]]
+    return ThetaEstimate(theta, se, likelihood.n_answered, model.dimensions, "eap")
 
 
 def score_map(
@@ -241,10 +210,10 @@ def marginal_loglik(model: ModelParameters, data: ResponseMatrix, n_quad: int = 
     """Marginal log-likelihood of ``data`` under ``model`` with N(0, 1) on every dimension."""
     _check(model, data)
     quad = normal_quadrature(n_quad)
+    likelihood = GridLikelihood.build(model, data, quad.points)
     total = 0.0
-    for dimension in model.dimensions:
-        result = dimension_posterior(model, data, dimension, quad, np.float64)
-        if result is not None:
-            patterns, post = result
-            total += float(np.dot(patterns.counts, post.pattern_loglik))
+    for d, dimension in enumerate(model.dimensions):
+        if model.groups(dimension):
+            per_pattern = logsumexp(likelihood.patterns[d] + quad.log_weights, axis=1)
+            total += float(np.sum(per_pattern[likelihood.inverse[:, d]]))
     return total

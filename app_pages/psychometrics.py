@@ -23,6 +23,7 @@ from app_pages.workbench_display import (
     theta_histogram_chart,
 )
 from assessment.errors import AssessmentError
+from assessment.psychometrics.bank_models import bank_models
 from assessment.psychometrics.fairness import GROUP_FIELDS, fairness_report
 from assessment.psychometrics.jobs import CalibrationJob, JobRegistry
 from assessment.psychometrics.review import compare_with_active, sample_warnings
@@ -146,11 +147,8 @@ def calibrate_section() -> None:
         st.warning(thin_items_warning(len(warnings.items_below_minimum), data.n_items, worst))
     if warnings.rare_options:
         st.warning(rare_options_warning(len(warnings.rare_options)))
-    model = st.selectbox(
-        "Model", ["nrm", "gpcm"],
-        format_func={"nrm": "Nominal response (free option weights)",
-                     "gpcm": "Generalized partial credit (SME credits as scores)"}.__getitem__,
-    )  # fmt: skip
+    choices = bank_models()
+    model = st.selectbox("Model", list(choices), format_func=choices.__getitem__)
     if st.button("Run calibration", type="primary"):
         job = get_jobs().start(data, model, {"label": label, "data": data})
         st.session_state["job_id"] = job.job_id

@@ -45,14 +45,18 @@ from scoring import (
     simulate_responses,
     simulate_theta,
 )
-from scoring.most_least import joint_model_name
+from scoring.models import BASE_MODELS, get_model
+from scoring.most_least import JOINT_BASES, joint_model_name
+
+MODEL_CHOICES = "[" + "|".join(BASE_MODELS) + "]"
+"""The ``--model`` choices of ``sjt calibrate``: every base model in the registry."""
 
 
-class ModelName(StrEnum):
-    nrm = "nrm"
-    gpcm = "gpcm"
-    twopl = "2pl"
-    grm = "grm"
+def registered_model(name: str) -> str:
+    """Validate ``--model`` against the registry (``scoring.models.BASE_MODELS``)."""
+    if name not in BASE_MODELS:
+        raise typer.BadParameter(f"{name!r} is not one of {', '.join(BASE_MODELS)}")
+    return name
 
 
 class Method(StrEnum):
@@ -121,7 +125,15 @@ def simulate(
 @user_errors
 def calibrate(
     data: Annotated[Path, typer.Argument(help="Response data CSV (see docs/file-formats.md).")],
-    model: Annotated[ModelName, typer.Option("--model", help="Item response model.")],
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model",
+            metavar=MODEL_CHOICES,
+            callback=registered_model,
+            help="Item response model (the registry's base models).",
+        ),
+    ],
     out: Annotated[Path, typer.Option("--out", help="Model file (JSON; docs/file-formats.md).")],
     bank: Annotated[
         Path | None, typer.Option("--bank", help="Item bank folder (default: packaged bank).")
@@ -155,26 +167,26 @@ def calibrate(
     and written to the model file as latent_correlation.
     """
     loaded = load_data(data, bank, item_map)
-    if model is ModelName.grm:
+    if get_model(model).ordered_categories:
         for spec in loaded.data.items:
             if list(spec.scores) != sorted(spec.scores) or len(set(spec.scores)) != len(
                 spec.scores
             ):
                 raise fail(
-                    f"item {spec.item_id}: grm needs categories in increasing order of merit; "
-                    "bank options are not ordered (use nrm or gpcm for bank items, or "
-                    "integer-coded data with --item-map)"
+                    f"item {spec.item_id}: {model} needs categories in increasing order of "
+                    f"merit; bank options are not ordered (use {' or '.join(JOINT_BASES)} for "
+                    "bank items, or integer-coded data with --item-map)"
                 )
     responses, item_models = loaded.data, {}
     parts = most_least_parts(responses.item_ids) if item_map is None else {}
-    if parts and not independent_most_least and model in (ModelName.nrm, ModelName.gpcm):
+    if parts and not independent_most_least and model in JOINT_BASES:
         try:
             responses = join_most_least(responses, loaded.candidate_ids)
         except ScoringError as error:
             raise fail(f"{data}: {error}") from None
-        item_models = dict.fromkeys(parts, joint_model_name(model.value))
+        item_models = dict.fromkeys(parts, joint_model_name(model))
     calibrator = MMLCalibrator(
-        model.value,
+        model,
         n_quad=quadrature,
         max_iter=max_iter,
         tol=tol,
@@ -188,13 +200,13 @@ def calibrate(
     summary = result.summary()
     status = "converged" if summary.converged else "NOT converged (see warning)"
     typer.echo(
-        f"{model.value}: {loaded.data.n_candidates} candidates × {loaded.data.n_items} items, "
+        f"{model}: {loaded.data.n_candidates} candidates × {loaded.data.n_items} items, "
         f"{len(result.parameters.dimensions)} dimension(s); {status} in {seconds:.1f} s"
     )
     if item_models:
         typer.echo(
             f"most/least:      {len(item_models)} item(s) modelled jointly "
-            f"({joint_model_name(model.value)})"
+            f"({joint_model_name(model)})"
         )
     for line in summary.lines():
         typer.echo(line)

@@ -23,7 +23,7 @@ from scoring.data import MISSING, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.parameters import ItemGroup, ModelParameters
 from scoring.quadrature import normal_quadrature
-from scoring.scoring import score_eap
+from scoring.scoring import score_eap, theta_mode
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -503,8 +503,8 @@ def person_fit(
         Responses to the same items; any subset may be answered (missing items are left out).
     estimator : {"map", "ml"}
         MAP with a N(prior_mean, prior_sd²) prior (as :func:`scoring.score_map`), or maximum
-        likelihood. An ML estimate that runs to ``±bound`` (all responses in an extreme
-        category) has no finite value and gives NaN.
+        likelihood, both by :func:`scoring.scoring.theta_mode`. An ML estimate that runs to
+        ``±bound`` (all responses in an extreme category) has no finite value and gives NaN.
     prior_mean, prior_sd : float
         The MAP prior; ignored for ML.
     bound : float
@@ -562,7 +562,7 @@ def person_fit(
             continue
         n_answered = sum((data.responses[:, g.columns] != MISSING).sum(axis=1) for g in groups)
         answered_count[:, d] = n_answered
-        t = _theta_mode(
+        t = theta_mode(
             groups,
             data.responses,
             start[:, d],
@@ -583,44 +583,6 @@ def person_fit(
     for array in (lz, theta, answered_count):
         array.setflags(write=False)
     return PersonFitResult(lz, theta, answered_count, model.dimensions, estimator)
-
-
-def _theta_mode(
-    groups: Sequence[ItemGroup],
-    responses: IntArray,
-    start: FloatArray,
-    prior_mean: float,
-    precision: float,
-    bound: float,
-    max_iter: int,
-    tol: float,
-) -> FloatArray:
-    """Posterior mode (precision > 0) or ML estimate (precision = 0) by Fisher scoring, (N,).
-
-    The log-likelihood of every model here is concave in theta, so the mode is unique; for the
-    divide-by-total models the expected information equals the observed one and Fisher scoring
-    is Newton's method. Steps are limited to 1 and theta to ``[-bound, bound]``.
-    """
-    t = np.clip(start, -bound, bound)
-    for _ in range(max_iter):
-        gradient = -(t - prior_mean) * precision
-        information = np.full_like(t, precision)
-        for group in groups:
-            x = responses[:, group.columns].T  # (J, N)
-            answered = x != MISSING
-            prob = np.maximum(group.item_model.probabilities(group.params, group.scores, t), 1e-300)
-            deriv = group.item_model.theta_derivative(group.params, group.scores, t)
-            r = deriv / prob  # ∂ log P_jk / ∂θ, (J, K, N)
-            chosen = np.take_along_axis(r, np.where(answered, x, 0)[:, None, :], axis=1)[:, 0]
-            gradient += np.sum(answered * chosen, axis=0)
-            information += np.sum(answered * np.sum(deriv * r, axis=1), axis=0)
-        step = np.clip(gradient / np.maximum(information, 1e-12), -1.0, 1.0)
-        new = np.clip(t + step, -bound, bound)
-        change = float(np.max(np.abs(new - t), initial=0.0))
-        t = new
-        if change < tol:
-            break
-    return t
 
 
 def _lz_star(

@@ -64,10 +64,14 @@ class ItemModel(ABC):
     """Interface and shared code of all item models."""
 
     name: ClassVar[str]
+    label: ClassVar[str] = ""
+    """What the model is, in a few words for people choosing one (CLI help, the workbench)."""
     form: ClassVar[Form] = "divide_by_total"
     default_priors: ClassVar[Priors] = NO_PRIORS
     needs_orientation: ClassVar[bool] = False
     """Whether calibration must orient the solution by the category scores (free slopes)."""
+    ordered_categories: ClassVar[bool] = False
+    """Whether an item's categories must be listed in increasing order of merit."""
 
     @abstractmethod
     def n_params(self, n_categories: int) -> int:
@@ -227,6 +231,7 @@ class NominalResponse(DivideByTotalModel):
     """
 
     name: ClassVar[str] = "nrm"
+    label: ClassVar[str] = "Nominal response (free option weights)"
     default_priors: ClassVar[Priors] = Priors(slope_sd=2.0, intercept_sd=4.0)
     needs_orientation: ClassVar[bool] = True
 
@@ -275,6 +280,7 @@ class GeneralizedPartialCredit(DivideByTotalModel):
     """
 
     name: ClassVar[str] = "gpcm"
+    label: ClassVar[str] = "Generalized partial credit (SME credits as scores)"
 
     def n_params(self, n_categories: int) -> int:
         return n_categories
@@ -313,6 +319,7 @@ class TwoParameterLogistic(GeneralizedPartialCredit):
     """
 
     name: ClassVar[str] = "2pl"
+    label: ClassVar[str] = "Two-parameter logistic (two categories)"
 
     def check_categories(self, n_categories: int) -> None:
         if n_categories != 2:
@@ -333,7 +340,9 @@ class GradedResponse(ItemModel):
     """
 
     name: ClassVar[str] = "grm"
+    label: ClassVar[str] = "Graded response (categories in order of merit)"
     form: ClassVar[Form] = "cumulative"
+    ordered_categories: ClassVar[bool] = True
 
     def n_params(self, n_categories: int) -> int:
         return n_categories
@@ -421,6 +430,10 @@ MODELS: dict[str, ItemModel] = {
 }
 """Registry of item models by their key in the model file (``"model"``, or an item's
 ``"item_model"``) and on the command line."""
+
+BASE_MODELS: tuple[str, ...] = tuple(name for name in MODELS if name not in JOINT_MODELS)
+"""Keys of the models a whole response file is calibrated with (``sjt calibrate --model``), in
+registry order; the joint most/least models are chosen per item on top of one of them."""
 
 
 def get_model(name: str) -> ItemModel:

@@ -63,7 +63,7 @@ Applied Psychological Measurement, 16, 159–176.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, TypeGuard
 
 import numpy as np
 from numpy.typing import NDArray
@@ -548,21 +548,29 @@ JOINT_MODELS: dict[str, ItemModel] = {
 default) and ``<base>_best_worst`` (shared utilities)."""
 
 
-def joint_model_name(base: str, variant: JointVariant = "separate") -> str:
-    """Registry key of the joint model on ``base`` ("nrm" or "gpcm")."""
-    if base not in ("nrm", "gpcm"):
-        raise ScoringError(
-            f"most/least items can be modelled jointly with nrm or gpcm, not {base!r}"
-        )
-    return f"{base}_most_least" if variant == "separate" else f"{base}_best_worst"
-
-
-def is_joint(model: ItemModel) -> bool:
+def is_joint(model: ItemModel) -> TypeGuard[SequentialMostLeast]:
     """Whether ``model`` is a joint most/least model."""
     return isinstance(model, SequentialMostLeast)
 
 
+JOINT_BASES: tuple[str, ...] = tuple(
+    dict.fromkeys(model.base.name for model in JOINT_MODELS.values() if is_joint(model))
+)
+"""Keys of the base models that have joint most/least models, in registry order."""
+
+
+def joint_model_name(base: str, variant: JointVariant = "separate") -> str:
+    """Registry key of the joint model on ``base`` (one of :data:`JOINT_BASES`)."""
+    if base not in JOINT_BASES:
+        raise ScoringError(
+            f"most/least items can be modelled jointly with {' or '.join(JOINT_BASES)}, "
+            f"not {base!r}"
+        )
+    return f"{base}_most_least" if variant == "separate" else f"{base}_best_worst"
+
+
 __all__ = [
+    "JOINT_BASES",
     "JOINT_MODELS",
     "PAIR_SEPARATOR",
     "SequentialMostLeast",

@@ -54,14 +54,13 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
 from scipy.stats import norm, qmc
 
-from scoring.data import MISSING, IntArray, ResponseMatrix
+from scoring.data import IntArray, ResponseMatrix
 from scoring.errors import ScoringError
-from scoring.estep import log_probability_table
+from scoring.grid_likelihood import GridLikelihood, grid_moments
 from scoring.parameters import ModelParameters
-from scoring.scoring import ThetaEstimate
+from scoring.scoring import ThetaEstimate, log_likelihood_slope
 
 FloatArray = NDArray[np.float64]
 Integration = Literal["ep", "qmc"]
@@ -147,95 +146,6 @@ class LatentPrior:
             half = norm.ppf(np.clip(uniform, 1e-12, 1 - 1e-12))
             self._cache["deviates"] = np.concatenate([half, -half])
         return self._cache["deviates"]
-
-
-# ------------------------------------------------------------------------- log-likelihoods
-
-
-@dataclass(frozen=True)
-class GridLikelihood:
-    """Each dimension's log-likelihood on the prior's 1-D grid, for many candidates.
-
-    Identical response patterns of a dimension share one row.
-
-    Attributes
-    ----------
-    patterns : tuple of D arrays, each (P_d, G)
-        Log-likelihood of each distinct pattern of the dimension at the grid nodes.
-    inverse : ndarray of int, shape (N, D)
-        Row of each candidate's pattern, per dimension.
-    n_answered : ndarray of int, shape (N, D)
-    """
-
-    patterns: tuple[FloatArray, ...]
-    inverse: IntArray
-    n_answered: IntArray
-
-    @classmethod
-    def build(
-        cls, model: ModelParameters, data: ResponseMatrix, grid: FloatArray
-    ) -> GridLikelihood:
-        """Log-likelihoods of ``data`` under ``model`` at the nodes ``grid`` (exact)."""
-        if data.item_ids != model.item_ids:
-            raise ScoringError("responses and model must list the same items in the same order")
-        n = data.n_candidates
-        patterns: list[FloatArray] = []
-        inverse = np.zeros((n, len(model.dimensions)), dtype=np.int64)
-        answered = np.zeros((n, len(model.dimensions)), dtype=np.int64)
-        for d, dimension in enumerate(model.dimensions):
-            groups = model.groups(dimension)
-            if not groups:
-                patterns.append(np.zeros((1, grid.size)))
-                continue
-            columns = np.concatenate([g.columns for g in groups])
-            n_categories = np.concatenate(
-                [np.full(g.columns.size, g.scores.shape[1]) for g in groups]
-            ).astype(np.int64)
-            responses = data.responses[:, columns]
-            first_inverse, unique = _distinct(responses, n_categories)
-            table = log_probability_table(
-                [g.item_model for g in groups],
-                [g.params for g in groups],
-                [g.scores for g in groups],
-                grid,
-            )
-            patterns.append(_sum_chosen(unique, n_categories, table))
-            inverse[:, d] = first_inverse.reshape(-1)
-            answered[:, d] = (responses != MISSING).sum(axis=1)
-        return cls(tuple(patterns), inverse, answered)
-
-    def rows(self, candidates: slice | IntArray) -> FloatArray:
-        """Log-likelihoods (n, D, G) of the selected candidates."""
-        return np.stack(
-            [table[self.inverse[candidates, d]] for d, table in enumerate(self.patterns)], axis=1
-        )
-
-
-def _distinct(responses: IntArray, n_categories: IntArray) -> tuple[IntArray, IntArray]:
-    """(pattern of each row, distinct patterns) when rows fit one 63-bit key; otherwise every
-    row is its own pattern (comparing whole rows costs more than it saves)."""
-    radix = n_categories.astype(np.float64) + 1.0
-    if np.sum(np.log2(radix)) < 62:
-        weights = np.concatenate([[1], np.cumprod(radix[:-1].astype(np.int64))])
-        _, first, inverse = np.unique(
-            (responses + 1) @ weights, return_index=True, return_inverse=True
-        )
-        return inverse.reshape(-1).astype(np.int64), responses[first]
-    return np.arange(responses.shape[0], dtype=np.int64), responses
-
-
-def _sum_chosen(responses: IntArray, n_categories: IntArray, table: FloatArray) -> FloatArray:
-    """Σ_j log P(x_j | θ) at the nodes for every row of ``responses`` (P, J), shape (P, G).
-
-    ``table`` (ΣK, G) stacks the items' log-probabilities; the one-hot responses are sparse.
-    """
-    offsets = np.concatenate([[0], np.cumsum(n_categories)[:-1]])
-    rows, items = np.nonzero(responses >= 0)
-    indicator = sparse.csr_matrix(
-        (np.ones(rows.size), (rows, offsets[items] + responses[rows, items])),
-        shape=(responses.shape[0], table.shape[0]),
-    )
-    return np.asarray(indicator @ table, dtype=np.float64)
 
 
 # ------------------------------------------------------------------------------ posterior
@@ -341,11 +251,7 @@ def _expectation_propagation(
             )
             log_tilted = cavity @ basis
             log_tilted += shifted[:, d] if active.size == n else shifted[active, d]
-            log_tilted -= log_tilted.max(axis=1, keepdims=True)
-            weights = np.exp(log_tilted, out=log_tilted)
-            total = weights.sum(axis=1)
-            tilted_mean = (weights @ grid) / total
-            tilted_var = np.maximum((weights @ grid**2) / total - tilted_mean**2, 1e-12)
+            tilted_mean, tilted_var = grid_moments(log_tilted, grid)
             flat = ~(informative[:, d] if active.size == n else informative[active, d])
             new_precision = np.where(flat, 0.0, np.maximum(1.0 / tilted_var - cavity[:, 0], 0.0))
             change = new_precision - lam[:, d]
@@ -531,19 +437,12 @@ def _log_posterior_derivatives(
     h = 1e-4
     for d, dimension in enumerate(model.dimensions):
         for group in model.groups(dimension):
-            x = data.responses[:, group.columns].T  # (J, N)
-            answered = x != MISSING
-            chosen = np.where(answered, x, 0)[:, None, :]
-            slopes = []
-            for t in (theta[:, d], theta[:, d] + h, theta[:, d] - h):
-                prob = group.item_model.probabilities(group.params, group.scores, t)
-                deriv = group.item_model.theta_derivative(group.params, group.scores, t)
-                ratio = np.take_along_axis(deriv / np.maximum(prob, 1e-300), chosen, axis=1)
-                slopes.append(np.sum(answered * ratio[:, 0], axis=0))
-            first[:, d] += slopes[0]
-            second[:, d] += (slopes[1] - slopes[2]) / (2 * h)
-            item_info = group.item_model.information(group.params, group.scores, theta[:, d])
-            info[:, d] += np.sum(answered * item_info, axis=0)
+            slope, item_info = log_likelihood_slope(group, data.responses, theta[:, d])
+            up, _ = log_likelihood_slope(group, data.responses, theta[:, d] + h)
+            down, _ = log_likelihood_slope(group, data.responses, theta[:, d] - h)
+            first[:, d] += slope
+            second[:, d] += (up - down) / (2 * h)
+            info[:, d] += item_info
     eye = np.eye(shape[1])
     hessian = second[:, :, None] * eye - prior_precision
     ok = np.all(np.linalg.eigvalsh(hessian) < 0, axis=1)

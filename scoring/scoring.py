@@ -6,17 +6,19 @@ everything is vectorised over candidates.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import logsumexp
 
-from scoring.data import IntArray, ResponseMatrix
+from scoring.data import MISSING, IntArray, ResponseMatrix
 from scoring.errors import ScoringError
-from scoring.estep import PatternData, Posterior, log_probability_table, posterior
+from scoring.grid_likelihood import GridLikelihood, grid_moments
 from scoring.parameters import ItemGroup, ModelParameters
-from scoring.quadrature import Quadrature, normal_quadrature
+from scoring.quadrature import normal_quadrature
 
 FloatArray = NDArray[np.float64]
 
@@ -46,34 +48,6 @@ def _check(model: ModelParameters, data: ResponseMatrix) -> None:
         raise ScoringError("responses and model must list the same items in the same order")
 
 
-def dimension_posterior(
-    model: ModelParameters,
-    data: ResponseMatrix,
-    dimension: str,
-    quad: Quadrature,
-    dtype: type = np.float32,
-) -> tuple[PatternData, Posterior] | None:
-    """Distinct response patterns of a dimension's items and their posterior on ``quad``.
-
-    None when the model has no items on ``dimension``.
-    """
-    groups = model.groups(dimension)
-    if not groups:
-        return None
-    columns = np.concatenate([g.columns for g in groups])
-    n_categories = np.concatenate(
-        [np.full(g.columns.size, g.scores.shape[1]) for g in groups]
-    ).astype(np.int64)
-    patterns = PatternData.build(data.responses[:, columns], n_categories, dtype)
-    table = log_probability_table(
-        [g.item_model for g in groups],
-        [g.params for g in groups],
-        [g.scores for g in groups],
-        quad.points,
-    )
-    return patterns, posterior(patterns, table, quad.log_weights)
-
-
 def score_eap(
     model: ModelParameters,
     data: ResponseMatrix,
@@ -86,8 +60,10 @@ def score_eap(
 
     Notes
     -----
-    ``θ̂ = Σ_q θ_q L(x|θ_q) w_q / Σ_q L(x|θ_q) w_q`` on a fixed grid with normal prior weights;
-    with no responses the estimate is the prior mean and the SD the prior SD.
+    ``θ̂ = Σ_q θ_q L(x|θ_q) w_q / Σ_q L(x|θ_q) w_q`` on a fixed grid with normal prior weights
+    (:func:`scoring.grid_likelihood.grid_moments`, the kernel the correlated EAP of
+    :mod:`scoring.multivariate` applies per cavity); with no responses the estimate is the
+    prior mean and the SD the prior SD.
 
     References
     ----------
@@ -96,23 +72,17 @@ def score_eap(
     """
     _check(model, data)
     quad = normal_quadrature(n_quad, bound, prior_mean, prior_sd)
+    likelihood = GridLikelihood.build(model, data, quad.points)
     shape = (data.n_candidates, len(model.dimensions))
     theta, se = np.empty(shape), np.empty(shape)
-    answered = np.zeros(shape, dtype=np.int64)
     for d, dimension in enumerate(model.dimensions):
-        result = dimension_posterior(model, data, dimension, quad)
-        if result is None:
+        if not model.groups(dimension):
             theta[:, d], se[:, d] = prior_mean, prior_sd
             continue
-        patterns, post_values = result
-        columns = np.concatenate([g.columns for g in model.groups(dimension)])
-        answered[:, d] = (data.responses[:, columns] >= 0).sum(axis=1)
-        post = post_values.weights.astype(np.float64)
-        mean = post @ quad.points
-        variance = np.maximum(post @ quad.points**2 - mean**2, 0.0)
-        theta[:, d] = mean[patterns.inverse]
-        se[:, d] = np.sqrt(variance)[patterns.inverse]
-    return ThetaEstimate(theta, se, answered, model.dimensions, "eap")
+        mean, variance = grid_moments(likelihood.patterns[d] + quad.log_weights, quad.points)
+        theta[:, d] = mean[likelihood.inverse[:, d]]
+        se[:, d] = np.sqrt(variance)[likelihood.inverse[:, d]]
+    return ThetaEstimate(theta, se, likelihood.n_answered, model.dimensions, "eap")
 
 
 def score_map(
@@ -125,8 +95,9 @@ def score_map(
 ) -> ThetaEstimate:
     """Maximum a posteriori estimates with SE = 1/sqrt(test information + prior information).
 
-    Newton–Raphson on the log posterior, vectorised over candidates and started from EAP.
-    The SE uses the expected (Fisher) information at the estimate plus ``1/prior_sd²``.
+    The mode is found by :func:`theta_mode` (Fisher scoring, vectorised over candidates and
+    started from EAP). The SE uses the expected (Fisher) information at the estimate plus
+    ``1/prior_sd²``.
 
     References
     ----------
@@ -134,46 +105,94 @@ def score_map(
     51, 177–195.
     """
     _check(model, data)
+    if prior_sd <= 0:
+        raise ScoringError("prior_sd must be positive")
     start = score_eap(model, data, prior_mean=prior_mean, prior_sd=prior_sd)
     theta = start.theta.copy()
     se = np.empty_like(theta)
     prior_precision = 1.0 / prior_sd**2
     for d, dimension in enumerate(model.dimensions):
         groups = model.groups(dimension)
-        t = theta[:, d].copy()
-        for _ in range(max_iter):
-            grad = -(t - prior_mean) * prior_precision
-            info = np.full_like(t, prior_precision)
-            hess = np.full_like(t, -prior_precision)
-            h = 1e-5
-            for g in groups:
-                x = data.responses[:, g.columns]  # (N, J)
-                logp = _log_prob_chosen(g, x, t)
-                logp_up = _log_prob_chosen(g, x, t + h)
-                logp_down = _log_prob_chosen(g, x, t - h)
-                grad += (logp_up - logp_down) / (2 * h)
-                hess += (logp_up - 2 * logp + logp_down) / h**2
-                info += np.sum((g.item_model.information(g.params, g.scores, t) * (x.T >= 0)), 0)
-            step = grad / np.where(hess < 0, -hess, info)
-            t = t + np.clip(step, -1.0, 1.0)
-            if np.max(np.abs(step)) < tol:
-                break
-        final_info = np.full_like(t, prior_precision)
-        for g in groups:
-            x = data.responses[:, g.columns]
-            final_info += np.sum(g.item_model.information(g.params, g.scores, t) * (x.T >= 0), 0)
+        t = theta_mode(
+            groups, data.responses, theta[:, d], prior_mean, prior_precision, np.inf, max_iter, tol
+        )
+        information = np.full_like(t, prior_precision)
+        for group in groups:
+            information += log_likelihood_slope(group, data.responses, t)[1]
         theta[:, d] = t
-        se[:, d] = 1.0 / np.sqrt(final_info)
+        se[:, d] = 1.0 / np.sqrt(information)
     return ThetaEstimate(theta, se, start.n_answered, model.dimensions, "map")
 
 
-def _log_prob_chosen(group: ItemGroup, responses: IntArray, theta: FloatArray) -> FloatArray:
-    """Σ_j log P(x_nj | θ_n) over the answered items of a group, shape (N,)."""
-    logp = group.item_model.log_probabilities(group.params, group.scores, theta)  # (J, K, N)
-    answered = responses >= 0
-    chosen = np.where(answered, responses, 0).T  # (J, N)
-    picked = np.take_along_axis(logp, chosen[:, None, :], axis=1)[:, 0, :]
-    return np.sum(np.where(answered.T, np.maximum(picked, np.log(1e-300)), 0.0), axis=0)
+def log_likelihood_slope(
+    group: ItemGroup, responses: IntArray, theta: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Slope of the log-likelihood of a group's answered items and their Fisher information.
+
+    Parameters
+    ----------
+    group : ItemGroup
+    responses : ndarray of int, shape (N, n_items)
+        All responses (the group's ``columns`` are read); missing cells are left out.
+    theta : ndarray, shape (N,)
+
+    Returns
+    -------
+    slope, information : ndarrays, shape (N,)
+        ``Σ_j ∂ log P(x_nj | θ_n) / ∂θ`` and ``Σ_j I_j(θ_n)`` over the answered items, with
+        ``I_j = Σ_k P'_jk² / P_jk`` (analytic, from the item model's ``theta_derivative``).
+    """
+    x = responses[:, group.columns].T  # (J, N)
+    answered = x != MISSING
+    model = group.item_model
+    prob = np.maximum(model.probabilities(group.params, group.scores, theta), 1e-300)
+    deriv = model.theta_derivative(group.params, group.scores, theta)
+    ratio = deriv / prob  # ∂ log P_jk / ∂θ, (J, K, N)
+    chosen = np.take_along_axis(ratio, np.where(answered, x, 0)[:, None, :], axis=1)[:, 0]
+    slope = np.sum(answered * chosen, axis=0)
+    information = np.sum(answered * np.sum(deriv * ratio, axis=1), axis=0)
+    return slope, information
+
+
+def theta_mode(
+    groups: Sequence[ItemGroup],
+    responses: IntArray,
+    start: FloatArray,
+    prior_mean: float,
+    precision: float,
+    bound: float,
+    max_iter: int,
+    tol: float,
+) -> FloatArray:
+    """Posterior mode (precision > 0) or ML estimate (precision = 0) of one dimension, (N,).
+
+    Fisher scoring on ``Σ_j log P(x_j | θ) − precision (θ − prior_mean)² / 2`` with the
+    analytic slope and expected information of :func:`log_likelihood_slope`. The
+    log-likelihood of every model here is concave in theta, so the mode is unique; for the
+    divide-by-total models the expected information equals the observed one and Fisher scoring
+    is Newton's method. Steps are limited to 1 and theta to ``[-bound, bound]`` (``np.inf``
+    for no limit); iteration stops when no estimate moves by ``tol`` or more.
+
+    References
+    ----------
+    Mislevy, R. J. (1986). Bayes modal estimation in item response models. Psychometrika,
+    51, 177–195.
+    """
+    t = np.clip(np.asarray(start, dtype=float), -bound, bound)
+    for _ in range(max_iter):
+        gradient = -(t - prior_mean) * precision
+        information = np.full_like(t, precision)
+        for group in groups:
+            slope, info = log_likelihood_slope(group, responses, t)
+            gradient += slope
+            information += info
+        step = np.clip(gradient / np.maximum(information, 1e-12), -1.0, 1.0)
+        new = np.clip(t + step, -bound, bound)
+        change = float(np.max(np.abs(new - t), initial=0.0))
+        t = new
+        if change < tol:
+            break
+    return t
 
 
 def score(
@@ -191,10 +210,10 @@ def marginal_loglik(model: ModelParameters, data: ResponseMatrix, n_quad: int = 
     """Marginal log-likelihood of ``data`` under ``model`` with N(0, 1) on every dimension."""
     _check(model, data)
     quad = normal_quadrature(n_quad)
+    likelihood = GridLikelihood.build(model, data, quad.points)
     total = 0.0
-    for dimension in model.dimensions:
-        result = dimension_posterior(model, data, dimension, quad, np.float64)
-        if result is not None:
-            patterns, post = result
-            total += float(np.dot(patterns.counts, post.pattern_loglik))
+    for d, dimension in enumerate(model.dimensions):
+        if model.groups(dimension):
+            per_pattern = logsumexp(likelihood.patterns[d] + quad.log_weights, axis=1)
+            total += float(np.sum(per_pattern[likelihood.inverse[:, d]]))
     return total

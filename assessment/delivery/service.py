@@ -24,6 +24,7 @@ from assessment.delivery.engine import AdaptiveEngine, ItemPool
 from assessment.delivery.exposure import load_exposure_parameters
 from assessment.delivery.policy import CATPolicy
 from assessment.delivery.quality import QualityFlags, QualityPolicy, quality_flags
+from assessment.delivery.score_record import posterior_record, score_record
 from assessment.delivery.session import CandidateSession, Response
 from assessment.delivery.throttle import TokenThrottle
 from assessment.errors import AssessmentError, InvitationError
@@ -32,7 +33,6 @@ from assessment.persistence.journeys import FinishedSession, SessionClock
 from assessment.persistence.store import (
     AnswerDecision,
     InvitationInfo,
-    ScoreRecord,
     SessionRecord,
     Store,
     StoredModel,
@@ -288,28 +288,18 @@ class Delivery:
             self.bank, self.model.parameters, record.session.responses, incomplete, self.quality
         )
         scores = [
-            self._score_record(competency, estimate.theta[competency], estimate.se[competency],
-                               estimate.n_items[competency])
+            score_record(self.model, competency, estimate.theta[competency],
+                         estimate.se[competency], estimate.n_items[competency])
             for competency in estimate.theta
         ]  # fmt: skip
         stored: dict[str, Any] = flags.as_dict()
         stored["raised"] = list(flags.raised)
         stored["stop_reason"] = estimate.stop_reason
-        stored["posterior"] = {  # for the composite's SE (scoring.composite)
-            "competencies": list(estimate.theta),
-            "covariance": estimate.covariance.tolist(),
-            "latent_correlation": self.pool.prior.correlation.tolist(),
-        }
+        stored["posterior"] = posterior_record(
+            list(estimate.theta), estimate.covariance, self.pool.prior.correlation
+        )
         self.store.complete_session(session_id, scores, stored)
         return flags
-
-    def _score_record(self, competency: str, theta: float, se: float, n_items: int) -> ScoreRecord:
-        table = self.model.norms.get(competency)
-        t_score = float(table.t_score(theta)) if table else None
-        percentile = float(table.percentile(theta)) if table else None
-        return ScoreRecord(
-            competency, theta, se, t_score, percentile, n_items, self.model.version_id
-        )
 
     def session_value(self, session_id: str) -> CandidateSession:
         return self.store.load_session(session_id).session

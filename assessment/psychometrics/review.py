@@ -136,4 +136,6 @@ def compare_with_active(
 
 
 def _band(t_scores: np.ndarray) -> np.ndarray:
-    return np.digitize(t_scores, [BAND_LOW_BELOW, BAND_HIGH_ABOVE + 1e-9])
+    """0 low, 1 typical, 2 high: the rule of ``reports.profile.BandCuts.band`` (both cut scores
+    typical) at the cut scores of ``assessment.vocabulary``."""
+    return (t_scores >= BAND_LOW_BELOW).astype(np.int64) + (t_scores > BAND_HIGH_ABOVE)

@@ -21,10 +21,11 @@ import numpy as np
 from sqlalchemy import select, update
 
 from assessment.delivery.policy import CATPolicy
+from assessment.delivery.score_record import posterior_record, score_record
 from assessment.errors import AssessmentError, DataFileError
 from assessment.model_document import Linking, ModelDocument, NormSection, Provenance
 from assessment.persistence.audit import AuditLog
-from assessment.persistence.store import ScoreRecord, Store
+from assessment.persistence.store import Store
 from assessment.persistence.tables import ModelVersion, ResponseRow, TestSession
 from items import ItemBank
 from items.scoring_map import (
@@ -319,23 +320,14 @@ def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str =
     prior = LatentPrior(model.parameters.correlation, n_grid=CATPolicy().n_quad)
     estimate = score_eap_correlated(model.parameters, data, prior=prior)
     for n, session_id in enumerate(collected.session_ids):
-        records = []
-        for d, competency in enumerate(estimate.dimensions):
-            theta, se = float(estimate.theta[n, d]), float(estimate.se[n, d])
-            table = model.norms.get(competency)
-            records.append(
-                ScoreRecord(
-                    competency, theta, se,
-                    float(table.t_score(theta)) if table else None,
-                    float(table.percentile(theta)) if table else None,
-                    int(estimate.n_answered[n, d]), model.version_id,
-                )
-            )  # fmt: skip
-        posterior = {
-            "competencies": list(estimate.dimensions),
-            "covariance": estimate.covariance[n].tolist(),
-            "latent_correlation": model.parameters.correlation.tolist(),
-        }
+        records = [
+            score_record(model, competency, estimate.theta[n, d], estimate.se[n, d],
+                         estimate.n_answered[n, d])
+            for d, competency in enumerate(estimate.dimensions)
+        ]  # fmt: skip
+        posterior = posterior_record(
+            estimate.dimensions, estimate.covariance[n], model.parameters.correlation
+        )
         store.replace_scores(session_id, records, posterior)
     store.audit(actor, "model.rescore", model.label, {"sessions": len(collected.session_ids)})
     return len(collected.session_ids)

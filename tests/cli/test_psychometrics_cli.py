@@ -362,3 +362,14 @@ def test_simulate_draws_from_the_models_latent_correlation(workdir: Path, tmp_pa
     np.testing.assert_allclose(np.corrcoef(theta.T), matrix, atol=0.05)
     data = read_rows(tmp_path / "d.csv")
     assert all(row["SO-002.most"] != row["SO-002.least"] for row in data)
+
+
+def test_calibrate_offers_every_base_model_of_the_registry_and_no_other() -> None:
+    from scoring.models import BASE_MODELS
+
+    code, output = run("calibrate", "--help")
+    assert code == 0
+    assert "[" + "|".join(BASE_MODELS) + "]" in output
+    code, output = run("calibrate", "data.csv", "--model", "rasch", "--out", "m.json")
+    assert code == 2
+    assert "'rasch' is not one of " + ", ".join(BASE_MODELS) in " ".join(output.split())

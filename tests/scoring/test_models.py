@@ -122,3 +122,19 @@ def test_reflection_mirrors_probabilities(name: str, rng: np.random.Generator) -
     np.testing.assert_allclose(
         model.probabilities(mirrored, scores, -THETA), model.probabilities(params, scores, THETA)
     )
+
+
+def test_the_model_lists_come_from_the_registry() -> None:
+    from scoring.models import BASE_MODELS
+    from scoring.most_least import JOINT_BASES, joint_model_name
+
+    assert set(BASE_MODELS) == {name for name, model in MODELS.items() if not is_joint(model)}
+    assert set(JOINT_BASES) <= set(BASE_MODELS)
+    for base in BASE_MODELS:
+        assert get_model(base).label  # every base model can be offered to people
+        if base in JOINT_BASES:
+            assert is_joint(get_model(joint_model_name(base)))
+        else:
+            with pytest.raises(ScoringError, match="jointly"):
+                joint_model_name(base)
+    assert [name for name in BASE_MODELS if get_model(name).ordered_categories] == ["grm"]

@@ -7,6 +7,9 @@ import pytest
 
 from scoring import (
     MISSING,
+    ItemParameters,
+    ItemSpec,
+    ModelParameters,
     ResponseMatrix,
     ScoringError,
     score,
@@ -16,7 +19,9 @@ from scoring import (
     simulate_theta,
 )
 from scoring.norms import NormTable
-from tests.scoring.conftest import gpcm_model
+from scoring.parameters import ItemGroup
+from scoring.scoring import log_likelihood_slope
+from tests.scoring.conftest import gpcm_model, joint_model, nominal_model
 
 
 def test_eap_with_no_responses_returns_prior_mean(rng: np.random.Generator) -> None:
@@ -62,6 +67,56 @@ def test_map_maximises_the_posterior(rng: np.random.Generator) -> None:
     best = log_posterior(estimate.theta[:, 0])
     for shift in (-1e-3, 1e-3):
         assert np.all(best >= log_posterior(estimate.theta[:, 0] + shift))
+
+
+def graded_model(rng: np.random.Generator, n_items: int = 6) -> ModelParameters:
+    """Graded-response items with 4 ordered categories (observed ≠ expected information)."""
+    items = []
+    for j in range(n_items):
+        a, b = rng.uniform(0.7, 2.0), np.sort(rng.normal(0.0, 1.0, 3))
+        spec = ItemSpec(f"g-{j}", "d1", (0, 1, 2, 3), (0.0, 1.0, 2.0, 3.0))
+        items.append(ItemParameters(spec, (a, *(-a * b))))
+    return ModelParameters("grm", ("d1",), tuple(items))
+
+
+def group_loglik(group: ItemGroup, x: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """Σ_j log P(x_jn | θ_n) over the answered items (x: (J, N), −1 missing), shape (N,)."""
+    logp = group.item_model.log_probabilities(group.params, group.scores, theta)
+    picked = np.take_along_axis(logp, np.where(x >= 0, x, 0)[:, None, :], axis=1)[:, 0]
+    return np.sum(np.where(x >= 0, picked, 0.0), axis=0)
+
+
+def test_the_analytic_slope_is_the_derivative_of_the_log_likelihood(
+    rng: np.random.Generator,
+) -> None:
+    models = (gpcm_model(rng, 6), nominal_model(rng, 6), graded_model(rng), joint_model(rng, 4)[0])
+    for model in models:
+        data = simulate_responses(model, simulate_theta(40, 1, rng), rng, missing_rate=0.3)
+        group = model.groups("d1")[0]
+        theta = np.linspace(-2.5, 2.5, 40)
+        x = data.responses[:, group.columns].T
+        answered = x >= 0
+        slope, information = log_likelihood_slope(group, data.responses, theta)
+        up, down = group_loglik(group, x, theta + 1e-5), group_loglik(group, x, theta - 1e-5)
+        numeric = (up - down) / 2e-5
+        np.testing.assert_allclose(slope, numeric, rtol=1e-6, atol=1e-6)
+        item_info = group.item_model.information(group.params, group.scores, theta)
+        np.testing.assert_allclose(information, np.sum(answered * item_info, axis=0), rtol=1e-12)
+
+
+def test_map_of_graded_items_is_the_posterior_mode(rng: np.random.Generator) -> None:
+    model = graded_model(rng)
+    data = simulate_responses(model, simulate_theta(30, 1, rng), rng)
+    theta = score_map(model, data).theta[:, 0]
+    group = model.groups("d1")[0]
+
+    def log_posterior(t: np.ndarray) -> np.ndarray:
+        prob = model.item_model.probabilities(group.params, group.scores, t)
+        picked = np.take_along_axis(prob, data.responses.T[:, None, :], axis=1)[:, 0]
+        return np.log(picked).sum(0) - t**2 / 2
+
+    numeric = (log_posterior(theta + 1e-5) - log_posterior(theta - 1e-5)) / 2e-5
+    np.testing.assert_allclose(numeric, 0.0, atol=1e-6)
 
 
 def test_partial_responses_give_larger_se(rng: np.random.Generator) -> None:

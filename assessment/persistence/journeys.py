@@ -7,6 +7,7 @@ plain values.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
@@ -57,8 +58,8 @@ class SessionClock:
 class JourneyQueries:
     """Settings, consent records and the state of links, for ``Store``."""
 
-    def transaction(self) -> AbstractContextManager[Session]:  # pragma: no cover - Store's
-        raise NotImplementedError
+    transaction: Callable[[], AbstractContextManager[Session]]
+    """Provided by ``Store`` (one short transaction per call)."""
 
     # --------------------------------------------------------------- settings
     def stored_settings(self) -> dict[str, str]:

@@ -12,6 +12,7 @@ from assessment.persistence.private import open_private
 from assessment.persistence.store import Store
 from assessment.recruiting.overview import candidate_overview
 from cli.errors import fail, user_errors
+from cli.options import CandidateOption
 from reports.assemble import ProfileUnavailableError, pdf_file_name, render_candidate_pdf
 
 
@@ -22,9 +23,7 @@ class Language(StrEnum):
 
 @user_errors
 def report(
-    candidate: Annotated[
-        str | None, typer.Option("--candidate", help="Candidate id (e.g. C1A2B3C4D5E).")
-    ] = None,
+    candidate: CandidateOption = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="PDF file to write (with --candidate).")
     ] = None,

@@ -5,13 +5,21 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 
+from reportlab.platypus import Flowable
+
 from items.loader import load_competencies
 from items.models import CompetencyDefinition
 from reports.profile import CandidateProfile
 from reports.story import build_story
 from reports.styles import clean_text, get_styles
 from reports.templates import PageFurniture, build_pdf
-from reports.wording import Wording, load_wording
+from reports.wording import (
+    FeedbackWording,
+    LanguageWording,
+    ProfileWording,
+    Wording,
+    load_wording,
+)
 
 
 @functools.cache
@@ -41,14 +49,27 @@ def render_profile_pdf(
     definitions = definitions if definitions is not None else default_definitions()
     wording = wording if wording is not None else load_wording()
     words = wording.get(profile.language)
+    story = build_story(profile, definitions, wording)
+    title = f"{words.profile.title} · {clean_text(profile.candidate_id, 60)}"
+    return render_pages(profile, words, words.profile, story, title, invariant=invariant)
+
+
+def render_pages(
+    profile: CandidateProfile,
+    words: LanguageWording,
+    report: ProfileWording | FeedbackWording,
+    story: list[Flowable],
+    title: str,
+    *,
+    invariant: bool,
+) -> bytes:
+    """A report's ``story`` on A4 pages with ``report``'s running header and footer."""
     furniture = PageFurniture(
-        running_header=words.profile.running_header,
+        running_header=report.running_header,
         candidate_id=profile.candidate_id,
         confidential=words.confidential,
-        footer=words.profile.footer,
+        footer=report.footer,
         page=words.page,
         styles=get_styles(profile.language),
     )
-    story = build_story(profile, definitions, wording)
-    title = f"{words.profile.title} · {clean_text(profile.candidate_id, 60)}"
     return build_pdf(story, furniture, title=title, invariant=invariant)

@@ -16,7 +16,7 @@ from items.models import CompetencyDefinition
 from reports.formatting import fmt_date
 from reports.linebreak import KinsokuParagraph
 from reports.profile import Band, CandidateProfile
-from reports.render import default_definitions, render_pages
+from reports.render import default_definitions, page_furniture
 from reports.story import NAME_MAX_CHARS, bullets, definitions_by_id, section
 from reports.styles import (
     ACCENT,
@@ -27,7 +27,7 @@ from reports.styles import (
     clean_text,
     get_styles,
 )
-from reports.templates import FRAME_WIDTH
+from reports.templates import FRAME_WIDTH, build_pdf
 from reports.wording import LanguageWording, Wording, load_wording
 
 N_TIPS = 2
@@ -181,6 +181,5 @@ def render_feedback_pdf(
     wording = wording if wording is not None else load_wording()
     words = wording.get(profile.language)
     story = build_feedback_story(profile, definitions, wording)
-    return render_pages(
-        profile, words, words.feedback, story, words.feedback.title, invariant=invariant
-    )
+    furniture = page_furniture(profile, words, words.feedback)
+    return build_pdf(story, furniture, title=words.feedback.title, invariant=invariant)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 
-from reportlab.platypus import Flowable
-
 from items.loader import load_competencies
 from items.models import CompetencyDefinition
 from reports.profile import CandidateProfile
@@ -51,25 +49,16 @@ def render_profile_pdf(
     words = wording.get(profile.language)
     story = build_story(profile, definitions, wording)
     title = f"{words.profile.title} · {clean_text(profile.candidate_id, 60)}"
-    return render_pages(profile, words, words.profile, story, title, invariant=invariant)
-
-
-def render_pages(
-    profile: CandidateProfile,
-    words: LanguageWording,
-    report: ProfileWording | FeedbackWording,
-    story: list[Flowable],
-    title: str,
-    *,
-    invariant: bool,
-) -> bytes:
-    """A report's ``story`` on A4 pages with ``report``'s running header and footer."""
-    furniture = PageFurniture(
-        running_header=report.running_header,
-        candidate_id=profile.candidate_id,
-        confidential=words.confidential,
-        footer=report.footer,
-        page=words.page,
-        styles=get_styles(profile.language),
-    )
+    furniture = page_furniture(profile, words, words.profile)
     return build_pdf(story, furniture, title=title, invariant=invariant)
+
+
+def page_furniture(
+    profile: CandidateProfile, words: LanguageWording, report: ProfileWording | FeedbackWording
+) -> PageFurniture:
+    """What every page of ``report`` (profile or feedback wording) shows around its story."""
+    return PageFurniture(
+        running_header=report.running_header, footer=report.footer,
+        confidential=words.confidential, page=words.page,
+        candidate_id=profile.candidate_id, styles=get_styles(profile.language),
+    )  # fmt: skip

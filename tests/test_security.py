@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
@@ -40,6 +39,7 @@ from items import load_bank
 from items.rules import AnyItem
 from tests.app.staff import sign_in_as
 from tests.session_ids import CANDIDATE_SEEDS, seeded_ids
+from tests.stores import app_database
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ROOT / "app_pages"
@@ -63,14 +63,8 @@ HOSTILE = (
 @pytest.fixture
 def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     """An empty migrated SQLite store that the app under test uses (SJT_DATABASE_URL)."""
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv("SJT_DATABASE_URL", url)
-    monkeypatch.chdir(ROOT)
-    st.cache_resource.clear()
-    store = Store.open(url)
-    yield store
-    st.cache_resource.clear()
-    store.engine.dispose()
+    with app_database(tmp_path, monkeypatch) as store:
+        yield store
 
 
 @pytest.fixture

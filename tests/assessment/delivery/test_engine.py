@@ -34,11 +34,6 @@ POLICY = CATPolicy()
 
 
 @pytest.fixture(scope="module")
-def bank() -> ItemBank:
-    return load_bank()
-
-
-@pytest.fixture(scope="module")
 def model(bank: ItemBank) -> ModelParameters:
     return synthetic_model(bank)
 

@@ -3,6 +3,7 @@ help text stay the same everywhere."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -17,4 +18,19 @@ CandidateOption = Annotated[
 ]
 ActorOption = Annotated[str, typer.Option("--actor")]
 
-__all__ = ["ActorOption", "BankOption", "CandidateOption"]
+
+class LanguageChoice(StrEnum):
+    """The ``Language`` vocabulary (``assessment.vocabulary``) as choices typer can offer."""
+
+    en = "en"
+    zh = "zh"
+
+
+class FormChoice(StrEnum):
+    """The ``Form`` vocabulary (``assessment.vocabulary``) as choices typer can offer."""
+
+    adaptive = "adaptive"
+    fixed = "fixed"
+
+
+__all__ = ["ActorOption", "BankOption", "CandidateOption", "FormChoice", "LanguageChoice"]

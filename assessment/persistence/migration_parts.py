@@ -20,6 +20,15 @@ def serial_id() -> sa.Column[Any]:
     return sa.Column("id", sa.Integer(), autoincrement=True, nullable=False)
 
 
+def create_keyed_table(name: str, *items: sa.Column[Any] | sa.Constraint) -> None:
+    """Create table ``name`` keyed by ``serial_id``: its columns, foreign keys, primary key and
+    unique constraints, in the order Alembic's autogenerate writes them."""
+    columns = [item for item in items if isinstance(item, sa.Column)]
+    keys = [item for item in items if isinstance(item, sa.ForeignKeyConstraint)]
+    rest = [item for item in items if not isinstance(item, sa.Column | sa.ForeignKeyConstraint)]
+    op.create_table(name, serial_id(), *columns, *keys, sa.PrimaryKeyConstraint("id"), *rest)
+
+
 def moment(name: str, *, nullable: bool) -> sa.Column[Any]:
     """A timezone-aware UTC timestamp column."""
     return sa.Column(name, UTCDateTime(timezone=True), nullable=nullable)

@@ -12,10 +12,10 @@ from alembic import op
 
 from assessment.persistence.migration_parts import (
     create_indexes,
+    create_keyed_table,
     drop_table_with_indexes,
     moment,
     refers_to,
-    serial_id,
     string,
 )
 
@@ -24,15 +24,13 @@ down_revision = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_keyed_table(
         "audit_log",
-        serial_id(),
         moment("at", nullable=False),
         string("actor", 100, nullable=False),
         string("action", 60, nullable=False),
         string("target", 200, nullable=True),
         sa.Column("detail", sa.JSON(), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
     )
     create_indexes("audit_log", "action", "at")
     op.create_table(
@@ -46,22 +44,19 @@ def upgrade() -> None:
         moment("purged_at", nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_table(
+    create_keyed_table(
         "model_versions",
-        serial_id(),
         string("label", 40, nullable=False),
         sa.Column("model_json", sa.Text(), nullable=False),
         moment("created_at", nullable=False),
         string("created_by", 100, nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("label"),
     )
     create_indexes("model_versions", "active")
-    op.create_table(
+    create_keyed_table(
         "users",
-        serial_id(),
         string("username", 100, nullable=False),
         string("password_hash", 200, nullable=False),
         string("role", 20, nullable=False),
@@ -70,12 +65,10 @@ def upgrade() -> None:
         moment("locked_until", nullable=True),
         moment("last_login_at", nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("username"),
     )
-    op.create_table(
+    create_keyed_table(
         "invitations",
-        serial_id(),
         string("candidate_id", 32, nullable=False),
         string("token_hash", 64, nullable=False),
         string("language", 2, nullable=False),
@@ -86,7 +79,6 @@ def upgrade() -> None:
         moment("expires_at", nullable=False),
         string("created_by", 100, nullable=True),
         refers_to("candidate_id", "candidates"),
-        sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash"),
     )
     create_indexes("invitations", "candidate_id")
@@ -115,9 +107,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("invitation_id"),
     )
     create_indexes("sessions", "candidate_id", "status")
-    op.create_table(
+    create_keyed_table(
         "responses",
-        serial_id(),
         string("session_id", 32, nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         string("item_id", 32, nullable=False),
@@ -127,14 +118,12 @@ def upgrade() -> None:
         moment("answered_at", nullable=False),
         sa.Column("response_ms", sa.Integer(), nullable=False),
         refers_to("session_id", "sessions"),
-        sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("session_id", "item_id", name="uq_response_session_item"),
         sa.UniqueConstraint("session_id", "position", name="uq_response_session_position"),
     )
     create_indexes("responses", "session_id")
-    op.create_table(
+    create_keyed_table(
         "scores",
-        serial_id(),
         string("session_id", 32, nullable=False),
         sa.Column("model_version_id", sa.Integer(), nullable=False),
         string("competency", 40, nullable=False),
@@ -147,7 +136,6 @@ def upgrade() -> None:
         moment("created_at", nullable=False),
         refers_to("model_version_id", "model_versions"),
         refers_to("session_id", "sessions"),
-        sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("scores", schema=None) as batch_op:
         batch_op.create_index("ix_scores_session_current", ["session_id", "current"], unique=False)

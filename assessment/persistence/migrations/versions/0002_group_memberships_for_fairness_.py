@@ -8,14 +8,13 @@ Create Date: 2026-11-23 16:11:59.409048
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 
 from assessment.persistence.migration_parts import (
     create_indexes,
+    create_keyed_table,
     drop_table_with_indexes,
     moment,
     refers_to,
-    serial_id,
     string,
 )
 
@@ -24,15 +23,13 @@ down_revision = "0001"
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_keyed_table(
         "group_memberships",
-        serial_id(),
         string("session_id", 32, nullable=False),
         string("field", 40, nullable=False),
         string("value", 100, nullable=False),
         moment("created_at", nullable=False),
         refers_to("session_id", "sessions"),
-        sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("session_id", "field", name="uq_group_session_field"),
     )
     create_indexes("group_memberships", "session_id")

@@ -18,10 +18,10 @@ from alembic import op
 
 from assessment.persistence.migration_parts import (
     create_indexes,
+    create_keyed_table,
     drop_table_with_indexes,
     moment,
     refers_to,
-    serial_id,
     string,
 )
 
@@ -38,21 +38,18 @@ def upgrade() -> None:
         moment("blocked_until", nullable=True),
         sa.PrimaryKeyConstraint("key_hash"),
     )
-    op.create_table(
+    create_keyed_table(
         "staff_devices",
-        serial_id(),
         sa.Column("user_id", sa.Integer(), nullable=False),
         string("device_hash", 64, nullable=False),
         moment("created_at", nullable=False),
         moment("last_used_at", nullable=False),
         refers_to("user_id", "users", ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("user_id", "device_hash", name="uq_staff_device"),
     )
     create_indexes("staff_devices", "user_id")
-    op.create_table(
+    create_keyed_table(
         "staff_sessions",
-        serial_id(),
         sa.Column("user_id", sa.Integer(), nullable=False),
         string("token_hash", 64, nullable=True),
         string("ticket_hash", 64, nullable=True),
@@ -66,7 +63,6 @@ def upgrade() -> None:
         string("end_reason", 40, nullable=True),
         string("sso_key", 64, nullable=True),
         refers_to("user_id", "users", ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("sso_key"),
         sa.UniqueConstraint("ticket_hash"),
         sa.UniqueConstraint("token_hash"),

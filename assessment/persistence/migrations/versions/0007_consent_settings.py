@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from assessment.persistence.migration_parts import moment, refers_to, serial_id, string
+from assessment.persistence.migration_parts import create_keyed_table, moment, refers_to, string
 
 revision = "0007"
 down_revision = "0006"
@@ -25,9 +25,8 @@ def upgrade() -> None:
         string("updated_by", 100, nullable=True),
         sa.PrimaryKeyConstraint("key"),
     )
-    op.create_table(
+    create_keyed_table(
         "consent_records",
-        serial_id(),
         string("session_id", 32, nullable=False),
         moment("given_at", nullable=False),
         string("language", 2, nullable=False),
@@ -37,7 +36,6 @@ def upgrade() -> None:
         string("contact", 300, nullable=True),
         sa.Column("notice", sa.Text(), nullable=False),
         refers_to("session_id", "sessions"),
-        sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("session_id", name="uq_consent_session"),
     )
 

@@ -8,14 +8,13 @@ Create Date: 2026-11-30 10:00:00.000000
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 
 from assessment.persistence.migration_parts import (
     create_indexes,
+    create_keyed_table,
     drop_table_with_indexes,
     moment,
     refers_to,
-    serial_id,
     string,
 )
 
@@ -24,9 +23,8 @@ down_revision = "0007"
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_keyed_table(
         "email_deliveries",
-        serial_id(),
         sa.Column("invitation_id", sa.Integer(), nullable=False),
         string("candidate_id", 32, nullable=False),
         string("kind", 16, nullable=False),
@@ -41,18 +39,15 @@ def upgrade() -> None:
         string("error", 500, nullable=True),
         refers_to("candidate_id", "candidates"),
         refers_to("invitation_id", "invitations"),
-        sa.PrimaryKeyConstraint("id"),
     )
     create_indexes("email_deliveries", "candidate_id", "invitation_id", "status")
-    op.create_table(
+    create_keyed_table(
         "invitation_tokens",
-        serial_id(),
         sa.Column("invitation_id", sa.Integer(), nullable=False),
         string("token_hash", 64, nullable=False),
         string("purpose", 16, nullable=False),
         moment("created_at", nullable=False),
         refers_to("invitation_id", "invitations"),
-        sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash"),
     )
     create_indexes("invitation_tokens", "invitation_id")

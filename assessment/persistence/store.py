@@ -475,13 +475,7 @@ class Store(JourneyQueries):
             query = select(Score).where(Score.session_id == session_id).order_by(Score.id)
             if current_only:
                 query = query.where(Score.current)
-            return [
-                ScoreRecord(
-                    s.competency, s.theta, s.se, s.t_score, s.percentile, s.n_items,
-                    s.model_version_id,
-                )
-                for s in db.scalars(query)
-            ]  # fmt: skip
+            return [score_record(row) for row in db.scalars(query)]
 
     def count_responses(self, session_id: str | None = None) -> int:
         with self.transaction() as db:
@@ -569,6 +563,14 @@ def invitation_for_token(db: Session, token: str) -> Invitation | None:
         .join(InvitationToken, InvitationToken.invitation_id == Invitation.id)
         .where(InvitationToken.token_hash == digest)
     )
+
+
+def score_record(row: Score) -> ScoreRecord:
+    """A stored score row as a plain value."""
+    return ScoreRecord(
+        row.competency, row.theta, row.se, row.t_score, row.percentile, row.n_items,
+        row.model_version_id,
+    )  # fmt: skip
 
 
 def _record(row: TestSession) -> SessionRecord:

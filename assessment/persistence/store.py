@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from assessment.clock import utcnow
-from assessment.delivery.session import CandidateSession, Response
 from assessment.errors import AssessmentError, InvitationError
 from assessment.model_document import ModelDocument
 from assessment.persistence.db import make_engine, upgrade
@@ -35,6 +34,7 @@ from assessment.persistence.tables import (
     Score,
     TestSession,
 )
+from assessment.session_values import CandidateSession, Response
 from assessment.vocabulary import form_problem, language_problem
 from scoring import ModelParameters
 from scoring.norms import NormTable

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 
 from assessment.clock import utcnow
-from assessment.delivery.session import Response
 from assessment.errors import AssessmentError, InvitationError
 from assessment.model_document import ModelDocument
 from assessment.persistence.store import AnswerDecision, ScoreRecord, Store, hash_token
+from assessment.session_values import Response
 
 TINY = ModelDocument.from_dict(
     {

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
+from assessment.errors import ConstraintError
 from assessment.persistence.store import Store
 from assessment.persistence.tables import GroupMembership, Score
 
@@ -21,7 +21,7 @@ def add_group_answer(store: Store, session_id: str, field: str, value: str) -> b
     try:
         with store.transaction() as db:
             db.add(GroupMembership(session_id=session_id, field=field, value=value))
-    except IntegrityError:  # unique (session, field): the first answer stands
+    except ConstraintError:  # unique (session, field): the first answer stands
         return False
     return True
 

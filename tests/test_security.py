@@ -23,7 +23,6 @@ from app_pages.staff_session import SESSION_KEY
 from assessment.access.accounts import ROLES, StaffUser, add_user, authenticate
 from assessment.delivery.engine import AdaptiveEngine
 from assessment.delivery.service import Delivery
-from assessment.delivery.session import CandidateSession
 from assessment.demo import ensure_active_model
 from assessment.errors import InvitationError, LoginError
 from assessment.persistence import store as store_module
@@ -35,6 +34,7 @@ from assessment.recruiting.exports import FORMULA_PREFIXES
 from assessment.recruiting.invitations import InvitationRequest as Request
 from assessment.recruiting.invitations import invite_candidates
 from assessment.recruiting.overview import candidate_overview
+from assessment.session_values import CandidateSession
 from items import load_bank
 from items.rules import AnyItem
 from tests.app.staff import sign_in_as

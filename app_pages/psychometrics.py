@@ -15,13 +15,12 @@ from app_pages.phrasing import rare_options_warning, thin_items_warning
 from app_pages.staff_access import require_role
 from app_pages.workbench_display import (
     MISSING_NOTE,
-    SYNTHETIC_N,
     option_colours,
     read_upload,
-    synthetic_responses,
     table_for_display,
     theta_histogram_chart,
 )
+from assessment.demo import SYNTHETIC_N, synthetic_responses
 from assessment.errors import AssessmentError
 from assessment.psychometrics.bank_models import bank_models
 from assessment.psychometrics.fairness import GROUP_FIELDS, fairness_report

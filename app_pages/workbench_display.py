@@ -14,12 +14,11 @@ from streamlit.elements.lib.color_util import Color
 
 from app_pages.common import get_bank
 from app_pages.markup import md_escape
+from assessment.demo import MIN_PAIR_COUNT
 from assessment.errors import DataFileError
-from assessment.psychometrics.data_files import read_response_csv
-from items import COMPETENCIES, ItemBank
-from items.scoring_map import item_specs, synthetic_model
-from scoring import ResponseMatrix, simulate_responses, simulate_theta
-from scoring.classical import MIN_PAIR_COUNT
+from assessment.psychometrics.data_files import ResponseMatrix, read_response_csv
+from items import COMPETENCIES
+from items.scoring_map import item_specs
 
 OKABE_ITO = (
     "#E69F00",  # orange
@@ -46,8 +45,6 @@ UPLOAD_UNKNOWN_COLUMNS = (
     "<id>.most and <id>.least), or start the names of columns that are not items with '_' "
     "so they are ignored; data from another test cannot be uploaded here"
 )
-SYNTHETIC_N = 500
-SYNTHETIC_SEED = 2026
 
 
 def option_colours(codes: Sequence[str]) -> list[Color]:
@@ -86,19 +83,6 @@ def theta_histogram_chart(theta: np.ndarray, dimensions: Sequence[str]) -> alt.F
         .properties(width=140, height=160)
     )
     return bars.facet(column=alt.Column("competency:N", sort=list(dimensions), title=None))
-
-
-def synthetic_responses(
-    bank: ItemBank, n: int = SYNTHETIC_N, seed: int = SYNTHETIC_SEED
-) -> ResponseMatrix:
-    """Responses of ``n`` simulated candidates drawn from the synthetic generating model.
-
-    Clearly synthetic: for trying the workbench on a demo, never for promoting a real model.
-    """
-    parameters = synthetic_model(bank)
-    rng = np.random.default_rng(seed)
-    theta = simulate_theta(n, len(parameters.dimensions), rng, 0.3)
-    return simulate_responses(parameters, theta, rng)
 
 
 def read_upload(content: bytes, name: str) -> ResponseMatrix | None:

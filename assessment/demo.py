@@ -21,7 +21,14 @@ from assessment.model_document import ModelDocument
 from assessment.persistence.store import Store
 from items import ItemBank
 from items.scoring_map import synthetic_model
-from scoring import ModelParameters, score_eap_correlated, simulate_responses, simulate_theta
+from scoring import (
+    ModelParameters,
+    ResponseMatrix,
+    score_eap_correlated,
+    simulate_responses,
+    simulate_theta,
+)
+from scoring.classical import MIN_PAIR_COUNT as MIN_PAIR_COUNT  # for the workbench caption
 from scoring.norms import NormTable
 
 SYNTHETIC_LABEL = "v0-synthetic"
@@ -200,3 +207,22 @@ def seed_demo(
             in_progress += 1
     store.audit("demo", "demo.seed", None, {"candidates": n_candidates})
     return DemoSummary(label, n_candidates, completed, in_progress, invited, tuple(links))
+
+
+SYNTHETIC_N = 500
+"""Simulated candidates in the workbench's synthetic demo responses."""
+SYNTHETIC_SEED = 2026
+
+
+def synthetic_responses(
+    bank: ItemBank, n: int = SYNTHETIC_N, seed: int = SYNTHETIC_SEED
+) -> ResponseMatrix:
+    """Responses of ``n`` simulated candidates drawn from the synthetic generating model.
+
+    Clearly synthetic: for trying the calibration workbench on a demo, never for promoting a
+    real model.
+    """
+    parameters = synthetic_model(bank)
+    rng = np.random.default_rng(seed)
+    theta = simulate_theta(n, len(parameters.dimensions), rng, 0.3)
+    return simulate_responses(parameters, theta, rng)

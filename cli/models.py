@@ -12,6 +12,7 @@ from assessment.psychometrics.data_files import read_model_file, write_csv, writ
 from assessment.psychometrics.fairness import GROUP_FIELDS, fairness_report
 from assessment.psychometrics.versions import list_versions, promote, rescore, rollback
 from cli.errors import fail, user_errors
+from cli.options import ActorOption
 from items import load_bank
 
 models = typer.Typer(help="Scoring model versions.", no_args_is_help=True)
@@ -59,7 +60,7 @@ def model_promote(
 @user_errors
 def model_rollback(
     note: Annotated[str, typer.Option("--note", help="Why.")] = "rollback",
-    actor: Annotated[str, typer.Option("--actor")] = "cli",
+    actor: ActorOption = "cli",
 ) -> None:
     """Re-activate the version that was active before the current one."""
     label = rollback(Store.open(), actor, note)
@@ -86,7 +87,7 @@ def rescore_command(
     model_version: Annotated[
         str | None, typer.Option("--model-version", help="Version label (default: active).")
     ] = None,
-    actor: Annotated[str, typer.Option("--actor")] = "cli",
+    actor: ActorOption = "cli",
 ) -> None:
     """Rescore every completed session; earlier scores are kept as history."""
     count = rescore(Store.open(), load_bank(), model_version, actor)

@@ -30,8 +30,8 @@ from numpy.typing import NDArray
 
 from assessment.delivery.exposure_control import ExposureControl, exposure_control
 from assessment.delivery.policy import CATPolicy
-from assessment.delivery.session import CandidateSession, Response
 from assessment.errors import AssessmentError, CATConfigurationError
+from assessment.session_values import CandidateSession, Response
 from items import COMPETENCIES, ItemBank
 from items.formats import item_format
 from items.forms import load_fixed_form

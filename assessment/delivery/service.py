@@ -25,7 +25,6 @@ from assessment.delivery.exposure import load_exposure_parameters
 from assessment.delivery.policy import CATPolicy
 from assessment.delivery.quality import QualityFlags, QualityPolicy, quality_flags
 from assessment.delivery.score_record import posterior_record, score_record
-from assessment.delivery.session import CandidateSession, Response
 from assessment.delivery.throttle import TokenThrottle
 from assessment.errors import AssessmentError, InvitationError
 from assessment.persistence.audit import AuditLog
@@ -37,6 +36,7 @@ from assessment.persistence.store import (
     Store,
     StoredModel,
 )
+from assessment.session_values import CandidateSession, Response
 from assessment.vocabulary import language_problem
 from items import BestItem, ItemBank, MostLeastItem, load_bank
 

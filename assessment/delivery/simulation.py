@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from assessment.delivery.engine import AdaptiveEngine, ItemPool, answer_table
 from assessment.delivery.policy import CATPolicy
-from assessment.delivery.session import CandidateSession, Response
+from assessment.session_values import CandidateSession, Response
 from assessment.vocabulary import CARE_AT, RECOMMEND_AT
 from items import ItemBank
 from items.formats import item_format

@@ -7,14 +7,15 @@ plain values.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assessment.clock import utcnow
+from assessment.errors import ConstraintError
 from assessment.persistence.tables import (
     AuditEntry,
     ConsentRecord,
@@ -57,8 +58,8 @@ class SessionClock:
 class JourneyQueries:
     """Settings, consent records and the state of links, for ``Store``."""
 
-    def transaction(self) -> AbstractContextManager[Session]:  # pragma: no cover - Store's
-        raise NotImplementedError
+    transaction: Callable[[], AbstractContextManager[Session]]
+    """Provided by ``Store`` (one short transaction per call)."""
 
     # --------------------------------------------------------------- settings
     def stored_settings(self) -> dict[str, str]:
@@ -124,7 +125,7 @@ class JourneyQueries:
                     .where(TestSession.id == session_id, TestSession.consent_at.is_(None))
                     .values(consent_at=at)
                 )
-        except IntegrityError:
+        except ConstraintError:
             return False
         return True
 

@@ -16,7 +16,6 @@ from assessment.delivery.engine import AdaptiveEngine, ItemPool
 from assessment.delivery.exposure import load_exposure_parameters
 from assessment.delivery.exposure_control import lottery
 from assessment.delivery.policy import CATPolicy
-from assessment.delivery.session import CandidateSession, Response
 from assessment.delivery.simulation import (
     SimulatedAnswers,
     draw_answers,
@@ -25,6 +24,7 @@ from assessment.delivery.simulation import (
     simulate_cat,
 )
 from assessment.errors import AssessmentError, CATConfigurationError
+from assessment.session_values import CandidateSession, Response
 from cli.main import app
 from items import COMPETENCIES, ItemBank, load_bank
 from items.forms import load_fixed_form
@@ -36,11 +36,6 @@ POLICY = CATPolicy()
 FREE = CATPolicy(exposure_control="none")
 SHIPPED = load_exposure_parameters()[0]
 """The shipped Sympson–Hetter parameters (the engine reads nothing from disk)."""
-
-
-@pytest.fixture(scope="module")
-def bank() -> ItemBank:
-    return load_bank()
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ from assessment.delivery.engine import AdaptiveEngine, ItemPool
 from assessment.delivery.exposure import load_exposure_parameters
 from assessment.delivery.policy import CATPolicy
 from assessment.delivery.quality import QualityFlags, quality_flags
-from assessment.delivery.session import CandidateSession, Response
 from assessment.delivery.simulation import draw_answers
+from assessment.session_values import CandidateSession, Response
 from items import load_bank
 from items.scoring_map import synthetic_model
 

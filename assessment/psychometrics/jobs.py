@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scoring import CalibrationResult, MMLCalibrator, ResponseMatrix
+from scoring.diagnostics import EMStep
 
 
 @dataclass
@@ -35,9 +36,11 @@ class CalibrationJob:
     context: dict[str, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def report(self, dimension: str, iteration: int, loglik: float) -> None:
+    def report(self, step: EMStep) -> None:
         with self.lock:
-            self.dimension, self.iteration, self.loglik = dimension, iteration, loglik
+            self.dimension, self.iteration, self.loglik = (
+                step.dimension, step.iteration, step.loglik,
+            )  # fmt: skip
 
     def status(self) -> dict[str, Any]:
         with self.lock:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import time
+import warnings
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,7 +14,7 @@ import typer
 
 from assessment.psychometrics.data_files import (
     ResponseFile,
-    read_item_map,
+    read_item_map_entries,
     read_model_file,
     read_response_csv,
     write_csv,
@@ -20,11 +22,12 @@ from assessment.psychometrics.data_files import (
     write_response_csv,
     write_scores_csv,
 )
-from assessment.psychometrics.versions import align_to_model, calibrated_model_file
+from assessment.psychometrics.versions import align_to_model
 from cli.errors import fail, user_errors
 from items import COMPETENCIES, load_bank
 from items.scoring_map import item_specs
 from scoring import (
+    ConvergenceWarning,
     MMLCalibrator,
     ScoringError,
     score,
@@ -51,7 +54,19 @@ def load_data(data: Path, bank: Path | None, item_map: Path | None) -> ResponseF
     if bank is not None and item_map is not None:
         raise fail("give either --bank or --item-map, not both")
     if item_map is not None:
-        return read_response_csv(data, item_map=read_item_map(item_map))
+        entries = read_item_map_entries(item_map)
+        categories = {item_id: k for item_id, (_, k) in entries.items() if k is not None}
+        if len(categories) < len(entries):  # the bank's count for bank items not declared
+            bank_counts = {spec.item_id: spec.n_categories for spec in item_specs(load_bank())}
+            categories = {
+                item_id: categories.get(item_id, bank_counts.get(item_id, 0)) for item_id in entries
+            }
+            categories = {item_id: k for item_id, k in categories.items() if k}
+        return read_response_csv(
+            data,
+            item_map={item_id: dimension for item_id, (dimension, _) in entries.items()},
+            categories=categories,
+        )
     specs = item_specs(load_bank(bank))
     return read_response_csv(data, specs=specs, dimensions=COMPETENCIES)
 
@@ -87,6 +102,15 @@ def simulate(
     typer.echo(f"wrote {n} respondents × {data.n_items} items to {out}")
 
 
+class PriorChoice(StrEnum):
+    default = "default"
+    none = "none"
+
+
+EXIT_NOT_CONVERGED = 3
+"""Exit status of ``sjt calibrate`` when the EM did not converge or an estimate diverged."""
+
+
 @user_errors
 def calibrate(
     data: Annotated[Path, typer.Argument(help="Response data CSV (interfaces.md format).")],
@@ -97,7 +121,11 @@ def calibrate(
     ] = None,
     item_map: Annotated[
         Path | None,
-        typer.Option("--item-map", help="CSV item_id,dimension for external integer data."),
+        typer.Option(
+            "--item-map",
+            help="CSV item_id,dimension[,categories] for external integer data; 'categories' "
+            "declares each item's number of categories (otherwise the bank's, else inferred).",
+        ),
     ] = None,
     max_iter: Annotated[int, typer.Option(min=1, help="Maximum EM iterations.")] = 500,
     tol: Annotated[float, typer.Option(min=1e-10, help="Convergence tolerance.")] = 1e-4,
@@ -105,9 +133,52 @@ def calibrate(
     standard_errors: Annotated[
         bool, typer.Option("--se/--no-se", help="Compute item-parameter standard errors.")
     ] = True,
+    min_answers: Annotated[
+        int,
+        typer.Option(
+            "--min-answers",
+            min=1,
+            help="Leave out (and list) items with fewer answers than this; items with no "
+            "answers are always left out.",
+        ),
+    ] = 1,
+    carry_over_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--carry-over",
+            help="Model file whose parameters the left-out items keep (marked carried_over).",
+        ),
+    ] = None,
+    priors: Annotated[
+        PriorChoice,
+        typer.Option(
+            "--priors",
+            help="'default': weak priors (lognormal slopes, normal intercept contrasts; see "
+            "scoring/priors.py), estimates are posterior modes. 'none': maximum likelihood.",
+        ),
+    ] = PriorChoice.default,
+    allow_nonconverged: Annotated[
+        bool,
+        typer.Option(
+            "--allow-nonconverged",
+            help="Write the model file and exit 0 even if the EM did not converge or an "
+            "estimate diverged.",
+        ),
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines on stderr.")] = False,
 ) -> None:
-    """Calibrate item parameters by marginal maximum likelihood (Bock–Aitkin EM)."""
+    """Calibrate item parameters by marginal maximum likelihood (Bock–Aitkin EM).
+
+    Progress (per dimension: iterations, log-likelihood) goes to stderr. Exit status: 0 on
+    success; 1 for bad input; 3 when the EM did not converge or an estimate diverged (the
+    problems are listed on stderr and no model file is written unless --allow-nonconverged).
+    """
+    from assessment.psychometrics.carry_over import calibration_file, carry_over, select_items
+    from cli.progress import ProgressPrinter
+
     loaded = load_data(data, bank, item_map)
+    for note in loaded.notes:
+        typer.echo(f"warning: {note}", err=True)
     if model is ModelName.grm:
         for spec in loaded.data.items:
             if list(spec.scores) != sorted(spec.scores) or len(set(spec.scores)) != len(
@@ -118,21 +189,57 @@ def calibrate(
                     "bank options are not ordered (use nrm or gpcm for bank items, or "
                     "integer-coded data with --item-map)"
                 )
+    previous = read_model_file(carry_over_model).parameters if carry_over_model else None
+    selection = select_items(loaded.data, min_answers)
+    for item_id in selection.empty:
+        typer.echo(f"warning: item {item_id} has no responses; left out", err=True)
+    if selection.left_out:
+        listed = ", ".join(f"{item_id} ({n})" for item_id, n in selection.left_out)
+        typer.echo(
+            f"left out {len(selection.left_out)} item(s) with fewer than {min_answers} "
+            f"answers: {listed}",
+            err=True,
+        )
     calibrator = MMLCalibrator(
         model.value,
         n_quad=quadrature,
         max_iter=max_iter,
         tol=tol,
-        standard_errors="oakes" if standard_errors else "none",
+        priors="default" if priors is PriorChoice.default else None,
+        standard_errors="louis" if standard_errors else "none",
     )
     started = time.perf_counter()
-    result = calibrator.fit(loaded.data)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        result = calibrator.fit(
+            selection.data, progress=None if quiet else ProgressPrinter(sys.stderr)
+        )
     seconds = time.perf_counter() - started
-    write_json(out, calibrated_model_file(result, loaded.data, data.name))
-    status = "converged" if result.converged else "NOT converged (see warning)"
+    for warning in caught:
+        if not issubclass(warning.category, ConvergenceWarning):
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    carried = None
+    if previous is not None and selection.left_out_ids:
+        carried = carry_over(
+            result.parameters, previous, selection.left_out_ids, loaded.data.item_ids,
+            str(carry_over_model),
+        )  # fmt: skip
+        typer.echo(f"carried over {len(carried.carried)} item(s) from {carry_over_model}", err=True)
+        if carried.not_found:
+            typer.echo(
+                f"warning: {len(carried.not_found)} left-out item(s) are not in "
+                f"{carry_over_model} and get no parameters: {', '.join(carried.not_found)}",
+                err=True,
+            )
+    for problem in result.problems:
+        label = "error" if problem.fatal else "warning"
+        typer.echo(f"{label}: {problem.message}", err=True)
+    status = "converged" if result.converged else "NOT converged"
     typer.echo(
-        f"{model.value}: {loaded.data.n_candidates} candidates × {loaded.data.n_items} items, "
-        f"{len(result.parameters.dimensions)} dimension(s); {status} in {seconds:.1f} s"
+        f"{model.value}: {selection.data.n_candidates} candidates × {selection.data.n_items} "
+        f"items, {len(result.parameters.dimensions)} dimension(s); {status} in {seconds:.1f} s"
     )
     typer.echo(f"iterations:      {result.n_iter} " + str(result.iterations))
     typer.echo(f"log-likelihood:  {result.loglik:.3f}")
@@ -142,6 +249,21 @@ def calibrate(
     typer.echo("marginal reliability:")
     for dimension, value in result.marginal_reliability.items():
         typer.echo(f"  {dimension:<20} {value:.3f}")
+    if not result.usable:
+        failed = ", ".join(result.failed_dimensions)
+        if not allow_nonconverged:
+            typer.echo(
+                f"error: the calibration did not converge or diverged on {failed}; no model "
+                f"file written (see the problems above; --allow-nonconverged writes it anyway)",
+                err=True,
+            )
+            raise typer.Exit(EXIT_NOT_CONVERGED)
+        typer.echo(
+            f"warning: writing a calibration that did not converge on {failed} "
+            "(--allow-nonconverged)",
+            err=True,
+        )
+    write_json(out, calibration_file(result, loaded.data, data.name, selection, carried))
     typer.echo(f"wrote {out}")
 
 

@@ -33,6 +33,8 @@ class ResponseFile:
     data: ResponseMatrix
     extra: dict[str, tuple[str, ...]] = field(default_factory=dict)
     ignored_columns: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    """Warnings about the file that are not errors (inferred category counts, empty items)."""
 
 
 def _read_text(path: Path, source: str | None = None) -> str:
@@ -76,14 +78,24 @@ def read_csv_rows(
 
 def read_item_map(path: str | Path) -> dict[str, str]:
     """Read ``MAP.csv`` (columns ``item_id,dimension``) into item id → dimension."""
+    return {item_id: dimension for item_id, (dimension, _) in read_item_map_entries(path).items()}
+
+
+def read_item_map_entries(path: str | Path) -> dict[str, tuple[str, int | None]]:
+    """Read ``MAP.csv`` into item id → (dimension, number of categories or None).
+
+    The optional column ``categories`` declares how many categories an item has (codes
+    ``0..categories-1``); an empty cell leaves it to the bank.
+    """
     path = Path(path)
     header, rows = read_csv_rows(path)
     if header[:2] != ["item_id", "dimension"]:
         raise DataFileError(
             str(path), [f"line 1: header must start with item_id,dimension; got {header}"]
         )
+    column = header.index("categories") if "categories" in header else None
     problems: list[str] = []
-    mapping: dict[str, str] = {}
+    mapping: dict[str, tuple[str, int | None]] = {}
     for line, row in rows:
         if len(row) < 2 or not row[0].strip() or not row[1].strip():
             problems.append(f"line {line}: needs a non-empty item_id and dimension")
@@ -91,7 +103,19 @@ def read_item_map(path: str | Path) -> dict[str, str]:
         item_id, dimension = row[0].strip(), row[1].strip()
         if item_id in mapping:
             problems.append(f"line {line}: item {item_id!r} is listed twice")
-        mapping[item_id] = dimension
+        n_categories: int | None = None
+        cell = row[column].strip() if column is not None and column < len(row) else ""
+        if cell:
+            try:
+                n_categories = int(cell)
+            except ValueError:
+                n_categories = 0
+            if n_categories < 2:
+                problems.append(
+                    f"line {line}: categories of item {item_id!r} must be a whole number of at "
+                    f"least 2, got {cell!r}"
+                )
+        mapping[item_id] = (dimension, n_categories)
     if not mapping and not problems:
         problems.append("no items listed")
     if problems:
@@ -106,12 +130,16 @@ def read_response_csv(
     dimensions: Sequence[str] | None = None,
     ignore_unknown: bool = False,
     source: str | None = None,
+    categories: Mapping[str, int] | None = None,
 ) -> ResponseFile:
     """Read ``DATA.csv`` against bank/model items (``specs``) or an external ``item_map``.
 
     Cells hold an option id from the item's codes or an integer category code ``0..K-1``;
-    empty cells are missing by design. With ``item_map`` cells must be integer codes and the
-    number of categories of an item is its highest observed code + 1.
+    empty cells are missing by design. With ``item_map`` cells must be integer codes; the
+    number of categories of an item is taken from ``categories`` (the item map's
+    ``categories`` column, or the bank), so a category nobody chose is still a category.
+    Only for an item with no declared count is it inferred as the highest observed code + 1,
+    with a note in ``ResponseFile.notes`` (an unused top category would go unnoticed).
     """
     path = Path(path)
     source = source or str(path)
@@ -119,6 +147,7 @@ def read_response_csv(
         raise ValueError("give exactly one of specs or item_map")
     header, rows = read_csv_rows(path, source)
     problems: list[str] = []
+    notes: list[str] = []
     if not header or header[0] != CANDIDATE_COLUMN:
         raise DataFileError(
             source, [f"line 1: the first column must be {CANDIDATE_COLUMN!r}, got {header[:1]}"]
@@ -189,12 +218,20 @@ def read_response_csv(
     if specs is not None:
         item_specs = tuple(spec_by_id[name] for name in item_names)
     else:
+        declared = dict(categories or {})
         item_specs = tuple(
-            _external_spec(name, dimension_by_id[name], cells[:, c], source, problems)
+            _external_spec(name, dimension_by_id[name], cells[:, c], declared.get(name), problems)
             for c, name in enumerate(item_names)
         )
         if problems:
             raise DataFileError(source, problems)
+        inferred = [name for name in item_names if name not in declared]
+        if inferred:
+            notes.append(
+                f"the number of categories of {len(inferred)} item(s) (e.g. {inferred[:5]}) "
+                "was inferred from the highest observed code; declare it in a 'categories' "
+                "column of the item map so that an unused top category is not lost"
+            )
     used = {spec.dimension for spec in item_specs}
     order = (
         list(dimensions)
@@ -211,6 +248,7 @@ def read_response_csv(
         matrix,
         {name: tuple(values) for name, values in extra.items()},
         tuple(unknown),
+        tuple(notes),
     )
 
 
@@ -240,15 +278,23 @@ def _integer_cell(cell: str) -> tuple[int, str | None]:
 
 
 def _external_spec(
-    name: str, dimension: str, column: np.ndarray, source: str, problems: list[str]
+    name: str,
+    dimension: str,
+    column: np.ndarray,
+    declared: int | None,
+    problems: list[str],
 ) -> ItemSpec:
     observed = column[column >= 0]
     top = int(observed.max()) if observed.size else 0
-    if observed.size == 0:
-        problems.append(f"column {name!r}: no responses")
-    elif top < 1:
-        problems.append(f"column {name!r}: only code 0 occurs; an item needs at least 2 categories")
-    n_categories = max(top + 1, 2)
+    if declared is not None:
+        n_categories = declared
+        if top >= declared:
+            problems.append(
+                f"column {name!r}: code {top} is outside 0..{declared - 1} (the item map "
+                f"declares {declared} categories)"
+            )
+    else:
+        n_categories = max(top + 1, 2)
     codes = tuple(range(n_categories))
     return ItemSpec(name, dimension, codes, tuple(float(c) for c in codes))
 

@@ -64,17 +64,25 @@ SOFTWARE = "sjt-service 0.1.0"
 
 
 def calibrated_model_file(
-    result: CalibrationResult, data: ResponseMatrix, source: str
+    result: CalibrationResult,
+    data: ResponseMatrix,
+    source: str,
+    parameters: ModelParameters | None = None,
 ) -> dict[str, Any]:
     """The model file of a calibration: parameters, fit, norms from the calibration sample
-    (EAP estimates), provenance. This is what ``sjt calibrate`` writes and what is promoted."""
-    estimate = score_eap(result.parameters, data)
+    (EAP estimates), provenance. This is what ``sjt calibrate`` writes and what is promoted.
+
+    ``parameters`` replaces the calibration's items (for example with carried-over items
+    added); ``data`` must then list the same items in the same order."""
+    parameters = parameters or result.parameters
+    estimate = score_eap(parameters, data)
     out = result.to_dict()
+    out.update({k: v for k, v in parameters.to_dict().items() if k in ("dimensions", "items")})
     out["norms"] = {
         dimension: NormTable.from_estimates(
             estimate.theta[:, d], f"calibration sample ({source}, n={data.n_candidates})"
         ).to_dict()
-        for d, dimension in enumerate(result.parameters.dimensions)
+        for d, dimension in enumerate(parameters.dimensions)
     }
     out["provenance"] = {
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

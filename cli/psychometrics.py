@@ -14,6 +14,7 @@ import typer
 
 from assessment.psychometrics.data_files import (
     ResponseFile,
+    align_to_model,
     read_item_map_entries,
     read_model_file,
     read_response_csv,
@@ -22,10 +23,7 @@ from assessment.psychometrics.data_files import (
     write_response_csv,
     write_scores_csv,
 )
-from assessment.psychometrics.versions import align_to_model
 from cli.errors import fail, user_errors
-from items import COMPETENCIES, load_bank
-from items.scoring_map import item_specs
 from scoring import (
     ConvergenceWarning,
     MMLCalibrator,
@@ -51,6 +49,9 @@ class Method(StrEnum):
 
 def load_data(data: Path, bank: Path | None, item_map: Path | None) -> ResponseFile:
     """Read DATA.csv against the bank (default) or an external item map."""
+    from items import COMPETENCIES, load_bank  # imported here: loading the bank is slow
+    from items.scoring_map import item_specs
+
     if bank is not None and item_map is not None:
         raise fail("give either --bank or --item-map, not both")
     if item_map is not None:

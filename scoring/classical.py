@@ -31,7 +31,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import least_squares
 
 from scoring.data import MISSING, ResponseMatrix
 from scoring.errors import ScoringError
@@ -544,6 +543,8 @@ def _minres_one_factor(correlation: FloatArray) -> tuple[FloatArray, bool]:
         jac[rows, upper[0]] = loadings[upper[1]]
         jac[rows, upper[1]] = loadings[upper[0]]
         return jac
+
+    from scipy.optimize import least_squares  # imported here: scipy is slow to import
 
     fit = least_squares(
         residuals, start, jac=jacobian, bounds=(-1.0, 1.0), xtol=1e-12, ftol=1e-12, gtol=1e-12

@@ -67,7 +67,7 @@ def read_csv_rows(
         header = [name.strip() for name in next(reader)]
         rows = []
         for row in reader:
-            if any(cell.strip() for cell in row):
+            if row and (row[0].strip() or any(cell.strip() for cell in row)):
                 rows.append((reader.line_num, row))
     except csv.Error as error:
         raise DataFileError(
@@ -176,17 +176,17 @@ def read_response_csv(
     if problems:
         raise DataFileError(source, problems)
     index = {name: position for position, name in enumerate(header)}
-    candidate_ids: list[str] = []
-    seen_ids: dict[str, int] = {}
-    cells = np.full((len(rows), len(item_names)), MISSING, dtype=np.int64)
-    extra: dict[str, list[str]] = {name: [] for name in extra_names}
-    for r, (line, row) in enumerate(rows):
+    for line, row in rows:
         if len(row) != len(header):
             problems.append(
                 f"line {line}: {len(row)} cells but the header has {len(header)} columns"
             )
-            continue
-        candidate = row[0].strip()
+    good = [(line, row) for line, row in rows if len(row) == len(header)]
+    lines = [line for line, _ in good]
+    columns = list(zip(*(row for _, row in good), strict=True)) if good else []
+    candidate_ids = [cell.strip() for cell in columns[0]] if columns else []
+    seen_ids: dict[str, int] = {}
+    for line, candidate in zip(lines, candidate_ids, strict=True):
         if not candidate:
             problems.append(f"line {line}: candidate_id is empty")
         elif candidate in seen_ids:
@@ -194,23 +194,38 @@ def read_response_csv(
                 f"line {line}: candidate_id {candidate!r} repeats line {seen_ids[candidate]}"
             )
         seen_ids.setdefault(candidate, line)
-        candidate_ids.append(candidate)
-        for name in extra_names:
-            extra[name].append(row[index[name]].strip())
-        for c, name in enumerate(item_names):
-            cell = row[index[name]].strip()
+    extra = {
+        name: [cell.strip() for cell in columns[index[name]]] if columns else []
+        for name in extra_names
+    }
+    cells = np.full((len(good), len(item_names)), MISSING, dtype=np.int64)
+    cell_problems: list[tuple[int, str]] = []
+    for c, name in enumerate(item_names):
+        if not columns or len(cell_problems) > 10 * MAX_PROBLEMS:
+            break
+        values = columns[index[name]]
+        codes: dict[str, int] = {}
+        bad: dict[str, str] = {}
+        for raw in set(values):  # each distinct cell text is checked once
+            cell = raw.strip()
             if not cell:
+                codes[raw] = MISSING
                 continue
             if specs is not None:
                 value, problem = _spec_cell(cell, spec_by_id[name])
             else:
                 value, problem = _integer_cell(cell)
             if problem:
-                problems.append(f"line {line}, column {name!r}: {problem}")
-            else:
-                cells[r, c] = value
-        if len(problems) > 10 * MAX_PROBLEMS:
-            break
+                bad[raw] = problem
+            codes[raw] = value
+        cells[:, c] = np.fromiter(map(codes.__getitem__, values), np.int64, len(values))
+        if bad:
+            cell_problems += [
+                (line, f"line {line}, column {name!r}: {bad[raw]}")
+                for line, raw in zip(lines, values, strict=True)
+                if raw in bad
+            ]
+    problems += [text for _, text in sorted(cell_problems, key=lambda entry: entry[0])]
     if not rows:
         problems.append("no data rows after the header")
     if problems:
@@ -299,6 +314,16 @@ def _external_spec(
     return ItemSpec(name, dimension, codes, tuple(float(c) for c in codes))
 
 
+def align_to_model(data: ResponseMatrix, model: ModelParameters) -> ResponseMatrix:
+    """Reorder columns to the model's items; items missing from the data are missing cells."""
+    position = {item_id: j for j, item_id in enumerate(data.item_ids)}
+    out = np.full((data.n_candidates, len(model.items)), MISSING, dtype=np.int64)
+    for j, item in enumerate(model.items):
+        if item.item_id in position:
+            out[:, j] = data.responses[:, position[item.item_id]]
+    return ResponseMatrix(out, model.specs, model.dimensions)
+
+
 # ------------------------------------------------------------------------------ model files
 @dataclass(frozen=True)
 class ModelFile:
@@ -359,10 +384,6 @@ def write_csv(path: str | Path, header: Sequence[str], rows: Sequence[Sequence[A
     temporary.replace(path)
 
 
-def _number(value: float, digits: int = 6) -> str:
-    return "" if not math.isfinite(value) else f"{value:.{digits}f}"
-
-
 def write_scores_csv(
     path: str | Path,
     candidate_ids: Sequence[str],
@@ -379,22 +400,59 @@ def write_scores_csv(
             header += [f"{dimension}_t", f"{dimension}_pct"]
     header += [f"{dimension}_n_items" for dimension in estimate.dimensions]
     header += list(extra or {})
-    rows = []
-    for n, candidate in enumerate(candidate_ids):
-        row: list[str] = [candidate]
-        for d, dimension in enumerate(estimate.dimensions):
-            theta, se = float(estimate.theta[n, d]), float(estimate.se[n, d])
-            row += [_number(theta), _number(se)]
-            if dimension in norms:
-                table = norms[dimension]
-                row += [
-                    _number(float(table.t_score(theta)), 2),
-                    _number(float(table.percentile(theta)), 1),
-                ]
-        row += [str(int(v)) for v in estimate.n_answered[n]]
-        row += [values[n] for values in (extra or {}).values()]
-        rows.append(row)
-    write_csv(path, header, rows)
+    values: list[np.ndarray] = []
+    formats: list[str] = []
+    for d, dimension in enumerate(estimate.dimensions):
+        theta, se = estimate.theta[:, d], estimate.se[:, d]
+        values += [theta, se]
+        formats += ["%.6f", "%.6f"]
+        if dimension in norms:
+            table = norms[dimension]
+            values += [np.asarray(table.t_score(theta)), np.asarray(table.percentile(theta))]
+            formats += ["%.2f", "%.1f"]
+    values += [estimate.n_answered[:, d] for d in range(len(estimate.dimensions))]
+    formats += ["%d"] * len(estimate.dimensions)
+    matrix = np.column_stack(values) if values else np.zeros((len(candidate_ids), 0))
+    numbers = _format_rows(matrix, formats)
+    extra_columns = [[_csv_field(v) for v in column] for column in (extra or {}).values()]
+    lines = [
+        ",".join((_csv_field(candidate), text, *cells))
+        for candidate, text, *cells in zip(candidate_ids, numbers, *extra_columns, strict=True)
+    ]
+    write_text(path, ",".join(_csv_field(name) for name in header) + "\n", lines)
+
+
+def _csv_field(text: str) -> str:
+    """A CSV field as ``csv.writer`` writes it (quoted only when it must be)."""
+    if any(ch in text for ch in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _format_rows(matrix: np.ndarray, formats: Sequence[str]) -> list[str]:
+    """Each row of ``matrix`` as comma-separated numbers; non-finite values become empty."""
+    if matrix.shape[1] == 0:
+        return [""] * matrix.shape[0]
+    template = ",".join(formats)
+    rows = matrix.tolist()
+    text = [template % tuple(row) for row in rows]
+    finite = np.isfinite(matrix).all(axis=1)
+    for r in np.flatnonzero(~finite).tolist():
+        text[r] = ",".join(
+            "" if not math.isfinite(v) else f % v for f, v in zip(formats, rows[r], strict=True)
+        )
+    return text
+
+
+def write_text(path: str | Path, header: str, lines: Sequence[str]) -> None:
+    """Write ``header`` and one line per entry of ``lines`` atomically (UTF-8)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    with temporary.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(header.replace("\n", "\r\n"))
+        handle.write("".join(line + "\r\n" for line in lines))
+    temporary.replace(path)
 
 
 def write_response_csv(

@@ -25,6 +25,7 @@ from assessment.delivery.service import ActiveModel
 from assessment.errors import AssessmentError
 from assessment.persistence.store import ScoreRecord, Store
 from assessment.persistence.tables import ModelVersion, ResponseRow, TestSession
+from assessment.psychometrics.data_files import align_to_model
 from items import ItemBank
 from items.scoring_map import item_specs, scored_responses
 from scoring import (
@@ -322,20 +323,11 @@ def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str =
     return len(collected.session_ids)
 
 
-def align_to_model(data: ResponseMatrix, model: ModelParameters) -> ResponseMatrix:
-    """Reorder columns to the model's items; items missing from the data are missing cells."""
-    position = {item_id: j for j, item_id in enumerate(data.item_ids)}
-    out = np.full((data.n_candidates, len(model.items)), MISSING, dtype=np.int64)
-    for j, item in enumerate(model.items):
-        if item.item_id in position:
-            out[:, j] = data.responses[:, position[item.item_id]]
-    return ResponseMatrix(out, model.specs, model.dimensions)
-
-
 __all__ = [
     "CollectedData",
     "VersionInfo",
     "activate",
+    "align_to_model",
     "collected_responses",
     "list_versions",
     "promote",

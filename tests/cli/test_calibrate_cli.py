@@ -210,3 +210,40 @@ def test_priors_none_refuses_an_unused_category(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 1
     assert "option 3 of item q0" in stderr
+
+
+def test_file_commands_start_without_the_database_or_the_bank() -> None:
+    """``sjt score`` builds only its own command: no SQLAlchemy, pydantic bank or scipy.stats."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.argv = ['sjt', 'score', '--help']\n"
+        "from cli.main import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('sqlalchemy', 'items.loader', 'scipy.stats', 'streamlit') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert "Usage: sjt score" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_scores_file_quotes_awkward_ids_and_leaves_missing_numbers_empty(tmp_path: Path) -> None:
+    from assessment.psychometrics.data_files import write_scores_csv
+    from scoring import ThetaEstimate
+
+    estimate = ThetaEstimate(
+        np.array([[0.5], [np.nan]]), np.array([[0.25], [1.0]]), np.array([[3], [0]]), ("d1",),
+        "eap",
+    )  # fmt: skip
+    write_scores_csv(tmp_path / "s.csv", ['a,"b"', "c"], estimate, extra={"_g": ("x", "y,z")})
+    with (tmp_path / "s.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows == [
+        ["candidate_id", "d1_theta", "d1_se", "d1_n_items", "_g"],
+        ['a,"b"', "0.500000", "0.250000", "3", "x"],
+        ["c", "", "1.000000", "0", "y,z"],
+    ]

@@ -306,7 +306,14 @@ def item_analysis(
         str | None, typer.Option("--reference", help="Reference group (default: largest).")
     ] = None,
 ) -> None:
-    """Classical and IRT item statistics with S-X2 item fit (and DIF), one row per item."""
+    """Classical and IRT item statistics, item fit and local dependence (and DIF), one row per
+    item.
+
+    Item fit: S-X2 where candidates answered every item of a dimension, and the
+    rest-posterior statistic (rest_fit, rest_fit_p) that also works on adaptive data. Local
+    dependence: Yen's Q3* (q3_partner, q3_star), flagged above 0.2. Classical statistics use
+    the administered items (pairwise); alpha_administered is alpha at the average test length.
+    """
     from scoring.dif import dif_analysis
     from scoring.item_analysis import analyse_items
 
@@ -345,13 +352,25 @@ def item_analysis(
                 "dimensions": _finite(analysis.summary()),
                 "items": _finite(rows),
                 "options": _finite(analysis.classical.option_rows()),
+                "local_dependence": _finite(
+                    [
+                        pair
+                        for pair in analysis.dependence.rows()
+                        if abs(pair["q3_star"]) > analysis.dependence.flag
+                    ]
+                ),
             },
         )
     flagged = sum(1 for row in rows if row["flags"])
     typer.echo(f"analysed {len(rows)} items of {loaded.data.n_candidates} candidates; "
                f"{flagged} flagged → {out}")  # fmt: skip
     for dimension, entry in analysis.summary().items():
-        typer.echo(f"  {dimension:<20} alpha {entry['alpha']:.3f}  omega {entry['omega']:.3f}")
+        typer.echo(
+            f"  {dimension:<20} alpha {entry['alpha']:.3f}  omega {entry['omega']:.3f}  "
+            f"alpha at {entry['mean_administered']:.1f} administered items "
+            f"{entry['alpha_administered']:.3f}  locally dependent pairs "
+            f"{entry['dependent_pairs']}"
+        )
 
 
 def _cell(value: Any) -> str:

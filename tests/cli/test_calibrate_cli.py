@@ -247,3 +247,27 @@ def test_scores_file_quotes_awkward_ids_and_leaves_missing_numbers_empty(tmp_pat
         ['a,"b"', "0.500000", "0.250000", "3", "x"],
         ["c", "", "1.000000", "0", "y,z"],
     ]
+
+
+def test_item_analysis_reports_rest_fit_and_q3_on_data_with_gaps(tmp_path: Path) -> None:
+    rng = np.random.default_rng(10)
+    data, mapping = write_external(tmp_path, rng, n=900, n_items=8)
+    with data.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    for row in rows[1:]:  # every candidate skips 3 of the 8 items
+        for column in rng.choice(np.arange(1, 9), size=3, replace=False):
+            row[column] = ""
+    with data.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    model = tmp_path / "m.json"
+    code, stdout, stderr = run(
+        "calibrate", data, "--model", "gpcm", "--item-map", mapping, "--out", model
+    )
+    assert code == 0, stdout + stderr
+    code, stdout, stderr = run("item-analysis", data, "--model", model, "--out", tmp_path / "r.csv")
+    assert code == 0, stdout + stderr
+    assert "alpha at 5.0 administered items" in stdout
+    with (tmp_path / "r.csv").open(encoding="utf-8", newline="") as handle:
+        report = list(csv.DictReader(handle))
+    assert all(row["sx2"] == "" for row in report)  # nobody answered all 8
+    assert all(row["rest_fit_p"] != "" and row["q3_partner"] for row in report)

@@ -26,7 +26,9 @@ fit), then ``score_eap`` (61 nodes) of everyone: the figures compared with ``mir
 runs without standard errors. A second worker calibrates with item-parameter standard errors
 from the observed information (``standard_errors="louis"``, the default): the headline figure,
 with a target of 10 s for calibration with SEs. A third repeats that with another process
-spinning on one core for the whole run, the situation of a shared machine.
+spinning on one core for the whole run, the situation of a shared machine. Two more runs
+repeat both with the process's default BLAS threads instead of the calibrator's one thread,
+the evidence for that default.
 
 The command line is timed as a user meets it: ``sjt calibrate DATA.csv --item-map MAP.csv``
 (reading 100,000 × 60 cells, EM, SEs, norms by EAP, writing the model file) and ``sjt score``
@@ -181,7 +183,7 @@ def _load(path: str) -> NDArray[np.int64]:
     return np.load(path).astype(np.int64)
 
 
-def _ours(path: str, standard_errors: str = "none") -> dict[str, Any]:
+def _ours(path: str, standard_errors: str = "none", blas_threads: int | None = 1) -> dict[str, Any]:
     """Time our calibration and EAP scoring on the responses stored at ``path``."""
     data = ResponseMatrix(_load(path), SPECS, DIMENSIONS)
     with warnings.catch_warnings():
@@ -193,7 +195,12 @@ def _ours(path: str, standard_errors: str = "none") -> dict[str, Any]:
     baseline = memory.current()
     start = time.perf_counter()
     cpu = time.process_time()
-    result = MMLCalibrator("gpcm", standard_errors=standard_errors).fit(data)  # type: ignore[arg-type]
+    calibrator = MMLCalibrator(
+        "gpcm",
+        standard_errors=standard_errors,  # type: ignore[arg-type]
+        blas_threads=blas_threads,
+    )
+    result = calibrator.fit(data)
     calibration_s = time.perf_counter() - start
     calibration_cpu_s = time.process_time() - cpu
     peak_calibration = memory.peak()
@@ -225,6 +232,11 @@ def _ours(path: str, standard_errors: str = "none") -> dict[str, Any]:
 def _ours_se(path: str) -> dict[str, Any]:
     """``_ours`` with item-parameter standard errors (Louis' identity)."""
     return _ours(path, standard_errors="louis")
+
+
+def _ours_se_all_threads(path: str) -> dict[str, Any]:
+    """``_ours_se`` with the process's default BLAS threads instead of one."""
+    return _ours(path, standard_errors="louis", blas_threads=None)
 
 
 def _mirt(path: str) -> dict[str, Any]:
@@ -289,7 +301,12 @@ def _mirt(path: str) -> dict[str, Any]:
     }
 
 
-WORKERS = {"ours": _ours, "ours_se": _ours_se, "mirt": _mirt}
+WORKERS = {
+    "ours": _ours,
+    "ours_se": _ours_se,
+    "ours_se_all_threads": _ours_se_all_threads,
+    "mirt": _mirt,
+}
 
 
 def _worker_main(conn: Connection, engine: str, path: str) -> None:
@@ -571,6 +588,13 @@ def run() -> list[Figure]:
         with busy_core():
             busy = run_isolated("ours_se", path, OUR_TIMEOUT)
         figures += _se_figures("ours, one core busy", busy, slopes, brief=True)
+        threads = run_isolated("ours_se_all_threads", path, OUR_TIMEOUT)
+        figures += _se_figures(f"ours, {os.cpu_count()} BLAS threads", threads, slopes, brief=True)
+        with busy_core():
+            threads_busy = run_isolated("ours_se_all_threads", path, OUR_TIMEOUT)
+        figures += _se_figures(
+            f"ours, {os.cpu_count()} BLAS threads, one core busy", threads_busy, slopes, brief=True
+        )
         figures += command_line_figures(Path(tmp), n_candidates)
         if importlib.util.find_spec("mirt") is None:
             reason = "is not installed (pip install -e '.[bench]')"

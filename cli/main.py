@@ -9,6 +9,7 @@ candidates then starts in well under a second instead of several.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -72,10 +73,21 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'cli.main' has no attribute {name!r}")
 
 
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def main() -> None:
-    """Run the command line."""
+    """Run the command line.
+
+    The file commands run their matrix products on one BLAS thread unless the environment
+    says otherwise (the variables must be set before numpy is imported): the products are tall
+    and thin, and spinning BLAS threads slow a run down badly when other processes compete for
+    the cores (``make bench`` measures both).
+    """
     arguments = sys.argv[1:]
     if arguments and arguments[0] in FILE_COMMANDS:
+        for variable in BLAS_THREAD_VARIABLES:
+            os.environ.setdefault(variable, "1")
         single_command(arguments[0])(args=arguments[1:], prog_name=f"sjt {arguments[0]}")
     else:
         build_app()()

@@ -37,14 +37,16 @@ class ResponseFile:
     """Warnings about the file that are not errors (inferred category counts, empty items)."""
 
 
-def _read_text(path: Path, source: str | None = None) -> str:
-    source = source or str(path)
+def _read_bytes(path: Path, source: str) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise DataFileError(source, ["file not found"]) from None
     except OSError as error:
         raise DataFileError(source, [f"cannot be read: {error.strerror}"]) from None
+
+
+def _decode(raw: bytes, source: str) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -54,12 +56,17 @@ def _read_text(path: Path, source: str | None = None) -> str:
         ) from None
 
 
+def _read_text(path: Path, source: str | None = None) -> str:
+    source = source or str(path)
+    return _decode(_read_bytes(path, source), source)
+
+
 def read_csv_rows(
-    path: Path, source: str | None = None
+    path: Path, source: str | None = None, text: str | None = None
 ) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and data rows (with their line numbers) of a CSV file; blank lines skipped."""
     source = source or str(path)
-    text = _read_text(path, source)
+    text = _read_text(path, source) if text is None else text
     if not text.strip():
         raise DataFileError(source, ["file is empty; a header row is required"])
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -145,7 +152,14 @@ def read_response_csv(
     source = source or str(path)
     if (specs is None) == (item_map is None):
         raise ValueError("give exactly one of specs or item_map")
-    header, rows = read_csv_rows(path, source)
+    raw = _read_bytes(path, source)
+    text = _decode(raw, source)
+    simple = _simple_table(raw)
+    if simple is not None:
+        header, lines, columns = simple
+        rows: list[tuple[int, list[str]]] = []
+    else:
+        header, rows = read_csv_rows(path, source, text)
     problems: list[str] = []
     notes: list[str] = []
     if not header or header[0] != CANDIDATE_COLUMN:
@@ -176,14 +190,15 @@ def read_response_csv(
     if problems:
         raise DataFileError(source, problems)
     index = {name: position for position, name in enumerate(header)}
-    for line, row in rows:
-        if len(row) != len(header):
-            problems.append(
-                f"line {line}: {len(row)} cells but the header has {len(header)} columns"
-            )
-    good = [(line, row) for line, row in rows if len(row) == len(header)]
-    lines = [line for line, _ in good]
-    columns = list(zip(*(row for _, row in good), strict=True)) if good else []
+    if simple is None:
+        for line, row in rows:
+            if len(row) != len(header):
+                problems.append(
+                    f"line {line}: {len(row)} cells but the header has {len(header)} columns"
+                )
+        good = [(line, row) for line, row in rows if len(row) == len(header)]
+        lines = [line for line, _ in good]
+        columns = [list(column) for column in zip(*(row for _, row in good), strict=True)]
     candidate_ids = [cell.strip() for cell in columns[0]] if columns else []
     seen_ids: dict[str, int] = {}
     for line, candidate in zip(lines, candidate_ids, strict=True):
@@ -198,35 +213,43 @@ def read_response_csv(
         name: [cell.strip() for cell in columns[index[name]]] if columns else []
         for name in extra_names
     }
-    cells = np.full((len(good), len(item_names)), MISSING, dtype=np.int64)
+    cells = np.full((len(lines), len(item_names)), MISSING, dtype=np.int64)
     cell_problems: list[tuple[int, str]] = []
     for c, name in enumerate(item_names):
         if not columns or len(cell_problems) > 10 * MAX_PROBLEMS:
             break
-        values = columns[index[name]]
+        column = columns[index[name]]
         codes: dict[str, int] = {}
         bad: dict[str, str] = {}
-        for raw in set(values):  # each distinct cell text is checked once
-            cell = raw.strip()
+        for cell_text in _distinct_texts(column):
+            cell = cell_text.strip()  # each distinct cell text is checked once
             if not cell:
-                codes[raw] = MISSING
+                codes[cell_text] = MISSING
                 continue
             if specs is not None:
                 value, problem = _spec_cell(cell, spec_by_id[name])
             else:
                 value, problem = _integer_cell(cell)
             if problem:
-                bad[raw] = problem
-            codes[raw] = value
-        cells[:, c] = np.fromiter(map(codes.__getitem__, values), np.int64, len(values))
+                bad[cell_text] = problem
+            codes[cell_text] = value
+        if isinstance(column, np.ndarray):  # single-byte cells: one lookup table
+            table = np.full(256, MISSING, dtype=np.int64)
+            for cell_text, code in codes.items():
+                table[ord(cell_text) if cell_text else 0] = code
+            cells[:, c] = table[column]
+            texts: Sequence[str] = [chr(b) if b else "" for b in column.tolist()] if bad else ()
+        else:
+            cells[:, c] = np.fromiter(map(codes.__getitem__, column), np.int64, len(column))
+            texts = column
         if bad:
             cell_problems += [
-                (line, f"line {line}, column {name!r}: {bad[raw]}")
-                for line, raw in zip(lines, values, strict=True)
-                if raw in bad
+                (line, f"line {line}, column {name!r}: {bad[cell_text]}")
+                for line, cell_text in zip(lines, texts, strict=True)
+                if cell_text in bad
             ]
     problems += [text for _, text in sorted(cell_problems, key=lambda entry: entry[0])]
-    if not rows:
+    if not lines and not rows:
         problems.append("no data rows after the header")
     if problems:
         raise DataFileError(source, problems)
@@ -265,6 +288,84 @@ def read_response_csv(
         tuple(unknown),
         tuple(notes),
     )
+
+
+def _distinct_texts(column: Sequence[str] | np.ndarray) -> set[str]:
+    """The distinct texts of a column: for single-byte columns, from the bytes present."""
+    if isinstance(column, np.ndarray):
+        return {chr(b) if b else "" for b in np.unique(column).tolist()}
+    return set(column)
+
+
+def _simple_table(
+    raw: bytes,
+) -> tuple[list[str], list[int], list[list[str] | np.ndarray]] | None:
+    """Header, line numbers and columns of a CSV file in the common simple form, or None.
+
+    Simple means: no quotes, no blank lines, every row with as many cells as the header, and
+    every cell of an item column (a column not named ``candidate_id`` or ``_…``) empty or one
+    ASCII character, such as an option id or a code 0–9. Such a file is split with vectorised
+    byte operations; item columns come back as arrays of byte values (0 for empty) and the
+    other columns as strings. Anything else (and every error) goes through the csv module.
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if b'"' in raw:
+        return None
+    if b"\r" in raw:
+        raw = raw.replace(b"\r\n", b"\n")
+        if b"\r" in raw:
+            return None
+    raw = raw.rstrip(b"\n") + b"\n"
+    end = raw.find(b"\n")
+    try:
+        header = [name.strip() for name in raw[:end].decode("utf-8").split(",")]
+    except UnicodeDecodeError:
+        return None
+    body = np.frombuffer(raw, dtype=np.uint8)[end + 1 :]
+    if body.size == 0 or b"\n\n" in raw:
+        return None
+    n_columns = len(header)
+    found = np.flatnonzero((body == 44) | (body == 10))
+    if found.size % n_columns:
+        return None
+    delimiters = found.reshape(-1, n_columns)
+    if np.any(body[delimiters[:, -1]] != 10) or np.any(body[delimiters[:, :-1]] != 44):
+        return None
+    starts = np.empty_like(delimiters)
+    starts.reshape(-1)[0] = 0
+    starts.reshape(-1)[1:] = delimiters.reshape(-1)[:-1] + 1
+    lengths = delimiters - starts
+    text_columns = [
+        c for c, name in enumerate(header) if c == 0 or name.startswith("_") or not name
+    ]
+    item_columns = [c for c in range(n_columns) if c not in text_columns]
+    if item_columns and lengths[:, item_columns].max() > 1:
+        return None
+    columns: list[list[str] | np.ndarray] = []
+    data = bytes(body)
+    for c in range(n_columns):
+        if c in item_columns:
+            values = np.where(lengths[:, c] == 1, body[starts[:, c]], 0).astype(np.uint8)
+            if np.any(values >= 128):
+                return None
+            columns.append(values)
+        else:
+            try:
+                columns.append(
+                    [
+                        data[a:b].decode("utf-8")
+                        for a, b in zip(
+                            starts[:, c].tolist(), delimiters[:, c].tolist(), strict=True
+                        )
+                    ]
+                )
+            except UnicodeDecodeError:
+                return None
+    if any(not candidate.strip() for candidate in columns[0]):
+        return None  # blank rows are skipped and empty ids reported by the csv route
+    lines = list(range(2, delimiters.shape[0] + 2))
+    return header, lines, columns
 
 
 def _spec_cell(cell: str, spec: ItemSpec) -> tuple[int, str | None]:

@@ -271,3 +271,42 @@ def test_item_analysis_reports_rest_fit_and_q3_on_data_with_gaps(tmp_path: Path)
         report = list(csv.DictReader(handle))
     assert all(row["sx2"] == "" for row in report)  # nobody answered all 8
     assert all(row["rest_fit_p"] != "" and row["q3_partner"] for row in report)
+
+
+@pytest.mark.parametrize("item_map", [False, True])
+def test_simple_and_general_csv_routes_read_the_same_responses(
+    tmp_path: Path, item_map: bool
+) -> None:
+    """A plain file takes the vectorised route; the same file with one quoted id the csv
+    module's; both must give identical responses, ids and extra columns."""
+    from assessment.psychometrics.data_files import _simple_table, read_response_csv
+    from items import load_bank
+    from items.scoring_map import item_specs
+
+    specs = item_specs(load_bank())[:6]
+    rng = np.random.default_rng(11)
+    lines = ["candidate_id," + ",".join(s.item_id for s in specs) + ",_group"]
+    for n in range(300):
+        cells = [
+            ""
+            if rng.random() < 0.3
+            else (str(rng.integers(4)) if item_map else "ABCD"[rng.integers(4)])
+            for _ in specs
+        ]
+        lines.append(f"c{n}," + ",".join(cells) + f",{'xyz'[n % 3]} g")
+    plain = tmp_path / "plain.csv"
+    plain.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text("\n".join(lines).replace("c7,", '"c7",', 1) + "\n", encoding="utf-8")
+    assert _simple_table(plain.read_bytes()) is not None
+    assert _simple_table(quoted.read_bytes()) is None
+    options: dict[str, object] = (
+        {"item_map": {s.item_id: s.dimension for s in specs}} if item_map else {"specs": specs}
+    )
+    first = read_response_csv(plain, **options)  # type: ignore[arg-type]
+    second = read_response_csv(quoted, **options)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(first.data.responses, second.data.responses)
+    assert first.candidate_ids == second.candidate_ids
+    assert first.extra == second.extra
+    assert first.data.items == second.data.items
+    assert (first.data.responses >= 0).mean() == pytest.approx(0.7, abs=0.05)

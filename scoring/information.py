@@ -120,13 +120,15 @@ def _divide_by_total(
 ) -> FloatArray:
     """Louis' information with the per-pattern posterior covariance of the score written as
     ``Cov_n[s] = Var_n(θ) A Aᵀ − A Cov_n(θ, g)ᵀ − Cov_n(g, θ) Aᵀ + Cov_n[m ⊙ g]``, where
-    ``A_n`` holds the slope design rows of the chosen categories (the intercept rows cancel)."""
+    ``A_n`` holds the slope design rows of the chosen categories (the intercept rows cancel).
+    Only the parameters with a slope design (``active``) have non-zero columns in ``A``."""
     n_patterns = weights.shape[0]
     sizes = [b.params.size for b in blocks]
     p = int(sum(sizes))
-    A = np.zeros((n_patterns, p))
     G = np.zeros((theta.size, p))  # g(θ_q) for every parameter
     item_of = np.zeros(p, dtype=np.int64)  # item (over all blocks) of each parameter
+    active: list[int] = []  # parameters with a slope design (non-zero columns of A)
+    A_parts: list[FloatArray] = []
     answered_items = []
     complete = np.zeros((p, p))
     start = 0
@@ -142,8 +144,9 @@ def _divide_by_total(
         answered = block.responses >= 0
         chosen = np.where(answered, block.responses, 0)
         for j in range(n_items):
-            cols = slice(start + j * n_params, start + (j + 1) * n_params)
-            A[:, cols] = S[j][chosen[:, j]] * answered[:, j, None]
+            used = np.flatnonzero(np.any(S[j] != 0, axis=0))
+            A_parts.append(S[j][chosen[:, j]][:, used] * answered[:, j, None])
+            active += (start + j * n_params + used).tolist()
         item_of[start : start + size] = first_item + np.repeat(np.arange(n_items), n_params)
         info = _complete_information_dbt(item_model, block, weights, counts, theta)
         for j in range(n_items):
@@ -152,19 +155,26 @@ def _divide_by_total(
         answered_items.append(answered)
         start += size
         first_item += n_items
+    A = np.concatenate(A_parts, axis=1) if A_parts else np.zeros((n_patterns, 0))
+    index = np.array(active, dtype=np.int64)
     answered_all = np.concatenate(answered_items, axis=1)  # (n, J_total)
-    mask = answered_all[:, item_of].astype(np.float64)  # (n, p)
     e1 = weights @ theta
     variance = np.maximum(weights @ theta**2 - e1**2, 0.0)
     moments = weights @ np.concatenate([G, G * theta[:, None]], axis=1)  # (n, 2p)
-    Eg = moments[:, :p] * mask
-    K = moments[:, p:] * mask - e1[:, None] * Eg  # Cov_n(θ, m ⊙ g)
+    Eg = moments[:, :p]
+    if not answered_all.all():
+        mask = answered_all[:, item_of]
+        Eg = np.where(mask, Eg, 0.0)
+        K = np.where(mask, moments[:, p:], 0.0) - e1[:, None] * Eg  # Cov_n(θ, m ⊙ g)
+    else:
+        K = moments[:, p:] - e1[:, None] * Eg
     c = counts[:, None]
-    cross = (A * (c * variance[:, None])).T @ A
-    ak = (A * c).T @ K
-    cross -= ak + ak.T
-    cross += _gg_term(answered_all, item_of, weights, counts, G)
+    cross = _gg_term(answered_all, item_of, weights, counts, G)
     cross -= (Eg * c).T @ Eg
+    cross[np.ix_(index, index)] += (A * (c * variance[:, None])).T @ A
+    ak = (A * c).T @ K  # (active, p)
+    cross[index, :] -= ak
+    cross[:, index] -= ak.T
     return np.asarray(complete - cross)
 
 

@@ -4,8 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
+# The app listens on this machine only; put nginx in front (deploy/nginx.conf.template) or
+# run `make run ADDRESS=0.0.0.0` to expose it (see README "Running in production").
+ADDRESS ?= 127.0.0.1
 # Production-like Streamlit settings: no forced GC after each run, no file watcher.
-STREAMLIT_FLAGS := --server.port $(PORT) --server.headless true \
+STREAMLIT_FLAGS := --server.port $(PORT) --server.address $(ADDRESS) --server.headless true \
 	--runner.postScriptGC false --server.fileWatcherType none \
 	--browser.gatherUsageStats false
 
@@ -36,12 +39,14 @@ system-deps:
 		case "$$missing" in *nginx*) $$SUDO service nginx stop >/dev/null 2>&1 || true;; esac; \
 	fi
 
+# Links use the public_url setting (SJT_PUBLIC_URL or `sjt settings set public_url`), else
+# the address the app is served on: STREAMLIT_SERVER_PORT tells the CLI which port that is.
 demo: $(STAMP)
 	$(BIN)/sjt bank validate
-	SJT_BASE_URL=$${SJT_BASE_URL:-http://localhost:$(PORT)} $(BIN)/sjt demo --candidates 60 --if-empty
+	STREAMLIT_SERVER_PORT=$(PORT) $(BIN)/sjt demo --candidates 60 --if-empty
 
 run: $(STAMP) demo
-	$(BIN)/streamlit run app.py $(STREAMLIT_FLAGS)
+	$(BIN)/streamlit run serve.py $(STREAMLIT_FLAGS)
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check .

@@ -1,21 +1,34 @@
 """The candidate's test: language → consent → instructions and practice → items → done.
 
 Everything the page shows is derived from the invitation token in the URL and the database,
-so a reload, a closed browser or a server restart lands on exactly the same step.
+so a reload, a closed browser or a server restart lands on exactly the same step. A used link
+opens the thank-you page of its test, in the test's language, with the optional questions
+until they are answered.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 
 import streamlit as st
-from sqlalchemy.exc import OperationalError
 
-from app_pages.common import get_delivery
+from app_pages.candidate_browser import candidate_styles, enter_submits, new_item_view
+from app_pages.candidate_timer import countdown
+from app_pages.common import get_delivery, get_settings
+from app_pages.markup import md_escape
 from app_pages.texts import TEXTS, group_value, text
+from assessment.access.proxies import (
+    TrustedProxies,
+    forwarded_chain,
+    server_peer,
+)
+from assessment.access.proxies import client_address as proxy_client
+from assessment.delivery.consent import consent_notice
 from assessment.delivery.service import Delivery
-from assessment.errors import AssessmentError, InvitationError
+from assessment.errors import AssessmentError, InvitationError, SettingsError
+from assessment.persistence.failures import DATABASE_FAILURES
 from assessment.psychometrics.fairness import (
     GROUP_FIELDS,
     UNDISCLOSED,
@@ -24,39 +37,77 @@ from assessment.psychometrics.fairness import (
 )
 
 LANGUAGES = {"en": "English", "zh": "中文"}
+LOGGER = logging.getLogger(__name__)
+PRACTICE_KEY = "practice_checked"
+GROUPS_SAVED_KEY = "groups_saved"
+PAGE_FAILURES: tuple[type[Exception], ...] = (*DATABASE_FAILURES, OSError)
 
 
 def render() -> None:
-    token = st.query_params.get("token", "")
+    """The whole page; any database failure shows the bilingual retry message instead.
+
+    ``OSError`` too: an SQLite file that cannot be opened or created is a database failure.
+    """
+    try:
+        show_page(st.query_params.get("token", ""))
+    except PAGE_FAILURES:
+        LOGGER.exception("database failure on the candidate page")
+        show_retry()
+
+
+def show_page(token: str) -> None:
+    candidate_styles()
     try:
         delivery = get_delivery()
     except AssessmentError:
         st.title(TEXTS["title"]["en"])
         st.info(text("no_model", "en"))
+        st.info(text("no_model", "zh"))
         return
     try:
         invitation = delivery.open(token, client=client_address())
     except InvitationError as error:
-        show_link_problem(error.reason)
-        return
-    except OperationalError:
-        st.warning(text("retry", "en"))
+        finished = delivery.finished(token) if error.reason == "used" else None
+        if finished is None:
+            show_link_problem(error.reason)
+        else:
+            show_finished(delivery, finished.session_id, finished.language)
         return
     if invitation.session_id is None:
         choose_language(delivery, invitation)
         return
-    try:
-        run_session(delivery, invitation.session_id)
-    except OperationalError:
-        st.warning(text("retry", st.session_state.get("lang", "en")))
-        if st.button("↻"):
-            st.rerun()
+    run_session(delivery, invitation.session_id)
+
+
+def show_retry() -> None:
+    """The retry message in the candidate's language (both languages before one is chosen)."""
+    lang = st.session_state.get("lang")
+    for shown in [lang] if lang in LANGUAGES else list(LANGUAGES):
+        st.warning(text("retry", shown))
+    if st.button("↻", key="retry"):
+        st.rerun()
 
 
 def client_address() -> str:
-    """The requester's address, the key for throttling guessed links."""
-    address = st.context.ip_address
-    return address if isinstance(address, str) and address else "unknown-client"
+    """The requester's address, the key for throttling guessed links.
+
+    Taken from the connection and the ``X-Forwarded-For`` entries of the proxies trusted in
+    ``SJT_TRUSTED_PROXIES`` (``assessment.access.proxies``).
+    """
+    forwarded = forwarded_chain(st.context.headers.get_all("X-Forwarded-For"))
+    reported = st.context.ip_address
+    peer = server_peer(reported if isinstance(reported, str) else None, forwarded)
+    return proxy_client(peer, forwarded, trusted_proxies())
+
+
+@st.cache_resource(show_spinner=False)
+def trusted_proxies() -> TrustedProxies:
+    """The trusted proxies, read once per server process (none if the setting is malformed)."""
+    try:
+        return TrustedProxies.from_environment()
+    except ValueError as error:
+        LOGGER.error("%s; no proxy is trusted until it is fixed", error)
+        return TrustedProxies()
 
 
 def show_link_problem(reason: str) -> None:
@@ -88,8 +139,7 @@ def run_session(delivery: Delivery, session_id: str) -> None:
     lang = record.session.language
     st.session_state["lang"] = lang
     if record.session.completed:
-        show_complete(lang)
-        show_group_questions(delivery, session_id, lang)
+        show_finished(delivery, session_id, lang)
         return
     if record.consent_at is None:
         show_consent(delivery, session_id, lang)
@@ -99,20 +149,26 @@ def run_session(delivery: Delivery, session_id: str) -> None:
         return
     view = delivery.current_item(session_id)
     if view is None:
-        show_complete(lang)
-        show_group_questions(delivery, session_id, lang)
+        show_finished(delivery, session_id, lang)
         return
     show_item(delivery, session_id, view, lang)
 
 
 def show_consent(delivery: Delivery, session_id: str, lang: str) -> None:
     st.title(text("consent_title", lang))
-    st.markdown(text("consent_body", lang))
+    try:
+        notice = consent_notice(get_settings(), lang)  # type: ignore[arg-type]
+    except SettingsError:
+        st.info(text("no_model", lang))  # misconfigured: never start without a true notice
+        return
+    st.markdown(md_escape(notice.intro, 2000))
+    for heading, body in notice.sections:
+        st.markdown(f"**{md_escape(heading, 200)}**  \n{md_escape(body, 2000)}")
     with st.form("consent"):
         agreed = st.checkbox(text("consent_check", lang))
         if st.form_submit_button(text("continue", lang), type="primary"):
             if agreed:
-                delivery.consent(session_id)
+                delivery.consent(session_id, notice)
                 st.rerun()
             st.warning(text("consent_needed", lang))
 
@@ -120,30 +176,50 @@ def show_consent(delivery: Delivery, session_id: str, lang: str) -> None:
 def show_practice(delivery: Delivery, session_id: str, lang: str) -> None:
     st.title(text("instructions_title", lang))
     st.markdown(text("instructions_body", lang))
+    minutes = delivery.time_limit_minutes(session_id)
+    if minutes is not None:
+        st.info(text("time_intro", lang, minutes=round(minutes)), icon=":material/timer:")
     st.subheader(text("practice_title", lang))
     st.write(text("practice_scenario", lang))
     options = text("practice_options", lang).split("|")
+    letters = "ABCD"[: len(options)]
+    label = {letter: f"{letter}. {option}" for letter, option in zip(letters, options, strict=True)}
     with st.form("practice"):
-        st.radio(
-            text("best_prompt", lang), options, index=None, key="practice_choice",
-            format_func=lambda o: f"{'ABCD'[options.index(o)]}. {o}",
+        choice = st.radio(
+            text("best_prompt", lang), list(letters), index=None, format_func=label.__getitem__,
+            key="practice_choice",
         )  # fmt: skip
-        if st.form_submit_button(text("start_test", lang), type="primary"):
-            delivery.practice_done(session_id)
-            st.rerun()
-    st.caption(text("practice_feedback", lang))
+        if st.form_submit_button(text("practice_check", lang)):
+            if choice is None:
+                st.warning(text("choose_one", lang))
+            st.session_state[PRACTICE_KEY] = choice
+    checked = st.session_state.get(PRACTICE_KEY)
+    if checked is None:
+        return
+    best = text("practice_best", lang)
+    if checked == best:
+        st.success(text("practice_right", lang), icon=":material/check_circle:")
+    else:
+        st.info(text("practice_wrong", lang, choice=checked), icon=":material/lightbulb:")
+    st.markdown(text("practice_why", lang))
+    st.caption(text("practice_after", lang))
+    if st.button(text("start_test", lang), type="primary"):
+        delivery.practice_done(session_id)
+        st.session_state.pop(PRACTICE_KEY, None)
+        st.rerun()
 
 
 def show_item(delivery: Delivery, session_id: str, view: object, lang: str) -> None:
     item = view.item  # type: ignore[attr-defined]
     progress = delivery.progress(session_id)
-    st.subheader(text("question", lang, n=view.number))  # type: ignore[attr-defined]
-    parts = [text("progress", lang, answered=progress.answered)]
-    if progress.seconds_left is not None:
-        parts.append(text("time_left", lang, minutes=int(progress.seconds_left // 60) + 1))
+    heading = text("question", lang, n=view.number)  # type: ignore[attr-defined]
+    st.subheader(heading, anchor=False)
     st.progress(
-        min(1.0, progress.answered / max(progress.expected_total, 1)), text=" · ".join(parts)
+        min(1.0, progress.answered / max(progress.expected_total, 1)),
+        text=text("progress", lang, answered=progress.answered),
     )
+    if progress.seconds_left is not None:
+        countdown(delivery, session_id, lang)
     with st.container(border=True):
         st.markdown(escape_markdown(item.scenario.get(lang)))
     letters = [option.id for option in item.options]
@@ -151,26 +227,29 @@ def show_item(delivery: Delivery, session_id: str, view: object, lang: str) -> N
     with st.form(f"item-{item.id}", clear_on_submit=False):
         if item.format == "best":
             most = st.radio(
-                f"**{text('best_prompt', lang)}**", letters, index=None,
+                text("best_prompt", lang), letters, index=None,
                 format_func=label.__getitem__, key=f"most-{item.id}",
             )  # fmt: skip
             least = None
         else:
             most = st.radio(
-                f"**{text('most_prompt', lang)}**", letters, index=None,
+                text("most_prompt", lang), letters, index=None,
                 format_func=label.__getitem__, key=f"most-{item.id}",
             )  # fmt: skip
             least = st.radio(
-                f"**{text('least_prompt', lang)}**", letters, index=None,
+                text("least_prompt", lang), letters, index=None,
                 format_func=label.__getitem__, key=f"least-{item.id}",
             )  # fmt: skip
         submitted = st.form_submit_button(text("next", lang), type="primary")
+    new_item_view(item.id, heading)
+    enter_submits()
     if not submitted:
         return
     if most is None or (item.format == "most_least" and (least is None or least == most)):
         st.warning(text("choose_one" if item.format == "best" else "choose_both", lang))
         return
-    # A stale or repeated submit is refused by the service; the rerun shows the current state.
+    # A stale, repeated or late submit is refused by the service; the rerun shows the
+    # current state (the next item, or the end of the test when the time is up).
     with contextlib.suppress(AssessmentError):
         delivery.answer(session_id, item.id, most, least)
     st.rerun()
@@ -181,15 +260,22 @@ def escape_markdown(value: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", value)
 
 
-def show_complete(lang: str) -> None:
+def show_finished(delivery: Delivery, session_id: str, lang: str) -> None:
+    """The thank-you page in the test's language, with the optional group questions once."""
     st.title(text("complete_title", lang))
     st.success(text("complete_body", lang))
+    record = delivery.record(session_id)
+    if record.deadline_at is not None and (record.flags or {}).get("stop_reason") == "incomplete":
+        st.caption(text("time_up", lang))
+    if has_group_answers(delivery.store, session_id):
+        if st.session_state.pop(GROUPS_SAVED_KEY, False):
+            st.success(text("groups_thanks", lang), icon=":material/check:")
+        return
+    show_group_questions(delivery, session_id, lang)
 
 
 def show_group_questions(delivery: Delivery, session_id: str, lang: str) -> None:
     """The voluntary, self-described group questions used only for fairness statistics."""
-    if has_group_answers(delivery.store, session_id):
-        return
     st.subheader(text("groups_title", lang))
     st.caption(text("groups_body", lang))
     skip = text("groups_skip", lang)
@@ -206,7 +292,8 @@ def show_group_questions(delivery: Delivery, session_id: str, lang: str) -> None
             given = {field: value for field, value in answers.items() if value != skip}
             given = given or {"gender": UNDISCLOSED}  # record the visit so we do not ask again
             record_groups(delivery.store, session_id, given)
-            st.success(text("groups_thanks", lang))
+            st.session_state[GROUPS_SAVED_KEY] = True
+            st.rerun()
 
 
 render()

@@ -1,17 +1,19 @@
-"""Shared resources and guards of the Streamlit pages (no business logic here)."""
+"""Shared resources of the Streamlit pages (no business logic here).
+
+The guards of staff pages are in ``app_pages.staff_access`` and ``app_pages.staff_session``.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+import os
+from urllib.parse import urlsplit
 
 import streamlit as st
 
-from assessment.access.accounts import StaffUser
 from assessment.delivery.service import Delivery
 from assessment.persistence.store import Store
+from assessment.settings import Settings, public_url, resolve_settings, served_url
 from items import ItemBank, load_bank
-
-IDLE_TIMEOUT = dt.timedelta(minutes=30)
 
 
 @st.cache_resource(show_spinner=False)
@@ -36,27 +38,27 @@ def get_delivery() -> Delivery:
     return _delivery_for_version(version.id if version else -1)
 
 
-def current_user() -> StaffUser | None:
-    """The signed-in staff member, or None; signs out after 30 idle minutes."""
-    user = st.session_state.get("user")
-    seen = st.session_state.get("last_seen")
-    now = dt.datetime.now(dt.UTC)
-    if user is not None and seen is not None and now - seen > IDLE_TIMEOUT:
-        st.session_state.clear()
-        st.session_state["signed_out_reason"] = "idle"
-        return None
-    if user is not None:
-        st.session_state["last_seen"] = now
-    return user
+def get_settings() -> Settings:
+    """The organisation settings in force (environment over ``sjt settings``; read per run)."""
+    return resolve_settings(get_store().stored_settings(), os.environ)
 
 
-def require_role(*roles: str) -> StaffUser:
-    """Stop the page unless a staff member with one of ``roles`` is signed in."""
-    user = current_user()
-    if user is None:
-        st.error("Please sign in to see this page.")
-        st.stop()
-    if not user.can(*roles):
-        st.error("Your role does not give access to this page.")
-        st.stop()
-    return user
+def served_address() -> str:
+    """The address this app is served on: as the browser reached it, else from the config."""
+    base_path = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    url = st.context.url
+    if isinstance(url, str) and url:
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return f"{parts.scheme}://{parts.netloc}" + (f"/{base_path}" if base_path else "")
+    environ = {
+        "STREAMLIT_SERVER_PORT": str(st.get_option("server.port")),
+        "STREAMLIT_SERVER_BASE_URL_PATH": base_path,
+        **{k: v for k, v in os.environ.items() if k.startswith("STREAMLIT_BROWSER_")},
+    }
+    return served_url(environ)
+
+
+def link_base() -> str:
+    """The base of candidate links: the ``public_url`` setting, else the served address."""
+    return public_url(get_settings(), served_address())

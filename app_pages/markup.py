@@ -8,6 +8,10 @@ _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'])")
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 _AUTOLINK = re.compile(r"(?i)(?<=https)(?=:)|(?<=http)(?=:)|(?<=www)(?=\.)|(?=@)")
 _ZWSP = "\u200b"
+# Streamlit replaces icons (:material/…:), emoji (:smile:) and its logo (:streamlit:) in the
+# text *after* Markdown has resolved backslash escapes, so escaping the colon is not enough:
+# a zero-width space after every colon keeps those patterns from matching.
+_COLON = re.compile(r"\\:")
 
 
 def md_escape(text: str | None, max_chars: int = 300) -> str:
@@ -15,12 +19,14 @@ def md_escape(text: str | None, max_chars: int = 300) -> str:
 
     Every ASCII punctuation mark that Markdown, Streamlit's directives (``:blue[…]``,
     ``:material/…:``) or LaTeX could act on is backslash-escaped; a zero-width space keeps
-    URLs and email addresses from being turned into links (GFM autolinks); control characters
-    become spaces and long texts are cut with an ellipsis.
+    URLs and email addresses from being turned into links (GFM autolinks) and follows every
+    colon, so that no icon, emoji or logo shortcode survives; control characters become spaces
+    and long texts are cut with an ellipsis.
     """
     if not text:
         return ""
     flat = _BREAKS.sub(" ", str(text)).strip()
     if len(flat) > max_chars:
         flat = flat[: max_chars - 1] + "…"
-    return _SPECIAL.sub(r"\\\1", _AUTOLINK.sub(_ZWSP, flat))
+    escaped = _SPECIAL.sub(r"\\\1", _AUTOLINK.sub(_ZWSP, flat))
+    return _COLON.sub("\\\\:" + _ZWSP, escaped)

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import get_bank, get_store, require_role
+from app_pages.common import get_bank, get_store
 from app_pages.markup import md_escape
-from assessment.errors import AssessmentError, DataFileError
-from assessment.psychometrics.data_files import read_response_csv
+from app_pages.phrasing import rare_options_warning, thin_items_warning
+from app_pages.staff_access import require_role
+from app_pages.workbench_display import (
+    MISSING_NOTE,
+    option_colours,
+    read_upload,
+    table_for_display,
+    theta_histogram_chart,
+)
+from assessment.demo import SYNTHETIC_N, synthetic_responses
+from assessment.errors import AssessmentError
 from assessment.psychometrics.fairness import GROUP_FIELDS, fairness_report
 from assessment.psychometrics.jobs import CalibrationJob, JobRegistry
 from assessment.psychometrics.review import compare_with_active, sample_warnings
@@ -27,18 +33,24 @@ from assessment.psychometrics.versions import (
     rollback,
 )
 from items import COMPETENCIES
-from items.scoring_map import item_specs
 from scoring import ResponseMatrix, score_eap
 from scoring.fit import conditional_se, test_information
 from scoring.item_analysis import analyse_items
 
 MAX_UPLOAD_MB = 20
+SYNTHETIC_SOURCE = f"Synthetic demo responses ({SYNTHETIC_N} simulated candidates)"
 
 
 @st.cache_resource(show_spinner=False)
 def get_jobs() -> JobRegistry:
     """Calibration jobs of this server process (shared by all users)."""
     return JobRegistry()
+
+
+@st.cache_resource(show_spinner=False)
+def demo_responses() -> ResponseMatrix:
+    """The workbench's synthetic demo dataset (simulated once per server process)."""
+    return synthetic_responses(get_bank())
 
 
 def render() -> None:
@@ -60,7 +72,10 @@ def render() -> None:
 # --------------------------------------------------------------------------- calibrate
 def calibrate_section() -> None:
     source = st.radio(
-        "Data", ["Collected responses", "Upload a CSV"], horizontal=True, key="cal_source"
+        "Data",
+        ["Collected responses", "Upload a CSV", SYNTHETIC_SOURCE],
+        horizontal=True,
+        key="cal_source",
     )
     data: ResponseMatrix | None = None
     label = ""
@@ -88,9 +103,17 @@ def calibrate_section() -> None:
                 else ""
             )
         )
+    elif source == SYNTHETIC_SOURCE:
+        data = demo_responses()
+        label = f"synthetic responses (simulated, n={data.n_candidates})"
+        st.warning(
+            f"SYNTHETIC DATA: {data.n_candidates} simulated candidates answering every item, "
+            "drawn from the demo's synthetic generating model. Use it to try the workbench and "
+            "to check that calibration recovers known parameters; never promote it as a real model."
+        )
     else:
         upload = st.file_uploader(
-            "Response data (interfaces.md CSV: candidate_id, then item columns)",
+            "Response data (CSV: candidate_id, then item columns; see docs/file-formats.md)",
             type=["csv"], max_upload_size=MAX_UPLOAD_MB,
         )  # fmt: skip
         if upload is not None:
@@ -105,7 +128,10 @@ def calibrate_section() -> None:
     )  # fmt: skip
     keep = data.answered_counts() >= int(min_answers)
     if not keep.any():
-        st.warning(f"No item has {int(min_answers)} answers yet; collect more data first.")
+        st.warning(
+            f"No item has {int(min_answers)} answers yet; collect more data first, or choose "
+            f"“{SYNTHETIC_SOURCE}” to try a calibration on clearly labelled synthetic data."
+        )
         return
     if not keep.all():
         st.info(
@@ -116,16 +142,9 @@ def calibrate_section() -> None:
     warnings = sample_warnings(data)
     if warnings.items_below_minimum:
         worst = min(n for _, n in warnings.items_below_minimum)
-        st.warning(
-            f"{len(warnings.items_below_minimum)} of {data.n_items} scored items have fewer than "
-            f"500 candidates (smallest: {worst}). Option weights will be unstable; treat this "
-            "calibration as exploratory."
-        )
+        st.warning(thin_items_warning(len(warnings.items_below_minimum), data.n_items, worst))
     if warnings.rare_options:
-        st.warning(
-            f"{len(warnings.rare_options)} options are chosen by fewer than 5% of candidates; "
-            "their weights rest on very few answers."
-        )
+        st.warning(rare_options_warning(len(warnings.rare_options)))
     model = st.selectbox(
         "Model", ["nrm", "gpcm"],
         format_func={"nrm": "Nominal response (free option weights)",
@@ -139,22 +158,6 @@ def calibrate_section() -> None:
         show_progress(job_id)
 
 
-def read_upload(content: bytes, name: str) -> ResponseMatrix | None:
-    """Parse an uploaded CSV against the bank; show every problem with its line."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "upload.csv"
-        path.write_bytes(content)
-        try:
-            loaded = read_response_csv(
-                path, specs=item_specs(get_bank()), dimensions=COMPETENCIES, source=name
-            )
-        except DataFileError as error:
-            st.error(f"{md_escape(name)} cannot be used:")
-            st.code("\n".join(error.problems[:50]), language=None)
-            return None
-    return loaded.data
-
-
 @st.fragment(run_every=1.0)
 def show_progress(job_id: str) -> None:
     job = get_jobs().get(job_id)
@@ -162,7 +165,7 @@ def show_progress(job_id: str) -> None:
         return
     status = job.status()
     if status["error"]:
-        st.error(f"Calibration failed: {status['error']}")
+        st.error(f"Calibration failed: {md_escape(str(status['error']), 600)}")
         return
     done = status["finished"]
     fraction = 1.0 if done else min(0.99, status["iteration"] / max(job.max_iter, 1))
@@ -196,23 +199,30 @@ def review_section(username: str) -> None:
     assert result is not None
     data: ResponseMatrix = job.context["data"]
     st.subheader(f"{result.model.upper()} calibration of {md_escape(str(job.context['label']))}")
+    summary = result.summary()
     columns = st.columns(4)
-    columns[0].metric("Candidates", f"{result.n_candidates:,}")
-    columns[1].metric("Converged", "yes" if result.converged else "NO")
-    columns[2].metric("Log-likelihood", f"{result.loglik:,.1f}")
-    columns[3].metric("BIC", f"{result.bic:,.0f}")
-    if not result.converged:
+    columns[0].metric("Candidates", f"{summary.n_candidates:,}")
+    columns[1].metric("Converged", "yes" if summary.converged else "NO")
+    columns[2].metric("Log-likelihood", f"{summary.loglik:,.1f}")
+    columns[3].metric("BIC", f"{summary.bic:,.0f}")
+    st.caption(
+        f"{summary.n_iter} EM iterations, {summary.n_params} parameters, AIC {summary.aic:,.1f}"
+    )
+    if not summary.converged:
         st.warning("EM did not converge: do not promote this calibration.")
     st.markdown("**Marginal reliability**")
     st.dataframe(
-        pd.DataFrame([result.marginal_reliability]).round(3), hide_index=True, width="stretch"
+        pd.DataFrame([dict(summary.marginal_reliability)]).round(3),
+        hide_index=True,
+        width="stretch",
     )
     analysis = analyse_items(result.parameters, data)
     table = pd.DataFrame(analysis.rows())
     flagged_only = st.checkbox("Show flagged items only")
     if flagged_only:
         table = table[table["flags"] != ""]
-    st.dataframe(table.round(3), hide_index=True, width="stretch", height=360)
+    st.dataframe(table_for_display(table), hide_index=True, width="stretch", height=360)
+    st.caption(MISSING_NOTE)
     plots(result.parameters, data)
     comparison_section(result, data)
     st.markdown("**Promote**")
@@ -225,7 +235,7 @@ def review_section(username: str) -> None:
                     get_store(), model_file, get_bank(), username, note, carry_over=True
                 )
             except AssessmentError as error:
-                st.error(str(error))
+                st.error(md_escape(str(error), 600))
             else:
                 version = get_store().model_version(version_id)
                 st.success(f"Promoted {version.label if version else version_id}.")
@@ -240,7 +250,7 @@ def plots(parameters: Any, data: ResponseMatrix) -> None:
     codes = [str(code) for code in parameters.items[column].spec.codes]
     st.line_chart(
         pd.DataFrame(prob.T, columns=codes, index=pd.Index(grid.round(2), name="theta")),
-        x_label="theta", y_label="probability",
+        x_label="theta", y_label="probability", color=option_colours(codes),
     )  # fmt: skip
     left, right = st.columns(2)
     info = test_information(parameters, grid)
@@ -251,10 +261,7 @@ def plots(parameters: Any, data: ResponseMatrix) -> None:
     right.line_chart(pd.DataFrame(se, index=pd.Index(grid.round(2), name="theta")).clip(upper=2))
     estimate = score_eap(parameters, data)
     st.markdown("**Theta distribution (EAP)**")
-    edges = np.linspace(-4, 4, 33)
-    counts = {d: np.histogram(estimate.theta[:, i], bins=edges)[0]
-              for i, d in enumerate(parameters.dimensions)}  # fmt: skip
-    st.bar_chart(pd.DataFrame(counts, index=pd.Index(edges[:-1].round(2), name="theta")))
+    st.altair_chart(theta_histogram_chart(estimate.theta, parameters.dimensions))
 
 
 def comparison_section(result: Any, data: ResponseMatrix) -> None:
@@ -302,10 +309,10 @@ def versions_section(username: str) -> None:
     )
     active = next((v for v in versions if v.active), None)
     if active is not None:
-        version = get_store().model_version(active.version_id)
+        stored = get_store().model_document(active.version_id)
         st.download_button(
             f"Export {active.label} (model file JSON)",
-            data=json.dumps(json.loads(version.model_json) if version else {}, indent=2),
+            data=stored.document.with_changes(version=active.label).to_json() if stored else "{}",
             file_name=f"model-{active.label}.json",
             mime="application/json",
         )
@@ -315,7 +322,7 @@ def versions_section(username: str) -> None:
             try:
                 label = rollback(get_store(), username, note or "rollback")
             except AssessmentError as error:
-                st.error(str(error))
+                st.error(md_escape(str(error), 600))
             else:
                 st.success(f"{label} is active again.")
 
@@ -338,7 +345,7 @@ def fairness_section() -> None:
             None if basis == "mean of five" else basis,
         )  # fmt: skip
     except AssessmentError as error:
-        st.info(str(error))
+        st.info(md_escape(str(error), 600))
         return
     st.markdown(
         f"**Adverse impact** ({report.n_sessions} sessions; cut T ≥ {cut:g} on {report.basis})"

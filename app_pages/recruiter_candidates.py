@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app_pages.recruiter_mail import email_statuses, reminders_section
 from app_pages.recruiter_shared import PROFILE_KEY, TAB_KEY, competency_names
 from assessment.access.accounts import StaffUser
 from assessment.persistence.store import Store
@@ -48,10 +49,10 @@ SHORT_NAMES = {
 }
 
 
-FLAG_LABELS = {
+FLAG_LABELS = {  # each profile explanation (reports/wording.yaml) starts with its label
     "too_fast": "Too fast",
     "same_position_run": "Same-position run",
-    "person_misfit": "Unusual pattern",
+    "person_misfit": "Unusual answer pattern",
     "incomplete": "Incomplete",
 }
 
@@ -69,6 +70,7 @@ def candidates_section(store: Store, user: StaffUser) -> None:
     for column, status in zip(st.columns(len(STATUSES)), STATUSES, strict=True):
         label = f"{STATUS_ICONS[status]} {STATUS_LABELS[status]}"
         column.metric(label, counts[status], border=True)
+    reminders_section(store, user)
     names = competency_names()
     search_column, sort_column, order_column = st.columns(
         [2, 1.4, 0.8], vertical_alignment="bottom"
@@ -98,7 +100,7 @@ def candidates_section(store: Store, user: StaffUser) -> None:
         shown = sort_rows(shown, sort_by, descending=descending)
     st.session_state["overview_rows"] = [(row.candidate_id, row.status) for row in shown]
     st.dataframe(
-        overview_frame(shown),
+        overview_frame(shown, email_statuses(store)),
         hide_index=True,
         column_config=overview_columns(names),
         on_select=open_selected_profile,
@@ -113,7 +115,11 @@ def candidates_section(store: Store, user: StaffUser) -> None:
     )
 
 
-def overview_frame(rows: Sequence[CandidateRow]) -> pd.DataFrame:
+def overview_frame(
+    rows: Sequence[CandidateRow], emails: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """The table of the Candidates tab; ``emails`` is the e-mail status per candidate id."""
+    emails = emails or {}
     records = []
     for row in rows:
         record: dict[str, Any] = {
@@ -132,10 +138,11 @@ def overview_frame(rows: Sequence[CandidateRow]) -> pd.DataFrame:
             "invited": row.invited_at,
             "completed": row.completed_at,
             "email": row.email or "",
+            "email_status": emails.get(row.candidate_id, ""),
         }
         records.append(record)
     columns = ["name", "status", *COMPETENCIES, "flags", "position", "candidate_id", "items",
-               "language", "invited", "completed", "email"]  # fmt: skip
+               "language", "invited", "completed", "email", "email_status"]  # fmt: skip
     return pd.DataFrame.from_records(records, columns=columns)
 
 
@@ -151,6 +158,9 @@ def overview_columns(names: dict[str, str]) -> dict[str, Any]:
         "invited": st.column_config.DatetimeColumn("Invited", format="D MMM YYYY", width=105),
         "completed": st.column_config.DatetimeColumn("Completed", format="D MMM YYYY", width=105),
         "email": st.column_config.TextColumn("Email", width=200),
+        "email_status": st.column_config.TextColumn(
+            "E-mail status", width=260, help="The newest invitation or reminder e-mail."
+        ),
     }
     for c in COMPETENCIES:
         config[c] = st.column_config.NumberColumn(

@@ -8,11 +8,13 @@ import functools
 import streamlit as st
 
 from app_pages.recruiter_shared import LANGUAGES, candidate_label
+from app_pages.staff_session import guarded
 from assessment.access.accounts import StaffUser
 from assessment.persistence.store import Store
 from assessment.recruiting.exports import scores_codebook, scores_csv
 from assessment.recruiting.overview import candidate_overview
 from reports.assemble import profiles_zip
+from reports.profile import composite_and_band
 
 
 def export_section(store: Store, user: StaffUser) -> None:
@@ -40,10 +42,10 @@ def export_section(store: Store, user: StaffUser) -> None:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
         st.download_button(
             f"Download {len(chosen)} profile{'s' if len(chosen) != 1 else ''} (ZIP)",
-            data=functools.partial(
+            data=guarded(user, ("recruiter",), functools.partial(
                 _zip, store, user.username, tuple(chosen), None if lang == "test" else lang,
                 feedback,
-            ),
+            )),
             file_name=f"profiles-{stamp}.zip",
             mime="application/zip",
             type="primary",
@@ -56,12 +58,13 @@ def export_section(store: Store, user: StaffUser) -> None:
     with scores_column, st.container(border=True):
         st.markdown("##### Scores for spreadsheets")
         st.markdown(
-            f"All {len(rows)} candidates with status, T-scores, percentiles, thetas and data-"
-            "quality flags, plus a codebook that explains every column."
+            f"All {len(rows)} candidates with status, T-scores, percentiles, thetas, profile "
+            "score, overall result and data-quality flags, plus a codebook that explains "
+            "every column."
         )
         st.download_button(
             "Download scores (CSV)",
-            data=functools.partial(_scores, store, user.username),
+            data=guarded(user, ("recruiter",), functools.partial(_scores, store, user.username)),
             file_name=f"scores-{stamp}.csv",
             mime="text/csv",
             icon=":material/table:",
@@ -92,4 +95,5 @@ def _zip(store: Store, actor: str, ids: tuple[str, ...], lang: str | None, feedb
 def _scores(store: Store, actor: str) -> bytes:
     rows = candidate_overview(store)
     store.audit(actor, "export.scores", None, {"candidates": len(rows)})
-    return scores_csv(rows).encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+    # the BOM makes Excel read UTF-8
+    return scores_csv(rows, composite_and_band).encode("utf-8-sig")

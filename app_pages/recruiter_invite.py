@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
 import streamlit as st
 
+from app_pages.common import get_settings, link_base
 from app_pages.markup import md_escape
+from app_pages.recruiter_mail import mail_settings, send_created, send_option, show_outcomes
 from app_pages.recruiter_shared import LANGUAGES
 from assessment.access.accounts import StaffUser
-from assessment.errors import AssessmentError, InvitationFileError
+from assessment.errors import AssessmentError, InvitationFileError, SettingsError
 from assessment.persistence.store import Store
 from assessment.recruiting.invitations import (
     MAX_CSV_ROWS,
@@ -22,6 +25,7 @@ from assessment.recruiting.invitations import (
     parse_invitation_csv,
     request_from_form,
 )
+from assessment.recruiting.mailing import MailOutcome
 from assessment.recruiting.overview import candidate_overview
 
 FORMS = {"adaptive": "Adaptive", "fixed": "Fixed form"}
@@ -32,7 +36,14 @@ CSV_TEMPLATE = (
 )
 
 
+RESULT_KEY = "invite_result"
+"""The last invitations created in this browser session: (created, requests, link base)."""
+MAILED_KEY = "invite_mailed"
+"""How the e-mails of those invitations went (None when none were sent)."""
+
+
 def invite_section(store: Store, user: StaffUser) -> None:
+    consent_hint()
     mode = st.segmented_control(
         "Invite", ["One candidate", "Upload a list (CSV)"], default="One candidate",
         required=True, key="invite_mode", label_visibility="collapsed",
@@ -41,6 +52,54 @@ def invite_section(store: Store, user: StaffUser) -> None:
         invite_list(store, user)
     else:
         invite_one(store, user)
+    result = st.session_state.get(RESULT_KEY)
+    if result is not None:
+        show_links(*result)
+    mailed = st.session_state.get(MAILED_KEY)
+    if mailed is not None:
+        show_outcomes(mailed, "invitation e-mail")
+
+
+def consent_hint() -> None:
+    """Remind staff that the consent notice names no employer until it is configured."""
+    try:
+        settings = get_settings()
+    except SettingsError as error:
+        st.error(md_escape(str(error), 600))
+        return
+    if settings.employer_name is None:
+        st.info(
+            "The consent notice candidates read names no employer and no contact yet. Set "
+            "them once with `sjt settings set employer_name …` and `sjt settings set "
+            "privacy_contact …` (see docs/settings.md).",
+            icon=":material/info:",
+        )
+
+
+def form_nonce(prefix: str) -> str:
+    """The id of the form on screen: one submit of it creates invitations at most once."""
+    key = f"{prefix}_nonce"
+    if key not in st.session_state:
+        st.session_state[key] = secrets.token_hex(8)
+    return str(st.session_state[key])
+
+
+def keep_links(
+    prefix: str,
+    rows: Sequence[tuple[str, str]],
+    requests: Sequence[Any],
+    mailed: Sequence[MailOutcome] | None = None,
+) -> None:
+    """Keep the new links (and how their e-mails went) for display and replace the form by a
+    fresh, empty one.
+
+    A second submit of the same form (a double click) then finds no form with its id and
+    creates nothing, and the links stay on screen.
+    """
+    st.session_state[RESULT_KEY] = (list(rows), list(requests), link_base())
+    st.session_state[MAILED_KEY] = list(mailed) if mailed is not None else None
+    st.session_state[f"{prefix}_nonce"] = secrets.token_hex(8)
+    st.rerun()
 
 
 def _settings(prefix: str) -> dict[str, Any]:
@@ -52,6 +111,7 @@ def _settings(prefix: str) -> dict[str, Any]:
     days = right.number_input(
         "Link valid for (days)", min_value=1, max_value=90, value=14, key=f"{prefix}_days"
     )
+    left, right = st.columns(2)
     limit = left.number_input(
         "Time limit (minutes, 0 = none)", min_value=0, max_value=600, value=0, step=5,
         key=f"{prefix}_limit",
@@ -70,24 +130,29 @@ def _settings(prefix: str) -> dict[str, Any]:
 
 def invite_one(store: Store, user: StaffUser) -> None:
     positions = sorted({row.position for row in candidate_overview(store) if row.position})
-    with st.form("invite_one", clear_on_submit=True, border=True):
+    nonce = form_nonce("invite_one")
+    with st.form(f"invite_one_{nonce}", border=True):
+        left, right = st.columns(2)  # one row per pair: on a phone they stack in order
+        name = left.text_input("Name", max_chars=300, key=f"one_name_{nonce}")
+        email = right.text_input("Email", max_chars=320, key=f"one_email_{nonce}")
         left, right = st.columns(2)
-        name = left.text_input("Name", max_chars=300)
-        email = right.text_input("Email", max_chars=320)
         position = left.selectbox(
             "Position", positions, index=None, accept_new_options=True,
-            placeholder="Choose or type a position",
+            placeholder="Choose or type a position", key=f"one_position_{nonce}",
         )  # fmt: skip
         language = right.selectbox(
-            "Test language", list(LANGUAGES), format_func=LANGUAGES.__getitem__
-        )
+            "Test language", list(LANGUAGES), format_func=LANGUAGES.__getitem__,
+            key=f"one_language_{nonce}",
+        )  # fmt: skip
         settings = _settings("one")
+        mail, problem = mail_settings()
+        send = send_option(mail, problem, "one_send")
         submitted = st.form_submit_button("Create invitation", type="primary")
     if not submitted:
         return
     try:
         request = request_from_form(name, email, position, language)
-        created = invite_candidates(
+        rows = invite_candidates(
             store, [request], language=language or "en", actor=user.username, **settings
         )
     except InvitationFileError as error:
@@ -96,7 +161,8 @@ def invite_one(store: Store, user: StaffUser) -> None:
     except AssessmentError as error:
         st.error(md_escape(str(error), 600))
         return
-    show_links(created, [request])
+    mailed = send_created(store, mail, rows, user, link_base()) if send and mail else None
+    keep_links("invite_one", rows, [request], mailed)
 
 
 def invite_list(store: Store, user: StaffUser) -> None:
@@ -107,12 +173,17 @@ def invite_list(store: Store, user: StaffUser) -> None:
     )
     with st.expander("Example file"):
         st.code(CSV_TEMPLATE, language=None)
-    with st.form("invite_list", clear_on_submit=True, border=True):
-        upload = st.file_uploader("Invitation list", type=["csv"], max_upload_size=1)
+    nonce = form_nonce("invite_list")
+    with st.form(f"invite_list_{nonce}", border=True):
+        upload = st.file_uploader(
+            "Invitation list", type=["csv"], max_upload_size=1, key=f"list_upload_{nonce}"
+        )
         language = st.selectbox(
             "Default test language", list(LANGUAGES), format_func=LANGUAGES.__getitem__
         )
         settings = _settings("list")
+        mail, problem = mail_settings()
+        send = send_option(mail, problem, "list_send")
         submitted = st.form_submit_button("Create invitations", type="primary")
     if not submitted:
         return
@@ -121,7 +192,7 @@ def invite_list(store: Store, user: StaffUser) -> None:
         return
     try:
         requests = parse_invitation_csv(upload.getvalue())
-        created = invite_candidates(
+        rows = invite_candidates(
             store, requests, language=language or "en", actor=user.username, **settings
         )
     except InvitationFileError as error:
@@ -135,25 +206,37 @@ def invite_list(store: Store, user: StaffUser) -> None:
     except AssessmentError as error:
         st.error(md_escape(str(error), 600))
         return
-    show_links(created, requests)
+    mailed = send_created(store, mail, rows, user, link_base()) if send and mail else None
+    keep_links("invite_list", rows, requests, mailed)
 
 
-def show_links(created: Sequence[tuple[str, str]], requests: Sequence[InvitationRequest]) -> None:
-    """The new links, once: only a hash of each token is stored."""
-    n = len(created)
-    st.success(
-        f"Created {n} invitation{'s' if n != 1 else ''}. Copy the link{'s' if n != 1 else ''} "
-        "now: for security they are shown only this once."
+def links_message(n: int) -> str:
+    """What the recruiter is told about ``n`` new links (singular and plural)."""
+    if n == 1:
+        return (
+            "Created 1 invitation. Copy the link now: for security it is not stored and "
+            "cannot be shown again later."
+        )
+    return (
+        f"Created {n} invitations. Copy the links now: for security they are not stored and "
+        "cannot be shown again later."
     )
+
+
+def show_links(
+    created: Sequence[tuple[str, str]], requests: Sequence[InvitationRequest], base: str
+) -> None:
+    """The new links, until the next invitation: only a hash of each token is stored."""
+    st.success(links_message(len(created)))
     lines = [
-        f"{request.name}\t{request.email}\t{invitation_link(token)}"
+        f"{request.name}\t{request.email}\t{invitation_link(token, base)}"
         for (_, token), request in zip(created, requests, strict=True)
     ]
     st.code("\n".join(lines), language=None, wrap_lines=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M")
     st.download_button(
         "Download the links (CSV)",
-        data=links_csv(created, requests).encode("utf-8-sig"),
+        data=links_csv(created, requests, base).encode("utf-8-sig"),
         file_name=f"invitations-{stamp}.csv",
         mime="text/csv",
         icon=":material/download:",

@@ -17,6 +17,7 @@ from app_pages.recruiter_shared import (
     candidate_label,
     competency_names,
 )
+from app_pages.staff_session import guarded
 from assessment.access.accounts import StaffUser
 from assessment.persistence.store import Store
 from assessment.recruiting.overview import candidate_overview
@@ -28,6 +29,7 @@ from reports.assemble import (
     render_candidate_pdf,
 )
 from reports.errors import ReportError
+from reports.explain import overall_reason
 from reports.formatting import fmt_date, fmt_interval, fmt_percentile, fmt_t
 from reports.profile import CandidateProfile
 from reports.render import default_definitions
@@ -86,9 +88,12 @@ def show_profile(profile: CandidateProfile) -> None:
     names = competency_names()
     overall = profile.overall
     OVERALL_BOXES[overall.band](
-        f"**{getattr(words.profile.overall, overall.band)}** — composite T "
-        f"{fmt_t(overall.composite_t)} ({md_escape(overall.role_name)}; recommended from "
-        f"{fmt_t(overall.recommend_at)}, with care from {fmt_t(overall.care_at)})."
+        f"**{md_escape(getattr(words.profile.overall, overall.band))}**  \n"
+        f"{md_escape(overall_reason(profile, words, names), 600)}  \n"
+        f"Rule of the role profile “{md_escape(overall.role_name)}”: recommended from a "
+        f"profile score of T {fmt_t(overall.recommend_at)}, interview with care from "
+        f"T {fmt_t(overall.care_at)}; a competency below the floor of "
+        f"T {fmt_t(overall.floor)} caps the result at interview with care."
     )
     st.altair_chart(profile_chart(profile, names), width="stretch")
     st.dataframe(
@@ -199,7 +204,11 @@ def downloads(store: Store, user: StaffUser, profile: CandidateProfile, test_lan
     middle.download_button(
         "Profile PDF",
         width="stretch",
-        data=functools.partial(_pdf, store, user.username, candidate_id, lang, False),
+        data=guarded(
+            user,
+            ("recruiter",),
+            functools.partial(_pdf, store, user.username, candidate_id, lang, False),
+        ),
         file_name=pdf_file_name(candidate_id),
         mime="application/pdf",
         type="primary",
@@ -210,7 +219,11 @@ def downloads(store: Store, user: StaffUser, profile: CandidateProfile, test_lan
     right.download_button(
         "Feedback PDF",
         width="stretch",
-        data=functools.partial(_pdf, store, user.username, candidate_id, lang, True),
+        data=guarded(
+            user,
+            ("recruiter",),
+            functools.partial(_pdf, store, user.username, candidate_id, lang, True),
+        ),
         file_name=pdf_file_name(candidate_id, feedback=True),
         mime="application/pdf",
         icon=":material/description:",

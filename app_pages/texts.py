@@ -7,25 +7,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "choose_language": {"en": "Choose your language", "zh": "请选择语言"},
     "continue": {"en": "Continue", "zh": "继续"},
     "consent_title": {"en": "Before you start", "zh": "开始之前"},
-    "consent_body": {
-        "en": (
-            "This test shows short situations from customer-service work and asks which "
-            "responses you find most (and sometimes least) effective. There are no trick "
-            "questions.\n\n"
-            "**How your data are used.** Your answers and response times are stored securely "
-            "and used to produce a profile for the employer who invited you and, without your "
-            "name, to improve the test. The profile is one input among several; it is never "
-            "the only basis for a hiring decision and a person always reviews it. You may ask "
-            "the employer for a copy of your data or for its deletion."
-        ),
-        "zh": (
-            "本测验呈现客户服务工作中的一些简短情境，请你判断哪些应对方式最有效（有时也要判断"
-            "哪种最无效）。题目没有陷阱。\n\n"
-            "**数据如何使用。** 你的作答和作答时间会被安全保存，用于为邀请你的用人单位生成一份"
-            "能力概况，并在去除姓名后用于改进测验。该概况只是参考信息之一，绝不会作为录用决定的"
-            "唯一依据，且始终由人工审阅。你可以向用人单位索取你的数据副本或要求删除。"
-        ),
-    },
     "consent_check": {
         "en": "I have read this notice and agree to take the test.",
         "zh": "我已阅读以上说明，同意参加测验。",
@@ -40,19 +21,20 @@ TEXTS: dict[str, dict[str, str]] = {
             "- Read each situation and the four possible responses.\n"
             "- Some questions ask for the **most effective** response; others ask for the "
             "**most** and the **least** effective.\n"
-            "- Answer as you would actually act at work. Each answer is saved as soon as you "
-            "press *Next*; you can close the page and continue later with the same link.\n"
+            "- Judge how effective each response would be in the situation described. Each "
+            "answer is saved as soon as you press *Next*; you can close the page and continue "
+            "later with the same link.\n"
             "- The number of questions adapts to your answers, so it may differ between people.\n"
-            "- You can use the keyboard alone: Tab moves between choices, arrow keys select, "
-            "Enter submits."
+            "- You can use the keyboard alone: Tab moves to a group of responses, the arrow "
+            "keys choose a response and Enter sends your answer."
         ),
         "zh": (
             "- 阅读每个情境及四个可能的应对方式。\n"
-            "- 有些题目请你选出**最有效**的应对；有些请你同时选出**最有效**和**最无效**的应对。\n"
-            "- 请按你在工作中真实会怎么做来作答。每点击一次“下一题”，答案就会立即保存；你可以随时"
-            "关闭页面，之后用同一链接继续。\n"
+            "- 有些题目请你选出**最有效**的应对；有些请你同时选出**最有效**和**最不恰当**的应对。\n"
+            "- 请判断在所描述的情境中各种应对的效果。每点击一次“下一题”，答案就会立即保存；你可以"
+            "随时关闭页面，之后用同一链接继续。\n"
             "- 题目数量会根据作答情况调整，因此每个人的题量可能不同。\n"
-            "- 可以只用键盘作答：Tab 键切换选项，方向键选择，回车键提交。"
+            "- 可以只用键盘作答：Tab 键移到一组选项，方向键选择，回车键提交答案。"
         ),
     },
     "practice_title": {"en": "Practice question (not scored)", "zh": "练习题（不计分）"},
@@ -77,25 +59,61 @@ TEXTS: dict[str, dict[str, str]] = {
             "让她先打快递公司热线，改天再来。"
         ),
     },
-    "practice_feedback": {
-        "en": "Thank you. In the real questions there is no feedback. Ready?",
-        "zh": "谢谢！正式题目不会显示反馈。准备好了吗？",
+    "practice_best": {"en": "B", "zh": "B"},
+    "practice_check": {"en": "Check my answer", "zh": "查看反馈"},
+    "practice_right": {
+        "en": "Well chosen: B is the most effective response.",
+        "zh": "选得好：B 是最有效的应对。",
+    },
+    "practice_wrong": {
+        "en": "You chose {choice}. The most effective response is B.",
+        "zh": "你选择了 {choice}。最有效的应对是 B。",
+    },
+    "practice_why": {
+        "en": (
+            "B checks that the parcel is hers, solves her problem now and records the label "
+            "error so that it can be corrected. A and D send her away although her ID matches; "
+            "C skips the check that protects her and other customers."
+        ),
+        "zh": (
+            "B 既核实了包裹确实属于她，又当场解决了问题，还记录了标签错误以便更正。A 和 D 在她"
+            "证件相符的情况下仍让她空手而归；C 省去了保护她和其他顾客的核对步骤。"
+        ),
+    },
+    "practice_after": {
+        "en": "In the test itself you will not see feedback after each question.",
+        "zh": "正式测验中，每题作答后不会显示反馈。",
     },
     "start_test": {"en": "Start the test", "zh": "开始正式测验"},
     "question": {"en": "Question {n}", "zh": "第 {n} 题"},
     "progress": {"en": "{answered} answered", "zh": "已答 {answered} 题"},
-    "time_left": {"en": "Time left: {minutes} min", "zh": "剩余时间：{minutes} 分钟"},
+    "time_left_minutes": {"en": "Time left: {minutes} min", "zh": "剩余时间：{minutes} 分钟"},
+    "time_left_seconds": {"en": "Time left: {clock}", "zh": "剩余时间：{clock}"},
+    "time_rule": {
+        "en": (
+            "When the time is up the test ends by itself: every answer you have sent with "
+            "Next counts; a choice not yet sent does not."
+        ),
+        "zh": "时间到后测验会自动结束：已点击“下一题”提交的答案都有效，尚未提交的选择不计入。",
+    },
+    "time_intro": {
+        "en": (
+            "You have {minutes} minutes for the test. The time starts when you press "
+            "*Start the test*; a timer above each question shows how much is left."
+        ),
+        "zh": "本测验限时 {minutes} 分钟，点击“开始正式测验”后开始计时；每道题上方会显示剩余时间。",
+    },
     "best_prompt": {
         "en": "Which response is the most effective?",
         "zh": "哪种应对方式最有效？",
     },
     "most_prompt": {"en": "Most effective response", "zh": "最有效的应对"},
-    "least_prompt": {"en": "Least effective response", "zh": "最无效的应对"},
+    "least_prompt": {"en": "Least effective response", "zh": "最不恰当的应对"},
     "next": {"en": "Next", "zh": "下一题"},
     "choose_one": {"en": "Please choose a response.", "zh": "请选择一个选项。"},
     "choose_both": {
         "en": "Please choose a most and a different least effective response.",
-        "zh": "请分别选出最有效和最无效的应对（两者不能相同）。",
+        "zh": "请分别选出最有效和最不恰当的应对（两者不能相同）。",
     },
     "saved": {"en": "Answer saved.", "zh": "答案已保存。"},
     "complete_title": {"en": "Thank you — you have finished", "zh": "感谢作答，测验已完成"},
@@ -105,6 +123,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "about the next steps. You can close this window."
         ),
         "zh": "你的答案已提交。邀请你的用人单位会就后续安排与你联系。现在可以关闭此页面。",
+    },
+    "time_up": {
+        "en": "The time limit was reached: the answers you sent before then have been submitted.",
+        "zh": "已到测验时限：在此之前提交的答案均已提交。",
     },
     "groups_title": {
         "en": "Optional: help us check that the test is fair",
@@ -123,7 +145,10 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "groups_skip": {"en": "— (no answer)", "zh": "—（不回答）"},
     "groups_submit": {"en": "Send", "zh": "提交"},
-    "groups_thanks": {"en": "Thank you.", "zh": "谢谢！"},
+    "groups_thanks": {
+        "en": "Thank you. Your answers to the optional questions were saved.",
+        "zh": "谢谢！你对可选问题的回答已保存。",
+    },
     "field_gender": {"en": "Gender", "zh": "性别"},
     "field_age_band": {"en": "Age", "zh": "年龄"},
     "field_first_language": {"en": "First language", "zh": "母语"},
@@ -141,10 +166,14 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "link_throttled": {
         "en": (
-            "Too many links that do not exist were tried from this connection. Please wait "
-            "15 minutes and open the link from your invitation again."
+            "We could not find a test for this link, and many links that do not exist were "
+            "tried recently. Please check that you copied the whole link from your invitation; "
+            "a correct link always works."
         ),
-        "zh": "此网络连接尝试了过多无效链接。请等待 15 分钟后，再打开邀请中的链接。",
+        "zh": (
+            "未找到与此链接对应的测验，且近期有大量无效链接被尝试。"
+            "请确认已完整复制邀请中的链接；正确的链接始终可以使用。"
+        ),
     },
     "link_used": {
         "en": "This test has already been completed. Thank you for taking part.",

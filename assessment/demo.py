@@ -8,7 +8,6 @@ answers are drawn from the scoring model at a known true theta and submitted thr
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,10 +15,18 @@ import numpy as np
 from assessment.clock import utcnow
 from assessment.delivery.service import Delivery
 from assessment.delivery.simulation import draw_answers
+from assessment.model_document import FitSection, ModelDocument, NormSection, Provenance
 from assessment.persistence.store import Store
 from items import ItemBank
 from items.scoring_map import synthetic_model
-from scoring import ModelParameters, score_eap, simulate_responses, simulate_theta
+from scoring import (
+    ModelParameters,
+    ResponseMatrix,
+    score_eap,
+    simulate_responses,
+    simulate_theta,
+)
+from scoring.classical import MIN_PAIR_COUNT as MIN_PAIR_COUNT  # for the workbench caption
 from scoring.norms import NormTable
 
 SYNTHETIC_LABEL = "v0-synthetic"
@@ -42,31 +49,39 @@ class DemoSummary:
     """(candidate id, invitation token) of candidates who have not started yet."""
 
 
-def synthetic_model_json(bank: ItemBank, seed: int = 7, n_norm: int = 5000) -> str:
+def synthetic_model_document(bank: ItemBank, seed: int = 7, n_norm: int = 5000) -> ModelDocument:
     """The synthetic generating model with norms from a simulated norm group."""
     parameters: ModelParameters = synthetic_model(bank)
     rng = np.random.default_rng(seed)
     theta = simulate_theta(n_norm, len(parameters.dimensions), rng, 0.3)
     data = simulate_responses(parameters, theta, rng)
     estimate = score_eap(parameters, data)
-    out = parameters.to_dict()
-    out["norms"] = {
-        dimension: NormTable.from_estimates(
-            estimate.theta[:, d], f"simulated norm group (synthetic, n={n_norm})"
-        ).to_dict()
+    norms = {
+        dimension: NormSection.from_table(
+            NormTable.from_estimates(
+                estimate.theta[:, d],
+                f"simulated norm group (synthetic, n={n_norm})",
+                {"zh": "模拟常模组（合成数据）"},
+            ),
+            synthetic=True,
+        )
         for d, dimension in enumerate(parameters.dimensions)
     }
     reliability = {
         dimension: float(1 - np.mean(estimate.se[:, d] ** 2) / np.var(theta[:, d]))
         for d, dimension in enumerate(parameters.dimensions)
     }
-    out["fit"] = {"marginal_reliability": reliability}
-    out["provenance"] = {
-        "kind": "synthetic",
-        "note": "Generated from SME credits with seeded random slopes; not calibrated on "
-        "real candidates. Replace by promoting a calibrated model.",
-    }
-    return json.dumps(out)
+    return ModelDocument.from_parameters(
+        parameters,
+        source="synthetic model",
+        norms=norms,
+        fit=FitSection(marginal_reliability=reliability),
+        provenance=Provenance(
+            kind="synthetic",
+            note="Generated from SME credits with seeded random slopes; not calibrated on "
+            "real candidates. Replace by promoting a calibrated model.",
+        ),
+    )
 
 
 def ensure_active_model(store: Store, bank: ItemBank) -> str:
@@ -80,7 +95,7 @@ def ensure_active_model(store: Store, bank: ItemBank) -> str:
     )
     store.add_model_version(
         label,
-        synthetic_model_json(bank),
+        synthetic_model_document(bank),
         created_by="demo",
         note="Synthetic demo model (not calibrated on real data)",
         activate=True,
@@ -149,3 +164,22 @@ def seed_demo(
             in_progress += 1
     store.audit("demo", "demo.seed", None, {"candidates": n_candidates})
     return DemoSummary(label, n_candidates, completed, in_progress, invited, tuple(links))
+
+
+SYNTHETIC_N = 500
+"""Simulated candidates in the workbench's synthetic demo responses."""
+SYNTHETIC_SEED = 2026
+
+
+def synthetic_responses(
+    bank: ItemBank, n: int = SYNTHETIC_N, seed: int = SYNTHETIC_SEED
+) -> ResponseMatrix:
+    """Responses of ``n`` simulated candidates drawn from the synthetic generating model.
+
+    Clearly synthetic: for trying the calibration workbench on a demo, never for promoting a
+    real model.
+    """
+    parameters = synthetic_model(bank)
+    rng = np.random.default_rng(seed)
+    theta = simulate_theta(n, len(parameters.dimensions), rng, 0.3)
+    return simulate_responses(parameters, theta, rng)

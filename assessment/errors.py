@@ -58,6 +58,14 @@ class LoginError(AssessmentError):
     """Login refused; the message never says whether the username exists."""
 
 
+class AccountError(AssessmentError, ValueError):
+    """An account cannot be created or changed (taken username, unknown user, weak password)."""
+
+
+class SSOLoginReusedError(AssessmentError):
+    """A single sign-on login was already used to start a staff session."""
+
+
 class PrivacyError(AssessmentError):
     """A privacy operation cannot be carried out (unknown candidate, bad argument)."""
 
@@ -66,8 +74,17 @@ class BackupError(PrivacyError):
     """A backup file cannot be written or restored; the message names the file and line."""
 
 
+class MailSettingsError(AssessmentError, ValueError):
+    """The SMTP settings are incomplete or malformed; the message names each setting."""
+
+
+class SettingsError(AssessmentError, ValueError):
+    """A setting has an invalid value; the message names the setting and where it came from."""
+
+
 __all__ = [
     "MAX_PROBLEMS",
+    "AccountError",
     "AssessmentError",
     "BackupError",
     "CATConfigurationError",
@@ -75,5 +92,8 @@ __all__ = [
     "InvitationError",
     "InvitationFileError",
     "LoginError",
+    "MailSettingsError",
     "PrivacyError",
+    "SSOLoginReusedError",
+    "SettingsError",
 ]

@@ -21,7 +21,15 @@ import numpy as np
 
 from benchmarks import Figure, quick_mode
 
-SECTIONS: tuple[str, ...] = ("calibration", "delivery", "load", "reports")
+SECTIONS: tuple[str, ...] = (
+    "calibration",
+    "scoring",
+    "delivery",
+    "load",
+    "reports",
+    "audit",
+    "throttle",
+)
 """Modules of ``benchmarks`` run in this order; each has ``run() -> list[Figure]``."""
 
 RESULTS = Path(__file__).resolve().parent / "results" / "last.json"

@@ -1,4 +1,11 @@
-"""Turn user errors into one clear paragraph on stderr and a non-zero exit, never a traceback."""
+"""The command line's error boundary: user and environment errors become one clear paragraph
+on stderr and a non-zero exit, never a traceback.
+
+``guard_commands`` wraps every command of the ``sjt`` application in ``user_errors`` once, in
+``cli.main``, so a new command is covered without doing anything; ``describe`` is the single
+mapping from an exception to its message. Exceptions it does not know are programming errors
+and keep their traceback (they need a bug report, not a hint).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +16,56 @@ from typing import ParamSpec, TypeVar
 
 import typer
 
+from assessment.errors import AssessmentError
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
-USER_ERRORS: tuple[type[Exception], ...] = (ValueError, OSError, KeyError, LookupError)
-"""Exceptions that mean bad input; each project error class derives from one of these."""
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    AssessmentError,  # every error of the assessment package (a RuntimeError)
+    ValueError,  # ScoringError, ItemBankError, ReportError, DataFileError, … derive from it
+    LookupError,
+    OSError,
+    ArithmeticError,  # OverflowError: a number too large for a date or an integer
+    RecursionError,  # a file nested deeper than Python's parser goes
+)
+"""Exceptions that mean bad input or a broken environment, not a bug (plus the database
+failures of ``assessment.persistence.failures``, see ``user_error_types``)."""
+_GUARDED = "__sjt_guarded__"
+
+
+def user_error_types() -> tuple[type[BaseException], ...]:
+    """``USER_ERRORS`` plus the database failures once SQLAlchemy is loaded.
+
+    A database failure can only come from SQLAlchemy, so while it is not imported there is
+    none to catch; the file commands (``sjt score`` and friends) then start without it.
+    """
+    if "sqlalchemy" not in sys.modules:
+        return USER_ERRORS
+    from assessment.persistence.failures import DATABASE_FAILURES
+
+    return USER_ERRORS + DATABASE_FAILURES
+
+
+def describe(error: BaseException) -> str:
+    """The one-paragraph message for a user or environment error."""
+    if "sqlalchemy" in sys.modules:
+        from assessment.persistence.failures import DATABASE_FAILURES, describe_database_failure
+
+        if isinstance(error, DATABASE_FAILURES):
+            return describe_database_failure(error)
+    if isinstance(error, RecursionError):
+        return (
+            "the input is nested too deeply to be read (JSON objects or lists inside each other "
+            "hundreds of levels deep); it is not a file written by sjt"
+        )
+    if isinstance(error, ArithmeticError):
+        return f"a number is out of range ({error}); use a smaller value"
+    if isinstance(error, OSError) and error.filename:
+        return f"{error.filename}: {error.strerror or error}"
+    if isinstance(error, KeyError) and not isinstance(error, AssessmentError):
+        return f"a required entry is missing: {error.args[0] if error.args else error}"
+    return str(error).strip() or type(error).__name__
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -23,7 +75,9 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def user_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Decorate a command so that bad input ends it with a message and exit status 1."""
+    """Wrap a command so that user and environment errors end it with a message and exit 1."""
+    if getattr(command, _GUARDED, False):
+        return command
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -31,12 +85,25 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except typer.Exit:
             raise
-        except USER_ERRORS as error:
-            text = str(error).strip() or type(error).__name__
-            if isinstance(error, OSError) and error.filename:
-                text = f"{error.filename}: {error.strerror}"
-            typer.echo(f"error: {text}", err=True)
+        except Exception as error:
+            if not isinstance(error, user_error_types()):
+                raise
+            typer.echo(f"error: {describe(error)}", err=True)
             sys.stderr.flush()
             raise typer.Exit(1) from None
 
+    setattr(wrapper, _GUARDED, True)
     return wrapper
+
+
+def guard_commands(app: typer.Typer) -> None:
+    """Wrap every command of ``app`` and of its sub-applications in ``user_errors``."""
+    for info in app.registered_commands:
+        if info.callback is not None:
+            info.callback = user_errors(info.callback)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            guard_commands(group.typer_instance)
+
+
+__all__ = ["USER_ERRORS", "describe", "fail", "guard_commands", "user_error_types", "user_errors"]

@@ -15,6 +15,8 @@ from typing import Any
 
 import typer
 
+from cli.errors import guard_commands
+
 FILE_COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("cli.psychometrics", "simulate"),
     "calibrate": ("cli.psychometrics", "calibrate"),
@@ -26,9 +28,10 @@ function)."""
 
 def build_app() -> typer.Typer:
     """The complete ``sjt`` command tree."""
-    from cli import admin, bank, cat_sim, models, psychometrics
+    from cli import admin, bank, cat_sim, mail, models, psychometrics, users
     from cli.privacy import backup, export, purge, restore
     from cli.reports import report
+    from cli.settings import settings
 
     app = typer.Typer(
         help="Situational-judgement test for customer-service staff.",
@@ -43,8 +46,10 @@ def build_app() -> typer.Typer:
     app.command("item-analysis")(psychometrics.item_analysis)
     app.command("demo")(admin.demo)
     app.command("invite")(admin.invite)
+    app.command("remind")(mail.remind)
     app.command("report")(report)
-    app.add_typer(admin.users, name="user")
+    app.add_typer(users.users, name="user")
+    app.add_typer(settings, name="settings")
     app.add_typer(models.models, name="model")
     app.command("rescore")(models.rescore_command)
     app.command("fairness")(models.fairness)
@@ -53,6 +58,7 @@ def build_app() -> typer.Typer:
     app.command("export")(export)
     app.command("backup")(backup)
     app.command("restore")(restore)
+    guard_commands(app)  # every command: user and environment errors end in one paragraph
     return app
 
 
@@ -61,6 +67,7 @@ def single_command(name: str) -> typer.Typer:
     module, function = FILE_COMMANDS[name]
     app = typer.Typer(pretty_exceptions_enable=False, add_completion=False)
     app.command(name)(getattr(importlib.import_module(module), function))
+    guard_commands(app)
     return app
 
 
@@ -77,13 +84,14 @@ BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THR
 
 
 def main() -> None:
-    """Run the command line.
+    """Run the command line; every file it creates is readable by its owner only.
 
     The file commands run their matrix products on one BLAS thread unless the environment
     says otherwise (the variables must be set before numpy is imported): the products are tall
     and thin, and spinning BLAS threads slow a run down badly when other processes compete for
     the cores (``make bench`` measures both).
     """
+    os.umask(0o077)  # databases, backups, exports and reports hold personal data
     arguments = sys.argv[1:]
     if arguments and arguments[0] in FILE_COMMANDS:
         for variable in BLAS_THREAD_VARIABLES:

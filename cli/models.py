@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from assessment.persistence.store import Store
-from assessment.psychometrics.data_files import write_csv, write_json
+from assessment.psychometrics.data_files import read_model_file, write_csv, write_model_file
 from assessment.psychometrics.fairness import GROUP_FIELDS, fairness_report
 from assessment.psychometrics.versions import list_versions, promote, rescore, rollback
 from cli.errors import fail, user_errors
@@ -49,12 +48,9 @@ def model_promote(
     ] = True,
 ) -> None:
     """Store a reviewed calibration as a new immutable version and make it active."""
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise fail(f"{file}: line {error.lineno}: invalid JSON: {error.msg}") from None
+    document = read_model_file(file)
     store = Store.open()
-    version_id = promote(store, data, load_bank(), actor, note, label, link)
+    version_id = promote(store, document, load_bank(), actor, note, label, link)
     version = store.model_version(version_id)
     typer.echo(f"promoted {version.label if version else version_id}; it is now active")
 
@@ -76,15 +72,12 @@ def model_export(
     out: Annotated[Path, typer.Option("--out", help="Model file (JSON) to write.")],
     label: Annotated[str | None, typer.Option("--label", help="Version (default: active).")] = None,
 ) -> None:
-    """Write a stored version as a model file (the interfaces.md format)."""
+    """Write a stored version as a model file (format: docs/file-formats.md)."""
     store = Store.open()
-    versions = {v.label: v for v in store.model_versions()}
-    version = versions.get(label) if label else store.active_model_version()
+    version = store.model_document_by_label(label) if label else store.active_model_document()
     if version is None:
         raise fail(f"no model version {label!r}" if label else "no active model version")
-    data = json.loads(version.model_json)
-    data["version"] = version.label
-    write_json(out, data)
+    write_model_file(out, version.document.with_changes(version=version.label))
     typer.echo(f"wrote {version.label} to {out}")
 
 

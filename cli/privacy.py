@@ -3,39 +3,62 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from assessment.errors import AssessmentError
-from assessment.persistence.backup import backup_database, restore_database
+from assessment.persistence.backup import backup_database
+from assessment.persistence.restore import restore_database
 from assessment.persistence.store import Store
 from assessment.psychometrics.data_files import write_json
-from assessment.recruiting.privacy import export_candidate, purge_personal_data
+from assessment.recruiting.privacy import export_candidate, export_person, purge_personal_data
+from assessment.settings import resolve_settings, retention_days
 from cli.errors import fail, user_errors
+
+AUDIT_RETENTION_VARIABLE = "SJT_AUDIT_RETENTION_DAYS"
+DEFAULT_AUDIT_RETENTION_DAYS = 180.0
+"""Audit entries older than this are deleted by every purge (see docs/security.md)."""
 
 
 @user_errors
 def purge(
     older_than: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--older-than",
             min=0,
-            help="Days since the candidate's latest activity (completed test, or invitation).",
+            help="Days since the candidate's latest activity (completed test, or invitation); "
+            "default: the retention_months setting the consent notice states.",
         ),
-    ],
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count; change nothing.")] = False,
+    audit_retention: Annotated[
+        float,
+        typer.Option(
+            "--audit-retention-days",
+            envvar=AUDIT_RETENTION_VARIABLE,
+            min=1,
+            help="Delete audit entries older than this (addresses of guessed links, typed "
+            "usernames, …); the model version history is kept.",
+        ),
+    ] = DEFAULT_AUDIT_RETENTION_DAYS,
 ) -> None:
     """Remove names, emails, positions and group answers of candidates inactive for DAYS days.
 
     Sessions, responses and scores stay (keyed by the random candidate id) for calibration.
+    Every link of a purged candidate stops working; audit entries past the retention period
+    are deleted; the database files are rewritten so that the removed values are gone.
     """
-    try:
-        result = purge_personal_data(Store.open(), older_than, dry_run=dry_run)
-    except AssessmentError as error:
-        raise fail(str(error)) from None
+    store = Store.open()
+    if older_than is None:
+        months = resolve_settings(store.stored_settings(), os.environ).retention_months
+        older_than = retention_days(months)
+    result = purge_personal_data(
+        store, older_than, dry_run=dry_run, audit_retention_days=audit_retention
+    )
     counts = result.counts()
     verb = "would purge" if dry_run else "purged"
     typer.echo(
@@ -43,34 +66,58 @@ def purge(
         f"{result.cutoff:%Y-%m-%d %H:%M} UTC"
     )
     typer.echo(
-        f"  group answers deleted: {counts['group_answers']}; unused invitations closed: "
+        f"  group answers deleted: {counts['group_answers']}; open links closed: "
         f"{counts['invitations_closed']}"
     )
     typer.echo(
         f"  kept for calibration: {counts['sessions_kept']} sessions, "
         f"{counts['responses_kept']} responses, {counts['scores_kept']} scores"
     )
+    typer.echo(
+        f"  audit entries older than {audit_retention:g} days deleted: {counts['audit_entries']}"
+    )
+    if result.compaction is not None:
+        if not result.compaction.done:
+            raise fail(f"the purge is done, but {result.compaction.detail}", code=3)
+        typer.echo(f"  database files: {result.compaction.detail}")
 
 
 @user_errors
 def export(
-    candidate: Annotated[str, typer.Option("--candidate", help="Candidate id (e.g. C1A2B3C4D5E).")],
+    candidate: Annotated[
+        str | None, typer.Option("--candidate", help="Candidate id (e.g. C1A2B3C4D5E).")
+    ] = None,
+    email: Annotated[
+        str | None,
+        typer.Option("--email", help="Email address: every candidate record that has it."),
+    ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="JSON file to write (default: standard output).")
+        Path | None,
+        typer.Option("--out", help="JSON file to write, mode 0600 (default: standard output)."),
     ] = None,
 ) -> None:
-    """Export everything stored about one candidate as JSON (for an access request)."""
-    try:
-        data = export_candidate(Store.open(), candidate.strip())
-    except AssessmentError as error:
-        raise fail(str(error)) from None
+    """Export everything stored about one candidate, or one person by email (access request)."""
+    if (candidate is None) == (email is None):
+        raise fail("give either --candidate ID or --email ADDRESS (one of them)")
+    store = Store.open()
+    if candidate is not None:
+        data = export_candidate(store, candidate.strip())
+        records = [data]
+        who = f"candidate {candidate.strip()}"
+    else:
+        data = export_person(store, email or "")
+        records = data["candidates"]
+        who = f"{len(records)} candidate record(s) with that email address"
     if out is None:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     write_json(out, data)
+    sessions = sum(len(r["sessions"]) for r in records)
+    responses = sum(len(r["responses"]) for r in records)
+    scores = sum(len(r["scores"]) for r in records)
     typer.echo(
-        f"exported candidate {candidate.strip()}: {len(data['sessions'])} session(s), "
-        f"{len(data['responses'])} response(s), {len(data['scores'])} score row(s) → {out}"
+        f"exported {who}: {sessions} session(s), {responses} response(s), "
+        f"{scores} score row(s) → {out}"
     )
 
 

@@ -20,6 +20,7 @@ from assessment.psychometrics.data_files import (
     read_response_csv,
     write_csv,
     write_json,
+    write_model_file,
     write_response_csv,
     write_scores_csv,
 )
@@ -27,12 +28,17 @@ from cli.errors import fail, user_errors
 from scoring import (
     ConvergenceWarning,
     MMLCalibrator,
+    ModelParameters,
+    ResponseMatrix,
     ScoringError,
+    ThetaEstimate,
     score,
+    score_correlated,
     score_eap,
     simulate_responses,
     simulate_theta,
 )
+from scoring.most_least import joint_model_name
 
 
 class ModelName(StrEnum):
@@ -82,17 +88,36 @@ def simulate(
         Path | None, typer.Option("--theta-out", help="Also write the true thetas here.")
     ] = None,
     correlation: Annotated[
-        float, typer.Option(help="Correlation between dimensions of the true thetas.")
-    ] = 0.0,
+        float | None,
+        typer.Option(
+            help="Correlation between dimensions of the true thetas "
+            "(default: the model's latent_correlation, or 0)."
+        ),
+    ] = None,
     missing_rate: Annotated[
         float, typer.Option(min=0.0, max=0.95, help="Share of cells left empty at random.")
     ] = 0.0,
 ) -> None:
-    """Draw synthetic respondents from a model file (theta ~ N(0, 1) per dimension)."""
+    """Draw synthetic respondents from a model file (theta ~ N(0, R), unit variances).
+
+    A most_least item's least pick is drawn among the options other than its most pick (the
+    joint most/least model), also from a model file that lists the two parts separately.
+    """
     parameters = read_model_file(model).parameters
     rng = np.random.default_rng(seed)
-    theta = simulate_theta(n, len(parameters.dimensions), rng, correlation)
-    data = simulate_responses(parameters, theta, rng, missing_rate)
+    n_dims = len(parameters.dimensions)
+    try:
+        theta = simulate_theta(
+            n, n_dims, rng, parameters.correlation if correlation is None else correlation
+        )
+    except ScoringError as error:
+        raise fail(f"--correlation: {error}") from None
+    # most_least answers come from the joint model (the least pick is never the most pick) and
+    # are written as their two parts, the data-file form.
+    from items.scoring_map import as_joint_model, split_most_least
+
+    generating = as_joint_model(parameters)
+    data = split_most_least(simulate_responses(generating, theta, rng, missing_rate), generating)
     width = len(str(n))
     ids = [f"sim{index:0{width}d}" for index in range(1, n + 1)]
     write_response_csv(out, ids, data)
@@ -114,9 +139,9 @@ EXIT_NOT_CONVERGED = 3
 
 @user_errors
 def calibrate(
-    data: Annotated[Path, typer.Argument(help="Response data CSV (interfaces.md format).")],
+    data: Annotated[Path, typer.Argument(help="Response data CSV (see docs/file-formats.md).")],
     model: Annotated[ModelName, typer.Option("--model", help="Item response model.")],
-    out: Annotated[Path, typer.Option("--out", help="Model file (JSON) to write.")],
+    out: Annotated[Path, typer.Option("--out", help="Model file (JSON; docs/file-formats.md).")],
     bank: Annotated[
         Path | None, typer.Option("--bank", help="Item bank folder (default: packaged bank).")
     ] = None,
@@ -125,7 +150,8 @@ def calibrate(
         typer.Option(
             "--item-map",
             help="CSV item_id,dimension[,categories] for external integer data; 'categories' "
-            "declares each item's number of categories (otherwise the bank's, else inferred).",
+            "declares each item's number of categories (otherwise the bank's, else inferred; "
+            "docs/file-formats.md).",
         ),
     ] = None,
     max_iter: Annotated[int, typer.Option(min=1, help="Maximum EM iterations.")] = 500,
@@ -167,8 +193,20 @@ def calibrate(
         ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines on stderr.")] = False,
+    independent_most_least: Annotated[
+        bool,
+        typer.Option(
+            "--independent-most-least",
+            help="Model the .most and .least parts of most_least items as two independent "
+            "items (the old treatment) instead of one joint most/least response.",
+        ),
+    ] = False,
 ) -> None:
     """Calibrate item parameters by marginal maximum likelihood (Bock–Aitkin EM).
+
+    most_least items with both parts in the data are modelled jointly (the least pick given
+    the most pick) with nrm or gpcm; the latent correlations of the dimensions are estimated
+    and written to the model file as latent_correlation.
 
     Progress (per dimension: iterations, log-likelihood) goes to stderr. Exit status: 0 on
     success; 1 for bad input; 3 when the EM did not converge or an estimate diverged (the
@@ -176,6 +214,7 @@ def calibrate(
     """
     from assessment.psychometrics.carry_over import calibration_file, carry_over, select_items
     from cli.progress import ProgressPrinter
+    from items.scoring_map import join_most_least, most_least_parts
 
     loaded = load_data(data, bank, item_map)
     for note in loaded.notes:
@@ -190,8 +229,16 @@ def calibrate(
                     "bank options are not ordered (use nrm or gpcm for bank items, or "
                     "integer-coded data with --item-map)"
                 )
+    responses, item_models = loaded.data, {}
+    parts = most_least_parts(responses.item_ids) if item_map is None else {}
+    if parts and not independent_most_least and model in (ModelName.nrm, ModelName.gpcm):
+        try:
+            responses = join_most_least(responses, loaded.candidate_ids)
+        except ScoringError as error:
+            raise fail(f"{data}: {error}") from None
+        item_models = dict.fromkeys(parts, joint_model_name(model.value))
     previous = read_model_file(carry_over_model).parameters if carry_over_model else None
-    selection = select_items(loaded.data, min_answers)
+    selection = select_items(responses, min_answers)
     for item_id in selection.empty:
         typer.echo(f"warning: item {item_id} has no responses; left out", err=True)
     if selection.left_out:
@@ -201,6 +248,8 @@ def calibrate(
             f"answers: {listed}",
             err=True,
         )
+    kept = set(selection.data.item_ids)
+    item_models = {item_id: name for item_id, name in item_models.items() if item_id in kept}
     calibrator = MMLCalibrator(
         model.value,
         n_quad=quadrature,
@@ -208,6 +257,7 @@ def calibrate(
         tol=tol,
         priors="default" if priors is PriorChoice.default else None,
         standard_errors="louis" if standard_errors else "none",
+        item_models=item_models,
     )
     started = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
@@ -224,7 +274,7 @@ def calibrate(
     carried = None
     if previous is not None and selection.left_out_ids:
         carried = carry_over(
-            result.parameters, previous, selection.left_out_ids, loaded.data.item_ids,
+            result.parameters, previous, selection.left_out_ids, responses.item_ids,
             str(carry_over_model),
         )  # fmt: skip
         typer.echo(f"carried over {len(carried.carried)} item(s) from {carry_over_model}", err=True)
@@ -237,19 +287,25 @@ def calibrate(
     for problem in result.problems:
         label = "error" if problem.fatal else "warning"
         typer.echo(f"{label}: {problem.message}", err=True)
-    status = "converged" if result.converged else "NOT converged"
+    summary = result.summary()
+    status = "converged" if summary.converged else "NOT converged"
     typer.echo(
         f"{model.value}: {selection.data.n_candidates} candidates × {selection.data.n_items} "
         f"items, {len(result.parameters.dimensions)} dimension(s); {status} in {seconds:.1f} s"
     )
-    typer.echo(f"iterations:      {result.n_iter} " + str(result.iterations))
-    typer.echo(f"log-likelihood:  {result.loglik:.3f}")
-    typer.echo(f"parameters:      {result.n_params}")
-    typer.echo(f"AIC:             {result.aic:.3f}")
-    typer.echo(f"BIC:             {result.bic:.3f}")
-    typer.echo("marginal reliability:")
-    for dimension, value in result.marginal_reliability.items():
-        typer.echo(f"  {dimension:<20} {value:.3f}")
+    if item_models:
+        typer.echo(
+            f"most/least:      {len(item_models)} item(s) modelled jointly "
+            f"({joint_model_name(model.value)})"
+        )
+    for line in summary.lines():
+        typer.echo(line)
+    if result.latent_correlation is not None:
+        typer.echo("latent correlations (items fixed; written as latent_correlation):")
+        matrix = result.latent_correlation.matrix
+        for d, dimension in enumerate(result.parameters.dimensions):
+            row = " ".join(f"{v:6.3f}" for v in matrix[d])
+            typer.echo(f"  {dimension:<20} {row}")
     if not result.usable:
         failed = ", ".join(result.failed_dimensions)
         if not allow_nonconverged:
@@ -264,33 +320,82 @@ def calibrate(
             "(--allow-nonconverged)",
             err=True,
         )
-    write_json(out, calibration_file(result, loaded.data, data.name, selection, carried))
+    write_model_file(out, calibration_file(result, responses, data.name, selection, carried))
     typer.echo(f"wrote {out}")
 
 
 @user_errors
 def score_command(
-    data: Annotated[Path, typer.Argument(help="Response data CSV.")],
+    data: Annotated[Path, typer.Argument(help="Response data CSV (docs/file-formats.md).")],
     model: Annotated[Path, typer.Option("--model", help="Model file (JSON).")],
-    out: Annotated[Path, typer.Option("--out", help="Scores CSV to write.")],
+    out: Annotated[Path, typer.Option("--out", help="Scores CSV to write (docs/file-formats.md).")],
     method: Annotated[Method, typer.Option("--method", help="Scoring method.")] = Method.eap,
+    independent_prior: Annotated[
+        bool,
+        typer.Option(
+            "--independent-prior",
+            help="Score every dimension under its own N(0, 1) prior even when the model file "
+            "states a latent_correlation.",
+        ),
+    ] = False,
 ) -> None:
-    """Score respondents: theta and SE per dimension (plus T-score and percentile)."""
-    model_file = read_model_file(model)
-    parameters = model_file.parameters
-    loaded = read_response_csv(data, specs=parameters.specs, ignore_unknown=True)
+    """Score respondents: theta and SE per dimension (plus T-score and percentile).
+
+    When the model file states a latent_correlation, all dimensions are scored together
+    under the N(0, R) prior (multivariate EAP, or MAP), so each answer informs every
+    competency; the SE is the posterior SD of each dimension.
+    """
+    document = read_model_file(model)
+    parameters = document.parameters
+    loaded, aligned = read_for_model(data, parameters)
+    correlated = parameters.latent_correlation is not None and not independent_prior
+    try:
+        estimate: ThetaEstimate = (
+            score_correlated(parameters, aligned, method.value)
+            if correlated
+            else score(parameters, aligned, method.value)
+        )
+    except ScoringError as error:
+        raise fail(str(error)) from None
+    write_scores_csv(out, loaded.candidate_ids, estimate, document.norm_tables, loaded.extra)
+    prior = "N(0, R), R from the model's latent_correlation" if correlated else "N(0, 1) each"
+    typer.echo(
+        f"scored {aligned.n_candidates} candidates by {method.value} (prior {prior}) → {out}"
+    )
+
+
+def read_for_model(data: Path, parameters: ModelParameters) -> tuple[ResponseFile, ResponseMatrix]:
+    """Read DATA.csv for a model: its items in the model's order, the two parts of each joint
+    most/least item joined into one response (warns about columns the model lacks)."""
+    from items.scoring_map import join_most_least, joint_item_ids, reading_specs
+
+    loaded = read_response_csv(data, specs=reading_specs(parameters), ignore_unknown=True)
     if loaded.ignored_columns:
         typer.echo(
             f"warning: ignoring columns not in the model: {list(loaded.ignored_columns)[:10]}",
             err=True,
         )
-    aligned = align_to_model(loaded.data, parameters)
     try:
-        estimate = score(parameters, aligned, method.value)
+        joined = join_most_least(loaded.data, loaded.candidate_ids, only=joint_item_ids(parameters))
     except ScoringError as error:
-        raise fail(str(error)) from None
-    write_scores_csv(out, loaded.candidate_ids, estimate, model_file.norms, loaded.extra)
-    typer.echo(f"scored {aligned.n_candidates} candidates by {method.value} → {out}")
+        raise fail(f"{data}: {error}") from None
+    _check_parts(joined, parameters, data)
+    return loaded, align_to_model(joined, parameters)
+
+
+def _check_parts(data: ResponseMatrix, parameters: ModelParameters, source: Path) -> None:
+    """Fail when a part of a two-part item is in the data without its partner, or the model
+    expects the joint item but the data hold only one of its parts."""
+    present = set(data.item_ids)
+    for item_id in parameters.item_ids:
+        if item_id in present:
+            continue
+        half = [p for p in (item_id + ".most", item_id + ".least") if p in present]
+        if half:
+            raise fail(
+                f"{source}: column {half[0]!r} has no partner column; most_least items need "
+                "both <id>.most and <id>.least"
+            )
 
 
 @user_errors
@@ -319,10 +424,8 @@ def item_analysis(
 
     if out.suffix.lower() not in (".csv", ".json"):
         raise fail(f"--out must end in .csv or .json, got {out.name!r}")
-    model_file = read_model_file(model)
-    parameters = model_file.parameters
-    loaded = read_response_csv(data, specs=parameters.specs, ignore_unknown=True)
-    aligned = align_to_model(loaded.data, parameters)
+    parameters = read_model_file(model).parameters
+    loaded, aligned = read_for_model(data, parameters)
     analysis = analyse_items(parameters, aligned)
     rows = analysis.rows()
     if group is not None:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from assessment.persistence.private import open_private
 from assessment.persistence.store import Store
 from assessment.recruiting.overview import candidate_overview
 from cli.errors import fail, user_errors
@@ -83,4 +84,5 @@ def report(
 def _write(path: Path, pdf: bytes) -> None:
     if path.is_dir():
         raise fail(f"{path} is a folder; give a file name such as {path / 'profile.pdf'}")
-    path.write_bytes(pdf)
+    with open_private(path, "wb") as handle:  # a profile is personal data
+        handle.write(pdf)

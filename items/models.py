@@ -6,9 +6,10 @@ than a silently ignored field, and a loaded bank cannot be changed by accident.
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 COMPETENCIES: tuple[str, ...] = (
     "service_orientation",
@@ -66,15 +67,65 @@ class Source(StrictModel):
 
 
 class Option(StrictModel):
-    """One response option with its subject-matter-expert effectiveness rating (credit).
+    """One response option with its effectiveness credit.
 
-    Credit: 0 = counterproductive, 1 = poor, 2 = acceptable, 3 = best practice.
+    Credit: 0 = counterproductive, 1 = poor, 2 = acceptable, 3 = best practice. Who set the
+    credits is the item's ``keying``: the authors' judgement unless an SME panel rated the item.
     """
 
     id: Literal["A", "B", "C", "D"]
     text: Text
     credit: Annotated[int, Field(ge=0, le=3)]
     rationale: Text
+
+
+class Keying(StrictModel):
+    """Where an item's credits come from.
+
+    ``authors``: the item writers' judgement, grounded in the cited source passage (the state of
+    every item until a panel has rated it). ``sme_panel``: consensus credits of a panel of subject
+    matter experts who rated every option 1–7 (``sjt bank sme-import --apply``), with the panel's
+    size, date and agreement: ICC(2,k) (Shrout & Fleiss 1979) over options × raters and the mean
+    r_wg (James, Demaree & Wolf 1984) over the options.
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"method": {"const": "sme_panel"}}},
+            "then": {"required": ["method", "raters", "date", "icc2k", "rwg"]},
+            "else": {
+                "not": {
+                    "anyOf": [{"required": [name]} for name in ("raters", "date", "icc2k", "rwg")]
+                }
+            },
+        }
+    )
+
+    method: Literal["authors", "sme_panel"]
+    raters: Annotated[int, Field(ge=2)] | None = None
+    date: datetime.date | None = None
+    icc2k: Annotated[float, Field(le=1.0)] | None = None
+    rwg: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+    note: NonEmpty | None = None
+
+    @model_validator(mode="after")
+    def _panel_fields(self) -> Keying:
+        panel = ("raters", "date", "icc2k", "rwg")
+        if self.method == "sme_panel":
+            missing = [name for name in panel if getattr(self, name) is None]
+            if missing:
+                raise ValueError(f"an sme_panel keying needs {', '.join(missing)}")
+        else:
+            present = [name for name in panel if getattr(self, name) is not None]
+            if present:
+                raise ValueError(
+                    f"{', '.join(present)} describe a panel; use method: sme_panel or remove them"
+                )
+        return self
+
+
+AUTHORS_KEYING = Keying(method="authors")
+"""The provenance of an item without a ``keying`` field."""
 
 
 class _ItemBase(StrictModel):
@@ -84,6 +135,35 @@ class _ItemBase(StrictModel):
     source: Source
     scenario: Text
     options: Annotated[tuple[Option, ...], Field(min_length=4, max_length=4)]
+    keying: Keying | None = None
+    """Provenance of the credits; absent means the authors' judgement (``AUTHORS_KEYING``)."""
+
+    @property
+    def key_provenance(self) -> Keying:
+        """The keying of the item, the authors' judgement when the file records none."""
+        return self.keying or AUTHORS_KEYING
+
+    @property
+    def sme_keyed(self) -> bool:
+        """Whether a panel of subject matter experts rated the options (never assumed)."""
+        return self.key_provenance.method == "sme_panel"
+
+    @property
+    def provenance_text(self) -> Text:
+        """One sentence, in English and Chinese, saying where the key comes from."""
+        keying = self.key_provenance
+        if keying.method == "authors":
+            return Text(
+                en="Key: the authors' judgement, grounded in the cited source; "
+                "not yet rated by a panel of subject matter experts.",
+                zh="计分依据：编写者依据所引来源作出的判断，尚未经专家小组评定。",
+            )
+        return Text(
+            en=f"Key: consensus of a panel of {keying.raters} subject matter experts "
+            f"({keying.date}; ICC(2,k) = {keying.icc2k:.2f}, mean r_wg = {keying.rwg:.2f}).",
+            zh=f"计分依据：{keying.raters} 位专家组成的评定小组的共识"
+            f"（{keying.date}；ICC(2,k) = {keying.icc2k:.2f}，平均 r_wg = {keying.rwg:.2f}）。",
+        )
 
     @property
     def best_option(self) -> Option:

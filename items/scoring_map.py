@@ -5,9 +5,13 @@
 * A ``most_least`` item is scored as two responses to the same scenario: ``<id>.most`` (which
   option was picked as most effective; scores = credits) and ``<id>.least`` (which option was
   picked as least effective; scores = highest credit − credit, because naming the weakest
-  option as least effective is the best answer). The two picks are modelled as conditionally
-  independent given theta; the small local dependence this ignores (the same option cannot be
-  both) is documented in the technical notes and checked by item fit statistics.
+  option as least effective is the best answer). Data files keep these two columns.
+* For calibration and scoring the two parts are joined into one response ``<id>`` with the
+  ordered pairs (most, least) as categories (:func:`join_most_least`), modelled by a joint
+  most/least model that knows the least pick cannot be the most pick
+  (:mod:`scoring.most_least`). The older treatment of the parts as two conditionally
+  independent items stays available (``sjt calibrate --independent-most-least``) and old model
+  files with ``.most``/``.least`` items keep working.
 
 With the nominal model the engine estimates option weights freely and the scores only orient
 the scale; with the GPCM the scores are the fixed scoring function.
@@ -15,14 +19,24 @@ the scale; with the GPCM the scores are the fixed scoring function.
 
 from __future__ import annotations
 
+import dataclasses
 import zlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 
 import numpy as np
 
 from items.models import COMPETENCIES, OPTION_IDS, BestItem, MostLeastItem
-from scoring.data import ItemSpec
+from scoring.data import ItemSpec, ResponseMatrix
 from scoring.models import get_model
+from scoring.most_least import (
+    is_joint,
+    join_parts,
+    joint_item_spec,
+    joint_model_name,
+    options_of,
+    part_specs,
+    split_pairs,
+)
 from scoring.parameters import ItemParameters, ModelParameters
 
 MOST_SUFFIX = ".most"
@@ -57,6 +71,108 @@ def bank_item_id(scored_item_id: str) -> str:
         if scored_item_id.endswith(suffix):
             return scored_item_id[: -len(suffix)]
     return scored_item_id
+
+
+def most_least_parts(item_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Bank item id → (``<id>.most``, ``<id>.least``) for items with both parts in
+    ``item_ids``, in the order of the ``.most`` parts."""
+    present = list(item_ids)
+    known = set(present)
+    return {
+        item_id[: -len(MOST_SUFFIX)]: (item_id, item_id[: -len(MOST_SUFFIX)] + LEAST_SUFFIX)
+        for item_id in present
+        if item_id.endswith(MOST_SUFFIX) and item_id[: -len(MOST_SUFFIX)] + LEAST_SUFFIX in known
+    }
+
+
+def join_most_least(
+    data: ResponseMatrix,
+    candidate_ids: Sequence[str] | None = None,
+    only: Collection[str] | None = None,
+) -> ResponseMatrix:
+    """Join the ``.most`` and ``.least`` columns of most_least items into one response each.
+
+    Every item with both parts in ``data`` is joined, or only the bank item ids in ``only``.
+    The joint column ``<id>`` has the pair categories of :func:`scoring.most_least.pair_codes`.
+    Raises ``ScoringError`` naming the item, the row and the candidate where one part is
+    missing or both parts name the same option.
+    """
+    parts = most_least_parts(data.item_ids)
+    if only is not None:
+        parts = {item_id: pair for item_id, pair in parts.items() if item_id in only}
+    return join_parts(data, parts, candidate_ids)
+
+
+def joint_item_ids(model: ModelParameters) -> frozenset[str]:
+    """Ids of the items ``model`` scores with a joint most/least model."""
+    return frozenset(
+        item.item_id
+        for column, item in enumerate(model.items)
+        if is_joint(model.item_model_for(column))
+    )
+
+
+def as_joint_model(model: ModelParameters) -> ModelParameters:
+    """The same model with each two-part most_least item as one joint item.
+
+    The parts' parameters carry over unchanged: a ``<base>_most_least`` item's parameters are
+    its most part's followed by its least part's (:mod:`scoring.most_least`), so the most pick
+    keeps its probabilities and the least pick is chosen among the other options in proportion
+    to its part's probabilities — the two-part model with the impossible answers (the same
+    option picked twice) taken out. Only items of an ``nrm`` or ``gpcm`` file model are joined.
+    """
+    if model.model not in ("nrm", "gpcm"):
+        return model
+    parts = most_least_parts(model.item_ids)
+    by_id = {item.item_id: item for item in model.items}
+    least_ids = {least for _, least in parts.values()}
+    items: list[ItemParameters] = []
+    for item in model.items:
+        if item.item_id in least_ids:
+            continue
+        joint_id = bank_item_id(item.item_id)
+        if item.item_id.endswith(MOST_SUFFIX) and joint_id in parts:
+            least = by_id[parts[joint_id][1]]
+            if item.item_model is not None or least.item_model is not None:
+                items.append(item)
+                items.append(least)
+                continue
+            se = item.se + least.se if item.se is not None and least.se is not None else None
+            items.append(
+                ItemParameters(
+                    joint_item_spec(joint_id, item.spec, least.spec),
+                    item.params + least.params,
+                    se,
+                    joint_model_name(model.model),
+                )
+            )
+        else:
+            items.append(item)
+    return dataclasses.replace(model, items=tuple(items), _groups={})
+
+
+def reading_specs(model: ModelParameters) -> tuple[ItemSpec, ...]:
+    """The columns a data file has for ``model``: its items, with each joint most/least item
+    replaced by its two parts (``<id>.most``, ``<id>.least``)."""
+    specs: list[ItemSpec] = []
+    for column, item in enumerate(model.items):
+        if is_joint(model.item_model_for(column)):
+            specs += part_specs(item.spec, item.item_id + MOST_SUFFIX, item.item_id + LEAST_SUFFIX)
+        else:
+            specs.append(item.spec)
+    return tuple(specs)
+
+
+def split_most_least(data: ResponseMatrix, model: ModelParameters) -> ResponseMatrix:
+    """The data-file form of responses to ``model``: each joint column as its two parts."""
+    columns = []
+    for column, item in enumerate(model.items):
+        cells = data.responses[:, column]
+        if is_joint(model.item_model_for(column)):
+            columns += list(split_pairs(cells, options_of(item.spec.n_categories)))
+        else:
+            columns.append(cells)
+    return ResponseMatrix(np.stack(columns, axis=1), reading_specs(model), data.dimensions)
 
 
 def option_index(option_id: str) -> int:

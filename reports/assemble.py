@@ -8,9 +8,7 @@ PDF step for downloads and batch exports.
 
 from __future__ import annotations
 
-import functools
 import io
-import json
 import math
 import zipfile
 from collections.abc import Iterable
@@ -19,8 +17,9 @@ from typing import Literal
 
 from sqlalchemy import func, select
 
-from assessment.persistence.store import Store
-from assessment.persistence.tables import Candidate, ModelVersion, ResponseRow, Score, TestSession
+from assessment.errors import DataFileError
+from assessment.persistence.store import Store, StoredModel
+from assessment.persistence.tables import Candidate, ResponseRow, Score, TestSession
 from assessment.vocabulary import language_problem
 from items.models import COMPETENCIES
 from reports.errors import ReportError
@@ -62,16 +61,15 @@ class _ModelFacts:
     reliability: dict[str, float]
 
 
-@functools.lru_cache(maxsize=16)
-def _model_facts(label: str, model_json: str) -> _ModelFacts:
-    """Norm tables and reliabilities of a model version (its JSON is immutable, so cached)."""
+def _model_facts(store: Store, version_id: int) -> _ModelFacts:
+    """Norm tables and reliabilities of a model version (the store parses it once)."""
     try:
-        data = json.loads(model_json)
-        norms = {c: NormTable.from_dict(t) for c, t in (data.get("norms") or {}).items()}
-        fit = data.get("fit") or {}
-        reliability = {c: float(r) for c, r in (fit.get("marginal_reliability") or {}).items()}
-    except (ValueError, TypeError, KeyError, AttributeError) as error:
-        raise ReportError(f"model version {label}: cannot read its norms ({error})") from None
+        stored: StoredModel | None = store.model_document(version_id)
+    except DataFileError as error:
+        raise ReportError(f"cannot read the scoring model version: {error}") from None
+    if stored is None:  # pragma: no cover - the foreign key prevents it
+        raise ReportError(f"the scoring model version {version_id} is missing")
+    label, norms, reliability = stored.label, stored.norms, stored.reliability
     missing = [c for c in COMPETENCIES if c not in norms]
     if missing:
         raise ReportError(
@@ -145,10 +143,8 @@ def profile_for_candidate(
                 f"candidate {candidate_id}: the current scores of session {session.id} come "
                 f"from {len(versions)} model versions; rescore the session"
             )
-        version = db.get(ModelVersion, versions.pop())
-        if version is None:  # pragma: no cover - the foreign key prevents it
-            raise ReportError(f"candidate {candidate_id}: the scoring model version is missing")
-        facts = _model_facts(version.label, version.model_json)
+        version_id = versions.pop()
+    facts = _model_facts(store, version_id)
     by_competency = {score.competency: score for score in scores}
     missing = [c for c in COMPETENCIES if c not in by_competency]
     if missing:

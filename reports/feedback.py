@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reportlab.graphics.shapes import Drawing, Rect
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from items.models import CompetencyDefinition
 from reports.formatting import fmt_date
+from reports.linebreak import KinsokuParagraph
 from reports.profile import Band, CandidateProfile
 from reports.render import default_definitions
 from reports.story import NAME_MAX_CHARS, bullets, definitions_by_id, section
@@ -67,9 +68,9 @@ def _competency_part(
     head = Table(
         [
             [
-                Paragraph(styles.markup(definition.name.get(lang)), styles["heading"]),
+                KinsokuParagraph(styles.markup(definition.name.get(lang)), styles["heading"]),
                 level_meter(band),
-                Paragraph(styles.markup(getattr(words.feedback.levels, band)), level_style),
+                KinsokuParagraph(styles.markup(getattr(words.feedback.levels, band)), level_style),
             ]
         ],
         colWidths=[FRAME_WIDTH - 62 - 120, 62, 120],
@@ -92,9 +93,11 @@ def _competency_part(
             Spacer(1, 8),
             head,
             Spacer(1, 4),
-            Paragraph(styles.markup(definition.definition.get(lang)), styles["definition"]),
-            Paragraph(styles.markup(getattr(words.feedback.level_text, band)), styles["body"]),
-            Paragraph(styles.markup(words.feedback.tips), styles["list_label"]),
+            KinsokuParagraph(styles.markup(definition.definition.get(lang)), styles["definition"]),
+            KinsokuParagraph(
+                styles.markup(getattr(words.feedback.level_text, band)), styles["body"]
+            ),
+            KinsokuParagraph(styles.markup(words.feedback.tips), styles["list_label"]),
             *bullets(styles, tips),
         ]
     )
@@ -114,7 +117,7 @@ def build_feedback_story(
         [
             [
                 [
-                    Paragraph(
+                    KinsokuParagraph(
                         styles.markup(
                             fb.greeting.format(
                                 name=clean_text(profile.candidate_name, NAME_MAX_CHARS)
@@ -123,9 +126,9 @@ def build_feedback_story(
                         styles["value"],
                     ),
                     Spacer(1, 4),
-                    Paragraph(styles.markup(fb.intro), styles["banner_text"]),
+                    KinsokuParagraph(styles.markup(fb.intro), styles["banner_text"]),
                     Spacer(1, 3),
-                    Paragraph(
+                    KinsokuParagraph(
                         styles.markup(
                             fb.date.format(date=fmt_date(profile.test_date, profile.language))
                         ),
@@ -148,8 +151,8 @@ def build_feedback_story(
         )
     )
     story: list[Flowable] = [
-        Paragraph(styles.markup(fb.title), styles["title"]),
-        Paragraph(styles.markup(fb.subtitle), styles["subtitle"]),
+        KinsokuParagraph(styles.markup(fb.title), styles["title"]),
+        KinsokuParagraph(styles.markup(fb.subtitle), styles["subtitle"]),
         intro,
     ]
     for score in profile.scores:
@@ -159,7 +162,7 @@ def build_feedback_story(
         KeepTogether(
             [
                 *section(styles, "about", fb.closing_title),
-                Paragraph(styles.markup(fb.closing), styles["body"]),
+                KinsokuParagraph(styles.markup(fb.closing), styles["body"]),
             ]
         )
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -25,16 +26,27 @@ from assessment.vocabulary import (
     form_problem,
     language_problem,
 )
-from items.models import COMPETENCIES
+from items.models import COMPETENCIES, Text
 from reports.errors import ReportError
 from scoring.norms import NormTable
 
 Band = Literal["low", "typical", "high"]
 OverallBand = Literal["recommended", "with_care", "not_a_match"]
+OverallReason = Literal["recommended", "floor", "between", "below_care"]
+"""Why the overall band is what it is: recommended; capped by a competency below the floor;
+composite between the two cut scores; composite below the lower cut score."""
 QualityFlag = Literal["too_fast", "same_position_run", "person_misfit", "incomplete"]
 
 QUALITY_FLAGS: tuple[str, ...] = get_args(QualityFlag)
 """Known data-quality flag keys, in the order reports list them."""
+DEFAULT_ROLE_NAME = Text(en="Customer-service agent", zh="客户服务岗位")
+"""The role profile of the default summary (equal weights)."""
+_GENERATED_GROUP_NAMES_ZH = (
+    (re.compile(r"simulated norm group \(synthetic, n=(\d+)\)"), "模拟常模组（合成数据）"),
+    (re.compile(r"calibration sample \((.+), n=(\d+)\)"), "校准样本（{0}）"),
+)
+"""Chinese names of the norm groups the service names itself, for model files written
+before norm tables carried names per language."""
 Z90 = 1.645
 """Standard-normal quantile of a two-sided 90% interval, as stated in the technical note."""
 
@@ -73,8 +85,9 @@ class RoleProfile:
 
     Attributes
     ----------
-    name : str
-        Name of the role profile, printed in the summary (e.g. "Contact-centre agent").
+    name : Text or str
+        Name of the role profile in English and Chinese, printed in the summary; a plain
+        string is used in both languages.
     weights : mapping of competency id → float
         Non-negative weights; competencies left out weigh 0. At least one must be positive.
     recommend_at : float
@@ -89,33 +102,40 @@ class RoleProfile:
     composite T = Σ w_c T_c / Σ w_c, a compensatory rule with a conjunctive floor.
     """
 
-    name: str = "Customer-service agent"
+    name: Text | str = field(default_factory=lambda: DEFAULT_ROLE_NAME)
     weights: Mapping[str, float] = field(default_factory=lambda: dict.fromkeys(COMPETENCIES, 1.0))
     recommend_at: float = 50.0
     care_at: float = 42.0
     floor: float = 35.0
 
     def __post_init__(self) -> None:
+        role = f"role profile {self.name_in('en')!r}"
         unknown = sorted(set(self.weights) - set(COMPETENCIES))
         if unknown:
-            raise ReportError(f"role profile {self.name!r}: unknown competencies {unknown}")
+            raise ReportError(f"{role}: unknown competencies {unknown}")
         weights = {c: _finite(self.weights.get(c, 0.0), f"weight of {c}") for c in COMPETENCIES}
         if any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
-            raise ReportError(
-                f"role profile {self.name!r}: weights must be >= 0 with at least one positive"
-            )
+            raise ReportError(f"{role}: weights must be >= 0 with at least one positive")
         if not _finite(self.care_at, "care_at") <= _finite(self.recommend_at, "recommend_at"):
-            raise ReportError(f"role profile {self.name!r}: needs care_at <= recommend_at")
+            raise ReportError(f"{role}: needs care_at <= recommend_at")
         _finite(self.floor, "floor")
         object.__setattr__(self, "weights", MappingProxyType(weights))
 
-    def summarise(self, scores: Iterable[CompetencyScore]) -> OverallSummary:
-        """The overall summary band of a set of competency scores under this role profile."""
-        by_id = {score.competency_id: score for score in scores}
+    def name_in(self, language: str) -> str:
+        """The role's name in ``language``."""
+        return self.name.get(language) if isinstance(self.name, Text) else self.name
+
+    def summarise(self, scores: Iterable[CompetencyScore], language: str = "en") -> OverallSummary:
+        """The overall summary band of a set of competency scores under this role profile
+        (``role_name`` in ``language``)."""
+        return self.summarise_t({score.competency_id: score.t_score for score in scores}, language)
+
+    def summarise_t(self, t_scores: Mapping[str, float], language: str = "en") -> OverallSummary:
+        """The overall summary band of T-scores by competency id under this role profile."""
         used = [c for c in COMPETENCIES if self.weights[c] > 0]
         total = sum(self.weights[c] for c in used)
-        composite = sum(self.weights[c] * by_id[c].t_score for c in used) / total
-        below = tuple(c for c in used if by_id[c].t_score < self.floor)
+        composite = sum(self.weights[c] * t_scores[c] for c in used) / total
+        below = tuple(c for c in used if t_scores[c] < self.floor)
         band: OverallBand
         if composite >= self.recommend_at and not below:
             band = "recommended"
@@ -123,7 +143,15 @@ class RoleProfile:
             band = "with_care"
         else:
             band = "not_a_match"
-        return OverallSummary(band, composite, self.name, below, self.recommend_at, self.care_at)
+        return OverallSummary(
+            band,
+            composite,
+            self.name_in(language),
+            below,
+            self.recommend_at,
+            self.care_at,
+            self.floor,
+        )
 
 
 @dataclass(frozen=True)
@@ -155,6 +183,16 @@ class OverallSummary:
     below_floor: tuple[str, ...]
     recommend_at: float
     care_at: float
+    floor: float = RoleProfile.floor
+
+    @property
+    def reason(self) -> OverallReason:
+        """Which rule decided the band (see ``RoleProfile``)."""
+        if self.band == "recommended":
+            return "recommended"
+        if self.below_floor and self.composite_t >= self.recommend_at:
+            return "floor"
+        return "between" if self.composite_t >= self.care_at else "below_care"
 
 
 @dataclass(frozen=True)
@@ -192,6 +230,26 @@ class CandidateProfile:
         """Ids of the ``n`` lowest-scoring competencies (ties in framework order)."""
         order = sorted(range(len(self.scores)), key=lambda i: (self.scores[i].t_score, i))
         return tuple(self.scores[i].competency_id for i in order[:n])
+
+
+def norm_group_name(table: NormTable, language: str) -> str:
+    """The norm group's name in ``language``: from the table, or for a Chinese report the
+    Chinese form of a name the service generated (older model files), else as stored."""
+    if language in table.names:
+        return table.names[language]
+    if language == "zh":
+        for pattern, chinese in _GENERATED_GROUP_NAMES_ZH:
+            if match := pattern.fullmatch(table.group):
+                return chinese.format(*match.groups())
+    return table.group
+
+
+def composite_and_band(
+    t_scores: Mapping[str, float], role: RoleProfile | None = None
+) -> tuple[float, str]:
+    """(composite T, overall band) of T-scores by competency, as exports list them."""
+    overall = (role or RoleProfile()).summarise_t(t_scores)
+    return overall.composite_t, overall.band
 
 
 def build_profile(
@@ -290,10 +348,10 @@ def build_profile(
         form=form,
         n_items=n_items,
         model_version=str(model_version),
-        norm_group=groups[0],
+        norm_group=norm_group_name(norms[COMPETENCIES[0]], language),
         norm_size=min(norms[c].n for c in COMPETENCIES),
         scores=tuple(scores),
-        overall=role.summarise(scores),
+        overall=role.summarise(scores, language),
         flags=tuple(f for f in QUALITY_FLAGS if f in flag_set),
         cuts=cuts,
     )

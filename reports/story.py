@@ -14,7 +14,6 @@ from reportlab.lib import colors
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
-    Paragraph,
     Spacer,
     Table,
     TableStyle,
@@ -22,7 +21,9 @@ from reportlab.platypus import (
 
 from items.models import CompetencyDefinition
 from reports.chart import ChartLabels, ProfileChart
+from reports.explain import overall_reason
 from reports.formatting import fmt_date, fmt_reliability, fmt_sem, fmt_t, fmt_theta
+from reports.linebreak import KinsokuParagraph
 from reports.profile import CandidateProfile
 from reports.styles import (
     INK,
@@ -60,13 +61,15 @@ def section(styles: ReportStyles, key: str, title: str) -> list[Flowable]:
 
 def bullets(styles: ReportStyles, texts: Sequence[str]) -> list[Flowable]:
     """A bulleted list of plain texts."""
-    return [Paragraph(styles.markup(text), styles["bullet"], bulletText="•") for text in texts]
+    return [
+        KinsokuParagraph(styles.markup(text), styles["bullet"], bulletText="•") for text in texts
+    ]
 
 
 def _cell(styles: ReportStyles, label: str, value: str, max_chars: int | None = None) -> list[Any]:
     return [
-        Paragraph(styles.markup(label), styles["label"]),
-        Paragraph(styles.markup(value, max_chars), styles["value"]),
+        KinsokuParagraph(styles.markup(label), styles["label"]),
+        KinsokuParagraph(styles.markup(value, max_chars), styles["value"]),
     ]
 
 
@@ -111,8 +114,8 @@ def header_block(
         )
     )
     return [
-        Paragraph(styles.markup(words.profile.title), styles["title"]),
-        Paragraph(styles.markup(words.profile.subtitle), styles["subtitle"]),
+        KinsokuParagraph(styles.markup(words.profile.title), styles["title"]),
+        KinsokuParagraph(styles.markup(words.profile.subtitle), styles["subtitle"]),
         table,
     ]
 
@@ -128,13 +131,13 @@ def summary_block(
     accent, background = OVERALL_COLOURS[overall.band]
     title_style = styles["banner_title"].clone("banner_title_band", textColor=accent)
     content: list[Flowable] = [
-        Paragraph(styles.markup(getattr(words.profile.overall, overall.band)), title_style),
+        KinsokuParagraph(styles.markup(getattr(words.profile.overall, overall.band)), title_style),
         Spacer(1, 2),
-        Paragraph(
+        KinsokuParagraph(
             styles.markup(getattr(words.profile.overall_text, overall.band)), styles["banner_text"]
         ),
         Spacer(1, 3),
-        Paragraph(
+        KinsokuParagraph(
             styles.markup(
                 words.profile.composite.format(
                     role=clean_text(overall.role_name, 80),
@@ -146,18 +149,11 @@ def summary_block(
             styles["banner_note"],
         ),
     ]
-    if overall.below_floor:
-        separator = "、" if profile.language == "zh" else ", "
-        content.append(
-            Paragraph(
-                styles.markup(
-                    words.profile.below_floor.format(
-                        names=separator.join(names[c] for c in overall.below_floor)
-                    )
-                ),
-                styles["banner_note"],
-            )
+    content.append(
+        KinsokuParagraph(
+            styles.markup(overall_reason(profile, words, names)), styles["banner_note"]
         )
+    )
     table = Table([["", content]], colWidths=[5, FRAME_WIDTH - 5])
     table.setStyle(
         TableStyle(
@@ -198,7 +194,7 @@ def chart_block(
         Spacer(1, 4),
         chart,
         Spacer(1, 2),
-        Paragraph(styles.markup(legend), styles["small"]),
+        KinsokuParagraph(styles.markup(legend), styles["small"]),
     ]
 
 
@@ -219,17 +215,21 @@ def narrative_block(
             t=fmt_t(score.t_score),
         )
         part: list[Flowable] = [
-            Paragraph(styles.markup(heading), styles["heading"]),
-            Paragraph(styles.markup(definition.definition.get(lang)), styles["definition"]),
-            Paragraph(
+            KinsokuParagraph(styles.markup(heading), styles["heading"]),
+            KinsokuParagraph(styles.markup(definition.definition.get(lang)), styles["definition"]),
+            KinsokuParagraph(
                 styles.markup(getattr(definition.levels, score.band).get(lang)), styles["body"]
             ),
         ]
         if score.band == "high":
-            part.append(Paragraph(styles.markup(words.profile.strengths), styles["list_label"]))
+            part.append(
+                KinsokuParagraph(styles.markup(words.profile.strengths), styles["list_label"])
+            )
             part.extend(bullets(styles, [text.get(lang) for text in definition.strengths]))
         elif score.band == "low":
-            part.append(Paragraph(styles.markup(words.profile.watch_outs), styles["list_label"]))
+            part.append(
+                KinsokuParagraph(styles.markup(words.profile.watch_outs), styles["list_label"])
+            )
             part.extend(bullets(styles, [text.get(lang) for text in definition.watch_outs]))
         story.append(KeepTogether(part))
     return story
@@ -252,7 +252,7 @@ def interview_block(
     """Three behavioural questions aimed at the lowest-scoring competencies."""
     lang = profile.language
     story = section(styles, "interview", words.profile.sections.interview)
-    story.append(Paragraph(styles.markup(words.profile.interview_intro), styles["body"]))
+    story.append(KinsokuParagraph(styles.markup(words.profile.interview_intro), styles["body"]))
     for number, (c, question) in enumerate(interview_questions(profile, definitions), start=1):
         target = words.profile.interview_target.format(
             name=definitions[c].name.get(lang), t=fmt_t(profile.score(c).t_score)
@@ -260,8 +260,8 @@ def interview_block(
         story.append(
             KeepTogether(
                 [
-                    Paragraph(styles.markup(target), styles["question_target"]),
-                    Paragraph(
+                    KinsokuParagraph(styles.markup(target), styles["question_target"]),
+                    KinsokuParagraph(
                         styles.markup(question),
                         styles["question"],
                         bulletText=f"{number}.",
@@ -278,9 +278,9 @@ def quality_block(
     """Data-quality flags with their explanations, or the "none" sentence."""
     story = section(styles, "quality", words.profile.sections.quality)
     if not profile.flags:
-        story.append(Paragraph(styles.markup(words.profile.quality_none), styles["body"]))
+        story.append(KinsokuParagraph(styles.markup(words.profile.quality_none), styles["body"]))
     else:
-        story.append(Paragraph(styles.markup(words.profile.quality_intro), styles["body"]))
+        story.append(KinsokuParagraph(styles.markup(words.profile.quality_intro), styles["body"]))
         story.extend(bullets(styles, [words.profile.flags.get(flag) for flag in profile.flags]))
     return [KeepTogether(story)]
 
@@ -293,7 +293,7 @@ def technical_block(
 ) -> list[Flowable]:
     """Norm group, method, model version and a table of reliability and SEM per competency."""
     text = words.profile.technical.format(
-        method=profile.method,
+        method=words.profile.method_names.get(profile.method, profile.method),
         model_version=clean_text(profile.model_version, 60),
         n_items=profile.n_items,
         form=getattr(words.forms, profile.form).format(n_items=profile.n_items),
@@ -303,8 +303,8 @@ def technical_block(
         high_cut=fmt_t(profile.cuts.high_above),
     )
     cols = words.profile.technical_columns
-    head = [Paragraph(styles.markup(cols.competency), styles["cell_head"])] + [
-        Paragraph(styles.markup(label), styles["cell_head_right"])
+    head = [KinsokuParagraph(styles.markup(cols.competency), styles["cell_head"])] + [
+        KinsokuParagraph(styles.markup(label), styles["cell_head_right"])
         for label in (cols.theta, cols.se, cols.sem, cols.reliability)
     ]
     rows: list[list[Any]] = [head]
@@ -318,7 +318,7 @@ def technical_block(
                 fmt_reliability(score.reliability),
             ]
         )
-    first = FRAME_WIDTH * 0.36
+    first = FRAME_WIDTH * 0.3
     table = Table(rows, colWidths=[first] + [(FRAME_WIDTH - first) / 4] * 4, repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -336,18 +336,23 @@ def technical_block(
             ]
         )
     )
+    note = words.profile.reliability_note.format(
+        model_version=clean_text(profile.model_version, 60)
+    )
     return [
         *section(styles, "technical", words.profile.sections.technical),
-        Paragraph(styles.markup(text), styles["note"]),
+        KinsokuParagraph(styles.markup(text), styles["note"]),
         Spacer(1, 5),
         table,
+        Spacer(1, 3),
+        KinsokuParagraph(styles.markup(note), styles["small"]),
     ]
 
 
 def responsible_use_block(words: LanguageWording, styles: ReportStyles) -> list[Flowable]:
     """The note on responsible use, in a panel."""
     note = Table(
-        [[Paragraph(styles.markup(words.profile.responsible_use), styles["note"])]],
+        [[KinsokuParagraph(styles.markup(words.profile.responsible_use), styles["note"])]],
         colWidths=[FRAME_WIDTH],
     )
     note.setStyle(
@@ -362,11 +367,7 @@ def responsible_use_block(words: LanguageWording, styles: ReportStyles) -> list[
             ]
         )
     )
-    return [
-        KeepTogether(
-            [*section(styles, "responsible_use", words.profile.sections.responsible_use), note]
-        )
-    ]
+    return [*section(styles, "responsible_use", words.profile.sections.responsible_use), note]
 
 
 def build_story(
@@ -377,7 +378,7 @@ def build_story(
     """The flowables of a candidate profile, in the profile's language.
 
     Sections (``SectionHeading.key``): summary, chart, narratives, interview, quality,
-    technical, responsible_use, after the header block.
+    technical, responsible_use, after the header block; the last two are kept together.
     """
     styles = get_styles(profile.language)
     words = wording.get(profile.language)
@@ -390,6 +391,12 @@ def build_story(
         *narrative_block(profile, words, styles, by_id),
         *interview_block(profile, words, styles, by_id),
         *quality_block(profile, words, styles),
-        *technical_block(profile, words, styles, names),
-        *responsible_use_block(words, styles),
+        # the closing sections stay on one page: no page holds only a table's last rows or
+        # only the note on responsible use (a KeepTogether must not contain another one)
+        KeepTogether(
+            [
+                *technical_block(profile, words, styles, names),
+                *responsible_use_block(words, styles),
+            ]
+        ),
     ]

@@ -15,8 +15,9 @@ from typing import Any
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
+from reports.linebreak import KinsokuParagraph
 from reports.styles import ACCENT, MUTED, PRIMARY, RULE, ReportStyles, clean_text
 
 PAGE_SIZE = A4
@@ -26,7 +27,7 @@ MARGIN_BOTTOM = 20 * mm
 FRAME_WIDTH = PAGE_SIZE[0] - 2 * MARGIN_X
 
 
-class SectionHeading(Paragraph):
+class SectionHeading(KinsokuParagraph):
     """A section title; ``key`` names the section (e.g. "chart") for bookmarks and tests."""
 
     def __init__(self, text: str, style: Any, key: str) -> None:

@@ -25,6 +25,10 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "forms.fixed": frozenset({"n_items"}),
     "profile.composite": frozenset({"role", "t", "recommend_at", "care_at"}),
     "profile.below_floor": frozenset({"names"}),
+    **{
+        f"profile.reasons.{reason}": frozenset({"t", "recommend_at", "care_at", "floor", "names"})
+        for reason in ("recommended", "floor", "between", "below_care")
+    },
     "profile.chart.legend": frozenset({"low_cut", "high_cut"}),
     "profile.narrative_heading": frozenset({"name", "band", "t"}),
     "profile.interview_target": frozenset({"name", "t"}),
@@ -40,6 +44,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
             "high_cut",
         }
     ),
+    "profile.reliability_note": frozenset({"model_version"}),
     "feedback.greeting": frozenset({"name"}),
     "feedback.date": frozenset({"date"}),
 }
@@ -48,6 +53,12 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class _Keyed(_Strict):
+    def get(self, key: str) -> str:
+        """The text of one key."""
+        return str(getattr(self, key))
 
 
 class Forms(_Strict):
@@ -65,6 +76,15 @@ class OverallBands(_Strict):
     recommended: str
     with_care: str
     not_a_match: str
+
+
+class OverallReasons(_Keyed):
+    """Why the overall band is what it is, one sentence per ``OverallSummary.reason``."""
+
+    recommended: str
+    floor: str
+    between: str
+    below_care: str
 
 
 class ProfileLabels(_Strict):
@@ -97,15 +117,11 @@ class ChartWording(_Strict):
     legend: str
 
 
-class FlagWording(_Strict):
+class FlagWording(_Keyed):
     too_fast: str
     same_position_run: str
     person_misfit: str
     incomplete: str
-
-    def get(self, key: str) -> str:
-        """The explanation of one flag key."""
-        return str(getattr(self, key))
 
 
 class TechnicalColumns(_Strict):
@@ -127,6 +143,7 @@ class ProfileWording(_Strict):
     overall_text: OverallBands
     composite: str
     below_floor: str
+    reasons: OverallReasons
     chart: ChartWording
     narrative_heading: str
     strengths: str
@@ -137,7 +154,9 @@ class ProfileWording(_Strict):
     quality_none: str
     flags: FlagWording
     technical: str
+    method_names: dict[str, str]
     technical_columns: TechnicalColumns
+    reliability_note: str
     responsible_use: str
 
 

@@ -16,6 +16,7 @@ from scoring.classical import (
     cronbach_alpha,
     mcdonald_omega,
 )
+from scoring.correlation import LatentCorrelation, estimate_latent_correlation
 from scoring.data import MISSING, ItemSpec, ResponseMatrix
 from scoring.errors import ConvergenceWarning, ScoringError
 from scoring.fit import (
@@ -29,6 +30,14 @@ from scoring.fit import (
     test_information,
 )
 from scoring.models import MODELS, ItemModel, Priors, get_model
+from scoring.multivariate import (
+    CandidatePosterior,
+    LatentPrior,
+    PosteriorEstimate,
+    score_correlated,
+    score_eap_correlated,
+    score_map_correlated,
+)
 from scoring.parameters import ItemParameters, ModelParameters
 from scoring.quadrature import Quadrature, normal_quadrature
 from scoring.scoring import ThetaEstimate, score, score_eap, score_map
@@ -38,6 +47,7 @@ __all__ = [
     "MISSING",
     "MODELS",
     "CalibrationResult",
+    "CandidatePosterior",
     "ClassicalResult",
     "ConvergenceWarning",
     "DimensionStatistics",
@@ -47,10 +57,13 @@ __all__ = [
     "ItemParameters",
     "ItemSpec",
     "ItemStatistics",
+    "LatentCorrelation",
+    "LatentPrior",
     "MMLCalibrator",
     "ModelParameters",
     "OmegaEstimate",
     "PersonFitResult",
+    "PosteriorEstimate",
     "Priors",
     "Quadrature",
     "ResponseMatrix",
@@ -60,14 +73,18 @@ __all__ = [
     "classical_statistics",
     "conditional_se",
     "cronbach_alpha",
+    "estimate_latent_correlation",
     "get_model",
     "item_fit",
     "mcdonald_omega",
     "normal_quadrature",
     "person_fit",
     "score",
+    "score_correlated",
     "score_eap",
+    "score_eap_correlated",
     "score_map",
+    "score_map_correlated",
     "simulate_responses",
     "simulate_theta",
     "summed_score_distribution",

@@ -9,14 +9,17 @@ items) and converges on its own.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from scoring.calibration_summary import CalibrationSummary
+from scoring.correlation import LatentCorrelation, estimate_latent_correlation
 from scoring.data import ItemSpec, ResponseMatrix
 from scoring.diagnostics import (
     CalibrationProblem,
@@ -36,6 +39,7 @@ from scoring.estep import (
 )
 from scoring.information import GroupBlock, observed_information
 from scoring.models import ItemModel, Priors, get_model
+from scoring.most_least import SequentialMostLeast
 from scoring.parameters import ItemParameters, ModelParameters
 from scoring.priors import (
     NO_PRIOR_OPTIONS,
@@ -69,6 +73,10 @@ class CalibrationResult:
     aic, bic : float
     marginal_reliability : dict
         Per dimension, ``1 - mean(posterior variance)`` under the N(0, 1) scale.
+    latent_correlation : LatentCorrelation or None
+        Correlations of the dimensions estimated with the item parameters fixed (also on
+        ``parameters.latent_correlation``); None with one dimension or when not requested.
+        ``loglik``, AIC and BIC are those of the item fits (dimensions independent).
     iterations : dict
         EM iterations per dimension.
     loglik_history : dict
@@ -110,6 +118,8 @@ class CalibrationResult:
         failed = {problem.dimension for problem in self.problems if problem.fatal}
         return tuple(report.dimension for report in self.reports if report.dimension in failed)
 
+    latent_correlation: LatentCorrelation | None = field(default=None, repr=False)
+
     @property
     def aic(self) -> float:
         return -2.0 * self.loglik + 2.0 * self.n_params
@@ -139,8 +149,25 @@ class CalibrationResult:
             "dimensions": [report.to_dict() for report in self.reports],
             "problems": [problem.to_dict() for problem in self.problems],
         }
+        if self.latent_correlation is not None:
+            out["fit"]["latent_correlation"] = self.latent_correlation.to_dict()
         out["estimation"] = self.settings
         return out
+
+    def summary(self) -> CalibrationSummary:
+        """The fit figures a person reads (``sjt calibrate`` and the psychometrics page)."""
+        return CalibrationSummary(
+            model=self.model,
+            converged=self.converged,
+            n_iter=self.n_iter,
+            iterations=dict(self.iterations),
+            loglik=self.loglik,
+            n_params=self.n_params,
+            n_candidates=self.n_candidates,
+            aic=self.aic,
+            bic=self.bic,
+            marginal_reliability=dict(self.marginal_reliability),
+        )
 
 
 @dataclass
@@ -152,6 +179,7 @@ class _Group:
     params: FloatArray
     prior: GroupPrior
     row_slice: slice  # rows of the (ΣK, Q) table for this group
+    model: ItemModel  # the item model of every item of the group
 
     @property
     def n_items(self) -> int:
@@ -199,6 +227,12 @@ class MMLCalibrator:
         second thread gains little on them, and OpenBLAS threads that spin while waiting
         make a run many times slower when other processes compete for the cores, so one
         thread is the faster and the steadier choice.
+    item_models : mapping, optional
+        Item id → registry key of the model of items that differ from ``model`` (e.g. joint
+        most/least items with ``"nrm_most_least"``, :mod:`scoring.most_least`).
+    latent_correlation : bool
+        After the item fits, estimate the correlations of the dimensions with the item
+        parameters fixed (:func:`scoring.correlation.estimate_latent_correlation`).
 
     Notes
     -----
@@ -235,6 +269,8 @@ class MMLCalibrator:
         standard_errors: Literal["louis", "oakes", "none"] = "louis",
         precision: Literal["float32", "float64"] = "float32",
         blas_threads: int | None = 1,
+        item_models: Mapping[str, str] | None = None,
+        latent_correlation: bool = True,
     ) -> None:
         self.model = model
         self.n_quad = n_quad
@@ -247,6 +283,8 @@ class MMLCalibrator:
         self.standard_errors = standard_errors
         self.precision = precision
         self.blas_threads = blas_threads
+        self.item_models = item_models
+        self.latent_correlation = latent_correlation
 
     # ----------------------------------------------------------------------------- public
     def fit(
@@ -275,9 +313,10 @@ class MMLCalibrator:
         progress: Progress | None,
     ) -> CalibrationResult:
         item_model = get_model(self.model)
-        self._validate(data, item_model)
+        models = self._item_models(data, item_model)
+        self._validate(data, models)
         priors_active = self._priors_active()
-        problems: list[CalibrationProblem] = unused_category_problems(data, priors_active)
+        problems: list[CalibrationProblem] = unused_category_problems(data, priors_active, models)
         quad = normal_quadrature(self.n_quad, self.bound)
         dtype = np.float32 if self.precision == "float32" else np.float64
         params_by_column: dict[int, FloatArray] = {}
@@ -291,7 +330,7 @@ class MMLCalibrator:
         dimensions = [d for d in data.dimensions if data.dimension_items(d).size]
         for index, dimension in enumerate(dimensions):
             columns = data.dimension_items(dimension)
-            groups = self._groups(data, columns, item_model, start)
+            groups = self._groups(data, columns, models, start)
             n_categories = np.concatenate(
                 [np.full(g.n_items, g.n_categories) for g in groups]
             ).astype(np.int64)
@@ -302,7 +341,8 @@ class MMLCalibrator:
                 (index, len(dimensions)),
             )  # fmt: skip
             converged, n_iter, loglik_path = run.run()
-            if item_model.name == "nrm":
+            pinned = any(g.prior.lognormal_indices for g in groups)  # positive slopes
+            if any(g.model.needs_orientation for g in groups) and not pinned:
                 run.orient()
             post, loglik = run.final_posterior()
             converged_all &= converged
@@ -319,7 +359,7 @@ class MMLCalibrator:
                 for row, column in enumerate(group.columns):
                     params_by_column[int(column)] = group.params[row]
                     se_by_column[int(column)] = se[row]
-            problems += self._dimension_problems(data, item_model, groups, ses, report)
+            problems += self._dimension_problems(data, groups, ses, report)
             if not converged:
                 warnings.warn(
                     f"calibration of {dimension!r} did not converge in {self.max_iter} "
@@ -334,17 +374,21 @@ class MMLCalibrator:
                 spec,
                 tuple(float(v) for v in params_by_column[j]),
                 tuple(float(v) for v in se_by_column[j]) if with_se else None,
+                None if models[j].name == item_model.name else models[j].name,
             )
             for j, spec in enumerate(data.items)
         )
         parameters = ModelParameters(item_model.name, data.dimensions, items)
-        n_params = sum(item_model.n_params(spec.n_categories) for spec in data.items)
+        correlation = None
+        if self.latent_correlation and len(data.dimensions) > 1:
+            correlation = estimate_latent_correlation(parameters, data, self.n_quad, self.bound)
+            parameters = dataclasses.replace(parameters, latent_correlation=correlation.rows())
         return CalibrationResult(
             parameters=parameters,
             converged=converged_all,
             n_iter=sum(iterations.values()),
             loglik=total_loglik,
-            n_params=n_params,
+            n_params=parameters.n_params,
             n_candidates=data.n_candidates,
             marginal_reliability=reliability,
             iterations=iterations,
@@ -357,11 +401,14 @@ class MMLCalibrator:
                 "tol": self.tol,
                 "loglik_tol": self.loglik_tol,
                 "max_iter": self.max_iter,
-                "priors": self._describe_priors(item_model),
-                "latent_distribution": "N(0, 1) per dimension",
+                "priors": self._describe_priors(item_model, models),
+                "latent_distribution": "N(0, 1) per dimension"
+                + ("; correlations estimated with items fixed" if correlation else ""),
+                "item_models": dict(sorted((self.item_models or {}).items())),
             },
             reports=tuple(reports),
             problems=tuple(problems),
+            latent_correlation=correlation,
         )
 
     # ---------------------------------------------------------------------------- helpers
@@ -377,7 +424,11 @@ class MMLCalibrator:
     def _priors_active(self) -> bool:
         return self._prior_options().intercept_sd is not None
 
-    def _describe_priors(self, item_model: ItemModel) -> dict[str, Any] | None:
+    def _describe_priors(
+        self, item_model: ItemModel, models: list[ItemModel]
+    ) -> dict[str, Any] | None:
+        """The priors as written to the model file; with joint most/least items, also those
+        of each other item model in use (under ``"item_models"``)."""
         options = self._prior_options()
         if isinstance(options, Priors):
             if not options.active:
@@ -390,7 +441,11 @@ class MMLCalibrator:
             }
         if options == NO_PRIOR_OPTIONS:
             return None
-        return options.describe(item_model.name)
+        out = options.describe(item_model.name)
+        others = sorted({m.name for m in models} - {item_model.name})
+        if others:
+            out["item_models"] = {name: options.describe(name) for name in others}
+        return out
 
     def _prior(self, item_model: ItemModel, scores: FloatArray) -> GroupPrior:
         options = self._prior_options()
@@ -398,7 +453,15 @@ class MMLCalibrator:
             return legacy_prior(item_model, options, scores)
         return build_prior(item_model, options, scores)
 
-    def _validate(self, data: ResponseMatrix, item_model: ItemModel) -> None:
+    def _item_models(self, data: ResponseMatrix, item_model: ItemModel) -> list[ItemModel]:
+        """The model of every item (column) of ``data``."""
+        chosen = dict(self.item_models or {})
+        unknown = sorted(set(chosen) - set(data.item_ids))
+        if unknown:
+            raise ScoringError(f"item_models names items not in the data: {unknown[:5]}")
+        return [get_model(chosen.get(spec.item_id, item_model.name)) for spec in data.items]
+
+    def _validate(self, data: ResponseMatrix, models: list[ItemModel]) -> None:
         if self.n_quad < 5 or self.max_iter < 1 or self.tol <= 0:
             raise ScoringError("n_quad >= 5, max_iter >= 1 and tol > 0 are required")
         if self.standard_errors not in ("louis", "oakes", "none"):
@@ -407,7 +470,10 @@ class MMLCalibrator:
             raise ScoringError("calibration needs responses from at least 2 candidates")
         empty = []
         for j, spec in enumerate(data.items):
-            item_model.check_categories(spec.n_categories)
+            try:
+                models[j].check_categories(spec.n_categories)
+            except ScoringError as error:
+                raise ScoringError(f"item {spec.item_id}: {error}") from None
             if not np.any(data.responses[:, j] >= 0):
                 empty.append(spec.item_id)
         if empty:
@@ -429,7 +495,6 @@ class MMLCalibrator:
     def _dimension_problems(
         self,
         data: ResponseMatrix,
-        item_model: ItemModel,
         groups: list[_Group],
         ses: list[FloatArray],
         report: DimensionReport,
@@ -451,7 +516,7 @@ class MMLCalibrator:
             for row, column in enumerate(group.columns):
                 spec = data.items[int(column)]
                 problem = implausible_parameters(
-                    item_model, spec.item_id, spec.dimension, group.params[row],
+                    group.model, spec.item_id, spec.dimension, group.params[row],
                     group.n_categories, se[row],
                 )  # fmt: skip
                 if problem is not None:
@@ -473,16 +538,18 @@ class MMLCalibrator:
         self,
         data: ResponseMatrix,
         columns: NDArray[np.int64],
-        item_model: ItemModel,
+        models: list[ItemModel],
         start: ModelParameters | None,
     ) -> list[_Group]:
-        by_k: dict[int, list[int]] = {}
+        by_k: dict[tuple[str, int], list[int]] = {}
         for column in columns:
-            by_k.setdefault(data.items[column].n_categories, []).append(int(column))
+            key = (models[column].name, data.items[column].n_categories)
+            by_k.setdefault(key, []).append(int(column))
         groups = []
         offset = 0
         start_lookup = {item.item_id: item for item in start} if start is not None else {}
-        for n_categories, members in sorted(by_k.items()):
+        for (name, n_categories), members in sorted(by_k.items()):
+            item_model = get_model(name)
             cols = np.array(members, dtype=np.int64)
             scores = np.array([data.items[c].scores for c in cols], dtype=float)
             params = item_model.start_values(scores)
@@ -492,8 +559,7 @@ class MMLCalibrator:
                 if previous is not None and len(previous.params) == params.shape[1]:
                     params[row] = previous.params
             prior = self._prior(item_model, scores)
-            if prior.lognormal_index is not None:  # the slope must start inside the support
-                i = prior.lognormal_index
+            for i in prior.lognormal_indices:  # the slopes must start inside the support
                 params[:, i] = np.maximum(params[:, i], 0.1)
             rows = len(cols) * n_categories
             groups.append(
@@ -503,6 +569,7 @@ class MMLCalibrator:
                     params=params,
                     prior=prior,
                     row_slice=slice(offset, offset + rows),
+                    model=item_model,
                 )
             )
             offset += rows
@@ -513,6 +580,11 @@ def _empirical_start(
     item_model: ItemModel, params: FloatArray, data: ResponseMatrix, columns: NDArray[np.int64]
 ) -> FloatArray:
     """Set starting intercepts from the observed category proportions (logits vs category 0)."""
+    if isinstance(item_model, SequentialMostLeast):
+        k = data.items[int(columns[0])].n_categories
+        cells = [data.responses[:, c] for c in columns]
+        counts = np.stack([np.bincount(x[x >= 0], minlength=k) for x in cells]).astype(float)
+        return item_model.empirical_start(params, counts)
     if item_model.form == "cumulative":
         out = params.copy()
         for row, column in enumerate(columns):
@@ -621,7 +693,7 @@ class _DimensionEM:
         """Expected counts (ΣK, Q), marginal log-likelihood and posterior at current params."""
         data = data or self.patterns
         table = log_probability_table(
-            self.model,
+            [g.model for g in self.groups],
             [g.params for g in self.groups],
             [g.scores for g in self.groups],
             self.quad.points,
@@ -635,7 +707,7 @@ class _DimensionEM:
         theta = self.quad.points
         for g in self.groups:
             r = counts[g.row_slice].reshape(g.n_items, g.n_categories, theta.size)
-            g.params = _fisher_scoring(self.model, g, r, theta, max_steps)
+            g.params = _fisher_scoring(g.model, g, r, theta, max_steps)
 
     def em_map(self, flat: FloatArray) -> tuple[FloatArray, float]:
         """One EM step from ``flat``; returns the new parameters and the log posterior at flat."""
@@ -710,13 +782,13 @@ class _DimensionEM:
         theta, weights = self.quad.points, self.quad.weights
         slope = 0.0
         for g in self.groups:
-            prob = self.model.probabilities(g.params, g.scores, theta)
+            prob = g.model.probabilities(g.params, g.scores, theta)
             expected = np.einsum("jkq,jk->jq", prob, g.scores)
             slope += float(np.sum(np.gradient(expected, theta, axis=1) * weights[None, :]))
         if slope < 0:
             for g in self.groups:
-                g.params = self.model.reflect(g.params)
-                g.prior = g.prior.reflected(self.model)
+                g.params = g.model.reflect(g.params)
+                g.prior = g.prior.reflected(g.model)
 
     def final_posterior(self) -> tuple[Posterior, float]:
         _, loglik, post = self.estep()
@@ -738,8 +810,8 @@ class _DimensionEM:
         parts = []
         for g in self.groups:
             r = counts[g.row_slice].reshape(g.n_items, g.n_categories, theta.size)
-            prob = self.model.probabilities(g.params, g.scores, theta)
-            jac = self.model.jacobian(g.params, g.scores, theta)
+            prob = g.model.probabilities(g.params, g.scores, theta)
+            jac = g.model.jacobian(g.params, g.scores, theta)
             grad = np.einsum("jkq,jpkq->jp", r / np.maximum(prob, 1e-300), jac)
             grad += g.prior.gradient(g.params)
             parts.append(grad.ravel())
@@ -759,7 +831,7 @@ class _DimensionEM:
             blocks.append(GroupBlock(g.params, g.scores, responses[:, start : start + g.n_items]))
             start += g.n_items
         information = observed_information(
-            self.model, blocks, post.weights, data.counts, self.quad.points
+            [g.model for g in self.groups], blocks, post.weights, data.counts, self.quad.points
         )
         start = 0
         for g in self.groups:

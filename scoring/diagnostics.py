@@ -9,6 +9,7 @@ errors are missing. Each becomes a ``CalibrationProblem`` naming the dimension a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,6 +19,7 @@ from numpy.typing import NDArray
 from scoring.data import ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.models import ItemModel
+from scoring.most_least import SequentialMostLeast, option_codes, split_pairs
 
 FloatArray = NDArray[np.float64]
 
@@ -146,41 +148,58 @@ def check_constant_items(data: ResponseMatrix) -> None:
         )
 
 
-def unused_categories(data: ResponseMatrix) -> list[tuple[int, int]]:
-    """(column, category) of every category that no candidate chose, on answered items."""
-    out: list[tuple[int, int]] = []
+def unused_categories(
+    data: ResponseMatrix, models: Sequence[ItemModel] | None = None
+) -> list[tuple[int, str]]:
+    """(column, what) of every category no candidate chose, on answered items.
+
+    ``what`` names the category: ``"option 'B'"``. For a joint most/least item (``models``
+    gives the model of every column) its categories are option pairs, most of which may
+    rightly go unchosen; the parameters belong to the options, so what counts is an option
+    never picked as most (``"option 'B' as most"``) or, with separate least utilities, never
+    picked as least.
+    """
+    out: list[tuple[int, str]] = []
     for j, spec in enumerate(data.items):
         observed = data.responses[:, j]
         observed = observed[observed >= 0]
         if not observed.size:
             continue
+        model = models[j] if models is not None else None
+        if isinstance(model, SequentialMostLeast):
+            codes = option_codes(spec.codes)
+            most, least = split_pairs(observed, len(codes))
+            parts = [("most", most)] + ([] if model.shared else [("least", least)])
+            for part, picks in parts:
+                never = np.flatnonzero(np.bincount(picks, minlength=len(codes)) == 0)
+                out.extend((j, f"option {codes[k]!r} as {part}") for k in never)
+            continue
         counts = np.bincount(observed, minlength=spec.n_categories)
-        out.extend((j, int(k)) for k in np.flatnonzero(counts == 0))
+        out.extend((j, f"option {spec.codes[k]!r}") for k in np.flatnonzero(counts == 0))
     return out
 
 
-def unused_category_problems(data: ResponseMatrix, priors_active: bool) -> list[CalibrationProblem]:
+def unused_category_problems(
+    data: ResponseMatrix, priors_active: bool, models: Sequence[ItemModel] | None = None
+) -> list[CalibrationProblem]:
     """A warning per never-chosen category; an error when no prior can hold it."""
     problems = []
-    unused = unused_categories(data)
+    unused = unused_categories(data, models)
     if unused and not priors_active:
-        named = ", ".join(
-            f"option {data.items[j].codes[k]!r} of item {data.items[j].item_id}"
-            for j, k in unused[:10]
-        )
+        named = ", ".join(f"{what} of item {data.items[j].item_id}" for j, what in unused[:10])
         raise ScoringError(
             f"{len(unused)} categories were never chosen ({named}); their parameters are not "
             "identified without a prior (the estimates would run to infinity). Calibrate with "
             "the default priors, or merge or drop those categories in the data"
         )
-    for j, k in unused:
+    for j, what in unused:
         spec = data.items[j]
         problems.append(
             CalibrationProblem(
                 "unused_category",
                 spec.dimension,
                 spec.item_id,
-                f"option {spec.codes[k]!r} of item {spec.item_id} was never chosen; its "
+                f"{what} of item {spec.item_id} was never chosen; its "
                 "parameters are held by the prior (no empirical information)",
                 fatal=False,
             )

@@ -8,6 +8,7 @@ distinct patterns rather than candidates.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,16 +82,20 @@ def _unique_rows(
 
 
 def log_probability_table(
-    model: ItemModel,
+    model: ItemModel | Sequence[ItemModel],
     params: list[FloatArray],
     scores: list[FloatArray],
     theta: FloatArray,
 ) -> FloatArray:
-    """Stack log P(category | theta) of several item groups into (ΣK, Q)."""
+    """Stack log P(category | theta) of several item groups into (ΣK, Q).
+
+    ``model`` is the model of every group, or one model per group.
+    """
+    models = list(model) if isinstance(model, Sequence) else [model] * len(params)
     blocks = []
-    for group_params, group_scores in zip(params, scores, strict=True):
-        prob = model.probabilities(group_params, group_scores, theta)
-        blocks.append(np.log(np.maximum(prob, 1e-300)).reshape(-1, theta.size))
+    for group_model, group_params, group_scores in zip(models, params, scores, strict=True):
+        logp = group_model.log_probabilities(group_params, group_scores, theta)
+        blocks.append(np.maximum(logp, np.log(1e-300)).reshape(-1, theta.size))
     return np.concatenate(blocks, axis=0)
 
 

@@ -20,7 +20,6 @@ from numpy.typing import NDArray
 
 from scoring.data import MISSING, ResponseMatrix
 from scoring.errors import ScoringError
-from scoring.models import ItemModel
 from scoring.parameters import ItemGroup, ModelParameters
 from scoring.quadrature import normal_quadrature
 from scoring.scoring import score_eap
@@ -359,7 +358,7 @@ class _SummedScoreTable:
             possible[keep][:, order],
             min_expected,
         )
-        n_params = self.model.item_model.n_params(n_categories)
+        n_params = self.model.item_model_for(int(self.columns[position])).n_params(n_categories)
         df = free_cells - n_params
         if df <= 0:
             note = f"too few cells after collapsing ({free_cells} free, {n_params} parameters)"
@@ -557,7 +556,6 @@ def person_fit(
     lz = np.full(shape, np.nan)
     theta = np.full(shape, np.nan)
     answered_count = np.zeros(shape, dtype=np.int64)
-    item_model = model.item_model
     precision = 1.0 / prior_sd**2 if estimator == "map" else 0.0
     for d, dimension in enumerate(model.dimensions):
         groups = model.groups(dimension)
@@ -566,7 +564,6 @@ def person_fit(
         n_answered = sum((data.responses[:, g.columns] != MISSING).sum(axis=1) for g in groups)
         answered_count[:, d] = n_answered
         t = _theta_mode(
-            item_model,
             groups,
             data.responses,
             start[:, d],
@@ -576,7 +573,7 @@ def person_fit(
             max_iter,
             tol,
         )
-        value = _lz_star(item_model, groups, data.responses, t, -(t - prior_mean) * precision)
+        value = _lz_star(groups, data.responses, t, -(t - prior_mean) * precision)
         finite = (
             np.ones(t.shape, dtype=bool)
             if estimator == "map"
@@ -590,7 +587,6 @@ def person_fit(
 
 
 def _theta_mode(
-    item_model: ItemModel,
     groups: Sequence[ItemGroup],
     responses: IntArray,
     start: FloatArray,
@@ -613,8 +609,8 @@ def _theta_mode(
         for group in groups:
             x = responses[:, group.columns].T  # (J, N)
             answered = x != MISSING
-            prob = np.maximum(item_model.probabilities(group.params, group.scores, t), 1e-300)
-            deriv = item_model.theta_derivative(group.params, group.scores, t)
+            prob = np.maximum(group.item_model.probabilities(group.params, group.scores, t), 1e-300)
+            deriv = group.item_model.theta_derivative(group.params, group.scores, t)
             r = deriv / prob  # ∂ log P_jk / ∂θ, (J, K, N)
             chosen = np.take_along_axis(r, np.where(answered, x, 0)[:, None, :], axis=1)[:, 0]
             gradient += np.sum(answered * chosen, axis=0)
@@ -629,7 +625,6 @@ def _theta_mode(
 
 
 def _lz_star(
-    item_model: ItemModel,
     groups: Sequence[ItemGroup],
     responses: IntArray,
     theta: FloatArray,
@@ -643,8 +638,8 @@ def _lz_star(
     for group in groups:
         x = responses[:, group.columns].T  # (J, N)
         answered = x != MISSING
-        prob = np.maximum(item_model.probabilities(group.params, group.scores, theta), 1e-300)
-        r = item_model.theta_derivative(group.params, group.scores, theta) / prob
+        prob = np.maximum(group.item_model.probabilities(group.params, group.scores, theta), 1e-300)
+        r = group.item_model.theta_derivative(group.params, group.scores, theta) / prob
         w = np.log(prob)
         chosen_w = np.take_along_axis(w, np.where(answered, x, 0)[:, None, :], axis=1)[:, 0]
         numerator += np.sum(answered * (chosen_w - np.sum(prob * w, axis=1)), axis=0)
@@ -697,12 +692,11 @@ def test_information(model: ModelParameters, theta_grid: FloatArray) -> dict[str
     Psychological Measurement, 17, 351–363.
     """
     grid = _grid(theta_grid)
-    item_model = model.item_model
     out: dict[str, FloatArray] = {}
     for dimension in model.dimensions:
         info = np.zeros(grid.size)
         for group in model.groups(dimension):
-            info += item_model.information(group.params, group.scores, grid).sum(axis=0)
+            info += group.item_model.information(group.params, group.scores, grid).sum(axis=0)
         out[dimension] = info
     return out
 

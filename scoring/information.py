@@ -18,8 +18,12 @@ and ``g_j(θ) = Σ_m P_jm(θ) (θ S_jm + C_jm)``. Its posterior moments need onl
 ``E_n[θ²]``, ``E_n[g(θ)]`` and ``E_n[θ g(θ)]`` per pattern and, for the ``g g'`` part, the
 posterior weight of each pair of administered items at each node — all dense products of
 size (patterns × parameters²) at most. The complete-data information of these models does
-not depend on the chosen category: ``Σ_q n_jq Cov_{P_j(θ_q)}[∂η_j]``. Other models (graded)
-use the general route: the per-node scores are formed explicitly in chunks of patterns.
+not depend on the chosen category: ``Σ_q n_jq Cov_{P_j(θ_q)}[∂η_j]``. Other models (graded,
+and the joint most/least models of :mod:`scoring.most_least`, whose second choice is
+normalised over the options left after the first, so ``g`` depends on the response) use the
+general route: the per-node scores are formed explicitly in chunks of patterns. A dimension
+with any such item takes the general route for all its items, because the posterior couples
+every pair of items.
 
 References
 ----------
@@ -66,7 +70,7 @@ class GroupBlock:
 
 
 def observed_information(
-    item_model: ItemModel,
+    item_model: ItemModel | Sequence[ItemModel],
     blocks: Sequence[GroupBlock],
     weights: FloatArray,
     counts: FloatArray,
@@ -76,7 +80,8 @@ def observed_information(
 
     Parameters
     ----------
-    item_model : ItemModel
+    item_model : ItemModel or sequence of ItemModel
+        The model of every block, or one model per block.
     blocks : sequence of GroupBlock
         The parameters are ordered block by block, item by item, as ``params.ravel()``.
     weights : ndarray, shape (n_patterns, Q)
@@ -87,9 +92,13 @@ def observed_information(
     """
     weights = np.asarray(weights, dtype=np.float64)
     counts = np.asarray(counts, dtype=np.float64)
-    if isinstance(item_model, DivideByTotalModel):
-        return _divide_by_total(item_model, blocks, weights, counts, theta)
-    return _general(item_model, blocks, weights, counts, theta)
+    models = list(item_model) if isinstance(item_model, Sequence) else [item_model] * len(blocks)
+    if len(models) != len(blocks):
+        raise ValueError(f"{len(models)} item models for {len(blocks)} blocks")
+    divide_by_total = [m for m in models if isinstance(m, DivideByTotalModel)]
+    if len(divide_by_total) == len(models):
+        return _divide_by_total(divide_by_total, blocks, weights, counts, theta)
+    return _general(models, blocks, weights, counts, theta)
 
 
 def _complete_information_dbt(
@@ -112,7 +121,7 @@ def _complete_information_dbt(
 
 
 def _divide_by_total(
-    item_model: DivideByTotalModel,
+    models: Sequence[DivideByTotalModel],
     blocks: Sequence[GroupBlock],
     weights: FloatArray,
     counts: FloatArray,
@@ -133,7 +142,7 @@ def _divide_by_total(
     complete = np.zeros((p, p))
     start = 0
     first_item = 0
-    for block, size in zip(blocks, sizes, strict=True):
+    for item_model, block, size in zip(models, blocks, sizes, strict=True):
         n_items, n_params = block.params.shape
         S, C = item_model.design(block.scores)  # (J, K, P)
         prob = item_model.probabilities(block.params, block.scores, theta)  # (J, K, Q)
@@ -206,7 +215,7 @@ def _gg_term(
 
 
 def _general(
-    item_model: ItemModel,
+    models: Sequence[ItemModel],
     blocks: Sequence[GroupBlock],
     weights: FloatArray,
     counts: FloatArray,
@@ -219,7 +228,7 @@ def _general(
     scores_by_block = []
     complete = np.zeros((p, p))
     start = 0
-    for block, size in zip(blocks, sizes, strict=True):
+    for item_model, block, size in zip(models, blocks, sizes, strict=True):
         prob = np.maximum(item_model.probabilities(block.params, block.scores, theta), 1e-300)
         jac = item_model.jacobian(block.params, block.scores, theta)  # (J, P, K, Q)
         scores_by_block.append(jac / prob[:, None, :, :])

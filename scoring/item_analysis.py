@@ -22,6 +22,8 @@ from scoring.adaptive_fit import (
 from scoring.classical import ClassicalResult, classical_statistics
 from scoring.data import ResponseMatrix
 from scoring.fit import ItemFitResult, item_fit
+from scoring.models import ItemModel
+from scoring.most_least import is_joint, option_codes
 from scoring.parameters import ModelParameters
 
 RARE_OPTION = 0.05
@@ -50,14 +52,15 @@ class ItemAnalysis:
         partners = self.dependence.strongest()
         stats = {entry.item_id: entry for entry in self.classical.items}
         codes = list(dict.fromkeys(code for spec in self.model.specs for code in spec.codes))
-        slopes: dict[int, np.ndarray] = {}
-        intercepts: dict[int, np.ndarray] = {}
+        slopes: dict[int, dict[str | int, float]] = {}
         for dimension in self.model.dimensions:
             for group in self.model.groups(dimension):
-                s, c = self.model.item_model.to_categories(group.params, group.scores)
+                s, _ = group.item_model.to_categories(group.params, group.scores)
                 for position, column in enumerate(group.columns):
-                    slopes[int(column)] = s[position]
-                    intercepts[int(column)] = c[position]
+                    slopes[int(column)] = _code_slopes(
+                        group.item_model, self.model.items[int(column)].spec.codes, s[position]
+                    )
+        codes += [code for table in slopes.values() for code in table if code not in codes]
         rows = []
         for column, item in enumerate(self.model.items):
             stat = stats[item.item_id]
@@ -78,8 +81,8 @@ class ItemAnalysis:
                 row[f"rest_r_{code}"] = (
                     stat.option_rest_correlations[k] if k is not None else math.nan
                 )
-                row[f"slope_{code}"] = float(slopes[column][k]) if k is not None else math.nan
-            category_slopes = slopes[column]
+                row[f"slope_{code}"] = slopes[column].get(code, math.nan)
+            category_slopes = list(slopes[column].values())
             row["slope_range"] = float(np.max(category_slopes) - np.min(category_slopes))
             row["param_1"] = item.params[0]
             row["se_1"] = item.se[0] if item.se else math.nan
@@ -129,6 +132,16 @@ class ItemAnalysis:
             pairs = sum(1 for a, *_ in dependent if item_dimension.get(a) == dimension)
             out[dimension] = {**entry, "flagged_items": flagged, "dependent_pairs": pairs}
         return out
+
+
+def _code_slopes(
+    item_model: ItemModel, codes: tuple[str | int, ...], slopes: np.ndarray
+) -> dict[str | int, float]:
+    """Slope of each category code; for a joint most/least item the most-pick slope of each
+    option code (its categories are option pairs, which have no slope of their own)."""
+    if is_joint(item_model):
+        return dict(zip(option_codes(codes), map(float, slopes[: slopes.size // 2]), strict=True))
+    return dict(zip(codes, map(float, slopes), strict=True))
 
 
 def analyse_items(model: ModelParameters, data: ResponseMatrix) -> ItemAnalysis:

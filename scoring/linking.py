@@ -43,16 +43,16 @@ def transform(
 
     Category slopes become ``s / A`` and intercepts ``c − s·B / A``.
     """
-    item_model = model.item_model
     items = []
-    for item in model.items:
+    for column, item in enumerate(model.items):
+        item_model = model.item_model_for(column)
         a, b = slope.get(item.dimension, 1.0), intercept.get(item.dimension, 0.0)
         params = np.array([item.params])
         scores = np.array([item.spec.scores])
         slopes, intercepts = item_model.to_categories(params, scores)
         new = item_model.from_categories(slopes / a, intercepts - slopes * b / a, scores)[0]
         items.append(dataclasses.replace(item, params=tuple(float(v) for v in new), se=None))
-    return ModelParameters(model.model, model.dimensions, tuple(items))
+    return dataclasses.replace(model, items=tuple(items), _groups={})
 
 
 def stocking_lord(new: ModelParameters, old: ModelParameters, min_common: int = 3) -> LinkingResult:

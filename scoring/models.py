@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from scoring.errors import ScoringError
 
 FloatArray = NDArray[np.float64]
-Form = Literal["divide_by_total", "cumulative"]
+Form = Literal["divide_by_total", "cumulative", "sequential"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,8 @@ class ItemModel(ABC):
     name: ClassVar[str]
     form: ClassVar[Form] = "divide_by_total"
     default_priors: ClassVar[Priors] = NO_PRIORS
+    needs_orientation: ClassVar[bool] = False
+    """Whether calibration must orient the solution by the category scores (free slopes)."""
 
     @abstractmethod
     def n_params(self, n_categories: int) -> int:
@@ -88,6 +90,12 @@ class ItemModel(ABC):
     ) -> FloatArray:
         """Category probabilities, shape (J, K, Q)."""
         ...
+
+    def log_probabilities(
+        self, params: FloatArray, scores: FloatArray, theta: FloatArray
+    ) -> FloatArray:
+        """log P of each category, shape (J, K, Q); floored at log(1e-300)."""
+        return np.log(np.maximum(self.probabilities(params, scores, theta), 1e-300))
 
     @abstractmethod
     def jacobian(self, params: FloatArray, scores: FloatArray, theta: FloatArray) -> FloatArray:
@@ -220,6 +228,7 @@ class NominalResponse(DivideByTotalModel):
 
     name: ClassVar[str] = "nrm"
     default_priors: ClassVar[Priors] = Priors(slope_sd=2.0, intercept_sd=4.0)
+    needs_orientation: ClassVar[bool] = True
 
     def n_params(self, n_categories: int) -> int:
         return 2 * (n_categories - 1)
@@ -394,20 +403,29 @@ class GradedResponse(ItemModel):
         return np.concatenate([-params[:, :1], params[:, 1:]], axis=1)
 
 
+# The joint most/least models build on the classes above, so they are imported here, after
+# those classes exist (scoring.most_least imports this module).
+from scoring.most_least import JOINT_MODELS  # noqa: E402
+
 MODELS: dict[str, ItemModel] = {
-    model.name: model
-    for model in (
-        NominalResponse(),
-        GeneralizedPartialCredit(),
-        TwoParameterLogistic(),
-        GradedResponse(),
-    )
+    **{
+        model.name: model
+        for model in (
+            NominalResponse(),
+            GeneralizedPartialCredit(),
+            TwoParameterLogistic(),
+            GradedResponse(),
+        )
+    },
+    **JOINT_MODELS,
 }
-"""Registry of item models by their key in the model file and on the command line."""
+"""Registry of item models by their key in the model file (``"model"``, or an item's
+``"item_model"``) and on the command line."""
 
 
 def get_model(name: str) -> ItemModel:
-    """The item model registered as ``name`` (``nrm``, ``gpcm``, ``2pl``, ``grm``)."""
+    """The item model registered as ``name`` (``nrm``, ``gpcm``, ``2pl``, ``grm``, or a joint
+    most/least model such as ``nrm_most_least``)."""
     try:
         return MODELS[name]
     except KeyError:

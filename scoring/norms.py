@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,9 @@ class NormTable:
         Mean and SD of the group's estimates; T = 50 + 10 (theta - mean) / sd.
     quantiles : ndarray, shape (201,)
         Estimates at percentiles 0, 0.5, ..., 100; percentile ranks interpolate them.
+    names : mapping of language → str
+        The group's name in report languages (e.g. ``{"zh": "校准样本"}``); ``group`` is
+        the name in any language not given here.
     """
 
     group: str
@@ -36,9 +39,16 @@ class NormTable:
     mean: float
     sd: float
     quantiles: FloatArray
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def name(self, language: str) -> str:
+        """The group's name in ``language`` (``group`` when it has none in that language)."""
+        return self.names.get(language) or self.group
 
     @classmethod
-    def from_estimates(cls, theta: FloatArray, group: str) -> NormTable:
+    def from_estimates(
+        cls, theta: FloatArray, group: str, names: Mapping[str, str] | None = None
+    ) -> NormTable:
         """Build a norm table from the estimates of a norm group (NaNs ignored)."""
         values = np.asarray(theta, dtype=float)
         values = values[np.isfinite(values)]
@@ -53,6 +63,7 @@ class NormTable:
             float(values.mean()),
             sd,
             np.percentile(values, PERCENTILE_POINTS),
+            dict(names or {}),
         )
 
     def t_score(self, theta: FloatArray | float) -> FloatArray:
@@ -70,7 +81,7 @@ class NormTable:
         return np.interp(np.asarray(theta, dtype=float), q, PERCENTILE_POINTS)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "group": self.group,
             "n": self.n,
             "mean": self.mean,
@@ -78,17 +89,22 @@ class NormTable:
             "percentiles": PERCENTILE_POINTS.tolist(),
             "quantiles": [float(v) for v in self.quantiles],
         }
+        if self.names:
+            data["group_names"] = dict(self.names)
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> NormTable:
         try:
             quantiles = np.asarray(data["quantiles"], dtype=float)
+            names = data.get("group_names") or {}
             table = cls(
                 str(data["group"]),
                 int(data["n"]),
                 float(data["mean"]),
                 float(data["sd"]),
                 quantiles,
+                {str(language): str(name) for language, name in dict(names).items()},
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ScoringError(f"norm table is malformed: {error}") from None

@@ -3,10 +3,20 @@
 The model file (``interfaces.md``) lists, per item, its categories with ``code``, ``slope`` and
 ``intercept``. ``ModelParameters.to_dict`` writes that form; ``from_dict`` reads it back and
 validates every field, naming the item and field of any problem.
+
+Two optional additions: an item whose model differs from the file's ``"model"`` names it in
+``"item_model"`` — a joint most/least item (:mod:`scoring.most_least`) then lists its
+``"options"`` with ``code``, ``most_score``, ``least_score``, ``most_slope``,
+``most_intercept``, ``least_slope`` and ``least_intercept`` instead of ``"categories"``
+(``P(most = j) ∝ exp(most_slope_j θ + most_intercept_j)``, ``P(least = k | most = j) ∝
+exp(least_slope_k θ + least_intercept_k)`` over ``k ≠ j``); and ``"latent_correlation"``, the
+correlation matrix of the dimensions (rows in the order of ``"dimensions"``; identity when
+absent).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +28,7 @@ from numpy.typing import NDArray
 from scoring.data import ItemSpec
 from scoring.errors import ScoringError
 from scoring.models import ItemModel, get_model
+from scoring.most_least import is_joint, joint_item_spec, option_codes, split_pair_scores
 
 FloatArray = NDArray[np.float64]
 
@@ -29,6 +40,9 @@ class ItemParameters:
     spec: ItemSpec
     params: tuple[float, ...]
     se: tuple[float, ...] | None = None
+    item_model: str | None = None
+    """Registry key of the item's model when it differs from the file's (e.g. a joint
+    most/least model); None means the model of the :class:`ModelParameters`."""
 
     @property
     def item_id(self) -> str:
@@ -41,12 +55,14 @@ class ItemParameters:
 
 @dataclass(frozen=True)
 class ItemGroup:
-    """Items of one dimension and one category count, stacked for vectorised model calls."""
+    """Items of one dimension, item model and category count, stacked for vectorised calls."""
 
     columns: NDArray[np.int64]
     """Positions of the items in the model's item list, shape (J,)."""
     params: FloatArray
     scores: FloatArray
+    item_model: ItemModel
+    """The model of every item of the group."""
 
 
 @dataclass(frozen=True)
@@ -56,18 +72,22 @@ class ModelParameters:
     model: str
     dimensions: tuple[str, ...]
     items: tuple[ItemParameters, ...]
+    latent_correlation: tuple[tuple[float, ...], ...] | None = None
+    """Correlation matrix of the dimensions (rows in the order of ``dimensions``); None for
+    independent dimensions."""
     _groups: dict[str, tuple[ItemGroup, ...]] = field(
         default_factory=dict, repr=False, compare=False
     )
 
     def __post_init__(self) -> None:
-        item_model = get_model(self.model)
+        get_model(self.model)
         for item in self.items:
+            item_model = self._model_of(item)
             item_model.check_categories(item.spec.n_categories)
             expected = item_model.n_params(item.spec.n_categories)
             if len(item.params) != expected:
                 raise ScoringError(
-                    f"item {item.item_id}: {self.model} needs {expected} parameters, "
+                    f"item {item.item_id}: {item_model.name} needs {expected} parameters, "
                     f"got {len(item.params)}"
                 )
             if item.dimension not in self.dimensions:
@@ -75,10 +95,35 @@ class ModelParameters:
         ids = [item.item_id for item in self.items]
         if len(set(ids)) != len(ids):
             raise ScoringError("duplicate item ids in model")
+        if self.latent_correlation is not None:
+            matrix = _check_correlation(self.latent_correlation, len(self.dimensions))
+            object.__setattr__(
+                self, "latent_correlation", tuple(tuple(float(v) for v in row) for row in matrix)
+            )
+
+    def _model_of(self, item: ItemParameters) -> ItemModel:
+        return get_model(item.item_model or self.model)
 
     @property
     def item_model(self) -> ItemModel:
+        """The file's model; items may differ (see :meth:`item_model_for` and ``groups``)."""
         return get_model(self.model)
+
+    def item_model_for(self, column: int) -> ItemModel:
+        """The model of the item at position ``column``."""
+        return self._model_of(self.items[column])
+
+    @property
+    def correlation(self) -> FloatArray:
+        """The latent correlation matrix (D, D); the identity when none is stated."""
+        if self.latent_correlation is None:
+            return np.eye(len(self.dimensions))
+        return np.array(self.latent_correlation, dtype=float)
+
+    @property
+    def n_params(self) -> int:
+        """Number of free item parameters."""
+        return sum(self._model_of(item).n_params(item.spec.n_categories) for item in self.items)
 
     @property
     def specs(self) -> tuple[ItemSpec, ...]:
@@ -95,59 +140,71 @@ class ModelParameters:
         """The same model with only the items in ``item_ids`` (model order kept)."""
         wanted = set(item_ids)
         items = tuple(item for item in self.items if item.item_id in wanted)
-        return ModelParameters(self.model, self.dimensions, items)
+        return dataclasses.replace(self, items=items, _groups={})
 
     def groups(self, dimension: str) -> tuple[ItemGroup, ...]:
-        """Items of ``dimension`` grouped by category count (cached)."""
+        """Items of ``dimension`` grouped by item model and category count (cached).
+
+        Groups of the file's model come first, in order of category count.
+        """
         if dimension not in self._groups:
-            by_k: dict[int, list[int]] = {}
+            by_key: dict[tuple[bool, str, int], list[int]] = {}
             for column, item in enumerate(self.items):
                 if item.dimension == dimension:
-                    by_k.setdefault(item.spec.n_categories, []).append(column)
+                    name = self._model_of(item).name
+                    key = (name != self.model, name, item.spec.n_categories)
+                    by_key.setdefault(key, []).append(column)
             self._groups[dimension] = tuple(
                 ItemGroup(
                     columns=np.array(columns, dtype=np.int64),
                     params=np.array([self.items[c].params for c in columns], dtype=float),
                     scores=np.array([self.items[c].spec.scores for c in columns], dtype=float),
+                    item_model=get_model(key[1]),
                 )
-                for _, columns in sorted(by_k.items())
+                for key, columns in sorted(by_key.items())
             )
         return self._groups[dimension]
 
     def probabilities(self, column: int, theta: FloatArray) -> FloatArray:
         """Category probabilities of item ``column`` at ``theta``, shape (K, Q)."""
         item = self.items[column]
-        return self.item_model.probabilities(
+        return self.item_model_for(column).probabilities(
             np.array([item.params]), np.array([item.spec.scores]), np.asarray(theta, float)
         )[0]
 
     def to_dict(self) -> dict[str, Any]:
         """The model-file form of ``interfaces.md`` (plus scores and standard errors)."""
-        item_model = self.item_model
+        file_model = self.item_model
         out: dict[str, Any] = {"model": self.model}
-        if item_model.form == "cumulative":
+        if file_model.form == "cumulative":
             out["form"] = "cumulative"
         out["dimensions"] = list(self.dimensions)
+        if self.latent_correlation is not None:
+            out["latent_correlation"] = [list(row) for row in self.latent_correlation]
         items = []
         for item in self.items:
+            item_model = self._model_of(item)
             params = np.array([item.params])
             scores = np.array([item.spec.scores])
             slopes, intercepts = item_model.to_categories(params, scores)
-            categories = [
-                {
-                    "code": code,
-                    "slope": float(slopes[0, k]),
-                    "intercept": None if math.isnan(intercepts[0, k]) else float(intercepts[0, k]),
-                    "score": float(item.spec.scores[k]),
-                }
-                for k, code in enumerate(item.spec.codes)
-            ]
-            entry: dict[str, Any] = {
-                "item_id": item.item_id,
-                "dimension": item.dimension,
-                "categories": categories,
-                "parameters": [float(value) for value in item.params],
-            }
+            entry: dict[str, Any] = {"item_id": item.item_id, "dimension": item.dimension}
+            if item_model.name != self.model:
+                entry["item_model"] = item_model.name
+            if is_joint(item_model):
+                entry["options"] = _joint_options(item.spec, slopes[0], intercepts[0])
+            else:
+                entry["categories"] = [
+                    {
+                        "code": code,
+                        "slope": float(slopes[0, k]),
+                        "intercept": None
+                        if math.isnan(intercepts[0, k])
+                        else float(intercepts[0, k]),
+                        "score": float(item.spec.scores[k]),
+                    }
+                    for k, code in enumerate(item.spec.codes)
+                ]
+            entry["parameters"] = [float(value) for value in item.params]
             if item.se is not None:
                 entry["standard_errors"] = [
                     None if not math.isfinite(value) else float(value) for value in item.se
@@ -192,10 +249,30 @@ class _ModelFileReader:
             self.read_item(item_model, entry, index, tuple(dimensions))
             for index, entry in enumerate(data["items"])
         ]
+        correlation = self.read_correlation(data.get("latent_correlation"), len(dimensions))
         try:
-            return ModelParameters(item_model.name, tuple(dimensions), tuple(items))
+            return ModelParameters(item_model.name, tuple(dimensions), tuple(items), correlation)
         except ScoringError as error:
             raise self.fail("items", str(error)) from None
+
+    def read_correlation(
+        self, value: Any, n_dimensions: int
+    ) -> tuple[tuple[float, ...], ...] | None:
+        """The optional ``latent_correlation`` matrix, checked (None when absent)."""
+        if value is None:
+            return None
+        where = "latent_correlation"
+        if not isinstance(value, list) or not all(isinstance(row, list) for row in value):
+            raise self.fail(where, "must be a list of rows (one per dimension)")
+        rows = tuple(
+            tuple(self.number(v, f"{where}[{r}][{c}]") for c, v in enumerate(row))
+            for r, row in enumerate(value)
+        )
+        try:
+            _check_correlation(rows, n_dimensions)
+        except ScoringError as error:
+            raise self.fail(where, str(error)) from None
+        return rows
 
     def read_item(
         self, item_model: ItemModel, entry: Any, index: int, dimensions: tuple[str, ...]
@@ -210,6 +287,17 @@ class _ModelFileReader:
         dimension = entry.get("dimension")
         if dimension not in dimensions:
             raise self.fail(f"{where}.dimension", f"{dimension!r} is not in {list(dimensions)}")
+        own_model: str | None = None
+        if "item_model" in entry:
+            try:
+                own = get_model(str(entry["item_model"]))
+            except ScoringError as error:
+                raise self.fail(f"{where}.item_model", str(error)) from None
+            if own.name != item_model.name:
+                own_model, item_model = own.name, own
+        if is_joint(item_model):
+            spec, params = self.read_joint_item(item_model, entry, where, item_id, dimension)
+            return ItemParameters(spec, params, self.read_se(entry, where, len(params)), own_model)
         categories = entry.get("categories")
         if not isinstance(categories, list) or len(categories) < 2:
             raise self.fail(f"{where}.categories", "must list at least 2 categories")
@@ -242,14 +330,57 @@ class _ModelFileReader:
             )[0]
         except ScoringError as error:
             raise self.fail(where, str(error)) from None
+        values = tuple(float(v) for v in params)
+        return ItemParameters(spec, values, self.read_se(entry, where, len(values)), own_model)
+
+    def read_se(
+        self, entry: Mapping[str, Any], where: str, n_params: int
+    ) -> tuple[float, ...] | None:
         se = entry.get("standard_errors")
-        se_values = None
-        if isinstance(se, list) and len(se) == len(params):
-            se_values = tuple(
+        if isinstance(se, list) and len(se) == n_params:
+            return tuple(
                 math.nan if v is None else self.number(v, f"{where}.standard_errors[{k}]")
                 for k, v in enumerate(se)
             )
-        return ItemParameters(spec, tuple(float(v) for v in params), se_values)
+        return None
+
+    def read_joint_item(
+        self, item_model: ItemModel, entry: Mapping[str, Any], where: str, item_id: str,
+        dimension: str,
+    ) -> tuple[ItemSpec, tuple[float, ...]]:  # fmt: skip
+        """A joint most/least item: its ``options`` table (see the module docstring)."""
+        options = entry.get("options")
+        if not isinstance(options, list) or len(options) < 3:
+            raise self.fail(f"{where}.options", f"{item_model.name} needs a list of at least 3 "
+                            "options with code, scores, slopes and intercepts")  # fmt: skip
+        fields = ("most_score", "least_score", "most_slope", "most_intercept", "least_slope",
+                  "least_intercept")  # fmt: skip
+        codes: list[str | int] = []
+        table = np.empty((len(options), len(fields)))
+        for k, option in enumerate(options):
+            here = f"{where}.options[{k}]"
+            if not isinstance(option, Mapping) or "code" not in option:
+                raise self.fail(here, "must be an object with code, " + ", ".join(fields))
+            code = option["code"]
+            if isinstance(code, bool) or not isinstance(code, str | int):
+                raise self.fail(f"{here}.code", "must be an option id or an integer")
+            codes.append(code)
+            for f, name in enumerate(fields):
+                table[k, f] = self.number(option.get(name), f"{here}.{name}")
+        try:
+            spec = joint_item_spec(
+                item_id,
+                ItemSpec(f"{item_id}.most", dimension, tuple(codes), tuple(table[:, 0])),
+                ItemSpec(f"{item_id}.least", dimension, tuple(codes), tuple(table[:, 1])),
+            )
+            params = item_model.from_categories(
+                np.concatenate([table[:, 2], table[:, 4]])[None, :],
+                np.concatenate([table[:, 3], table[:, 5]])[None, :],
+                np.array([spec.scores]),
+            )[0]
+        except ScoringError as error:
+            raise self.fail(where, str(error)) from None
+        return spec, tuple(float(v) for v in params)
 
     def number(self, value: Any, where: str) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -261,3 +392,45 @@ class _ModelFileReader:
         if not math.isfinite(number):
             raise self.fail(where, "must be finite")
         return number
+
+
+def _joint_options(
+    spec: ItemSpec, slopes: FloatArray, intercepts: FloatArray
+) -> list[dict[str, Any]]:
+    """The ``options`` table of a joint most/least item (slopes, intercepts: (2K,))."""
+    codes = option_codes(spec.codes)
+    most, least = split_pair_scores(np.array([spec.scores]))
+    n = len(codes)
+    return [
+        {
+            "code": code,
+            "most_score": float(most[0, k]),
+            "least_score": float(least[0, k]),
+            "most_slope": float(slopes[k]),
+            "most_intercept": float(intercepts[k]),
+            "least_slope": float(slopes[n + k]),
+            "least_intercept": float(intercepts[n + k]),
+        }
+        for k, code in enumerate(codes)
+    ]
+
+
+def _check_correlation(matrix: Any, n_dimensions: int) -> FloatArray:
+    """A valid correlation matrix (D, D) as an array, or ``ScoringError`` saying why not."""
+    values = np.asarray(matrix, dtype=float)
+    if values.shape != (n_dimensions, n_dimensions):
+        raise ScoringError(
+            f"must be {n_dimensions} rows of {n_dimensions} numbers (one per dimension), "
+            f"got shape {values.shape}"
+        )
+    if not np.all(np.isfinite(values)):
+        raise ScoringError("must hold finite numbers")
+    if not np.allclose(np.diag(values), 1.0, atol=1e-9):
+        raise ScoringError("the diagonal must be 1")
+    if not np.allclose(values, values.T, atol=1e-9):
+        raise ScoringError("must be symmetric")
+    try:
+        np.linalg.cholesky(values)
+    except np.linalg.LinAlgError:
+        raise ScoringError("must be positive definite") from None
+    return values

@@ -29,6 +29,11 @@ Default priors (``PriorOptions()``), per item model
   maximum-likelihood value (which runs a few per cent high in samples of a few hundred).
   ``tests/scoring/test_priors.py`` measures the shrinkage of option slopes at N = 200 (below
   5 %) and shows that a never-chosen option keeps finite estimates and standard errors.
+* joint most/least models (``nrm_most_least``, ``gpcm_most_least``, …) — the base model's
+  prior on each part, independently: on the most part with the most-pick option scores, on
+  the least part with the least-pick scores (``max credit − credit``), so a GPCM joint item
+  has a lognormal prior on both of its slopes. The shared (``*_best_worst``) models have the
+  most part's prior only.
 
 Standard errors with priors are those of the posterior mode: the inverse of the observed
 information of the log posterior (data information plus the prior's curvature).
@@ -55,7 +60,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scoring.errors import ScoringError
-from scoring.models import DivideByTotalModel, ItemModel, Priors
+from scoring.models import DivideByTotalModel, ItemModel, Priors, get_model
+from scoring.most_least import SequentialMostLeast, split_pair_scores
 
 FloatArray = NDArray[np.float64]
 
@@ -86,8 +92,13 @@ class PriorOptions:
     nrm_contrast_sd: float | None = 1.5
 
     def describe(self, model: str) -> dict[str, object]:
-        """The settings that apply to ``model``, as written to the model file."""
+        """The settings that apply to ``model``, as written to the model file (a joint
+        most/least model: those of its base model, on each part)."""
         out: dict[str, object] = {"kind": "weak default priors (MAP-EM)"}
+        joint = get_model(model)
+        if isinstance(joint, SequentialMostLeast):
+            out["parts"] = "most" if joint.shared else "most and least, independently"
+            model = joint.base.name
         if model == "nrm":
             out["slope"] = (
                 None
@@ -127,33 +138,35 @@ NO_PRIOR_OPTIONS = PriorOptions(
 class GroupPrior:
     """The prior of a group of J items with P parameters each.
 
-    ``log p(φ_j) = −½ (φ_j − μ_j)ᵀ Λ_j (φ_j − μ_j) + [lognormal term on φ_j[index]]``.
+    ``log p(φ_j) = −½ (φ_j − μ_j)ᵀ Λ_j (φ_j − μ_j) + Σ_i [lognormal term on φ_j[i]]`` over the
+    indices ``i`` of ``lognormal_indices``.
 
     Attributes
     ----------
     precision : ndarray, shape (J, P, P)
     mean : ndarray, shape (J, P)
-    lognormal_index : int or None
-        Parameter with a lognormal density (the slope); it must stay positive.
+    lognormal_indices : tuple of int
+        Parameters with a lognormal density (the slopes: one, or one per part of a joint
+        most/least item); they must stay positive.
     meanlog, sdlog : float
     """
 
     precision: FloatArray
     mean: FloatArray
-    lognormal_index: int | None = None
+    lognormal_indices: tuple[int, ...] = ()
     meanlog: float = 0.0
     sdlog: float = 1.0
 
     @property
     def active(self) -> bool:
-        return self.lognormal_index is not None or bool(np.any(self.precision != 0))
+        return bool(self.lognormal_indices) or bool(np.any(self.precision != 0))
 
     def log_density(self, params: FloatArray) -> FloatArray:
         """Log prior of each item up to a constant, shape (J,); −inf outside the support."""
         delta = params - self.mean
         value = -0.5 * np.einsum("jp,jpl,jl->j", delta, self.precision, delta)
-        if self.lognormal_index is not None:
-            a = params[:, self.lognormal_index]
+        for i in self.lognormal_indices:
+            a = params[:, i]
             with np.errstate(divide="ignore", invalid="ignore"):
                 log_a = np.log(np.where(a > 0, a, 1.0))
                 term = -log_a - 0.5 * ((log_a - self.meanlog) / self.sdlog) ** 2
@@ -163,10 +176,10 @@ class GroupPrior:
     def gradient(self, params: FloatArray) -> FloatArray:
         """Gradient of the log prior, shape (J, P)."""
         grad = -np.einsum("jpl,jl->jp", self.precision, params - self.mean)
-        if self.lognormal_index is not None:
-            a = np.maximum(params[:, self.lognormal_index], 1e-12)
+        for i in self.lognormal_indices:
+            a = np.maximum(params[:, i], 1e-12)
             z = (np.log(a) - self.meanlog) / self.sdlog**2
-            grad[:, self.lognormal_index] += -(1.0 + z) / a
+            grad[:, i] += -(1.0 + z) / a
         return np.asarray(grad, dtype=float)
 
     def curvature(self, params: FloatArray, exact: bool = False) -> FloatArray:
@@ -177,10 +190,9 @@ class GroupPrior:
         keeps the Fisher-scoring matrix positive definite (step halving guards the ascent).
         """
         out = np.array(self.precision, dtype=float, copy=True)
-        if self.lognormal_index is not None:
-            i = self.lognormal_index
+        s2 = self.sdlog**2
+        for i in self.lognormal_indices:
             a = np.maximum(params[:, i], 1e-12)
-            s2 = self.sdlog**2
             if exact:
                 out[:, i, i] += (1.0 - s2 - (np.log(a) - self.meanlog)) / (s2 * a**2)
             else:
@@ -189,20 +201,33 @@ class GroupPrior:
 
     def reflected(self, item_model: ItemModel) -> GroupPrior:
         """The prior of the mirror-image solution (θ → −θ)."""
-        if self.lognormal_index is not None:
-            raise ScoringError("a lognormal slope prior has no mirror image")
-        sign = np.where(self._slope_mask(item_model), -1.0, 1.0)
+        if self.lognormal_indices:
+            raise ScoringError(
+                f"{item_model.name}: a lognormal slope prior has no mirror image (its slopes "
+                "are positive, which fixes the direction of theta)"
+            )
+        # reflect() flips the sign of the slope parameters, so it maps ones to the signs
+        sign = item_model.reflect(np.ones_like(self.mean[:1]))[0]
         return GroupPrior(
             self.precision * sign[None, :, None] * sign[None, None, :],
             item_model.reflect(self.mean),
         )
 
-    def _slope_mask(self, item_model: ItemModel) -> NDArray[np.bool_]:
-        n_params = self.mean.shape[1]
-        for n_categories in range(2, n_params + 2):
-            if item_model.n_params(n_categories) == n_params:
-                return item_model.slope_mask(n_categories)
-        raise ScoringError(f"{item_model.name}: no category count has {n_params} parameters")
+    @staticmethod
+    def block_diagonal(parts: list[GroupPrior]) -> GroupPrior:
+        """One prior over the concatenated parameters of ``parts`` (same items, same
+        lognormal settings), independent between parts."""
+        sizes = [p.mean.shape[1] for p in parts]
+        n_items, total = parts[0].mean.shape[0], sum(sizes)
+        precision = np.zeros((n_items, total, total))
+        indices: list[int] = []
+        offset = 0
+        for part, size in zip(parts, sizes, strict=True):
+            precision[:, offset : offset + size, offset : offset + size] = part.precision
+            indices += [offset + i for i in part.lognormal_indices]
+            offset += size
+        mean = np.concatenate([p.mean for p in parts], axis=1)
+        return GroupPrior(precision, mean, tuple(indices), parts[0].meanlog, parts[0].sdlog)
 
 
 def legacy_prior(item_model: ItemModel, priors: Priors, scores: FloatArray) -> GroupPrior:
@@ -216,18 +241,29 @@ def legacy_prior(item_model: ItemModel, priors: Priors, scores: FloatArray) -> G
 
 
 def build_prior(item_model: ItemModel, options: PriorOptions, scores: FloatArray) -> GroupPrior:
-    """The default-form prior of ``options`` for items with category ``scores`` (J, K)."""
+    """The default-form prior of ``options`` for items with category ``scores`` (J, K).
+
+    A joint most/least item (:mod:`scoring.most_least`) gets its base model's prior on each
+    part: on the most part's parameters with the most-pick option scores, on the least
+    part's with the least-pick scores (``max credit − credit``), independent of each other.
+    """
+    if isinstance(item_model, SequentialMostLeast):
+        most, least = split_pair_scores(scores)
+        parts = [build_prior(item_model.base, options, most)]
+        if not item_model.shared:
+            parts.append(build_prior(item_model.base, options, least))
+        return GroupPrior.block_diagonal(parts)
     n_items, n_categories = scores.shape
     n_params = item_model.n_params(n_categories)
     precision = np.zeros((n_items, n_params, n_params))
     mean = np.zeros((n_items, n_params))
-    lognormal = None
+    lognormal: tuple[int, ...] = ()
     if item_model.form == "cumulative":
         if options.intercept_sd is not None:
             idx = np.arange(1, n_params)
             precision[:, idx, idx] = 1.0 / options.intercept_sd**2
         if options.slope_sdlog is not None:
-            lognormal = 0
+            lognormal = (0,)
         return GroupPrior(precision, mean, lognormal, options.slope_meanlog, _sd(options))
     if not isinstance(item_model, DivideByTotalModel):
         raise ScoringError(f"{item_model.name}: no default prior for this kind of model")
@@ -246,7 +282,7 @@ def build_prior(item_model: ItemModel, options: PriorOptions, scores: FloatArray
         if options.nrm_key_sd is not None:
             precision += np.einsum("jkp,jkl,jlq->jpq", S, along, S) / options.nrm_key_sd**2
     elif options.slope_sdlog is not None:
-        lognormal = 0
+        lognormal = (0,)
     return GroupPrior(precision, mean, lognormal, options.slope_meanlog, _sd(options))
 
 

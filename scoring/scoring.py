@@ -12,10 +12,10 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from scoring.data import ResponseMatrix
+from scoring.data import IntArray, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.estep import PatternData, Posterior, log_probability_table, posterior
-from scoring.parameters import ModelParameters
+from scoring.parameters import ItemGroup, ModelParameters
 from scoring.quadrature import Quadrature, normal_quadrature
 
 FloatArray = NDArray[np.float64]
@@ -66,7 +66,10 @@ def dimension_posterior(
     ).astype(np.int64)
     patterns = PatternData.build(data.responses[:, columns], n_categories, dtype)
     table = log_probability_table(
-        model.item_model, [g.params for g in groups], [g.scores for g in groups], quad.points
+        [g.item_model for g in groups],
+        [g.params for g in groups],
+        [g.scores for g in groups],
+        quad.points,
     )
     return patterns, posterior(patterns, table, quad.log_weights)
 
@@ -134,7 +137,6 @@ def score_map(
     start = score_eap(model, data, prior_mean=prior_mean, prior_sd=prior_sd)
     theta = start.theta.copy()
     se = np.empty_like(theta)
-    item_model = model.item_model
     prior_precision = 1.0 / prior_sd**2
     for d, dimension in enumerate(model.dimensions):
         groups = model.groups(dimension)
@@ -146,12 +148,12 @@ def score_map(
             h = 1e-5
             for g in groups:
                 x = data.responses[:, g.columns]  # (N, J)
-                logp = _log_prob_chosen(item_model, g, x, t)
-                logp_up = _log_prob_chosen(item_model, g, x, t + h)
-                logp_down = _log_prob_chosen(item_model, g, x, t - h)
+                logp = _log_prob_chosen(g, x, t)
+                logp_up = _log_prob_chosen(g, x, t + h)
+                logp_down = _log_prob_chosen(g, x, t - h)
                 grad += (logp_up - logp_down) / (2 * h)
                 hess += (logp_up - 2 * logp + logp_down) / h**2
-                info += np.sum((item_model.information(g.params, g.scores, t) * (x.T >= 0)), axis=0)
+                info += np.sum((g.item_model.information(g.params, g.scores, t) * (x.T >= 0)), 0)
             step = grad / np.where(hess < 0, -hess, info)
             t = t + np.clip(step, -1.0, 1.0)
             if np.max(np.abs(step)) < tol:
@@ -159,19 +161,19 @@ def score_map(
         final_info = np.full_like(t, prior_precision)
         for g in groups:
             x = data.responses[:, g.columns]
-            final_info += np.sum(item_model.information(g.params, g.scores, t) * (x.T >= 0), 0)
+            final_info += np.sum(g.item_model.information(g.params, g.scores, t) * (x.T >= 0), 0)
         theta[:, d] = t
         se[:, d] = 1.0 / np.sqrt(final_info)
     return ThetaEstimate(theta, se, start.n_answered, model.dimensions, "map")
 
 
-def _log_prob_chosen(item_model, group, responses, theta) -> FloatArray:  # type: ignore[no-untyped-def]
+def _log_prob_chosen(group: ItemGroup, responses: IntArray, theta: FloatArray) -> FloatArray:
     """Σ_j log P(x_nj | θ_n) over the answered items of a group, shape (N,)."""
-    prob = item_model.probabilities(group.params, group.scores, theta)  # (J, K, N)
+    logp = group.item_model.log_probabilities(group.params, group.scores, theta)  # (J, K, N)
     answered = responses >= 0
     chosen = np.where(answered, responses, 0).T  # (J, N)
-    picked = np.take_along_axis(prob, chosen[:, None, :], axis=1)[:, 0, :]
-    return np.sum(np.where(answered.T, np.log(np.maximum(picked, 1e-300)), 0.0), axis=0)
+    picked = np.take_along_axis(logp, chosen[:, None, :], axis=1)[:, 0, :]
+    return np.sum(np.where(answered.T, np.maximum(picked, np.log(1e-300)), 0.0), axis=0)
 
 
 def score(

@@ -16,15 +16,32 @@ def simulate_theta(
     n_candidates: int,
     n_dimensions: int,
     rng: np.random.Generator,
-    correlation: float = 0.0,
+    correlation: float | FloatArray = 0.0,
 ) -> FloatArray:
-    """Latent traits (n_candidates, n_dimensions) from N(0, R) with equal correlations."""
+    """Latent traits (n_candidates, n_dimensions) from N(0, R).
+
+    ``correlation`` is either one correlation for every pair of dimensions or the full
+    correlation matrix R (n_dimensions × n_dimensions, e.g. a model's ``correlation``).
+    """
     if n_candidates < 1 or n_dimensions < 1:
         raise ScoringError("n_candidates and n_dimensions must be positive")
-    if not -1.0 / max(n_dimensions - 1, 1) < correlation < 1.0:
-        raise ScoringError(f"correlation {correlation} does not give a valid correlation matrix")
-    cov = np.full((n_dimensions, n_dimensions), correlation)
-    np.fill_diagonal(cov, 1.0)
+    if np.ndim(correlation) == 0:
+        rho = float(correlation)  # type: ignore[arg-type]
+        if not -1.0 / max(n_dimensions - 1, 1) < rho < 1.0:
+            raise ScoringError(f"correlation {rho} does not give a valid correlation matrix")
+        cov = np.full((n_dimensions, n_dimensions), rho)
+        np.fill_diagonal(cov, 1.0)
+    else:
+        cov = np.asarray(correlation, dtype=float)
+        if cov.shape != (n_dimensions, n_dimensions):
+            raise ScoringError(
+                f"the correlation matrix must be {n_dimensions} x {n_dimensions}, "
+                f"got shape {cov.shape}"
+            )
+        if not np.allclose(cov, cov.T) or not np.allclose(np.diag(cov), 1.0):
+            raise ScoringError("the correlation matrix must be symmetric with unit diagonal")
+        if np.linalg.eigvalsh(cov).min() <= 0:
+            raise ScoringError("the correlation matrix must be positive definite")
     return rng.multivariate_normal(np.zeros(n_dimensions), cov, size=n_candidates)
 
 
@@ -50,11 +67,10 @@ def simulate_responses(
         )
     n_candidates = theta.shape[0]
     responses = np.empty((n_candidates, len(model.items)), dtype=np.int64)
-    item_model = model.item_model
     for d, dimension in enumerate(model.dimensions):
         for group in model.groups(dimension):
             # (J, K, N): probabilities of each category for each candidate
-            prob = item_model.probabilities(group.params, group.scores, theta[:, d])
+            prob = group.item_model.probabilities(group.params, group.scores, theta[:, d])
             cumulative = np.cumsum(prob, axis=1)
             cumulative[:, -1, :] = 1.0
             draws = rng.random((group.columns.size, n_candidates))

@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from assessment.errors import DataFileError, InvitationError
+from assessment.model_document import ModelDocument
 from assessment.persistence.store import InvitationInfo, Store
-from assessment.psychometrics.data_files import ModelFile, read_model_file, read_response_csv
+from assessment.psychometrics.data_files import read_model_file, read_response_csv
 from cli.main import app
 from items import ContentRules, ItemBank, ItemBankError, load_bank
 from scoring import ModelParameters
@@ -307,7 +308,7 @@ def test_model_reader_returns_a_model_or_a_data_file_error(document: Any) -> Non
         assert error.problems
     else:
         event("read")
-        assert isinstance(model, ModelFile)
+        assert isinstance(model, ModelDocument)
         assert model.parameters.item_ids
 
 

@@ -1,102 +1,304 @@
-"""Staff accounts: argon2-hashed passwords, roles, and throttling of failed logins."""
+"""Staff accounts: argon2-hashed passwords, roles, sign-in with throttles, administration.
+
+Sign-in answers every refusal with one generic error (``SIGN_IN_ERROR``) whether the username
+is unknown, the password wrong, the account disabled or the attempt slowed down, and it takes
+the same time for unknown and known usernames. Every change to an account is audited, and the
+changes that must end live sessions (disable, role, password) bump the account's session
+version so that each session fails its next check.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NoReturn
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-
+from assessment.access.passwords import (
+    DEFAULT_HASHING,
+    UNUSABLE_HASH,
+    HashingBusyError,
+    PasswordHashing,
+    password_problem,
+)
+from assessment.access.throttle import (
+    ACCOUNT_THROTTLE,
+    CLIENT_THROTTLE,
+    ThrottlePolicy,
+    account_key,
+    client_key,
+)
 from assessment.clock import utcnow
-from assessment.errors import AssessmentError, LoginError
-from assessment.persistence.store import Store
-from assessment.persistence.tables import User
+from assessment.errors import AccountError, LoginError
+from assessment.persistence.staff import AccountRecord, StaffRepository
+from assessment.persistence.store import Store, hash_token
 
 Role = Literal["recruiter", "psychometrician", "admin"]
 ROLES: tuple[str, ...] = ("recruiter", "psychometrician", "admin")
-MIN_PASSWORD_LENGTH = 10
-MAX_FAILED_LOGINS = 5
-LOCKOUT = dt.timedelta(minutes=15)
-_HASHER = PasswordHasher()
-# A real hash to verify against when the user does not exist, so that the response time does
-# not reveal which usernames exist.
-_DUMMY_HASH = _HASHER.hash("not-a-real-password-but-same-cost")
+MAX_USERNAME = 100
+SIGN_IN_ERROR = "username or password is incorrect, or the account cannot sign in now"
+TEMPORARY_PASSWORD_BYTES = 12
 
 
 @dataclass(frozen=True)
 class StaffUser:
-    """A signed-in staff member as the pages see them."""
+    """A signed-in staff member as the pages see them (``session_id``: their staff session)."""
 
     username: str
     role: str
+    session_id: int | None = None
 
     def can(self, *roles: str) -> bool:
         """Whether this user holds one of ``roles`` (admins hold every role)."""
         return self.role == "admin" or self.role in roles
 
 
-def add_user(store: Store, username: str, password: str, role: str, actor: str = "cli") -> None:
-    """Create a staff account with an argon2 hash of ``password``."""
+@dataclass(frozen=True)
+class SignInResult:
+    """A correct password: the account, and whether it must choose a new password first."""
+
+    account_id: int
+    username: str
+    role: str
+    session_version: int
+    must_change_password: bool
+
+
+@dataclass(frozen=True)
+class Throttles:
+    """The throttle policies sign-in uses (replaceable in tests)."""
+
+    account: ThrottlePolicy = ACCOUNT_THROTTLE
+    client: ThrottlePolicy = CLIENT_THROTTLE
+
+
+def _check_username(username: str) -> str:
     username = username.strip()
-    if not username or len(username) > 100:
-        raise AssessmentError("username must be 1–100 characters")
+    if not username or len(username) > MAX_USERNAME:
+        raise AccountError(f"username must be 1–{MAX_USERNAME} characters")
+    if any(ch.isspace() or not ch.isprintable() for ch in username):
+        raise AccountError("username must not contain spaces or control characters")
+    return username
+
+
+def _check_role(role: str) -> str:
     if role not in ROLES:
-        raise AssessmentError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AssessmentError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
-    try:
-        with store.transaction() as db:
-            db.add(User(username=username, password_hash=_HASHER.hash(password), role=role))
-    except IntegrityError:
-        raise AssessmentError(f"user {username!r} already exists") from None
-    store.audit(actor, "user.add", username, {"role": role})
+        raise AccountError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    return role
+
+
+def _check_password(password: str) -> str:
+    if problem := password_problem(password):
+        raise AccountError(problem)
+    return password
+
+
+def add_user(
+    store: Store,
+    username: str,
+    password: str | None,
+    role: str,
+    actor: str = "cli",
+    *,
+    must_change_password: bool = False,
+    demo: bool = False,
+    hashing: PasswordHashing = DEFAULT_HASHING,
+) -> AccountRecord:
+    """Create a staff account; ``password=None`` makes a single-sign-on-only account."""
+    username = _check_username(username)
+    _check_role(role)
+    if password is None:
+        password_hash, sign_in = UNUSABLE_HASH, "sso"
+    else:
+        password_hash, sign_in = hashing.hash(_check_password(password)), "password"
+    account = StaffRepository(store).add_account(
+        username, password_hash, role, sign_in, must_change_password, demo
+    )
+    store.audit(actor, "user.add", username, {"role": role, "sign_in": sign_in, "demo": demo})
+    return account
 
 
 def authenticate(
-    store: Store, username: str, password: str, now: dt.datetime | None = None
-) -> StaffUser:
-    """Check a login; locks the account for 15 minutes after 5 failures in a row."""
+    store: Store,
+    username: str,
+    password: str,
+    now: dt.datetime | None = None,
+    *,
+    client: str | None = None,
+    device: str | None = None,
+    hashing: PasswordHashing = DEFAULT_HASHING,
+    throttles: Throttles | None = None,
+) -> SignInResult:
+    """Check a sign-in; raises ``LoginError(SIGN_IN_ERROR)`` for every kind of refusal.
+
+    Parameters
+    ----------
+    client
+        The requester's address (its failures are throttled together).
+    device
+        The browser's device cookie: a browser that signed in to this account before is not
+        slowed down by anyone's failures (neither the account's nor its address's), so failures
+        by others cannot keep it out.
+    """
     now = now or utcnow()
-    with store.transaction() as db:
-        user = db.scalar(select(User).where(User.username == username.strip()))
-        if user is None or not user.active:
-            _verify(_DUMMY_HASH, password)
-            outcome: str = "unknown"
-        elif user.locked_until is not None and user.locked_until > now:
-            outcome = "locked"
-        elif _verify(user.password_hash, password):
-            user.failed_logins = 0
-            user.locked_until = None
-            user.last_login_at = now
-            if _HASHER.check_needs_rehash(user.password_hash):
-                user.password_hash = _HASHER.hash(password)
-            outcome = "ok"
-            signed_in = StaffUser(user.username, user.role)
-        else:
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until = now + LOCKOUT
-                user.failed_logins = 0
-            outcome = "failed"
-    store.audit(username[:100], f"login.{outcome}", username[:200])
-    if outcome == "ok":
-        return signed_in
-    if outcome == "locked":
-        raise LoginError("too many failed attempts; try again in 15 minutes")
-    raise LoginError("username or password is wrong")
-
-
-def _verify(password_hash: str, password: str) -> bool:
+    throttles = throttles or Throttles()
+    repository = StaffRepository(store)
+    typed = username.strip()[:MAX_USERNAME]
+    client_hash, account_hash = client_key(client), account_key(typed)
+    account = repository.account(typed) if typed else None
+    known_device = (
+        account is not None
+        and isinstance(device, str)
+        and 16 <= len(device) <= 128
+        and repository.is_known_device(account.id, hash_token(device))
+    )
+    if not known_device and (
+        _blocked(repository, client_hash, now) or _blocked(repository, account_hash, now)
+    ):
+        _refuse(store, typed, "throttled", client)
+    usable = account is not None and account.active and account.sign_in == "password"
     try:
-        return _HASHER.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+        matched = hashing.verify(account.password_hash if usable and account else None, password)
+    except HashingBusyError:
+        _refuse(store, typed, "busy", client)
+    if not matched or account is None or not usable:
+        repository.record_failure(client_hash, now, throttles.client.window, throttles.client.delay)
+        repository.record_failure(
+            account_hash, now, throttles.account.window, throttles.account.delay
+        )
+        outcome = "failed" if account is not None else "unknown"
+        if account is not None and not usable:
+            outcome = "disabled" if not account.active else "sso_only"
+        _refuse(store, typed, outcome, client)
+    repository.clear_throttle(account_hash)
+    rehash = hashing.hash(password) if hashing.needs_rehash(account.password_hash) else None
+    repository.record_sign_in(account.id, now, rehash)
+    store.audit(account.username, "login.ok", account.username, _detail(client))
+    return SignInResult(
+        account.id,
+        account.username,
+        account.role,
+        account.session_version,
+        account.must_change_password,
+    )
 
 
-def list_users(store: Store) -> list[StaffUser]:
-    with store.transaction() as db:
-        return [StaffUser(u.username, u.role) for u in db.scalars(select(User).order_by(User.id))]
+def _blocked(repository: StaffRepository, key_hash: str, now: dt.datetime) -> bool:
+    record = repository.throttle(key_hash)
+    return record is not None and record.blocked_until is not None and record.blocked_until > now
+
+
+def _refuse(store: Store, typed: str, outcome: str, client: str | None) -> NoReturn:
+    store.audit(typed or "anonymous", f"login.{outcome}", typed or None, _detail(client))
+    raise LoginError(SIGN_IN_ERROR)
+
+
+def _detail(client: str | None) -> dict[str, str] | None:
+    return {"client": client[:100]} if client else None
+
+
+def _existing(repository: StaffRepository, username: str) -> AccountRecord:
+    account = repository.account(username.strip())
+    if account is None:
+        raise AccountError(f"there is no user {username.strip()!r} (see: sjt user list)")
+    return account
+
+
+def _changed(account: AccountRecord | None, username: str) -> AccountRecord:
+    if account is None:  # deleted between reading and changing it
+        raise AccountError(f"there is no user {username!r} (see: sjt user list)")
+    return account
+
+
+def disable_user(store: Store, username: str, actor: str = "cli") -> AccountRecord:
+    """Disable an account; its live sessions end at their next action."""
+    repository = StaffRepository(store)
+    account = _existing(repository, username)
+    changed = repository.update_account(
+        account.id, active=False, end_sessions="account_disabled", now=utcnow()
+    )
+    store.audit(actor, "user.disable", account.username)
+    return _changed(changed, account.username)
+
+
+def enable_user(store: Store, username: str, actor: str = "cli") -> AccountRecord:
+    """Enable a disabled account again (its old sessions stay ended)."""
+    repository = StaffRepository(store)
+    account = _existing(repository, username)
+    changed = repository.update_account(account.id, active=True, end_sessions=None, now=utcnow())
+    store.audit(actor, "user.enable", account.username)
+    return _changed(changed, account.username)
+
+
+def set_role(store: Store, username: str, role: str, actor: str = "cli") -> AccountRecord:
+    """Change an account's role; its live sessions end (they were granted the old role)."""
+    repository = StaffRepository(store)
+    account = _existing(repository, username)
+    _check_role(role)
+    changed = repository.update_account(
+        account.id, role=role, end_sessions="role_changed", now=utcnow()
+    )
+    store.audit(actor, "user.set_role", account.username, {"from": account.role, "to": role})
+    return _changed(changed, account.username)
+
+
+def reset_password(
+    store: Store,
+    username: str,
+    password: str | None = None,
+    actor: str = "cli",
+    hashing: PasswordHashing = DEFAULT_HASHING,
+) -> str:
+    """Give an account a temporary password that must be changed at the next sign-in.
+
+    Returns the temporary password (random unless ``password`` is given); live sessions end.
+    """
+    repository = StaffRepository(store)
+    account = _existing(repository, username)
+    temporary = (
+        password if password is not None else secrets.token_urlsafe(TEMPORARY_PASSWORD_BYTES)
+    )
+    repository.update_account(
+        account.id,
+        password_hash=hashing.hash(_check_password(temporary)),
+        must_change_password=True,
+        sign_in="password",
+        end_sessions="password_reset",
+        now=utcnow(),
+    )
+    repository.clear_throttle(account_key(account.username))
+    store.audit(actor, "user.reset_password", account.username)
+    return temporary
+
+
+def change_password(
+    store: Store,
+    account_id: int,
+    new_password: str,
+    hashing: PasswordHashing = DEFAULT_HASHING,
+) -> AccountRecord:
+    """Set a password the staff member chose (after signing in with the old one).
+
+    The new password must differ from the old one; every session of the account ends.
+    """
+    repository = StaffRepository(store)
+    account = repository.account_by_id(account_id)
+    if account is None or not account.active:
+        raise AccountError("this account cannot change its password now")
+    _check_password(new_password)
+    if hashing.verify(account.password_hash, new_password):
+        raise AccountError("the new password must differ from the old one")
+    changed = repository.update_account(
+        account.id,
+        password_hash=hashing.hash(new_password),
+        must_change_password=False,
+        end_sessions="password_changed",
+        now=utcnow(),
+    )
+    store.audit(account.username, "user.password_changed", account.username)
+    return _changed(changed, account.username)
+
+
+def list_users(store: Store) -> list[AccountRecord]:
+    """Every account, oldest first."""
+    return StaffRepository(store).accounts()

@@ -9,52 +9,38 @@ what makes resuming exact even though selection is randomised for exposure contr
 from __future__ import annotations
 
 import datetime as dt
-import json
+import threading
+import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from assessment.clock import utcnow
+from assessment.delivery.consent import ConsentNotice
 from assessment.delivery.engine import AdaptiveEngine, ItemPool
 from assessment.delivery.policy import CATPolicy
 from assessment.delivery.quality import QualityFlags, QualityPolicy, quality_flags
 from assessment.delivery.session import CandidateSession, Response
-from assessment.errors import AssessmentError
+from assessment.delivery.throttle import TokenThrottle
+from assessment.errors import AssessmentError, InvitationError
+from assessment.persistence.audit import AuditLog
+from assessment.persistence.journeys import FinishedSession, SessionClock
 from assessment.persistence.store import (
     AnswerDecision,
     InvitationInfo,
     ScoreRecord,
     SessionRecord,
     Store,
+    StoredModel,
 )
 from assessment.vocabulary import language_problem
 from items import BestItem, ItemBank, MostLeastItem, load_bank
-from scoring import ModelParameters
-from scoring.norms import NormTable
 
-
-@dataclass(frozen=True)
-class ActiveModel:
-    """The scoring model version in force, parsed once."""
-
-    version_id: int
-    label: str
-    parameters: ModelParameters
-    norms: dict[str, NormTable]
-    reliability: dict[str, float]
-
-    @classmethod
-    def from_json(cls, version_id: int, label: str, text: str) -> ActiveModel:
-        data = json.loads(text)
-        parameters = ModelParameters.from_dict(data, source=f"model version {label}")
-        norms = {
-            dimension: NormTable.from_dict(table)
-            for dimension, table in (data.get("norms") or {}).items()
-        }
-        reliability = dict((data.get("fit") or {}).get("marginal_reliability") or {})
-        return cls(version_id, label, parameters, norms, reliability)
+DEADLINE_GRACE = dt.timedelta(seconds=10)
+"""An answer sent just before the deadline still counts if it arrives within this time."""
 
 
 @dataclass(frozen=True)
@@ -82,9 +68,11 @@ class Delivery:
         self,
         store: Store,
         bank: ItemBank,
-        model: ActiveModel,
+        model: StoredModel,
         adaptive: CATPolicy | None = None,
         quality: QualityPolicy | None = None,
+        throttle: TokenThrottle | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store
         self.bank = bank
@@ -96,26 +84,53 @@ class Delivery:
             "fixed": AdaptiveEngine(self.pool, adaptive.model_copy(update={"form": "fixed"})),
         }
         self.quality = quality or QualityPolicy()
+        self.throttle = throttle or TokenThrottle()
+        self._sleep = sleep
+        self._waiting = threading.BoundedSemaphore(max(self.throttle.max_waiting, 1))
 
     @classmethod
     def from_store(cls, store: Store, bank: ItemBank | None = None) -> Delivery:
         """Build from the store's active model version (raises if there is none)."""
-        version = store.active_model_version()
-        if version is None:
+        model = store.active_model_document()
+        if model is None:
             raise AssessmentError(
                 "no active scoring model: run `sjt demo` or promote a model version"
             )
-        model = ActiveModel.from_json(version.id, version.label, version.model_json)
         return cls(store, bank or load_bank(), model)
 
     # ------------------------------------------------------------------ entry
     def open(self, token: str, client: str | None = None) -> InvitationInfo:
         """Validate an invitation token (raises ``InvitationError``).
 
-        ``client`` identifies the requester (its address) for logging and throttling of
-        guessed tokens.
+        A valid token is answered at once, whatever ``client`` sent before. ``client``
+        identifies the requester (its address, see ``assessment.access.proxies``): an unknown
+        token is logged against it and answered only after the delay of ``self.throttle``,
+        with reason ``throttled`` once a delay applies (``unknown`` before).
         """
-        return self.store.resolve_token(token, client=client)
+        try:
+            return self.store.resolve_token(token, client=client)
+        except InvitationError as error:
+            if client is None or error.reason != "unknown":
+                raise
+            self._hold_back(client)
+            raise
+
+    def _hold_back(self, client: str) -> None:
+        """Wait as the throttle says for an unknown token from ``client``; raise if throttled."""
+        since = utcnow() - self.throttle.window
+        log = AuditLog(self.store)
+        delay = self.throttle.delay_s(
+            log.count_recent("token.unknown", since, target=client, cap=self.throttle.client_cap),
+            log.count_recent("token.unknown", since, cap=self.throttle.overall_cap),
+        )
+        if delay <= 0:
+            return
+        if self.throttle.max_waiting and self._waiting.acquire(blocking=False):
+            try:
+                self._sleep(delay)
+            finally:
+                self._waiting.release()
+        raise InvitationError("throttled")
 
     def start(self, invitation: InvitationInfo, language: str) -> str:
         """Create (or find) the session of an invitation; the language may be changed."""
@@ -131,11 +146,48 @@ class Delivery:
     def record(self, session_id: str) -> SessionRecord:
         return self.store.load_session(session_id)
 
-    def consent(self, session_id: str) -> None:
-        self.store.update_session(session_id, consent_at=utcnow())
+    def consent(self, session_id: str, notice: ConsentNotice | None = None) -> None:
+        """Record the candidate's consent, with the notice exactly as shown when given."""
+        if notice is None:  # programmatic sessions (demo, simulations) show no notice
+            self.store.update_session(session_id, consent_at=utcnow())
+            return
+        self.store.record_consent(
+            session_id,
+            language=notice.language,
+            employer=notice.employer,
+            purpose=notice.purpose,
+            retention_months=notice.retention_months,
+            contact=notice.contact,
+            notice=notice.text,
+        )
 
-    def practice_done(self, session_id: str) -> None:
-        self.store.update_session(session_id, practice_done=True)
+    def finished(self, token: str) -> FinishedSession | None:
+        """The completed session of a used link (for its thank-you page), else None."""
+        return self.store.finished_session(token)
+
+    def clock(self, session_id: str) -> SessionClock:
+        """The deadline of a session and whether it is over, for the live countdown."""
+        return self.store.session_clock(session_id)
+
+    def practice_done(self, session_id: str, now: dt.datetime | None = None) -> None:
+        """End the instructions; a time limit starts counting now, not at the language page."""
+        record = self.store.load_session(session_id)
+        if record.practice_done:
+            return
+        values: dict[str, Any] = {"practice_done": True}
+        if record.deadline_at is not None:
+            values["deadline_at"] = (now or utcnow()) + (record.deadline_at - record.started_at)
+        self.store.update_session(session_id, **values)
+
+    def time_limit_minutes(self, session_id: str) -> float | None:
+        """The candidate's whole time (extra time included) in minutes, None if untimed.
+
+        For the instructions page: valid until ``practice_done`` restarts the clock.
+        """
+        record = self.store.load_session(session_id)
+        if record.deadline_at is None:
+            return None
+        return (record.deadline_at - record.started_at).total_seconds() / 60
 
     # ------------------------------------------------------------------ items
     def engine(self, record: SessionRecord) -> AdaptiveEngine:
@@ -180,8 +232,10 @@ class Delivery:
         """Record the answer to the pending item. Returns False for a repeat of an answer.
 
         Raises ``AssessmentError`` for an answer to an item that was not offered, an invalid
-        pick, or a finished test. The next item is chosen in the same transaction, so the
-        answer and the next pending item are written together and the next page only reads.
+        pick, a finished test, or an answer arriving more than ``DEADLINE_GRACE`` after the
+        deadline (the test then ends with the answers given in time). The next item is
+        chosen in the same transaction, so the answer and the next pending item are written
+        together and the next page only reads.
         """
         now = now or utcnow()
         if item_id not in self.bank:
@@ -200,6 +254,8 @@ class Delivery:
                 return None
             if record.pending_item_id != item_id:
                 raise AssessmentError(f"item {item_id} is not the item on screen")
+            if record.deadline_at is not None and now > record.deadline_at + DEADLINE_GRACE:
+                raise AssessmentError("the time limit has passed; this answer was not recorded")
             shown = record.pending_shown_at or now
             elapsed = max(0, int((now - shown).total_seconds() * 1000))
             response = Response(item_id, most, least, elapsed, now)

@@ -1,9 +1,8 @@
-"""Backup and restore of the whole database, on SQLite or PostgreSQL.
+"""Backup of the whole database, on SQLite or PostgreSQL, and checks of backup files.
 
 ``backup_database`` writes every table as JSON lines (gzip when the name ends in ``.gz``) with
-the Alembic revision; ``restore_database`` loads such a file into an empty database on either
-backend and refuses a backup from a schema newer than this software knows; ``inspect_backup``
-checks a file without loading it.
+the Alembic revision; ``inspect_backup`` checks a file's structure without loading it;
+``assessment.persistence.restore`` loads such a file on either backend.
 """
 
 from __future__ import annotations
@@ -12,36 +11,33 @@ import base64
 import datetime as dt
 import decimal
 import gzip
+import io
 import json
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from alembic import command
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import (
     JSON,
     Connection,
     Date,
     DateTime,
     Engine,
-    Integer,
     LargeBinary,
     MetaData,
     Numeric,
     Table,
-    delete,
     func,
     select,
-    text,
 )
 
 from assessment.clock import utcnow
 from assessment.errors import BackupError
-from assessment.persistence.db import alembic_config, upgrade
+from assessment.persistence.private import open_private, private_folder
 from assessment.persistence.store import Store
 
 BACKUP_FORMAT = "sjt-backup"
@@ -146,7 +142,7 @@ def backup_database(
     is gzip-compressed.
     """
     path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     temporary = path.with_name(path.name + ".tmp")
     counts: dict[str, int] = {}
     with store.engine.connect() as connection:
@@ -198,10 +194,19 @@ def backup_database(
     return BackupSummary(path, revision, counts)
 
 
-def _open_for_writing(path: Path, gzipped: bool) -> IO[str]:
-    if gzipped:
-        return gzip.open(path, "wt", encoding="utf-8", newline="\n")
-    return path.open("w", encoding="utf-8", newline="\n")
+@contextmanager
+def _open_for_writing(path: Path, gzipped: bool) -> Iterator[IO[str]]:
+    """A text handle on a new file only its owner can read (backups hold personal data)."""
+    with open_private(path, "wb") as raw:
+        if not gzipped:
+            with io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as text:
+                yield text
+            return
+        with (
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw) as packed,
+            io.TextIOWrapper(packed, encoding="utf-8", newline="\n") as text,
+        ):
+            yield text
 
 
 def _open_backup(path: Path) -> IO[str]:
@@ -228,6 +233,11 @@ def _backup_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 except json.JSONDecodeError as error:
                     raise BackupError(
                         f"{path}: line {number}: not valid JSON ({error.msg}); the backup is "
+                        "damaged"
+                    ) from None
+                except RecursionError:
+                    raise BackupError(
+                        f"{path}: line {number}: nested too deeply to be read; the backup is "
                         "damaged"
                     ) from None
                 if not isinstance(parsed, dict):
@@ -313,21 +323,6 @@ def inspect_backup(path: str | Path) -> BackupSummary:
     return BackupSummary(path, revision, counts)
 
 
-def _known_revisions(engine: Engine) -> tuple[str | None, list[str]]:
-    script = ScriptDirectory.from_config(alembic_config(engine))
-    return script.get_current_head(), [rev.revision for rev in script.walk_revisions()]
-
-
-def _migrate(engine: Engine, revision: str, direction: str) -> None:
-    with engine.begin() as connection:
-        config = alembic_config(engine)
-        config.attributes["connection"] = connection
-        if direction == "down":
-            command.downgrade(config, revision)
-        else:
-            command.upgrade(config, revision)
-
-
 def table_counts(engine: Engine) -> dict[str, int]:
     """Rows per table of the database (Alembic's own table left out)."""
     with engine.connect() as connection:
@@ -335,108 +330,6 @@ def table_counts(engine: Engine) -> dict[str, int]:
             table.name: int(connection.scalar(select(func.count()).select_from(table)) or 0)
             for table in _data_tables(connection)
         }
-
-
-def _wipe(connection: Connection) -> None:
-    for table in reversed(_data_tables(connection)):
-        connection.execute(delete(table))
-
-
-def restore_database(store: Store, path: str | Path, *, wipe: bool = False) -> BackupSummary:
-    """Load a backup written by ``backup_database`` into this store's database.
-
-    The database must be empty (``wipe`` deletes every row first). A backup from an older
-    schema revision is loaded at that revision and then migrated to the newest; one from a
-    revision this software does not know (a newer version) is refused. The file is checked in
-    full before anything is changed, and rows are loaded in one transaction.
-    """
-    path = Path(path)
-    summary = inspect_backup(path)
-    engine = store.engine
-    upgrade(engine)
-    head, known = _known_revisions(engine)
-    if summary.revision not in known:
-        raise BackupError(
-            f"{path}: the backup is from schema revision {summary.revision!r}, which this "
-            f"software does not know (its newest is {head!r}); restore it with the version of "
-            "the software that wrote it, or upgrade this installation first"
-        )
-    filled = {name: n for name, n in table_counts(engine).items() if n}
-    if filled and not wipe:
-        listed = ", ".join(f"{name} ({n})" for name, n in filled.items())
-        raise BackupError(
-            f"the database is not empty: {listed}; restore into an empty database, or pass "
-            "--yes to delete every row first"
-        )
-    if summary.revision != head:
-        with engine.begin() as connection:
-            _wipe(connection)
-        _migrate(engine, summary.revision, "down")
-    with engine.begin() as connection:
-        _wipe(connection)
-        _load(connection, path)
-        if connection.dialect.name == "postgresql":
-            _reset_sequences(connection)
-    if summary.revision != head:
-        upgrade(engine)
-    return summary
-
-
-def _load(connection: Connection, path: Path) -> None:
-    metadata = MetaData()
-    metadata.reflect(connection)
-    lines = _backup_lines(path)
-    _, specs = _header(path, next(lines)[1])
-    by_name = {spec.name: spec for spec in specs}
-    for spec in specs:
-        table = metadata.tables.get(spec.name)
-        if table is None:
-            raise BackupError(f"{path}: table {spec.name!r} does not exist in this database")
-        missing = [name for name in spec.columns if name not in table.columns]
-        if missing:
-            raise BackupError(f"{path}: table {spec.name!r} has no column(s) {missing}")
-    batch: list[dict[str, Any]] = []
-    current: str | None = None
-
-    def flush() -> None:
-        if batch and current is not None:
-            connection.execute(metadata.tables[current].insert(), batch)
-            batch.clear()
-
-    for _, data in lines:
-        name = data.get("t")
-        if name is None:
-            continue  # the end line
-        if name != current or len(batch) >= BATCH_SIZE:
-            flush()
-            current = name
-        spec = by_name[name]
-        batch.append(
-            {
-                column: _decode(value, kind)
-                for column, kind, value in zip(spec.columns, spec.kinds, data["r"], strict=True)
-            }
-        )
-    flush()
-
-
-def _reset_sequences(connection: Connection) -> None:
-    """Move PostgreSQL id sequences past the restored ids."""
-    for table in _data_tables(connection):
-        key = list(table.primary_key.columns)
-        if len(key) != 1 or not isinstance(key[0].type, Integer):
-            continue
-        sequence = connection.scalar(
-            text("SELECT pg_get_serial_sequence(:table, :column)"),
-            {"table": table.name, "column": key[0].name},
-        )
-        if sequence is None:
-            continue
-        highest = connection.scalar(select(func.max(key[0])))
-        connection.execute(
-            text("SELECT setval(CAST(:sequence AS regclass), :value, false)"),
-            {"sequence": sequence, "value": int(highest or 0) + 1},
-        )
 
 
 __all__ = [
@@ -447,6 +340,5 @@ __all__ = [
     "current_revision",
     "inspect_backup",
     "plain",
-    "restore_database",
     "table_counts",
 ]

@@ -2,7 +2,8 @@
 
 ``SJT_DATABASE_URL`` (an SQLAlchemy URL) selects the database; without it an SQLite file
 ``data/sjt.db`` under the working directory is used, in WAL mode with a busy timeout so
-concurrent candidates do not see "database is locked".
+concurrent candidates do not see "database is locked". The SQLite file is created readable by
+its owner only (``assessment.persistence.private``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+
+from assessment.persistence.private import create_private, private_folder, tighten
 
 DEFAULT_SQLITE = Path("data") / "sjt.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -47,7 +50,7 @@ def make_engine(url: str | None = None) -> Engine:
     resolved = make_url(database_url(url))
     if resolved.get_backend_name() == "sqlite":
         if resolved.database and resolved.database != ":memory:":
-            Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_file(Path(resolved.database))
         # A small pool with a long wait: SQLite has one writer at a time, so a few connections
         # give all the throughput there is, and threads queue fairly for a connection instead of
         # polling for the file lock (which starves some of them past the busy timeout).
@@ -64,6 +67,17 @@ def make_engine(url: str | None = None) -> Engine:
     return create_engine(
         resolved, pool_pre_ping=True, pool_size=20, max_overflow=30, pool_timeout=120
     )
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Create the database file 0600 (its folder 0700) before SQLite does, or tighten it.
+
+    SQLite gives its ``-wal`` and ``-shm`` files the mode of the database file.
+    """
+    private_folder(path.parent)
+    create_private(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        tighten(path.with_name(path.name + suffix))
 
 
 def alembic_config(engine: Engine) -> Config:

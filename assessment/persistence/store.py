@@ -22,7 +22,10 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from assessment.clock import utcnow
 from assessment.delivery.session import CandidateSession, Response
 from assessment.errors import AssessmentError, InvitationError
+from assessment.model_document import ModelDocument
 from assessment.persistence.db import make_engine, upgrade
+from assessment.persistence.journeys import JourneyQueries
+from assessment.persistence.mail_tables import InvitationToken
 from assessment.persistence.tables import (
     AuditEntry,
     Candidate,
@@ -33,10 +36,12 @@ from assessment.persistence.tables import (
     TestSession,
 )
 from assessment.vocabulary import form_problem, language_problem
+from scoring import ModelParameters
+from scoring.norms import NormTable
 
 TOKEN_BYTES = 24  # 192 bits of entropy
-TOKEN_FAILURE_LIMIT = 10
-TOKEN_FAILURE_WINDOW = dt.timedelta(minutes=15)
+MAX_VALID_DAYS = 3650
+"""Longest validity of an invitation (ten years)."""
 
 
 def hash_token(token: str) -> str:
@@ -102,12 +107,43 @@ class ScoreRecord:
     model_version_id: int
 
 
-class Store:
-    """Typed access to the database. Construct with ``Store.open(url)``."""
+@dataclass(frozen=True)
+class StoredModel:
+    """A stored model version: its id and label with the parsed, validated document."""
+
+    version_id: int
+    label: str
+    document: ModelDocument
+
+    @property
+    def parameters(self) -> ModelParameters:
+        return self.document.parameters
+
+    @property
+    def norms(self) -> dict[str, NormTable]:
+        """Norm tables per dimension (empty without norms)."""
+        return self.document.norm_tables
+
+    @property
+    def reliability(self) -> dict[str, float]:
+        return self.document.reliability
+
+
+DOCUMENT_CACHE_SIZE = 16
+"""Parsed model documents kept per store (versions are immutable, so never stale)."""
+
+
+class Store(JourneyQueries):
+    """Typed access to the database. Construct with ``Store.open(url)``.
+
+    The queries of the candidate and recruiter journeys (settings, consent records, finished
+    links) are in ``assessment.persistence.journeys``.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._documents: dict[tuple[int, str], StoredModel] = {}
 
     @classmethod
     def open(cls, url: str | None = None, migrate: bool = True) -> Store:
@@ -189,6 +225,10 @@ class Store:
             raise AssessmentError(problem)
         if not 1.0 <= time_multiplier <= 4.0:
             raise AssessmentError("extra-time multiplier must be between 1.0 and 4.0")
+        if not -MAX_VALID_DAYS <= expires_in_days <= MAX_VALID_DAYS:
+            raise AssessmentError(
+                f"an invitation is valid for at most {MAX_VALID_DAYS} days, got {expires_in_days}"
+            )
         token = secrets.token_urlsafe(TOKEN_BYTES)
         with self.transaction() as db:
             invitation = Invitation(
@@ -211,49 +251,30 @@ class Store:
     ) -> InvitationInfo:
         """Look up an invitation by its token; raises ``InvitationError`` if unusable.
 
-        With ``client`` (an address or other key of the requester), unknown tokens are logged
-        and a client with ``TOKEN_FAILURE_LIMIT`` unknown tokens within ``TOKEN_FAILURE_WINDOW``
-        is refused ("throttled") until the window has passed, whatever it sends.
+        A valid token is always answered, whoever sends it. With ``client`` (the requester's
+        address), an unknown token is written to the audit log (``token.unknown``, target the
+        client) so that ``assessment.delivery.service.Delivery.open`` can slow down guessing.
         """
-        now = now or utcnow()
-        if client is not None and self.recent_token_failures(client, now) >= TOKEN_FAILURE_LIMIT:
-            self.audit("anonymous", "token.throttled", client[:200])
-            raise InvitationError("throttled")
         try:
-            return self._resolve_token(token, now)
+            return self._resolve_token(token, now or utcnow())
         except InvitationError as error:
             if client is not None and error.reason == "unknown":
                 self.audit("anonymous", "token.unknown", client[:200], {"length": len(token)})
             raise
 
-    def recent_token_failures(self, client: str, now: dt.datetime | None = None) -> int:
-        """Unknown tokens sent by ``client`` within the throttling window."""
-        since = (now or utcnow()) - TOKEN_FAILURE_WINDOW
-        with self.transaction() as db:
-            return int(
-                db.scalar(
-                    select(func.count(AuditEntry.id)).where(
-                        AuditEntry.action == "token.unknown",
-                        AuditEntry.target == client[:200],
-                        AuditEntry.at >= since,
-                    )
-                )
-                or 0
-            )
-
     def _resolve_token(self, token: str, now: dt.datetime) -> InvitationInfo:
         if not isinstance(token, str) or not 16 <= len(token) <= 128:
             raise InvitationError("unknown")
         with self.transaction() as db:
-            invitation = db.scalar(
-                select(Invitation).where(Invitation.token_hash == hash_token(token))
-            )
+            invitation = invitation_for_token(db, token)
             if invitation is None:
                 raise InvitationError("unknown")
             session = invitation.session
             completed = session is not None and session.status == "completed"
             if completed:
                 raise InvitationError("used")
+            if invitation.candidate.purged_at is not None:  # a purge closes every link
+                raise InvitationError("expired")
             if invitation.expires_at <= now and session is None:
                 raise InvitationError("expired")
             return InvitationInfo(
@@ -271,9 +292,7 @@ class Store:
     def session_id_for_token(self, token: str) -> str | None:
         """The session started from an invitation token, whatever its state (or None)."""
         with self.transaction() as db:
-            invitation = db.scalar(
-                select(Invitation).where(Invitation.token_hash == hash_token(token))
-            )
+            invitation = invitation_for_token(db, token)
             session = invitation.session if invitation is not None else None
             return session.id if session is not None else None
 
@@ -475,14 +494,15 @@ class Store:
     def add_model_version(
         self,
         label: str,
-        model_json: str,
+        document: ModelDocument,
         created_by: str | None = None,
         note: str | None = None,
         activate: bool = False,
     ) -> int:
+        """Store ``document`` (as its canonical JSON) as a new immutable version."""
         with self.transaction() as db:
             version = ModelVersion(
-                label=label, model_json=model_json, created_by=created_by, note=note
+                label=label, model_json=document.to_json(), created_by=created_by, note=note
             )
             db.add(version)
             db.flush()
@@ -502,6 +522,53 @@ class Store:
     def model_versions(self) -> list[ModelVersion]:
         with self.transaction() as db:
             return list(db.scalars(select(ModelVersion).order_by(ModelVersion.id)))
+
+    def active_model_document(self) -> StoredModel | None:
+        """The active version with its parsed document (None when no version is active).
+
+        Raises ``DataFileError`` naming the version, item and field when the stored JSON is
+        not a valid model document.
+        """
+        return self._stored(self.active_model_version())
+
+    def model_document(self, version_id: int) -> StoredModel | None:
+        """A version by id with its parsed document (None when there is no such version)."""
+        return self._stored(self.model_version(version_id))
+
+    def model_document_by_label(self, label: str) -> StoredModel | None:
+        """A version by label with its parsed document (None when there is no such version)."""
+        with self.transaction() as db:
+            version = db.scalar(select(ModelVersion).where(ModelVersion.label == label))
+        return self._stored(version)
+
+    def _stored(self, version: ModelVersion | None) -> StoredModel | None:
+        """Parse a version's JSON once per store (keyed by id and text, so never stale)."""
+        if version is None:
+            return None
+        key = (version.id, version.model_json)
+        stored = self._documents.get(key)
+        if stored is None:
+            document = ModelDocument.from_json(
+                version.model_json, source=f"model version {version.label}"
+            )
+            stored = StoredModel(version.id, version.label, document)
+            if len(self._documents) >= DOCUMENT_CACHE_SIZE:
+                self._documents.clear()
+            self._documents[key] = stored
+        return stored
+
+
+def invitation_for_token(db: Session, token: str) -> Invitation | None:
+    """The invitation a token opens: its first link, or a later one (a reminder's)."""
+    digest = hash_token(token)
+    invitation = db.scalar(select(Invitation).where(Invitation.token_hash == digest))
+    if invitation is not None:
+        return invitation
+    return db.scalar(
+        select(Invitation)
+        .join(InvitationToken, InvitationToken.invitation_id == Invitation.id)
+        .where(InvitationToken.token_hash == digest)
+    )
 
 
 def _record(row: TestSession) -> SessionRecord:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -169,14 +170,26 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None]
     last_login_at: Mapped[dt.datetime | None]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Staff sessions carry the version they were started under; changing the account (disable,
+    # role, password) bumps it, so every older session ends at its next action.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
+    # "password" (signs in with a password) or "sso" (only through single sign-on)
+    sign_in: Mapped[str] = mapped_column(String(16), default="password", server_default="password")
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
+    __table_args__ = (
+        # throttling counts recent entries of an action per target and overall (0006)
+        Index("ix_audit_action_target_at", "action", "target", "at"),
+        Index("ix_audit_action_at", "action", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
@@ -201,3 +214,38 @@ class GroupMembership(Base):
     field: Mapped[str] = mapped_column(String(40))
     value: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Setting(Base):
+    """One organisation setting stored with ``sjt settings set`` (see ``assessment.settings``).
+
+    Values are text; ``assessment.settings`` checks and types them. Environment variables
+    override what is stored here.
+    """
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class ConsentRecord(Base):
+    """The consent notice a candidate agreed to, exactly as shown, with its settings.
+
+    One per session; ``sessions.consent_at`` keeps the time for the delivery flow.
+    """
+
+    __tablename__ = "consent_records"
+    __table_args__ = (UniqueConstraint("session_id", name="uq_consent_session"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"))
+    given_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    language: Mapped[str] = mapped_column(String(2))
+    employer: Mapped[str | None] = mapped_column(String(300))
+    purpose: Mapped[str] = mapped_column(Text)
+    retention_months: Mapped[int] = mapped_column(Integer)
+    contact: Mapped[str | None] = mapped_column(String(300))
+    notice: Mapped[str] = mapped_column(Text)

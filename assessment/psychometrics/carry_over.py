@@ -27,6 +27,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from assessment.model_document import ModelDocument
 from assessment.psychometrics.versions import align_to_model, calibrated_model_file
 from scoring import CalibrationResult, ModelParameters, ResponseMatrix, ScoringError
 from scoring.linking import stocking_lord, transform
@@ -141,7 +142,13 @@ def carry_over(
     order = list(calibrated.dimensions) + [
         d for d in previous.dimensions if d not in calibrated.dimensions
     ]
-    merged = ModelParameters(calibrated.model, tuple(d for d in order if d in used), items)
+    merged_dimensions = tuple(d for d in order if d in used)
+    # the latent correlation was estimated on the calibrated dimensions; a dimension whose
+    # items are all carried over has no estimate, so the file then states none
+    correlation = (
+        calibrated.latent_correlation if merged_dimensions == calibrated.dimensions else None
+    )
+    merged = ModelParameters(calibrated.model, merged_dimensions, items, correlation)
     return CarryOver(merged, tuple(carried_ids), not_found, linking, source)
 
 
@@ -151,27 +158,31 @@ def calibration_file(
     source: str,
     selection: ItemSelection,
     carried: CarryOver | None = None,
-) -> dict[str, Any]:
-    """The model file of a calibration on ``selection`` (of ``data``), with carried items."""
+) -> ModelDocument:
+    """The model document of a calibration on ``selection`` (of ``data``), with carried
+    items: their ids in ``carried_over``, where they came from and how they were linked in
+    ``estimation.carry_over``, and the left-out items with their answer counts in
+    ``left_out``."""
     if carried is None:
-        out = calibrated_model_file(result, selection.data, source)
+        document = calibrated_model_file(result, selection.data, source)
     else:
         aligned = align_to_model(data, carried.parameters)
-        out = calibrated_model_file(result, aligned, source, carried.parameters)
-        ids = set(carried.carried)
-        for entry in out["items"]:
-            if entry["item_id"] in ids:
-                entry["carried_over"] = True
-        out["carried_over"] = {
-            "from": carried.source,
-            "items": list(carried.carried),
-            "linking": carried.linking,
-            "not_found": list(carried.not_found),
-        }
-    out["left_out"] = [{"item_id": item_id, "answers": n} for item_id, n in selection.left_out] + [
+        document = calibrated_model_file(result, aligned, source, carried.parameters)
+        document = document.with_changes(
+            carried_over=list(carried.carried),
+            estimation={
+                **(document.estimation or {}),
+                "carry_over": {
+                    "from": carried.source,
+                    "linking": carried.linking,
+                    "not_found": list(carried.not_found),
+                },
+            },
+        )
+    left_out = [{"item_id": item_id, "answers": n} for item_id, n in selection.left_out] + [
         {"item_id": item_id, "answers": 0} for item_id in selection.empty
     ]
-    return out
+    return document.with_changes(extra={**document.extra, "left_out": left_out})
 
 
 __all__ = ["CarryOver", "ItemSelection", "calibration_file", "carry_over", "select_items"]

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 
 from assessment.errors import MAX_PROBLEMS, DataFileError
+from assessment.model_document import ModelDocument
+from assessment.persistence.private import open_private
 from scoring import MISSING, ItemSpec, ModelParameters, ResponseMatrix, ScoringError, ThetaEstimate
 from scoring.norms import NormTable
 
@@ -138,6 +140,7 @@ def read_response_csv(
     ignore_unknown: bool = False,
     source: str | None = None,
     categories: Mapping[str, int] | None = None,
+    unknown_columns_hint: str | None = None,
 ) -> ResponseFile:
     """Read ``DATA.csv`` against bank/model items (``specs``) or an external ``item_map``.
 
@@ -147,6 +150,8 @@ def read_response_csv(
     ``categories`` column, or the bank), so a category nobody chose is still a category.
     Only for an item with no declared count is it inferred as the highest observed code + 1,
     with a note in ``ResponseFile.notes`` (an unused top category would go unnoticed).
+    ``unknown_columns_hint`` replaces the command-line advice given for unknown item columns,
+    so that a page can phrase it for its own users.
     """
     path = Path(path)
     source = source or str(path)
@@ -178,7 +183,7 @@ def read_response_csv(
     known = set(spec_by_id) if specs is not None else set(dimension_by_id)
     unknown = [name for name in item_names if name not in known]
     if unknown and not ignore_unknown:
-        hint = (
+        hint = unknown_columns_hint or (
             "columns must be item ids of the bank or model (most/least items as <id>.most and "
             "<id>.least); use --item-map MAP.csv for external data, or prefix extra columns "
             "with '_'"
@@ -426,59 +431,40 @@ def align_to_model(data: ResponseMatrix, model: ModelParameters) -> ResponseMatr
 
 
 # ------------------------------------------------------------------------------ model files
-@dataclass(frozen=True)
-class ModelFile:
-    """A model file as read: parameters, norm tables per dimension, and the raw mapping."""
-
-    parameters: ModelParameters
-    norms: dict[str, NormTable]
-    raw: dict[str, Any]
-
-
-def read_model_file(path: str | Path) -> ModelFile:
-    """Read and validate ``MODEL.json``; problems name the item and field."""
+def read_model_file(path: str | Path) -> ModelDocument:
+    """Read and validate ``MODEL.json``; problems name the file, item and field."""
     path = Path(path)
-    text = _read_text(path)
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise DataFileError(
-            str(path), [f"line {error.lineno}, column {error.colno}: invalid JSON: {error.msg}"]
-        ) from None
-    try:
-        parameters = ModelParameters.from_dict(raw, source="")
-        raw_norms = raw.get("norms") or {}
-        if not isinstance(raw_norms, dict) or not all(
-            isinstance(table, dict) for table in raw_norms.values()
-        ):
-            raise ScoringError("norms: must be an object of norm tables keyed by dimension")
-        norms = {
-            dimension: NormTable.from_dict(table)
-            for dimension, table in raw_norms.items()
-            if dimension in parameters.dimensions
-        }
-    except ScoringError as error:
-        raise DataFileError(str(path), [str(error).lstrip(": ")]) from None
-    return ModelFile(parameters, norms, raw)
+    return ModelDocument.from_json(_read_text(path), source=str(path))
+
+
+def write_model_file(path: str | Path, document: ModelDocument) -> None:
+    """Write a model document's canonical JSON atomically."""
+    _write_text(Path(path), document.to_json())
 
 
 def write_json(path: str | Path, data: Mapping[str, Any]) -> None:
-    """Write JSON atomically (temporary file, then rename) so no half-written file remains."""
-    path = Path(path)
+    """Write JSON atomically (temporary file, then rename) so no half-written file remains.
+
+    Like every output of ``sjt``, the file is readable by its owner only (mode 0600).
+    """
+    _write_text(Path(path), json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write UTF-8 text atomically (temporary file, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(
-        json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
-    )
+    with open_private(temporary, "w") as handle:
+        handle.write(text)
     temporary.replace(path)
 
 
 def write_csv(path: str | Path, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Write a UTF-8 CSV atomically."""
+    """Write a UTF-8 CSV atomically, readable by its owner only."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("w", encoding="utf-8", newline="") as handle:
+    with open_private(temporary, "w") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows(rows)

@@ -12,7 +12,6 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from assessment.delivery.service import ActiveModel
 from assessment.errors import AssessmentError
 from assessment.persistence.store import Store
 from assessment.persistence.tables import GroupMembership, Score
@@ -106,10 +105,9 @@ def fairness_report(
     impact = adverse_impact([labels[n] for n in keep], [v >= cut for v in values])
     dif: list[ItemDif] = []
     if with_dif:
-        version = store.active_model_version()
-        if version is None:
+        model = store.active_model_document()
+        if model is None:
             raise AssessmentError("no active model version")
-        model = ActiveModel.from_json(version.id, version.label, version.model_json)
         data = align_to_model(
             collected.data.subset(np.array(keep, dtype=np.int64)), model.parameters
         )

@@ -70,7 +70,11 @@ class JobRegistry:
         calibrator: Callable[[str], MMLCalibrator] | None = None,
     ) -> CalibrationJob:
         """Start calibrating ``data`` with ``model`` in a daemon thread."""
-        estimator = (calibrator or (lambda name: MMLCalibrator(name)))(model)
+        # No latent correlation yet: delivery scores each competency under its own N(0, 1)
+        # prior, and the norms written with a model must match how it scores (issue 12).
+        estimator = (calibrator or (lambda name: MMLCalibrator(name, latent_correlation=False)))(
+            model
+        )
         job = CalibrationJob(
             uuid.uuid4().hex[:12], model, data.n_candidates, estimator.max_iter,
             context=dict(context or {}),

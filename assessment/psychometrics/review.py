@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assessment.delivery.service import ActiveModel
 from assessment.persistence.store import Store
 from assessment.psychometrics.versions import align_to_model
 from assessment.vocabulary import BAND_HIGH_ABOVE, BAND_LOW_BELOW
@@ -92,10 +91,9 @@ def compare_with_active(
     store: Store, result: CalibrationResult, data: ResponseMatrix
 ) -> VersionComparison | None:
     """Compare ``result`` with the active version on ``data`` (None without an active one)."""
-    version = store.active_model_version()
-    if version is None:
+    active = store.active_model_document()
+    if active is None:
         return None
-    active = ActiveModel.from_json(version.id, version.label, version.model_json)
     new = result.parameters
     old = active.parameters.restricted(new.item_ids)
     linking = stocking_lord(new, old) if new.model == old.model else None
@@ -124,7 +122,7 @@ def compare_with_active(
         new_band = _band(new_norm.t_score(new_estimate.theta[:, d]))
         changed |= old_band != new_band
     return VersionComparison(
-        active_label=version.label,
+        active_label=active.label,
         n_candidates=data.n_candidates,
         loglik_new=result.loglik,
         loglik_active=loglik_active,

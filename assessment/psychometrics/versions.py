@@ -12,17 +12,17 @@ Stocking–Lord method on the items both versions share, so T-scores stay compar
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from sqlalchemy import select, update
 
-from assessment.delivery.service import ActiveModel
-from assessment.errors import AssessmentError
+from assessment.errors import AssessmentError, DataFileError
+from assessment.model_document import Linking, ModelDocument, NormSection, Provenance
+from assessment.persistence.audit import AuditLog
 from assessment.persistence.store import ScoreRecord, Store
 from assessment.persistence.tables import ModelVersion, ResponseRow, TestSession
 from assessment.psychometrics.data_files import align_to_model
@@ -33,8 +33,8 @@ from scoring import (
     CalibrationResult,
     ModelParameters,
     ResponseMatrix,
-    ScoringError,
     score_eap,
+    score_eap_correlated,
 )
 from scoring.linking import stocking_lord, transform
 from scoring.norms import NormTable
@@ -52,13 +52,21 @@ class VersionInfo:
 
 
 def list_versions(store: Store) -> list[VersionInfo]:
+    """Every stored version; the model name is "?" for a version whose JSON is unreadable."""
     return [
         VersionInfo(
-            v.id, v.label, v.active, v.created_at, v.created_by, v.note,
-            str(json.loads(v.model_json).get("model", "?")),
+            v.id, v.label, v.active, v.created_at, v.created_by, v.note, _model_name(store, v.id)
         )
         for v in store.model_versions()
-    ]  # fmt: skip
+    ]
+
+
+def _model_name(store: Store, version_id: int) -> str:
+    try:
+        stored = store.model_document(version_id)
+    except DataFileError:
+        return "?"
+    return stored.document.model if stored else "?"
 
 
 SOFTWARE = "sjt-service 0.1.0"
@@ -69,72 +77,81 @@ def calibrated_model_file(
     data: ResponseMatrix,
     source: str,
     parameters: ModelParameters | None = None,
-) -> dict[str, Any]:
-    """The model file of a calibration: parameters, fit, norms from the calibration sample
-    (EAP estimates), provenance. This is what ``sjt calibrate`` writes and what is promoted.
+) -> ModelDocument:
+    """The model document of a calibration: parameters, fit, norms from the calibration
+    sample (EAP estimates; correlated EAP when the calibration estimated a latent correlation),
+    provenance. This is what ``sjt calibrate`` writes and what is promoted.
 
     ``parameters`` replaces the calibration's items (for example with carried-over items
     added); ``data`` must then list the same items in the same order."""
     parameters = parameters or result.parameters
-    estimate = score_eap(parameters, data)
-    out = result.to_dict()
-    out.update({k: v for k, v in parameters.to_dict().items() if k in ("dimensions", "items")})
-    out["norms"] = {
-        dimension: NormTable.from_estimates(
-            estimate.theta[:, d], f"calibration sample ({source}, n={data.n_candidates})"
-        ).to_dict()
+    estimate = (
+        score_eap_correlated(parameters, data)
+        if parameters.latent_correlation is not None
+        else score_eap(parameters, data)
+    )
+    norms = {
+        dimension: NormSection.from_table(
+            NormTable.from_estimates(
+                estimate.theta[:, d],
+                f"calibration sample ({source}, n={data.n_candidates})",
+                {"zh": f"校准样本（{source}）"},
+            ),
+            synthetic=False,
+        )
         for d, dimension in enumerate(parameters.dimensions)
     }
-    out["provenance"] = {
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "software": SOFTWARE,
-        "data": source,
-        "scale": "theta ~ N(0, 1) in the calibration sample on every dimension",
-    }
-    return out
+    provenance = Provenance(
+        kind="calibrated",
+        created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        software=SOFTWARE,
+        data=source,
+        scale="theta ~ N(0, 1) in the calibration sample on every dimension",
+    )
+    layout = parameters.to_dict()
+    items = {k: layout[k] for k in ("dimensions", "latent_correlation", "items") if k in layout}
+    return ModelDocument.from_dict(
+        {**result.to_dict(), **items, "norms": {d: n.model_dump() for d, n in norms.items()},
+         "provenance": provenance.model_dump()},
+        source=f"calibration of {source}",
+    )  # fmt: skip
 
 
-def fill_from_active(store: Store, data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def fill_from_active(store: Store, document: ModelDocument) -> tuple[ModelDocument, list[str]]:
     """Add the active version's parameters for items the new calibration left out.
 
     Used when some items had too few responses to recalibrate: they keep their current
     parameters. Call after linking, so both sets are on the active version's scale.
-    Returns the completed model data and the ids of the items carried over.
+    Returns the completed document and the ids of the items carried over.
     """
-    active = store.active_model_version()
+    active = store.active_model_document()
     if active is None:
-        return data, []
-    present = {item["item_id"] for item in data["items"]}
-    carried = [
-        item for item in json.loads(active.model_json)["items"] if item["item_id"] not in present
-    ]
+        return document, []
+    present = set(document.item_ids)
+    carried = [item for item in active.document.items if item.item_id not in present]
     if not carried:
-        return data, []
-    completed = dict(data)
-    completed["items"] = [*data["items"], *carried]
-    return completed, [item["item_id"] for item in carried]
+        return document, []
+    completed = document.with_changes(items=[*document.items, *carried])
+    return completed, [item.item_id for item in carried]
 
 
-def validate_model(data: dict[str, Any], bank: ItemBank) -> ModelParameters:
-    """Check a model file can score the bank: every scored bank item has parameters."""
-    try:
-        parameters = ModelParameters.from_dict(data, source="model")
-    except ScoringError as error:
-        raise AssessmentError(str(error)) from None
+def validate_model(document: ModelDocument, bank: ItemBank) -> ModelParameters:
+    """Check a model document can score the bank: every scored bank item has parameters."""
+    parameters = document.parameters
     missing = [spec.item_id for spec in item_specs(bank) if spec.item_id not in parameters.item_ids]
     if missing:
         raise AssessmentError(
             f"the model has no parameters for {len(missing)} bank item(s), e.g. {missing[:5]}; "
             "calibrate on data covering every item of the bank"
         )
-    if not data.get("norms"):
+    if not document.norms:
         raise AssessmentError("the model has no norm tables; use a model file from sjt calibrate")
     return parameters
 
 
 def promote(
     store: Store,
-    data: dict[str, Any],
+    document: ModelDocument,
     bank: ItemBank,
     actor: str,
     note: str,
@@ -142,62 +159,59 @@ def promote(
     link: bool = True,
     carry_over: bool = False,
 ) -> int:
-    """Store ``data`` as a new immutable version and make it active; returns its id.
+    """Store ``document`` as a new immutable version and make it active; returns its id.
 
-    With ``carry_over``, bank items missing from ``data`` keep the active version's
-    parameters (listed in the version's ``carried_over`` field).
+    With ``link``, parameters and norms are placed on the active version's scale and the
+    constants are recorded in ``linking``. With ``carry_over``, bank items missing from
+    ``document`` keep the active version's parameters (listed in ``carried_over``).
     """
     if not note.strip():
         raise AssessmentError("a note saying why this version is promoted is required")
-    try:
-        parameters = ModelParameters.from_dict(data, source="model")
-    except ScoringError as error:
-        raise AssessmentError(str(error)) from None
-    active = store.active_model_version()
-    data = dict(data)
-    if link and active is not None:
-        old = ActiveModel.from_json(active.id, active.label, active.model_json).parameters
-        if old.model == parameters.model:
-            linking = stocking_lord(parameters, old)
-            linked = transform(parameters, linking.slope, linking.intercept)
-            data.update({k: v for k, v in linked.to_dict().items() if k in ("items",)})
-            data["norms"] = {
-                dimension: _moved_norms(
-                    table, linking.slope[dimension], linking.intercept[dimension]
-                )
-                for dimension, table in data["norms"].items()
-                if dimension in linking.slope
-            }
-            data["linking"] = {
-                "method": "Stocking-Lord on common items",
-                "linked_to": active.label,
-                "slope": linking.slope,
-                "intercept": linking.intercept,
-                "n_common_items": linking.n_common,
-            }
+    if not document.norms:
+        raise AssessmentError("the model has no norm tables; use a model file from sjt calibrate")
+    active = store.active_model_document()
+    if link and active is not None and active.document.model == document.model:
+        linking = stocking_lord(document.parameters, active.parameters)
+        linked = transform(document.parameters, linking.slope, linking.intercept)
+        norms = {
+            dimension: _moved_norms(section, linking.slope[dimension], linking.intercept[dimension])
+            for dimension, section in (document.norms or {}).items()
+            if dimension in linking.slope
+        }
+        document = document.with_parameters(linked).with_changes(
+            norms=norms,
+            linking=Linking(
+                method="Stocking-Lord on common items",
+                linked_to=active.label,
+                slope=linking.slope,
+                intercept=linking.intercept,
+                n_common_items=linking.n_common,
+            ),
+        )
     if carry_over:
-        data, carried = fill_from_active(store, data)
-        data["carried_over"] = carried
-    validate_model(data, bank)
+        document, carried = fill_from_active(store, document)
+        earlier = list(document.carried_over or ())  # carried over at calibration
+        document = document.with_changes(carried_over=sorted({*earlier, *carried}))
+    validate_model(document, bank)
     existing = {version.label for version in store.model_versions()}
     label = label or f"v{len(existing) + 1}"
     if label in existing:
         raise AssessmentError(f"a model version called {label!r} already exists")
     version_id = store.add_model_version(
-        label, json.dumps(data), created_by=actor, note=note, activate=True
+        label, document, created_by=actor, note=note, activate=True
     )
     store.audit(actor, "model.promote", label, {"note": note, "version_id": version_id})
     return version_id
 
 
-def _moved_norms(table: dict[str, Any], slope: float, intercept: float) -> dict[str, Any]:
+def _moved_norms(section: NormSection, slope: float, intercept: float) -> NormSection:
     """Norm quantiles re-expressed on the linked scale (θ_old = A θ + B)."""
-    norms = NormTable.from_dict(table)
-    moved = NormTable(
-        norms.group, norms.n, slope * norms.mean + intercept, slope * norms.sd,
-        slope * norms.quantiles + intercept,
+    norms = section.table()
+    moved = dataclasses.replace(
+        norms, mean=slope * norms.mean + intercept, sd=slope * norms.sd,
+        quantiles=slope * norms.quantiles + intercept,
     )  # fmt: skip
-    return moved.to_dict()
+    return NormSection.from_table(moved, synthetic=section.synthetic)
 
 
 def activate(store: Store, label: str, actor: str, note: str) -> None:
@@ -219,8 +233,8 @@ def rollback(store: Store, actor: str, note: str = "rollback") -> str:
     labels = {v.label for v in store.model_versions()}
     history = [
         entry.target
-        for entry in reversed(store.audit_entries(limit=10_000))
-        if entry.action in ("model.promote", "model.activate") and entry.target in labels
+        for entry in AuditLog(store).entries(("model.promote", "model.activate"))
+        if entry.target in labels
     ]
     # the version activated most recently before the current one took over
     before = [
@@ -295,11 +309,9 @@ def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str =
     Old scores stay in the table as history; the new ones become current. Returns the number
     of sessions rescored.
     """
-    versions = {v.label: v for v in store.model_versions()}
-    version = versions.get(label) if label else store.active_model_version()
-    if version is None:
+    model = store.model_document_by_label(label) if label else store.active_model_document()
+    if model is None:
         raise AssessmentError(f"no model version {label!r}" if label else "no active version")
-    model = ActiveModel.from_json(version.id, version.label, version.model_json)
     collected = collected_responses(store, bank, include_flagged=True)
     if not collected.session_ids:
         return 0
@@ -315,11 +327,11 @@ def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str =
                     competency, theta, se,
                     float(table.t_score(theta)) if table else None,
                     float(table.percentile(theta)) if table else None,
-                    int(estimate.n_answered[n, d]), version.id,
+                    int(estimate.n_answered[n, d]), model.version_id,
                 )
             )  # fmt: skip
         store.replace_scores(session_id, records)
-    store.audit(actor, "model.rescore", version.label, {"sessions": len(collected.session_ids)})
+    store.audit(actor, "model.rescore", model.label, {"sessions": len(collected.session_ids)})
     return len(collected.session_ids)
 
 

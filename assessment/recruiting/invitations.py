@@ -6,15 +6,17 @@ import csv
 import io
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from assessment.errors import AssessmentError, InvitationFileError
 from assessment.persistence.store import Store
 from assessment.recruiting.exports import neutralise
+from assessment.settings import public_url, resolve_settings, served_url
 from assessment.vocabulary import form_problem, language_problem
 
-DEFAULT_BASE_URL = "http://localhost:8501"
+DEFAULT_BASE_URL = served_url({})
+"""Links without any setting on Streamlit's default port (http://localhost:8501)."""
 MAX_CSV_BYTES = 1_000_000
 MAX_CSV_ROWS = 2_000
 CSV_COLUMNS: tuple[str, ...] = ("name", "email", "position", "language")
@@ -216,9 +218,20 @@ def invite_candidates(
     return created
 
 
+def link_base(store: Store | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """The base of candidate links outside the app (command line).
+
+    The ``public_url`` setting (``SJT_PUBLIC_URL``, else ``sjt settings set public_url``),
+    else the address the Streamlit server is configured to serve on (``served_url``).
+    """
+    environ = os.environ if environ is None else environ
+    stored = store.stored_settings() if store is not None else {}
+    return public_url(resolve_settings(stored, environ), served_url(environ))
+
+
 def invitation_link(token: str, base_url: str | None = None) -> str:
-    """The candidate's link; the host is ``base_url``, else ``SJT_BASE_URL``."""
-    base = (base_url or os.environ.get("SJT_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    """The candidate's link under ``base_url`` (default: ``link_base()`` of the environment)."""
+    base = (base_url or link_base()).rstrip("/")
     return f"{base}/?token={token}"
 
 
@@ -229,6 +242,7 @@ def links_csv(
 ) -> str:
     """The new invitations as CSV (candidate_id, name, email, position, language, link), with
     text cells neutralised against spreadsheet formulas."""
+    base_url = base_url or link_base()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["candidate_id", "name", "email", "position", "language", "link"])
@@ -253,6 +267,7 @@ __all__ = [
     "check_request",
     "invitation_link",
     "invite_candidates",
+    "link_base",
     "links_csv",
     "parse_invitation_csv",
     "request_from_form",

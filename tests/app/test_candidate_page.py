@@ -26,12 +26,14 @@ def texts(app: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
-def through_practice(app: AppTest) -> AppTest:
-    app.radio[0].set_value("zh")
+def through_practice(app: AppTest, language: str = "zh") -> AppTest:
+    app.radio[0].set_value(language)
     app.button[0].click().run()  # language form
     app.checkbox[0].check()
     app.button[0].click().run()  # consent
-    app.button[0].click().run()  # practice
+    app.radio[0].set_value("B")
+    app.button[0].click().run()  # practice: check the answer
+    app.button[1].click().run()  # start the test
     return app
 
 
@@ -54,7 +56,7 @@ def test_expired_link_says_so(app_store: Store) -> None:
 def test_consent_is_required(app_store: Store) -> None:
     app = open_app(invitation(app_store))
     app.button[0].click().run()  # English
-    assert "How your data are used" in texts(app)
+    assert "Why your data are used" in texts(app)
     app.button[0].click().run()  # without ticking
     assert "Please tick the box" in texts(app)
 

@@ -7,19 +7,21 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages.common import get_store
 from assessment.access.accounts import StaffUser
 from assessment.demo import seed_demo
 from assessment.persistence.store import Store
 from items import load_bank
 from tests.app.conftest import ROOT
+from tests.app.staff import sign_in_as
 
 PAGE = str(ROOT / "app_pages" / "psychometrics.py")
 
 
 def open_page(user: StaffUser | None) -> AppTest:
     app = AppTest.from_file(PAGE, default_timeout=60)
-    if user is not None:
-        app.session_state["user"] = user
+    if user is not None:  # a real account and staff session in the app's database
+        sign_in_as(app, get_store(), user.username, user.role)
     return app.run()
 
 

@@ -1,4 +1,4 @@
-"""AppTests of the staff pages: sign-in with lockout, and the recruiter workspace by role."""
+"""AppTests of the recruiter workspace (sign-in and access: ``test_staff_sessions.py``)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages.common import get_store
 from app_pages.markup import md_escape
-from assessment.access.accounts import MAX_FAILED_LOGINS, StaffUser, add_user
+from assessment.access.accounts import StaffUser
 from assessment.demo import seed_demo
 from assessment.persistence.store import Store
 from assessment.persistence.tables import Candidate
 from assessment.recruiting.overview import candidate_overview
 from items import load_bank
 from tests.app.conftest import ROOT
+from tests.app.staff import sign_in_as
 
 APP = ROOT / "app.py"
 RECRUITER_PAGE = ROOT / "app_pages" / "recruiter.py"
@@ -26,8 +28,8 @@ HOSTILE_NAME = "**Zoë** [click](http://evil.example) :red[x] <script>alert(1)</
 
 def recruiter_page(user: StaffUser | None, tab: str | None = None) -> AppTest:
     app = AppTest.from_file(str(RECRUITER_PAGE), default_timeout=TIMEOUT)
-    if user is not None:
-        app.session_state["user"] = user
+    if user is not None:  # a real account and staff session in the app's database
+        sign_in_as(app, get_store(), user.username, user.role)
     if tab is not None:
         app.session_state["recruiter_tab"] = tab
     return app.run()
@@ -37,72 +39,7 @@ def errors(app: AppTest) -> list[str]:
     return [str(e.value) for e in app.error]
 
 
-def sign_in(app: AppTest, username: str, password: str) -> AppTest:
-    app.text_input[0].input(username)
-    app.text_input[1].input(password)
-    return app.button[0].click().run()
-
-
-# ------------------------------------------------------------------- sign-in
-@pytest.fixture
-def staff(app_store: Store) -> Store:
-    add_user(app_store, "rita", PASSWORD, "recruiter", actor="test")
-    return app_store
-
-
-def test_sign_in_page_is_the_default_page(app_store: Store) -> None:
-    app = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
-    assert [t.value for t in app.title] == ["Staff sign-in"]
-    assert not app.exception
-
-
-def test_wrong_password_shows_an_error(staff: Store) -> None:
-    app = sign_in(AppTest.from_file(str(APP), default_timeout=TIMEOUT).run(), "rita", "nope-nope")
-    assert errors(app) == ["Username or password is wrong."]
-    assert "user" not in app.session_state
-
-
-def test_right_password_signs_in_and_opens_the_recruiter_page(staff: Store) -> None:
-    app = sign_in(AppTest.from_file(str(APP), default_timeout=TIMEOUT).run(), "rita", PASSWORD)
-    assert not errors(app)
-    assert app.session_state["user"] == StaffUser("rita", "recruiter")
-    assert [t.value for t in app.title] == ["Signed in"]
-    app.switch_page(str(RECRUITER_PAGE)).run()
-    assert [t.label for t in app.tabs] == TABS
-
-
-def test_sixth_attempt_is_refused_even_with_the_right_password(staff: Store) -> None:
-    app = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
-    for _ in range(MAX_FAILED_LOGINS):
-        sign_in(app, "rita", "wrong-password")
-        assert errors(app) == ["Username or password is wrong."]
-    sign_in(app, "rita", PASSWORD)
-    assert errors(app) == ["Too many failed attempts; try again in 15 minutes."]
-    assert "user" not in app.session_state
-
-
-# --------------------------------------------------------- recruiter: access
-def test_anonymous_user_is_refused_on_the_recruiter_page(app_store: Store) -> None:
-    app = recruiter_page(None)
-    assert errors(app) == ["Please sign in to see this page."]
-    assert not app.tabs
-
-
-def test_recruiter_page_is_not_routed_for_anonymous_users(app_store: Store) -> None:
-    app = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        app.switch_page(str(RECRUITER_PAGE))
-
-
-def test_psychometrician_is_refused(app_store: Store) -> None:
-    app = recruiter_page(StaffUser("pia", "psychometrician"))
-    assert errors(app) == ["Your role does not give access to this page."]
-    assert not app.tabs
-    routed = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    routed.session_state["user"] = StaffUser("pia", "psychometrician")
-    routed.run()
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        routed.switch_page(str(RECRUITER_PAGE))
+# Sign-in, sessions, deep links and access by role: tests/app/test_staff_sessions.py
 
 
 @pytest.mark.parametrize("role", ["recruiter", "admin"])
@@ -136,7 +73,15 @@ def test_inviting_one_candidate_creates_an_invitation_and_shows_the_link(
     assert candidate.display_name == "Mei-Ling <b>Chen</b>"
     assert app_store.audit_entries("invite")[0].actor == "rita"
     assert [str(b.proto.label) for b in app.get("download_button")] == ["Download the links (CSV)"]
-    app.run()  # the link is shown once only
+    assert "Copy the link now: for security it is not stored" in app.success[0].value
+    assert [t.value for t in app.text_input] == ["", ""]  # a fresh, empty form
+    app.run()  # any rerun on the Invite tab (a second click) keeps the links, creates nothing
+    assert len(app.code) == 1
+    assert app_store.count_candidates() == 1
+    app.session_state["recruiter_tab"] = "Candidates"
+    app.run()
+    app.session_state["recruiter_tab"] = "Invite"
+    app.run()  # once the recruiter has moved on, the links are gone for good
     assert not app.code
 
 

@@ -68,3 +68,17 @@ def store(database_url: str) -> Iterator[Store]:
         yield opened
     finally:
         opened.engine.dispose()
+
+
+def store_at_revision(url: str, revision: str) -> Store:
+    """A store whose schema is migrated only up to ``revision`` (for older backups)."""
+    from alembic import command
+
+    from assessment.persistence.db import alembic_config
+
+    opened = Store.open(url, migrate=False)
+    with opened.engine.begin() as connection:
+        config = alembic_config(opened.engine)
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+    return opened

@@ -21,12 +21,15 @@ def open_link(page: Page, url: str) -> None:
 
 
 def start_test(page: Page, language: str = "English") -> None:
-    """From the language page through consent and the practice item."""
+    """From the language page through consent and the practice item (answered, checked)."""
     page.get_by_text(language, exact=True).click()
     page.get_by_role("button", name=re.compile("Continue")).click()
     wait(page)
     page.get_by_text(re.compile("I have read this notice|我已阅读")).click()
     page.get_by_role("button", name=re.compile("Continue|继续")).click()
+    wait(page)
+    page.locator('[role="radiogroup"]').first.locator("label").nth(1).click()  # practice: B
+    page.get_by_role("button", name=re.compile("Check my answer|查看反馈")).click()
     wait(page)
     page.get_by_role("button", name=re.compile("Start the test|开始正式测验")).click()
     wait(page)
@@ -45,6 +48,17 @@ def answer_current(page: Page) -> str:
     if groups.count() > 1:
         groups.nth(1).locator("label").nth(1).click()
     page.get_by_role("button", name=re.compile("^(Next|下一题)$")).click()
+    page.wait_for_function(  # the next question (or the end) is on screen, not the old one
+        """(before) => {
+          const text = document.body.innerText;
+          if (/you have finished|测验已完成/.test(text)) return true;
+          const now = Array.from(document.querySelectorAll("h3"))
+            .find((h) => /Question \\d+|第 \\d+ 题/.test(h.textContent));
+          return now !== undefined && now.textContent.trim() !== before;
+        }""",
+        arg=heading,
+        timeout=60_000,
+    )
     wait(page)
     return heading
 

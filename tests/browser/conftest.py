@@ -56,13 +56,13 @@ class Server:
         self.process.wait(timeout=10)
 
 
-def launch(port: int, database_url: str) -> subprocess.Popen[bytes]:
+def launch(port: int, database_url: str, extra: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
     env = {**os.environ, "SJT_DATABASE_URL": database_url}
     command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1",
         "--server.headless", "true", "--runner.postScriptGC", "false",
-        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false", *extra,
     ]  # fmt: skip
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

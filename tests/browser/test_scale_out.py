@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 import signal
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,58 +15,29 @@ from assessment.persistence.store import Store
 from items import load_bank
 from tests.assessment.conftest import _postgres_database
 from tests.browser.candidate import answer_current, open_link, question_heading, start_test
-from tests.browser.conftest import ROOT, free_port, launch
+from tests.browser.conftest import free_port, launch
+from tests.browser.proxy import nginx_in_front
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.postgres]
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    if not Path(NGINX).exists():
-        pytest.skip("nginx is not installed (make test installs Debian's nginx-light)")
     for url in _postgres_database():
         store = Store.open(url)
         ensure_active_model(store, load_bank())
         ports = [free_port(), free_port()]
         processes = [launch(port, url) for port in ports]
-        proxy_port = free_port()
-        template = (ROOT / "deploy" / "nginx.conf.template").read_text(encoding="utf-8")
-        backends = "\n".join(
-            f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;" for port in ports
-        )
-        config = tmp_path / "nginx.conf"
-        config.write_text(
-            template.format(listen=f"127.0.0.1:{proxy_port}", backends=backends, prefix=tmp_path),
-            encoding="utf-8",
-        )
-        nginx = subprocess.Popen(
-            [NGINX, "-c", str(config), "-p", str(tmp_path), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )  # fmt: skip
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", proxy_port), timeout=0.5).close()
-                break
-            except OSError:
-                if nginx.poll() is not None or time.monotonic() > deadline:
-                    message = nginx.stderr.read().decode() if nginx.stderr else ""
-                    raise RuntimeError(f"nginx did not start: {message}") from None
-                time.sleep(0.2)
         try:
-            yield {
-                "url": f"http://127.0.0.1:{proxy_port}",
-                "store": store,
-                "processes": processes,
-                "ports": ports,
-                "log": tmp_path / "access.log",
-            }
+            with nginx_in_front(ports, tmp_path) as proxy_url:
+                yield {
+                    "url": proxy_url,
+                    "store": store,
+                    "processes": processes,
+                    "ports": ports,
+                    "log": tmp_path / "access.log",
+                }
         finally:
-            nginx.send_signal(signal.SIGTERM)
-            nginx.wait(timeout=10)
-            if nginx.stderr is not None:
-                nginx.stderr.close()
             for process in processes:
                 process.kill()
                 process.wait(timeout=10)

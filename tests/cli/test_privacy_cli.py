@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from assessment.demo import SYNTHETIC_LABEL, seed_demo, synthetic_model_json
+from assessment.demo import SYNTHETIC_LABEL, seed_demo, synthetic_model_document
 from assessment.persistence.backup import table_counts
 from assessment.persistence.store import Store
 from assessment.persistence.tables import Candidate, ResponseRow, TestSession
 from cli.main import app
 from items import load_bank
+from tests.cli.conftest import use_copy_of
 
 runner = CliRunner()
 
@@ -30,7 +31,7 @@ def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("privacy") / "seeded.db"
     store = Store.open(f"sqlite:///{path}")
     bank = load_bank()
-    store.add_model_version(SYNTHETIC_LABEL, synthetic_model_json(bank), activate=True)
+    store.add_model_version(SYNTHETIC_LABEL, synthetic_model_document(bank), activate=True)
     seed_demo(store, bank, 6)
     with store.engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -41,11 +42,7 @@ def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def database(seeded_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A copy of the seeded database, selected for the commands by SJT_DATABASE_URL."""
-    copy = tmp_path / "sjt.db"
-    copy.write_bytes(seeded_file.read_bytes())
-    url = f"sqlite:///{copy}"
-    monkeypatch.setenv("SJT_DATABASE_URL", url)
-    return url
+    return use_copy_of(seeded_file, tmp_path, monkeypatch)
 
 
 def open_store(url: str) -> Store:
@@ -145,6 +142,40 @@ def test_export_of_an_unknown_candidate_fails_clearly(database: str, tmp_path: P
     assert "error: no candidate with id 'CNOSUCHID'" in output
     assert "Traceback" not in output
     assert not (tmp_path / "x.json").exists()
+
+
+def test_export_by_email_finds_every_record_of_the_person(database: str, tmp_path: Path) -> None:
+    store = open_store(database)
+    try:
+        first = store.add_candidate("Ada Lovelace", "ada@example.org")
+        store.create_invitation(first)
+        second = store.add_candidate("Ada L.", "ADA@example.org ")  # invited a second time
+        store.create_invitation(second)
+    finally:
+        store.engine.dispose()
+    code, output = run("export", "--email", "Ada@Example.org", "--out", tmp_path / "ada.json")
+    assert code == 0, output
+    assert "2 candidate record(s)" in output
+    data = json.loads((tmp_path / "ada.json").read_text(encoding="utf-8"))
+    assert [r["candidate"]["id"] for r in data["candidates"]] == [first, second]
+    assert (tmp_path / "ada.json").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("flags", [[], ["--candidate", "C1", "--email", "a@example.org"]])
+def test_export_needs_exactly_one_of_candidate_and_email(database: str, flags: list[str]) -> None:
+    code, output = run("export", *flags)
+    assert code == 1
+    assert "either --candidate ID or --email ADDRESS" in output
+
+
+def test_purge_reports_the_audit_retention_and_the_rewritten_files(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SJT_AUDIT_RETENTION_DAYS", "30")
+    code, output = run("purge", "--older-than", "0")
+    assert code == 0, output
+    assert "audit entries older than 30 days deleted: 0" in output
+    assert "SQLite file rebuilt (VACUUM) and its WAL truncated" in output
 
 
 def test_backup_and_restore_into_a_second_database(

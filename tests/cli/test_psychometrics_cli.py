@@ -66,6 +66,7 @@ def test_calibrate_prints_fit_and_writes_the_model_file(workdir: Path, model: st
     assert code == 0, output
     for label in ("iterations", "log-likelihood", "AIC", "BIC", "marginal reliability"):
         assert label in output
+    assert "converged:       yes" in output.splitlines()  # the lines of CalibrationResult.summary()
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["model"] == model
     assert data["dimensions"][0] == "service_orientation"
@@ -261,3 +262,103 @@ def test_item_analysis_with_a_group_column_adds_mantel_haenszel(tmp_path: Path) 
     assert rows["q3"]["mh_class"] == "C"
     assert float(rows["q3"]["mh_delta"]) < -1.5  # harder for the focal group
     assert sum(row["mh_class"] == "C" for row in rows.values()) == 1
+
+
+# ------------------------------------------------------------- joint most/least, correlations
+
+
+def test_calibrate_models_most_least_items_jointly_and_writes_correlations(
+    workdir: Path,
+) -> None:
+    out = workdir / "joint.json"
+    code, output = run(
+        "calibrate", workdir / "data.csv", "--model", "gpcm", "--out", out, "--no-se"
+    )
+    assert code == 0, output
+    assert "modelled jointly (gpcm_most_least)" in output
+    assert "latent correlations" in output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    items = {item["item_id"]: item for item in data["items"]}
+    assert "SO-002.most" not in items
+    joint = items["SO-002"]
+    assert joint["item_model"] == "gpcm_most_least"
+    assert [option["code"] for option in joint["options"]] == ["A", "B", "C", "D"]
+    assert "item_model" not in items["SO-001"]
+    matrix = data["latent_correlation"]
+    assert len(matrix) == len(data["dimensions"]) == 5
+    assert all(len(row) == 5 and row[i] == 1.0 for i, row in enumerate(matrix))
+
+
+def test_independent_most_least_keeps_the_two_part_items(workdir: Path) -> None:
+    out = workdir / "parts.json"
+    code, output = run(
+        "calibrate", workdir / "data.csv", "--model", "gpcm", "--out", out, "--no-se",
+        "--independent-most-least",
+    )  # fmt: skip
+    assert code == 0, output
+    assert "jointly" not in output
+    items = {item["item_id"]: item for item in json.loads(out.read_text("utf-8"))["items"]}
+    assert {"SO-002.most", "SO-002.least"} <= set(items)
+    assert "item_model" not in items["SO-002.most"]
+    code, output = run("score", workdir / "data.csv", "--model", out, "--out", workdir / "p.csv")
+    assert code == 0, output
+
+
+def test_score_uses_the_correlated_prior_unless_told_otherwise(workdir: Path) -> None:
+    import numpy as np
+
+    model = workdir / "joint.json"
+    if not model.exists():
+        run("calibrate", workdir / "data.csv", "--model", "gpcm", "--out", model, "--no-se")
+    code, output = run("score", workdir / "data.csv", "--model", model, "--out", workdir / "c.csv")
+    assert code == 0, output
+    assert "prior N(0, R)" in output
+    code, output = run(
+        "score", workdir / "data.csv", "--model", model, "--out", workdir / "i.csv",
+        "--independent-prior",
+    )  # fmt: skip
+    assert code == 0, output
+    assert "prior N(0, 1) each" in output
+    correlated, independent = read_rows(workdir / "c.csv"), read_rows(workdir / "i.csv")
+    se_c = np.array([float(row["empathy_se"]) for row in correlated])
+    se_i = np.array([float(row["empathy_se"]) for row in independent])
+    assert np.mean(se_c) < np.mean(se_i)  # the other competencies inform empathy
+
+
+def test_inconsistent_most_least_answers_are_named(workdir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "candidate_id,SO-002.most,SO-002.least\nc1,A,B\nc2,C,C\nc3,,\n", encoding="utf-8"
+    )
+    code, output = run("calibrate", path, "--model", "nrm", "--out", tmp_path / "m.json")
+    assert code == 1
+    assert "item SO-002, row 2 (candidate 'c2'): the same option is picked" in output
+    assert "bad.csv" in output
+    path.write_text("candidate_id,SO-002.most,SO-002.least\nc1,A,\n", encoding="utf-8")
+    code, output = run("score", path, "--model", workdir / "joint.json", "--out", tmp_path / "s")
+    assert code == 1
+    assert "candidate 'c1'): the least pick is missing" in output
+    path.write_text("candidate_id,SO-002.most\nc1,A\n", encoding="utf-8")
+    code, output = run("score", path, "--model", workdir / "joint.json", "--out", tmp_path / "s")
+    assert code == 1
+    assert "column 'SO-002.most' has no partner column" in output
+    assert "Traceback" not in output
+
+
+def test_simulate_draws_from_the_models_latent_correlation(workdir: Path, tmp_path: Path) -> None:
+    import numpy as np
+
+    model = workdir / "joint.json"
+    if not model.exists():
+        run("calibrate", workdir / "data.csv", "--model", "gpcm", "--out", model, "--no-se")
+    code, output = run(
+        "simulate", "--model", model, "--n", "4000", "--seed", "1", "--out", tmp_path / "d.csv",
+        "--theta-out", tmp_path / "t.csv",
+    )  # fmt: skip
+    assert code == 0, output
+    rows = read_rows(tmp_path / "t.csv")
+    theta = np.array([[float(v) for k, v in row.items() if k != "candidate_id"] for row in rows])
+    matrix = np.array(json.loads(model.read_text("utf-8"))["latent_correlation"])
+    np.testing.assert_allclose(np.corrcoef(theta.T), matrix, atol=0.05)
+    data = read_rows(tmp_path / "d.csv")
+    assert all(row["SO-002.most"] != row["SO-002.least"] for row in data)

@@ -63,7 +63,7 @@ def test_unknown_misfiled_and_repeated_items_are_named_with_forms_yaml(
     bank: ItemBank, tmp_path: Path
 ) -> None:
     text = DEFAULT_FORMS.read_text(encoding="utf-8")
-    text = text.replace("SO-001,", "SO-999,").replace("RE-003,", "EM-003,")
+    text = text.replace("SO-001,", "SO-999,").replace("RE-001,", "EM-003,")
     text = text.replace("CO-002,", "CO-001,").replace("  integrity:", "  integrity_x:")
     with pytest.raises(ItemBankError) as caught:
         load_fixed_form(bank, write_form(tmp_path, text))

@@ -83,7 +83,7 @@ def test_english_pdf_shows_the_t_scores_as_printed_in_the_profile(
     assert "Page 3 of 3" in text
     assert text.count("C-2026-00417") >= 4  # header block + running header on every page
     assert "CONFIDENTIAL" in text
-    assert "Person misfit" in text
+    assert "Unusual answer pattern" in text
     flat = normalise(text)
     assert "must not be the sole basis for a hiring decision" in flat
 

@@ -114,7 +114,9 @@ def test_summary_states_the_overall_band_and_composite(
     assert profile.overall.band == "with_care"
     assert "Interview with care" in text
     assert f"weighted profile score T {fmt_t(profile.overall.composite_t)}" in text
-    assert "Markedly low on: Composure." in text
+    low = fmt_t(profile.score("composure").t_score)
+    assert f"Why: below the floor of T 35: Composure (T {low})." in text
+    assert "caps the result at interview with care" in text
 
 
 def test_narratives_show_level_text_and_strengths_or_watch_outs(

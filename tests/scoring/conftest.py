@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from scoring import ItemParameters, ItemSpec, ModelParameters
+from scoring import ItemParameters, ItemSpec, ModelParameters, ResponseMatrix, get_model
+from scoring.most_least import joint_item_spec, split_pairs
 
 
 def gpcm_model(
@@ -32,3 +33,53 @@ def nominal_model(rng: np.random.Generator, n_items: int = 12) -> ModelParameter
         spec = ItemSpec(f"n-{j}", "d1", ("A", "B", "C", "D"), credits)
         items.append(ItemParameters(spec, (*slopes, *intercepts)))
     return ModelParameters("nrm", ("d1",), tuple(items))
+
+
+def joint_model(
+    rng: np.random.Generator,
+    n_items: int = 12,
+    name: str = "gpcm_most_least",
+    dimensions: tuple[str, ...] = ("d1",),
+) -> tuple[ModelParameters, tuple[ItemSpec, ...]]:
+    """Joint most/least items (4 options, credits a permutation of 3, 2, 1, 0) and their parts.
+
+    GPCM-type slopes U(0.4, 0.7) per credit for the most and the least pick (realistic SJT
+    slopes), intercepts N(0, 0.6²); nominal-type slopes are those values times the credits plus
+    N(0, 0.15²) noise. Returns the model and the part specs (``<id>.most``, ``<id>.least``) in
+    item order.
+    """
+    item_model = get_model(name)
+    items, parts = [], []
+    for dimension in dimensions:
+        for j in range(n_items):
+            credits = rng.permutation([3.0, 2.0, 1.0, 0.0])
+            most = ItemSpec(f"{dimension}-{j}.most", dimension, tuple("ABCD"), tuple(credits))
+            least = ItemSpec(
+                f"{dimension}-{j}.least", dimension, tuple("ABCD"), tuple(3.0 - credits)
+            )
+            spec = joint_item_spec(f"{dimension}-{j}", most, least)
+            a, b = rng.uniform(0.4, 0.7, 2)
+            alpha = a * credits + rng.normal(0, 0.15, 4)
+            beta = b * (3.0 - credits) + rng.normal(0, 0.15, 4)
+            gamma, delta = rng.normal(0.0, 0.6, 4), rng.normal(0.0, 0.6, 4)
+            slopes = np.concatenate([alpha, beta])[None, :]
+            intercepts = np.concatenate([gamma, delta])[None, :]
+            if name.startswith("gpcm"):
+                slopes = np.concatenate([a * credits, b * (3.0 - credits)])[None, :]
+            if name.endswith("best_worst"):
+                slopes = np.concatenate([slopes[0, :4], -slopes[0, :4]])[None, :]
+                intercepts = np.concatenate([gamma, -gamma])[None, :]
+            params = item_model.from_categories(slopes, intercepts, np.array([spec.scores]))[0]
+            items.append(ItemParameters(spec, tuple(params), item_model=name))
+            parts += [most, least]
+    base = name.split("_")[0]
+    return ModelParameters(base, dimensions, tuple(items)), tuple(parts)
+
+
+def split_parts(data: ResponseMatrix, parts: tuple[ItemSpec, ...]) -> ResponseMatrix:
+    """The two-part form (most, least columns) of joint responses (4 options per item)."""
+    columns = []
+    for j in range(data.n_items):
+        most, least = split_pairs(data.responses[:, j], 4)
+        columns += [most, least]
+    return ResponseMatrix(np.stack(columns, axis=1), parts, data.dimensions)

@@ -166,4 +166,6 @@ def test_constructor_only_stores_settings() -> None:
         "standard_errors": "louis",
         "precision": "float32",
         "blas_threads": 1,
+        "item_models": None,
+        "latent_correlation": True,
     }

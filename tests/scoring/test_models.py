@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from scoring import MODELS, ScoringError, get_model
+from scoring.most_least import is_joint, pair_options
 
 THETA = np.linspace(-4, 4, 17)
 
@@ -18,7 +19,11 @@ def random_item(name: str, rng: np.random.Generator) -> tuple[np.ndarray, np.nda
         return np.array([[1.4, 1.5, 0.2, -1.1]]), np.array([[0.0, 1.0, 2.0, 3.0]])
     scores = np.array([[3.0, 1.0, 2.0, 0.0]])
     model = get_model(name)
-    params = model.start_values(scores) + rng.normal(0, 0.3, (1, model.n_params(4)))
+    if is_joint(model):  # pair categories of options with credits 3, 1, 2, 0
+        most, least = pair_options(4)
+        scores = (scores[0][most] + (3.0 - scores[0][least]))[None, :]
+    n_params = model.n_params(scores.shape[1])
+    params = model.start_values(scores) + rng.normal(0, 0.3, (1, n_params))
     return params, scores
 
 
@@ -109,7 +114,7 @@ def test_two_pl_needs_two_categories() -> None:
         get_model("2pl").check_categories(4)
 
 
-@pytest.mark.parametrize("name", ["nrm", "gpcm", "grm"])
+@pytest.mark.parametrize("name", ["nrm", "gpcm", "grm", "nrm_most_least", "gpcm_best_worst"])
 def test_reflection_mirrors_probabilities(name: str, rng: np.random.Generator) -> None:
     model = get_model(name)
     params, scores = random_item(name, rng)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import assessment.persistence.staff_tables  # noqa: F401  (registers the staff tables)
+from assessment.persistence import mail_tables  # noqa: F401 (registers the mail tables)
 from assessment.persistence.tables import Base
 
 config = context.config

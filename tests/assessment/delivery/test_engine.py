@@ -373,7 +373,7 @@ def test_cat_sim_cli_calibrates_and_uses_exposure_parameters(tmp_path: Path) -> 
     line = json.loads(result.output.strip())
     assert line["exposure_file"] == str(file)
     parameters, provenance = load_exposure_parameters(file)
-    assert len(parameters) == line["items"] == 130
+    assert len(parameters) == line["items"] == len(load_bank())
     assert (provenance["n"], provenance["seed"], provenance["rounds"]) == (20, 4, 2)
     assert provenance["policy"] == CATPolicy().model_dump()
     result = CliRunner().invoke(app, options)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 from sqlalchemy import func, select
 
 from assessment.demo import seed_demo
 from assessment.errors import AssessmentError
+from assessment.model_document import ModelDocument
 from assessment.persistence.store import Store
 from assessment.persistence.tables import Score
 from assessment.psychometrics.fairness import fairness_report, record_groups
@@ -31,16 +30,21 @@ def seeded(store: Store) -> Store:
     return store
 
 
-def stronger_model(store: Store) -> dict[str, object]:
+def stronger_model(store: Store) -> ModelDocument:
     """The active model with every slope raised by 20% (a stand-in for a new calibration)."""
-    active = store.active_model_version()
+    active = store.active_model_document()
     assert active is not None
-    data = json.loads(active.model_json)
-    for item in data["items"]:
-        for category in item["categories"]:
-            category["slope"] *= 1.2
-        item.pop("parameters", None)
-    return data
+    items = [
+        item.model_copy(
+            update={
+                "categories": tuple(
+                    c.model_copy(update={"slope": 1.2 * c.slope}) for c in item.categories
+                )
+            }
+        )
+        for item in active.document.items
+    ]
+    return active.document.with_changes(items=items)
 
 
 def test_promote_creates_an_active_immutable_version_with_audit(seeded: Store) -> None:
@@ -50,9 +54,11 @@ def test_promote_creates_an_active_immutable_version_with_audit(seeded: Store) -
     versions = list_versions(seeded)
     assert [v.label for v in versions] == [before.label, "v2"]
     assert [v.active for v in versions] == [False, True]
-    stored = seeded.model_version(version_id)
+    stored = seeded.model_document(version_id)
     assert stored is not None
-    assert json.loads(stored.model_json)["linking"]["method"].startswith("Stocking-Lord")
+    assert stored.document.linking is not None
+    assert stored.document.linking.method.startswith("Stocking-Lord")
+    assert stored.document.linking.linked_to == before.label
     entry = seeded.audit_entries("model.promote")[0]
     assert (entry.actor, entry.target, entry.detail["note"]) == (
         "psy",
@@ -66,7 +72,7 @@ def test_promote_needs_a_note_and_a_complete_model(seeded: Store) -> None:
     with pytest.raises(AssessmentError, match="note"):
         promote(seeded, stronger_model(seeded), BANK, "psy", " ")
     partial = stronger_model(seeded)
-    partial["items"] = partial["items"][:10]  # type: ignore[index]
+    partial = partial.with_changes(items=partial.items[:10])
     with pytest.raises(AssessmentError, match="no parameters for"):
         promote(seeded, partial, BANK, "psy", "oops")
 

@@ -14,15 +14,11 @@ from sqlalchemy import select, update
 
 from assessment.access.accounts import add_user, authenticate
 from assessment.clock import utcnow
-from assessment.demo import SYNTHETIC_LABEL, seed_demo, synthetic_model_json
+from assessment.demo import SYNTHETIC_LABEL, seed_demo, synthetic_model_document
 from assessment.errors import BackupError, InvitationError, PrivacyError
-from assessment.persistence.backup import (
-    backup_database,
-    inspect_backup,
-    restore_database,
-    table_counts,
-)
-from assessment.persistence.db import alembic_config
+from assessment.model_document import ModelDocument
+from assessment.persistence.backup import backup_database, inspect_backup, table_counts
+from assessment.persistence.restore import restore_database
 from assessment.persistence.store import ScoreRecord, Store, hash_token
 from assessment.persistence.tables import (
     AuditEntry,
@@ -37,7 +33,7 @@ from assessment.psychometrics.fairness import record_groups
 from assessment.psychometrics.versions import collected_responses
 from assessment.recruiting.privacy import export_candidate, purge_personal_data
 from items import ItemBank, load_bank
-from tests.assessment.conftest import _postgres_database
+from tests.assessment.conftest import _postgres_database, store_at_revision
 
 LATER = dt.timedelta(days=30)
 
@@ -48,15 +44,15 @@ def bank() -> ItemBank:
 
 
 @pytest.fixture(scope="module")
-def model_json(bank: ItemBank) -> str:
+def model_document(bank: ItemBank) -> ModelDocument:
     """The synthetic demo model, built once for the module."""
-    return synthetic_model_json(bank)
+    return synthetic_model_document(bank)
 
 
 @pytest.fixture
-def seeded(store: Store, bank: ItemBank, model_json: str) -> Store:
+def seeded(store: Store, bank: ItemBank, model_document: ModelDocument) -> Store:
     """Six synthetic candidates through the engine, group answers for two of them."""
-    store.add_model_version(SYNTHETIC_LABEL, model_json, created_by="demo", activate=True)
+    store.add_model_version(SYNTHETIC_LABEL, model_document, created_by="demo", activate=True)
     seed_demo(store, bank, 6)
     sessions = sorted(completed_session_ids(store))
     record_groups(store, sessions[0], {"gender": "woman", "age_band": "25-39"})
@@ -181,7 +177,7 @@ def test_purge_spares_recent_candidates_and_dry_run_changes_nothing(store: Store
 
 
 def test_purge_refuses_a_negative_age(store: Store) -> None:
-    with pytest.raises(PrivacyError, match="0 or more"):
+    with pytest.raises(PrivacyError, match="from 0 to"):
         purge_personal_data(store, -1)
 
 
@@ -333,14 +329,8 @@ def test_truncated_gzip_backup_is_refused(store: Store, fresh: Store, tmp_path: 
 def test_a_backup_of_an_older_schema_is_restored_and_migrated(
     database_url: str, fresh: Store, tmp_path: Path
 ) -> None:
-    from alembic import command
-
-    old = Store.open(database_url, migrate=False)
+    old = store_at_revision(database_url, "0001")
     try:
-        with old.engine.begin() as connection:
-            config = alembic_config(old.engine)
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0001")
         old.create_invitation(old.add_candidate("Ada", "ada@example.com"))
         summary = backup_database(old, tmp_path / "old.jsonl")
     finally:

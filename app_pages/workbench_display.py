@@ -1,0 +1,105 @@
+"""How the calibration workbench shows its numbers: tables, colours, charts, demo data."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+from streamlit.elements.lib.color_util import Color
+
+from app_pages.common import get_bank
+from app_pages.markup import md_escape
+from assessment.demo import MIN_PAIR_COUNT
+from assessment.errors import DataFileError
+from assessment.psychometrics.data_files import ResponseMatrix, read_response_csv
+from items import COMPETENCIES
+from items.scoring_map import item_specs
+
+OKABE_ITO = (
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#009E73",  # bluish green
+    "#F0E442",  # yellow
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#000000",  # black
+)
+"""Okabe & Ito (2008) colour-blind-safe palette; option k always gets colour k."""
+
+MISSING_MARK = "–"
+MISSING_NOTE = (
+    "– means the value cannot be computed from these data: alpha-if-deleted needs at least "
+    "three items on the competency and every pair of the other items answered together by at "
+    f"least {MIN_PAIR_COUNT} candidates (an adaptive test gives each candidate only some items); a "
+    "correlation needs at least three candidates and variation in both scores; an option "
+    "column is empty for items that do not have that option."
+)
+UPLOAD_UNKNOWN_COLUMNS = (
+    "rename these columns in the file to item ids of the bank (most/least items as "
+    "<id>.most and <id>.least), or start the names of columns that are not items with '_' "
+    "so they are ignored; data from another test cannot be uploaded here"
+)
+
+
+def option_colours(codes: Sequence[str]) -> list[Color]:
+    """One fixed Okabe–Ito colour per option, in option order (A, B, C, …)."""
+    colours: list[Color] = [OKABE_ITO[k % len(OKABE_ITO)] for k in range(len(codes))]
+    return colours
+
+
+def table_for_display(table: pd.DataFrame, decimals: int = 3) -> pd.DataFrame:
+    """Round numbers and show every missing value as "–" instead of "None"/"nan"."""
+    rounded = table.round(decimals)
+    shown = rounded.astype(object).where(rounded.notna(), MISSING_MARK)
+    return shown.astype(str)
+
+
+def theta_histogram_chart(theta: np.ndarray, dimensions: Sequence[str]) -> alt.FacetChart:
+    """One histogram per competency, side by side on a shared scale (small multiples)."""
+    edges = np.linspace(-4, 4, 33)
+    rows = []
+    for d, dimension in enumerate(dimensions):
+        counts = np.histogram(theta[:, d], bins=edges)[0]
+        rows += [
+            {"competency": dimension, "theta": float(lo), "theta_end": float(hi), "count": int(c)}
+            for lo, hi, c in zip(edges[:-1], edges[1:], counts, strict=True)
+        ]
+    frame = pd.DataFrame(rows)
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(color=OKABE_ITO[4])
+        .encode(
+            x=alt.X("theta:Q", title="θ (EAP)", scale=alt.Scale(domain=[-4, 4])),
+            x2="theta_end:Q",
+            y=alt.Y("count:Q", title="candidates", stack=None),
+            tooltip=["competency", "theta", "count"],
+        )
+        .properties(width=140, height=160)
+    )
+    return bars.facet(column=alt.Column("competency:N", sort=list(dimensions), title=None))
+
+
+def read_upload(content: bytes, name: str) -> ResponseMatrix | None:
+    """Parse an uploaded CSV against the bank; show every problem with its line."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "upload.csv"
+        path.write_bytes(content)
+        try:
+            loaded = read_response_csv(
+                path,
+                specs=item_specs(get_bank()),
+                dimensions=COMPETENCIES,
+                source=name,
+                unknown_columns_hint=UPLOAD_UNKNOWN_COLUMNS,
+            )
+        except DataFileError as error:
+            st.error(f"{md_escape(name)} cannot be used:")
+            st.code("\n".join(error.problems[:50]), language=None)
+            return None
+    return loaded.data

@@ -1,0 +1,789 @@
+"""The model document: one frozen, validated value for a model version (the model file).
+
+A model version travels as this type from the calibration to the store, the delivery, the
+reports and the command line; nobody reads the JSON by hand. ``ModelDocument.from_json``
+parses and validates a file and raises one ``DataFileError`` whose problems name the item id
+and field; ``to_json`` writes the canonical text (deterministic, round-trips exactly).
+
+The format is the model file of ``interfaces.md`` (``model``, ``form``, ``dimensions``,
+``items`` with ``categories``) plus the sections written by ``sjt calibrate`` and by
+promotion: ``latent_correlation``, ``fit``, ``estimation``, ``norms``, ``provenance``,
+``linking``, ``carried_over`` and ``version`` (the label written by ``sjt model export``).
+
+Unknown keys
+------------
+Inside a known section (an item, a category, a norm table, ``fit``, ``provenance``,
+``linking``) an unknown key is an error: these sections hold numbers that change scores, so a
+misspelt key (``"slop"``, ``"interecpt"``) must not be dropped silently. At the top level,
+``interfaces.md`` promises that a model file may hold "whatever else" besides the listed
+fields, so unknown top-level keys are kept in ``extra`` and written back unchanged (sorted);
+a key that is a near miss of a known field (``"latent_corelation"``) is an error, since it is
+far more likely a typo than a new section. Every key any earlier version of sjt wrote is a
+known field, so older files keep loading.
+
+The module sits beside ``errors`` and ``vocabulary`` (shared by every part of
+``assessment``) because the store, the delivery and the psychometric operations all use it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import difflib
+import json
+import math
+import sys
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import (
+    AllowInfNan,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    PlainValidator,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    Strict,
+    StrictBool,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+
+from assessment.errors import DataFileError
+from scoring import ModelParameters, ScoringError
+from scoring.models import get_model
+from scoring.norms import PERCENTILE_POINTS, NormTable
+
+FloatArray = NDArray[np.float64]
+
+MAX_DEPTH = 32
+"""Deepest nesting of arrays and objects a model file may have (it needs about six)."""
+CORRELATION_TOLERANCE = 1e-8
+"""Largest asymmetry and distance of a diagonal entry from 1 in ``latent_correlation``."""
+
+Number = Annotated[float, Strict(), AllowInfNan(False)]
+"""A finite JSON number (an integer is accepted; text, booleans, NaN and infinity are not)."""
+Positive = Annotated[float, Strict(), AllowInfNan(False), Field(gt=0)]
+Count = Annotated[int, Strict(), Field(ge=0)]
+Text = Annotated[str, Strict()]
+Name = Annotated[str, Strict(), Field(min_length=1)]
+_GRID = tuple(float(v) for v in PERCENTILE_POINTS)
+
+
+def _code(value: Any) -> str | int:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(f"must be an option id or an integer, got {_shown(value)}")
+    return value
+
+
+Code = Annotated[str | int, PlainValidator(_code)]
+"""A category code: an option id of the bank (``"A"``) or an integer code."""
+
+
+class _Section(BaseModel):
+    """A frozen part of the document that rejects unknown keys and omits unset fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    _keep_none: ClassVar[frozenset[str]] = frozenset()
+    """Fields written as ``null`` when None (all others are left out when None)."""
+
+    @model_serializer(mode="wrap")
+    def _omit_none(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if v is not None or k in self._keep_none}
+
+
+class Category(_Section):
+    """One response category of an item in the divide-by-total (or cumulative) form.
+
+    ``intercept`` is None only for the first category of a cumulative (``grm``) item;
+    ``score`` is the category's merit (default: the integer code, or its position).
+    """
+
+    _keep_none: ClassVar[frozenset[str]] = frozenset({"intercept"})
+
+    code: Code
+    slope: Number
+    intercept: Number | None
+    score: Number | None = None
+
+
+class JointOption(_Section):
+    """One option of a joint most/least item (``item_model`` such as ``nrm_most_least``):
+    its SME-derived scores and the utilities of picking it as most and as least effective."""
+
+    code: Code
+    most_score: Number
+    least_score: Number
+    most_slope: Number
+    most_intercept: Number
+    least_slope: Number
+    least_intercept: Number
+
+
+class ItemEntry(_Section):
+    """The parameters of one item.
+
+    ``item_model`` names the item's model when it differs from the file's ``model``; a joint
+    most/least item carries ``options`` (one row per option) instead of ``categories``.
+    ``standard_errors`` belong to the model's free parameters (null where not estimable).
+    The free parameters themselves (``parameters`` in the file) are derived from the
+    categories when the file is read and written back from them, so they can never disagree.
+    """
+
+    item_id: Name
+    dimension: Name
+    item_model: Name | None = None
+    categories: tuple[Category, ...] | None = Field(default=None, min_length=2)
+    options: tuple[JointOption, ...] | None = Field(default=None, min_length=3)
+    standard_errors: tuple[Number | None, ...] | None = None
+
+    @model_validator(mode="after")
+    def _one_layout(self) -> ItemEntry:
+        if (self.categories is None) == (self.options is None):
+            raise ValueError(
+                "must have either categories or (for a joint most/least item_model) options"
+            )
+        if self.options is not None and self.item_model is None:
+            raise ValueError("options need an item_model naming the joint most/least model")
+        return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived_parameters(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and "parameters" in data:
+            return {k: v for k, v in data.items() if k != "parameters"}
+        return data
+
+
+class NormSection(_Section):
+    """The norm table of one dimension: the reference sample's θ distribution.
+
+    ``quantiles`` are the sample's θ at the percentiles 0, 0.5, …, 100 (``percentiles``);
+    ``synthetic`` says the reference sample was simulated rather than real candidates.
+    """
+
+    group: Text
+    n: Annotated[int, Strict(), Field(ge=2)]
+    mean: Number
+    sd: Positive
+    percentiles: tuple[Number, ...] = _GRID
+    quantiles: tuple[Number, ...]
+    synthetic: StrictBool | None = None
+    group_names: dict[str, Text] | None = None
+    """The reference sample's name in other languages (e.g. ``{"zh": "…"}``) for reports."""
+
+    @field_validator("percentiles")
+    @classmethod
+    def _standard_grid(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if len(value) != len(_GRID) or not np.allclose(value, _GRID, atol=1e-9):
+            raise ValueError("must be the 201 percentiles 0, 0.5, …, 100")
+        return value
+
+    @field_validator("quantiles")
+    @classmethod
+    def _non_decreasing(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if len(value) != len(_GRID):
+            raise ValueError(f"must hold 201 values (one per percentile), got {len(value)}")
+        if np.any(np.diff(value) < 0):
+            raise ValueError("must not decrease")
+        return value
+
+    @classmethod
+    def from_table(cls, table: NormTable, synthetic: bool | None = None) -> NormSection:
+        """The section of a ``scoring.norms.NormTable``."""
+        return cls(
+            group=table.group,
+            n=int(table.n),
+            mean=float(table.mean),
+            sd=float(table.sd),
+            quantiles=tuple(float(v) for v in table.quantiles),
+            synthetic=synthetic,
+            group_names=dict(table.names) or None,
+        )
+
+    def table(self) -> NormTable:
+        """The ``scoring.norms.NormTable`` (T-scores and percentile ranks)."""
+        return NormTable(
+            self.group,
+            self.n,
+            self.mean,
+            self.sd,
+            np.array(self.quantiles),
+            dict(self.group_names or {}),
+        )
+
+
+class CorrelationFit(_Section):
+    """How ``latent_correlation`` was estimated (standard errors, pairwise counts)."""
+
+    method: Text
+    standard_errors: tuple[tuple[Number | None, ...], ...] | None = None
+    n_candidates: tuple[tuple[Count, ...], ...] | None = None
+    adjusted_to_nearest_correlation_matrix: StrictBool | None = None
+
+
+class DimensionFit(_Section):
+    """How the EM went on one dimension (``CalibrationResult.reports``)."""
+
+    dimension: Name
+    converged: StrictBool
+    n_iter: Count
+    max_change: Number | None = None
+    moving_item: Text | None = None
+
+
+class CalibrationIssue(_Section):
+    """A problem the calibration found (``CalibrationResult.problems``): non-convergence or a
+    divergent estimate (``fatal``), a never-chosen category or a missing SE (warnings)."""
+
+    kind: Text
+    dimension: Name
+    item_id: Text | None = None
+    message: Text
+    fatal: StrictBool
+
+
+class FitSection(_Section):
+    """Fit and reliability figures of the calibration (all optional)."""
+
+    converged: StrictBool | None = None
+    n_iter: Count | None = None
+    iterations: dict[str, Count] | None = None
+    loglik: Number | None = None
+    aic: Number | None = None
+    bic: Number | None = None
+    n_params: Count | None = None
+    n_candidates: Count | None = None
+    marginal_reliability: dict[str, Number] | None = None
+    se_method: Text | None = None
+    latent_correlation: CorrelationFit | None = None
+    dimensions: tuple[DimensionFit, ...] | None = None
+    problems: tuple[CalibrationIssue, ...] | None = None
+
+
+class Provenance(_Section):
+    """Where the version comes from: synthetic or calibrated, from what data, when, by what."""
+
+    kind: Literal["synthetic", "calibrated"] | None = None
+    created_at: Text | None = None
+    software: Text | None = None
+    data: Text | None = None
+    scale: Text | None = None
+    note: Text | None = None
+
+    @field_validator("created_at")
+    @classmethod
+    def _iso_date(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                dt.datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"must be an ISO date and time, got {_shown(value)}") from None
+        return value
+
+
+class Linking(_Section):
+    """The scale linking applied at promotion: ``θ_linked_to = slope · θ + intercept``."""
+
+    method: Text
+    linked_to: Text
+    slope: dict[str, Number]
+    intercept: dict[str, Number]
+    n_common_items: dict[str, Count]
+
+
+_SECTIONS = ("fit", "norms", "linking")
+_EXTRA = "\x00extra"
+"""Key under which ``with_changes`` passes the unknown-key bag (a file's own top-level key
+``"extra"`` is an unknown key like any other)."""
+
+
+class ModelDocument(_Section):
+    """A model version: item parameters with everything stated about them.
+
+    Attributes
+    ----------
+    model : str
+        Registered item model of the file (``nrm``, ``gpcm``, ``2pl``, ``grm``).
+    form : {"cumulative"} or None
+        ``"cumulative"`` for models in the cumulative form (``grm``); filled in when missing.
+    dimensions : tuple of str
+        Competencies in order (the order of ``latent_correlation``'s rows).
+    latent_correlation : tuple of tuple of float, optional
+        Correlation matrix of the dimensions: square, symmetric, unit diagonal, positive
+        definite.
+    items : tuple of ItemEntry
+    fit : FitSection, optional
+    estimation : dict, optional
+        Estimation settings (free-form JSON values, written sorted).
+    norms : dict of NormSection, optional
+        Per dimension.
+    provenance : Provenance, optional
+    linking : Linking, optional
+    carried_over : tuple of str, optional
+        Items that kept the previous version's parameters (written sorted).
+    version : str, optional
+        The version label, written by ``sjt model export``.
+    extra : dict
+        Unknown top-level keys, kept and written back (see the module notes).
+
+    Derived on validation (once): ``parameters`` (``ModelParameters``), ``norm_tables``.
+    """
+
+    model: Name
+    form: Literal["cumulative"] | None = None
+    dimensions: tuple[Name, ...] = Field(min_length=1)
+    latent_correlation: tuple[tuple[Number, ...], ...] | None = None
+    items: tuple[ItemEntry, ...] = Field(min_length=1)
+    fit: FitSection | None = None
+    estimation: dict[str, JsonValue] | None = None
+    norms: dict[str, NormSection] | None = None
+    provenance: Provenance | None = None
+    linking: Linking | None = None
+    carried_over: tuple[Name, ...] | None = None
+    version: Text | None = None
+    extra: dict[str, JsonValue] = Field(default_factory=dict)
+
+    _parameters: ModelParameters = PrivateAttr()
+    _norm_tables: dict[str, NormTable] = PrivateAttr()
+
+    # ---------------------------------------------------------------- validation
+    @field_validator("model")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        try:
+            get_model(value)
+        except ScoringError as error:
+            raise ValueError(str(error)) from None
+        return value
+
+    @field_validator("carried_over")
+    @classmethod
+    def _sorted_ids(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return None if value is None else tuple(sorted(value))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_unknown_keys(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        known = set(cls.model_fields) - {"extra"}
+        out = {k: v for k, v in data.items() if k in known}
+        extra = dict(data.get(_EXTRA) or {})
+        for key, value in data.items():
+            if key in known or key == _EXTRA:
+                continue
+            close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.8)
+            if close:
+                raise ValueError(f"unknown field {key!r}: did you mean {close[0]!r}?")
+            extra[key] = value
+        out["extra"] = extra
+        if "form" not in out and isinstance(out.get("model"), str):
+            try:
+                if get_model(out["model"]).form == "cumulative":
+                    out["form"] = "cumulative"
+            except ScoringError:
+                pass  # reported by the model check
+        return out
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ModelDocument:
+        file_model = get_model(self.model)
+        expected_form = "cumulative" if file_model.form == "cumulative" else None
+        if self.form != expected_form:
+            raise ValueError(f"form: {self.model} is not in the {self.form!r} form")
+        if len(set(self.dimensions)) != len(self.dimensions):
+            raise ValueError(f"dimensions: a name appears twice in {list(self.dimensions)}")
+        self._check_keys()
+        if self.latent_correlation is not None:
+            _check_correlation(self.latent_correlation, self.dimensions)
+        try:
+            parameters = ModelParameters.from_dict(self._core(), source="")
+        except ScoringError as error:
+            raise ValueError(str(error).removeprefix(": ")) from None
+        for item, fitted in zip(self.items, parameters.items, strict=True):
+            if item.standard_errors is not None and len(item.standard_errors) != len(fitted.params):
+                raise ValueError(
+                    f"item {item.item_id}.standard_errors: {len(item.standard_errors)} values "
+                    f"for {len(fitted.params)} parameters"
+                )
+        self._parameters = parameters
+        self._norm_tables = {d: section.table() for d, section in (self.norms or {}).items()}
+        return self
+
+    def _check_keys(self) -> None:
+        """Maps keyed by dimension name only dimensions; carried-over ids name items."""
+        dimensions = set(self.dimensions)
+        keyed: dict[str, Mapping[str, Any] | None] = {
+            "norms": self.norms,
+            "fit.marginal_reliability": self.fit.marginal_reliability if self.fit else None,
+            "fit.iterations": self.fit.iterations if self.fit else None,
+            "linking.slope": self.linking.slope if self.linking else None,
+            "linking.intercept": self.linking.intercept if self.linking else None,
+            "linking.n_common_items": self.linking.n_common_items if self.linking else None,
+        }
+        for where, mapping in keyed.items():
+            unknown = sorted(set(mapping or {}) - dimensions)
+            if unknown:
+                raise ValueError(f"{where}: {unknown} not in dimensions {list(self.dimensions)}")
+        ids = [item.item_id for item in self.items]
+        if len(set(ids)) != len(ids):
+            twice = sorted({i for i in ids if ids.count(i) > 1})
+            raise ValueError(f"items: item id(s) {twice[:5]} appear more than once")
+        for item in self.items:
+            if item.dimension not in dimensions:
+                raise ValueError(
+                    f"item {item.item_id}.dimension: {item.dimension!r} is not in "
+                    f"{list(self.dimensions)}"
+                )
+        if self.carried_over is not None:
+            unknown = sorted(set(self.carried_over) - set(ids))
+            if unknown:
+                raise ValueError(f"carried_over: {unknown[:5]} are not items of the model")
+        clash = sorted(set(self.extra) & set(type(self).model_fields))
+        if clash:
+            raise ValueError(f"extra: {clash} are fields of the document, not extra keys")
+
+    def _core(self) -> dict[str, Any]:
+        """The ``interfaces.md`` part handed to the scoring reader."""
+        core: dict[str, Any] = {
+            "model": self.model,
+            "dimensions": list(self.dimensions),
+            "items": [item.model_dump(mode="json") for item in self.items],
+        }
+        if self.latent_correlation is not None:
+            core["latent_correlation"] = [list(row) for row in self.latent_correlation]
+        return core
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every field is equal (derived values are not compared)."""
+        if not isinstance(other, ModelDocument):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # ---------------------------------------------------------------- derived
+    @property
+    def parameters(self) -> ModelParameters:
+        """The item parameters for scoring (built once, on validation)."""
+        return self._parameters
+
+    @property
+    def norm_tables(self) -> dict[str, NormTable]:
+        """Norm tables per dimension (empty without norms)."""
+        return dict(self._norm_tables)
+
+    @property
+    def reliability(self) -> dict[str, float]:
+        """Marginal reliability per dimension (empty when the file states none)."""
+        return dict((self.fit.marginal_reliability or {}) if self.fit else {})
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether the version is synthetic (not calibrated on real candidates)."""
+        return self.provenance is not None and self.provenance.kind == "synthetic"
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(item.item_id for item in self.items)
+
+    def correlation_matrix(self) -> FloatArray:
+        """``latent_correlation`` as a (D, D) array; the identity when the file states none."""
+        if self.latent_correlation is None:
+            return np.eye(len(self.dimensions))
+        return np.array(self.latent_correlation, dtype=float)
+
+    # ---------------------------------------------------------------- building
+    @classmethod
+    def from_dict(cls, data: Any, *, source: str = "model file") -> ModelDocument:
+        """Validate parsed JSON; raises ``DataFileError`` naming the item and field."""
+        problems = _walk(data)
+        if problems:
+            raise DataFileError(source, problems)
+        try:
+            return cls.model_validate(data)
+        except ValidationError as error:
+            raise DataFileError(source, _problems(error, data)) from None
+        except RecursionError:
+            raise DataFileError(source, ["nested too deeply"]) from None
+
+    @classmethod
+    def from_json(cls, text: str | bytes, *, source: str = "model file") -> ModelDocument:
+        """Parse and validate a model file.
+
+        Raises
+        ------
+        DataFileError
+            Invalid JSON (with line and column), NaN or infinite numbers, repeated keys,
+            nesting deeper than ``MAX_DEPTH``, wrong types, missing or unknown fields,
+            inconsistent parameters, a bad correlation matrix; each problem names the item
+            id and field.
+        """
+        return cls.from_dict(_parse(text, source), source=source)
+
+    @classmethod
+    def from_parameters(
+        cls, parameters: ModelParameters, *, source: str = "model", **sections: Any
+    ) -> ModelDocument:
+        """A document of ``parameters`` (standard errors included) plus the given sections.
+
+        Sections are typed values (``NormSection``, ``FitSection``, ``Provenance``, …) or their
+        JSON form: ``from_parameters(p, norms={"empathy": NormSection.from_table(t)})``.
+        """
+        return cls.from_dict({**parameters.to_dict(), **_plain(sections)}, source=source)
+
+    def with_parameters(self, parameters: ModelParameters) -> ModelDocument:
+        """The same document with the items (and their SEs) of ``parameters``."""
+        return self.with_changes(items=parameters.to_dict()["items"])
+
+    def with_changes(self, **changes: Any) -> ModelDocument:
+        """A validated copy with some fields replaced (typed values or their JSON form)."""
+        unknown = sorted(set(changes) - set(type(self).model_fields))
+        if unknown:
+            raise TypeError(f"ModelDocument has no field(s) {unknown}")
+        data = {k: v for k, v in self.to_dict().items() if k not in self.extra}
+        data[_EXTRA] = dict(self.extra)
+        data.update(_plain(changes))
+        if "extra" in changes:
+            data[_EXTRA] = data.pop("extra")
+        return type(self).from_dict(data, source="model")
+
+    # ---------------------------------------------------------------- writing
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: fields in a fixed order, maps keyed by dimension in dimension
+        order, free-form sections and ``carried_over`` sorted, unknown keys last (sorted)."""
+        out: dict[str, Any] = self.model_dump(mode="json")
+        extra = out.pop("extra", {})
+        items = []
+        for entry, fitted in zip(out["items"], self._parameters.items, strict=True):
+            ordered = {k: v for k, v in entry.items() if k != "standard_errors"}
+            ordered["parameters"] = [float(v) for v in fitted.params]
+            if "standard_errors" in entry:
+                ordered["standard_errors"] = entry["standard_errors"]
+            items.append(ordered)
+        out["items"] = items
+        order = {d: n for n, d in enumerate(self.dimensions)}
+        for key in _SECTIONS:
+            if key in out:
+                out[key] = _by_dimension(out[key], order)
+        if "estimation" in out:
+            out["estimation"] = _sorted(out["estimation"])
+        out = {key: out[key] for key in type(self).model_fields if key in out}
+        out.update(_sorted(extra))
+        return out
+
+    def to_json(self) -> str:
+        """Canonical text: two-space indent, UTF-8 characters, Python's shortest round-trip
+        float repr, a final newline. Equal documents give identical text."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+# -------------------------------------------------------------------------- helpers
+def _check_correlation(rows: tuple[tuple[float, ...], ...], dimensions: tuple[str, ...]) -> None:
+    where = "latent_correlation"
+    size = len(dimensions)
+    if len(rows) != size or any(len(row) != size for row in rows):
+        shape = f"{len(rows)} rows of lengths {sorted({len(row) for row in rows})}"
+        raise ValueError(
+            f"{where}: must be {size} x {size} (one row and column per dimension, in the order "
+            f"of dimensions), got {shape}"
+        )
+    matrix = np.array(rows, dtype=float)
+    diagonal = np.abs(np.diag(matrix) - 1.0)
+    if np.any(diagonal > CORRELATION_TOLERANCE):
+        d = int(np.argmax(diagonal))
+        raise ValueError(f"{where}[{d}][{d}] ({dimensions[d]}): must be 1, got {matrix[d, d]}")
+    asymmetry = np.abs(matrix - matrix.T)
+    if np.any(asymmetry > CORRELATION_TOLERANCE):
+        i, j = (int(v) for v in np.unravel_index(np.argmax(asymmetry), asymmetry.shape))
+        raise ValueError(
+            f"{where}: not symmetric: [{i}][{j}] = {matrix[i, j]} but [{j}][{i}] = {matrix[j, i]}"
+        )
+    if np.any(np.abs(matrix) > 1.0):
+        i, j = (int(v) for v in np.unravel_index(np.argmax(np.abs(matrix)), matrix.shape))
+        raise ValueError(f"{where}[{i}][{j}]: a correlation must lie in [-1, 1]")
+    smallest = float(np.linalg.eigvalsh(matrix).min())
+    if smallest <= CORRELATION_TOLERANCE:
+        raise ValueError(
+            f"{where}: not positive definite (smallest eigenvalue {smallest:.3g}); the "
+            "correlations cannot all hold at once"
+        )
+
+
+class _RepeatedKeyError(ValueError):
+    pass
+
+
+def _parse(text: str | bytes, source: str) -> Any:
+    """``json.loads`` that reports NaN/Infinity, repeated keys and deep nesting by name."""
+
+    def constant(name: str) -> Any:
+        return float(name)  # NaN, Infinity, -Infinity: reported with their place by _walk
+
+    def pairs(entries: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in entries:
+            if key in out:
+                raise _RepeatedKeyError(key)
+            out[key] = value
+        return out
+
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise DataFileError(source, [f"not valid UTF-8 (byte {error.start})"]) from None
+    try:
+        return json.loads(text, parse_constant=constant, object_pairs_hook=pairs)
+    except json.JSONDecodeError as error:
+        problem = f"line {error.lineno}, column {error.colno}: invalid JSON: {error.msg}"
+    except _RepeatedKeyError as error:
+        problem = f"the key {str(error)!r} appears twice in one object"
+    except RecursionError:
+        problem = f"nested too deeply (a model file has at most {MAX_DEPTH} levels)"
+    raise DataFileError(source, [problem])
+
+
+def _walk(value: Any, path: tuple[Any, ...] = (), root: Any = None) -> list[str]:
+    """Non-finite or out-of-range numbers and too deep nesting, located (iteratively)."""
+    root = value if root is None else root
+    problems: list[str] = []
+    stack = [(value, path)]
+    while stack and len(problems) < 20:
+        node, where = stack.pop()
+        if len(where) > MAX_DEPTH:
+            problems.append(f"{_where(where[:MAX_DEPTH], root)}: nested deeper than {MAX_DEPTH}")
+            continue
+        if isinstance(node, dict):
+            stack.extend((child, (*where, key)) for key, child in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend((child, (*where, n)) for n, child in reversed(list(enumerate(node))))
+        elif isinstance(node, float) and not math.isfinite(node):
+            problems.append(f"{_where(where, root)}: must be a finite number, got {node}")
+        elif (
+            isinstance(node, int) and not isinstance(node, bool) and abs(node) > sys.float_info.max
+        ):
+            problems.append(f"{_where(where, root)}: is too large for a number")
+    return problems
+
+
+def _where(loc: tuple[Any, ...], data: Any) -> str:
+    """``item EM-1.categories[0].slope`` for ``("items", 3, "categories", 0, "slope")``."""
+    text = ""
+    start = 0
+    if len(loc) >= 2 and loc[0] == "items" and isinstance(loc[1], int):
+        item_id = None
+        with contextlib.suppress(KeyError, IndexError, TypeError, AttributeError):
+            item_id = data["items"][loc[1]].get("item_id")
+        text = f"item {item_id}" if isinstance(item_id, str) and item_id else f"items[{loc[1]}]"
+        start = 2
+    for part in loc[start:]:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "top level"
+
+
+MESSAGES = {
+    "missing": "required field is missing",
+    "extra_forbidden": "unknown field",
+    "dict_type": "must be an object",
+    "model_type": "must be an object",
+    "tuple_type": "must be a list",
+    "float_type": "must be a number",
+    "int_type": "must be an integer",
+    "string_type": "must be text",
+    "bool_type": "must be true or false",
+    "finite_number": "must be a finite number",
+}
+
+
+def _problems(error: ValidationError, data: Any) -> list[str]:
+    problems = []
+    entries = error.errors(include_url=False)
+    deeper = {tuple(entry["loc"])[:n] for entry in entries for n in range(len(entry["loc"]))}
+    for entry in entries:
+        loc = tuple(entry["loc"])
+        kind = entry["type"]
+        if kind == "too_short" and loc in deeper:
+            continue  # pydantic's echo of problems inside the list, reported on their own
+        if kind == "too_short":
+            message = f"must hold at least {entry.get('ctx', {}).get('min_length')} entries"
+        elif kind == "value_error":
+            message = str(entry.get("ctx", {}).get("error", entry["msg"]))
+        else:
+            message = MESSAGES.get(kind, entry["msg"].lower())
+            if kind == "extra_forbidden":
+                message += f" {loc[-1]!r} (misspelt?)"
+                loc = loc[:-1]
+            elif kind != "missing":
+                message += f", got {_shown(entry['input'])}"
+        where = _where(loc, data)
+        located = where == "top level" and ": " in message
+        problems.append(message if located else f"{where}: {message}")
+    return list(dict.fromkeys(problems))
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if _jsonable(value) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return True
+
+
+def _plain(value: Any) -> Any:
+    """Typed sections to their JSON form (dicts, lists), leaving plain values alone."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _by_dimension(value: Any, order: Mapping[str, int]) -> Any:
+    """Maps keyed by dimension names in dimension order (recursively)."""
+    if isinstance(value, dict):
+        keys = list(value)
+        if keys and all(key in order for key in keys):
+            keys.sort(key=order.__getitem__)
+        return {key: _by_dimension(value[key], order) for key in keys}
+    return value
+
+
+def _sorted(value: Any) -> Any:
+    """Free-form JSON with object keys sorted (recursively)."""
+    if isinstance(value, dict):
+        return {key: _sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
+
+
+__all__ = [
+    "CORRELATION_TOLERANCE",
+    "MAX_DEPTH",
+    "CalibrationIssue",
+    "Category",
+    "CorrelationFit",
+    "DimensionFit",
+    "FitSection",
+    "ItemEntry",
+    "Linking",
+    "ModelDocument",
+    "NormSection",
+    "Provenance",
+]

@@ -1,0 +1,140 @@
+"""AppTests of how the workbench explains itself (issue 14, item 13)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app_pages.workbench_display import MISSING_NOTE
+from assessment.access.accounts import StaffUser
+from assessment.demo import seed_demo
+from assessment.persistence.store import Store
+from items import load_bank
+from tests.app.test_psychometrics_page import all_text, open_page
+
+
+def chart_specs(app: AppTest) -> list[dict]:
+    return [
+        json.loads(e.proto.spec)
+        for e in app.main.children.values()
+        if getattr(e, "type", None) == "vega_lite_chart"
+    ]
+
+
+def test_the_demo_offers_synthetic_responses_enough_to_calibrate(app_store: Store) -> None:
+    seed_demo(app_store, load_bank(), 6, seed=3)
+    app = open_page(StaffUser("psy", "psychometrician"))
+    assert "No item has 30 answers yet" in all_text(app)
+    synthetic = next(o for o in app.radio[0].options if "Synthetic" in o)
+    app.radio[0].set_value(synthetic).run()
+    text = all_text(app)
+    assert "No item has" not in text
+    assert "SYNTHETIC DATA" in text
+    assert any(b.label == "Run calibration" for b in app.button)
+
+
+def _table() -> None:
+    import pandas as pd
+    import streamlit as st
+
+    from app_pages.workbench_display import MISSING_NOTE, table_for_display
+
+    frame = pd.DataFrame({"item": ["a", "b"], "alpha_if_deleted": [0.71234, None]})
+    st.dataframe(table_for_display(frame))
+    st.caption(MISSING_NOTE)
+
+
+def test_missing_values_are_a_dash_with_a_reason() -> None:
+    app = AppTest.from_function(_table, default_timeout=120).run()
+    shown = app.dataframe[0].value
+    assert "None" not in shown.to_string()
+    assert "nan" not in shown.to_string()
+    assert list(shown["alpha_if_deleted"]) == ["0.712", "–"]
+    assert "alpha-if-deleted" in app.caption[0].value
+
+
+def _charts() -> None:
+    import numpy as np
+    import pandas as pd
+    import streamlit as st
+
+    from app_pages.workbench_display import option_colours, theta_histogram_chart
+
+    codes = ["A", "B", "C", "D"]
+    st.line_chart(pd.DataFrame(np.ones((3, 4)), columns=codes), color=option_colours(codes))
+    theta = np.random.default_rng(1).normal(size=(50, 5))
+    st.altair_chart(theta_histogram_chart(theta, ["s", "r", "c", "e", "i"]))
+
+
+def test_options_use_okabe_ito_and_theta_is_faceted() -> None:
+    app = AppTest.from_function(_charts, default_timeout=120).run()
+    lines, histogram = chart_specs(app)
+    colours = json.dumps(lines)
+    for hex_colour in ("#E69F00", "#56B4E9", "#009E73", "#F0E442"):
+        assert hex_colour in colours
+    assert histogram["facet"]["column"]["field"] == "competency"
+    assert histogram["facet"]["column"]["sort"] == ["s", "r", "c", "e", "i"]
+    assert histogram["spec"]["encoding"]["y"]["stack"] is None
+    assert len(np.unique([row["competency"] for row in histogram_rows(app)])) == 5
+
+
+def histogram_rows(app: AppTest) -> list[dict]:
+    chart = [
+        e for e in app.main.children.values() if getattr(e, "type", None) == "vega_lite_chart"
+    ][1]
+    import pyarrow as pa
+
+    table = pa.ipc.open_stream(chart.proto.datasets[0].data.data).read_all()
+    return table.to_pylist()
+
+
+def _upload() -> None:
+    from app_pages.workbench_display import read_upload
+
+    read_upload(b"candidate_id,not_an_item\nc1,A\n", "mine.csv")
+
+
+def test_upload_errors_say_what_to_change_in_the_file(app_store: Store) -> None:
+    app = AppTest.from_function(_upload, default_timeout=120).run()
+    assert "cannot be used" in app.error[0].value
+    message = app.code[0].value
+    assert "not_an_item" in message
+    assert "--item-map" not in message
+    assert "MAP.csv" not in message
+    assert "rename these columns in the file" in message
+
+
+@pytest.mark.slow
+def test_the_review_of_a_synthetic_calibration_explains_itself(app_store: Store) -> None:
+    app = open_page(StaffUser("psy", "psychometrician"))
+    synthetic = next(o for o in app.radio[0].options if "Synthetic" in o)
+    app.radio[0].set_value(synthetic).run()
+    next(b for b in app.button if b.label == "Run calibration").click().run()
+    deadline = time.monotonic() + 400
+    while "Calibration finished" not in all_text(app) and time.monotonic() < deadline:
+        time.sleep(2)
+        app.run()
+    assert "Calibration finished" in all_text(app)
+    for frame in app.dataframe:
+        assert "None" not in frame.value.to_string()
+    assert MISSING_NOTE in all_text(app)
+    specs = [json.dumps(spec) for spec in chart_specs_anywhere(app)]
+    assert any('"#E69F00", "#56B4E9"' in spec for spec in specs)
+    assert any('"facet"' in spec and "competency" in spec for spec in specs)
+
+
+def chart_specs_anywhere(app: AppTest) -> list[dict]:
+    found: list[dict] = []
+
+    def walk(node: object) -> None:
+        if getattr(node, "type", None) == "vega_lite_chart":
+            found.append(json.loads(node.proto.spec))  # type: ignore[attr-defined]
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(app.main)
+    return found

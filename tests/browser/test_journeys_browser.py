@@ -1,0 +1,194 @@
+"""Issue 14 in a real browser: phone scrolling, the finish page and its optional questions,
+the live countdown, Enter on a response, and a double click on "Create invitation"."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from assessment.access.accounts import add_user
+from assessment.clock import utcnow
+from assessment.persistence.tables import GroupMembership
+from tests.app.test_candidate_journey import answer_until_last
+from tests.browser.candidate import answer_current, open_link, question_heading, start_test, wait
+from tests.browser.conftest import Server
+from tests.browser.staff import open_page, sign_in
+from tests.browser.test_candidate_browser import new_link
+from tests.browser.test_candidate_browser import session_id as session_of
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
+PASSWORD = "recruiter-password-2"
+
+
+def server_shot(server: Server, name: str) -> Path:
+    """Where screenshots of this run go (next to the test database)."""
+    folder = Path(server.database_url.removeprefix("sqlite:///")).parent / "shots"
+    folder.mkdir(exist_ok=True)
+    return folder / name
+
+
+def scroll_state(page: Any) -> dict[str, Any]:
+    return page.evaluate(
+        """() => {
+          const main = document.querySelector('[data-testid="stMain"]');
+          const heading = Array.from(document.querySelectorAll("h3"))
+            .find((h) => /Question \\d+|第 \\d+ 题/.test(h.textContent));
+          const box = heading ? heading.getBoundingClientRect() : null;
+          return {
+            scrollTop: main ? main.scrollTop : null,
+            headingTop: box ? box.top : null,
+            focused: document.activeElement === heading,
+          };
+        }"""
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_on_a_phone_each_new_question_opens_at_its_number(
+    server: Server, browser: Any, language: str
+) -> None:
+    url, _ = new_link(server, language=language, time_limit_minutes=60)
+    page = browser.new_page(viewport=PHONE)
+    open_link(page, url)
+    start_test(page, LANGUAGE_NAMES[language])
+    for _ in range(2):
+        page.get_by_role("button", name=re.compile("^(Next|下一题)$")).scroll_into_view_if_needed()
+        assert scroll_state(page)["scrollTop"] > 100  # the candidate scrolled down to Next
+        before = question_heading(page)
+        answer_current(page)
+        page.wait_for_timeout(300)
+        assert question_heading(page) != before
+        state = scroll_state(page)
+        assert state["scrollTop"] == 0
+        assert 0 <= state["headingTop"] < PHONE["height"] / 3  # number, progress, timer visible
+        assert state["focused"]  # a screen reader announces the new question
+        assert page.get_by_text(re.compile("Time left|剩余时间")).first.is_visible()
+    page.screenshot(path=str(server_shot(server, f"phone-question-{language}.png")))
+    page.close()
+
+
+@pytest.mark.parametrize(("language", "viewport"), [("zh", PHONE), ("en", DESKTOP)])
+def test_the_finish_page_saves_the_optional_answers_and_survives_a_reload(
+    server: Server, browser: Any, language: str, viewport: dict[str, int]
+) -> None:
+    url, token = new_link(server, language=language)
+    session_id = answer_until_last(server.store, token, language)
+    page = browser.new_page(viewport=viewport)
+    open_link(page, url)  # the page after the last answer completes the test
+    thanks = "感谢作答，测验已完成" if language == "zh" else "Thank you — you have finished"
+    page.get_by_role("heading", name=thanks).wait_for()
+    page.get_by_role("combobox").first.click()
+    page.get_by_role("option", name="女" if language == "zh" else "woman").click()
+    page.get_by_role("button", name="提交" if language == "zh" else "Send").click()
+    wait(page)
+    saved = "可选问题的回答已保存" if language == "zh" else "optional questions were saved"
+    page.get_by_text(re.compile(saved)).wait_for()
+    assert page.get_by_text(re.compile("cannot be used|无法使用")).count() == 0
+    with server.store.transaction() as db:
+        rows = db.execute(
+            select(GroupMembership.field, GroupMembership.value).where(
+                GroupMembership.session_id == session_id
+            )
+        ).all()
+    assert [tuple(row) for row in rows] == [("gender", "woman")]
+    page.reload()
+    wait(page)
+    page.get_by_role("heading", name=thanks).wait_for()
+    assert page.get_by_text(re.compile("cannot be used|无法使用")).count() == 0
+    assert page.get_by_role("combobox").count() == 0  # the optional questions are not asked again
+    page.screenshot(path=str(server_shot(server, f"finish-{language}.png")))
+    page.close()
+
+
+@pytest.mark.parametrize(("language", "viewport"), [("en", DESKTOP), ("zh", PHONE)])
+def test_the_countdown_runs_without_an_answer_and_ends_the_test_at_zero(
+    server: Server, browser: Any, language: str, viewport: dict[str, int]
+) -> None:
+    url, token = new_link(server, language=language, time_limit_minutes=30)
+    page = browser.new_page(viewport=viewport)
+    open_link(page, url)
+    start_test(page, LANGUAGE_NAMES[language])
+    session_id = session_of(server, token)
+    timer = page.get_by_text(re.compile("Time left|剩余时间")).first
+    assert re.search(r"30 (min|分钟)", timer.inner_text())
+    server.store.update_session(session_id, deadline_at=utcnow() + dt.timedelta(seconds=100))
+    page.wait_for_function(
+        "() => /1:(3|4)\\d/.test(document.body.innerText)", timeout=15_000
+    )  # the fragment picked up the new deadline without a click
+    shown = timer.inner_text()
+    page.wait_for_timeout(6_000)
+    assert timer.inner_text() != shown  # it counts down on its own
+    assert page.get_by_text(re.compile("When the time is up|时间到后")).first.is_visible()
+    page.locator('[role="radiogroup"]').first.locator("label").first.click()  # not sent
+    server.store.update_session(session_id, deadline_at=utcnow() + dt.timedelta(seconds=2))
+    finished = "感谢作答，测验已完成" if language == "zh" else "Thank you — you have finished"
+    page.get_by_role("heading", name=finished).wait_for(timeout=20_000)
+    assert server.store.count_responses(session_id) == 0  # a choice on screen is not submitted
+    assert server.store.load_session(session_id).session.completed
+    page.close()
+
+
+def test_enter_on_a_chosen_response_sends_the_answer_and_prompts_are_plain(
+    server: Server, browser: Any
+) -> None:
+    url, token = new_link(server)
+    page = browser.new_page(viewport=DESKTOP)
+    open_link(page, url)
+    start_test(page)
+    first = question_heading(page)
+    groups = page.locator('[role="radiogroup"]')
+    names = [groups.nth(n).get_attribute("aria-label") for n in range(groups.count())]
+    assert names[0] in ("Which response is the most effective?", "Most effective response")
+    assert all(name and "*" not in name for name in names)  # no Markdown read aloud
+    groups.nth(0).locator("label").nth(0).click()
+    if groups.count() > 1:
+        groups.nth(1).locator("label").nth(1).click()
+    page.locator('input[type="radio"]:checked').last.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "(first) => !document.body.innerText.includes(first + '\\n')", arg=first, timeout=20_000
+    )
+    wait(page)
+    assert question_heading(page) != first
+    assert server.store.count_responses(session_of(server, token)) == 1
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def recruiter(server: Server) -> str:
+    add_user(server.store, "rena", PASSWORD, "recruiter", actor="test")
+    return "rena"
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE])
+def test_a_double_click_on_create_invitation_creates_exactly_one(
+    server: Server, browser: Any, recruiter: str, viewport: dict[str, int]
+) -> None:
+    email = f"dana-{viewport['width']}@example.com"
+    page = browser.new_page(viewport=DESKTOP)
+    sign_in(page, server.url, recruiter, PASSWORD)
+    open_page(page, "Candidates")  # from the sidebar, which a phone keeps collapsed
+    page.set_viewport_size(viewport)
+    page.get_by_role("textbox", name="Name").fill("Dana Double")
+    page.get_by_role("textbox", name="Email").fill(email)
+    before = server.store.count_candidates()
+    page.get_by_role("button", name="Create invitation").dblclick()
+    page.get_by_text(re.compile("Created 1 invitation")).wait_for(timeout=30_000)
+    page.wait_for_timeout(1_500)
+    wait(page)
+    assert server.store.count_candidates() == before + 1
+    assert page.get_by_test_id("stAlertContentError").count() == 0
+    link = page.get_by_test_id("stCode").first.inner_text()
+    assert f"Dana Double\t{email}\t" in link
+    assert f"{server.url}/?token=" in link.replace("\n", "")  # the address it is served on
+    assert page.get_by_role("textbox", name="Name").input_value() == ""  # a fresh form
+    page.screenshot(path=str(server_shot(server, f"invite-{viewport['width']}.png")))
+    page.close()

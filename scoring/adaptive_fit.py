@@ -137,7 +137,10 @@ def rest_posterior_fit(
             data.responses[:, columns], n_categories.astype(np.int64), np.float64
         )
         table = log_probability_table(
-            model.item_model, [g.params for g in groups], [g.scores for g in groups], quad.points
+            [g.item_model for g in groups],
+            [g.params for g in groups],
+            [g.scores for g in groups],
+            quad.points,
         )
         full = patterns.indicators @ table + quad.log_weights[None, :]
         offsets = np.concatenate([[0], np.cumsum(n_categories)[:-1]])
@@ -208,7 +211,7 @@ def _item_fit(
             statistic += float(d @ np.linalg.solve(v, d))
         except np.linalg.LinAlgError:
             return nan("singular group covariance", n_groups)
-    n_params = model.item_model.n_params(item.spec.n_categories)
+    n_params = model.item_model_for(column).n_params(item.spec.n_categories)
     df = n_groups * (k - 1) - n_params
     if df <= 0:
         return nan(f"too few cells ({n_groups} groups × {k} categories) for the parameters")

@@ -148,10 +148,10 @@ def test_min_answers_lists_left_out_items_and_carry_over_keeps_their_parameters(
     model = json.loads(new.read_text(encoding="utf-8"))
     items = {entry["item_id"]: entry for entry in model["items"]}
     assert list(items) == [f"q{j}" for j in range(6)]  # data order kept
-    assert items["q1"]["carried_over"] is True
-    assert "carried_over" not in items["q0"]
-    assert model["carried_over"]["items"] == ["q1", "q3"]
-    link = model["carried_over"]["linking"]["d1"]
+    assert model["carried_over"] == ["q1", "q3"]
+    assert model["estimation"]["carry_over"]["from"] == str(old)
+    assert model["estimation"]["carry_over"]["not_found"] == []
+    link = model["estimation"]["carry_over"]["linking"]["d1"]
     assert link["n_common"] == 4
     assert 0.8 < link["A"] < 1.25
     assert abs(link["B"]) < 0.25

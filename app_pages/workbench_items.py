@@ -21,15 +21,16 @@ from assessment.psychometrics.workbench import (
 
 OKABE_ITO = (
     "#E69F00",  # orange
-    "#56B4E9",  # sky blue
-    "#009E73",  # bluish green
-    "#F0E442",  # yellow
     "#0072B2",  # blue
-    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
     "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow (faint on white: last but one)
     "#000000",  # black
 )
-"""Okabe & Ito (2008) colour-blind-safe palette; option k always gets colour k."""
+"""Okabe & Ito (2008) colour-blind-safe palette, ordered for contrast on a white page; option
+k always gets colour k."""
 
 
 def render(model: ModelParameters, data: ResponseMatrix, cache_key: str) -> None:

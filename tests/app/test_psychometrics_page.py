@@ -12,6 +12,7 @@ from assessment.demo import seed_demo
 from assessment.persistence.store import Store
 from items import load_bank
 from tests.app.conftest import ROOT
+from tests.assessment.psychometrics.test_workbench import promote_steeper_first_item
 
 PAGE = str(ROOT / "app_pages" / "psychometrics.py")
 
@@ -67,21 +68,6 @@ def test_a_calibration_runs_in_the_background_and_can_be_reviewed(app_store: Sto
     assert "Calibration finished" in all_text(app)
     assert "Marginal reliability" in all_text(app)
     assert "Compared with the active version" in all_text(app)
-
-
-def promote_steeper_first_item(store: Store) -> None:
-    import json
-
-    from assessment.psychometrics.versions import promote
-
-    active = store.active_model_version()
-    assert active is not None
-    data = json.loads(active.model_json)
-    for item in data["items"]:
-        item.pop("parameters", None)
-    for category in data["items"][0]["categories"]:
-        category["slope"] *= 2.0
-    promote(store, data, load_bank(), "psy", "steeper first item")
 
 
 def test_versions_tab_compares_two_versions_and_rolls_back_only_with_a_reason(

@@ -28,19 +28,26 @@ from tests.scoring.conftest import gpcm_model
 BANK = load_bank()
 
 
-@pytest.fixture
-def promoted(store: Store) -> tuple[Store, str, str]:
-    """The synthetic version and a promoted one whose first item's option slopes are doubled
-    (raising every slope would be undone exactly by the linking to the old scale)."""
-    ensure_active_model(store, BANK)
-    first = store.active_model_version()
-    assert first is not None
-    data = json.loads(first.model_json)
+def promote_steeper_first_item(store: Store) -> None:
+    """Promote the active model with its first item's option slopes doubled (raising every
+    slope would be undone exactly by the linking to the old scale)."""
+    active = store.active_model_version()
+    assert active is not None
+    data = json.loads(active.model_json)
     for item in data["items"]:
         item.pop("parameters", None)
     for category in data["items"][0]["categories"]:
         category["slope"] *= 2.0
-    promote(store, data, BANK, "psy", "steeper")
+    promote(store, data, BANK, "psy", "steeper first item")
+
+
+@pytest.fixture
+def promoted(store: Store) -> tuple[Store, str, str]:
+    """The synthetic version and the promoted one with a steeper first item."""
+    ensure_active_model(store, BANK)
+    first = store.active_model_version()
+    assert first is not None
+    promote_steeper_first_item(store)
     second = store.active_model_version()
     assert second is not None
     return store, first.label, second.label

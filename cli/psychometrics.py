@@ -418,6 +418,9 @@ def item_analysis(
     rest-posterior statistic (rest_fit, rest_fit_p) that also works on adaptive data. Local
     dependence: Yen's Q3* (q3_partner, q3_star), flagged above 0.2. Classical statistics use
     the administered items (pairwise); alpha_administered is alpha at the average test length.
+    Keys: the option order by the model's option weights (empirical_order) beside the SME
+    credits (sme_order), their rank correlation, and key_best / key_worst / key_order flags
+    where the data disagree with the key beyond estimation noise.
     """
     from scoring.dif import dif_analysis
     from scoring.item_analysis import analyse_items

@@ -22,6 +22,7 @@ from scoring.adaptive_fit import (
 from scoring.classical import ClassicalResult, classical_statistics
 from scoring.data import ResponseMatrix
 from scoring.fit import ItemFitResult, item_fit
+from scoring.keys import compare_keys
 from scoring.models import ItemModel
 from scoring.most_least import is_joint, option_codes
 from scoring.parameters import ModelParameters
@@ -33,7 +34,8 @@ MISFIT_P = 0.01
 
 @dataclass(frozen=True)
 class ItemAnalysis:
-    """Classical statistics, item fit and the model's parameters for every item.
+    """Classical statistics, item fit, the model's parameters and the empirical key (option
+    order by weight beside the SME credits, :mod:`scoring.keys`) for every item.
 
     ``fit`` is S-X2 (complete responses only); ``rest_fit`` the rest-posterior statistic that
     also works on adaptive data; ``dependence`` Yen's Q3 for item pairs.
@@ -51,6 +53,7 @@ class ItemAnalysis:
         rest_fits = {entry.item_id: entry for entry in self.rest_fit}
         partners = self.dependence.strongest()
         stats = {entry.item_id: entry for entry in self.classical.items}
+        keys = {entry.item_id: entry for entry in compare_keys(self.model)}
         codes = list(dict.fromkeys(code for spec in self.model.specs for code in spec.codes))
         slopes: dict[int, dict[str | int, float]] = {}
         for dimension in self.model.dimensions:
@@ -98,7 +101,9 @@ class ItemAnalysis:
             partner, star = partners.get(item.item_id, ("", math.nan))
             row["q3_partner"] = partner
             row["q3_star"] = star
-            row["flags"] = ";".join(self._flags(stat, fit, rest, star))
+            key = keys[item.item_id]
+            row.update(key.row())
+            row["flags"] = ";".join([*self._flags(stat, fit, rest, star), *key.flags])
             rows.append(row)
         return rows
 

@@ -194,7 +194,7 @@ def promote(
         document = document.with_changes(carried_over=sorted({*earlier, *carried}))
     validate_model(document, bank)
     existing = {version.label for version in store.model_versions()}
-    label = label or f"v{len(existing) + 1}"
+    label = label or next_version_label(existing)
     if label in existing:
         raise AssessmentError(f"a model version called {label!r} already exists")
     version_id = store.add_model_version(
@@ -245,6 +245,13 @@ def rollback(store: Store, actor: str, note: str = "rollback") -> str:
     target = str(before[-1])
     activate(store, target, actor, note)
     return target
+
+
+def next_version_label(existing: set[str]) -> str:
+    """``v1`` for the first calibrated version, then one past the highest ``v<number>``
+    (the demo's ``v0-synthetic`` and hand-named versions do not count)."""
+    numbers = [int(label[1:]) for label in existing if label[1:].isdigit() and label[0] == "v"]
+    return f"v{max(numbers, default=0) + 1}"
 
 
 def _last_index(items: Sequence[str | None], value: str) -> int:

@@ -14,6 +14,7 @@ from assessment.persistence.store import Store
 from items import load_bank
 from tests.app.conftest import ROOT
 from tests.app.staff import sign_in_as
+from tests.assessment.psychometrics.test_workbench import promote_steeper_first_item
 
 PAGE = str(ROOT / "app_pages" / "psychometrics.py")
 
@@ -69,3 +70,34 @@ def test_a_calibration_runs_in_the_background_and_can_be_reviewed(app_store: Sto
     assert "Calibration finished" in all_text(app)
     assert "Marginal reliability" in all_text(app)
     assert "Compared with the active version" in all_text(app)
+
+
+def test_versions_tab_compares_two_versions_and_rolls_back_only_with_a_reason(
+    app_store: Store,
+) -> None:
+    promote_steeper_first_item(app_store)
+    app = open_page(StaffUser("psy", "psychometrician"))
+    text = all_text(app)
+    assert "Compare two versions" in text
+    assert "Norm differences" in text
+    assert [m.label for m in app.metric][:1] == ["mean drift, service orientation"]
+    frames = "\n".join(frame.value.to_string() for frame in app.dataframe)
+    assert "T shift at T 50" in frames
+    roll = next(b for b in app.button if b.label == "Roll back to the previous version")
+    roll.click().run()
+    assert "tick the confirmation" in all_text(app)
+    active = app_store.active_model_version()
+    assert active is not None
+    assert active.label == "v1"
+    confirm = next(c for c in app.checkbox if c.label.startswith("I understand"))
+    confirm.check()
+    next(b for b in app.button if b.label == "Roll back to the previous version").click().run()
+    assert "give the reason" in all_text(app)
+    next(t for t in app.text_input if t.label.startswith("Reason")).input("v1 drifted")
+    next(c for c in app.checkbox if c.label.startswith("I understand")).check()
+    next(b for b in app.button if b.label == "Roll back to the previous version").click().run()
+    assert "is active again" in all_text(app)
+    active = app_store.active_model_version()
+    assert active is not None
+    assert active.label == "v0-synthetic"
+    assert app_store.audit_entries("model.activate")[0].detail == {"note": "v1 drifted"}

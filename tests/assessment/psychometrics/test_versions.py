@@ -52,7 +52,7 @@ def test_promote_creates_an_active_immutable_version_with_audit(seeded: Store) -
     assert before is not None
     version_id = promote(seeded, stronger_model(seeded), BANK, "psy", "annual recalibration")
     versions = list_versions(seeded)
-    assert [v.label for v in versions] == [before.label, "v2"]
+    assert [v.label for v in versions] == [before.label, "v1"]  # the first calibrated version
     assert [v.active for v in versions] == [False, True]
     stored = seeded.model_document(version_id)
     assert stored is not None
@@ -62,7 +62,7 @@ def test_promote_creates_an_active_immutable_version_with_audit(seeded: Store) -
     entry = seeded.audit_entries("model.promote")[0]
     assert (entry.actor, entry.target, entry.detail["note"]) == (
         "psy",
-        "v2",
+        "v1",
         "annual recalibration",
     )
     assert seeded.model_version(before.id).model_json == before.model_json  # unchanged

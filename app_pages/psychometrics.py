@@ -218,12 +218,15 @@ def review_section(username: str) -> None:
     st.markdown("**Promote**")
     with st.form("promote"):
         note = st.text_area("Why is this version promoted? (recorded in the audit log)")
+        force = st.checkbox("Promote even if the checks find problems")
+        reason = st.text_input("Reason for overriding the checks (recorded in the audit log)")
         if st.form_submit_button("Promote as a new model version", type="primary"):
             try:
                 model_file = calibrated_model_file(result, data, str(job.context["label"]))
                 version_id = promote(
-                    get_store(), model_file, get_bank(), username, note, carry_over=True
-                )
+                    get_store(), model_file, get_bank(), username, note, carry_over=True,
+                    force=force, reason=reason,
+                )  # fmt: skip
             except AssessmentError as error:
                 st.error(str(error))
             else:
@@ -313,7 +316,7 @@ def versions_section(username: str) -> None:
         note = st.text_input("Reason for rolling back")
         if st.form_submit_button("Roll back to the previous version"):
             try:
-                label = rollback(get_store(), username, note or "rollback")
+                label = rollback(get_store(), username, note)
             except AssessmentError as error:
                 st.error(str(error))
             else:

@@ -13,6 +13,7 @@ from assessment.persistence.store import Store
 from assessment.recruiting.exports import scores_codebook, scores_csv
 from assessment.recruiting.overview import candidate_overview
 from reports.assemble import profiles_zip
+from reports.profile import composite_and_band
 
 
 def export_section(store: Store, user: StaffUser) -> None:
@@ -92,4 +93,5 @@ def _zip(store: Store, actor: str, ids: tuple[str, ...], lang: str | None, feedb
 def _scores(store: Store, actor: str) -> bytes:
     rows = candidate_overview(store)
     store.audit(actor, "export.scores", None, {"candidates": len(rows)})
-    return scores_csv(rows).encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+    # the BOM makes Excel read UTF-8
+    return scores_csv(rows, composite_and_band).encode("utf-8-sig")

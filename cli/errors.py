@@ -9,11 +9,16 @@ from typing import ParamSpec, TypeVar
 
 import typer
 
+from assessment.errors import AssessmentError
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
-USER_ERRORS: tuple[type[Exception], ...] = (ValueError, OSError, KeyError, LookupError)
-"""Exceptions that mean bad input; each project error class derives from one of these."""
+USER_ERRORS: tuple[type[Exception], ...] = (
+    ValueError, OSError, KeyError, LookupError, AssessmentError,
+)  # fmt: skip
+"""Exceptions that mean bad input or a refused operation (a broken rule of the service, such as
+promoting without a note); each project error class derives from one of these."""
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -111,11 +111,14 @@ class RoleProfile:
 
     def summarise(self, scores: Iterable[CompetencyScore]) -> OverallSummary:
         """The overall summary band of a set of competency scores under this role profile."""
-        by_id = {score.competency_id: score for score in scores}
+        return self.summarise_t({score.competency_id: score.t_score for score in scores})
+
+    def summarise_t(self, t_scores: Mapping[str, float]) -> OverallSummary:
+        """The overall summary band of T-scores by competency id under this role profile."""
         used = [c for c in COMPETENCIES if self.weights[c] > 0]
         total = sum(self.weights[c] for c in used)
-        composite = sum(self.weights[c] * by_id[c].t_score for c in used) / total
-        below = tuple(c for c in used if by_id[c].t_score < self.floor)
+        composite = sum(self.weights[c] * t_scores[c] for c in used) / total
+        below = tuple(c for c in used if t_scores[c] < self.floor)
         band: OverallBand
         if composite >= self.recommend_at and not below:
             band = "recommended"
@@ -192,6 +195,14 @@ class CandidateProfile:
         """Ids of the ``n`` lowest-scoring competencies (ties in framework order)."""
         order = sorted(range(len(self.scores)), key=lambda i: (self.scores[i].t_score, i))
         return tuple(self.scores[i].competency_id for i in order[:n])
+
+
+def composite_and_band(
+    t_scores: Mapping[str, float], role: RoleProfile | None = None
+) -> tuple[float, str]:
+    """(composite T, overall band) of T-scores by competency, as exports list them."""
+    overall = (role or RoleProfile()).summarise_t(t_scores)
+    return overall.composite_t, overall.band
 
 
 def build_profile(

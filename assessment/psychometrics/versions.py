@@ -7,7 +7,15 @@ keeps the old ones as history.
 
 Scale linking: each calibration fixes its sample's latent distribution to N(0, 1). When an
 active version exists, the new parameters are placed on the active version's scale by the
-Stocking–Lord method on the items both versions share, so T-scores stay comparable.
+Stocking–Lord method on the items both versions share (θ_active = A θ_new + B).
+
+Norms on a fixed reference scale: a version's norm tables describe one named *reference
+sample* (``norm_reference``: sample, n, date). Linking puts the new parameters on the active
+scale, so promotion carries the active version's norm tables over as they are — the reference
+sample's table moved by the linking constants, which on the active scale is the table itself
+— and never rebuilds them from the new calibration sample: a candidate whose θ does not move
+keeps their T-score. Re-norming on another sample is a separate, audited action
+(``assessment.psychometrics.renorm``). Promotion is guarded (``promotion_guard``).
 """
 
 from __future__ import annotations
@@ -26,6 +34,12 @@ from assessment.errors import AssessmentError
 from assessment.persistence.store import ScoreRecord, Store
 from assessment.persistence.tables import ModelVersion, ResponseRow, TestSession
 from assessment.psychometrics.data_files import align_to_model
+from assessment.psychometrics.promotion_guard import (
+    MIN_COMMON_ITEMS,
+    PromotionProblem,
+    linking_problems,
+    promotion_problems,
+)
 from items import ItemBank
 from items.scoring_map import item_specs, scored_responses
 from scoring import (
@@ -36,7 +50,7 @@ from scoring import (
     ScoringError,
     score_eap,
 )
-from scoring.linking import stocking_lord, transform
+from scoring.linking import LinkingResult, stocking_lord, transform
 from scoring.norms import NormTable
 
 
@@ -79,19 +93,40 @@ def calibrated_model_file(
     estimate = score_eap(parameters, data)
     out = result.to_dict()
     out.update({k: v for k, v in parameters.to_dict().items() if k in ("dimensions", "items")})
+    sample = f"calibration sample ({source}, n={data.n_candidates})"
     out["norms"] = {
-        dimension: NormTable.from_estimates(
-            estimate.theta[:, d], f"calibration sample ({source}, n={data.n_candidates})"
-        ).to_dict()
+        dimension: NormTable.from_estimates(estimate.theta[:, d], sample).to_dict()
         for d, dimension in enumerate(parameters.dimensions)
     }
+    now = dt.datetime.now(dt.UTC)
+    out["norm_reference"] = norm_reference(sample, data.n_candidates, now.date().isoformat())
+    out["item_answers"] = dict(zip(data.item_ids, map(int, data.answered_counts()), strict=True))
     out["provenance"] = {
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "created_at": now.isoformat(timespec="seconds"),
         "software": SOFTWARE,
         "data": source,
         "scale": "theta ~ N(0, 1) in the calibration sample on every dimension",
     }
     return out
+
+
+def norm_reference(
+    sample: str, n: int, date: str, defined_in: str | None = None, reason: str | None = None
+) -> dict[str, Any]:
+    """The ``norm_reference`` section: which sample the norm tables describe, and since when."""
+    out: dict[str, Any] = {"sample": sample, "n": n, "date": date, "defined_in": defined_in}
+    if reason is not None:
+        out["reason"] = reason
+    return out
+
+
+def reference_of(data: dict[str, Any]) -> dict[str, Any]:
+    """A model file's ``norm_reference``; for older files, the one its norm tables imply."""
+    if isinstance(data.get("norm_reference"), dict):
+        return dict(data["norm_reference"])
+    table = next(iter((data.get("norms") or {}).values()), None) or {}
+    created = str((data.get("provenance") or {}).get("created_at", ""))[:10]
+    return norm_reference(str(table.get("group", "unknown")), int(table.get("n", 0)), created)
 
 
 def fill_from_active(store: Store, data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -141,33 +176,40 @@ def promote(
     label: str | None = None,
     link: bool = True,
     carry_over: bool = False,
+    force: bool = False,
+    reason: str | None = None,
 ) -> int:
     """Store ``data`` as a new immutable version and make it active; returns its id.
 
-    With ``carry_over``, bank items missing from ``data`` keep the active version's
-    parameters (listed in the version's ``carried_over`` field).
+    With ``link`` (and an active version), the parameters are placed on the active scale and
+    the active version's reference norms carry over (see the module docstring). With
+    ``carry_over``, bank items missing from ``data`` keep the active version's parameters
+    (listed in the version's ``carried_over`` field). A file with problems
+    (``promotion_guard``) is refused with ``PromotionRefusedError`` unless ``force`` is given with
+    a written ``reason``; the audit entry keeps the reason and the problems.
     """
     if not note.strip():
         raise AssessmentError("a note saying why this version is promoted is required")
+    if force and not (reason or "").strip():
+        raise AssessmentError("forcing a promotion needs a written reason (--reason)")
     try:
         parameters = ModelParameters.from_dict(data, source="model")
     except ScoringError as error:
         raise AssessmentError(str(error)) from None
+    problems = promotion_problems(data, parameters)
     active = store.active_model_version()
     data = dict(data)
+    norms_basis = "calibration sample of the promoted file"
     if link and active is not None:
+        old_data = json.loads(active.model_json)
         old = ActiveModel.from_json(active.id, active.label, active.model_json).parameters
-        if old.model == parameters.model:
-            linking = stocking_lord(parameters, old)
+        same_model = old.model == parameters.model
+        linking = stocking_lord(parameters, old, MIN_COMMON_ITEMS) if same_model else None
+        problems += linking_problems(linking, parameters.model, old.model, active.label)
+        if linking is not None:
             linked = transform(parameters, linking.slope, linking.intercept)
             data.update({k: v for k, v in linked.to_dict().items() if k in ("items",)})
-            data["norms"] = {
-                dimension: _moved_norms(
-                    table, linking.slope[dimension], linking.intercept[dimension]
-                )
-                for dimension, table in data["norms"].items()
-                if dimension in linking.slope
-            }
+            data.update(_reference_norms(data, old_data, linking, active.label))
             data["linking"] = {
                 "method": "Stocking-Lord on common items",
                 "linked_to": active.label,
@@ -175,29 +217,70 @@ def promote(
                 "intercept": linking.intercept,
                 "n_common_items": linking.n_common,
             }
+            norms_basis = f"reference norms carried from {active.label}"
     if carry_over:
         data, carried = fill_from_active(store, data)
         data["carried_over"] = carried
     validate_model(data, bank)
+    if problems and not force:
+        raise PromotionRefusedError(problems)
     existing = {version.label for version in store.model_versions()}
     label = label or f"v{len(existing) + 1}"
     if label in existing:
         raise AssessmentError(f"a model version called {label!r} already exists")
+    reference = reference_of(data)
+    data["norm_reference"] = {**reference, "defined_in": reference.get("defined_in") or label}
     version_id = store.add_model_version(
         label, json.dumps(data), created_by=actor, note=note, activate=True
     )
-    store.audit(actor, "model.promote", label, {"note": note, "version_id": version_id})
+    detail: dict[str, Any] = {"note": note, "version_id": version_id, "norms": norms_basis}
+    if force:
+        detail.update(forced=True, reason=reason, problems=[p.to_dict() for p in problems])
+    store.audit(actor, "model.promote", label, detail)
     return version_id
 
 
-def _moved_norms(table: dict[str, Any], slope: float, intercept: float) -> dict[str, Any]:
-    """Norm quantiles re-expressed on the linked scale (θ_old = A θ + B)."""
-    norms = NormTable.from_dict(table)
-    moved = NormTable(
-        norms.group, norms.n, slope * norms.mean + intercept, slope * norms.sd,
-        slope * norms.quantiles + intercept,
-    )  # fmt: skip
-    return moved.to_dict()
+class PromotionRefusedError(AssessmentError, ValueError):
+    """A model file is unfit for promotion; ``problems`` lists why (item or dimension)."""
+
+    def __init__(self, problems: Sequence[PromotionProblem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {problem.message}" for problem in self.problems[:20])
+        more = len(self.problems) - 20
+        super().__init__(
+            f"promotion refused: {len(self.problems)} problem(s)\n{lines}"
+            + (f"\n  … and {more} more" if more > 0 else "")
+            + "\nrecalibrate (for example with --min-answers and --carry-over), or promote "
+            "anyway with --force --reason TEXT (the reason is kept in the audit log)"
+        )
+
+
+def _reference_norms(
+    data: dict[str, Any], active: dict[str, Any], linking: LinkingResult, label: str
+) -> dict[str, Any]:
+    """Norms and ``norm_reference`` of a version linked to ``active``.
+
+    The active version's tables describe its reference sample on the active scale; the new
+    parameters were moved onto that scale (θ_active = A θ_new + B), so the tables apply as
+    they are. A dimension the active version has no norms for keeps the file's own table,
+    moved by the linking constants, and is named in ``own_norms``.
+    """
+    reference = reference_of(active)
+    active_norms, own_norms = active.get("norms") or {}, data.get("norms") or {}
+    norms, own = {}, []
+    for dimension in data["dimensions"]:
+        if dimension in active_norms:
+            norms[dimension] = active_norms[dimension]
+        elif dimension in own_norms:
+            moved = NormTable.from_dict(own_norms[dimension]).linked(
+                linking.slope[dimension], linking.intercept[dimension]
+            )
+            norms[dimension] = moved.to_dict()
+            own.append(dimension)
+    reference["carried_from"] = label
+    if own:
+        reference["own_norms"] = own
+    return {"norms": norms, "norm_reference": reference}
 
 
 def activate(store: Store, label: str, actor: str, note: str) -> None:
@@ -211,8 +294,12 @@ def activate(store: Store, label: str, actor: str, note: str) -> None:
     store.audit(actor, "model.activate", label, {"note": note})
 
 
-def rollback(store: Store, actor: str, note: str = "rollback") -> str:
-    """Re-activate the version that was active before the current one; returns its label."""
+def rollback(store: Store, actor: str, note: str) -> str:
+    """Re-activate the version that was active before the current one; returns its label.
+
+    ``note`` is the reason, required and kept in the audit log."""
+    if not note.strip():
+        raise AssessmentError("a reason for the rollback is required (kept in the audit log)")
     active = store.active_model_version()
     if active is None:
         raise AssessmentError("there is no active model version to roll back from")
@@ -220,7 +307,8 @@ def rollback(store: Store, actor: str, note: str = "rollback") -> str:
     history = [
         entry.target
         for entry in reversed(store.audit_entries(limit=10_000))
-        if entry.action in ("model.promote", "model.activate") and entry.target in labels
+        if entry.action in ("model.promote", "model.renorm", "model.activate")
+        and entry.target in labels
     ]
     # the version activated most recently before the current one took over
     before = [
@@ -325,12 +413,15 @@ def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str =
 
 __all__ = [
     "CollectedData",
+    "PromotionRefusedError",
     "VersionInfo",
     "activate",
     "align_to_model",
     "collected_responses",
     "list_versions",
+    "norm_reference",
     "promote",
+    "reference_of",
     "rescore",
     "rollback",
 ]

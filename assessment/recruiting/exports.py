@@ -9,11 +9,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from assessment.recruiting.overview import CandidateRow
 from items.models import COMPETENCIES
 
+OverallRule = Callable[[Mapping[str, float]], tuple[float, str]]
+"""T-score per competency → (composite T, overall band), e.g. a report's role profile."""
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 """A spreadsheet cell starting with one of these may be read as a formula (OWASP)."""
 
@@ -48,6 +50,10 @@ def score_columns() -> list[tuple[str, str]]:
             (f"{c}_pct", f"Percentile rank of {name} in the norm group (0-100)."),
         ]  # fmt: skip
     columns += [
+        ("composite", "Weighted mean T-score of the competencies under the role profile of "
+         "the reports (the profile score); empty unless the test is completed."),
+        ("band", "Overall summary of the reports: recommended, with_care (interview with "
+         "care) or not_a_match; a competency below the floor caps it at with_care."),
         ("display_name", "Candidate's name as entered by the recruiter."),
         ("email", "Candidate's email address."),
         ("position", "Position applied for."),
@@ -65,10 +71,11 @@ def score_columns() -> list[tuple[str, str]]:
     return columns
 
 
-def scores_csv(rows: Iterable[CandidateRow]) -> str:
+def scores_csv(rows: Iterable[CandidateRow], overall: OverallRule | None = None) -> str:
     """The overview as CSV (the SCORES.csv layout: candidate_id, then per competency theta,
-    se, t and pct, then the other columns). Numbers are written here; every text cell is
-    neutralised with ``neutralise`` against spreadsheet formula injection."""
+    se, t and pct, then composite and band, then the other columns). Numbers are written
+    here; every text cell is neutralised with ``neutralise`` against spreadsheet formula
+    injection. ``overall`` computes composite and band (left empty without it)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([name for name, _ in score_columns()])
@@ -81,6 +88,12 @@ def scores_csv(rows: Iterable[CandidateRow]) -> str:
                 _number(row.t_scores[k], 1),
                 _number(row.percentiles[k], 1),
             ]
+        t_scores = {c: t for c, t in zip(COMPETENCIES, row.t_scores, strict=True) if t is not None}
+        if overall is not None and len(t_scores) == len(COMPETENCIES):
+            composite, band = overall(t_scores)
+            cells += [_number(composite, 1), band]
+        else:
+            cells += ["", ""]
         cells += [
             neutralise(row.display_name),
             neutralise(row.email),
@@ -117,4 +130,11 @@ def scores_codebook() -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["FORMULA_PREFIXES", "neutralise", "score_columns", "scores_codebook", "scores_csv"]
+__all__ = [
+    "FORMULA_PREFIXES",
+    "OverallRule",
+    "neutralise",
+    "score_columns",
+    "scores_codebook",
+    "scores_csv",
+]

@@ -13,7 +13,10 @@ from assessment.errors import AssessmentError
 from assessment.persistence.store import Store
 from assessment.persistence.tables import Score
 from assessment.psychometrics.fairness import fairness_report, record_groups
+from assessment.psychometrics.renorm import apply_renorm, preview_renorm
+from assessment.psychometrics.review import band_index
 from assessment.psychometrics.versions import (
+    PromotionRefusedError,
     collected_responses,
     list_versions,
     promote,
@@ -118,3 +121,77 @@ def test_fairness_report_from_voluntary_groups(seeded: Store) -> None:
     assert {g.group for g in report.impact} == {"woman", "man"}
     assert sum(g.n for g in report.impact) == len(sessions)
     assert all(g.small for g in report.impact)  # a handful of candidates: marked as small
+
+
+def test_linked_promotion_keeps_the_reference_norms(seeded: Store) -> None:
+    before = seeded.active_model_version()
+    assert before is not None
+    model = stronger_model(seeded)
+    model["norms"] = {  # the new sample's own norms must not be used
+        c: {**table, "mean": table["mean"] + 1.0}
+        for c, table in json.loads(before.model_json)["norms"].items()
+    }
+    promote(seeded, model, BANK, "psy", "recalibration")
+    after = seeded.active_model_version()
+    assert after is not None
+    stored = json.loads(after.model_json)
+    assert stored["norms"] == json.loads(before.model_json)["norms"]
+    assert stored["norm_reference"]["carried_from"] == before.label
+    assert "reference norms carried" in seeded.audit_entries("model.promote")[0].detail["norms"]
+
+
+def test_guard_refuses_implausible_items_unless_forced_with_a_reason(seeded: Store) -> None:
+    model = stronger_model(seeded)
+    item = model["items"][0]  # type: ignore[index]
+    for category in item["categories"]:
+        category["slope"] *= 100  # a slope that ran away
+    model["item_answers"] = {item["item_id"]: 30}
+    model["fit"] = {"converged": False, "problems": []}
+    with pytest.raises(PromotionRefusedError) as refused:
+        promote(seeded, model, BANK, "psy", "diverged")
+    kinds = {problem.kind for problem in refused.value.problems}
+    assert kinds == {"not_converged", "implausible_slope", "too_few_answers"}
+    assert item["item_id"] in str(refused.value)
+    with pytest.raises(AssessmentError, match="reason"):
+        promote(seeded, model, BANK, "psy", "diverged", force=True, reason=" ")
+    promote(seeded, model, BANK, "psy", "diverged", force=True, reason="audit test")
+    detail = seeded.audit_entries("model.promote")[0].detail
+    assert detail["forced"] is True
+    assert detail["reason"] == "audit test"
+    assert len(detail["problems"]) == 3
+    with pytest.raises(AssessmentError, match="reason"):
+        rollback(seeded, "psy", "  ")
+
+
+def test_renorm_previews_band_changes_and_applies_only_when_asked(seeded: Store) -> None:
+    before = seeded.active_model_version()
+    assert before is not None
+    sessions = collected_responses(seeded, BANK, include_flagged=True)
+    rescore(seeded, BANK)
+    preview = preview_renorm(seeded, sessions.data, "demo candidates 2026")
+    assert preview.n == sessions.data.n_candidates
+    assert preview.n_candidates == len(sessions.session_ids)
+    assert seeded.active_model_version().label == before.label  # type: ignore[union-attr]
+    # the demo candidates' own distribution differs from the synthetic norms: some bands move
+    thetas = [
+        {s.competency: s.theta for s in seeded.scores(session)} for session in sessions.session_ids
+    ]
+    expected = 0
+    for row in thetas:
+        changed = False
+        for c, table in preview.tables.items():
+            old = band_index(np.array([preview.old_tables[c].t_score(row[c])]))
+            new = band_index(np.array([table.t_score(row[c])]))
+            changed |= bool(old[0] != new[0])
+        expected += changed
+    assert preview.any_band_changes == expected
+    with pytest.raises(AssessmentError, match="reason"):
+        apply_renorm(seeded, preview, "psy", "")
+    version_id = apply_renorm(seeded, preview, "psy", "local norms")
+    stored = json.loads(seeded.model_version(version_id).model_json)  # type: ignore[union-attr]
+    assert stored["norm_reference"]["sample"] == "demo candidates 2026"
+    assert stored["norms"]["empathy"]["mean"] == pytest.approx(preview.tables["empathy"].mean)
+    entry = seeded.audit_entries("model.renorm")[0]
+    assert entry.detail["reason"] == "local norms"
+    assert entry.detail["any_band_changes"] == expected
+    assert rollback(seeded, "psy", "back to the synthetic norms") == before.label

@@ -230,12 +230,15 @@ def review_section(username: str) -> None:
     st.markdown("**Promote**")
     with st.form("promote"):
         note = st.text_area("Why is this version promoted? (recorded in the audit log)")
+        force = st.checkbox("Promote even if the checks find problems")
+        reason = st.text_input("Reason for overriding the checks (recorded in the audit log)")
         if st.form_submit_button("Promote as a new model version", type="primary"):
             try:
                 model_file = calibrated_model_file(result, data, str(job.context["label"]))
                 version_id = promote(
-                    get_store(), model_file, get_bank(), username, note, carry_over=True
-                )
+                    get_store(), model_file, get_bank(), username, note, carry_over=True,
+                    force=force, reason=reason,
+                )  # fmt: skip
             except AssessmentError as error:
                 st.error(md_escape(str(error), 600))
             else:

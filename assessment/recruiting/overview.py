@@ -69,6 +69,7 @@ def candidate_overview(
     status: str | Iterable[str] | None = None,
     search: str | None = None,
     now: dt.datetime | None = None,
+    model_version_id: int | None = None,
 ) -> list[CandidateRow]:
     """Every invited candidate with the state of their latest test, newest invitation first.
 
@@ -82,6 +83,10 @@ def candidate_overview(
         Keep only rows with this status (or one of these statuses).
     search : str, optional
         Keep rows whose id, name, email or position contains this text (case-insensitive).
+    model_version_id : int, optional
+        Show the scores this model version produced (the latest of them, current or kept as
+        history after a rescore) instead of the current scores; a completed test never scored
+        with it has empty score cells.
     """
     now = now or utcnow()
     with store.transaction() as db:
@@ -98,12 +103,17 @@ def candidate_overview(
                 )
             ).all()
         )
+        chosen = (
+            Score.current
+            if model_version_id is None
+            else (Score.model_version_id == model_version_id)
+        )
         scores = db.execute(
             select(Score)
             .join(TestSession, TestSession.id == Score.session_id)
-            .where(Score.current, TestSession.status == "completed")
+            .where(chosen, TestSession.status == "completed")
             .order_by(Score.id)
-        ).scalars()
+        ).scalars()  # in id order, so the latest row of a version wins below
         by_session: dict[str, dict[str, Score]] = {}
         for score in scores:
             by_session.setdefault(score.session_id, {})[score.competency] = score

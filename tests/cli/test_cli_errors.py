@@ -82,7 +82,7 @@ def write(tmp_path: Path, name: str, data: object) -> Path:
 
 def test_rollback_without_an_earlier_version(database: str) -> None:
     before = counts(database)
-    assert "no earlier model version" in refused("model", "rollback")
+    assert "no earlier model version" in refused("model", "rollback", "--reason", "test")
     assert counts(database) == before
 
 
@@ -223,4 +223,13 @@ def test_restore_of_a_corrupt_backup(database: str, tmp_path: Path, revision: st
     assert "IntegrityError" not in message
     assert "Ada" not in message
     assert "@" not in message
+    assert counts(database) == before
+
+
+def test_rollback_without_a_reason_is_refused(database: str) -> None:
+    before = counts(database)
+    missing = runner.invoke(app, ["model", "rollback"])
+    assert missing.exit_code == 2
+    assert "Missing option '--reason'" in missing.output
+    assert "a reason for the rollback is required" in refused("model", "rollback", "--reason", " ")
     assert counts(database) == before

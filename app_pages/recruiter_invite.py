@@ -25,6 +25,7 @@ from assessment.recruiting.invitations import (
     parse_invitation_csv,
     request_from_form,
 )
+from assessment.recruiting.mail_settings import SmtpSettings
 from assessment.recruiting.mailing import MailOutcome
 from assessment.recruiting.overview import candidate_overview
 
@@ -102,6 +103,13 @@ def keep_links(
     st.rerun()
 
 
+def _settings_and_mail(prefix: str) -> tuple[dict[str, Any], SmtpSettings | None, bool]:
+    """Inside an invitation form: its test settings, the SMTP settings and whether to e-mail."""
+    settings = _settings(prefix)
+    mail, problem = mail_settings()
+    return settings, mail, send_option(mail, problem, f"{prefix}_send")
+
+
 def _settings(prefix: str) -> dict[str, Any]:
     """Test settings shared by both invitation forms."""
     left, right = st.columns(2)
@@ -144,9 +152,7 @@ def invite_one(store: Store, user: StaffUser) -> None:
             "Test language", list(LANGUAGES), format_func=LANGUAGES.__getitem__,
             key=f"one_language_{nonce}",
         )  # fmt: skip
-        settings = _settings("one")
-        mail, problem = mail_settings()
-        send = send_option(mail, problem, "one_send")
+        settings, mail, send = _settings_and_mail("one")
         submitted = st.form_submit_button("Create invitation", type="primary")
     if not submitted:
         return
@@ -181,9 +187,7 @@ def invite_list(store: Store, user: StaffUser) -> None:
         language = st.selectbox(
             "Default test language", list(LANGUAGES), format_func=LANGUAGES.__getitem__
         )
-        settings = _settings("list")
-        mail, problem = mail_settings()
-        send = send_option(mail, problem, "list_send")
+        settings, mail, send = _settings_and_mail("list")
         submitted = st.form_submit_button("Create invitations", type="primary")
     if not submitted:
         return

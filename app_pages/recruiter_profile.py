@@ -201,36 +201,32 @@ def downloads(store: Store, user: StaffUser, profile: CandidateProfile, test_lan
         help="Defaults to the language the candidate took the test in.",
     )
     candidate_id = profile.candidate_id
-    middle.download_button(
-        "Profile PDF",
-        width="stretch",
-        data=guarded(
-            user,
-            ("recruiter",),
-            functools.partial(_pdf, store, user.username, candidate_id, lang, False),
+    for column, feedback, label, icon, help_text in (
+        (middle, False, "Profile PDF", ":material/picture_as_pdf:", None),
+        (
+            right,
+            True,
+            "Feedback PDF",
+            ":material/description:",
+            "The candidate's own report: plain-language levels and tips, no scores.",
         ),
-        file_name=pdf_file_name(candidate_id),
-        mime="application/pdf",
-        type="primary",
-        icon=":material/picture_as_pdf:",
-        on_click="ignore",
-        key="download_profile",
-    )
-    right.download_button(
-        "Feedback PDF",
-        width="stretch",
-        data=guarded(
-            user,
-            ("recruiter",),
-            functools.partial(_pdf, store, user.username, candidate_id, lang, True),
-        ),
-        file_name=pdf_file_name(candidate_id, feedback=True),
-        mime="application/pdf",
-        icon=":material/description:",
-        on_click="ignore",
-        key="download_feedback",
-        help="The candidate's own report: plain-language levels and tips, no scores.",
-    )
+    ):
+        column.download_button(
+            label,
+            width="stretch",
+            data=guarded(
+                user,
+                ("recruiter",),
+                functools.partial(_pdf, store, user.username, candidate_id, lang, feedback),
+            ),
+            file_name=pdf_file_name(candidate_id, feedback=feedback),
+            mime="application/pdf",
+            type="secondary" if feedback else "primary",
+            icon=icon,
+            on_click="ignore",
+            key="download_feedback" if feedback else "download_profile",
+            help=help_text,
+        )
 
 
 def _pdf(store: Store, actor: str, candidate_id: str, lang: str | None, feedback: bool) -> bytes:

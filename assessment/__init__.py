@@ -9,8 +9,8 @@ list, plus ``items`` and ``scoring``):
 ``access``
     Staff accounts and roles.
 ``delivery``
-    A candidate's test: immutable sessions and responses, the adaptive engine, exposure control,
-    data-quality flags, the delivery service and CAT simulation.
+    A candidate's test: the adaptive engine, exposure control, data-quality flags, the delivery
+    service and CAT simulation.
 ``psychometrics``
     Psychometric operations on collected data: model versions, review, fairness, calibration jobs
     and the data-file formats.
@@ -18,6 +18,7 @@ list, plus ``items`` and ``scoring``):
     Recruiter operations: candidate overviews, invitations, exports and privacy requests.
 
 Shared by all of them: ``errors`` (the package's error types), ``clock`` (time), ``vocabulary``
-(the closed sets: language, status, form). ``demo`` seeds a demonstration database and may use
+(the closed sets: language, status, form), ``session_values`` (the immutable session and its
+responses). ``demo`` seeds a demonstration database and may use
 every sub-package.
 """

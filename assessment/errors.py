@@ -1,7 +1,9 @@
 """The error types of ``assessment``: one hierarchy under ``AssessmentError``.
 
 Every error a user can cause derives from ``AssessmentError``; those that mean bad input also
-derive from ``ValueError`` so that the command line reports them as user errors.
+derive from ``ValueError`` so that the command line reports them as user errors. A database that
+fails is not the user's doing: the store raises ``DatabaseError`` instead of the driver's
+exceptions, so no code outside ``assessment.persistence`` needs to know SQLAlchemy's.
 """
 
 from __future__ import annotations
@@ -54,6 +56,19 @@ class DataFileError(AssessmentError, ValueError):
         super().__init__(f"{source} has {len(self.problems)} problem(s):\n{lines}{tail}")
 
 
+class DatabaseError(RuntimeError):
+    """The database could not carry out a read or write (down, locked, misconfigured, …).
+
+    Raised by ``assessment.persistence`` with the driver's exception as ``__cause__``; the
+    message names the database (without password) and the driver's reason, never the SQL or
+    its parameters, which may hold names or email addresses.
+    """
+
+
+class ConstraintError(DatabaseError):
+    """A write broke a rule of the schema, such as a row stored twice where it is unique."""
+
+
 class LoginError(AssessmentError):
     """Login refused; the message never says whether the username exists."""
 
@@ -88,7 +103,9 @@ __all__ = [
     "AssessmentError",
     "BackupError",
     "CATConfigurationError",
+    "ConstraintError",
     "DataFileError",
+    "DatabaseError",
     "InvitationError",
     "InvitationFileError",
     "LoginError",

@@ -7,37 +7,18 @@ pending (what the candidate waits for after pressing *Next*): ``Delivery.answer`
 
 from __future__ import annotations
 
-import os
-import secrets
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
-from assessment.delivery.service import Delivery
-from assessment.delivery.simulation import draw_answers
-from assessment.demo import ensure_active_model
-from assessment.persistence.store import Store
 from benchmarks import Figure, quick_mode
-from items import load_bank
+from benchmarks.databases import on_both_backends, simulated_candidates
 
-POSTGRES_ADMIN = os.environ.get(
-    "SJT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 TARGET_P95_MS = 20.0
 
 
 def _time_answers(url: str, n_candidates: int) -> np.ndarray:
-    store = Store.open(url)
-    bank = load_bank()
-    ensure_active_model(store, bank)
-    delivery = Delivery.from_store(store, bank)
-    answers = draw_answers(
-        delivery.pool, delivery.model.parameters, n_candidates, np.random.default_rng(11)
-    )
+    store, delivery, answers = simulated_candidates(url, n_candidates, seed=11)
     index = {item_id: j for j, item_id in enumerate(delivery.pool.item_ids)}
     times: list[float] = []
     for k in range(n_candidates):
@@ -72,22 +53,6 @@ def _figures(backend: str, ms: np.ndarray) -> list[Figure]:
 def run() -> list[Figure]:
     """Time answers of simulated candidates on SQLite and PostgreSQL."""
     n = 10 if quick_mode() else 40
-    figures: list[Figure] = []
-    with tempfile.TemporaryDirectory() as folder:
-        figures += _figures("sqlite", _time_answers(f"sqlite:///{Path(folder) / 'b.db'}", n))
-    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    name = f"sjt_bench_{secrets.token_hex(4)}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        admin.dispose()
-        return [*figures, {"name": "postgres", "value": None, "note": f"skipped: {error.orig}"}]
-    try:
-        url = POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-        figures += _figures("postgres", _time_answers(url, n))
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    return figures
+    return on_both_backends(
+        "bench", lambda backend, url: _figures(backend, _time_answers(url, n)), "postgres"
+    )

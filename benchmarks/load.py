@@ -7,41 +7,23 @@ accepted answer is checked against the database: lost or duplicated answers must
 
 from __future__ import annotations
 
-import os
-import secrets
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import text
 
-from assessment.delivery.service import Delivery
-from assessment.delivery.simulation import draw_answers
-from assessment.demo import ensure_active_model
-from assessment.persistence.store import Store
 from benchmarks import Figure, quick_mode
-from items import load_bank
+from benchmarks.databases import on_both_backends, simulated_candidates
 
-POSTGRES_ADMIN = os.environ.get(
-    "SJT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 TIME_LIMIT_S = 300.0
 
 
 def run_load(url: str, n_candidates: int, time_limit: float = TIME_LIMIT_S) -> dict[str, Any]:
     """Run ``n_candidates`` concurrent candidates against ``url``; returns the figures."""
-    store = Store.open(url)
-    bank = load_bank()
-    ensure_active_model(store, bank)
-    delivery = Delivery.from_store(store, bank)
-    answers = draw_answers(
-        delivery.pool, delivery.model.parameters, n_candidates, np.random.default_rng(17)
-    )
+    store, delivery, answers = simulated_candidates(url, n_candidates, seed=17)
     sessions = []
     for k in range(n_candidates):
         _, token = store.create_invitation(store.add_candidate(f"load {k}", synthetic=True))
@@ -126,25 +108,6 @@ def _figures(backend: str, n: int, result: dict[str, Any]) -> list[Figure]:
 def run() -> list[Figure]:
     """300 concurrent candidates on SQLite and on PostgreSQL."""
     n = 30 if quick_mode() else 300
-    figures: list[Figure] = []
-    with tempfile.TemporaryDirectory() as folder:
-        figures += _figures("sqlite", n, run_load(f"sqlite:///{Path(folder) / 'l.db'}", n))
-    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    name = f"sjt_load_{secrets.token_hex(4)}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        admin.dispose()
-        return [
-            *figures,
-            {"name": "load postgres", "value": None, "note": f"skipped: {error.orig}"},
-        ]
-    try:
-        url = POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-        figures += _figures("postgres", n, run_load(url, n))
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    return figures
+    return on_both_backends(
+        "load", lambda backend, url: _figures(backend, n, run_load(url, n)), "load postgres"
+    )

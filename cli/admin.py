@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,17 +19,8 @@ from assessment.recruiting.invitations import (
 )
 from cli.errors import fail, user_errors
 from cli.mail import send_and_report, settings_or_fail
+from cli.options import FormChoice, LanguageChoice
 from items import load_bank
-
-
-class Language(StrEnum):
-    en = "en"
-    zh = "zh"
-
-
-class FormName(StrEnum):
-    adaptive = "adaptive"
-    fixed = "fixed"
 
 
 @user_errors
@@ -104,9 +94,10 @@ def invite(
         int | None, typer.Option("--count", min=1, max=10_000, help="N anonymous invitations.")
     ] = None,
     language: Annotated[
-        Language, typer.Option("--language", help="Test language (a CSV row may set its own).")
-    ] = Language.en,
-    form: Annotated[FormName, typer.Option("--form")] = FormName.adaptive,
+        LanguageChoice,
+        typer.Option("--language", help="Test language (a CSV row may set its own)."),
+    ] = LanguageChoice.en,
+    form: Annotated[FormChoice, typer.Option("--form")] = FormChoice.adaptive,
     days: Annotated[
         float, typer.Option("--days", min=0.01, max=365, help="Days until expiry.")
     ] = 14,

@@ -9,17 +9,13 @@ import typer
 
 from cli import sme
 from cli.errors import fail, user_errors
+from cli.options import BankOption
 from items import COMPETENCIES, ItemBankError, load_bank
 from items.schema import SCHEMA_FILE, write_schema
 
 app = typer.Typer(
     help="Item bank: validation, cue audit, schema and SME keying.", no_args_is_help=True
 )
-
-BankOption = Annotated[
-    Path | None,
-    typer.Option("--bank", help="Folder of item files (default: the packaged bank)."),
-]
 
 
 @app.command()

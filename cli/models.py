@@ -27,6 +27,7 @@ from assessment.psychometrics.versions import (
 from assessment.recruiting.exports import scores_csv
 from assessment.recruiting.overview import candidate_overview
 from cli.errors import fail, user_errors
+from cli.options import ActorOption
 from items import load_bank
 from items.scoring_map import item_specs
 from reports.profile import composite_and_band
@@ -102,7 +103,7 @@ def model_rollback(
     reason: Annotated[
         str, typer.Option("--reason", "--note", help="Why (required; kept in the audit log).")
     ],
-    actor: Annotated[str, typer.Option("--actor")] = "cli",
+    actor: ActorOption = "cli",
 ) -> None:
     """Re-activate the version that was active before the current one (audited)."""
     label = rollback(Store.open(), actor, reason)
@@ -134,7 +135,7 @@ def model_renorm(
     label: Annotated[
         str | None, typer.Option("--label", help="Version label (default vN).")
     ] = None,
-    actor: Annotated[str, typer.Option("--actor")] = "cli",
+    actor: ActorOption = "cli",
 ) -> None:
     """Re-norm the active version on a named reference sample (a new, audited version).
 
@@ -215,7 +216,7 @@ def rescore_command(
     model_version: Annotated[
         str | None, typer.Option("--model-version", help="Version label (default: active).")
     ] = None,
-    actor: Annotated[str, typer.Option("--actor")] = "cli",
+    actor: ActorOption = "cli",
 ) -> None:
     """Rescore every completed session; earlier scores are kept as history."""
     count = rescore(Store.open(), load_bank(), model_version, actor)

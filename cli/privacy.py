@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-from assessment.errors import AssessmentError
 from assessment.persistence.backup import backup_database
 from assessment.persistence.restore import restore_database
 from assessment.persistence.store import Store
@@ -17,6 +16,7 @@ from assessment.psychometrics.data_files import write_json
 from assessment.recruiting.privacy import export_candidate, export_person, purge_personal_data
 from assessment.settings import resolve_settings, retention_days
 from cli.errors import fail, user_errors
+from cli.options import CandidateOption
 
 AUDIT_RETENTION_VARIABLE = "SJT_AUDIT_RETENTION_DAYS"
 DEFAULT_AUDIT_RETENTION_DAYS = 180.0
@@ -84,9 +84,7 @@ def purge(
 
 @user_errors
 def export(
-    candidate: Annotated[
-        str | None, typer.Option("--candidate", help="Candidate id (e.g. C1A2B3C4D5E).")
-    ] = None,
+    candidate: CandidateOption = None,
     email: Annotated[
         str | None,
         typer.Option("--email", help="Email address: every candidate record that has it."),
@@ -129,11 +127,8 @@ def backup(
 ) -> None:
     """Write every table of the database to one portable file (SQLite and PostgreSQL)."""
     store = Store.open()
-    try:
-        summary = backup_database(store, out)
-    except AssessmentError as error:
-        raise fail(str(error)) from None
-    store.audit("cli", "backup.create", str(out)[:200], {"rows": summary.total_rows})
+    summary = backup_database(store, out)
+    _audit_file(store, "backup.create", out, summary.total_rows)
     typer.echo(
         f"backed up {summary.total_rows} rows in {len(summary.counts)} tables "
         f"(schema {summary.revision}) → {out}"
@@ -149,15 +144,20 @@ def restore(
 ) -> None:
     """Load a backup into an empty database (or, with --yes, replace the database's content)."""
     store = Store.open()
-    try:
-        summary = restore_database(store, file, wipe=yes)
-    except AssessmentError as error:
-        raise fail(str(error)) from None
-    store.audit("cli", "backup.restore", str(file)[:200], {"rows": summary.total_rows})
+    summary = restore_database(store, file, wipe=yes)
+    _audit_file(store, "backup.restore", file, summary.total_rows)
     typer.echo(
         f"restored {summary.total_rows} rows in {len(summary.counts)} tables "
         f"(backup schema {summary.revision}) from {file}"
     )
+
+
+def _audit_file(store: Store, action: str, file: Path, rows: int) -> None:
+    """Record a backup or restore of ``rows`` rows through ``file`` in the audit log.
+
+    Its errors (an ``AssessmentError``) reach the user through ``user_errors``.
+    """
+    store.audit("cli", action, str(file)[:200], {"rows": rows})
 
 
 __all__ = ["backup", "export", "purge", "restore"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,19 +11,13 @@ from assessment.persistence.private import open_private
 from assessment.persistence.store import Store
 from assessment.recruiting.overview import candidate_overview
 from cli.errors import fail, user_errors
+from cli.options import CandidateOption, LanguageChoice
 from reports.assemble import ProfileUnavailableError, pdf_file_name, render_candidate_pdf
-
-
-class Language(StrEnum):
-    en = "en"
-    zh = "zh"
 
 
 @user_errors
 def report(
-    candidate: Annotated[
-        str | None, typer.Option("--candidate", help="Candidate id (e.g. C1A2B3C4D5E).")
-    ] = None,
+    candidate: CandidateOption = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="PDF file to write (with --candidate).")
     ] = None,
@@ -36,7 +29,7 @@ def report(
         typer.Option("--out-dir", help="Folder for <candidate id>.pdf files (with --all)."),
     ] = None,
     lang: Annotated[
-        Language | None,
+        LanguageChoice | None,
         typer.Option("--lang", help="Report language (default: the language of the test)."),
     ] = None,
     feedback: Annotated[

@@ -10,14 +10,10 @@ from typing import Annotated
 import typer
 
 from cli.errors import fail, user_errors
+from cli.options import BankOption
 from items import ItemBankError, load_bank
 from items.sme import Thresholds, analyse, read_ratings, write_report, write_template
 from items.sme_apply import apply_consensus
-
-BankOption = Annotated[
-    Path | None,
-    typer.Option("--bank", help="Folder of item files (default: the packaged bank)."),
-]
 
 
 @user_errors

@@ -75,34 +75,15 @@ class ProfileChart(Drawing):
         bottom = self.FOOT
         # column headings
         head_y = height - 11
-        self.add(
-            String(
-                0,
-                head_y,
-                labels.competency,
-                fontName=_bold(styles, labels.competency),
-                fontSize=7.5,
-                fillColor=MUTED,
-            )
-        )
         for x, text, anchor in (
+            (0, labels.competency, "start"),
             ((x0 + x1) / 2, labels.axis, "middle"),
             (col_t, labels.t, "end"),
             (col_ci, labels.interval, "middle"),
             (col_pct, labels.percentile, "end"),
             (col_level, labels.level, "start"),
         ):
-            self.add(
-                String(
-                    x,
-                    head_y,
-                    text,
-                    fontName=_bold(styles, text),
-                    fontSize=7.5,
-                    fillColor=MUTED,
-                    textAnchor=anchor,
-                )
-            )
+            self._text((x, head_y), text, (_bold(styles, text), 7.5), MUTED, anchor=anchor)
         self.add(Line(0, top + 2, width, top + 2, strokeColor=RULE, strokeWidth=0.6))
         # norm band and grid
         band_x0, band_x1 = x_of(cuts.low_below), x_of(cuts.high_above)
@@ -129,17 +110,7 @@ class ProfileChart(Drawing):
                     strokeDashArray=None if tick == 50 else [1.5, 2],
                 )
             )
-            self.add(
-                String(
-                    x,
-                    bottom - 10,
-                    str(tick),
-                    fontName=font,
-                    fontSize=7,
-                    fillColor=MUTED,
-                    textAnchor="middle",
-                )
-            )
+            self._text((x, bottom - 10), str(tick), (font, 7), MUTED, anchor="middle")
         self.add(Line(x0, bottom, x1, bottom, strokeColor=MUTED, strokeWidth=0.6))
         # rows
         for index, (name, score, band_name) in enumerate(self.rows):
@@ -168,11 +139,7 @@ class ProfileChart(Drawing):
                     )
                 )
             label = styles.fit(name, styles.canvas_font(name), 8.5, name_w)
-            self.add(
-                String(
-                    0, y - 3, label, fontName=styles.canvas_font(label), fontSize=8.5, fillColor=INK
-                )
-            )
+            self._text((0, y - 3), label, (styles.canvas_font(label), 8.5), INK)
             lo, hi = x_of(score.t_low), x_of(score.t_high)
             self.add(Line(lo, y, hi, y, strokeColor=light, strokeWidth=2.2))
             for x, t in ((lo, score.t_low), (hi, score.t_high)):
@@ -192,49 +159,33 @@ class ProfileChart(Drawing):
                 self.add(
                     Circle(x, y, 4.2, fillColor=colour, strokeColor=colors.white, strokeWidth=1)
                 )
-            self.add(
-                String(
-                    col_t,
-                    y - 3,
-                    fmt_t(score.t_score),
-                    fontName=bold,
-                    fontSize=9,
-                    fillColor=INK,
-                    textAnchor="end",
-                )
+            self._text((col_t, y - 3), fmt_t(score.t_score), (bold, 9), INK, anchor="end")
+            self._text(
+                (col_ci, y - 3),
+                fmt_interval(score.t_low, score.t_high),
+                (font, 8.5),
+                MUTED,
+                anchor="middle",
             )
-            self.add(
-                String(
-                    col_ci,
-                    y - 3,
-                    fmt_interval(score.t_low, score.t_high),
-                    fontName=font,
-                    fontSize=8.5,
-                    fillColor=MUTED,
-                    textAnchor="middle",
-                )
+            self._text(
+                (col_pct, y - 3), fmt_percentile(score.percentile), (font, 8.5), MUTED, anchor="end"
             )
-            self.add(
-                String(
-                    col_pct,
-                    y - 3,
-                    fmt_percentile(score.percentile),
-                    fontName=font,
-                    fontSize=8.5,
-                    fillColor=MUTED,
-                    textAnchor="end",
-                )
-            )
-            self.add(
-                String(
-                    col_level,
-                    y - 3,
-                    band_name,
-                    fontName=_bold(styles, band_name),
-                    fontSize=8.5,
-                    fillColor=colour,
-                )
-            )
+            self._text((col_level, y - 3), band_name, (_bold(styles, band_name), 8.5), colour)
+
+    def _text(
+        self,
+        at: tuple[float, float],
+        text: str,
+        font: tuple[str, float],
+        colour: colors.Color,
+        anchor: str = "start",
+    ) -> None:
+        """Draw ``text`` at ``at`` in ``font`` (name, size) and ``colour``."""
+        x, y = at
+        name, size = font
+        self.add(
+            String(x, y, text, fontName=name, fontSize=size, fillColor=colour, textAnchor=anchor)
+        )
 
     def texts(self) -> list[str]:
         """Every text string drawn in the chart (for tests)."""

@@ -16,7 +16,7 @@ from items.models import CompetencyDefinition
 from reports.formatting import fmt_date
 from reports.linebreak import KinsokuParagraph
 from reports.profile import Band, CandidateProfile
-from reports.render import default_definitions
+from reports.render import default_definitions, page_furniture
 from reports.story import NAME_MAX_CHARS, bullets, definitions_by_id, section
 from reports.styles import (
     ACCENT,
@@ -27,7 +27,7 @@ from reports.styles import (
     clean_text,
     get_styles,
 )
-from reports.templates import FRAME_WIDTH, PageFurniture, build_pdf
+from reports.templates import FRAME_WIDTH, build_pdf
 from reports.wording import LanguageWording, Wording, load_wording
 
 N_TIPS = 2
@@ -180,13 +180,6 @@ def render_feedback_pdf(
     definitions = definitions if definitions is not None else default_definitions()
     wording = wording if wording is not None else load_wording()
     words = wording.get(profile.language)
-    furniture = PageFurniture(
-        running_header=words.feedback.running_header,
-        candidate_id=profile.candidate_id,
-        confidential=words.confidential,
-        footer=words.feedback.footer,
-        page=words.page,
-        styles=get_styles(profile.language),
-    )
     story = build_feedback_story(profile, definitions, wording)
+    furniture = page_furniture(profile, words, words.feedback)
     return build_pdf(story, furniture, title=words.feedback.title, invariant=invariant)

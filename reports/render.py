@@ -11,7 +11,13 @@ from reports.profile import CandidateProfile
 from reports.story import build_story
 from reports.styles import clean_text, get_styles
 from reports.templates import PageFurniture, build_pdf
-from reports.wording import Wording, load_wording
+from reports.wording import (
+    FeedbackWording,
+    LanguageWording,
+    ProfileWording,
+    Wording,
+    load_wording,
+)
 
 
 @functools.cache
@@ -41,14 +47,18 @@ def render_profile_pdf(
     definitions = definitions if definitions is not None else default_definitions()
     wording = wording if wording is not None else load_wording()
     words = wording.get(profile.language)
-    furniture = PageFurniture(
-        running_header=words.profile.running_header,
-        candidate_id=profile.candidate_id,
-        confidential=words.confidential,
-        footer=words.profile.footer,
-        page=words.page,
-        styles=get_styles(profile.language),
-    )
     story = build_story(profile, definitions, wording)
     title = f"{words.profile.title} · {clean_text(profile.candidate_id, 60)}"
+    furniture = page_furniture(profile, words, words.profile)
     return build_pdf(story, furniture, title=title, invariant=invariant)
+
+
+def page_furniture(
+    profile: CandidateProfile, words: LanguageWording, report: ProfileWording | FeedbackWording
+) -> PageFurniture:
+    """What every page of ``report`` (profile or feedback wording) shows around its story."""
+    return PageFurniture(
+        running_header=report.running_header, footer=report.footer,
+        confidential=words.confidential, page=words.page,
+        candidate_id=profile.candidate_id, styles=get_styles(profile.language),
+    )  # fmt: skip

@@ -258,29 +258,18 @@ def get_styles(language: Language) -> ReportStyles:
             base["leading"] = float(kwargs["leading"]) * scale  # type: ignore[arg-type]
         return ParagraphStyle(name, **base)  # type: ignore[arg-type]
 
+    def heading(
+        name: str, pt: float, leading: float, before: float, after: float
+    ) -> ParagraphStyle:
+        """A bold heading in the primary colour, kept on the page of the text after it."""
+        keep = {"spaceBefore": before, "spaceAfter": after, "keepWithNext": 1}
+        return style(name, fontName=bold, fontSize=pt, leading=leading, textColor=PRIMARY, **keep)
+
     paragraph = {
         "title": style("title", fontName=bold, fontSize=20, leading=24, textColor=PRIMARY),
         "subtitle": style("subtitle", fontSize=10, leading=13, textColor=MUTED, spaceAfter=10),
-        "section": style(
-            "section",
-            fontName=bold,
-            fontSize=12.5,
-            leading=16,
-            textColor=PRIMARY,
-            spaceBefore=14,
-            spaceAfter=2,
-            keepWithNext=1,
-        ),
-        "heading": style(
-            "heading",
-            fontName=bold,
-            fontSize=10.5,
-            leading=14,
-            textColor=PRIMARY,
-            spaceBefore=8,
-            spaceAfter=1,
-            keepWithNext=1,
-        ),
+        "section": heading("section", pt=12.5, leading=16, before=14, after=2),
+        "heading": heading("heading", pt=10.5, leading=14, before=8, after=1),
         "body": style("body", spaceAfter=4),
         "definition": style(
             "definition", fontName=italic, fontSize=8.5, leading=12, textColor=MUTED, spaceAfter=3

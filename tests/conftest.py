@@ -10,6 +10,14 @@ import numpy as np
 import pytest
 import yaml
 
+from items import ItemBank, load_bank
+
+
+@pytest.fixture(scope="module")
+def bank() -> ItemBank:
+    """The packaged item bank, loaded once per test module (a module may define its own)."""
+    return load_bank()
+
 
 @pytest.fixture
 def rng() -> np.random.Generator:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
@@ -24,7 +23,6 @@ from app_pages.staff_session import SESSION_KEY
 from assessment.access.accounts import ROLES, StaffUser, add_user, authenticate
 from assessment.delivery.engine import AdaptiveEngine
 from assessment.delivery.service import Delivery
-from assessment.delivery.session import CandidateSession
 from assessment.demo import ensure_active_model
 from assessment.errors import InvitationError, LoginError
 from assessment.persistence import store as store_module
@@ -36,10 +34,12 @@ from assessment.recruiting.exports import FORMULA_PREFIXES
 from assessment.recruiting.invitations import InvitationRequest as Request
 from assessment.recruiting.invitations import invite_candidates
 from assessment.recruiting.overview import candidate_overview
+from assessment.session_values import CandidateSession
 from items import load_bank
 from items.rules import AnyItem
 from tests.app.staff import sign_in_as
 from tests.session_ids import CANDIDATE_SEEDS, seeded_ids
+from tests.stores import app_database
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ROOT / "app_pages"
@@ -63,14 +63,8 @@ HOSTILE = (
 @pytest.fixture
 def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     """An empty migrated SQLite store that the app under test uses (SJT_DATABASE_URL)."""
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv("SJT_DATABASE_URL", url)
-    monkeypatch.chdir(ROOT)
-    st.cache_resource.clear()
-    store = Store.open(url)
-    yield store
-    st.cache_resource.clear()
-    store.engine.dispose()
+    with app_database(tmp_path, monkeypatch) as store:
+        yield store
 
 
 @pytest.fixture

@@ -23,8 +23,8 @@ from numpy.typing import NDArray
 
 from assessment.delivery.exposure import load_exposure_parameters
 from assessment.delivery.policy import CATPolicy
-from assessment.delivery.session import CandidateSession, Response
 from assessment.errors import AssessmentError, CATConfigurationError
+from assessment.session_values import CandidateSession, Response
 from items import COMPETENCIES, ItemBank
 from items.forms import load_fixed_form
 from items.scoring_map import LEAST_SUFFIX, MOST_SUFFIX

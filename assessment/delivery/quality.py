@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from assessment.delivery.session import Response
+from assessment.session_values import Response
 from items import ItemBank
 from items.scoring_map import scored_responses
 from scoring import MISSING, ModelParameters, ResponseMatrix

@@ -23,7 +23,6 @@ from assessment.delivery.consent import ConsentNotice
 from assessment.delivery.engine import AdaptiveEngine, ItemPool
 from assessment.delivery.policy import CATPolicy
 from assessment.delivery.quality import QualityFlags, QualityPolicy, quality_flags
-from assessment.delivery.session import CandidateSession, Response
 from assessment.delivery.throttle import TokenThrottle
 from assessment.errors import AssessmentError, InvitationError
 from assessment.persistence.audit import AuditLog
@@ -36,6 +35,7 @@ from assessment.persistence.store import (
     Store,
     StoredModel,
 )
+from assessment.session_values import CandidateSession, Response
 from assessment.vocabulary import language_problem
 from items import BestItem, ItemBank, MostLeastItem, load_bank
 

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from assessment.delivery.engine import AdaptiveEngine, CATEstimate, ItemPool
 from assessment.delivery.policy import CATPolicy
-from assessment.delivery.session import CandidateSession, Response
+from assessment.session_values import CandidateSession, Response
 from items import ItemBank
 from items.scoring_map import LEAST_SUFFIX, MOST_SUFFIX
 from scoring import ModelParameters, simulate_theta

@@ -37,6 +37,7 @@ from sqlalchemy import (
 
 from assessment.clock import utcnow
 from assessment.errors import BackupError
+from assessment.persistence.failures import translates_database_errors
 from assessment.persistence.private import open_private, private_folder
 from assessment.persistence.store import Store
 
@@ -131,6 +132,7 @@ def _line(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
+@translates_database_errors
 def backup_database(
     store: Store, out: str | Path, *, now: dt.datetime | None = None
 ) -> BackupSummary:

@@ -1,21 +1,57 @@
-"""Database failures as the rest of the program sees them: one tuple to catch, one message.
+"""Database failures as the rest of the program sees them: the store's own exception types.
 
 Pages and the command line must not import SQLAlchemy (only ``assessment.persistence`` may),
-yet they have to tell a database that is down or misconfigured from a bug. They catch
-``DATABASE_FAILURES`` and show ``describe_database_failure``, which never repeats SQL
-parameters (they may hold names or email addresses).
+yet they have to tell a database that is down or misconfigured from a bug. The store raises
+``assessment.errors.DatabaseError`` (``ConstraintError`` for a refused row) in place of the
+driver's exceptions, through ``database_errors``; the message is ``describe_database_failure``,
+which never repeats SQL parameters (they may hold names or email addresses). Callers catch
+``DATABASE_FAILURES``.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
+
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from assessment.errors import ConstraintError, DatabaseError
 from assessment.persistence.db import database_url
 
-DATABASE_FAILURES: tuple[type[Exception], ...] = (SQLAlchemyError,)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+DATABASE_FAILURES: tuple[type[Exception], ...] = (DatabaseError,)
 """Every error the database layer raises: unreachable server, locked file, bad URL, …"""
+
+
+@contextmanager
+def database_errors(url: str | None = None) -> Iterator[None]:
+    """Raise ``ConstraintError`` or ``DatabaseError`` for the SQLAlchemy errors of the block.
+
+    ``url`` is the database the message names (default: the configured one).
+    """
+    try:
+        yield
+    except IntegrityError as error:
+        raise ConstraintError(f"the database refused a row ({database_reason(error)})") from error
+    except SQLAlchemyError as error:
+        raise DatabaseError(describe_database_failure(error, url)) from error
+
+
+def translates_database_errors(function: Callable[P, R]) -> Callable[P, R]:
+    """Run ``function`` inside ``database_errors`` (for code that uses the engine directly)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with database_errors():
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 def safe_url(url: str) -> str:
@@ -30,7 +66,10 @@ def describe_database_failure(error: BaseException, url: str | None = None) -> s
     """One paragraph about a database failure, without SQL statements or their parameters.
 
     ``url`` defaults to the configured one (``SJT_DATABASE_URL``), shown without password.
+    A ``DatabaseError`` already carries its message.
     """
+    if isinstance(error, DatabaseError):
+        return str(error)
     where = f" at {safe_url(url or database_url())}"
     if isinstance(error, ArgumentError):
         return (
@@ -66,4 +105,11 @@ def _first_line(error: BaseException) -> str:
     return line.split("[SQL:")[0].split("(Background on this error")[0].strip()[:300]
 
 
-__all__ = ["DATABASE_FAILURES", "database_reason", "describe_database_failure", "safe_url"]
+__all__ = [
+    "DATABASE_FAILURES",
+    "database_errors",
+    "database_reason",
+    "describe_database_failure",
+    "safe_url",
+    "translates_database_errors",
+]

@@ -12,10 +12,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assessment.clock import utcnow
+from assessment.errors import ConstraintError
 from assessment.persistence.tables import (
     AuditEntry,
     ConsentRecord,
@@ -125,7 +125,7 @@ class JourneyQueries:
                     .where(TestSession.id == session_id, TestSession.consent_at.is_(None))
                     .values(consent_at=at)
                 )
-        except IntegrityError:
+        except ConstraintError:
             return False
         return True
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assessment.persistence.failures import translates_database_errors
 from assessment.persistence.store import Store
 
 POSTGRES_VACUUM = {
@@ -32,6 +33,7 @@ class Compaction:
     detail: str
 
 
+@translates_database_errors
 def compact(store: Store, tables: Sequence[str]) -> Compaction:
     """Rewrite the database files so that deleted and overwritten values are gone from them.
 

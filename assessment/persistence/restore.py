@@ -64,10 +64,11 @@ from assessment.persistence.backup import (
     table_counts,
 )
 from assessment.persistence.db import alembic_config, make_engine, upgrade
-from assessment.persistence.failures import database_reason
+from assessment.persistence.failures import database_reason, translates_database_errors
 from assessment.persistence.store import Store
 
 
+@translates_database_errors
 def restore_database(store: Store, path: str | Path, *, wipe: bool = False) -> BackupSummary:
     """Replace the content of ``store``'s database by the backup at ``path``.
 

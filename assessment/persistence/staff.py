@@ -12,10 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from assessment.errors import AccountError, AssessmentError, SSOLoginReusedError
+from assessment.errors import AccountError, AssessmentError, ConstraintError, SSOLoginReusedError
 from assessment.persistence.staff_tables import SignInThrottleRow, StaffDeviceRow, StaffSessionRow
 from assessment.persistence.store import Store
 from assessment.persistence.tables import User
@@ -138,7 +137,7 @@ class StaffRepository:
                 db.add(row)
                 db.flush()
                 return _account(row)
-        except IntegrityError:
+        except ConstraintError:
             raise AccountError(f"user {username!r} already exists") from None
 
     def account(self, username: str) -> AccountRecord | None:
@@ -237,7 +236,7 @@ class StaffRepository:
                 db.add(row)
                 db.flush()
                 return row.id
-        except IntegrityError:
+        except ConstraintError:
             if sso_key is not None:
                 raise SSOLoginReusedError("this single sign-on login was used before") from None
             raise
@@ -337,7 +336,7 @@ class StaffRepository:
                         user_id=user_id, device_hash=device_hash, created_at=now, last_used_at=now
                     )
                 )
-        except IntegrityError:  # the same browser, recorded by a concurrent request
+        except ConstraintError:  # the same browser, recorded by a concurrent request
             pass
 
     def is_known_device(self, user_id: int, device_hash: str) -> bool:
@@ -385,7 +384,7 @@ class StaffRepository:
                     wait = delay(row.failures)
                     row.blocked_until = now + wait if wait > dt.timedelta(0) else None
                     return ThrottleRecord(row.failures, row.last_failure_at, row.blocked_until)
-            except IntegrityError:
+            except ConstraintError:
                 continue
         raise AssessmentError("could not record a failed sign-in")  # pragma: no cover
 

@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from assessment.clock import utcnow
-from assessment.delivery.session import CandidateSession, Response
-from assessment.errors import AssessmentError, InvitationError
+from assessment.errors import AssessmentError, ConstraintError, InvitationError
 from assessment.model_document import ModelDocument
 from assessment.persistence.db import make_engine, upgrade
+from assessment.persistence.failures import database_errors
 from assessment.persistence.journeys import JourneyQueries
 from assessment.persistence.mail_tables import InvitationToken
 from assessment.persistence.tables import (
@@ -35,6 +34,7 @@ from assessment.persistence.tables import (
     Score,
     TestSession,
 )
+from assessment.session_values import CandidateSession, Response
 from assessment.vocabulary import form_problem, language_problem
 from scoring import ModelParameters
 from scoring.norms import NormTable
@@ -148,14 +148,17 @@ class Store(JourneyQueries):
     @classmethod
     def open(cls, url: str | None = None, migrate: bool = True) -> Store:
         """Connect to ``url`` (or ``SJT_DATABASE_URL``) and bring the schema up to date."""
-        engine = make_engine(url)
-        if migrate:
-            upgrade(engine)
+        with database_errors(url):
+            engine = make_engine(url)
+            if migrate:
+                upgrade(engine)
         return cls(engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
+        """One transaction; the driver's errors come out as ``DatabaseError`` or
+        ``ConstraintError`` (``assessment.persistence.failures``)."""
+        with database_errors(str(self.engine.url)), self._sessions.begin() as session:
             yield session
 
     # ------------------------------------------------------------------ audit
@@ -333,7 +336,7 @@ class Store(JourneyQueries):
                         rng_state=seed if seed is not None else secrets.randbits(31),
                     )
                 )
-        except IntegrityError:  # a concurrent start won; use its session
+        except ConstraintError:  # a concurrent start won; use its session
             with self.transaction() as db:
                 existing = db.scalar(
                     select(TestSession).where(TestSession.invitation_id == invitation.invitation_id)
@@ -418,7 +421,7 @@ class Store(JourneyQueries):
                 row.pending_shown_at = (
                     response.answered_at if decision.next_item_id is not None else None
                 )
-        except IntegrityError:
+        except ConstraintError:
             return False
         return True
 
@@ -475,13 +478,7 @@ class Store(JourneyQueries):
             query = select(Score).where(Score.session_id == session_id).order_by(Score.id)
             if current_only:
                 query = query.where(Score.current)
-            return [
-                ScoreRecord(
-                    s.competency, s.theta, s.se, s.t_score, s.percentile, s.n_items,
-                    s.model_version_id,
-                )
-                for s in db.scalars(query)
-            ]  # fmt: skip
+            return [score_record(row) for row in db.scalars(query)]
 
     def current_scores_of_completed(self) -> dict[str, list[ScoreRecord]]:
         """Current scores of every completed session, by session id (sessions in id order)."""
@@ -588,6 +585,14 @@ def invitation_for_token(db: Session, token: str) -> Invitation | None:
         .join(InvitationToken, InvitationToken.invitation_id == Invitation.id)
         .where(InvitationToken.token_hash == digest)
     )
+
+
+def score_record(row: Score) -> ScoreRecord:
+    """A stored score row as a plain value."""
+    return ScoreRecord(
+        row.competency, row.theta, row.se, row.t_score, row.percentile, row.n_items,
+        row.model_version_id,
+    )  # fmt: skip
 
 
 def _record(row: TestSession) -> SessionRecord:

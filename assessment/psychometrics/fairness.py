@@ -9,12 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from assessment.errors import AssessmentError
+from assessment.persistence import groups
 from assessment.persistence.store import Store
-from assessment.persistence.tables import GroupMembership, Score
 from assessment.psychometrics.versions import align_to_model, collected_responses
 from items import COMPETENCIES, ItemBank
 from scoring import score_eap
@@ -36,24 +34,15 @@ def record_groups(store: Store, session_id: str, answers: dict[str, str]) -> int
     for field, value in answers.items():
         if field not in GROUP_FIELDS or value not in GROUP_FIELDS[field]:
             raise AssessmentError(f"unknown group field or value: {field}={value!r}")
-        try:
-            with store.transaction() as db:
-                db.add(GroupMembership(session_id=session_id, field=field, value=value))
-            stored += 1
-        except IntegrityError:
-            continue  # already answered: the first answer stands
+        if groups.add_group_answer(store, session_id, field, value):
+            stored += 1  # a field answered before keeps its first answer
     return stored
 
 
 def group_labels(store: Store, session_ids: tuple[str, ...], field: str) -> list[str]:
     """Group value per session ('' where not given or undisclosed)."""
-    with store.transaction() as db:
-        rows = db.execute(
-            select(GroupMembership.session_id, GroupMembership.value).where(
-                GroupMembership.field == field
-            )
-        ).all()
-    values = {session_id: value for session_id, value in rows if value != UNDISCLOSED}
+    answers = groups.group_answers(store, field)
+    values = {session_id: value for session_id, value in answers.items() if value != UNDISCLOSED}
     return [values.get(session_id, "") for session_id in session_ids]
 
 
@@ -87,16 +76,7 @@ def fairness_report(
     if len({labels[n] for n in keep}) < 2:
         raise AssessmentError(f"fewer than two groups have answered {field!r}")
     session_ids = tuple(collected.session_ids[n] for n in keep)
-    with store.transaction() as db:
-        rows = db.execute(
-            select(Score.session_id, Score.competency, Score.t_score).where(
-                Score.session_id.in_(session_ids), Score.current
-            )
-        ).all()
-    t_scores: dict[str, dict[str, float]] = {}
-    for session_id, name, t_score in rows:
-        if t_score is not None:
-            t_scores.setdefault(session_id, {})[name] = float(t_score)
+    t_scores = groups.current_t_scores(store, session_ids)
     basis = competency or "mean T of the five competencies"
     values = [
         t_scores[s][competency] if competency else float(np.mean(list(t_scores[s].values())))
@@ -119,8 +99,4 @@ def fairness_report(
 
 def has_group_answers(store: Store, session_id: str) -> bool:
     """Whether the candidate has already answered (or declined) the voluntary questions."""
-    with store.transaction() as db:
-        found = db.scalar(
-            select(GroupMembership.id).where(GroupMembership.session_id == session_id).limit(1)
-        )
-    return found is not None
+    return groups.has_group_answers(store, session_id)

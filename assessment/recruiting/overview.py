@@ -1,7 +1,7 @@
 """The recruiter's view of candidates: the status overview, its filters, sorting and counts.
 
-Plain functions over a ``Store``: ``candidate_overview`` reads every candidate with the state of
-their latest test in a handful of queries. Invitations live in
+Plain functions over a ``Store``: ``candidate_overview`` builds a row per candidate from what
+``assessment.persistence.roster`` reads (in a handful of queries). Invitations live in
 ``assessment.recruiting.invitations``, the CSV exports in ``assessment.recruiting.exports``.
 """
 
@@ -11,18 +11,15 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
 from assessment.clock import utcnow
-from assessment.persistence.store import Store
-from assessment.persistence.tables import (
-    Candidate,
-    Invitation,
-    ModelVersion,
-    ResponseRow,
-    Score,
-    TestSession,
+from assessment.persistence.roster import (
+    CandidateFacts,
+    InvitationFacts,
+    Roster,
+    SessionFacts,
+    read_roster,
 )
+from assessment.persistence.store import ScoreRecord, Store
 from assessment.vocabulary import STATUSES, Status, status_problem
 from items.models import COMPETENCIES
 
@@ -89,38 +86,10 @@ def candidate_overview(
         with it has empty score cells.
     """
     now = now or utcnow()
-    with store.transaction() as db:
-        candidates = {c.id: c for c in db.scalars(select(Candidate))}
-        pairs = db.execute(
-            select(Invitation, TestSession)
-            .outerjoin(TestSession, TestSession.invitation_id == Invitation.id)
-            .order_by(Invitation.id)
-        ).all()
-        counts = dict(
-            db.execute(
-                select(ResponseRow.session_id, func.count(ResponseRow.id)).group_by(
-                    ResponseRow.session_id
-                )
-            ).all()
-        )
-        chosen = (
-            Score.current
-            if model_version_id is None
-            else (Score.model_version_id == model_version_id)
-        )
-        scores = db.execute(
-            select(Score)
-            .join(TestSession, TestSession.id == Score.session_id)
-            .where(chosen, TestSession.status == "completed")
-            .order_by(Score.id)
-        ).scalars()  # in id order, so the latest row of a version wins below
-        by_session: dict[str, dict[str, Score]] = {}
-        for score in scores:
-            by_session.setdefault(score.session_id, {})[score.competency] = score
-        labels = dict(db.execute(select(ModelVersion.id, ModelVersion.label)).all())
-
-    latest: dict[str, tuple[Invitation, TestSession | None]] = {}
-    done: dict[str, TestSession] = {}
+    roster = read_roster(store, model_version_id)
+    pairs = roster.invitations
+    latest: dict[str, tuple[InvitationFacts, SessionFacts | None]] = {}
+    done: dict[str, SessionFacts] = {}
     invitations = {invitation.id: invitation for invitation, _ in pairs}
     for sent, taken in pairs:
         latest[sent.candidate_id] = (sent, taken)  # ordered by id: the last one wins
@@ -134,24 +103,20 @@ def candidate_overview(
         finished = done.get(candidate_id)
         invitation = invitations[finished.invitation_id] if finished else last_invitation
         session = finished or last_session
-        rows.append(
-            _row(candidates[candidate_id], invitation, session, counts, by_session, labels, now)
-        )
+        rows.append(_row(roster.candidates[candidate_id], invitation, session, roster, now))
     rows.sort(key=lambda r: (r.invited_at or now, r.candidate_id), reverse=True)
     return filter_rows(rows, status=status, search=search)
 
 
-def _completed_key(session: TestSession) -> tuple[dt.datetime, str]:
+def _completed_key(session: SessionFacts) -> tuple[dt.datetime, str]:
     return (session.completed_at or session.started_at, session.id)
 
 
 def _row(
-    candidate: Candidate,
-    invitation: Invitation,
-    session: TestSession | None,
-    counts: dict[str, int],
-    by_session: dict[str, dict[str, Score]],
-    labels: dict[int, str],
+    candidate: CandidateFacts,
+    invitation: InvitationFacts,
+    session: SessionFacts | None,
+    roster: Roster,
     now: dt.datetime,
 ) -> CandidateRow:
     status: Status
@@ -159,7 +124,9 @@ def _row(
         status = "completed" if session.status == "completed" else "started"
     else:
         status = "expired" if invitation.expires_at <= now else "invited"
-    scores = by_session.get(session.id, {}) if status == "completed" and session else {}
+    scores: dict[str, ScoreRecord] = {}
+    if status == "completed" and session:
+        scores = roster.scores.get(session.id, {})
     version_id = None
     if scores:
         version_id = next(iter(scores.values())).model_version_id
@@ -176,7 +143,7 @@ def _row(
         display_name=candidate.display_name,
         email=candidate.email,
         position=candidate.position,
-        synthetic=bool(candidate.synthetic),
+        synthetic=candidate.synthetic,
         status=status,
         language=session.language if session is not None else invitation.language,
         form=session.form if session is not None else invitation.form,
@@ -184,14 +151,14 @@ def _row(
         expires_at=invitation.expires_at,
         completed_at=session.completed_at if status == "completed" and session else None,
         session_id=session.id if session is not None else None,
-        n_items=counts.get(session.id, 0) if session is not None else 0,
+        n_items=roster.response_counts.get(session.id, 0) if session is not None else 0,
         theta=pick("theta"),
         se=pick("se"),
         t_scores=pick("t_score"),
         percentiles=pick("percentile"),
         flags=tuple(str(flag) for flag in raw_flags if isinstance(flag, str)),
-        model_version=labels.get(version_id) if version_id is not None else None,
-        purged=candidate.purged_at is not None,
+        model_version=roster.model_labels.get(version_id) if version_id is not None else None,
+        purged=candidate.purged,
     )
 
 

@@ -11,56 +11,33 @@ Backup and restore of the whole database live in ``assessment.persistence.backup
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
-
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
 
 from assessment.clock import utcnow
 from assessment.errors import PrivacyError
 from assessment.persistence.audit import AuditLog
 from assessment.persistence.backup import plain
-from assessment.persistence.mail_tables import EmailDelivery
+from assessment.persistence.candidate_export import candidate_records
 from assessment.persistence.maintenance import Compaction, compact
 from assessment.persistence.people import candidate_ids_by_email, normalised_email
+from assessment.persistence.purge import PURGED_TABLES, PurgedRows, purge_candidates
 from assessment.persistence.store import Store
-from assessment.persistence.tables import (
-    AuditEntry,
-    Base,
-    Candidate,
-    GroupMembership,
-    Invitation,
-    ResponseRow,
-    Score,
-    TestSession,
-)
 
 EXPORT_FORMAT = "sjt-candidate-export"
 PERSON_EXPORT_FORMAT = "sjt-person-export"
 MAX_DAYS = 36_500
 """The longest period a purge or retention setting accepts (100 years)."""
-_CHUNK = 500  # ids per IN (...) list
-PURGED_TABLES = ("candidates", "invitations", "group_memberships", "audit_log")
-"""The tables whose rows a purge changes or deletes (rewritten afterwards)."""
 
 
 # ------------------------------------------------------------------------------ purge
-@dataclass(frozen=True)
-class PurgeResult:
+@dataclass(frozen=True, kw_only=True)
+class PurgeResult(PurgedRows):
     """What a purge removed (or, with ``dry_run``, would remove) and what it kept."""
 
     cutoff: dt.datetime
     dry_run: bool
-    candidate_ids: tuple[str, ...]
-    group_answers: int
-    invitations_closed: int
-    sessions_kept: int
-    responses_kept: int
-    scores_kept: int
     audit_entries: int = 0
     """Audit entries older than the retention period removed (or that would be removed)."""
     compaction: Compaction | None = None
@@ -81,41 +58,6 @@ class PurgeResult:
             "scores_kept": self.scores_kept,
             "audit_entries": self.audit_entries,
         }
-
-
-def last_activity(db: Session) -> dict[str, dt.datetime]:
-    """Candidate id → time of their latest activity.
-
-    The latest of: record creation, invitation creation, session start and completion, and
-    any answer given. A candidate who never started has the creation time of their latest
-    invitation; one who completed a test, at least the completion time.
-    """
-    latest: dict[str, dt.datetime] = {}
-    queries = [
-        select(Candidate.id, Candidate.created_at),
-        select(Invitation.candidate_id, func.max(Invitation.created_at)).group_by(
-            Invitation.candidate_id
-        ),
-        select(TestSession.candidate_id, func.max(TestSession.started_at)).group_by(
-            TestSession.candidate_id
-        ),
-        select(TestSession.candidate_id, func.max(TestSession.completed_at)).group_by(
-            TestSession.candidate_id
-        ),
-        select(TestSession.candidate_id, func.max(ResponseRow.answered_at))
-        .join(ResponseRow, ResponseRow.session_id == TestSession.id)
-        .group_by(TestSession.candidate_id),
-    ]
-    for query in queries:
-        for candidate_id, at in db.execute(query).all():
-            if at is not None and (candidate_id not in latest or at > latest[candidate_id]):
-                latest[candidate_id] = at
-    return latest
-
-
-def _chunks(values: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def purge_personal_data(
@@ -153,57 +95,8 @@ def purge_personal_data(
         None if audit_retention_days is None else now - dt.timedelta(days=audit_retention_days)
     )
     audit_entries = 0 if audit_before is None else audit.count_older(audit_before)
-    with store.transaction() as db:
-        activity = last_activity(db)
-        purged = set(db.scalars(select(Candidate.id).where(Candidate.purged_at.is_not(None))))
-        due = sorted(cid for cid, at in activity.items() if at < cutoff and cid not in purged)
-        totals = dict.fromkeys(("group", "invitations", "sessions", "responses", "scores"), 0)
-        for chunk in _chunks(due):
-            sessions = select(TestSession.id).where(TestSession.candidate_id.in_(chunk))
-            still_open = (Invitation.candidate_id.in_(chunk), Invitation.expires_at > now)
-            count = {
-                "group": select(func.count(GroupMembership.id)).where(
-                    GroupMembership.session_id.in_(sessions)
-                ),
-                "invitations": select(func.count(Invitation.id)).where(*still_open),
-                "sessions": select(func.count(TestSession.id)).where(
-                    TestSession.candidate_id.in_(chunk)
-                ),
-                "responses": select(func.count(ResponseRow.id)).where(
-                    ResponseRow.session_id.in_(sessions)
-                ),
-                "scores": select(func.count(Score.id)).where(Score.session_id.in_(sessions)),
-            }
-            for key, query in count.items():
-                totals[key] += int(db.scalar(query) or 0)
-            if dry_run:
-                continue
-            no_sync = {"synchronize_session": False}
-            db.execute(
-                update(Candidate)
-                .where(Candidate.id.in_(chunk))
-                .values(display_name=None, email=None, position=None, purged_at=now),
-                execution_options=no_sync,
-            )
-            db.execute(
-                delete(GroupMembership).where(GroupMembership.session_id.in_(sessions)),
-                execution_options=no_sync,
-            )
-            db.execute(
-                update(Invitation).where(*still_open).values(expires_at=now),
-                execution_options=no_sync,
-            )
-        result = PurgeResult(
-            cutoff=cutoff,
-            dry_run=dry_run,
-            candidate_ids=tuple(due),
-            group_answers=totals["group"],
-            invitations_closed=totals["invitations"],
-            sessions_kept=totals["sessions"],
-            responses_kept=totals["responses"],
-            scores_kept=totals["scores"],
-            audit_entries=audit_entries,
-        )
+    rows = purge_candidates(store, cutoff, now, dry_run=dry_run)
+    result = PurgeResult(**vars(rows), cutoff=cutoff, dry_run=dry_run, audit_entries=audit_entries)
     if dry_run:
         return result
     if audit_before is not None:
@@ -220,15 +113,6 @@ def purge_personal_data(
     return result
 
 
-def _row(row: Base, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Every column of an ORM row as a JSON-ready mapping."""
-    return {
-        column.key: plain(getattr(row, column.key))
-        for column in row.__table__.columns
-        if column.key not in exclude
-    }
-
-
 def export_candidate(
     store: Store, candidate_id: str, *, actor: str = "cli", now: dt.datetime | None = None
 ) -> dict[str, Any]:
@@ -240,9 +124,13 @@ def export_candidate(
     name the candidate or one of their sessions; the log of e-mails sent to them. The export
     itself is audit-logged.
     """
-    with store.transaction() as db:
-        record = _candidate_record(store, db, candidate_id)
-        db.add(AuditEntry(actor=actor, action="privacy.export", target=candidate_id))
+    record = candidate_records(store, [candidate_id]).get(candidate_id)
+    if record is None:
+        raise PrivacyError(
+            f"no candidate with id {candidate_id!r}; candidate ids look like C1A2B3C4D5E "
+            "and are shown in the recruiter's candidate list"
+        )
+    store.audit(actor, "privacy.export", candidate_id)
     return {"format": EXPORT_FORMAT, "exported_at": plain(now or utcnow()), **record}
 
 
@@ -264,8 +152,8 @@ def export_person(
             "surrounding spaces; purged candidates no longer have one); try sjt export "
             "--candidate ID with an id from the recruiter's candidate list"
         )
-    with store.transaction() as db:
-        records = [_candidate_record(store, db, candidate_id) for candidate_id in ids]
+    found = candidate_records(store, ids)
+    records = [found[candidate_id] for candidate_id in ids if candidate_id in found]
     addresses = {email, email.strip(), normalised_email(email)}
     addresses |= {str(r["candidate"]["email"]) for r in records if r["candidate"]["email"]}
     naming_email = AuditLog(store).naming(sorted(addresses))
@@ -280,69 +168,9 @@ def export_person(
     }
 
 
-def _candidate_record(store: Store, db: Session, candidate_id: str) -> dict[str, Any]:
-    """The stored data of one candidate (see ``export_candidate``)."""
-    candidate = db.get(Candidate, candidate_id)
-    if candidate is None:
-        raise PrivacyError(
-            f"no candidate with id {candidate_id!r}; candidate ids look like C1A2B3C4D5E "
-            "and are shown in the recruiter's candidate list"
-        )
-    invitations = db.scalars(
-        select(Invitation).where(Invitation.candidate_id == candidate_id).order_by(Invitation.id)
-    ).all()
-    sessions = db.scalars(
-        select(TestSession)
-        .where(TestSession.candidate_id == candidate_id)
-        .order_by(TestSession.started_at, TestSession.id)
-    ).all()
-    session_ids = [session.id for session in sessions]
-    responses = db.scalars(
-        select(ResponseRow)
-        .where(ResponseRow.session_id.in_(session_ids))
-        .order_by(ResponseRow.session_id, ResponseRow.position)
-    ).all()
-    scores = db.scalars(
-        select(Score).where(Score.session_id.in_(session_ids)).order_by(Score.id)
-    ).all()
-    groups = db.scalars(
-        select(GroupMembership)
-        .where(GroupMembership.session_id.in_(session_ids))
-        .order_by(GroupMembership.id)
-    ).all()
-    audit = db.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.target.in_([candidate_id, *session_ids]))
-        .order_by(AuditEntry.id)
-    ).all()
-    return {
-        "candidate": _row(candidate),
-        "invitations": [_row(i, exclude=("token_hash",)) for i in invitations],
-        "sessions": [_row(s) for s in sessions],
-        "responses": [_row(r) for r in responses],
-        "scores": [_row(s) for s in scores],
-        "group_answers": [_row(g) for g in groups],
-        "consents": [
-            {key: plain(value) for key, value in dataclasses.asdict(consent).items()}
-            for session_id in session_ids
-            if (consent := store.consent_record(session_id)) is not None
-        ],
-        "audit_entries": [_row(a) for a in audit],
-        "email_deliveries": [
-            _row(d)
-            for d in db.scalars(
-                select(EmailDelivery)
-                .where(EmailDelivery.candidate_id == candidate_id)
-                .order_by(EmailDelivery.id)
-            )
-        ],
-    }
-
-
 __all__ = [
     "PurgeResult",
     "export_candidate",
     "export_person",
-    "last_activity",
     "purge_personal_data",
 ]

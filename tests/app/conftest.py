@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 
 from assessment.demo import ensure_active_model
 from assessment.persistence.store import Store
 from items import load_bank
+from tests.stores import app_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,15 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def app_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     """A store with the synthetic model active, used by the app under test."""
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv("SJT_DATABASE_URL", url)
-    monkeypatch.chdir(ROOT)
-    st.cache_resource.clear()
-    store = Store.open(url)
-    ensure_active_model(store, load_bank())
-    yield store
-    st.cache_resource.clear()
-    store.engine.dispose()
+    with app_database(tmp_path, monkeypatch) as store:
+        ensure_active_model(store, load_bank())
+        yield store
 
 
 def invitation(store: Store, **options: object) -> str:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
+from assessment.errors import DatabaseError
 from assessment.persistence.store import Store
 from tests.app.conftest import ROOT, invitation
 
@@ -54,7 +54,7 @@ def test_a_database_down_at_page_start_shows_the_retry_message(
 
 
 def fail(*_args: object, **_kwargs: object) -> None:
-    raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+    raise DatabaseError("the database cannot be used: server closed the connection")
 
 
 @pytest.mark.parametrize(

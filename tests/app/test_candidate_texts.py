@@ -5,10 +5,11 @@ scenario speaks politely to a customer."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from app_pages.texts import TEXTS
+from app_pages.texts import TEXTS, TEXTS_FILE, load_texts
 from assessment.delivery.consent import consent_notice
 from assessment.settings import Settings
 from items import load_bank
@@ -49,3 +50,19 @@ def test_quoted_politeness_to_customers_is_not_counted_as_addressing_the_candida
     said = "你接起电话，说：“您好，请问有什么可以帮您？”"
     assert "您" not in unquoted(said)
     assert "您" in unquoted("请您选择最有效的做法。")
+
+
+def test_a_texts_file_without_both_languages_is_refused(tmp_path: Path) -> None:
+    file = tmp_path / "texts.yaml"
+    file.write_text(
+        "texts:\n  next:\n    en: Next\ngroup_values_zh:\n  woman: 女\n", encoding="utf-8"
+    )
+    with pytest.raises(ValueError, match=r"texts\.next needs exactly the languages en and zh"):
+        load_texts(file)
+
+
+def test_the_packaged_texts_file_is_read_whole() -> None:
+    texts, group_values = load_texts(TEXTS_FILE)
+    assert texts == TEXTS
+    assert texts["next"] == {"en": "Next", "zh": "下一题"}
+    assert group_values["prefer not to say"] == "不愿透露"

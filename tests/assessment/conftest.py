@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from assessment.persistence.store import Store
+from tests.stores import opened_store
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "SJT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -53,21 +54,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def postgres_store() -> Iterator[Store]:
     """A migrated store on a fresh PostgreSQL database only."""
     for url in _postgres_database():
-        opened = Store.open(url)
-        try:
+        with opened_store(url) as opened:
             yield opened
-        finally:
-            opened.engine.dispose()
 
 
 @pytest.fixture
 def store(database_url: str) -> Iterator[Store]:
     """A migrated store on each backend."""
-    opened = Store.open(database_url)
-    try:
+    with opened_store(database_url) as opened:
         yield opened
-    finally:
-        opened.engine.dispose()
 
 
 def store_at_revision(url: str, revision: str) -> Store:

@@ -20,6 +20,11 @@ def open_link(page: Page, url: str) -> None:
     wait(page)
 
 
+def reload(page: Page) -> None:
+    page.reload()
+    wait(page)
+
+
 def start_test(page: Page, language: str = "English") -> None:
     """From the language page through consent and the practice item (answered, checked)."""
     page.get_by_text(language, exact=True).click()

@@ -80,14 +80,28 @@ def launch(port: int, database_url: str, extra: tuple[str, ...] = ()) -> subproc
     raise RuntimeError("streamlit did not start within 60 s")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def served_database(tmp_path_factory: pytest.TempPathFactory, name: str) -> tuple[Path, str, Store]:
+    """A folder ``name`` and a store in it with the synthetic model active, for a served app;
+    skips the test when Chromium is missing."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (make test installs Debian's chromium)")
-    folder = tmp_path_factory.mktemp("browser")
-    database_url = f"sqlite:///{folder / 'browser.db'}"
+    folder = tmp_path_factory.mktemp(name)
+    database_url = f"sqlite:///{folder / f'{name}.db'}"
     store = Store.open(database_url)
     ensure_active_model(store, load_bank())
+    return folder, database_url, store
+
+
+def stop(server: Server) -> None:
+    """End the served app and close its store's connections."""
+    server.process.kill()
+    server.process.wait(timeout=10)
+    server.store.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    _folder, database_url, store = served_database(tmp_path_factory, "browser")
     port = free_port()
     running = Server(
         f"http://127.0.0.1:{port}", database_url, store, launch(port, database_url), port
@@ -95,9 +109,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     try:
         yield running
     finally:
-        running.process.kill()
-        running.process.wait(timeout=10)
-        store.engine.dispose()
+        stop(running)
 
 
 @pytest.fixture(scope="module")

@@ -5,15 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.browser.candidate import wait
+from tests.browser.candidate import open_link, wait
 
 Page = Any
 
 
 def sign_in(page: Page, url: str, username: str, password: str) -> None:
     """Open the app and sign in through the login form."""
-    page.goto(url)
-    wait(page)
+    open_link(page, url)
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()

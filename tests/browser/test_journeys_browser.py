@@ -15,7 +15,14 @@ from assessment.access.accounts import add_user
 from assessment.clock import utcnow
 from assessment.persistence.tables import GroupMembership
 from tests.app.test_candidate_journey import answer_until_last
-from tests.browser.candidate import answer_current, open_link, question_heading, start_test, wait
+from tests.browser.candidate import (
+    answer_current,
+    open_link,
+    question_heading,
+    reload,
+    start_test,
+    wait,
+)
 from tests.browser.conftest import Server
 from tests.browser.staff import open_page, sign_in
 from tests.browser.test_candidate_browser import new_link
@@ -99,8 +106,7 @@ def test_the_finish_page_saves_the_optional_answers_and_survives_a_reload(
             )
         ).all()
     assert [tuple(row) for row in rows] == [("gender", "woman")]
-    page.reload()
-    wait(page)
+    reload(page)
     page.get_by_role("heading", name=thanks).wait_for()
     assert page.get_by_text(re.compile("cannot be used|无法使用")).count() == 0
     assert page.get_by_role("combobox").count() == 0  # the optional questions are not asked again

@@ -14,7 +14,7 @@ from assessment.access.accounts import add_user
 from assessment.demo import seed_demo
 from assessment.recruiting.overview import candidate_overview
 from items import load_bank
-from tests.browser.candidate import wait
+from tests.browser.candidate import open_link, wait
 from tests.browser.conftest import Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -30,8 +30,7 @@ def recruiter(server: Server) -> str:
 
 
 def sign_in(page: Any, server: Server, username: str) -> None:
-    page.goto(server.url)
-    wait(page)
+    open_link(page, server.url)
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()

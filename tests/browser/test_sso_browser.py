@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from assessment.demo import ensure_active_model
 from assessment.persistence.staff import StaffRepository
-from assessment.persistence.store import Store
-from items import load_bank
-from tests.browser.candidate import wait
-from tests.browser.conftest import CHROMIUM, Server, free_port, launch
+from tests.browser.candidate import open_link, reload, wait
+from tests.browser.conftest import Server, free_port, launch, served_database, stop
 from tests.browser.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, running_provider
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -38,12 +34,7 @@ roles = {{ "sjt-recruiters" = "recruiter" }}
 
 @pytest.fixture(scope="module")
 def sso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Provider]]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (make test installs Debian's chromium)")
-    folder = tmp_path_factory.mktemp("sso")
-    database_url = f"sqlite:///{folder / 'sso.db'}"
-    store = Store.open(database_url)
-    ensure_active_model(store, load_bank())
+    folder, database_url, store = served_database(tmp_path_factory, "sso")
     port = free_port()
     with running_provider() as provider:
         secrets_file = folder / "secrets.toml"
@@ -54,14 +45,11 @@ def sso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Prov
         try:
             yield server, provider
         finally:
-            process.kill()
-            process.wait(timeout=10)
-            store.engine.dispose()
+            stop(server)
 
 
 def sign_in_with_sso(page: Any, server: Server) -> None:
-    page.goto(server.url)
-    wait(page)
+    open_link(page, server.url)
     page.get_by_role("button", name="Sign in with Test ID").click()
     page.wait_for_url(f"{server.url}/**", timeout=30_000)
     wait(page)
@@ -86,11 +74,9 @@ def test_single_sign_on_maps_a_claim_to_a_role_and_survives_a_reload(
         account = StaffRepository(server.store).account("ada@example.org")
         assert account is not None
         assert (account.role, account.sign_in) == ("recruiter", "sso")
-        page.goto(server.url + "/candidates")
-        wait(page)
+        open_link(page, server.url + "/candidates")
         page.get_by_role("heading", name="Candidates").wait_for(timeout=30_000)
-        page.reload()
-        wait(page)
+        reload(page)
         page.get_by_role("heading", name="Candidates").wait_for(timeout=30_000)
         assert provider.logins == 1  # the reload used the staff session, not a new login
     finally:
@@ -109,8 +95,7 @@ def test_single_sign_on_without_a_mapped_role_gives_no_access(
     try:
         sign_in_with_sso(page, server)
         page.get_by_text("has no access to this service").wait_for(timeout=30_000)
-        page.goto(server.url + "/candidates")
-        wait(page)
+        open_link(page, server.url + "/candidates")
         page.get_by_role("heading", name="Staff sign-in").wait_for(timeout=30_000)
         assert StaffRepository(server.store).account("eve@example.org") is None
     finally:

@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from assessment.access.accounts import add_user, disable_user
 from assessment.persistence.staff_tables import StaffSessionRow
-from tests.browser.candidate import wait
+from tests.browser.candidate import open_link, reload, wait
 from tests.browser.conftest import Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -57,8 +57,7 @@ def test_a_deep_link_lands_on_its_page_after_sign_in_and_a_reload_stays_there(
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     try:
-        page.goto(server.url + path)
-        wait(page)
+        open_link(page, server.url + path)
         assert heading(page) == ["Staff sign-in"]  # not "Page not found"
         fill_sign_in(page, username)
         assert page.url == server.url + path
@@ -67,13 +66,11 @@ def test_a_deep_link_lands_on_its_page_after_sign_in_and_a_reload_stays_there(
         assert cookie["httpOnly"] is True
         assert cookie["sameSite"] == "Strict"
         assert not re.search(r"ticket|token|session", page.url)  # no secret in the URL
-        page.reload()
-        wait(page)
+        reload(page)
         assert page.url == server.url + path
         assert heading(page)[0].startswith(title)  # still signed in after the reload
         fresh = context.new_page()  # a new tab of the same browser: signed in too
-        fresh.goto(server.url + path)
-        wait(fresh)
+        open_link(fresh, server.url + path)
         assert heading(fresh)[0].startswith(title)
     finally:
         context.close()
@@ -86,25 +83,21 @@ def test_sign_out_survives_a_reload_and_another_browser_is_never_signed_in(
     page = context.new_page()
     stranger = browser.new_context(viewport=DESKTOP)
     try:
-        page.goto(server.url + "/candidates")
-        wait(page)
+        open_link(page, server.url + "/candidates")
         fill_sign_in(page, "rosa")
         cookie = staff_cookie(context)
         # a copy of the page address alone gives another browser nothing
         other = stranger.new_page()
-        other.goto(page.url)
-        wait(other)
+        open_link(other, page.url)
         assert heading(other) == ["Staff sign-in"]
         page.get_by_role("button", name="Sign out").first.click()
         page.get_by_role("heading", name="Staff sign-in").wait_for(timeout=30_000)
         wait(page)
-        page.reload()
-        wait(page)
+        reload(page)
         assert heading(page) == ["Staff sign-in"]
         # the old cookie, replayed by anyone, is dead
         stranger.add_cookies([{**cookie, "sameSite": "Strict"}])
-        other.goto(server.url + "/candidates")
-        wait(other)
+        open_link(other, server.url + "/candidates")
         assert heading(other) == ["Staff sign-in"]
     finally:
         context.close()
@@ -117,8 +110,7 @@ def test_an_idle_session_ends_at_the_next_action_and_a_reload_does_not_revive_it
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     try:
-        page.goto(server.url + "/candidates")
-        wait(page)
+        open_link(page, server.url + "/candidates")
         fill_sign_in(page, "rosa")
         staff_cookie(context)
         with server.store.transaction() as db:  # 31 minutes pass without activity
@@ -132,8 +124,7 @@ def test_an_idle_session_ends_at_the_next_action_and_a_reload_does_not_revive_it
         wait(page)
         assert heading(page) == ["Staff sign-in"]
         assert page.get_by_text("signed out after 30 minutes without activity").count() == 1
-        page.reload()
-        wait(page)
+        reload(page)
         assert heading(page) == ["Staff sign-in"]
     finally:
         context.close()
@@ -145,8 +136,7 @@ def test_a_disabled_account_loses_the_page_without_clicking_and_downloads_nothin
     context = browser.new_context(viewport=DESKTOP, accept_downloads=True)
     page = context.new_page()
     try:
-        page.goto(server.url + "/candidates")
-        wait(page)
+        open_link(page, server.url + "/candidates")
         fill_sign_in(page, "ria")
         page.get_by_role("tab", name="Export").click()
         wait(page)

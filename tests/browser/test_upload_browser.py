@@ -15,7 +15,7 @@ import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from assessment.access.accounts import add_user
-from tests.browser.candidate import wait
+from tests.browser.candidate import open_link
 from tests.browser.conftest import Server
 from tests.browser.staff import sign_in
 
@@ -58,8 +58,7 @@ def test_anonymous_uploads_are_refused_and_staff_uploads_accepted(
     try:
         page = context.new_page()
         sessions = watch_sessions(page)
-        page.goto(server.url)
-        wait(page)
+        open_link(page, server.url)
         anonymous = sessions[-1]
         assert [upload(page, server, anonymous, 2 * 1024 * 1024) for _ in range(5)] == [403] * 5
 

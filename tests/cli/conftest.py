@@ -5,6 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+
+runner = CliRunner()
+
+
+def run(*args: str | Path) -> tuple[int, str]:
+    """Run ``sjt`` with ``args``; its exit code and output."""
+    result = runner.invoke(app, [str(arg) for arg in args])
+    return result.exit_code, result.output
 
 
 def use_copy_of(seeded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:

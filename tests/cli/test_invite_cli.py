@@ -9,18 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from assessment.persistence.store import Store
-from cli.main import app
 from tests.app.conftest import ROOT
-
-runner = CliRunner()
-
-
-def run(*args: str | Path) -> tuple[int, str]:
-    result = runner.invoke(app, [str(arg) for arg in args])
-    return result.exit_code, result.output
+from tests.cli.conftest import run
+from tests.stores import opened_store
 
 
 @pytest.fixture
@@ -29,9 +22,8 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     monkeypatch.setenv("SJT_DATABASE_URL", url)
     for name in ("SJT_PUBLIC_URL", "SJT_BASE_URL", "STREAMLIT_SERVER_PORT"):
         monkeypatch.delenv(name, raising=False)
-    opened = Store.open(url)
-    yield opened
-    opened.engine.dispose()
+    with opened_store(url) as opened:
+        yield opened
 
 
 def token_of(line: str) -> str:

@@ -7,22 +7,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from typer.testing import CliRunner
 
 from assessment.demo import SYNTHETIC_LABEL, seed_demo, synthetic_model_document
 from assessment.persistence.backup import table_counts
 from assessment.persistence.store import Store
 from assessment.persistence.tables import Candidate, ResponseRow, TestSession
-from cli.main import app
 from items import load_bank
-from tests.cli.conftest import use_copy_of
-
-runner = CliRunner()
-
-
-def run(*args: str | Path) -> tuple[int, str]:
-    result = runner.invoke(app, [str(arg) for arg in args])
-    return result.exit_code, result.output
+from tests.cli.conftest import run, use_copy_of
 
 
 @pytest.fixture(scope="module")

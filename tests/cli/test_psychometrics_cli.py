@@ -7,16 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from cli.main import app
-
-runner = CliRunner()
-
-
-def run(*args: str | Path) -> tuple[int, str]:
-    result = runner.invoke(app, [str(arg) for arg in args])
-    return result.exit_code, result.output
+from tests.cli.conftest import run
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from items import COMPETENCIES, ItemBank, ItemBankError, load_bank
+from items import COMPETENCIES, ItemBank, ItemBankError
 from items.forms import DEFAULT_FORMS, load_fixed_form
 
 SETTINGS = ("phone", "chat", "counter", "field")
-
-
-@pytest.fixture(scope="module")
-def bank() -> ItemBank:
-    return load_bank()
 
 
 def rule_form(bank: ItemBank) -> tuple[str, ...]:

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-import pytest
-
-from items import COMPETENCIES, ItemBank, load_bank, load_competencies
+from items import COMPETENCIES, ItemBank, load_competencies
 from items.schema import SCHEMA_FILE, render_schema
-
-
-@pytest.fixture(scope="module")
-def bank() -> ItemBank:
-    return load_bank()
 
 
 def test_bank_has_at_least_60_items_and_12_per_competency(bank: ItemBank) -> None:

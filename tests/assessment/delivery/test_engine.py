@@ -16,7 +16,6 @@ import assessment.delivery.exposure as exposure_module
 from assessment.delivery.engine import AdaptiveEngine, ItemPool
 from assessment.delivery.exposure import load_exposure_parameters
 from assessment.delivery.policy import CATPolicy
-from assessment.delivery.session import CandidateSession, Response
 from assessment.delivery.simulation import (
     SimulatedAnswers,
     draw_answers,
@@ -24,6 +23,7 @@ from assessment.delivery.simulation import (
     simulate_cat,
 )
 from assessment.errors import AssessmentError, CATConfigurationError
+from assessment.session_values import CandidateSession, Response
 from cli.main import app
 from items import COMPETENCIES, ItemBank, load_bank
 from items.forms import load_fixed_form
@@ -31,11 +31,6 @@ from items.scoring_map import scored_responses, synthetic_model
 from scoring import MISSING, ModelParameters, ResponseMatrix, score_eap
 
 POLICY = CATPolicy()
-
-
-@pytest.fixture(scope="module")
-def bank() -> ItemBank:
-    return load_bank()
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
 from assessment.delivery.service import Delivery
 from assessment.delivery.simulation import draw_answers
 from assessment.demo import ensure_active_model
+from assessment.errors import DatabaseError
 from assessment.persistence.store import Store
 from items import load_bank
 from tests.assessment.conftest import POSTGRES_ADMIN_URL
@@ -54,7 +54,7 @@ def test_locked_sqlite_file_fails_fast_and_loses_nothing(
     try:
         index = delivery.pool.index(view.item.id)
         response = answers.response(delivery.pool, 0, index)
-        with pytest.raises(OperationalError, match="locked"):
+        with pytest.raises(DatabaseError, match="locked"):
             delivery.answer(session_id, view.item.id, response.most, response.least)
     finally:
         blocker.rollback()

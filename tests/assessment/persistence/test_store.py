@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from assessment.clock import utcnow
-from assessment.delivery.session import Response
-from assessment.errors import AssessmentError, InvitationError
+from assessment.errors import AssessmentError, ConstraintError, DatabaseError, InvitationError
 from assessment.model_document import ModelDocument
 from assessment.persistence.store import AnswerDecision, ScoreRecord, Store, hash_token
+from assessment.session_values import Response
 
 TINY = ModelDocument.from_dict(
     {
@@ -162,3 +164,17 @@ def test_audit_log_records_actions(store: Store) -> None:
     store.audit("alice", "invite", "C123", {"count": 1})
     (entry,) = store.audit_entries("invite")
     assert (entry.actor, entry.target, entry.detail) == ("alice", "C123", {"count": 1})
+
+
+def test_database_failures_come_out_as_the_stores_own_errors(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'own-errors.db'}")
+    store.add_candidate("Ada Lovelace", candidate_id="C0000000001")
+    with pytest.raises(ConstraintError, match="refused a row") as refused:
+        store.add_candidate("Ada Lovelace", candidate_id="C0000000001")
+    assert isinstance(refused.value.__cause__, IntegrityError)
+    assert "Ada" not in str(refused.value)
+    store.engine.dispose()
+    with pytest.raises(DatabaseError, match="cannot be used") as down:
+        Store.open("postgresql+psycopg://nobody:secret@127.0.0.1:1/none")
+    assert isinstance(down.value.__cause__, OperationalError)
+    assert "secret" not in str(down.value)

@@ -32,15 +32,11 @@ from assessment.persistence.tables import (
 from assessment.psychometrics.fairness import record_groups
 from assessment.psychometrics.versions import collected_responses
 from assessment.recruiting.privacy import export_candidate, purge_personal_data
-from items import ItemBank, load_bank
+from items import ItemBank
 from tests.assessment.conftest import _postgres_database, store_at_revision
+from tests.stores import opened_store
 
 LATER = dt.timedelta(days=30)
-
-
-@pytest.fixture(scope="module")
-def bank() -> ItemBank:
-    return load_bank()
 
 
 @pytest.fixture(scope="module")
@@ -71,11 +67,8 @@ def fresh_url(database_url: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def fresh(fresh_url: str) -> Iterator[Store]:
-    opened = Store.open(fresh_url)
-    try:
+    with opened_store(fresh_url) as opened:
         yield opened
-    finally:
-        opened.engine.dispose()
 
 
 def session_ids(store: Store) -> list[str]:

@@ -1,6 +1,7 @@
 """Immutable values of a candidate's test: responses and the session that collects them.
 
 A session with one more response is a new value; the store persists responses append-only.
+Shared below ``persistence``, which stores these values, and ``delivery``, which makes them.
 """
 
 from __future__ import annotations

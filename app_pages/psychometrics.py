@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages import workbench_items, workbench_versions
+from app_pages import workbench_items, workbench_renorm, workbench_versions
 from app_pages.common import get_bank, get_store
 from app_pages.markup import md_escape
 from app_pages.phrasing import rare_options_warning, thin_items_warning
@@ -322,6 +322,7 @@ def versions_section(username: str) -> None:
         )
     workbench_versions.compare_section([v.label for v in versions])
     workbench_versions.rollback_section(username)
+    workbench_renorm.renorm_section(username)
 
 
 # ---------------------------------------------------------------------------- fairness

@@ -61,6 +61,19 @@ class RenormPreview:
     minimum: int = MIN_NORM_SAMPLE
     """The smallest sample size that was accepted for this preview."""
 
+    def rows(self) -> list[dict[str, str | float | int | None]]:
+        """Per competency: the norm mean and SD, current and new, and the band changes."""
+        out: list[dict[str, str | float | int | None]] = []
+        for dimension, table in self.tables.items():
+            old = self.old_tables.get(dimension)
+            out.append({
+                "competency": dimension,
+                "mean now": old.mean if old else None, "mean new": table.mean,
+                "sd now": old.sd if old else None, "sd new": table.sd,
+                "band changes": self.band_changes.get(dimension, 0),
+            })  # fmt: skip
+        return out
+
     def lines(self) -> list[str]:
         """The preview as text: the tables' mean and SD, old and new, and the band changes."""
         out = [
@@ -68,13 +81,12 @@ class RenormPreview:
             f"  {'competency':<22} {'mean old':>9} {'new':>7} {'sd old':>7} {'new':>7} "
             f"{'band changes':>13}",
         ]
-        for dimension, table in self.tables.items():
-            old = self.old_tables.get(dimension)
-            old_mean = f"{old.mean:>9.3f}" if old else f"{'-':>9}"
-            old_sd = f"{old.sd:>7.3f}" if old else f"{'-':>7}"
+        for row in self.rows():
+            old_mean = "-" if row["mean now"] is None else f"{row['mean now']:.3f}"
+            old_sd = "-" if row["sd now"] is None else f"{row['sd now']:.3f}"
             out.append(
-                f"  {dimension:<22} {old_mean} {table.mean:>7.3f} {old_sd} {table.sd:>7.3f} "
-                f"{self.band_changes.get(dimension, 0):>13}"
+                f"  {row['competency']:<22} {old_mean:>9} {row['mean new']:>7.3f} {old_sd:>7} "
+                f"{row['sd new']:>7.3f} {row['band changes']:>13}"
             )
         out.append(
             f"{self.any_band_changes} of {self.n_candidates} tested candidates would change "

@@ -14,6 +14,8 @@ import numpy as np
 
 from assessment.errors import AssessmentError
 from assessment.persistence.store import Store
+from assessment.psychometrics import renorm
+from assessment.psychometrics.renorm import OverallRule, RenormPreview, apply_renorm
 from assessment.psychometrics.versions import rollback
 from scoring import ModelParameters, ResponseMatrix, score_eap
 from scoring.fit import conditional_se, test_information
@@ -24,6 +26,7 @@ from scoring.parameter_table import parameter_rows
 
 __all__ = [
     "ObservedExpected",
+    "RenormPreview",
     "ResponseMatrix",
     "eap_theta",
     "information_curves",
@@ -31,6 +34,8 @@ __all__ = [
     "item_plot",
     "key_table",
     "parameter_table",
+    "renorm_preview",
+    "renorm_with_reason",
     "rollback_with_reason",
 ]
 
@@ -95,3 +100,21 @@ def rollback_with_reason(store: Store, actor: str, reason: str, confirmed: bool)
     if not reason.strip():
         raise AssessmentError("give the reason for rolling back; the audit log keeps it")
     return rollback(store, actor, reason.strip())
+
+
+def renorm_preview(
+    store: Store, sample: ResponseMatrix, name: str, overall: OverallRule | None = None
+) -> RenormPreview:
+    """What re-norming the active version on ``sample`` would do, at the documented minimum
+    sample size (``renorm.MIN_NORM_SAMPLE``; the workbench offers no way to lower it)."""
+    return renorm.preview_renorm(store, sample, name, overall, minimum=renorm.MIN_NORM_SAMPLE)
+
+
+def renorm_with_reason(
+    store: Store, preview: RenormPreview, actor: str, reason: str, confirmed: bool
+) -> int:
+    """Apply a previewed re-norm after an explicit confirmation and with a reason that the
+    audit log keeps; returns the new version's id."""
+    if not confirmed:
+        raise AssessmentError("tick the confirmation to re-norm")
+    return apply_renorm(store, preview, actor, reason)

@@ -36,12 +36,14 @@ def renorm_section(username: str) -> None:
         f"{renorm.MIN_NORM_SAMPLE} respondents; preview how many tested candidates would "
         "change band before applying it. Rescore afterwards to update stored scores."
     )
-    with st.form("renorm_preview"):
-        source = st.radio(
-            "Reference sample", ["Completed tests (without data-quality flags)", "Upload a CSV"],
-            horizontal=True,
-        )  # fmt: skip
+    source = st.radio(
+        "Reference sample", ["Completed tests (without data-quality flags)", "A response CSV"],
+        horizontal=True, key="renorm_source",
+    )  # fmt: skip
+    upload = None
+    if source == "A response CSV":  # only then an uploader (one per page otherwise)
         upload = st.file_uploader("Response data CSV for the reference sample", type=["csv"])
+    with st.form("renorm_preview"):
         name = st.text_input("Name of the reference sample (e.g. applicants 2027 Q1)")
         if st.form_submit_button("Preview re-norm"):
             st.session_state.pop(PREVIEW_KEY, None)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app_pages import workbench_items, workbench_renorm, workbench_versions
 from app_pages.common import get_bank, get_store
 from app_pages.markup import md_escape
 from app_pages.phrasing import rare_options_warning, thin_items_warning
@@ -31,12 +32,13 @@ from assessment.psychometrics.versions import (
     collected_responses,
     list_versions,
     promote,
-    rollback,
+)
+from assessment.psychometrics.workbench import (
+    ResponseMatrix,
+    information_curves,
+    item_analysis_rows,
 )
 from items import COMPETENCIES
-from scoring import ResponseMatrix, score_eap
-from scoring.fit import conditional_se, test_information
-from scoring.item_analysis import analyse_items
 
 MAX_UPLOAD_MB = 20
 SYNTHETIC_SOURCE = f"Synthetic demo responses ({SYNTHETIC_N} simulated candidates)"
@@ -166,7 +168,7 @@ def show_progress(job_id: str) -> None:
         st.error(f"Calibration failed: {md_escape(str(status['error']), 600)}")
         return
     done = status["finished"]
-    fraction = 1.0 if done else min(0.99, status["iteration"] / max(job.max_iter, 1))
+    fraction = status["fraction"]
     loglik = "" if status["loglik"] is None else f", log-likelihood {status['loglik']:,.1f}"
     st.progress(
         fraction,
@@ -214,24 +216,27 @@ def review_section(username: str) -> None:
         hide_index=True,
         width="stretch",
     )
-    analysis = analyse_items(result.parameters, data)
-    table = pd.DataFrame(analysis.rows())
+    table = pd.DataFrame(item_analysis_rows(result.parameters, data))
     flagged_only = st.checkbox("Show flagged items only")
     if flagged_only:
         table = table[table["flags"] != ""]
     st.dataframe(table_for_display(table), hide_index=True, width="stretch", height=360)
     st.caption(MISSING_NOTE)
-    plots(result.parameters, data)
+    workbench_items.render(result.parameters, data, job.job_id)
+    plots(result.parameters, data, job.job_id)
     comparison_section(result, data)
     st.markdown("**Promote**")
     with st.form("promote"):
         note = st.text_area("Why is this version promoted? (recorded in the audit log)")
+        force = st.checkbox("Promote even if the checks find problems")
+        reason = st.text_input("Reason for overriding the checks (recorded in the audit log)")
         if st.form_submit_button("Promote as a new model version", type="primary"):
             try:
                 model_file = calibrated_model_file(result, data, str(job.context["label"]))
                 version_id = promote(
-                    get_store(), model_file, get_bank(), username, note, carry_over=True
-                )
+                    get_store(), model_file, get_bank(), username, note, carry_over=True,
+                    force=force, reason=reason,
+                )  # fmt: skip
             except AssessmentError as error:
                 st.error(md_escape(str(error), 600))
             else:
@@ -239,7 +244,7 @@ def review_section(username: str) -> None:
                 st.success(f"Promoted {version.label if version else version_id}.")
 
 
-def plots(parameters: Any, data: ResponseMatrix) -> None:
+def plots(parameters: Any, data: ResponseMatrix, job_id: str) -> None:
     st.markdown("**Option response curves**")
     item_id = st.selectbox("Item", parameters.item_ids)
     column = parameters.item_ids.index(item_id)
@@ -251,15 +256,14 @@ def plots(parameters: Any, data: ResponseMatrix) -> None:
         x_label="theta", y_label="probability", color=option_colours(codes),
     )  # fmt: skip
     left, right = st.columns(2)
-    info = test_information(parameters, grid)
-    se = conditional_se(parameters, grid)
+    info, se = information_curves(parameters, grid)
     left.markdown("**Test information**")
     left.line_chart(pd.DataFrame(info, index=pd.Index(grid.round(2), name="theta")))
     right.markdown("**Conditional SE**")
     right.line_chart(pd.DataFrame(se, index=pd.Index(grid.round(2), name="theta")).clip(upper=2))
-    estimate = score_eap(parameters, data)
+    theta = workbench_items.cached_theta(parameters, data, job_id)
     st.markdown("**Theta distribution (EAP)**")
-    st.altair_chart(theta_histogram_chart(estimate.theta, parameters.dimensions))
+    st.altair_chart(theta_histogram_chart(theta, parameters.dimensions))
 
 
 def comparison_section(result: Any, data: ResponseMatrix) -> None:
@@ -314,15 +318,9 @@ def versions_section(username: str) -> None:
             file_name=f"model-{active.label}.json",
             mime="application/json",
         )
-    with st.form("rollback"):
-        note = st.text_input("Reason for rolling back")
-        if st.form_submit_button("Roll back to the previous version"):
-            try:
-                label = rollback(get_store(), username, note or "rollback")
-            except AssessmentError as error:
-                st.error(md_escape(str(error), 600))
-            else:
-                st.success(f"{label} is active again.")
+    workbench_versions.compare_section([v.label for v in versions])
+    workbench_versions.rollback_section(username)
+    workbench_renorm.renorm_section(username)
 
 
 # ---------------------------------------------------------------------------- fairness

@@ -8,8 +8,8 @@ and field; ``to_json`` writes the canonical text (deterministic, round-trips exa
 The format is the model file of ``interfaces.md`` (``model``, ``form``, ``dimensions``,
 ``items`` with ``categories``) plus the sections written by ``sjt calibrate``, by
 promotion and by the synthetic demo model: ``latent_correlation``, ``fit``, ``estimation``,
-``norms``, ``simulation``, ``provenance``, ``linking``, ``carried_over`` and ``version`` (the
-label written by ``sjt model export``).
+``norms``, ``simulation``, ``provenance``, ``linking``, ``carried_over``, ``norm_reference``,
+``item_answers``, ``renormed_from`` and ``version`` (the label written by ``sjt model export``).
 
 Unknown keys
 ------------
@@ -230,6 +230,27 @@ class CorrelationFit(_Section):
     adjusted_to_nearest_correlation_matrix: StrictBool | None = None
 
 
+class DimensionFit(_Section):
+    """How the EM went on one dimension (``CalibrationResult.reports``)."""
+
+    dimension: Name
+    converged: StrictBool
+    n_iter: Count
+    max_change: Number | None = None
+    moving_item: Text | None = None
+
+
+class CalibrationIssue(_Section):
+    """A problem the calibration found (``CalibrationResult.problems``): non-convergence or a
+    divergent estimate (``fatal``), a never-chosen category or a missing SE (warnings)."""
+
+    kind: Text
+    dimension: Name
+    item_id: Text | None = None
+    message: Text
+    fatal: StrictBool
+
+
 class FitSection(_Section):
     """Fit and reliability figures of the calibration (all optional)."""
 
@@ -244,6 +265,8 @@ class FitSection(_Section):
     marginal_reliability: dict[str, Number] | None = None
     se_method: Text | None = None
     latent_correlation: CorrelationFit | None = None
+    dimensions: tuple[DimensionFit, ...] | None = None
+    problems: tuple[CalibrationIssue, ...] | None = None
 
 
 class Provenance(_Section):
@@ -292,6 +315,24 @@ class SimulationSection(_Section):
     synthetic: StrictBool | None = None
 
 
+class NormReference(_Section):
+    """The reference sample the norm tables describe (``norm_reference``).
+
+    ``defined_in`` is the version whose promotion or re-norming defined it; a version linked
+    to an earlier one keeps that version's reference and names it in ``carried_from``;
+    ``own_norms`` lists dimensions the earlier version had no norms for (their tables come
+    from the promoted file, moved onto the linked scale). ``reason`` is a re-norming's.
+    """
+
+    sample: Text
+    n: Count
+    date: Text
+    defined_in: Text | None = None
+    carried_from: Text | None = None
+    own_norms: tuple[Name, ...] | None = None
+    reason: Text | None = None
+
+
 _SECTIONS = ("fit", "norms", "simulation", "linking")
 _EXTRA = "\x00extra"
 """Key under which ``with_changes`` passes the unknown-key bag (a file's own top-level key
@@ -324,6 +365,14 @@ class ModelDocument(_Section):
     linking : Linking, optional
     carried_over : tuple of str, optional
         Items that kept the previous version's parameters (written sorted).
+    norm_reference : NormReference, optional
+        The named reference sample of the norm tables (files before it derive one from the
+        norm tables, see ``assessment.psychometrics.versions.reference_of``).
+    item_answers : dict of int, optional
+        Answers per item in the calibration sample (written by ``sjt calibrate``; the
+        promotion guard checks answers per parameter with it).
+    renormed_from : str, optional
+        The version whose parameters a re-normed version keeps.
     version : str, optional
         The version label, written by ``sjt model export``.
     extra : dict
@@ -344,6 +393,9 @@ class ModelDocument(_Section):
     provenance: Provenance | None = None
     linking: Linking | None = None
     carried_over: tuple[Name, ...] | None = None
+    norm_reference: NormReference | None = None
+    item_answers: dict[str, Count] | None = None
+    renormed_from: Text | None = None
     version: Text | None = None
     extra: dict[str, JsonValue] = Field(default_factory=dict)
 
@@ -445,6 +497,13 @@ class ModelDocument(_Section):
             unknown = sorted(set(self.carried_over) - set(ids))
             if unknown:
                 raise ValueError(f"carried_over: {unknown[:5]} are not items of the model")
+        unknown = sorted(set(self.item_answers or {}) - set(ids))
+        if unknown:
+            raise ValueError(f"item_answers: {unknown[:5]} are not items of the model")
+        own = self.norm_reference.own_norms if self.norm_reference else None
+        unknown = sorted(set(own or ()) - dimensions)
+        if unknown:
+            raise ValueError(f"norm_reference.own_norms: {unknown} not in dimensions")
         clash = sorted(set(self.extra) & set(type(self).model_fields))
         if clash:
             raise ValueError(f"extra: {clash} are fields of the document, not extra keys")
@@ -776,12 +835,15 @@ def _sorted(value: Any) -> Any:
 __all__ = [
     "CORRELATION_TOLERANCE",
     "MAX_DEPTH",
+    "CalibrationIssue",
     "Category",
     "CorrelationFit",
+    "DimensionFit",
     "FitSection",
     "ItemEntry",
     "Linking",
     "ModelDocument",
+    "NormReference",
     "NormSection",
     "Provenance",
     "SimulationSection",

@@ -8,6 +8,7 @@ The band cut scores on the T-score scale live here too, for the profile and for 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal, get_args
 
 Language = Literal["en", "zh"]
@@ -72,3 +73,12 @@ __all__ = [
     "language_problem",
     "status_problem",
 ]
+
+
+OverallRule = Callable[
+    [Mapping[str, float], Mapping[str, float], Mapping[str, float], Sequence[str]],
+    tuple[float, str],
+]
+"""θ, SE and T per competency and the raised flags → (composite T, overall band), e.g.
+``reports.profile.composite_and_band`` (the profile's own rule); passed in by the callers that
+may import ``reports`` (the recruiters' export, re-norming's preview)."""

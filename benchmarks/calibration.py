@@ -21,10 +21,20 @@ process per engine also means a crash, an out-of-memory kill or a hang of the pe
 the bench down: it is reported as one line.
 
 Our engine: ``MMLCalibrator("gpcm", standard_errors="none")`` with its defaults (61 equally
-spaced nodes on [-6, 6], tol 1e-4, SQUAREM), then ``score_eap`` (61 nodes) of everyone. It runs
-twice: with the default BLAS threads (the figures compared with ``mirt``) and again with one BLAS
-thread, because OpenBLAS threads that busy-wait make the default run many times slower when other
-processes share the cores.
+spaced nodes on [-6, 6], tol 1e-4, SQUAREM, weak default priors, one BLAS thread during the
+fit), then ``score_eap`` (61 nodes) of everyone: the figures compared with ``mirt``, which also
+runs without standard errors. A second worker calibrates with item-parameter standard errors
+from the observed information (``standard_errors="louis"``, the default): the headline figure,
+with a target of 10 s for calibration with SEs. A third repeats that with another process
+spinning on one core for the whole run, the situation of a shared machine. Two more runs
+repeat both with the process's default BLAS threads instead of the calibrator's one thread,
+the evidence for that default.
+
+The command line is timed as a user meets it: ``sjt calibrate DATA.csv --item-map MAP.csv``
+(reading 100,000 × 60 cells, EM, SEs, norms by EAP, writing the model file) and ``sjt score``
+(reading, EAP, writing 100,000 score rows), each as a fresh process (target: 3 s for
+``sjt score``). Every timing comes with the CPU time (user + system) of the process, which
+load from other processes disturbs less than the wall time.
 
 Peer: ``mirt.fit_mirt(model="GPCM", n_quadpts=61, compute_standard_errors=False)`` (its defaults
 otherwise: EM, tol 1e-4, no acceleration, Gauss–Hermite nodes), one unidimensional fit per
@@ -39,14 +49,18 @@ adjacent-category log odds ``a(θ - step_v)``, so the log odds of category k aga
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import multiprocessing
 import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 import traceback
 import warnings
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -82,9 +96,10 @@ PEER_TIMEOUT_ENV = "SJT_BENCH_PEER_TIMEOUT"
 PEER_TIMEOUT_DEFAULT = 600.0
 """Seconds the ``mirt`` worker may take before it is stopped and reported as timed out."""
 OUR_TIMEOUT = 1800.0
-SINGLE_THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-"""Worker environment of the second, single-threaded run of our engine (mirt's EM runs on one
-core, and multithreaded BLAS degrades badly when the cores are shared with other processes)."""
+SE_TARGET_S = 10.0
+"""Target for calibration with standard errors of the full design (issue 13)."""
+SCORE_TARGET_S = 3.0
+"""Target for ``sjt score`` of the full design as a process."""
 
 DIMENSIONS = tuple(f"dim{d + 1}" for d in range(N_DIMENSIONS))
 SPECS = tuple(
@@ -168,30 +183,42 @@ def _load(path: str) -> NDArray[np.int64]:
     return np.load(path).astype(np.int64)
 
 
-def _ours(path: str) -> dict[str, Any]:
+def _ours(path: str, standard_errors: str = "none", blas_threads: int | None = 1) -> dict[str, Any]:
     """Time our calibration and EAP scoring on the responses stored at ``path``."""
     data = ResponseMatrix(_load(path), SPECS, DIMENSIONS)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the 2-iteration warm-up does not converge
         warm = data.subset(np.arange(WARMUP_ROWS))
-        warm_fit = MMLCalibrator("gpcm", standard_errors="none", max_iter=2).fit(warm)
+        warm_fit = MMLCalibrator("gpcm", standard_errors="louis", max_iter=2).fit(warm)
         score_eap(warm_fit.parameters, warm)
     memory = MemoryProbe()
     baseline = memory.current()
     start = time.perf_counter()
-    result = MMLCalibrator("gpcm", standard_errors="none").fit(data)
+    cpu = time.process_time()
+    calibrator = MMLCalibrator(
+        "gpcm",
+        standard_errors=standard_errors,  # type: ignore[arg-type]
+        blas_threads=blas_threads,
+    )
+    result = calibrator.fit(data)
     calibration_s = time.perf_counter() - start
+    calibration_cpu_s = time.process_time() - cpu
     peak_calibration = memory.peak()
     memory.reset()
     start = time.perf_counter()
     estimate = score_eap(result.parameters, data)
     scoring_s = time.perf_counter() - start
     params = np.array([item.params for item in result.parameters.items])
+    se = np.array(
+        [item.se or [np.nan] * params.shape[1] for item in result.parameters], dtype=float
+    )
     return {
         "calibration_s": calibration_s,
+        "calibration_cpu_s": calibration_cpu_s,
         "scoring_s": scoring_s,
         "slopes": params[:, 0],
         "intercepts": params[:, 1:],
+        "slope_se": se[:, 0],
         "theta": estimate.theta,
         "iterations": result.n_iter,
         "converged": result.converged,
@@ -200,6 +227,16 @@ def _ours(path: str) -> dict[str, Any]:
         "peak_scoring_mib": memory.peak(),
         "memory_method": memory.method,
     }
+
+
+def _ours_se(path: str) -> dict[str, Any]:
+    """``_ours`` with item-parameter standard errors (Louis' identity)."""
+    return _ours(path, standard_errors="louis")
+
+
+def _ours_se_all_threads(path: str) -> dict[str, Any]:
+    """``_ours_se`` with the process's default BLAS threads instead of one."""
+    return _ours(path, standard_errors="louis", blas_threads=None)
 
 
 def _mirt(path: str) -> dict[str, Any]:
@@ -264,7 +301,12 @@ def _mirt(path: str) -> dict[str, Any]:
     }
 
 
-WORKERS = {"ours": _ours, "mirt": _mirt}
+WORKERS = {
+    "ours": _ours,
+    "ours_se": _ours_se,
+    "ours_se_all_threads": _ours_se_all_threads,
+    "mirt": _mirt,
+}
 
 
 def _worker_main(conn: Connection, engine: str, path: str) -> None:
@@ -321,7 +363,126 @@ def run_isolated(
     return dict(payload)
 
 
+# ---------------------------------------------------------------- load and the command line
+def _spin() -> None:  # pragma: no cover - runs in a child process until terminated
+    while True:
+        pass
+
+
+@contextlib.contextmanager
+def busy_core() -> Iterator[None]:
+    """Keep one core busy with a spinning process for the duration of the block."""
+    context = multiprocessing.get_context("spawn")
+    spinner = context.Process(target=_spin, daemon=True)
+    spinner.start()
+    try:
+        yield
+    finally:
+        spinner.terminate()
+        spinner.join(10)
+
+
+def _timed_process(arguments: list[str]) -> tuple[float, float]:
+    """Run ``python -m cli.main ARGUMENTS``; wall and CPU (user + system) seconds."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=OUR_TIMEOUT,
+        check=False,
+    )
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise RuntimeError(f"sjt {arguments[0]} failed: {done.stderr.strip()[-500:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def command_line_figures(folder: Path, n_candidates: int) -> list[Figure]:
+    """``sjt calibrate`` and ``sjt score`` of the design's CSV, each as a fresh process."""
+    from assessment.psychometrics.data_files import write_response_csv
+
+    _, _, _, data = simulate(n_candidates)
+    csv_path, map_path = folder / "data.csv", folder / "map.csv"
+    model_path, scores_path = folder / "model.json", folder / "scores.csv"
+    write_response_csv(csv_path, [f"c{n:06d}" for n in range(n_candidates)], data)
+    map_path.write_text(
+        "item_id,dimension,categories\n"
+        + "".join(f"{s.item_id},{s.dimension},{N_CATEGORIES}\n" for s in SPECS),
+        encoding="utf-8",
+    )
+    del data
+    calibrate = ["calibrate", str(csv_path), "--model", "gpcm", "--item-map", str(map_path)]
+    calibrate_s, calibrate_cpu = _timed_process([*calibrate, "--out", str(model_path), "--quiet"])
+    score = ["score", str(csv_path), "--model", str(model_path), "--out", str(scores_path)]
+    score_s, score_cpu = _timed_process(score)
+    size = f"{n_candidates:,} × {len(SPECS)}"
+    return [
+        {
+            "name": "sjt calibrate process (with SEs)",
+            "value": calibrate_s,
+            "unit": "s",
+            "note": f"CPU {calibrate_cpu:.1f} s; CSV {size} → model file with norms",
+        },
+        {
+            "name": "sjt score process",
+            "value": score_s,
+            "unit": "s",
+            "note": f"CPU {score_cpu:.1f} s"
+            + _target(score_s, SCORE_TARGET_S, n_candidates == N_CANDIDATES),
+        },
+        {
+            "name": "sjt calibrate + sjt score processes",
+            "value": calibrate_s + score_s,
+            "unit": "s",
+            "note": f"CPU {calibrate_cpu + score_cpu:.1f} s",
+        },
+    ]
+
+
 # ------------------------------------------------------------------------------- figures
+def _target(seconds: float, target: float, applies: bool) -> str:
+    """Note on a target that holds for the full design only."""
+    if not applies:
+        return ""
+    return f"; target {target:g} s " + ("met" if seconds <= target else "NOT met")
+
+
+def _se_figures(
+    label: str, result: dict[str, Any], slopes: FloatArray, brief: bool = False
+) -> list[Figure]:
+    """Calibration with standard errors: time against the target, and SE honesty."""
+    seconds = result["calibration_s"]
+    figures: list[Figure] = [
+        {
+            "name": f"{label} calibration + SEs time",
+            "value": seconds,
+            "unit": "s",
+            "note": f"CPU {result['calibration_cpu_s']:.1f} s"
+            + _target(seconds, SE_TARGET_S, not quick_mode()),
+        },
+        {
+            "name": f"{label} calibration + SEs + EAP scoring",
+            "value": seconds + result["scoring_s"],
+            "unit": "s",
+        },
+    ]
+    if not brief:
+        z = (result["slopes"] - slopes) / result["slope_se"]
+        figures.append(
+            {
+                "name": f"{label} SD of (slope − truth) / SE",
+                "value": float(np.std(z)),
+                "digits": 3,
+                "note": "≈ 1 when the SEs are honest (60 slopes)",
+            }
+        )
+    return figures
+
+
 def _rmse(estimate: FloatArray, truth: FloatArray) -> float:
     return float(np.sqrt(np.mean((np.asarray(estimate) - truth) ** 2)))
 
@@ -422,20 +583,19 @@ def run() -> list[Figure]:
         del data
         ours = run_isolated("ours", path, OUR_TIMEOUT)
         figures += _engine_figures("ours", ours, slopes, intercepts, theta, per_dimension=True)
-        single = run_isolated("ours", path, OUR_TIMEOUT, env=SINGLE_THREAD_ENV)
-        figures += [
-            {
-                "name": "ours calibration time, 1 BLAS thread",
-                "value": single["calibration_s"],
-                "unit": "s",
-                "note": "OPENBLAS/OMP/MKL_NUM_THREADS=1",
-            },
-            {
-                "name": "ours EAP scoring time, 1 BLAS thread",
-                "value": single["scoring_s"],
-                "unit": "s",
-            },
-        ]
+        with_se = run_isolated("ours_se", path, OUR_TIMEOUT)
+        figures += _se_figures("ours", with_se, slopes)
+        with busy_core():
+            busy = run_isolated("ours_se", path, OUR_TIMEOUT)
+        figures += _se_figures("ours, one core busy", busy, slopes, brief=True)
+        threads = run_isolated("ours_se_all_threads", path, OUR_TIMEOUT)
+        figures += _se_figures(f"ours, {os.cpu_count()} BLAS threads", threads, slopes, brief=True)
+        with busy_core():
+            threads_busy = run_isolated("ours_se_all_threads", path, OUR_TIMEOUT)
+        figures += _se_figures(
+            f"ours, {os.cpu_count()} BLAS threads, one core busy", threads_busy, slopes, brief=True
+        )
+        figures += command_line_figures(Path(tmp), n_candidates)
         if importlib.util.find_spec("mirt") is None:
             reason = "is not installed (pip install -e '.[bench]')"
             figures.append({"name": "mirt", "value": None, "note": f"NOT RUN — mirt {reason}"})

@@ -17,7 +17,6 @@ from typing import ParamSpec, TypeVar
 import typer
 
 from assessment.errors import AssessmentError
-from assessment.persistence.failures import DATABASE_FAILURES, describe_database_failure
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -29,16 +28,32 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     ArithmeticError,  # OverflowError: a number too large for a date or an integer
     RecursionError,  # a file nested deeper than Python's parser goes
-    *DATABASE_FAILURES,
 )
-"""Exceptions that mean bad input or a broken environment, not a bug."""
+"""Exceptions that mean bad input or a broken environment, not a bug (plus the database
+failures of ``assessment.persistence.failures``, see ``user_error_types``)."""
 _GUARDED = "__sjt_guarded__"
+
+
+def user_error_types() -> tuple[type[BaseException], ...]:
+    """``USER_ERRORS`` plus the database failures once SQLAlchemy is loaded.
+
+    A database failure can only come from SQLAlchemy, so while it is not imported there is
+    none to catch; the file commands (``sjt score`` and friends) then start without it.
+    """
+    if "sqlalchemy" not in sys.modules:
+        return USER_ERRORS
+    from assessment.persistence.failures import DATABASE_FAILURES
+
+    return USER_ERRORS + DATABASE_FAILURES
 
 
 def describe(error: BaseException) -> str:
     """The one-paragraph message for a user or environment error."""
-    if isinstance(error, DATABASE_FAILURES):
-        return describe_database_failure(error)
+    if "sqlalchemy" in sys.modules:
+        from assessment.persistence.failures import DATABASE_FAILURES, describe_database_failure
+
+        if isinstance(error, DATABASE_FAILURES):
+            return describe_database_failure(error)
     if isinstance(error, RecursionError):
         return (
             "the input is nested too deeply to be read (JSON objects or lists inside each other "
@@ -70,7 +85,9 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except typer.Exit:
             raise
-        except USER_ERRORS as error:
+        except Exception as error:
+            if not isinstance(error, user_error_types()):
+                raise
             typer.echo(f"error: {describe(error)}", err=True)
             sys.stderr.flush()
             raise typer.Exit(1) from None
@@ -89,4 +106,4 @@ def guard_commands(app: typer.Typer) -> None:
             guard_commands(group.typer_instance)
 
 
-__all__ = ["USER_ERRORS", "describe", "fail", "guard_commands", "user_errors"]
+__all__ = ["USER_ERRORS", "describe", "fail", "guard_commands", "user_error_types", "user_errors"]

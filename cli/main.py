@@ -1,49 +1,105 @@
-"""Entry point of the ``sjt`` console script."""
+"""Entry point of the ``sjt`` console script.
+
+The full command tree imports every part of the service (database, item bank, reports), which
+takes seconds. ``sjt simulate``, ``sjt calibrate`` and ``sjt score`` run on files only, so
+``main`` builds just the command asked for when it is one of those: ``sjt score`` on 100,000
+candidates then starts in well under a second instead of several.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
+from typing import Any
 
 import typer
 
-from cli import admin, bank, cat_sim, mail, models, psychometrics, users
 from cli.errors import guard_commands
-from cli.privacy import backup, export, purge, restore
-from cli.reports import report
-from cli.settings import settings
 
-app = typer.Typer(
-    help="Situational-judgement test for customer-service staff.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-app.add_typer(bank.app, name="bank")
-app.command("simulate")(psychometrics.simulate)
-app.command("calibrate")(psychometrics.calibrate)
-app.command("score")(psychometrics.score_command)
-app.command("item-analysis")(psychometrics.item_analysis)
-app.command("demo")(admin.demo)
-app.command("invite")(admin.invite)
-app.command("remind")(mail.remind)
-app.command("report")(report)
-app.add_typer(users.users, name="user")
-app.add_typer(settings, name="settings")
-app.add_typer(models.models, name="model")
-app.command("rescore")(models.rescore_command)
-app.command("fairness")(models.fairness)
-app.command("cat-sim")(cat_sim.cat_sim)
-app.command("purge")(purge)
-app.command("export")(export)
-app.command("backup")(backup)
-app.command("restore")(restore)
-guard_commands(app)  # every command: user and environment errors end in one paragraph
+FILE_COMMANDS: dict[str, tuple[str, str]] = {
+    "simulate": ("cli.psychometrics", "simulate"),
+    "calibrate": ("cli.psychometrics", "calibrate"),
+    "score": ("cli.psychometrics", "score_command"),
+}
+"""Commands that need neither the database nor the bank at import time: name → (module,
+function)."""
+
+
+def build_app() -> typer.Typer:
+    """The complete ``sjt`` command tree."""
+    from cli import admin, bank, cat_sim, mail, models, psychometrics, users
+    from cli.privacy import backup, export, purge, restore
+    from cli.reports import report
+    from cli.settings import settings
+
+    app = typer.Typer(
+        help="Situational-judgement test for customer-service staff.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+    app.add_typer(bank.app, name="bank")
+    app.command("simulate")(psychometrics.simulate)
+    app.command("calibrate")(psychometrics.calibrate)
+    app.command("score")(psychometrics.score_command)
+    app.command("item-analysis")(psychometrics.item_analysis)
+    app.command("demo")(admin.demo)
+    app.command("invite")(admin.invite)
+    app.command("remind")(mail.remind)
+    app.command("report")(report)
+    app.add_typer(users.users, name="user")
+    app.add_typer(settings, name="settings")
+    app.add_typer(models.models, name="model")
+    app.command("rescore")(models.rescore_command)
+    app.command("scores")(models.scores_command)
+    app.command("fairness")(models.fairness)
+    app.command("cat-sim")(cat_sim.cat_sim)
+    app.command("purge")(purge)
+    app.command("export")(export)
+    app.command("backup")(backup)
+    app.command("restore")(restore)
+    guard_commands(app)  # every command: user and environment errors end in one paragraph
+    return app
+
+
+def single_command(name: str) -> typer.Typer:
+    """A one-command app for ``name`` (one of ``FILE_COMMANDS``)."""
+    module, function = FILE_COMMANDS[name]
+    app = typer.Typer(pretty_exceptions_enable=False, add_completion=False)
+    app.command(name)(getattr(importlib.import_module(module), function))
+    guard_commands(app)
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    """``cli.main.app``: the complete command tree, built on first use."""
+    if name == "app":
+        value = build_app()
+        globals()["app"] = value
+        return value
+    raise AttributeError(f"module 'cli.main' has no attribute {name!r}")
+
+
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def main() -> None:
-    """Run the command line; every file it creates is readable by its owner only."""
+    """Run the command line; every file it creates is readable by its owner only.
+
+    The file commands run their matrix products on one BLAS thread unless the environment
+    says otherwise (the variables must be set before numpy is imported): the products are tall
+    and thin, and spinning BLAS threads slow a run down badly when other processes compete for
+    the cores (``make bench`` measures both).
+    """
     os.umask(0o077)  # databases, backups, exports and reports hold personal data
-    app()
+    arguments = sys.argv[1:]
+    if arguments and arguments[0] in FILE_COMMANDS:
+        for variable in BLAS_THREAD_VARIABLES:
+            os.environ.setdefault(variable, "1")
+        single_command(arguments[0])(args=arguments[1:], prog_name=f"sjt {arguments[0]}")
+    else:
+        build_app()()
 
 
 if __name__ == "__main__":

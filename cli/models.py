@@ -8,12 +8,32 @@ from typing import Annotated
 import typer
 
 from assessment.persistence.store import Store
-from assessment.psychometrics.data_files import read_model_file, write_csv, write_model_file
+from assessment.psychometrics.data_files import (
+    read_model_file,
+    read_response_csv,
+    write_csv,
+    write_model_file,
+)
 from assessment.psychometrics.fairness import GROUP_FIELDS, fairness_report
-from assessment.psychometrics.versions import list_versions, promote, rescore, rollback
+from assessment.psychometrics.renorm import MIN_NORM_SAMPLE, apply_renorm, preview_renorm
+from assessment.psychometrics.versions import (
+    PromotionRefusedError,
+    collected_responses,
+    list_versions,
+    promote,
+    rescore,
+    rollback,
+)
+from assessment.recruiting.exports import scores_csv
+from assessment.recruiting.overview import candidate_overview
 from cli.errors import fail, user_errors
 from cli.options import ActorOption
 from items import load_bank
+from items.scoring_map import item_specs
+from reports.profile import composite_and_band
+
+EXIT_PROMOTION_REFUSED = 4
+"""Exit status of ``sjt model promote`` when the guard refuses the model file."""
 
 models = typer.Typer(help="Scoring model versions.", no_args_is_help=True)
 
@@ -47,11 +67,32 @@ def model_promote(
     link: Annotated[
         bool, typer.Option("--link/--no-link", help="Link to the active scale (Stocking-Lord).")
     ] = True,
+    force: Annotated[
+        bool, typer.Option("--force", help="Promote despite the guard's problems (needs --reason).")
+    ] = False,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why the guard is overridden (audited).")
+    ] = None,
 ) -> None:
-    """Store a reviewed calibration as a new immutable version and make it active."""
+    """Store a reviewed calibration as a new immutable version and make it active.
+
+    With --link (the default) the parameters are placed on the active version's scale and
+    the active version's reference norms carry over unchanged: T-scores move only when θ
+    moves (re-norm with sjt model renorm). The guard refuses a calibration that did not
+    converge, items with implausible parameters (effective slope > 6, intercept spread > 30,
+    SE > 10) or fewer than 20 answers per parameter, and dimensions that cannot be linked;
+    --force --reason TEXT promotes anyway and the audit log keeps the reason.
+
+    Exit status: 0 promoted; 1 bad input; 4 refused by the guard (problems on stderr).
+    """
     document = read_model_file(file)
     store = Store.open()
-    version_id = promote(store, document, load_bank(), actor, note, label, link)
+    try:
+        version_id = promote(
+            store, document, load_bank(), actor, note, label, link, force=force, reason=reason
+        )
+    except PromotionRefusedError as error:
+        raise fail(str(error), EXIT_PROMOTION_REFUSED) from None
     version = store.model_version(version_id)
     typer.echo(f"promoted {version.label if version else version_id}; it is now active")
 
@@ -59,12 +100,100 @@ def model_promote(
 @models.command("rollback")
 @user_errors
 def model_rollback(
-    note: Annotated[str, typer.Option("--note", help="Why.")] = "rollback",
+    reason: Annotated[
+        str, typer.Option("--reason", "--note", help="Why (required; kept in the audit log).")
+    ],
     actor: ActorOption = "cli",
 ) -> None:
-    """Re-activate the version that was active before the current one."""
-    label = rollback(Store.open(), actor, note)
+    """Re-activate the version that was active before the current one (audited)."""
+    label = rollback(Store.open(), actor, reason)
     typer.echo(f"rolled back: {label} is active again")
+
+
+@models.command("renorm")
+@user_errors
+def model_renorm(
+    sample: Annotated[
+        str,
+        typer.Option(
+            "--sample",
+            help="Response data CSV of the new reference sample, or 'collected' for the "
+            "completed tests in the database (data-quality flags left out).",
+        ),
+    ],
+    name: Annotated[str, typer.Option("--name", help="Name of the reference sample.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why re-norm (kept in the audit log).")],
+    yes: Annotated[bool, typer.Option("--yes", help="Apply; without it, only preview.")] = False,
+    min_sample: Annotated[
+        int,
+        typer.Option(
+            "--min-sample",
+            min=2,
+            help=f"Fewest respondents the sample needs (documented minimum {MIN_NORM_SAMPLE}).",
+        ),
+    ] = MIN_NORM_SAMPLE,
+    label: Annotated[
+        str | None, typer.Option("--label", help="Version label (default vN).")
+    ] = None,
+    actor: ActorOption = "cli",
+) -> None:
+    """Re-norm the active version on a named reference sample (a new, audited version).
+
+    Prints the new norm tables' mean and SD beside the current ones and how many tested
+    candidates would change band; nothing changes without --yes. Applying stores the active
+    parameters with the new norms as a new active version; run sjt rescore afterwards.
+    """
+    store = Store.open()
+    bank = load_bank()
+    if sample == "collected":
+        data = collected_responses(store, bank).data
+    else:
+        data = read_response_csv(Path(sample), specs=item_specs(bank), ignore_unknown=True).data
+    preview = preview_renorm(store, data, name, composite_and_band, minimum=min_sample)
+    for line in preview.lines():
+        typer.echo(line)
+    if not yes:
+        typer.echo("preview only: nothing changed (add --yes to apply)")
+        return
+    version_id = apply_renorm(store, preview, actor, reason, label)
+    version = store.model_version(version_id)
+    typer.echo(
+        f"re-normed: {version.label if version else version_id} is active; "
+        "run sjt rescore to update the stored scores"
+    )
+
+
+@user_errors
+def scores_command(
+    out: Annotated[Path, typer.Option("--out", help="Scores CSV to write.")],
+    model_version: Annotated[
+        str | None,
+        typer.Option(
+            "--model-version",
+            help="The scores this version produced (default: the current scores).",
+        ),
+    ] = None,
+) -> None:
+    """Scores of every completed candidate: the recruiters' export file.
+
+    Columns: candidate_id, per competency <c>_theta, <c>_se, <c>_t, <c>_pct, then composite,
+    band, the candidate's other fields, flags and model_version; text cells are made safe
+    for spreadsheets. See the codebook in docs/file-formats.md.
+    """
+    store = Store.open()
+    version_id = None
+    if model_version is not None:
+        versions = {v.label: v.id for v in store.model_versions()}
+        if model_version not in versions:
+            known = ", ".join(versions) or "none"
+            raise fail(f"no model version {model_version!r} (stored versions: {known})")
+        version_id = versions[model_version]
+    rows = candidate_overview(store, status="completed", model_version_id=version_id)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # byte for byte the recruiters' download (the BOM makes Excel read UTF-8)
+    out.write_bytes(scores_csv(rows, composite_and_band).encode("utf-8-sig"))
+    store.audit("cli", "export.scores", None, {"candidates": len(rows), "file": str(out)})
+    typer.echo(f"wrote {len(rows)} completed candidates to {out}")
 
 
 @models.command("export")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import time
+import warnings
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,7 +14,8 @@ import typer
 
 from assessment.psychometrics.data_files import (
     ResponseFile,
-    read_item_map,
+    align_to_model,
+    read_item_map_entries,
     read_model_file,
     read_response_csv,
     write_csv,
@@ -21,19 +24,9 @@ from assessment.psychometrics.data_files import (
     write_response_csv,
     write_scores_csv,
 )
-from assessment.psychometrics.versions import align_to_model, calibrated_model_file
 from cli.errors import fail, user_errors
-from items import COMPETENCIES, load_bank
-from items.scoring_map import (
-    as_joint_model,
-    item_specs,
-    join_most_least,
-    joint_item_ids,
-    most_least_parts,
-    reading_specs,
-    split_most_least,
-)
 from scoring import (
+    ConvergenceWarning,
     MMLCalibrator,
     ModelParameters,
     ResponseMatrix,
@@ -66,10 +59,25 @@ class Method(StrEnum):
 
 def load_data(data: Path, bank: Path | None, item_map: Path | None) -> ResponseFile:
     """Read DATA.csv against the bank (default) or an external item map."""
+    from items import COMPETENCIES, load_bank  # imported here: loading the bank is slow
+    from items.scoring_map import item_specs
+
     if bank is not None and item_map is not None:
         raise fail("give either --bank or --item-map, not both")
     if item_map is not None:
-        return read_response_csv(data, item_map=read_item_map(item_map))
+        entries = read_item_map_entries(item_map)
+        categories = {item_id: k for item_id, (_, k) in entries.items() if k is not None}
+        if len(categories) < len(entries):  # the bank's count for bank items not declared
+            bank_counts = {spec.item_id: spec.n_categories for spec in item_specs(load_bank())}
+            categories = {
+                item_id: categories.get(item_id, bank_counts.get(item_id, 0)) for item_id in entries
+            }
+            categories = {item_id: k for item_id, k in categories.items() if k}
+        return read_response_csv(
+            data,
+            item_map={item_id: dimension for item_id, (dimension, _) in entries.items()},
+            categories=categories,
+        )
     specs = item_specs(load_bank(bank))
     return read_response_csv(data, specs=specs, dimensions=COMPETENCIES)
 
@@ -110,6 +118,8 @@ def simulate(
         raise fail(f"--correlation: {error}") from None
     # most_least answers come from the joint model (the least pick is never the most pick) and
     # are written as their two parts, the data-file form.
+    from items.scoring_map import as_joint_model, split_most_least
+
     generating = as_joint_model(parameters)
     data = split_most_least(simulate_responses(generating, theta, rng, missing_rate), generating)
     width = len(str(n))
@@ -120,6 +130,15 @@ def simulate(
         rows = [[cid, *(f"{v:.6f}" for v in row)] for cid, row in zip(ids, theta, strict=True)]
         write_csv(theta_out, header, rows)
     typer.echo(f"wrote {n} respondents × {data.n_items} items to {out}")
+
+
+class PriorChoice(StrEnum):
+    default = "default"
+    none = "none"
+
+
+EXIT_NOT_CONVERGED = 3
+"""Exit status of ``sjt calibrate`` when the EM did not converge or an estimate diverged."""
 
 
 @user_errors
@@ -142,7 +161,9 @@ def calibrate(
         Path | None,
         typer.Option(
             "--item-map",
-            help="CSV item_id,dimension for external integer data (docs/file-formats.md).",
+            help="CSV item_id,dimension[,categories] for external integer data; 'categories' "
+            "declares each item's number of categories (otherwise the bank's, else inferred; "
+            "docs/file-formats.md).",
         ),
     ] = None,
     max_iter: Annotated[int, typer.Option(min=1, help="Maximum EM iterations.")] = 500,
@@ -151,6 +172,39 @@ def calibrate(
     standard_errors: Annotated[
         bool, typer.Option("--se/--no-se", help="Compute item-parameter standard errors.")
     ] = True,
+    min_answers: Annotated[
+        int,
+        typer.Option(
+            "--min-answers",
+            min=1,
+            help="Leave out (and list) items with fewer answers than this; items with no "
+            "answers are always left out.",
+        ),
+    ] = 1,
+    carry_over_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--carry-over",
+            help="Model file whose parameters the left-out items keep (marked carried_over).",
+        ),
+    ] = None,
+    priors: Annotated[
+        PriorChoice,
+        typer.Option(
+            "--priors",
+            help="'default': weak priors (lognormal slopes, normal intercept contrasts; see "
+            "scoring/priors.py), estimates are posterior modes. 'none': maximum likelihood.",
+        ),
+    ] = PriorChoice.default,
+    allow_nonconverged: Annotated[
+        bool,
+        typer.Option(
+            "--allow-nonconverged",
+            help="Write the model file and exit 0 even if the EM did not converge or an "
+            "estimate diverged.",
+        ),
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines on stderr.")] = False,
     independent_most_least: Annotated[
         bool,
         typer.Option(
@@ -165,8 +219,18 @@ def calibrate(
     most_least items with both parts in the data are modelled jointly (the least pick given
     the most pick) with nrm or gpcm; the latent correlations of the dimensions are estimated
     and written to the model file as latent_correlation.
+
+    Progress (per dimension: iterations, log-likelihood) goes to stderr. Exit status: 0 on
+    success; 1 for bad input; 3 when the EM did not converge or an estimate diverged (the
+    problems are listed on stderr and no model file is written unless --allow-nonconverged).
     """
+    from assessment.psychometrics.carry_over import calibration_file, carry_over, select_items
+    from cli.progress import ProgressPrinter
+    from items.scoring_map import join_most_least, most_least_parts
+
     loaded = load_data(data, bank, item_map)
+    for note in loaded.notes:
+        typer.echo(f"warning: {note}", err=True)
     if get_model(model).ordered_categories:
         for spec in loaded.data.items:
             if list(spec.scores) != sorted(spec.scores) or len(set(spec.scores)) != len(
@@ -185,23 +249,61 @@ def calibrate(
         except ScoringError as error:
             raise fail(f"{data}: {error}") from None
         item_models = dict.fromkeys(parts, joint_model_name(model))
+    previous = read_model_file(carry_over_model).parameters if carry_over_model else None
+    selection = select_items(responses, min_answers)
+    for item_id in selection.empty:
+        typer.echo(f"warning: item {item_id} has no responses; left out", err=True)
+    if selection.left_out:
+        listed = ", ".join(f"{item_id} ({n})" for item_id, n in selection.left_out)
+        typer.echo(
+            f"left out {len(selection.left_out)} item(s) with fewer than {min_answers} "
+            f"answers: {listed}",
+            err=True,
+        )
+    kept = set(selection.data.item_ids)
+    item_models = {item_id: name for item_id, name in item_models.items() if item_id in kept}
     calibrator = MMLCalibrator(
         model,
         n_quad=quadrature,
         max_iter=max_iter,
         tol=tol,
-        standard_errors="oakes" if standard_errors else "none",
+        priors="default" if priors is PriorChoice.default else None,
+        standard_errors="louis" if standard_errors else "none",
         item_models=item_models,
     )
     started = time.perf_counter()
-    result = calibrator.fit(responses)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        result = calibrator.fit(
+            selection.data, progress=None if quiet else ProgressPrinter(sys.stderr)
+        )
     seconds = time.perf_counter() - started
-    write_model_file(out, calibrated_model_file(result, responses, data.name))
+    for warning in caught:
+        if not issubclass(warning.category, ConvergenceWarning):
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    carried = None
+    if previous is not None and selection.left_out_ids:
+        carried = carry_over(
+            result.parameters, previous, selection.left_out_ids, responses.item_ids,
+            str(carry_over_model),
+        )  # fmt: skip
+        typer.echo(f"carried over {len(carried.carried)} item(s) from {carry_over_model}", err=True)
+        if carried.not_found:
+            typer.echo(
+                f"warning: {len(carried.not_found)} left-out item(s) are not in "
+                f"{carry_over_model} and get no parameters: {', '.join(carried.not_found)}",
+                err=True,
+            )
+    for problem in result.problems:
+        label = "error" if problem.fatal else "warning"
+        typer.echo(f"{label}: {problem.message}", err=True)
     summary = result.summary()
-    status = "converged" if summary.converged else "NOT converged (see warning)"
+    status = "converged" if summary.converged else "NOT converged"
     typer.echo(
-        f"{model}: {loaded.data.n_candidates} candidates × {loaded.data.n_items} items, "
-        f"{len(result.parameters.dimensions)} dimension(s); {status} in {seconds:.1f} s"
+        f"{model}: {selection.data.n_candidates} candidates × {selection.data.n_items} "
+        f"items, {len(result.parameters.dimensions)} dimension(s); {status} in {seconds:.1f} s"
     )
     if item_models:
         typer.echo(
@@ -216,6 +318,21 @@ def calibrate(
         for d, dimension in enumerate(result.parameters.dimensions):
             row = " ".join(f"{v:6.3f}" for v in matrix[d])
             typer.echo(f"  {dimension:<20} {row}")
+    if not result.usable:
+        failed = ", ".join(result.failed_dimensions)
+        if not allow_nonconverged:
+            typer.echo(
+                f"error: the calibration did not converge or diverged on {failed}; no model "
+                f"file written (see the problems above; --allow-nonconverged writes it anyway)",
+                err=True,
+            )
+            raise typer.Exit(EXIT_NOT_CONVERGED)
+        typer.echo(
+            f"warning: writing a calibration that did not converge on {failed} "
+            "(--allow-nonconverged)",
+            err=True,
+        )
+    write_model_file(out, calibration_file(result, responses, data.name, selection, carried))
     typer.echo(f"wrote {out}")
 
 
@@ -262,6 +379,8 @@ def score_command(
 def read_for_model(data: Path, parameters: ModelParameters) -> tuple[ResponseFile, ResponseMatrix]:
     """Read DATA.csv for a model: its items in the model's order, the two parts of each joint
     most/least item joined into one response (warns about columns the model lacks)."""
+    from items.scoring_map import join_most_least, joint_item_ids, reading_specs
+
     loaded = read_response_csv(data, specs=reading_specs(parameters), ignore_unknown=True)
     if loaded.ignored_columns:
         typer.echo(
@@ -304,7 +423,17 @@ def item_analysis(
         str | None, typer.Option("--reference", help="Reference group (default: largest).")
     ] = None,
 ) -> None:
-    """Classical and IRT item statistics with S-X2 item fit (and DIF), one row per item."""
+    """Classical and IRT item statistics, item fit and local dependence (and DIF), one row per
+    item.
+
+    Item fit: S-X2 where candidates answered every item of a dimension, and the
+    rest-posterior statistic (rest_fit, rest_fit_p) that also works on adaptive data. Local
+    dependence: Yen's Q3* (q3_partner, q3_star), flagged above 0.2. Classical statistics use
+    the administered items (pairwise); alpha_administered is alpha at the average test length.
+    Keys: the option order by the model's option weights (empirical_order) beside the SME
+    credits (sme_order), their rank correlation, and key_best / key_worst / key_order flags
+    where the data disagree with the key beyond estimation noise.
+    """
     from scoring.dif import dif_analysis
     from scoring.item_analysis import analyse_items
 
@@ -341,13 +470,25 @@ def item_analysis(
                 "dimensions": _finite(analysis.summary()),
                 "items": _finite(rows),
                 "options": _finite(analysis.classical.option_rows()),
+                "local_dependence": _finite(
+                    [
+                        pair
+                        for pair in analysis.dependence.rows()
+                        if abs(pair["q3_star"]) > analysis.dependence.flag
+                    ]
+                ),
             },
         )
     flagged = sum(1 for row in rows if row["flags"])
     typer.echo(f"analysed {len(rows)} items of {loaded.data.n_candidates} candidates; "
                f"{flagged} flagged → {out}")  # fmt: skip
     for dimension, entry in analysis.summary().items():
-        typer.echo(f"  {dimension:<20} alpha {entry['alpha']:.3f}  omega {entry['omega']:.3f}")
+        typer.echo(
+            f"  {dimension:<20} alpha {entry['alpha']:.3f}  omega {entry['omega']:.3f}  "
+            f"alpha at {entry['mean_administered']:.1f} administered items "
+            f"{entry['alpha_administered']:.3f}  locally dependent pairs "
+            f"{entry['dependent_pairs']}"
+        )
 
 
 def _cell(value: Any) -> str:

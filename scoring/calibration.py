@@ -21,6 +21,14 @@ from numpy.typing import NDArray
 from scoring.calibration_summary import CalibrationSummary
 from scoring.correlation import LatentCorrelation, estimate_latent_correlation
 from scoring.data import ItemSpec, ResponseMatrix
+from scoring.diagnostics import (
+    CalibrationProblem,
+    DimensionReport,
+    EMStep,
+    check_constant_items,
+    implausible_parameters,
+    unused_category_problems,
+)
 from scoring.errors import ConvergenceWarning, ScoringError
 from scoring.estep import (
     PatternData,
@@ -29,14 +37,22 @@ from scoring.estep import (
     log_probability_table,
     posterior,
 )
+from scoring.information import GroupBlock, observed_information
 from scoring.models import ItemModel, Priors, get_model
 from scoring.most_least import SequentialMostLeast
 from scoring.parameters import ItemParameters, ModelParameters
+from scoring.priors import (
+    NO_PRIOR_OPTIONS,
+    GroupPrior,
+    PriorOptions,
+    build_prior,
+    legacy_prior,
+)
 from scoring.quadrature import Quadrature, normal_quadrature
 
 FloatArray = NDArray[np.float64]
-Progress = Callable[[str, int, float], None]
-"""Called after each EM step with (dimension, iteration, log-likelihood)."""
+Progress = Callable[[EMStep], None]
+"""Called after each EM step (and once when a dimension ends) with an ``EMStep``."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +81,16 @@ class CalibrationResult:
         EM iterations per dimension.
     loglik_history : dict
         Log-likelihood after each EM step, per dimension.
+    se_method : str
+        ``"louis"`` (analytic observed information), ``"oakes"`` (numerical Jacobian of the
+        observed score) or ``"none"``.
+    settings : dict
+        Estimation settings as written to the model file.
+    reports : tuple of DimensionReport
+        Per dimension: converged, iterations, last parameter change and the item still moving.
+    problems : tuple of CalibrationProblem
+        Non-convergence and divergent estimates (fatal), never-chosen categories held by the
+        prior and missing standard errors (warnings), each naming its dimension and item.
     """
 
     parameters: ModelParameters
@@ -78,6 +104,20 @@ class CalibrationResult:
     loglik_history: dict[str, tuple[float, ...]] = field(repr=False)
     se_method: str = "none"
     settings: dict[str, Any] = field(default_factory=dict, repr=False)
+    reports: tuple[DimensionReport, ...] = ()
+    problems: tuple[CalibrationProblem, ...] = ()
+
+    @property
+    def usable(self) -> bool:
+        """Converged on every dimension and no divergent estimate."""
+        return self.converged and not any(problem.fatal for problem in self.problems)
+
+    @property
+    def failed_dimensions(self) -> tuple[str, ...]:
+        """Dimensions with a fatal problem, in calibration order."""
+        failed = {problem.dimension for problem in self.problems if problem.fatal}
+        return tuple(report.dimension for report in self.reports if report.dimension in failed)
+
     latent_correlation: LatentCorrelation | None = field(default=None, repr=False)
 
     @property
@@ -106,6 +146,8 @@ class CalibrationResult:
             "n_candidates": self.n_candidates,
             "marginal_reliability": self.marginal_reliability,
             "se_method": self.se_method,
+            "dimensions": [report.to_dict() for report in self.reports],
+            "problems": [problem.to_dict() for problem in self.problems],
         }
         if self.latent_correlation is not None:
             out["fit"]["latent_correlation"] = self.latent_correlation.to_dict()
@@ -135,8 +177,7 @@ class _Group:
     columns: NDArray[np.int64]  # positions in the response matrix
     scores: FloatArray
     params: FloatArray
-    prior_precision: FloatArray
-    prior_mean: FloatArray
+    prior: GroupPrior
     row_slice: slice  # rows of the (ΣK, Q) table for this group
     model: ItemModel  # the item model of every item of the group
 
@@ -163,16 +204,29 @@ class MMLCalibrator:
         Converged when the largest parameter change of one EM step is below ``tol`` …
     loglik_tol : float
         … and the log-likelihood changed by less than ``loglik_tol`` (relative) in that step.
-    priors : Priors, "default" or None
-        Normal priors on slopes/intercepts (MAP-EM); "default" uses the model's defaults
-        (weak priors for the nominal model, none otherwise).
+    priors : PriorOptions, Priors, "default" or None
+        ``"default"``: the weak default priors of :mod:`scoring.priors` (lognormal slopes,
+        normal intercept contrasts; for the nominal model normal option-slope contrasts), so
+        estimates are posterior modes (MAP-EM). ``None``: none, plain maximum likelihood (a
+        never-chosen category is then refused). A ``PriorOptions`` value changes the default
+        priors' settings; a ``Priors`` value gives independent normal priors on the raw
+        parameters (the form used before the defaults existed).
     accelerate : bool
         Use SQUAREM extrapolation between EM steps.
-    standard_errors : {"oakes", "none"}
-        Item-parameter standard errors from the observed information, computed as the
-        numerical derivative of the analytic observed-data score (Oakes' identity).
+    standard_errors : {"louis", "oakes", "none"}
+        Item-parameter standard errors from the observed information of the log posterior:
+        ``"louis"`` computes it analytically (Louis' identity, one E-step and a few matrix
+        products, :mod:`scoring.information`); ``"oakes"`` as the numerical Jacobian of the
+        analytic observed-data score (Oakes' identity; two E-steps per parameter, kept as a
+        reference).
     precision : {"float32", "float64"}
         Floating point type of the large E-step matrix products.
+    blas_threads : int or None
+        BLAS threads during ``fit`` (default 1; ``None`` leaves the process setting alone).
+        The EM's matrix products are tall and thin (patterns × ΣK times ΣK × nodes); a
+        second thread gains little on them, and OpenBLAS threads that spin while waiting
+        make a run many times slower when other processes compete for the cores, so one
+        thread is the faster and the steadier choice.
     item_models : mapping, optional
         Item id → registry key of the model of items that differ from ``model`` (e.g. joint
         most/least items with ``"nrm_most_least"``, :mod:`scoring.most_least`).
@@ -192,8 +246,12 @@ class MMLCalibrator:
     ----------
     Bock, R. D., & Aitkin, M. (1981). Marginal maximum likelihood estimation of item
     parameters: Application of an EM algorithm. Psychometrika, 46, 443–459.
+    Mislevy, R. J. (1986). Bayes modal estimation in item response models. Psychometrika, 51,
+    177–195.
     Varadhan, R., & Roland, C. (2008). Simple and globally convergent methods for accelerating
     the convergence of any EM algorithm. Scandinavian Journal of Statistics, 35, 335–353.
+    Louis, T. A. (1982). Finding the observed information matrix when using the EM algorithm.
+    Journal of the Royal Statistical Society B, 44, 226–233.
     Oakes, D. (1999). Direct calculation of the information matrix via the EM algorithm.
     Journal of the Royal Statistical Society B, 61, 479–482.
     """
@@ -206,10 +264,11 @@ class MMLCalibrator:
         max_iter: int = 500,
         tol: float = 1e-4,
         loglik_tol: float = 1e-7,
-        priors: Priors | Literal["default"] | None = "default",
+        priors: PriorOptions | Priors | Literal["default"] | None = "default",
         accelerate: bool = True,
-        standard_errors: Literal["oakes", "none"] = "oakes",
+        standard_errors: Literal["louis", "oakes", "none"] = "louis",
         precision: Literal["float32", "float64"] = "float32",
+        blas_threads: int | None = 1,
         item_models: Mapping[str, str] | None = None,
         latent_correlation: bool = True,
     ) -> None:
@@ -223,6 +282,7 @@ class MMLCalibrator:
         self.accelerate = accelerate
         self.standard_errors = standard_errors
         self.precision = precision
+        self.blas_threads = blas_threads
         self.item_models = item_models
         self.latent_correlation = latent_correlation
 
@@ -236,11 +296,27 @@ class MMLCalibrator:
         """Estimate item parameters from ``data``; returns an immutable result.
 
         ``start`` optionally gives starting values (for example the active model version).
+        ``progress`` is called with an :class:`~scoring.diagnostics.EMStep` after every EM
+        step and once when each dimension is finished.
         """
+        if self.blas_threads is None:
+            return self._fit(data, start, progress)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=self.blas_threads, user_api="blas"):
+            return self._fit(data, start, progress)
+
+    def _fit(
+        self,
+        data: ResponseMatrix,
+        start: ModelParameters | None,
+        progress: Progress | None,
+    ) -> CalibrationResult:
         item_model = get_model(self.model)
-        priors = self._resolve_priors(item_model)
         models = self._item_models(data, item_model)
         self._validate(data, models)
+        priors_active = self._priors_active()
+        problems: list[CalibrationProblem] = unused_category_problems(data, priors_active, models)
         quad = normal_quadrature(self.n_quad, self.bound)
         dtype = np.float32 if self.precision == "float32" else np.float64
         params_by_column: dict[int, FloatArray] = {}
@@ -248,21 +324,25 @@ class MMLCalibrator:
         reliability: dict[str, float] = {}
         iterations: dict[str, int] = {}
         history: dict[str, tuple[float, ...]] = {}
+        reports: list[DimensionReport] = []
         converged_all = True
         total_loglik = 0.0
-        for dimension in data.dimensions:
+        dimensions = [d for d in data.dimensions if data.dimension_items(d).size]
+        for index, dimension in enumerate(dimensions):
             columns = data.dimension_items(dimension)
-            if columns.size == 0:
-                continue
             groups = self._groups(data, columns, models, start)
             n_categories = np.concatenate(
                 [np.full(g.n_items, g.n_categories) for g in groups]
             ).astype(np.int64)
             ordered = np.concatenate([g.columns for g in groups])
             patterns = PatternData.build(data.responses[:, ordered], n_categories, dtype)
-            run = _DimensionEM(item_model, groups, patterns, quad, self, dimension, progress)
+            run = _DimensionEM(
+                item_model, groups, patterns, quad, self, dimension, progress,
+                (index, len(dimensions)),
+            )  # fmt: skip
             converged, n_iter, loglik_path = run.run()
-            if any(g.model.needs_orientation for g in groups):
+            pinned = any(g.prior.lognormal_indices for g in groups)  # positive slopes
+            if any(g.model.needs_orientation for g in groups) and not pinned:
                 run.orient()
             post, loglik = run.final_posterior()
             converged_all &= converged
@@ -270,29 +350,30 @@ class MMLCalibrator:
             history[dimension] = tuple(loglik_path)
             total_loglik += loglik
             reliability[dimension] = run.marginal_reliability(post)
-            ses = (
-                run.standard_errors()
-                if self.standard_errors == "oakes"
-                else [np.full_like(g.params, np.nan) for g in groups]
-            )
+            report = run.report(data, converged)
+            reports.append(report)
+            if progress is not None:
+                progress(run.step(loglik, report.max_change, finished=True, converged=converged))
+            ses = self._standard_errors(run, post)
             for group, se in zip(groups, ses, strict=True):
                 for row, column in enumerate(group.columns):
                     params_by_column[int(column)] = group.params[row]
                     se_by_column[int(column)] = se[row]
+            problems += self._dimension_problems(data, groups, ses, report)
             if not converged:
                 warnings.warn(
                     f"calibration of {dimension!r} did not converge in {self.max_iter} "
-                    f"EM iterations (tolerance {self.tol}); results are flagged converged=False",
+                    f"EM iterations (tolerance {self.tol}; last change {report.max_change:.2g}"
+                    f" in item {report.moving_item}); results are flagged converged=False",
                     ConvergenceWarning,
-                    stacklevel=2,
+                    stacklevel=3,
                 )
+        with_se = self.standard_errors != "none"
         items = tuple(
             ItemParameters(
                 spec,
                 tuple(float(v) for v in params_by_column[j]),
-                tuple(float(v) for v in se_by_column[j])
-                if self.standard_errors == "oakes"
-                else None,
+                tuple(float(v) for v in se_by_column[j]) if with_se else None,
                 None if models[j].name == item_model.name else models[j].name,
             )
             for j, spec in enumerate(data.items)
@@ -320,29 +401,57 @@ class MMLCalibrator:
                 "tol": self.tol,
                 "loglik_tol": self.loglik_tol,
                 "max_iter": self.max_iter,
-                "priors": None
-                if not priors.active
-                else {
-                    "slope_mean": priors.slope_mean,
-                    "slope_sd": priors.slope_sd,
-                    "intercept_sd": priors.intercept_sd,
-                },
+                "priors": self._describe_priors(item_model, models),
                 "latent_distribution": "N(0, 1) per dimension"
                 + ("; correlations estimated with items fixed" if correlation else ""),
                 "item_models": dict(sorted((self.item_models or {}).items())),
             },
+            reports=tuple(reports),
+            problems=tuple(problems),
             latent_correlation=correlation,
         )
 
     # ---------------------------------------------------------------------------- helpers
-    def _resolve_priors(self, item_model: ItemModel) -> Priors:
+    def _prior_options(self) -> PriorOptions | Priors:
         if self.priors == "default":
-            return item_model.default_priors
+            return PriorOptions()
         if self.priors is None:
-            return Priors()
-        if not isinstance(self.priors, Priors):
-            raise ScoringError("priors must be a Priors value, 'default' or None")
+            return NO_PRIOR_OPTIONS
+        if not isinstance(self.priors, PriorOptions | Priors):
+            raise ScoringError("priors must be PriorOptions, Priors, 'default' or None")
         return self.priors
+
+    def _priors_active(self) -> bool:
+        return self._prior_options().intercept_sd is not None
+
+    def _describe_priors(
+        self, item_model: ItemModel, models: list[ItemModel]
+    ) -> dict[str, Any] | None:
+        """The priors as written to the model file; with joint most/least items, also those
+        of each other item model in use (under ``"item_models"``)."""
+        options = self._prior_options()
+        if isinstance(options, Priors):
+            if not options.active:
+                return None
+            return {
+                "kind": "independent normal priors on the parameters",
+                "slope_mean": options.slope_mean,
+                "slope_sd": options.slope_sd,
+                "intercept_sd": options.intercept_sd,
+            }
+        if options == NO_PRIOR_OPTIONS:
+            return None
+        out = options.describe(item_model.name)
+        others = sorted({m.name for m in models} - {item_model.name})
+        if others:
+            out["item_models"] = {name: options.describe(name) for name in others}
+        return out
+
+    def _prior(self, item_model: ItemModel, scores: FloatArray) -> GroupPrior:
+        options = self._prior_options()
+        if isinstance(options, Priors):
+            return legacy_prior(item_model, options, scores)
+        return build_prior(item_model, options, scores)
 
     def _item_models(self, data: ResponseMatrix, item_model: ItemModel) -> list[ItemModel]:
         """The model of every item (column) of ``data``."""
@@ -355,16 +464,75 @@ class MMLCalibrator:
     def _validate(self, data: ResponseMatrix, models: list[ItemModel]) -> None:
         if self.n_quad < 5 or self.max_iter < 1 or self.tol <= 0:
             raise ScoringError("n_quad >= 5, max_iter >= 1 and tol > 0 are required")
+        if self.standard_errors not in ("louis", "oakes", "none"):
+            raise ScoringError("standard_errors must be 'louis', 'oakes' or 'none'")
         if data.n_candidates < 2:
             raise ScoringError("calibration needs responses from at least 2 candidates")
+        empty = []
         for j, spec in enumerate(data.items):
             try:
                 models[j].check_categories(spec.n_categories)
             except ScoringError as error:
                 raise ScoringError(f"item {spec.item_id}: {error}") from None
-            observed = data.responses[:, j]
-            if not np.any(observed >= 0):
-                raise ScoringError(f"item {spec.item_id} has no responses")
+            if not np.any(data.responses[:, j] >= 0):
+                empty.append(spec.item_id)
+        if empty:
+            named = ", ".join(empty[:10]) + (", …" if len(empty) > 10 else "")
+            verb = "item {} has" if len(empty) == 1 else "items {} have"
+            raise ScoringError(
+                verb.format(named) + " no responses; leave them out of the calibration "
+                "(sjt calibrate leaves them out with a warning)"
+            )
+        check_constant_items(data)
+
+    def _standard_errors(self, run: _DimensionEM, post: Posterior) -> list[FloatArray]:
+        if self.standard_errors == "louis":
+            return run.standard_errors_louis(post)
+        if self.standard_errors == "oakes":
+            return run.standard_errors()
+        return [np.full_like(g.params, np.nan) for g in run.groups]
+
+    def _dimension_problems(
+        self,
+        data: ResponseMatrix,
+        groups: list[_Group],
+        ses: list[FloatArray],
+        report: DimensionReport,
+    ) -> list[CalibrationProblem]:
+        problems = []
+        if not report.converged:
+            problems.append(
+                CalibrationProblem(
+                    "not_converged",
+                    report.dimension,
+                    report.moving_item,
+                    f"{report.dimension}: the EM did not converge in {report.n_iter} "
+                    f"iterations (last parameter change {report.max_change:.2g}, largest in "
+                    f"item {report.moving_item}); raise --max-iter or leave sparse items out",
+                    fatal=True,
+                )
+            )
+        for group, se in zip(groups, ses, strict=True):
+            for row, column in enumerate(group.columns):
+                spec = data.items[int(column)]
+                problem = implausible_parameters(
+                    group.model, spec.item_id, spec.dimension, group.params[row],
+                    group.n_categories, se[row],
+                )  # fmt: skip
+                if problem is not None:
+                    problems.append(problem)
+                if self.standard_errors != "none" and not np.all(np.isfinite(se[row])):
+                    problems.append(
+                        CalibrationProblem(
+                            "no_standard_error",
+                            spec.dimension,
+                            spec.item_id,
+                            f"item {spec.item_id}: the information matrix is singular; its "
+                            "standard errors are missing",
+                            fatal=False,
+                        )
+                    )
+        return problems
 
     def _groups(
         self,
@@ -382,7 +550,6 @@ class MMLCalibrator:
         start_lookup = {item.item_id: item for item in start} if start is not None else {}
         for (name, n_categories), members in sorted(by_k.items()):
             item_model = get_model(name)
-            priors = self._resolve_priors(item_model)
             cols = np.array(members, dtype=np.int64)
             scores = np.array([data.items[c].scores for c in cols], dtype=float)
             params = item_model.start_values(scores)
@@ -391,15 +558,16 @@ class MMLCalibrator:
                 previous = start_lookup.get(data.items[column].item_id)
                 if previous is not None and len(previous.params) == params.shape[1]:
                     params[row] = previous.params
-            precision, mean = priors.precision(item_model.slope_mask(n_categories))
+            prior = self._prior(item_model, scores)
+            for i in prior.lognormal_indices:  # the slopes must start inside the support
+                params[:, i] = np.maximum(params[:, i], 0.1)
             rows = len(cols) * n_categories
             groups.append(
                 _Group(
                     columns=cols,
                     scores=scores,
                     params=params,
-                    prior_precision=np.broadcast_to(precision, params.shape).copy(),
-                    prior_mean=np.broadcast_to(mean, params.shape).copy(),
+                    prior=prior,
                     row_slice=slice(offset, offset + rows),
                     model=item_model,
                 )
@@ -456,6 +624,7 @@ class _DimensionEM:
         settings: MMLCalibrator,
         dimension: str,
         progress: Progress | None,
+        position: tuple[int, int] = (0, 1),
     ) -> None:
         self.model = item_model
         self.groups = groups
@@ -464,8 +633,10 @@ class _DimensionEM:
         self.settings = settings
         self.dimension = dimension
         self.progress = progress
+        self.position = position
         self.n_estep = 0
         self.loglik_path: list[float] = []
+        self.last_change = np.full(sum(g.params.size for g in groups), np.nan)
 
     # parameters as one flat vector, for SQUAREM and numerical derivatives
     def get_flat(self) -> FloatArray:
@@ -479,10 +650,44 @@ class _DimensionEM:
             start += size
 
     def log_prior(self) -> float:
-        total = 0.0
+        return float(sum(np.sum(g.prior.log_density(g.params)) for g in self.groups))
+
+    def feasible(self, flat: FloatArray) -> bool:
+        """Whether ``flat`` lies inside the prior's support (positive lognormal slopes)."""
+        start = 0
         for g in self.groups:
-            total -= 0.5 * float(np.sum(g.prior_precision * (g.params - g.prior_mean) ** 2))
-        return total
+            values = flat[start : start + g.params.size].reshape(g.params.shape)
+            start += g.params.size
+            if not np.all(np.isfinite(g.prior.log_density(values))):
+                return False
+        return bool(np.all(np.isfinite(flat)))
+
+    def step(
+        self, loglik: float, max_change: float, finished: bool = False, converged: bool = False
+    ) -> EMStep:
+        """The progress report of the current state."""
+        index, total = self.position
+        return EMStep(
+            self.dimension, index, total, self.n_estep, loglik, max_change,
+            self.settings.max_iter, finished, converged,
+        )  # fmt: skip
+
+    def report(self, data: ResponseMatrix, converged: bool) -> DimensionReport:
+        """Outcome of the run: the last change and the item that moved most in it."""
+        change = np.abs(self.last_change)
+        moving: str | None = None
+        largest = float("nan")
+        if np.any(np.isfinite(change)):
+            position = int(np.nanargmax(change))
+            largest = float(change[position])
+            start = 0
+            for g in self.groups:
+                if position < start + g.params.size:
+                    row = (position - start) // g.params.shape[1]
+                    moving = data.items[int(g.columns[row])].item_id
+                    break
+                start += g.params.size
+        return DimensionReport(self.dimension, converged, self.n_estep, largest, moving)
 
     def estep(self, data: PatternData | None = None) -> tuple[FloatArray, float, Posterior]:
         """Expected counts (ΣK, Q), marginal log-likelihood and posterior at current params."""
@@ -511,10 +716,13 @@ class _DimensionEM:
         objective = loglik + self.log_prior()
         self.n_estep += 1
         self.loglik_path.append(loglik)
-        if self.progress is not None:
-            self.progress(self.dimension, self.n_estep, loglik)
         self.mstep(counts)
-        return self.get_flat(), objective
+        after = self.get_flat()
+        self.last_change = after - flat
+        if self.progress is not None:
+            change = float(np.max(np.abs(self.last_change), initial=0.0))
+            self.progress(self.step(loglik, change))
+        return after, objective
 
     def converged(self, before: FloatArray, after: FloatArray) -> bool:
         """Parameter change below ``tol`` and log-likelihood change below ``loglik_tol``."""
@@ -554,6 +762,10 @@ class _DimensionEM:
                 x = x2
                 continue
             x_prime = x - 2.0 * alpha * r + alpha**2 * v
+            if not self.feasible(x_prime):
+                x = x2
+                step_max = max(1.0, step_max / 4.0)
+                continue
             x3, objective_prime = self.em_map(x_prime)
             if np.isfinite(objective_prime) and objective_prime >= objective1 - 1e-8 * abs(
                 objective1
@@ -576,7 +788,7 @@ class _DimensionEM:
         if slope < 0:
             for g in self.groups:
                 g.params = g.model.reflect(g.params)
-                g.prior_mean = g.model.reflect(g.prior_mean)
+                g.prior = g.prior.reflected(g.model)
 
     def final_posterior(self) -> tuple[Posterior, float]:
         _, loglik, post = self.estep()
@@ -601,9 +813,43 @@ class _DimensionEM:
             prob = g.model.probabilities(g.params, g.scores, theta)
             jac = g.model.jacobian(g.params, g.scores, theta)
             grad = np.einsum("jkq,jpkq->jp", r / np.maximum(prob, 1e-300), jac)
-            grad -= g.prior_precision * (g.params - g.prior_mean)
+            grad += g.prior.gradient(g.params)
             parts.append(grad.ravel())
         return np.concatenate(parts)
+
+    def standard_errors_louis(self, post: Posterior | None = None) -> list[FloatArray]:
+        """Standard errors from the analytic observed information (Louis' identity) plus the
+        prior's curvature; see :mod:`scoring.information`. ``post`` is the posterior at the
+        current parameters when the caller has it."""
+        data = self.patterns
+        if post is None:
+            _, _, post = self.estep(data)
+        responses = _pattern_responses(data)
+        blocks = []
+        start = 0
+        for g in self.groups:
+            blocks.append(GroupBlock(g.params, g.scores, responses[:, start : start + g.n_items]))
+            start += g.n_items
+        information = observed_information(
+            [g.model for g in self.groups], blocks, post.weights, data.counts, self.quad.points
+        )
+        start = 0
+        for g in self.groups:
+            curvature = g.prior.curvature(g.params, exact=True)
+            n_params = g.params.shape[1]
+            for row in range(g.n_items):
+                cols = slice(start + row * n_params, start + (row + 1) * n_params)
+                information[cols, cols] += curvature[row]
+            start += g.params.size
+        return self._split(_standard_errors_from(information, self.dimension))
+
+    def _split(self, se: FloatArray) -> list[FloatArray]:
+        out = []
+        start = 0
+        for g in self.groups:
+            out.append(se[start : start + g.params.size].reshape(g.params.shape))
+            start += g.params.size
+        return out
 
     def standard_errors(self) -> list[FloatArray]:
         """Standard errors from the observed information (numerical Jacobian of the score)."""
@@ -623,26 +869,37 @@ class _DimensionEM:
             g_down = self.gradient(data)
             hessian[:, i] = (g_up - g_down) / (2 * h)
         self.set_flat(x)
-        hessian = 0.5 * (hessian + hessian.T)
-        try:
-            covariance = np.linalg.inv(-hessian)
-            variance = np.diag(covariance)
-        except np.linalg.LinAlgError:
-            variance = np.full(n, np.nan)
-        se = np.sqrt(np.where(variance > 0, variance, np.nan))
-        if np.any(~np.isfinite(se)):
-            warnings.warn(
-                f"{self.dimension}: information matrix is not positive definite; "
-                "some standard errors are NaN",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-        out = []
-        start = 0
-        for g in self.groups:
-            out.append(se[start : start + g.params.size].reshape(g.params.shape))
-            start += g.params.size
-        return out
+        return self._split(_standard_errors_from(-hessian, self.dimension))
+
+
+def _standard_errors_from(information: FloatArray, dimension: str) -> FloatArray:
+    """Square roots of the diagonal of the inverse information; NaN where not defined."""
+    information = 0.5 * (information + information.T)
+    n = information.shape[0]
+    try:
+        variance = np.diag(np.linalg.inv(information))
+    except np.linalg.LinAlgError:
+        variance = np.full(n, np.nan)
+    se = np.sqrt(np.where(variance > 0, variance, np.nan))
+    if np.any(~np.isfinite(se)):
+        warnings.warn(
+            f"{dimension}: information matrix is not positive definite; "
+            "some standard errors are NaN",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+    return se
+
+
+def _pattern_responses(data: PatternData) -> NDArray[np.int64]:
+    """Category index (or -1) of each item in each distinct pattern, from the one-hot rows."""
+    out = np.empty((data.indicators.shape[0], data.n_categories.size), dtype=np.int64)
+    start = 0
+    for j, k in enumerate(data.n_categories):
+        block = data.indicators[:, start : start + int(k)]
+        out[:, j] = np.where(block.sum(axis=1) > 0, block.argmax(axis=1), -1)
+        start += int(k)
+    return out
 
 
 def _fisher_scoring(
@@ -653,7 +910,7 @@ def _fisher_scoring(
     counts : (J, K, Q) expected counts. Returns the updated parameters (J, P).
     """
     params = group.params.copy()
-    precision, mean = group.prior_precision, group.prior_mean
+    prior = group.prior
     n_at_node = counts.sum(axis=1)  # (J, Q)
 
     def objective(values: FloatArray) -> FloatArray:
@@ -661,7 +918,7 @@ def _fisher_scoring(
         with np.errstate(divide="ignore", invalid="ignore"):
             logp = np.where(prob > 0, np.log(np.maximum(prob, 1e-300)), -np.inf)
         value = np.sum(counts * logp, axis=(1, 2))
-        return value - 0.5 * np.sum(precision * (values - mean) ** 2, axis=1)
+        return value + prior.log_density(values)
 
     current = objective(params)
     eye = np.eye(params.shape[1])
@@ -669,10 +926,10 @@ def _fisher_scoring(
     for _ in range(max_steps):
         prob = np.maximum(model.probabilities(params, group.scores, theta), 1e-300)
         jac = model.jacobian(params, group.scores, theta)
-        grad = np.einsum("jkq,jpkq->jp", counts / prob, jac) - precision * (params - mean)
+        grad = np.einsum("jkq,jpkq->jp", counts / prob, jac) + prior.gradient(params)
         scaled = jac / np.sqrt(prob)[:, None]
         info = np.einsum("jq,jpkq,jlkq->jpl", n_at_node, scaled, scaled)
-        info += precision[:, :, None] * eye[None]
+        info += prior.curvature(params)
         info += 1e-10 * eye[None]
         step = np.linalg.solve(info, grad[..., None])[..., 0]
         step[~active] = 0.0

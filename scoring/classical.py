@@ -31,7 +31,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import least_squares
 
 from scoring.data import MISSING, ResponseMatrix
 from scoring.errors import ScoringError
@@ -108,6 +107,13 @@ class DimensionStatistics:
         Whether every candidate answered every item (no pairwise deletion happened).
     note : str
         Why a statistic is NaN or a caveat about it; empty when there is none.
+    alpha_administered : float
+        Available-case alpha of a test as long as the average candidate's: see
+        :func:`administered_alpha`. Equals ``alpha`` for complete data; defined on adaptive
+        data, where many pairs of items are never answered together and ``alpha`` is NaN.
+    mean_administered : float
+        Average number of the dimension's items a candidate answered (of those who answered
+        any).
     """
 
     dimension: str
@@ -119,6 +125,8 @@ class DimensionStatistics:
     min_pair_count: int
     complete: bool
     note: str = ""
+    alpha_administered: float = float("nan")
+    mean_administered: float = float("nan")
 
     @property
     def n_items(self) -> int:
@@ -193,6 +201,8 @@ class ClassicalResult:
                 "omega": entry.omega,
                 "min_pair_count": entry.min_pair_count,
                 "complete": entry.complete,
+                "alpha_administered": entry.alpha_administered,
+                "mean_administered": entry.mean_administered,
                 "note": entry.note,
             }
             for entry in self.dimensions
@@ -280,6 +290,53 @@ def cronbach_alpha(covariance: FloatArray) -> float:
     if not np.all(np.isfinite(covariance)) or total <= 0:
         return float("nan")
     return n_items / (n_items - 1) * (1.0 - float(np.trace(covariance)) / total)
+
+
+def administered_alpha(covariance: FloatArray, counts: NDArray[np.int64], length: float) -> float:
+    """Available-case coefficient alpha for a test of ``length`` items.
+
+    Parameters
+    ----------
+    covariance : ndarray, shape (J, J)
+        Pairwise-complete covariance matrix (NaN where a pair was answered by too few).
+    counts : ndarray of int, shape (J, J)
+        Candidates behind each entry; entries are weighted by them.
+    length : float
+        Number of items per candidate (the average administered length).
+
+    Returns
+    -------
+    float
+        ``L c̄ / (v̄ + (L − 1) c̄)`` with ``v̄`` the average item variance and ``c̄`` the average
+        inter-item covariance over the available pairs (each weighted by its count). For
+        complete data and ``L = J`` this is exactly Cronbach's alpha, since
+        ``Σσ_jj = J v̄`` and ``Σ_{j≠k}σ_jk = J(J−1) c̄``. With missing-by-design data it is the
+        alpha of a test of the length candidates actually took, built from the item pairs
+        they took together: the available-case average covariance needs no complete pair,
+        only some observed pairs.
+
+    References
+    ----------
+    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
+    Psychometrika, 16, 297–334.
+    Lord, F. M., & Novick, M. R. (1968). Statistical Theories of Mental Test Scores.
+    Addison-Wesley.
+    """
+    covariance = _square(covariance, "covariance")
+    n_items = covariance.shape[0]
+    if n_items < 2 or not length >= 2:
+        return float("nan")
+    weights = np.where(np.isfinite(covariance), counts, 0).astype(float)
+    values = np.where(np.isfinite(covariance), covariance, 0.0)
+    diagonal = np.eye(n_items, dtype=bool)
+    if weights[diagonal].sum() <= 0 or weights[~diagonal].sum() <= 0:
+        return float("nan")
+    variance = float((weights * values)[diagonal].sum() / weights[diagonal].sum())
+    covariance_mean = float((weights * values)[~diagonal].sum() / weights[~diagonal].sum())
+    total = variance + (length - 1.0) * covariance_mean
+    if total <= 0:
+        return float("nan")
+    return length * covariance_mean / total
 
 
 @dataclass(frozen=True)
@@ -498,6 +555,8 @@ def _dimension_statistics(
                 notes.append("the one-factor fit behind omega did not converge")
         if not complete:
             notes.append("missing responses: pairwise-complete covariances")
+    taken = answered.sum(axis=1)
+    mean_length = float(taken[taken > 0].mean()) if np.any(taken > 0) else float("nan")
     entry = DimensionStatistics(
         dimension=dimension,
         item_ids=tuple(item_ids),
@@ -508,6 +567,8 @@ def _dimension_statistics(
         min_pair_count=min_pair,
         complete=complete,
         note="; ".join(notes),
+        alpha_administered=administered_alpha(covariance, counts, mean_length),
+        mean_administered=mean_length,
     )
     return entry, alpha_deleted
 
@@ -544,6 +605,8 @@ def _minres_one_factor(correlation: FloatArray) -> tuple[FloatArray, bool]:
         jac[rows, upper[0]] = loadings[upper[1]]
         jac[rows, upper[1]] = loadings[upper[0]]
         return jac
+
+    from scipy.optimize import least_squares  # imported here: scipy is slow to import
 
     fit = least_squares(
         residuals, start, jac=jacobian, bounds=(-1.0, 1.0), xtol=1e-12, ftol=1e-12, gtol=1e-12

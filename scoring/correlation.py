@@ -42,7 +42,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import minimize_scalar
 
 from scoring.data import ResponseMatrix
 from scoring.errors import ScoringError
@@ -191,6 +190,8 @@ def _pair_loglik(left: FloatArray, right: FloatArray, grid: FloatArray, rho: flo
 
 def _pair_estimate(left: FloatArray, right: FloatArray, grid: FloatArray) -> tuple[float, float]:
     """Maximum of the pairwise marginal likelihood and its standard error."""
+    from scipy.optimize import minimize_scalar  # here: a slow import
+
     found = minimize_scalar(
         lambda rho: -_pair_loglik(left, right, grid, rho),
         bounds=(-MAX_ABS, MAX_ABS),

@@ -17,7 +17,6 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import chi2
 
 from scoring.data import MISSING, ResponseMatrix
 from scoring.errors import ScoringError
@@ -366,6 +365,8 @@ class _SummedScoreTable:
             return ItemFit(
                 item.item_id, item.dimension, np.nan, 0, np.nan, n_candidates, n_groups, note
             )
+        from scipy.stats import chi2  # imported here: scipy.stats is slow to import
+
         return ItemFit(
             item.item_id,
             item.dimension,

@@ -7,14 +7,22 @@ reviewer should look at; they are prompts for judgement, not automatic decisions
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from scoring.adaptive_fit import (
+    Q3_FLAG,
+    DependenceResult,
+    RestFit,
+    residual_dependence,
+    rest_posterior_fit,
+)
 from scoring.classical import ClassicalResult, classical_statistics
 from scoring.data import ResponseMatrix
 from scoring.fit import ItemFitResult, item_fit
+from scoring.keys import compare_keys
 from scoring.models import ItemModel
 from scoring.most_least import is_joint, option_codes
 from scoring.parameters import ModelParameters
@@ -26,16 +34,26 @@ MISFIT_P = 0.01
 
 @dataclass(frozen=True)
 class ItemAnalysis:
-    """Classical statistics, item fit and the model's parameters for every item."""
+    """Classical statistics, item fit, the model's parameters and the empirical key (option
+    order by weight beside the SME credits, :mod:`scoring.keys`) for every item.
+
+    ``fit`` is S-X2 (complete responses only); ``rest_fit`` the rest-posterior statistic that
+    also works on adaptive data; ``dependence`` Yen's Q3 for item pairs.
+    """
 
     model: ModelParameters
     classical: ClassicalResult
     fit: ItemFitResult
+    rest_fit: tuple[RestFit, ...] = ()
+    dependence: DependenceResult = field(default_factory=lambda: DependenceResult(()))
 
     def rows(self) -> list[dict[str, Any]]:
         """One plain dict per item with a ``flags`` column (semicolon-separated)."""
         fits = {entry.item_id: entry for entry in self.fit.items}
+        rest_fits = {entry.item_id: entry for entry in self.rest_fit}
+        partners = self.dependence.strongest()
         stats = {entry.item_id: entry for entry in self.classical.items}
+        keys = {entry.item_id: entry for entry in compare_keys(self.model)}
         codes = list(dict.fromkeys(code for spec in self.model.specs for code in spec.codes))
         slopes: dict[int, dict[str | int, float]] = {}
         for dimension in self.model.dimensions:
@@ -55,6 +73,7 @@ class ItemAnalysis:
                 "dimension": item.dimension,
                 "n_answered": stat.n_answered,
                 "mean_score": stat.mean,
+                "p_best": _best_share(stat),
                 "item_rest_r": stat.item_rest_correlation,
                 "alpha_if_deleted": stat.alpha_if_deleted,
             }
@@ -74,12 +93,22 @@ class ItemAnalysis:
             row["df"] = fit.df
             row["p_value"] = fit.p_value
             row["fit_note"] = fit.note or ""
-            row["flags"] = ";".join(self._flags(stat, fit))
+            rest = rest_fits.get(item.item_id)
+            row["rest_fit"] = rest.statistic if rest else math.nan
+            row["rest_fit_df"] = rest.df if rest else 0
+            row["rest_fit_p"] = rest.p_value if rest else math.nan
+            row["rest_fit_note"] = rest.note if rest else "not computed"
+            partner, star = partners.get(item.item_id, ("", math.nan))
+            row["q3_partner"] = partner
+            row["q3_star"] = star
+            key = keys[item.item_id]
+            row.update(key.row())
+            row["flags"] = ";".join([*self._flags(stat, fit, rest, star), *key.flags])
             rows.append(row)
         return rows
 
     @staticmethod
-    def _flags(stat: Any, fit: Any) -> list[str]:
+    def _flags(stat: Any, fit: Any, rest: RestFit | None = None, q3: float = math.nan) -> list[str]:
         flags = []
         if any(p < RARE_OPTION for p in stat.option_proportions):
             flags.append("rare_option")
@@ -87,18 +116,26 @@ class ItemAnalysis:
             stat.item_rest_correlation < LOW_REST_CORRELATION
         ):
             flags.append("low_item_rest_r")
-        if not math.isnan(fit.p_value) and fit.p_value < MISFIT_P:
+        p_value = fit.p_value
+        if math.isnan(p_value) and rest is not None:
+            p_value = rest.p_value  # S-X2 needs complete data; the rest-posterior fit does not
+        if not math.isnan(p_value) and p_value < MISFIT_P:
             flags.append("misfit")
+        if not math.isnan(q3) and abs(q3) > Q3_FLAG:
+            flags.append("local_dependence")
         return flags
 
     def summary(self) -> dict[str, Any]:
         """Per dimension: alpha, omega and number of flagged items."""
         rows = self.rows()
         out = {}
+        dependent = self.dependence.flagged()
+        item_dimension = {item.item_id: item.dimension for item in self.model.items}
         for entry in self.classical.dimension_rows():
             dimension = entry["dimension"]
             flagged = sum(1 for r in rows if r["dimension"] == dimension and r["flags"])
-            out[dimension] = {**entry, "flagged_items": flagged}
+            pairs = sum(1 for a, *_ in dependent if item_dimension.get(a) == dimension)
+            out[dimension] = {**entry, "flagged_items": flagged, "dependent_pairs": pairs}
         return out
 
 
@@ -113,5 +150,21 @@ def _code_slopes(
 
 
 def analyse_items(model: ModelParameters, data: ResponseMatrix) -> ItemAnalysis:
-    """Run classical statistics and S-X2 item fit for ``data`` under ``model``."""
-    return ItemAnalysis(model, classical_statistics(data), item_fit(model, data))
+    """Classical statistics, S-X2 and rest-posterior item fit, and Yen's Q3 for ``data``."""
+    return ItemAnalysis(
+        model,
+        classical_statistics(data),
+        item_fit(model, data),
+        rest_posterior_fit(model, data),
+        residual_dependence(model, data),
+    )
+
+
+def _best_share(stat: Any) -> float:
+    """Share of answering candidates who chose the highest-scored option (the item's "p")."""
+    if not stat.scores:
+        return math.nan
+    top = max(stat.scores)
+    return float(
+        sum(p for p, v in zip(stat.option_proportions, stat.scores, strict=True) if v == top)
+    )

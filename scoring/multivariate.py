@@ -54,7 +54,6 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import norm, qmc
 
 from scoring.data import IntArray, ResponseMatrix
 from scoring.errors import ScoringError
@@ -141,6 +140,8 @@ class LatentPrior:
     def deviates(self) -> FloatArray:
         """Scrambled Sobol points as N(0, I) deviates in antithetic pairs, shape (M, D)."""
         if "deviates" not in self._cache:
+            from scipy.stats import norm, qmc  # here: scipy.stats takes a second to import
+
             sobol = qmc.Sobol(self.n_dimensions, scramble=True, seed=self.seed)
             uniform = sobol.random_base2(int(np.log2(self.n_points)) - 1)
             half = norm.ppf(np.clip(uniform, 1e-12, 1 - 1e-12))

@@ -66,6 +66,19 @@ class NormTable:
             dict(names or {}),
         )
 
+    def linked(self, slope: float, intercept: float) -> NormTable:
+        """The same norm group on the scale ``θ* = slope · θ + intercept`` (slope > 0).
+
+        A linear change of scale moves every quantile, the mean and the SD with it, so each
+        person keeps the T-score and percentile they had: the norm group is not re-estimated.
+        """
+        if not slope > 0:
+            raise ScoringError(f"a linking slope must be positive, got {slope}")
+        return NormTable(
+            self.group, self.n, slope * self.mean + intercept, slope * self.sd,
+            slope * self.quantiles + intercept, dict(self.names),
+        )  # fmt: skip
+
     def t_score(self, theta: FloatArray | float) -> FloatArray:
         """T-scores (mean 50, SD 10 in the norm group)."""
         return 50.0 + 10.0 * (np.asarray(theta, dtype=float) - self.mean) / self.sd

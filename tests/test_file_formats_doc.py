@@ -14,7 +14,11 @@ import pytest
 
 from assessment.errors import DataFileError
 from assessment.model_document import ModelDocument
-from assessment.psychometrics.data_files import read_item_map, read_response_csv
+from assessment.psychometrics.data_files import (
+    read_item_map,
+    read_item_map_entries,
+    read_response_csv,
+)
 from items import COMPETENCIES, load_bank
 from items.scoring_map import item_specs
 from scoring import MISSING
@@ -81,10 +85,27 @@ def test_the_external_data_example_reads_with_its_item_map(tmp_path: Path) -> No
     assert loaded.data.responses[1, 2] == MISSING
 
 
-def test_the_categories_column_is_accepted_and_not_read(tmp_path: Path) -> None:
-    """What the document says: the map may carry ``categories``; K comes from the data."""
-    with_column = read_item_map(example_file(tmp_path, "example-item-map-categories"))
-    assert with_column == read_item_map(example_file(tmp_path, "example-item-map"))
+def test_the_categories_column_declares_the_category_count(tmp_path: Path) -> None:
+    """What the document says: ``categories`` sets K, so a declared category nobody chose is
+    kept; a code at or above K is an error naming the column; without it K is inferred."""
+    entries = read_item_map_entries(example_file(tmp_path, "example-item-map-categories"))
+    assert entries == {
+        "Q1": ("empathy", 3),
+        "Q2": ("empathy", 3),
+        "Q3": ("integrity", 2),
+        "Q4": ("integrity", 2),
+    }
+    data = example_file(tmp_path, "example-data-external")
+    item_map = read_item_map(example_file(tmp_path, "example-item-map"))
+    declared = {"Q1": 4, "Q2": 3, "Q3": 2, "Q4": 2}  # nobody chose code 3 of Q1
+    loaded = read_response_csv(data, item_map=item_map, categories=declared)
+    assert [spec.n_categories for spec in loaded.data.items] == [4, 3, 2, 2]
+    assert not loaded.notes
+    inferred = read_response_csv(data, item_map=item_map)
+    assert [spec.n_categories for spec in inferred.data.items] == [3, 3, 2, 2]
+    assert any("inferred from the highest observed code" in note for note in inferred.notes)
+    with pytest.raises(DataFileError, match=r"column 'Q2': code 2 is outside 0\.\.1"):
+        read_response_csv(data, item_map=item_map, categories={**declared, "Q2": 2})
 
 
 def test_a_wrong_cell_is_reported_as_the_document_shows(tmp_path: Path) -> None:

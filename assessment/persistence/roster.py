@@ -73,13 +73,18 @@ class Roster:
     response_counts: dict[str, int]
     """Session id → number of answers (sessions without answers left out)."""
     scores: dict[str, dict[str, ScoreRecord]]
-    """Completed session id → competency → its current score."""
+    """Completed session id → competency → its current score (or the one a chosen model
+    version produced, see ``read_roster``)."""
     model_labels: dict[int, str]
     """Model version id → label."""
 
 
-def read_roster(store: Store) -> Roster:
-    """The stored state of every candidate, read in one transaction."""
+def read_roster(store: Store, model_version_id: int | None = None) -> Roster:
+    """The stored state of every candidate, read in one transaction.
+
+    With ``model_version_id``, ``scores`` holds the latest scores that version produced
+    (current, or kept as history after a rescore) instead of the current ones.
+    """
     with store.transaction() as db:
         candidates = {
             c.id: CandidateFacts(
@@ -104,12 +109,17 @@ def read_roster(store: Store) -> Roster:
                 )
             ).all()
         )
+        chosen = (
+            Score.current
+            if model_version_id is None
+            else Score.model_version_id == model_version_id
+        )
         rows = db.execute(
             select(Score)
             .join(TestSession, TestSession.id == Score.session_id)
-            .where(Score.current, TestSession.status == "completed")
+            .where(chosen, TestSession.status == "completed")
             .order_by(Score.id)
-        ).scalars()
+        ).scalars()  # in id order, so the latest row of a version wins below
         scores: dict[str, dict[str, ScoreRecord]] = {}
         for row in rows:
             scores.setdefault(row.session_id, {})[row.competency] = score_record(row)

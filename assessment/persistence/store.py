@@ -492,6 +492,25 @@ class Store(JourneyQueries):
                 query = query.where(Score.current)
             return [score_record(row) for row in db.scalars(query)]
 
+    def current_scores_of_completed(self) -> dict[str, list[ScoreRecord]]:
+        """Current scores of every completed session, by session id (sessions in id order)."""
+        with self.transaction() as db:
+            query = (
+                select(Score)
+                .join(TestSession, TestSession.id == Score.session_id)
+                .where(Score.current, TestSession.status == "completed")
+                .order_by(Score.session_id, Score.id)
+            )
+            out: dict[str, list[ScoreRecord]] = {}
+            for s in db.scalars(query):
+                out.setdefault(s.session_id, []).append(
+                    ScoreRecord(
+                        s.competency, s.theta, s.se, s.t_score, s.percentile, s.n_items,
+                        s.model_version_id,
+                    )
+                )  # fmt: skip
+            return out
+
     def count_responses(self, session_id: str | None = None) -> int:
         with self.transaction() as db:
             query = select(func.count(ResponseRow.id))

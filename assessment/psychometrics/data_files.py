@@ -21,7 +21,7 @@ import numpy as np
 from assessment.errors import MAX_PROBLEMS, DataFileError
 from assessment.model_document import ModelDocument
 from assessment.persistence.private import open_private
-from scoring import MISSING, ItemSpec, ResponseMatrix, ScoringError, ThetaEstimate
+from scoring import MISSING, ItemSpec, ModelParameters, ResponseMatrix, ScoringError, ThetaEstimate
 from scoring.norms import NormTable
 
 CANDIDATE_COLUMN = "candidate_id"
@@ -35,16 +35,20 @@ class ResponseFile:
     data: ResponseMatrix
     extra: dict[str, tuple[str, ...]] = field(default_factory=dict)
     ignored_columns: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    """Warnings about the file that are not errors (inferred category counts, empty items)."""
 
 
-def _read_text(path: Path, source: str | None = None) -> str:
-    source = source or str(path)
+def _read_bytes(path: Path, source: str) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise DataFileError(source, ["file not found"]) from None
     except OSError as error:
         raise DataFileError(source, [f"cannot be read: {error.strerror}"]) from None
+
+
+def _decode(raw: bytes, source: str) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -54,12 +58,17 @@ def _read_text(path: Path, source: str | None = None) -> str:
         ) from None
 
 
+def _read_text(path: Path, source: str | None = None) -> str:
+    source = source or str(path)
+    return _decode(_read_bytes(path, source), source)
+
+
 def read_csv_rows(
-    path: Path, source: str | None = None
+    path: Path, source: str | None = None, text: str | None = None
 ) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and data rows (with their line numbers) of a CSV file; blank lines skipped."""
     source = source or str(path)
-    text = _read_text(path, source)
+    text = _read_text(path, source) if text is None else text
     if not text.strip():
         raise DataFileError(source, ["file is empty; a header row is required"])
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -67,7 +76,7 @@ def read_csv_rows(
         header = [name.strip() for name in next(reader)]
         rows = []
         for row in reader:
-            if any(cell.strip() for cell in row):
+            if row and (row[0].strip() or any(cell.strip() for cell in row)):
                 rows.append((reader.line_num, row))
     except csv.Error as error:
         raise DataFileError(
@@ -78,14 +87,24 @@ def read_csv_rows(
 
 def read_item_map(path: str | Path) -> dict[str, str]:
     """Read ``MAP.csv`` (columns ``item_id,dimension``) into item id → dimension."""
+    return {item_id: dimension for item_id, (dimension, _) in read_item_map_entries(path).items()}
+
+
+def read_item_map_entries(path: str | Path) -> dict[str, tuple[str, int | None]]:
+    """Read ``MAP.csv`` into item id → (dimension, number of categories or None).
+
+    The optional column ``categories`` declares how many categories an item has (codes
+    ``0..categories-1``); an empty cell leaves it to the bank.
+    """
     path = Path(path)
     header, rows = read_csv_rows(path)
     if header[:2] != ["item_id", "dimension"]:
         raise DataFileError(
             str(path), [f"line 1: header must start with item_id,dimension; got {header}"]
         )
+    column = header.index("categories") if "categories" in header else None
     problems: list[str] = []
-    mapping: dict[str, str] = {}
+    mapping: dict[str, tuple[str, int | None]] = {}
     for line, row in rows:
         if len(row) < 2 or not row[0].strip() or not row[1].strip():
             problems.append(f"line {line}: needs a non-empty item_id and dimension")
@@ -93,7 +112,19 @@ def read_item_map(path: str | Path) -> dict[str, str]:
         item_id, dimension = row[0].strip(), row[1].strip()
         if item_id in mapping:
             problems.append(f"line {line}: item {item_id!r} is listed twice")
-        mapping[item_id] = dimension
+        n_categories: int | None = None
+        cell = row[column].strip() if column is not None and column < len(row) else ""
+        if cell:
+            try:
+                n_categories = int(cell)
+            except ValueError:
+                n_categories = 0
+            if n_categories < 2:
+                problems.append(
+                    f"line {line}: categories of item {item_id!r} must be a whole number of at "
+                    f"least 2, got {cell!r}"
+                )
+        mapping[item_id] = (dimension, n_categories)
     if not mapping and not problems:
         problems.append("no items listed")
     if problems:
@@ -108,13 +139,17 @@ def read_response_csv(
     dimensions: Sequence[str] | None = None,
     ignore_unknown: bool = False,
     source: str | None = None,
+    categories: Mapping[str, int] | None = None,
     unknown_columns_hint: str | None = None,
 ) -> ResponseFile:
     """Read ``DATA.csv`` against bank/model items (``specs``) or an external ``item_map``.
 
     Cells hold an option id from the item's codes or an integer category code ``0..K-1``;
-    empty cells are missing by design. With ``item_map`` cells must be integer codes and the
-    number of categories of an item is its highest observed code + 1.
+    empty cells are missing by design. With ``item_map`` cells must be integer codes; the
+    number of categories of an item is taken from ``categories`` (the item map's
+    ``categories`` column, or the bank), so a category nobody chose is still a category.
+    Only for an item with no declared count is it inferred as the highest observed code + 1,
+    with a note in ``ResponseFile.notes`` (an unused top category would go unnoticed).
     ``unknown_columns_hint`` replaces the command-line advice given for unknown item columns,
     so that a page can phrase it for its own users.
     """
@@ -122,8 +157,16 @@ def read_response_csv(
     source = source or str(path)
     if (specs is None) == (item_map is None):
         raise ValueError("give exactly one of specs or item_map")
-    header, rows = read_csv_rows(path, source)
+    raw = _read_bytes(path, source)
+    text = _decode(raw, source)
+    simple = _simple_table(raw)
+    if simple is not None:
+        header, lines, columns = simple
+        rows: list[tuple[int, list[str]]] = []
+    else:
+        header, rows = read_csv_rows(path, source, text)
     problems: list[str] = []
+    notes: list[str] = []
     if not header or header[0] != CANDIDATE_COLUMN:
         raise DataFileError(
             source, [f"line 1: the first column must be {CANDIDATE_COLUMN!r}, got {header[:1]}"]
@@ -152,17 +195,18 @@ def read_response_csv(
     if problems:
         raise DataFileError(source, problems)
     index = {name: position for position, name in enumerate(header)}
-    candidate_ids: list[str] = []
+    if simple is None:
+        for line, row in rows:
+            if len(row) != len(header):
+                problems.append(
+                    f"line {line}: {len(row)} cells but the header has {len(header)} columns"
+                )
+        good = [(line, row) for line, row in rows if len(row) == len(header)]
+        lines = [line for line, _ in good]
+        columns = [list(column) for column in zip(*(row for _, row in good), strict=True)]
+    candidate_ids = [cell.strip() for cell in columns[0]] if columns else []
     seen_ids: dict[str, int] = {}
-    cells = np.full((len(rows), len(item_names)), MISSING, dtype=np.int64)
-    extra: dict[str, list[str]] = {name: [] for name in extra_names}
-    for r, (line, row) in enumerate(rows):
-        if len(row) != len(header):
-            problems.append(
-                f"line {line}: {len(row)} cells but the header has {len(header)} columns"
-            )
-            continue
-        candidate = row[0].strip()
+    for line, candidate in zip(lines, candidate_ids, strict=True):
         if not candidate:
             problems.append(f"line {line}: candidate_id is empty")
         elif candidate in seen_ids:
@@ -170,36 +214,67 @@ def read_response_csv(
                 f"line {line}: candidate_id {candidate!r} repeats line {seen_ids[candidate]}"
             )
         seen_ids.setdefault(candidate, line)
-        candidate_ids.append(candidate)
-        for name in extra_names:
-            extra[name].append(row[index[name]].strip())
-        for c, name in enumerate(item_names):
-            cell = row[index[name]].strip()
+    extra = {
+        name: [cell.strip() for cell in columns[index[name]]] if columns else []
+        for name in extra_names
+    }
+    cells = np.full((len(lines), len(item_names)), MISSING, dtype=np.int64)
+    cell_problems: list[tuple[int, str]] = []
+    for c, name in enumerate(item_names):
+        if not columns or len(cell_problems) > 10 * MAX_PROBLEMS:
+            break
+        column = columns[index[name]]
+        codes: dict[str, int] = {}
+        bad: dict[str, str] = {}
+        for cell_text in _distinct_texts(column):
+            cell = cell_text.strip()  # each distinct cell text is checked once
             if not cell:
+                codes[cell_text] = MISSING
                 continue
             if specs is not None:
                 value, problem = _spec_cell(cell, spec_by_id[name])
             else:
                 value, problem = _integer_cell(cell)
             if problem:
-                problems.append(f"line {line}, column {name!r}: {problem}")
-            else:
-                cells[r, c] = value
-        if len(problems) > 10 * MAX_PROBLEMS:
-            break
-    if not rows:
+                bad[cell_text] = problem
+            codes[cell_text] = value
+        if isinstance(column, np.ndarray):  # single-byte cells: one lookup table
+            table = np.full(256, MISSING, dtype=np.int64)
+            for cell_text, code in codes.items():
+                table[ord(cell_text) if cell_text else 0] = code
+            cells[:, c] = table[column]
+            texts: Sequence[str] = [chr(b) if b else "" for b in column.tolist()] if bad else ()
+        else:
+            cells[:, c] = np.fromiter(map(codes.__getitem__, column), np.int64, len(column))
+            texts = column
+        if bad:
+            cell_problems += [
+                (line, f"line {line}, column {name!r}: {bad[cell_text]}")
+                for line, cell_text in zip(lines, texts, strict=True)
+                if cell_text in bad
+            ]
+    problems += [text for _, text in sorted(cell_problems, key=lambda entry: entry[0])]
+    if not lines and not rows:
         problems.append("no data rows after the header")
     if problems:
         raise DataFileError(source, problems)
     if specs is not None:
         item_specs = tuple(spec_by_id[name] for name in item_names)
     else:
+        declared = dict(categories or {})
         item_specs = tuple(
-            _external_spec(name, dimension_by_id[name], cells[:, c], source, problems)
+            _external_spec(name, dimension_by_id[name], cells[:, c], declared.get(name), problems)
             for c, name in enumerate(item_names)
         )
         if problems:
             raise DataFileError(source, problems)
+        inferred = [name for name in item_names if name not in declared]
+        if inferred:
+            notes.append(
+                f"the number of categories of {len(inferred)} item(s) (e.g. {inferred[:5]}) "
+                "was inferred from the highest observed code; declare it in a 'categories' "
+                "column of the item map so that an unused top category is not lost"
+            )
     used = {spec.dimension for spec in item_specs}
     order = (
         list(dimensions)
@@ -216,7 +291,86 @@ def read_response_csv(
         matrix,
         {name: tuple(values) for name, values in extra.items()},
         tuple(unknown),
+        tuple(notes),
     )
+
+
+def _distinct_texts(column: Sequence[str] | np.ndarray) -> set[str]:
+    """The distinct texts of a column: for single-byte columns, from the bytes present."""
+    if isinstance(column, np.ndarray):
+        return {chr(b) if b else "" for b in np.unique(column).tolist()}
+    return set(column)
+
+
+def _simple_table(
+    raw: bytes,
+) -> tuple[list[str], list[int], list[list[str] | np.ndarray]] | None:
+    """Header, line numbers and columns of a CSV file in the common simple form, or None.
+
+    Simple means: no quotes, no blank lines, every row with as many cells as the header, and
+    every cell of an item column (a column not named ``candidate_id`` or ``_…``) empty or one
+    ASCII character, such as an option id or a code 0–9. Such a file is split with vectorised
+    byte operations; item columns come back as arrays of byte values (0 for empty) and the
+    other columns as strings. Anything else (and every error) goes through the csv module.
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if b'"' in raw:
+        return None
+    if b"\r" in raw:
+        raw = raw.replace(b"\r\n", b"\n")
+        if b"\r" in raw:
+            return None
+    raw = raw.rstrip(b"\n") + b"\n"
+    end = raw.find(b"\n")
+    try:
+        header = [name.strip() for name in raw[:end].decode("utf-8").split(",")]
+    except UnicodeDecodeError:
+        return None
+    body = np.frombuffer(raw, dtype=np.uint8)[end + 1 :]
+    if body.size == 0 or b"\n\n" in raw:
+        return None
+    n_columns = len(header)
+    found = np.flatnonzero((body == 44) | (body == 10))
+    if found.size % n_columns:
+        return None
+    delimiters = found.reshape(-1, n_columns)
+    if np.any(body[delimiters[:, -1]] != 10) or np.any(body[delimiters[:, :-1]] != 44):
+        return None
+    starts = np.empty_like(delimiters)
+    starts.reshape(-1)[0] = 0
+    starts.reshape(-1)[1:] = delimiters.reshape(-1)[:-1] + 1
+    lengths = delimiters - starts
+    text_columns = [
+        c for c, name in enumerate(header) if c == 0 or name.startswith("_") or not name
+    ]
+    item_columns = [c for c in range(n_columns) if c not in text_columns]
+    if item_columns and lengths[:, item_columns].max() > 1:
+        return None
+    columns: list[list[str] | np.ndarray] = []
+    data = bytes(body)
+    for c in range(n_columns):
+        if c in item_columns:
+            values = np.where(lengths[:, c] == 1, body[starts[:, c]], 0).astype(np.uint8)
+            if np.any(values >= 128):
+                return None
+            columns.append(values)
+        else:
+            try:
+                columns.append(
+                    [
+                        data[a:b].decode("utf-8")
+                        for a, b in zip(
+                            starts[:, c].tolist(), delimiters[:, c].tolist(), strict=True
+                        )
+                    ]
+                )
+            except UnicodeDecodeError:
+                return None
+    if any(not candidate.strip() for candidate in columns[0]):
+        return None  # blank rows are skipped and empty ids reported by the csv route
+    lines = list(range(2, delimiters.shape[0] + 2))
+    return header, lines, columns
 
 
 def _spec_cell(cell: str, spec: ItemSpec) -> tuple[int, str | None]:
@@ -245,17 +399,35 @@ def _integer_cell(cell: str) -> tuple[int, str | None]:
 
 
 def _external_spec(
-    name: str, dimension: str, column: np.ndarray, source: str, problems: list[str]
+    name: str,
+    dimension: str,
+    column: np.ndarray,
+    declared: int | None,
+    problems: list[str],
 ) -> ItemSpec:
     observed = column[column >= 0]
     top = int(observed.max()) if observed.size else 0
-    if observed.size == 0:
-        problems.append(f"column {name!r}: no responses")
-    elif top < 1:
-        problems.append(f"column {name!r}: only code 0 occurs; an item needs at least 2 categories")
-    n_categories = max(top + 1, 2)
+    if declared is not None:
+        n_categories = declared
+        if top >= declared:
+            problems.append(
+                f"column {name!r}: code {top} is outside 0..{declared - 1} (the item map "
+                f"declares {declared} categories)"
+            )
+    else:
+        n_categories = max(top + 1, 2)
     codes = tuple(range(n_categories))
     return ItemSpec(name, dimension, codes, tuple(float(c) for c in codes))
+
+
+def align_to_model(data: ResponseMatrix, model: ModelParameters) -> ResponseMatrix:
+    """Reorder columns to the model's items; items missing from the data are missing cells."""
+    position = {item_id: j for j, item_id in enumerate(data.item_ids)}
+    out = np.full((data.n_candidates, len(model.items)), MISSING, dtype=np.int64)
+    for j, item in enumerate(model.items):
+        if item.item_id in position:
+            out[:, j] = data.responses[:, position[item.item_id]]
+    return ResponseMatrix(out, model.specs, model.dimensions)
 
 
 # ------------------------------------------------------------------------------ model files
@@ -299,10 +471,6 @@ def write_csv(path: str | Path, header: Sequence[str], rows: Sequence[Sequence[A
     temporary.replace(path)
 
 
-def _number(value: float, digits: int = 6) -> str:
-    return "" if not math.isfinite(value) else f"{value:.{digits}f}"
-
-
 def write_scores_csv(
     path: str | Path,
     candidate_ids: Sequence[str],
@@ -319,22 +487,59 @@ def write_scores_csv(
             header += [f"{dimension}_t", f"{dimension}_pct"]
     header += [f"{dimension}_n_items" for dimension in estimate.dimensions]
     header += list(extra or {})
-    rows = []
-    for n, candidate in enumerate(candidate_ids):
-        row: list[str] = [candidate]
-        for d, dimension in enumerate(estimate.dimensions):
-            theta, se = float(estimate.theta[n, d]), float(estimate.se[n, d])
-            row += [_number(theta), _number(se)]
-            if dimension in norms:
-                table = norms[dimension]
-                row += [
-                    _number(float(table.t_score(theta)), 2),
-                    _number(float(table.percentile(theta)), 1),
-                ]
-        row += [str(int(v)) for v in estimate.n_answered[n]]
-        row += [values[n] for values in (extra or {}).values()]
-        rows.append(row)
-    write_csv(path, header, rows)
+    values: list[np.ndarray] = []
+    formats: list[str] = []
+    for d, dimension in enumerate(estimate.dimensions):
+        theta, se = estimate.theta[:, d], estimate.se[:, d]
+        values += [theta, se]
+        formats += ["%.6f", "%.6f"]
+        if dimension in norms:
+            table = norms[dimension]
+            values += [np.asarray(table.t_score(theta)), np.asarray(table.percentile(theta))]
+            formats += ["%.2f", "%.1f"]
+    values += [estimate.n_answered[:, d] for d in range(len(estimate.dimensions))]
+    formats += ["%d"] * len(estimate.dimensions)
+    matrix = np.column_stack(values) if values else np.zeros((len(candidate_ids), 0))
+    numbers = _format_rows(matrix, formats)
+    extra_columns = [[_csv_field(v) for v in column] for column in (extra or {}).values()]
+    lines = [
+        ",".join((_csv_field(candidate), text, *cells))
+        for candidate, text, *cells in zip(candidate_ids, numbers, *extra_columns, strict=True)
+    ]
+    write_text(path, ",".join(_csv_field(name) for name in header) + "\n", lines)
+
+
+def _csv_field(text: str) -> str:
+    """A CSV field as ``csv.writer`` writes it (quoted only when it must be)."""
+    if any(ch in text for ch in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _format_rows(matrix: np.ndarray, formats: Sequence[str]) -> list[str]:
+    """Each row of ``matrix`` as comma-separated numbers; non-finite values become empty."""
+    if matrix.shape[1] == 0:
+        return [""] * matrix.shape[0]
+    template = ",".join(formats)
+    rows = matrix.tolist()
+    text = [template % tuple(row) for row in rows]
+    finite = np.isfinite(matrix).all(axis=1)
+    for r in np.flatnonzero(~finite).tolist():
+        text[r] = ",".join(
+            "" if not math.isfinite(v) else f % v for f, v in zip(formats, rows[r], strict=True)
+        )
+    return text
+
+
+def write_text(path: str | Path, header: str, lines: Sequence[str]) -> None:
+    """Write ``header`` and one line per entry of ``lines`` atomically (UTF-8)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    with temporary.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(header.replace("\n", "\r\n"))
+        handle.write("".join(line + "\r\n" for line in lines))
+    temporary.replace(path)
 
 
 def write_response_csv(

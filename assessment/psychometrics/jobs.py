@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import traceback
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scoring import CalibrationResult, MMLCalibrator, ResponseMatrix
+from scoring.diagnostics import EMStep
 
 
 @dataclass
@@ -25,19 +27,31 @@ class CalibrationJob:
     model: str
     n_candidates: int
     max_iter: int
+    tol: float = 1e-4
     started_at: float = field(default_factory=time.time)
     dimension: str = ""
     iteration: int = 0
     loglik: float | None = None
+    fraction: float = 0.0
+    first_change: float | None = None
     finished: bool = False
     result: CalibrationResult | None = None
     error: str | None = None
     context: dict[str, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def report(self, dimension: str, iteration: int, loglik: float) -> None:
+    def report(self, step: EMStep) -> None:
         with self.lock:
-            self.dimension, self.iteration, self.loglik = dimension, iteration, loglik
+            self.dimension, self.iteration, self.loglik = (
+                step.dimension, step.iteration, step.loglik,
+            )  # fmt: skip
+            if step.iteration <= 1 or self.first_change is None:
+                self.first_change = step.max_change if math.isfinite(step.max_change) else None
+            self.fraction = max(self.fraction, self._fraction(step))
+
+    def _fraction(self, step: EMStep) -> float:
+        """Share of the whole calibration done after ``step`` (see ``progress_fraction``)."""
+        return progress_fraction(step, self.first_change, self.tol)
 
     def status(self) -> dict[str, Any]:
         with self.lock:
@@ -45,10 +59,34 @@ class CalibrationJob:
                 "dimension": self.dimension,
                 "iteration": self.iteration,
                 "loglik": self.loglik,
+                "fraction": 1.0 if self.finished else min(self.fraction, 0.99),
                 "finished": self.finished,
                 "error": self.error,
                 "seconds": time.time() - self.started_at,
             }
+
+
+EM_SHARE = 0.8
+"""Share of a dimension's time counted for its EM iterations; the rest is its standard errors."""
+
+
+def progress_fraction(step: EMStep, first_change: float | None, tol: float) -> float:
+    """Share of a calibration done after ``step``, for a progress bar that moves steadily.
+
+    Dimensions are calibrated one after another, so each is 1/n of the bar. EM converges
+    geometrically: the largest parameter change shrinks by a roughly constant factor per
+    iteration, so ``log(first change / change) / log(first change / tol)`` is the share of the
+    way to convergence (the iteration count against ``max_iter`` would sit near zero and jump).
+    A dimension's finishing report counts its EM as done; its standard errors follow.
+    """
+    if step.finished:
+        within = EM_SHARE
+    elif first_change is None or not first_change > tol or not step.max_change > 0:
+        within = EM_SHARE * min(step.iteration / max(step.max_iter, 1), 1.0)
+    else:
+        ratio = math.log(first_change / step.max_change) / math.log(first_change / tol)
+        within = EM_SHARE * min(max(ratio, 0.0), 1.0)
+    return (step.dimension_index + within) / max(step.n_dimensions, 1)
 
 
 class JobRegistry:
@@ -71,7 +109,7 @@ class JobRegistry:
         estimator = (calibrator or MMLCalibrator)(model)
         job = CalibrationJob(
             uuid.uuid4().hex[:12], model, data.n_candidates, estimator.max_iter,
-            context=dict(context or {}),
+            tol=estimator.tol, context=dict(context or {}),
         )  # fmt: skip
 
         def work() -> None:

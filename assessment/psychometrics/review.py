@@ -117,9 +117,16 @@ def compare_with_active(
         if dimension not in old.dimensions or dimension not in active.norms:
             continue
         old_norm = active.norms[dimension]
-        new_norm = NormTable.from_estimates(new_estimate.theta[:, d], "calibration sample")
-        old_band = _band(old_norm.t_score(old_estimate.theta[:, old.dimensions.index(dimension)]))
-        new_band = _band(new_norm.t_score(new_estimate.theta[:, d]))
+        # promotion with linking keeps the active reference norms; without a link the new
+        # version brings its calibration sample's norms
+        new_norm = (
+            old_norm
+            if linking
+            else NormTable.from_estimates(new_estimate.theta[:, d], "calibration sample")
+        )
+        old_theta = old_estimate.theta[:, old.dimensions.index(dimension)]
+        old_band = band_index(old_norm.t_score(old_theta))
+        new_band = band_index(new_norm.t_score(new_estimate.theta[:, d]))
         changed |= old_band != new_band
     return VersionComparison(
         active_label=active.label,
@@ -135,7 +142,8 @@ def compare_with_active(
     )
 
 
-def _band(t_scores: np.ndarray) -> np.ndarray:
-    """0 low, 1 typical, 2 high: the rule of ``reports.profile.BandCuts.band`` (both cut scores
-    typical) at the cut scores of ``assessment.vocabulary``."""
+def band_index(t_scores: np.ndarray) -> np.ndarray:
+    """Competency band of each T-score: 0 low, 1 typical, 2 high; the rule of
+    ``reports.profile.BandCuts.band`` (both cut scores typical) at the cut scores of
+    ``assessment.vocabulary``."""
     return (t_scores >= BAND_LOW_BELOW).astype(np.int64) + (t_scores > BAND_HIGH_ABOVE)

@@ -7,15 +7,23 @@ keeps the old ones as history.
 
 Scale linking: each calibration fixes its sample's latent distribution to N(0, 1). When an
 active version exists, the new parameters are placed on the active version's scale by the
-Stocking–Lord method on the items both versions share, so T-scores stay comparable.
+Stocking–Lord method on the items both versions share (θ_active = A θ_new + B).
+
+Norms on a fixed reference scale: a version's norm tables describe one named *reference
+sample* (``norm_reference``: sample, n, date). Linking puts the new parameters on the active
+scale, so promotion carries the active version's norm tables over as they are — the reference
+sample's table moved by the linking constants, which on the active scale is the table itself
+— and never rebuilds them from the new calibration sample: a candidate whose θ does not move
+keeps their T-score. Re-norming on another sample is a separate, audited action
+(``assessment.psychometrics.renorm``). Promotion is guarded (``promotion_guard``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select, update
@@ -23,10 +31,23 @@ from sqlalchemy import select, update
 from assessment.delivery.policy import CATPolicy
 from assessment.delivery.score_record import posterior_record, score_record
 from assessment.errors import AssessmentError, DataFileError
-from assessment.model_document import Linking, ModelDocument, NormSection, Provenance
+from assessment.model_document import (
+    Linking,
+    ModelDocument,
+    NormReference,
+    NormSection,
+    Provenance,
+)
 from assessment.persistence.audit import AuditLog
-from assessment.persistence.store import Store
+from assessment.persistence.store import Store, StoredModel
 from assessment.persistence.tables import ModelVersion, ResponseRow, TestSession
+from assessment.psychometrics.data_files import align_to_model
+from assessment.psychometrics.promotion_guard import (
+    MIN_COMMON_ITEMS,
+    PromotionProblem,
+    linking_problems,
+    promotion_problems,
+)
 from items import ItemBank
 from items.scoring_map import (
     item_specs,
@@ -39,11 +60,13 @@ from scoring import (
     MISSING,
     CalibrationResult,
     ModelParameters,
+    PosteriorEstimate,
     ResponseMatrix,
+    ThetaEstimate,
     score_eap,
     score_eap_correlated,
 )
-from scoring.linking import stocking_lord, transform
+from scoring.linking import LinkingResult, stocking_lord, transform
 from scoring.multivariate import LatentPrior
 from scoring.norms import NormTable
 
@@ -81,39 +104,67 @@ SOFTWARE = "sjt-service 0.1.0"
 
 
 def calibrated_model_file(
-    result: CalibrationResult, data: ResponseMatrix, source: str
+    result: CalibrationResult,
+    data: ResponseMatrix,
+    source: str,
+    parameters: ModelParameters | None = None,
 ) -> ModelDocument:
     """The model document of a calibration: parameters, fit, norms from the calibration
     sample (EAP estimates; correlated EAP when the calibration estimated a latent correlation),
-    provenance. This is what ``sjt calibrate`` writes and what is promoted."""
-    estimate = (
-        score_eap_correlated(result.parameters, data)
-        if result.parameters.latent_correlation is not None
-        else score_eap(result.parameters, data)
-    )
+    provenance. This is what ``sjt calibrate`` writes and what is promoted.
+
+    ``parameters`` replaces the calibration's items (for example with carried-over items
+    added); ``data`` must then list the same items in the same order."""
+    parameters = parameters or result.parameters
+    estimate = eap_estimates(parameters, data)
+    sample = f"calibration sample ({source}, n={data.n_candidates})"
     norms = {
         dimension: NormSection.from_table(
-            NormTable.from_estimates(
-                estimate.theta[:, d],
-                f"calibration sample ({source}, n={data.n_candidates})",
-                {"zh": f"校准样本（{source}）"},
-            ),
+            NormTable.from_estimates(estimate.theta[:, d], sample, {"zh": f"校准样本（{source}）"}),
             synthetic=False,
         )
-        for d, dimension in enumerate(result.parameters.dimensions)
+        for d, dimension in enumerate(parameters.dimensions)
     }
+    now = dt.datetime.now(dt.UTC)
     provenance = Provenance(
         kind="calibrated",
-        created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        created_at=now.isoformat(timespec="seconds"),
         software=SOFTWARE,
         data=source,
         scale="theta ~ N(0, 1) in the calibration sample on every dimension",
     )
+    reference = NormReference(sample=sample, n=data.n_candidates, date=now.date().isoformat())
+    answers = dict(zip(data.item_ids, map(int, data.answered_counts()), strict=True))
+    layout = parameters.to_dict()
+    items = {k: layout[k] for k in ("dimensions", "latent_correlation", "items") if k in layout}
     return ModelDocument.from_dict(
-        {**result.to_dict(), "norms": {d: n.model_dump() for d, n in norms.items()},
+        {**result.to_dict(), **items, "norms": {d: n.model_dump() for d, n in norms.items()},
+         "norm_reference": reference.model_dump(), "item_answers": answers,
          "provenance": provenance.model_dump()},
         source=f"calibration of {source}",
     )  # fmt: skip
+
+
+def eap_estimates(
+    parameters: ModelParameters, data: ResponseMatrix
+) -> ThetaEstimate | PosteriorEstimate:
+    """EAP estimates of a norm sample (correlated EAP when the model states a latent
+    correlation), as norm tables are built from them."""
+    if parameters.latent_correlation is not None:
+        return score_eap_correlated(parameters, data)
+    return score_eap(parameters, data)
+
+
+def reference_of(document: ModelDocument) -> NormReference:
+    """A model document's ``norm_reference``; for older files, the one its norm tables imply
+    (the first table's group and size, the file's creation date)."""
+    if document.norm_reference is not None:
+        return document.norm_reference
+    table = next(iter((document.norms or {}).values()), None)
+    created = (document.provenance.created_at or "") if document.provenance else ""
+    return NormReference(
+        sample=table.group if table else "unknown", n=table.n if table else 0, date=created[:10]
+    )
 
 
 def fill_from_active(store: Store, document: ModelDocument) -> tuple[ModelDocument, list[str]]:
@@ -158,59 +209,120 @@ def promote(
     label: str | None = None,
     link: bool = True,
     carry_over: bool = False,
+    force: bool = False,
+    reason: str | None = None,
 ) -> int:
     """Store ``document`` as a new immutable version and make it active; returns its id.
 
-    With ``link``, parameters and norms are placed on the active version's scale and the
-    constants are recorded in ``linking``. With ``carry_over``, bank items missing from
-    ``document`` keep the active version's parameters (listed in ``carried_over``).
+    With ``link`` (and an active version), the parameters are placed on the active scale and
+    the active version's reference norms carry over (see the module docstring); the constants
+    are recorded in ``linking``. With ``carry_over``, bank items missing from ``document`` keep
+    the active version's parameters (listed in ``carried_over``). A document with problems
+    (``promotion_guard``) is refused with ``PromotionRefusedError`` unless ``force`` is given
+    with a written ``reason``; the audit entry keeps the reason and the problems.
     """
     if not note.strip():
         raise AssessmentError("a note saying why this version is promoted is required")
+    if force and not (reason or "").strip():
+        raise AssessmentError("forcing a promotion needs a written reason (--reason)")
     if not document.norms:
         raise AssessmentError("the model has no norm tables; use a model file from sjt calibrate")
+    problems = promotion_problems(document)
     active = store.active_model_document()
-    if link and active is not None and active.document.model == document.model:
-        linking = stocking_lord(document.parameters, active.parameters)
-        linked = transform(document.parameters, linking.slope, linking.intercept)
-        norms = {
-            dimension: _moved_norms(section, linking.slope[dimension], linking.intercept[dimension])
-            for dimension, section in (document.norms or {}).items()
-            if dimension in linking.slope
-        }
-        document = document.with_parameters(linked).with_changes(
-            norms=norms,
-            linking=Linking(
-                method="Stocking-Lord on common items",
-                linked_to=active.label,
-                slope=linking.slope,
-                intercept=linking.intercept,
-                n_common_items=linking.n_common,
-            ),
+    norms_basis = "calibration sample of the promoted file"
+    if link and active is not None:
+        same_model = active.document.model == document.model
+        linking = (
+            stocking_lord(document.parameters, active.parameters, MIN_COMMON_ITEMS)
+            if same_model
+            else None
         )
+        problems += linking_problems(linking, document.model, active.document.model, active.label)
+        if linking is not None:
+            linked = transform(document.parameters, linking.slope, linking.intercept)
+            norms, reference = _reference_norms(document, active, linking)
+            document = document.with_parameters(linked).with_changes(
+                norms=norms,
+                norm_reference=reference,
+                linking=Linking(
+                    method="Stocking-Lord on common items",
+                    linked_to=active.label,
+                    slope=linking.slope,
+                    intercept=linking.intercept,
+                    n_common_items=linking.n_common,
+                ),
+            )
+            norms_basis = f"reference norms carried from {active.label}"
     if carry_over:
         document, carried = fill_from_active(store, document)
-        document = document.with_changes(carried_over=carried)
+        earlier = list(document.carried_over or ())  # carried over at calibration
+        document = document.with_changes(carried_over=sorted({*earlier, *carried}))
     validate_model(document, bank)
+    if problems and not force:
+        raise PromotionRefusedError(problems)
     existing = {version.label for version in store.model_versions()}
-    label = label or f"v{len(existing) + 1}"
+    label = label or next_version_label(existing)
     if label in existing:
         raise AssessmentError(f"a model version called {label!r} already exists")
+    reference = reference_of(document)
+    document = document.with_changes(
+        norm_reference=reference.model_copy(update={"defined_in": reference.defined_in or label})
+    )
     version_id = store.add_model_version(
         label, document, created_by=actor, note=note, activate=True
     )
-    store.audit(actor, "model.promote", label, {"note": note, "version_id": version_id})
+    detail: dict[str, Any] = {"note": note, "version_id": version_id, "norms": norms_basis}
+    if force:
+        detail.update(forced=True, reason=reason, problems=[p.to_dict() for p in problems])
+    store.audit(actor, "model.promote", label, detail)
     return version_id
 
 
-def _moved_norms(section: NormSection, slope: float, intercept: float) -> NormSection:
-    """Norm quantiles re-expressed on the linked scale (θ_old = A θ + B)."""
-    norms = section.table()
-    moved = dataclasses.replace(
-        norms, mean=slope * norms.mean + intercept, sd=slope * norms.sd,
-        quantiles=slope * norms.quantiles + intercept,
-    )  # fmt: skip
-    return NormSection.from_table(moved, synthetic=section.synthetic)
+class PromotionRefusedError(AssessmentError, ValueError):
+    """A model file is unfit for promotion; ``problems`` lists why (item or dimension)."""
+
+    def __init__(self, problems: Sequence[PromotionProblem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {problem.message}" for problem in self.problems[:20])
+        more = len(self.problems) - 20
+        super().__init__(
+            f"promotion refused: {len(self.problems)} problem(s)\n{lines}"
+            + (f"\n  … and {more} more" if more > 0 else "")
+            + "\nrecalibrate (for example with --min-answers and --carry-over), or promote "
+            "anyway with --force --reason TEXT (the reason is kept in the audit log)"
+        )
+
+
+def _reference_norms(
+    document: ModelDocument, active: StoredModel, linking: LinkingResult
+) -> tuple[dict[str, NormSection], NormReference]:
+    """Norms and ``norm_reference`` of a version linked to ``active``.
+
+    The active version's tables describe its reference sample on the active scale; the new
+    parameters were moved onto that scale (θ_active = A θ_new + B), so the tables apply as
+    they are. A dimension the active version has no norms for keeps the file's own table,
+    moved by the linking constants, and is named in ``own_norms``.
+    """
+    active_norms, own_norms = active.document.norms or {}, document.norms or {}
+    norms: dict[str, NormSection] = {}
+    own = []
+    for dimension in document.dimensions:
+        if dimension in active_norms:
+            norms[dimension] = active_norms[dimension]
+        elif dimension in own_norms and dimension in linking.slope:
+            section = own_norms[dimension]
+            moved = section.table().linked(linking.slope[dimension], linking.intercept[dimension])
+            norms[dimension] = NormSection.from_table(moved, synthetic=section.synthetic)
+            own.append(dimension)
+    carried = reference_of(active.document)
+    reference = carried.model_copy(
+        update={
+            "defined_in": carried.defined_in or active.label,
+            "carried_from": active.label,
+            "own_norms": tuple(own) or None,
+        }
+    )
+    return norms, reference
 
 
 def activate(store: Store, label: str, actor: str, note: str) -> None:
@@ -224,15 +336,19 @@ def activate(store: Store, label: str, actor: str, note: str) -> None:
     store.audit(actor, "model.activate", label, {"note": note})
 
 
-def rollback(store: Store, actor: str, note: str = "rollback") -> str:
-    """Re-activate the version that was active before the current one; returns its label."""
+def rollback(store: Store, actor: str, note: str) -> str:
+    """Re-activate the version that was active before the current one; returns its label.
+
+    ``note`` is the reason, required and kept in the audit log."""
+    if not note.strip():
+        raise AssessmentError("a reason for the rollback is required (kept in the audit log)")
     active = store.active_model_version()
     if active is None:
         raise AssessmentError("there is no active model version to roll back from")
     labels = {v.label for v in store.model_versions()}
     history = [
         entry.target
-        for entry in AuditLog(store).entries(("model.promote", "model.activate"))
+        for entry in AuditLog(store).entries(("model.promote", "model.renorm", "model.activate"))
         if entry.target in labels
     ]
     # the version activated most recently before the current one took over
@@ -244,6 +360,13 @@ def rollback(store: Store, actor: str, note: str = "rollback") -> str:
     target = str(before[-1])
     activate(store, target, actor, note)
     return target
+
+
+def next_version_label(existing: set[str]) -> str:
+    """``v1`` for the first calibrated version, then one past the highest ``v<number>``
+    (the demo's ``v0-synthetic`` and hand-named versions do not count)."""
+    numbers = [int(label[1:]) for label in existing if label[1:].isdigit() and label[0] == "v"]
+    return f"v{max(numbers, default=0) + 1}"
 
 
 def _last_index(items: Sequence[str | None], value: str) -> int:
@@ -333,23 +456,17 @@ def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str =
     return len(collected.session_ids)
 
 
-def align_to_model(data: ResponseMatrix, model: ModelParameters) -> ResponseMatrix:
-    """Reorder columns to the model's items; items missing from the data are missing cells."""
-    position = {item_id: j for j, item_id in enumerate(data.item_ids)}
-    out = np.full((data.n_candidates, len(model.items)), MISSING, dtype=np.int64)
-    for j, item in enumerate(model.items):
-        if item.item_id in position:
-            out[:, j] = data.responses[:, position[item.item_id]]
-    return ResponseMatrix(out, model.specs, model.dimensions)
-
-
 __all__ = [
     "CollectedData",
+    "PromotionRefusedError",
     "VersionInfo",
     "activate",
+    "align_to_model",
     "collected_responses",
+    "eap_estimates",
     "list_versions",
     "promote",
+    "reference_of",
     "rescore",
     "rollback",
 ]

@@ -9,17 +9,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable
 
 from assessment.recruiting.overview import CandidateRow
+from assessment.vocabulary import OverallRule
 from items.models import COMPETENCIES
 
-OverallRule = Callable[
-    [Mapping[str, float], Mapping[str, float], Mapping[str, float], Sequence[str]],
-    tuple[float, str],
-]
-"""θ, SE and T per competency and the raised flags → (composite T, overall band), e.g.
-``reports.profile.composite_and_band`` (the profile's own rule)."""
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 """A spreadsheet cell starting with one of these may be read as a formula (OWASP), including
 the full-width ＝ ＋ － ＠ that East Asian spreadsheets and input methods turn into ASCII."""

@@ -66,6 +66,7 @@ def candidate_overview(
     status: str | Iterable[str] | None = None,
     search: str | None = None,
     now: dt.datetime | None = None,
+    model_version_id: int | None = None,
 ) -> list[CandidateRow]:
     """Every invited candidate with the state of their latest test, newest invitation first.
 
@@ -79,9 +80,13 @@ def candidate_overview(
         Keep only rows with this status (or one of these statuses).
     search : str, optional
         Keep rows whose id, name, email or position contains this text (case-insensitive).
+    model_version_id : int, optional
+        Show the scores this model version produced (the latest of them, current or kept as
+        history after a rescore) instead of the current scores; a completed test never scored
+        with it has empty score cells.
     """
     now = now or utcnow()
-    roster = read_roster(store)
+    roster = read_roster(store, model_version_id)
     pairs = roster.invitations
     latest: dict[str, tuple[InvitationFacts, SessionFacts | None]] = {}
     done: dict[str, SessionFacts] = {}

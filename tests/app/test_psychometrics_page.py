@@ -11,9 +11,11 @@ from app_pages.common import get_store
 from assessment.access.accounts import StaffUser
 from assessment.demo import seed_demo
 from assessment.persistence.store import Store
+from assessment.psychometrics import renorm
 from items import load_bank
 from tests.app.conftest import ROOT
 from tests.app.staff import sign_in_as
+from tests.assessment.psychometrics.test_workbench import promote_steeper_first_item
 
 PAGE = str(ROOT / "app_pages" / "psychometrics.py")
 
@@ -69,3 +71,70 @@ def test_a_calibration_runs_in_the_background_and_can_be_reviewed(app_store: Sto
     assert "Calibration finished" in all_text(app)
     assert "Marginal reliability" in all_text(app)
     assert "Compared with the active version" in all_text(app)
+
+
+def test_versions_tab_compares_two_versions_and_rolls_back_only_with_a_reason(
+    app_store: Store,
+) -> None:
+    promote_steeper_first_item(app_store)
+    app = open_page(StaffUser("psy", "psychometrician"))
+    text = all_text(app)
+    assert "Compare two versions" in text
+    assert "Norm differences" in text
+    assert [m.label for m in app.metric][:1] == ["mean drift, service orientation"]
+    frames = "\n".join(frame.value.to_string() for frame in app.dataframe)
+    assert "T shift at T 50" in frames
+    roll = next(b for b in app.button if b.label == "Roll back to the previous version")
+    roll.click().run()
+    assert "tick the confirmation" in all_text(app)
+    active = app_store.active_model_version()
+    assert active is not None
+    assert active.label == "v1"
+    confirm = next(c for c in app.checkbox if c.label.startswith("I understand"))
+    confirm.check()
+    next(b for b in app.button if b.label == "Roll back to the previous version").click().run()
+    assert "give the reason" in all_text(app)
+    next(t for t in app.text_input if t.label.startswith("Reason")).input("v1 drifted")
+    next(c for c in app.checkbox if c.label.startswith("I understand")).check()
+    next(b for b in app.button if b.label == "Roll back to the previous version").click().run()
+    assert "is active again" in all_text(app)
+    active = app_store.active_model_version()
+    assert active is not None
+    assert active.label == "v0-synthetic"
+    assert app_store.audit_entries("model.activate")[0].detail == {"note": "v1 drifted"}
+
+
+def test_versions_tab_previews_a_renorm_and_applies_it_with_confirmation_and_reason(
+    app_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_demo(app_store, load_bank(), 6, seed=4)
+    app = open_page(StaffUser("psy", "psychometrician"))
+
+    def preview(name: str) -> None:
+        next(t for t in app.text_input if t.label.startswith("Name of the reference")).input(name)
+        next(b for b in app.button if b.label == "Preview re-norm").click().run()
+
+    def apply(reason: str, confirm: bool) -> None:
+        next(t for t in app.text_input if t.label.startswith("Reason for re-norming")).input(reason)
+        box = next(c for c in app.checkbox if c.label.startswith("I understand that T-scores"))
+        box.check() if confirm else box.uncheck()
+        next(b for b in app.button if b.label == "Apply the re-norm").click().run()
+
+    preview("demo 2026")
+    assert "needs at least 200" in all_text(app)  # six candidates: refused at the minimum
+    monkeypatch.setattr(renorm, "MIN_NORM_SAMPLE", 2)
+    preview("demo 2026")
+    assert "would change band on at least one competency" in all_text(app)
+    frames = "\n".join(frame.value.to_string() for frame in app.dataframe)
+    assert "band changes" in frames
+    apply("local norms", confirm=False)
+    assert "tick the confirmation" in all_text(app)
+    apply("", confirm=True)
+    assert "norming is required" in all_text(app)  # (markdown-escaped "re-norming")
+    assert app_store.audit_entries("model.renorm") == []
+    apply("local norms", confirm=True)
+    assert "is active with the new norms" in all_text(app)
+    active = app_store.active_model_document()
+    assert active is not None
+    assert active.document.renormed_from == "v0-synthetic"
+    assert app_store.audit_entries("model.renorm")[0].detail["reason"] == "local norms"

@@ -45,4 +45,13 @@ def test_psychometrician_runs_a_calibration(server: Server, browser: Any, tmp_pa
     wait(page)
     assert page.get_by_text("Marginal reliability").count() >= 1
     assert page.get_by_text("Compared with the active version").count() >= 1
+    assert page.get_by_text("Item parameters with standard errors").count() >= 1
+    assert page.get_by_text("Empirical key against the SME key").count() >= 1
+    plot = page.get_by_text("Observed and expected option shares")
+    plot.scroll_into_view_if_needed()
+    page.locator("canvas, svg.marks").first.wait_for(timeout=30_000)
+    wait(page)
+    shot = tmp_path / "workbench-review.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 50_000  # a rendered page, not a blank one
     page.close()

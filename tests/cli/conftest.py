@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from assessment.demo import ensure_active_model, seed_demo, synthetic_model_document
+from assessment.persistence.store import Store
 from cli.main import app
+from items import load_bank
 
 runner = CliRunner()
 
@@ -25,3 +28,22 @@ def use_copy_of(seeded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     url = f"sqlite:///{copy}"
     monkeypatch.setenv("SJT_DATABASE_URL", url)
     return url
+
+
+def seeded_database(folder: Path, n_candidates: int, seed: int | None = None) -> Path:
+    """An SQLite file in ``folder`` with the synthetic model active (audited, as the demo
+    installs it) and ``n_candidates`` demo candidates; the model file beside it as
+    ``model.json``."""
+    path = folder / "seeded.db"
+    store = Store.open(f"sqlite:///{path}")
+    bank = load_bank()
+    ensure_active_model(store, bank)
+    if seed is None:
+        seed_demo(store, bank, n_candidates)
+    else:
+        seed_demo(store, bank, n_candidates, seed=seed)
+    with store.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.engine.dispose()
+    (folder / "model.json").write_text(synthetic_model_document(bank).to_json(), encoding="utf-8")
+    return path

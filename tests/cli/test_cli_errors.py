@@ -10,13 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assessment.demo import SYNTHETIC_LABEL, seed_demo, synthetic_model_document
 from assessment.persistence.backup import backup_database, table_counts
 from assessment.persistence.store import Store
 from cli.main import app
-from items import load_bank
 from tests.assessment.conftest import store_at_revision
-from tests.cli.conftest import use_copy_of
+from tests.cli.conftest import seeded_database, use_copy_of
 
 runner = CliRunner()
 
@@ -24,18 +22,7 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An SQLite database with the synthetic model active and four demo candidates."""
-    folder = tmp_path_factory.mktemp("cli-errors")
-    path = folder / "seeded.db"
-    store = Store.open(f"sqlite:///{path}")
-    bank = load_bank()
-    model = synthetic_model_document(bank)
-    store.add_model_version(SYNTHETIC_LABEL, model, activate=True)
-    seed_demo(store, bank, 4)
-    with store.engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    store.engine.dispose()
-    (folder / "model.json").write_text(model.to_json(), encoding="utf-8")
-    return path
+    return seeded_database(tmp_path_factory.mktemp("cli-errors"), 4)
 
 
 @pytest.fixture
@@ -82,7 +69,7 @@ def write(tmp_path: Path, name: str, data: object) -> Path:
 
 def test_rollback_without_an_earlier_version(database: str) -> None:
     before = counts(database)
-    assert "no earlier model version" in refused("model", "rollback")
+    assert "no earlier model version" in refused("model", "rollback", "--reason", "test")
     assert counts(database) == before
 
 
@@ -223,4 +210,13 @@ def test_restore_of_a_corrupt_backup(database: str, tmp_path: Path, revision: st
     assert "IntegrityError" not in message
     assert "Ada" not in message
     assert "@" not in message
+    assert counts(database) == before
+
+
+def test_rollback_without_a_reason_is_refused(database: str) -> None:
+    before = counts(database)
+    missing = runner.invoke(app, ["model", "rollback"])
+    assert missing.exit_code == 2
+    assert "Missing option '--reason'" in missing.output
+    assert "a reason for the rollback is required" in refused("model", "rollback", "--reason", " ")
     assert counts(database) == before

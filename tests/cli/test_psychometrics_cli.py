@@ -205,6 +205,10 @@ def test_item_analysis_writes_one_row_per_item(workdir: Path, suffix: str) -> No
         assert len(rows) == n_items
         assert {"item_id", "item_rest_r", "sx2", "p_value", "prop_A", "flags"} <= set(rows[0])
         assert 0 < float(rows[0]["item_rest_r"]) < 1
+        # GPCM weights are a · SME credit with a > 0: the empirical key is the SME key
+        assert {"sme_order", "empirical_order", "key_rank_r", "key_flags"} <= set(rows[0])
+        assert all(row["empirical_order"] == row["sme_order"] for row in rows)
+        assert not any(row["key_flags"] for row in rows)
     else:
         report = json.loads(out.read_text(encoding="utf-8"))
         assert len(report["items"]) == n_items

@@ -163,8 +163,9 @@ def test_constructor_only_stores_settings() -> None:
         "loglik_tol": 1e-7,
         "priors": "default",
         "accelerate": True,
-        "standard_errors": "oakes",
+        "standard_errors": "louis",
         "precision": "float32",
+        "blas_threads": 1,
         "item_models": None,
         "latent_correlation": True,
     }

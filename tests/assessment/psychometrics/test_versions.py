@@ -12,7 +12,10 @@ from assessment.model_document import ModelDocument
 from assessment.persistence.store import Store
 from assessment.persistence.tables import Score, TestSession
 from assessment.psychometrics.fairness import fairness_report, record_groups
+from assessment.psychometrics.renorm import apply_renorm, preview_renorm
+from assessment.psychometrics.review import band_index
 from assessment.psychometrics.versions import (
+    PromotionRefusedError,
     collected_responses,
     list_versions,
     promote,
@@ -66,7 +69,7 @@ def test_promote_creates_an_active_immutable_version_with_audit(seeded: Store) -
     assert before is not None
     version_id = promote(seeded, stronger_model(seeded), BANK, "psy", "annual recalibration")
     versions = list_versions(seeded)
-    assert [v.label for v in versions] == [before.label, "v2"]
+    assert [v.label for v in versions] == [before.label, "v1"]  # the first calibrated version
     assert [v.active for v in versions] == [False, True]
     stored = seeded.model_document(version_id)
     assert stored is not None
@@ -76,7 +79,7 @@ def test_promote_creates_an_active_immutable_version_with_audit(seeded: Store) -
     entry = seeded.audit_entries("model.promote")[0]
     assert (entry.actor, entry.target, entry.detail["note"]) == (
         "psy",
-        "v2",
+        "v1",
         "annual recalibration",
     )
     assert seeded.model_version(before.id).model_json == before.model_json  # unchanged
@@ -160,3 +163,92 @@ def test_fairness_report_from_voluntary_groups(seeded: Store) -> None:
     assert {g.group for g in report.impact} == {"woman", "man"}
     assert sum(g.n for g in report.impact) == len(sessions)
     assert all(g.small for g in report.impact)  # a handful of candidates: marked as small
+
+
+def test_linked_promotion_keeps_the_reference_norms(seeded: Store) -> None:
+    before = seeded.active_model_document()
+    assert before is not None
+    norms = before.document.norms
+    assert norms is not None
+    model = stronger_model(seeded).with_changes(  # the new sample's own norms must not be used
+        norms={c: table.model_copy(update={"mean": table.mean + 1.0}) for c, table in norms.items()}
+    )
+    promote(seeded, model, BANK, "psy", "recalibration")
+    after = seeded.active_model_document()
+    assert after is not None
+    assert after.document.norms == norms
+    reference = after.document.norm_reference
+    assert reference is not None
+    assert reference.carried_from == before.label
+    assert reference.defined_in == before.label  # v0-synthetic defined them (implied)
+    assert "reference norms carried" in seeded.audit_entries("model.promote")[0].detail["norms"]
+
+
+def test_guard_refuses_implausible_items_unless_forced_with_a_reason(seeded: Store) -> None:
+    model = stronger_model(seeded)
+    first = model.items[0]
+    assert first.categories is not None
+    runaway = first.model_copy(  # a slope that ran away
+        update={"categories": tuple(c.model_copy(update={"slope": 100 * c.slope})
+                                    for c in first.categories)}
+    )  # fmt: skip
+    model = model.with_changes(
+        items=[runaway, *model.items[1:]],
+        item_answers={first.item_id: 30},
+        fit={"converged": False, "problems": []},
+    )
+    with pytest.raises(PromotionRefusedError) as refused:
+        promote(seeded, model, BANK, "psy", "diverged")
+    kinds = {problem.kind for problem in refused.value.problems}
+    assert kinds == {"not_converged", "implausible_slope", "too_few_answers"}
+    assert first.item_id in str(refused.value)
+    with pytest.raises(AssessmentError, match="reason"):
+        promote(seeded, model, BANK, "psy", "diverged", force=True, reason=" ")
+    promote(seeded, model, BANK, "psy", "diverged", force=True, reason="audit test")
+    detail = seeded.audit_entries("model.promote")[0].detail
+    assert detail["forced"] is True
+    assert detail["reason"] == "audit test"
+    assert len(detail["problems"]) == 3
+    with pytest.raises(AssessmentError, match="reason"):
+        rollback(seeded, "psy", "  ")
+
+
+def test_renorm_previews_band_changes_and_applies_only_when_asked(seeded: Store) -> None:
+    before = seeded.active_model_version()
+    assert before is not None
+    sessions = collected_responses(seeded, BANK, include_flagged=True)
+    rescore(seeded, BANK)
+    with pytest.raises(AssessmentError, match="at least 200"):
+        preview_renorm(seeded, sessions.data, "demo candidates 2026")
+    preview = preview_renorm(seeded, sessions.data, "demo candidates 2026", minimum=2)
+    assert preview.n == sessions.data.n_candidates
+    assert preview.n_candidates == len(sessions.session_ids)
+    assert seeded.active_model_version().label == before.label  # type: ignore[union-attr]
+    # the demo candidates' own distribution differs from the synthetic norms: some bands move
+    thetas = [
+        {s.competency: s.theta for s in seeded.scores(session)} for session in sessions.session_ids
+    ]
+    expected = 0
+    for row in thetas:
+        changed = False
+        for c, table in preview.tables.items():
+            old = band_index(np.array([preview.old_tables[c].t_score(row[c])]))
+            new = band_index(np.array([table.t_score(row[c])]))
+            changed |= bool(old[0] != new[0])
+        expected += changed
+    assert preview.any_band_changes == expected
+    with pytest.raises(AssessmentError, match="reason"):
+        apply_renorm(seeded, preview, "psy", "")
+    version_id = apply_renorm(seeded, preview, "psy", "local norms")
+    stored = seeded.model_document(version_id)
+    assert stored is not None
+    reference = stored.document.norm_reference
+    assert reference is not None
+    assert (reference.sample, reference.defined_in) == ("demo candidates 2026", stored.label)
+    assert stored.document.renormed_from == before.label
+    assert stored.norms["empathy"].mean == pytest.approx(preview.tables["empathy"].mean)
+    entry = seeded.audit_entries("model.renorm")[0]
+    assert entry.detail["reason"] == "local norms"
+    assert entry.detail["any_band_changes"] == expected
+    assert entry.detail["minimum"] == 2
+    assert rollback(seeded, "psy", "back to the synthetic norms") == before.label

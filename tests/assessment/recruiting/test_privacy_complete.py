@@ -149,7 +149,7 @@ def test_rollback_finds_the_model_history_under_a_flood_of_audit_entries(
             )
             for n in range(12_000)
         )
-    assert rollback(store, "psy") == SYNTHETIC_LABEL
+    assert rollback(store, "psy", "history test") == SYNTHETIC_LABEL
 
 
 def test_export_by_email_covers_every_record_of_the_person(store: Store) -> None:

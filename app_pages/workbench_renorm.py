@@ -1,0 +1,98 @@
+"""Workbench re-norming: preview the band changes of a new reference sample, then apply it.
+
+The numbers come from ``assessment.psychometrics.renorm``; applying needs a ticked
+confirmation and a reason, which the audit log keeps.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import get_bank, get_store
+from app_pages.markup import md_escape
+from app_pages.workbench_display import read_upload, table_for_display
+from assessment.errors import AssessmentError
+from assessment.psychometrics import renorm
+from assessment.psychometrics.versions import collected_responses
+from assessment.psychometrics.workbench import (
+    RenormPreview,
+    ResponseMatrix,
+    renorm_preview,
+    renorm_with_reason,
+)
+from reports.profile import composite_and_band
+
+PREVIEW_KEY = "renorm_previewed"
+"""Session key of the last preview (not a widget key: the preview form is "renorm_preview")."""
+
+
+def renorm_section(username: str) -> None:
+    """Pick and name a reference sample, preview its band changes, apply with a reason."""
+    st.markdown("**Re-norm the active version**")
+    st.caption(
+        "Promotion keeps the reference norms, so T-scores move only when θ moves. Re-norming "
+        "defines the norms on another, named sample of at least "
+        f"{renorm.MIN_NORM_SAMPLE} respondents; preview how many tested candidates would "
+        "change band before applying it. Rescore afterwards to update stored scores."
+    )
+    source = st.radio(
+        "Reference sample", ["Completed tests (without data-quality flags)", "A response CSV"],
+        horizontal=True, key="renorm_source",
+    )  # fmt: skip
+    upload = None
+    if source == "A response CSV":  # only then an uploader (one per page otherwise)
+        upload = st.file_uploader("Response data CSV for the reference sample", type=["csv"])
+    with st.form("renorm_preview"):
+        name = st.text_input("Name of the reference sample (e.g. applicants 2027 Q1)")
+        if st.form_submit_button("Preview re-norm"):
+            st.session_state.pop(PREVIEW_KEY, None)
+            data = _sample(source, upload)
+            if data is not None:
+                try:
+                    st.session_state[PREVIEW_KEY] = renorm_preview(
+                        get_store(), data, name, composite_and_band
+                    )
+                except AssessmentError as error:
+                    st.error(md_escape(str(error)))
+    preview: RenormPreview | None = st.session_state.get(PREVIEW_KEY)
+    if preview is not None:
+        _show(preview, username)
+
+
+def _sample(source: str, upload: object | None) -> ResponseMatrix | None:
+    if source.startswith("Completed"):
+        return collected_responses(get_store(), get_bank()).data
+    if upload is None:
+        st.error("choose a CSV file of the reference sample's responses")
+        return None
+    return read_upload(upload.getvalue(), upload.name)  # type: ignore[attr-defined]
+
+
+def _show(preview: RenormPreview, username: str) -> None:
+    st.markdown(
+        f"Re-norm **{md_escape(preview.active_label)}** on "
+        f"**{md_escape(preview.sample)}** (n = {preview.n}):"
+    )
+    st.dataframe(table_for_display(pd.DataFrame(preview.rows())), hide_index=True)
+    overall = (
+        "" if preview.overall_changes is None
+        else f"; {preview.overall_changes} would change overall band"
+    )  # fmt: skip
+    st.markdown(
+        f"{preview.any_band_changes} of {preview.n_candidates} tested candidates would change "
+        f"band on at least one competency{overall}."
+    )
+    with st.form("renorm_apply"):
+        reason = st.text_input("Reason for re-norming (required; kept in the audit log)")
+        confirmed = st.checkbox("I understand that T-scores and bands change after a rescore")
+        if st.form_submit_button("Apply the re-norm"):
+            try:
+                version_id = renorm_with_reason(get_store(), preview, username, reason, confirmed)
+            except AssessmentError as error:
+                st.error(md_escape(str(error)))
+            else:
+                st.session_state.pop(PREVIEW_KEY, None)
+                version = get_store().model_version(version_id)
+                label = version.label if version else str(version_id)
+                st.success(f"{md_escape(label)} is active with the new norms; rescore next.")

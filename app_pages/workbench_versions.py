@@ -1,0 +1,98 @@
+"""Workbench versions: compare any two stored versions; roll back with confirmation and reason."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import get_store
+from app_pages.markup import md_escape
+from assessment.errors import AssessmentError
+from assessment.psychometrics.version_compare import compare_versions
+from assessment.psychometrics.workbench import rollback_with_reason
+
+
+def compare_section(labels: list[str]) -> None:
+    """Pick two versions; show item drift, parameter differences and norm differences."""
+    st.markdown("**Compare two versions**")
+    if len(labels) < 2:
+        st.caption("Only one version is stored so far.")
+        return
+    left, right = st.columns(2)
+    label_a = left.selectbox("From", labels, index=len(labels) - 2, key="cmp_a")
+    label_b = right.selectbox("To", labels, index=len(labels) - 1, key="cmp_b")
+    if label_a == label_b:
+        st.caption("Choose two different versions.")
+        return
+    try:
+        diff = compare_versions(get_store(), label_a, label_b)
+    except AssessmentError as error:
+        st.error(md_escape(str(error)))
+        return
+    st.caption(
+        f"{md_escape(label_a)} ({diff.model_a}) → {md_escape(label_b)} ({diff.model_b}). "
+        "Drift: the largest change in any option probability on θ from −3 to 3."
+    )
+    drift = diff.mean_drift
+    if drift:
+        columns = st.columns(len(drift))
+        for column, (dimension, value) in zip(columns, drift.items(), strict=True):
+            column.metric(f"mean drift, {dimension.replace('_', ' ')}", f"{value:.3f}")
+    items = pd.DataFrame(
+        [
+            {
+                "item": i.item_id,
+                "dimension": i.dimension,
+                "drift": i.probability_change,
+                f"order {label_a}": i.order_a or "absent",
+                f"order {label_b}": i.order_b or "absent",
+            }
+            for i in diff.items
+        ]
+    ).sort_values("drift", ascending=False, na_position="first")
+    st.dataframe(items.round(3), hide_index=True, width="stretch", height=260)
+    if diff.parameters:
+        st.markdown("**Parameter differences**")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {"item": p.item_id, "parameter": p.parameter, label_a: p.a,
+                     f"SE {label_a}": p.se_a, label_b: p.b, f"SE {label_b}": p.se_b,
+                     "difference": p.difference}
+                    for p in diff.parameters
+                ]
+            ).round(3),
+            hide_index=True, width="stretch", height=260,
+        )  # fmt: skip
+    else:
+        st.caption("The versions use different item models: parameters are not comparable.")
+    st.markdown("**Norm differences**")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"competency": n.dimension, f"norm group {label_a}": n.group_a,
+                 f"n {label_a}": n.n_a, f"norm group {label_b}": n.group_b, f"n {label_b}": n.n_b,
+                 "mean θ change": n.mean_b - n.mean_a, "SD θ ratio": n.sd_b / n.sd_a,
+                 **{f"T shift at T {t:g}": shift for t, shift in n.t_shift.items()}}
+                for n in diff.norms
+            ]
+        ).round(3),
+        hide_index=True, width="stretch",
+    )  # fmt: skip
+
+
+def rollback_section(username: str) -> None:
+    """Roll back only with a ticked confirmation and a written reason (kept in the audit log)."""
+    with st.form("rollback"):
+        st.markdown("**Roll back**")
+        reason = st.text_input("Reason for rolling back (required; kept in the audit log)")
+        confirmed = st.checkbox(
+            "I understand that new scores will use the previous version from now on"
+        )
+        if st.form_submit_button("Roll back to the previous version"):
+            try:
+                label = rollback_with_reason(get_store(), username, reason, confirmed)
+            except AssessmentError as error:
+                st.error(md_escape(str(error)))
+            else:
+                st.success(f"{md_escape(label)} is active again.")

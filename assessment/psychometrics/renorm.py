@@ -1,0 +1,265 @@
+"""Re-norming: define a version's norm tables on a new, named reference sample.
+
+Promotion keeps the reference norms (see ``versions``), so T-scores move only when θ moves.
+Changing the reference sample is a decision of its own: ``preview_renorm`` scores the sample
+with the active model, builds its norm tables (EAP estimates, as for a calibration sample)
+and counts how many tested candidates would change band under them; ``apply_renorm`` then
+stores the active parameters with the new tables as a new version, makes it active and
+writes the sample, its size, the reason and the band changes to the audit log. Stored
+scores change when the candidates are rescored (``sjt rescore``).
+
+A norm table is a set of percentiles of the sample's θ; with fewer than ``MIN_NORM_SAMPLE``
+respondents the tails (the 2nd and 98th percentiles that the bands of a T-score rest on) are
+too noisy to define a scale on, so a smaller sample is refused unless the caller lowers the
+minimum deliberately (the audit entry records the minimum used).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from assessment.errors import AssessmentError
+from assessment.model_document import NormReference, NormSection
+from assessment.persistence.store import Store, StoredModel
+from assessment.psychometrics.data_files import align_to_model
+from assessment.psychometrics.review import band_index
+from assessment.psychometrics.versions import eap_estimates, next_version_label
+from assessment.vocabulary import OverallRule
+from scoring import ResponseMatrix
+from scoring.norms import NormTable
+
+MIN_NORM_SAMPLE = 200
+"""Fewest respondents a reference sample needs (see the module docstring)."""
+
+
+@dataclass(frozen=True)
+class RenormPreview:
+    """What re-norming the active version on ``sample`` would do, before it is done."""
+
+    active_label: str
+    sample: str
+    n: int
+    date: str
+    tables: dict[str, NormTable]
+    """The new norm tables, by dimension."""
+    old_tables: dict[str, NormTable]
+    n_candidates: int
+    """Tested candidates whose current scores are on the active version's scale."""
+    band_changes: dict[str, int]
+    """Per competency: candidates whose band (low/typical/high) would change."""
+    any_band_changes: int
+    """Candidates with a band change on at least one competency."""
+    overall_changes: int | None
+    """Candidates whose overall band would change (None without an overall rule)."""
+    minimum: int = MIN_NORM_SAMPLE
+    """The smallest sample size that was accepted for this preview."""
+
+    def rows(self) -> list[dict[str, str | float | int | None]]:
+        """Per competency: the norm mean and SD, current and new, and the band changes."""
+        out: list[dict[str, str | float | int | None]] = []
+        for dimension, table in self.tables.items():
+            old = self.old_tables.get(dimension)
+            out.append({
+                "competency": dimension,
+                "mean now": old.mean if old else None, "mean new": table.mean,
+                "sd now": old.sd if old else None, "sd new": table.sd,
+                "band changes": self.band_changes.get(dimension, 0),
+            })  # fmt: skip
+        return out
+
+    def lines(self) -> list[str]:
+        """The preview as text: the tables' mean and SD, old and new, and the band changes."""
+        out = [
+            f"re-norm {self.active_label} on {self.sample!r} (n={self.n}, {self.date})",
+            f"  {'competency':<22} {'mean old':>9} {'new':>7} {'sd old':>7} {'new':>7} "
+            f"{'band changes':>13}",
+        ]
+        for row in self.rows():
+            old_mean = "-" if row["mean now"] is None else f"{row['mean now']:.3f}"
+            old_sd = "-" if row["sd now"] is None else f"{row['sd now']:.3f}"
+            out.append(
+                f"  {row['competency']:<22} {old_mean:>9} {row['mean new']:>7.3f} {old_sd:>7} "
+                f"{row['sd new']:>7.3f} {row['band changes']:>13}"
+            )
+        out.append(
+            f"{self.any_band_changes} of {self.n_candidates} tested candidates would change "
+            "band on at least one competency"
+            + (
+                f"; {self.overall_changes} would change overall band"
+                if self.overall_changes is not None
+                else ""
+            )
+        )
+        return out
+
+
+def preview_renorm(
+    store: Store,
+    sample: ResponseMatrix,
+    name: str,
+    overall: OverallRule | None = None,
+    date: dt.date | None = None,
+    minimum: int = MIN_NORM_SAMPLE,
+) -> RenormPreview:
+    """Norm tables of ``sample`` under the active model and the band changes they would cause.
+
+    ``name`` names the reference sample (for example "applicants 2027 Q1"); it is stored
+    with the tables and shown on reports. A sample with fewer than ``minimum`` respondents
+    (at least 2) is refused.
+    """
+    if not name.strip():
+        raise AssessmentError("name the reference sample (for example 'applicants 2027 Q1')")
+    model = store.active_model_document()
+    if model is None:
+        raise AssessmentError("there is no active model version to re-norm")
+    data = align_to_model(sample, model.parameters)
+    answered: NDArray[np.bool_] = np.asarray((data.responses >= 0).any(axis=1))
+    if answered.sum() < max(minimum, 2):
+        raise AssessmentError(
+            f"the sample {name!r} has {int(answered.sum())} respondent(s) with answers to "
+            f"the model's items; a reference sample needs at least {max(minimum, 2)} "
+            f"(the documented minimum is {MIN_NORM_SAMPLE})"
+        )
+    estimate = eap_estimates(model.parameters, data.subset(answered))
+    group = f"{name.strip()} (n={int(answered.sum())})"
+    tables = {
+        dimension: NormTable.from_estimates(estimate.theta[:, d], group)
+        for d, dimension in enumerate(estimate.dimensions)
+    }
+    thetas = _current_thetas(store, model.version_id)
+    changes: dict[str, int] = {}
+    any_change = np.zeros(len(thetas), dtype=bool)
+    old_t: dict[str, np.ndarray] = {}
+    new_t: dict[str, np.ndarray] = {}
+    for dimension, table in tables.items():
+        old_table = model.norms.get(dimension)
+        theta = np.array([row.theta.get(dimension, np.nan) for row in thetas], dtype=float)
+        new_t[dimension] = table.t_score(theta)
+        if old_table is None:
+            continue
+        old_t[dimension] = old_table.t_score(theta)
+        changed = band_index(old_t[dimension]) != band_index(new_t[dimension])
+        changed &= np.isfinite(theta)
+        changes[dimension] = int(changed.sum())
+        any_change |= changed
+    overall_changes = None
+    if overall is not None:
+        overall_changes = sum(
+            _overall_band(thetas[n], old_t, n, overall)
+            != _overall_band(thetas[n], new_t, n, overall)
+            for n in range(len(thetas))
+        )
+    return RenormPreview(
+        active_label=model.label,
+        sample=name.strip(),
+        n=int(answered.sum()),
+        date=(date or dt.datetime.now(dt.UTC).date()).isoformat(),
+        tables=tables,
+        old_tables=dict(model.norms),
+        n_candidates=len(thetas),
+        band_changes=changes,
+        any_band_changes=int(any_change.sum()),
+        overall_changes=overall_changes,
+        minimum=max(minimum, 2),
+    )
+
+
+@dataclass(frozen=True)
+class _CurrentScores:
+    """θ and SE by competency of one candidate's current scores."""
+
+    theta: dict[str, float]
+    se: dict[str, float]
+
+
+def _current_thetas(store: Store, version_id: int) -> list[_CurrentScores]:
+    """θ by competency of every tested candidate whose current scores share the active scale
+    (scored by the active version or one it was linked to or re-normed from)."""
+    same_scale = _same_scale_versions(store, version_id)
+    out = []
+    for records in store.current_scores_of_completed().values():
+        if records and records[0].model_version_id in same_scale:
+            out.append(
+                _CurrentScores(
+                    {r.competency: r.theta for r in records},
+                    {r.competency: r.se for r in records},
+                )
+            )
+    return out
+
+
+def _same_scale_versions(store: Store, version_id: int) -> set[int]:
+    """The version and its ancestors through linking or re-norming (one θ scale)."""
+    chain: set[int] = set()
+    current: StoredModel | None = store.model_document(version_id)
+    while current is not None and current.version_id not in chain:
+        chain.add(current.version_id)
+        document = current.document
+        parent = (document.linking.linked_to if document.linking else None) or (
+            document.renormed_from
+        )
+        current = store.model_document_by_label(parent) if parent else None
+    return chain
+
+
+def _overall_band(
+    current: _CurrentScores, t: Mapping[str, np.ndarray], n: int, overall: OverallRule
+) -> str | None:
+    """The candidate's overall band with T-scores ``t`` (old or new norms); the composite
+    itself is on the reference θ scale, so norms move only the competency floors."""
+    scores = {dimension: float(values[n]) for dimension, values in t.items()}
+    if not scores or not all(np.isfinite(list(scores.values()))):
+        return None
+    try:
+        return overall(current.theta, current.se, scores, ())[1]
+    except KeyError:  # a competency the rule weighs has no score
+        return None
+
+
+def apply_renorm(
+    store: Store, preview: RenormPreview, actor: str, reason: str, label: str | None = None
+) -> int:
+    """Store the active version's parameters with the previewed norm tables as a new active
+    version; returns its id. The audit entry names the sample, its size, the reason and the
+    band changes the preview counted."""
+    if not reason.strip():
+        raise AssessmentError("a reason for re-norming is required (kept in the audit log)")
+    version = store.active_model_document()
+    if version is None or version.label != preview.active_label:
+        raise AssessmentError(
+            f"the active version changed since the preview (it was {preview.active_label}); "
+            "preview the re-norming again"
+        )
+    existing = {v.label for v in store.model_versions()}
+    label = label or next_version_label(existing)
+    if label in existing:
+        raise AssessmentError(f"a model version called {label!r} already exists")
+    document = version.document.with_changes(
+        norms={d: NormSection.from_table(t) for d, t in preview.tables.items()},
+        norm_reference=NormReference(
+            sample=preview.sample, n=preview.n, date=preview.date, defined_in=label,
+            reason=reason.strip(),
+        ),
+        renormed_from=version.label,
+        version=None,
+    )  # fmt: skip
+    note = f"re-normed on {preview.sample} (n={preview.n}): {reason}"
+    version_id = store.add_model_version(
+        label, document, created_by=actor, note=note, activate=True
+    )
+    store.audit(actor, "model.renorm", label, {
+        "reason": reason, "sample": preview.sample, "n": preview.n, "date": preview.date,
+        "from": version.label, "version_id": version_id, "minimum": preview.minimum,
+        "band_changes": preview.band_changes, "candidates": preview.n_candidates,
+        "any_band_changes": preview.any_band_changes,
+        "overall_changes": preview.overall_changes,
+    })  # fmt: skip
+    return version_id
+
+
+__all__ = ["MIN_NORM_SAMPLE", "OverallRule", "RenormPreview", "apply_renorm", "preview_renorm"]

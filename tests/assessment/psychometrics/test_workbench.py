@@ -1,0 +1,166 @@
+"""Workbench logic: version comparison, rollback with reason, v1, a progress bar that moves."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from assessment.demo import ensure_active_model
+from assessment.errors import AssessmentError
+from assessment.model_document import NormSection
+from assessment.persistence.store import Store
+from assessment.psychometrics.jobs import CalibrationJob, progress_fraction
+from assessment.psychometrics.version_compare import (
+    compare_versions,
+    diff_models,
+    load_version,
+)
+from assessment.psychometrics.versions import next_version_label, promote
+from assessment.psychometrics.workbench import key_table, parameter_table, rollback_with_reason
+from items import load_bank
+from scoring import MMLCalibrator, simulate_responses, simulate_theta
+from scoring.diagnostics import EMStep
+from scoring.norms import NormTable
+from tests.scoring.conftest import gpcm_model
+
+BANK = load_bank()
+
+
+def promote_steeper_first_item(store: Store) -> None:
+    """Promote the active model with its first item's option slopes doubled (raising every
+    slope would be undone exactly by the linking to the old scale)."""
+    active = store.active_model_document()
+    assert active is not None
+    first = active.document.items[0]
+    assert first.categories is not None
+    steeper = first.model_copy(
+        update={"categories": tuple(c.model_copy(update={"slope": 2.0 * c.slope})
+                                    for c in first.categories)}
+    )  # fmt: skip
+    document = active.document.with_changes(items=[steeper, *active.document.items[1:]])
+    promote(store, document, BANK, "psy", "steeper first item")
+
+
+@pytest.fixture
+def promoted(store: Store) -> tuple[Store, str, str]:
+    """The synthetic version and the promoted one with a steeper first item."""
+    ensure_active_model(store, BANK)
+    first = store.active_model_version()
+    assert first is not None
+    promote_steeper_first_item(store)
+    second = store.active_model_version()
+    assert second is not None
+    return store, first.label, second.label
+
+
+def test_first_calibrated_version_is_v1_and_numbers_continue() -> None:
+    assert next_version_label({"v0-synthetic"}) == "v1"
+    assert next_version_label(set()) == "v1"
+    assert next_version_label({"v0-synthetic", "v1", "v3", "spring-2026"}) == "v4"
+
+
+def test_comparing_two_versions_shows_drift_parameters_and_norms(
+    promoted: tuple[Store, str, str],
+) -> None:
+    store, first, second = promoted
+    assert second == "v1"
+    diff = compare_versions(store, first, second)
+    model = load_version(store, first).parameters
+    assert len(diff.items) == len(model.items)
+    assert all(i.in_a and i.in_b for i in diff.items)
+    drift = {i.item_id: i.probability_change for i in diff.items}
+    changed = model.items[0].item_id
+    assert drift[changed] == max(d for d in drift.values() if d is not None)
+    assert drift[changed] is not None
+    assert drift[changed] > 0.1
+    n_params = sum(len(item.params) for item in model.items)
+    assert len(diff.parameters) == n_params
+    biggest = max(diff.parameters, key=lambda p: abs(p.difference))
+    assert biggest.item_id == changed
+    assert abs(biggest.difference) > 0.3
+    assert diff.mean_drift.keys() == set(model.dimensions)
+    assert {n.dimension for n in diff.norms} == set(model.dimensions)
+    same = compare_versions(store, first, first)
+    assert all(i.probability_change == 0 for i in same.items)
+    assert all(p.difference == 0 for p in same.parameters)
+    assert all(shift == pytest.approx(0) for n in same.norms for shift in n.t_shift.values())
+    with pytest.raises(AssessmentError, match="no model version"):
+        compare_versions(store, first, "v9")
+
+
+def test_a_norm_shifted_by_half_an_sd_moves_t_by_five(promoted: tuple[Store, str, str]) -> None:
+    store, first, _ = promoted
+    a = load_version(store, first)
+    shifted = {
+        d: NormSection.from_table(
+            NormTable(t.group, t.n, t.mean + 0.5 * t.sd, t.sd, t.quantiles + 0.5 * t.sd)
+        )
+        for d, t in a.norms.items()
+    }
+    moved = dataclasses.replace(a, document=a.document.with_changes(norms=shifted))
+    diff = diff_models(a, moved)
+    for norm in diff.norms:
+        assert norm.t_shift == pytest.approx({30.0: -5.0, 50.0: -5.0, 70.0: -5.0})
+
+
+def test_rollback_needs_confirmation_and_a_reason_kept_in_the_audit(
+    promoted: tuple[Store, str, str],
+) -> None:
+    store, first, second = promoted
+    with pytest.raises(AssessmentError, match="confirmation"):
+        rollback_with_reason(store, "psy", "drift", confirmed=False)
+    with pytest.raises(AssessmentError, match="reason"):
+        rollback_with_reason(store, "psy", "   ", confirmed=True)
+    active = store.active_model_version()
+    assert active is not None
+    assert active.label == second  # nothing happened
+    assert rollback_with_reason(store, "psy", " norms look wrong ", confirmed=True) == first
+    entry = store.audit_entries("model.activate")[0]
+    assert (entry.actor, entry.target, entry.detail) == ("psy", first, {"note": "norms look wrong"})
+
+
+def test_workbench_tables_have_one_row_per_item(promoted: tuple[Store, str, str]) -> None:
+    store, first, _ = promoted
+    model = load_version(store, first).parameters
+    table = parameter_table(model)
+    assert [row["item"] for row in table] == list(model.item_ids)
+    assert model.model == "gpcm"
+    assert {"a", "a SE", "intercept_B", "intercept_B SE"} <= set(table[0])
+    keys = key_table(model)
+    assert len(keys) == len(model.items)
+    # GPCM option weights are a · SME credit with a > 0: the empirical key is the SME key
+    assert all(row["empirical order"] == row["SME order"] for row in keys)
+    assert not any(row["flags"] for row in keys)
+
+
+def test_progress_fraction_advances_steadily_with_the_em_iterations() -> None:
+    """Fed the EM steps of a real two-dimension calibration, the bar moves in small steps."""
+    rng = np.random.default_rng(3)
+    model = gpcm_model(rng, n_items=8, dimensions=("d1", "d2"))
+    data = simulate_responses(model, simulate_theta(800, 2, rng), rng)
+    steps: list[EMStep] = []
+    calibrator = MMLCalibrator("gpcm", standard_errors="none")
+    calibrator.fit(data, progress=steps.append)
+    job = CalibrationJob("j", "gpcm", data.n_candidates, calibrator.max_iter, calibrator.tol)
+    fractions = []
+    for step in steps:
+        job.report(step)
+        fractions.append(job.status()["fraction"])
+    assert len(steps) > 10
+    assert np.all(np.diff(fractions) >= 0)
+    assert fractions[-1] == pytest.approx((1 + 0.8) / 2)
+    assert np.max(np.diff(fractions)) < 0.25  # no jump from a few per cent to finished
+    halfway = fractions[len(fractions) // 4]  # a quarter of the steps: well inside dimension 1
+    assert 0.05 < halfway < 0.5
+
+
+def test_progress_fraction_of_single_steps() -> None:
+    def step(index: int, iteration: int, change: float, finished: bool = False) -> EMStep:
+        return EMStep("d", index, 2, iteration, -100.0, change, 500, finished)
+
+    assert progress_fraction(step(0, 1, float("nan")), None, 1e-4) == pytest.approx(0.8 / 500 / 2)
+    # halfway in log terms from a change of 1 to the tolerance 1e-4: 40% of the first half
+    assert progress_fraction(step(0, 5, 1e-2), 1.0, 1e-4) == pytest.approx(0.4 / 2)
+    assert progress_fraction(step(1, 9, 0.5, finished=True), 1.0, 1e-4) == pytest.approx(0.9)

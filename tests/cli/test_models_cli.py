@@ -1,0 +1,137 @@
+"""``sjt scores``, ``sjt model renorm``, guarded ``sjt model promote`` and ``rollback --reason``
+from the command line (issue 13): exit codes, what is written, what the audit log keeps."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assessment.demo import (
+    SYNTHETIC_LABEL,
+)
+from assessment.model_document import ModelDocument
+from assessment.persistence.store import Store
+from cli.main import app
+from cli.models import EXIT_PROMOTION_REFUSED
+from items import COMPETENCIES
+from tests.cli.conftest import seeded_database, use_copy_of
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite database with the synthetic model active and six scored demo candidates."""
+    return seeded_database(tmp_path_factory.mktemp("models-cli"), 6, seed=5)
+
+
+@pytest.fixture
+def store(seeded_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    return Store.open(use_copy_of(seeded_file, tmp_path, monkeypatch))
+
+
+def sjt(*args: str | Path) -> tuple[int, str]:
+    result = runner.invoke(app, [str(arg) for arg in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def test_scores_writes_the_recruiters_export_of_completed_candidates(
+    store: Store, tmp_path: Path
+) -> None:
+    out = tmp_path / "scores.csv"
+    code, output = sjt("scores", "--out", out)
+    assert code == 0, output
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # the BOM of the download
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert len(rows) == len(store.current_scores_of_completed()) > 0
+    assert f"wrote {len(rows)} completed candidates" in output
+    for row in rows:
+        assert row["model_version"] == SYNTHETIC_LABEL
+        assert row["band"] in {"recommended", "with_care", "not_a_match"}
+        assert all(row[f"{c}_t"] for c in COMPETENCIES)
+    assert store.audit_entries("export.scores")[0].detail["candidates"] == len(rows)
+    code, output = sjt("scores", "--out", out, "--model-version", "v9")
+    assert code == 1
+    assert "no model version 'v9'" in output
+    assert SYNTHETIC_LABEL in output
+
+
+def test_renorm_previews_without_yes_refuses_a_tiny_sample_and_applies_with_yes(
+    store: Store,
+) -> None:
+    base = ("model", "renorm", "--sample", "collected", "--name", "demo 2026")
+    code, output = sjt(*base, "--reason", "local norms")
+    assert code == 1
+    assert "at least 200" in output  # the documented minimum
+    code, output = sjt(*base, "--reason", "local norms", "--min-sample", "2")
+    assert code == 0, output
+    assert "would change band" in output
+    assert "preview only: nothing changed" in output
+    assert [v.label for v in store.model_versions()] == [SYNTHETIC_LABEL]
+    assert store.audit_entries("model.renorm") == []
+    code, output = sjt(*base, "--reason", "local norms", "--min-sample", "2", "--yes")
+    assert code == 0, output
+    active = store.active_model_document()
+    assert active is not None
+    assert active.label == "v1"
+    assert active.document.renormed_from == SYNTHETIC_LABEL
+    assert active.document.norm_reference is not None
+    assert active.document.norm_reference.sample == "demo 2026"
+    detail = store.audit_entries("model.renorm")[0].detail
+    assert (detail["reason"], detail["minimum"]) == ("local norms", 2)
+
+
+def runaway_model(seeded_file: Path, tmp_path: Path) -> Path:
+    """The synthetic model with its first item's slopes multiplied by 100."""
+    document = ModelDocument.from_json((seeded_file.parent / "model.json").read_text())
+    first = document.items[0]
+    assert first.categories is not None
+    runaway = first.model_copy(
+        update={"categories": tuple(c.model_copy(update={"slope": 100 * c.slope})
+                                    for c in first.categories)}
+    )  # fmt: skip
+    path = tmp_path / "runaway.json"
+    path.write_text(document.with_changes(items=[runaway, *document.items[1:]]).to_json())
+    return path
+
+
+def test_promotion_is_refused_with_exit_4_unless_forced_with_a_reason(
+    store: Store, seeded_file: Path, tmp_path: Path
+) -> None:
+    model = runaway_model(seeded_file, tmp_path)
+    first_id = json.loads(model.read_text())["items"][0]["item_id"]
+    code, output = sjt("model", "promote", model, "--note", "recalibration")
+    assert code == EXIT_PROMOTION_REFUSED == 4
+    assert "promotion refused" in output
+    assert first_id in output
+    assert "effective slope" in output
+    code, output = sjt("model", "promote", model, "--note", "recalibration", "--force")
+    assert code == 1
+    assert "needs a written reason" in output
+    assert [v.label for v in store.model_versions()] == [SYNTHETIC_LABEL]
+    code, output = sjt(
+        "model", "promote", model, "--note", "recalibration", "--force",
+        "--reason", "slope checked by hand",
+    )  # fmt: skip
+    assert code == 0, output
+    detail = store.audit_entries("model.promote")[0].detail
+    assert detail["forced"] is True
+    assert detail["reason"] == "slope checked by hand"
+    assert {p["kind"] for p in detail["problems"]} == {"implausible_slope"}
+    code, output = sjt("model", "rollback")
+    assert code == 2
+    assert "Missing option '--reason'" in output
+    code, output = sjt("model", "rollback", "--reason", "runaway slope after all")
+    assert code == 0, output
+    assert store.audit_entries("model.activate")[0].detail == {"note": "runaway slope after all"}
+    active = store.active_model_version()
+    assert active is not None
+    assert active.label == SYNTHETIC_LABEL

@@ -22,10 +22,9 @@ from reportlab.platypus import (
 
 from items.models import CompetencyDefinition
 from reports.chart import ChartLabels, ProfileChart
-from reports.explain import overall_reason
+from reports.explain import overall_numbers, overall_reason
 from reports.formatting import (
     fmt_date,
-    fmt_percentile,
     fmt_reliability,
     fmt_sem,
     fmt_t,
@@ -169,15 +168,7 @@ def summary_block(parts: StoryParts) -> list[Flowable]:
         KinsokuParagraph(
             styles.markup(
                 words.profile.composite.format(
-                    role=clean_text(overall.role_name, 80),
-                    t=fmt_t(overall.composite_t),
-                    low=fmt_t(overall.composite_low),
-                    high=fmt_t(overall.composite_high),
-                    pct=fmt_percentile(overall.percentile),
-                    pct_low=fmt_percentile(overall.percentile_low),
-                    pct_high=fmt_percentile(overall.percentile_high),
-                    recommend_at=fmt_t(overall.recommend_at),
-                    care_at=fmt_t(overall.care_at),
+                    role=clean_text(overall.role_name, 80), **overall_numbers(overall)
                 )
             ),
             styles["banner_note"],

@@ -21,7 +21,7 @@ from reportlab.platypus import (
 )
 
 from items.models import CompetencyDefinition
-from reports.chart import ChartLabels, ProfileChart
+from reports.chart import ProfileChart
 from reports.explain import overall_numbers, overall_reason
 from reports.formatting import (
     fmt_date,
@@ -201,12 +201,11 @@ def chart_block(parts: StoryParts) -> list[Flowable]:
     """The profile chart with its legend."""
     profile, words, styles, names = parts.profile, parts.words, parts.styles, parts.names
     c = words.profile.chart
-    labels = ChartLabels(c.competency, c.t, c.interval, c.percentile, c.level, c.axis)
     rows = [
         (names[score.competency_id], score, getattr(words.bands, score.band))
         for score in profile.scores
     ]
-    chart = ProfileChart(FRAME_WIDTH, rows, profile.cuts, labels, styles)
+    chart = ProfileChart(FRAME_WIDTH, rows, profile.cuts, c, styles)
     legend = c.legend.format(
         low_cut=fmt_t(profile.cuts.low_below), high_cut=fmt_t(profile.cuts.high_above)
     )

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import ColumnElement, Engine, func, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from assessment.clock import utcnow
@@ -202,11 +202,8 @@ class Store(JourneyQueries):
         return candidate_id
 
     def count_candidates(self, synthetic: bool | None = None) -> int:
-        with self.transaction() as db:
-            query = select(func.count(Candidate.id))
-            if synthetic is not None:
-                query = query.where(Candidate.synthetic == synthetic)
-            return int(db.scalar(query) or 0)
+        where = [] if synthetic is None else [Candidate.synthetic == synthetic]
+        return self._count(Candidate.id, *where)
 
     def candidate(self, candidate_id: str) -> Candidate | None:
         with self.transaction() as db:
@@ -493,11 +490,13 @@ class Store(JourneyQueries):
             return [score_record(row) for row in db.scalars(query)]
 
     def count_responses(self, session_id: str | None = None) -> int:
+        where = [] if session_id is None else [ResponseRow.session_id == session_id]
+        return self._count(ResponseRow.id, *where)
+
+    def _count(self, column: Any, *where: ColumnElement[bool]) -> int:
+        """Rows with a non-null ``column`` that meet every condition in ``where``."""
         with self.transaction() as db:
-            query = select(func.count(ResponseRow.id))
-            if session_id is not None:
-                query = query.where(ResponseRow.session_id == session_id)
-            return int(db.scalar(query) or 0)
+            return int(db.scalar(select(func.count(column)).where(*where)) or 0)
 
     # --------------------------------------------------------- model versions
     def add_model_version(

@@ -7,6 +7,7 @@ same answer are recognised and recorded once.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import secrets
@@ -25,6 +26,7 @@ from assessment.persistence.db import make_engine, upgrade
 from assessment.persistence.failures import database_errors
 from assessment.persistence.journeys import JourneyQueries
 from assessment.persistence.mail_tables import InvitationToken
+from assessment.persistence.records import record_from
 from assessment.persistence.tables import (
     AuditEntry,
     Candidate,
@@ -277,14 +279,10 @@ class Store(JourneyQueries):
                 raise InvitationError("expired")
             if invitation.expires_at <= now and session is None:
                 raise InvitationError("expired")
-            return InvitationInfo(
+            return record_from(
+                InvitationInfo,
+                invitation,
                 invitation_id=invitation.id,
-                candidate_id=invitation.candidate_id,
-                language=invitation.language,
-                form=invitation.form,
-                time_limit_minutes=invitation.time_limit_minutes,
-                time_multiplier=invitation.time_multiplier,
-                expires_at=invitation.expires_at,
                 session_id=session.id if session else None,
                 completed=completed,
             )
@@ -451,19 +449,7 @@ class Store(JourneyQueries):
             update(Score).where(Score.session_id == session_id, Score.current).values(current=False)
         )
         for record in scores:
-            db.add(
-                Score(
-                    session_id=session_id,
-                    model_version_id=record.model_version_id,
-                    competency=record.competency,
-                    theta=record.theta,
-                    se=record.se,
-                    t_score=record.t_score,
-                    percentile=record.percentile,
-                    n_items=record.n_items,
-                    current=True,
-                )
-            )
+            db.add(Score(session_id=session_id, current=True, **dataclasses.asdict(record)))
 
     def replace_scores(
         self,

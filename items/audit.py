@@ -44,6 +44,7 @@ from items.errors import ContentProblem
 from items.loader import DEFAULT_BANK, ITEM_SUFFIXES, read_yaml, validation_problems
 from items.models import COMPETENCIES, LANGUAGES, ItemFile
 from items.rules import AnyItem
+from scoring.arrays import FloatArray
 
 GATE = 0.35
 """Highest acceptable bank-level best-option hit rate of the option-text classifier."""
@@ -60,8 +61,6 @@ _CLAUSE_EN = re.compile(r"[,;]|\band\b")
 _CLAUSE_ZH = re.compile(r"[，；、,;]")
 _QUOTE_EN = re.compile(r"[\"“”]|(?:^|\s)['‘]")
 _QUOTE_ZH = re.compile(r"[“”「」『』\"]")
-
-FloatArray = NDArray[np.float64]
 
 
 # --------------------------------------------------------------------------- features

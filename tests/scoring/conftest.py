@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from scoring import ItemParameters, ItemSpec, ModelParameters, ResponseMatrix, get_model
+from scoring import (
+    ItemParameters,
+    ItemSpec,
+    ModelParameters,
+    ResponseMatrix,
+    get_model,
+    simulate_responses,
+    simulate_theta,
+)
 from scoring.most_least import joint_item_spec, split_pairs
 
 
@@ -20,6 +28,16 @@ def gpcm_model(
             spec = ItemSpec(f"{dimension}-{j}", dimension, (0, 1, 2, 3), (0.0, 1.0, 2.0, 3.0))
             items.append(ItemParameters(spec, (a, *(-a * np.cumsum(b)))))
     return ModelParameters("gpcm", dimensions, tuple(items))
+
+
+def data_from_other_items(
+    rng: np.random.Generator, n_items: int, n_other: int, n_candidates: int
+) -> tuple[ModelParameters, ResponseMatrix]:
+    """A GPCM model of ``n_items`` items and responses simulated from another of ``n_other``:
+    the mismatch every estimator must reject."""
+    model = gpcm_model(rng, n_items=n_items)
+    other = gpcm_model(rng, n_items=n_other)
+    return model, simulate_responses(other, simulate_theta(n_candidates, 1, rng), rng)
 
 
 def nominal_model(rng: np.random.Generator, n_items: int = 12) -> ModelParameters:

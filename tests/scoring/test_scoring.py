@@ -21,7 +21,7 @@ from scoring import (
 from scoring.norms import NormTable
 from scoring.parameters import ItemGroup
 from scoring.scoring import log_likelihood_slope
-from tests.scoring.conftest import gpcm_model, joint_model, nominal_model
+from tests.scoring.conftest import data_from_other_items, gpcm_model, joint_model, nominal_model
 
 
 def test_eap_with_no_responses_returns_prior_mean(rng: np.random.Generator) -> None:
@@ -131,11 +131,10 @@ def test_partial_responses_give_larger_se(rng: np.random.Generator) -> None:
 
 
 def test_scoring_needs_the_models_items(rng: np.random.Generator) -> None:
-    model = gpcm_model(rng, n_items=4)
-    other = gpcm_model(rng, n_items=3)
-    data = simulate_responses(other, simulate_theta(5, 1, rng), rng)
+    model, data = data_from_other_items(rng, 4, 3, n_candidates=5)
     with pytest.raises(ScoringError, match="same items"):
         score(model, data)
+    other = gpcm_model(rng, n_items=3)  # the same item ids as the data
     with pytest.raises(ScoringError, match="unknown scoring method"):
         score(other, data, "mle")  # type: ignore[arg-type]
 

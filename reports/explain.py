@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from reports.formatting import fmt_percentile, fmt_t
-from reports.profile import CandidateProfile, OverallSummary
+from reports.formatting import fmt_interval, fmt_percentile, fmt_reliability, fmt_sem, fmt_t
+from reports.profile import CandidateProfile, CompetencyScore, OverallSummary
 from reports.wording import LanguageWording
 
 
@@ -39,6 +39,20 @@ def overall_numbers(overall: OverallSummary) -> dict[str, str]:
     }
 
 
+def score_numbers(score: CompetencyScore) -> dict[str, str]:
+    """A competency score's numbers as printed: T, its 90% interval, percentile with its 90%
+    interval, SEM on the T scale and the reliability."""
+    pct_low, pct_high = fmt_percentile(score.percentile_low), fmt_percentile(score.percentile_high)
+    return {
+        "t": fmt_t(score.t_score),
+        "interval": fmt_interval(score.t_low, score.t_high),
+        "pct": fmt_percentile(score.percentile),
+        "pct_interval": f"{pct_low}–{pct_high}",
+        "sem": fmt_sem(score.t_se),
+        "reliability": fmt_reliability(score.reliability),
+    }
+
+
 def overall_reason(
     profile: CandidateProfile, words: LanguageWording, names: Mapping[str, str]
 ) -> str:
@@ -62,4 +76,4 @@ def overall_reason(
     return reason
 
 
-__all__ = ["low_competencies", "overall_numbers", "overall_reason"]
+__all__ = ["low_competencies", "overall_numbers", "overall_reason", "score_numbers"]

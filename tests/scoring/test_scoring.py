@@ -7,9 +7,6 @@ import pytest
 
 from scoring import (
     MISSING,
-    ItemParameters,
-    ItemSpec,
-    ModelParameters,
     ResponseMatrix,
     ScoringError,
     score,
@@ -21,7 +18,13 @@ from scoring import (
 from scoring.norms import NormTable
 from scoring.parameters import ItemGroup
 from scoring.scoring import log_likelihood_slope
-from tests.scoring.conftest import data_from_other_items, gpcm_model, joint_model, nominal_model
+from tests.scoring.conftest import (
+    data_from_other_items,
+    gpcm_model,
+    graded_model,
+    joint_model,
+    nominal_model,
+)
 
 
 def test_eap_with_no_responses_returns_prior_mean(rng: np.random.Generator) -> None:
@@ -67,16 +70,6 @@ def test_map_maximises_the_posterior(rng: np.random.Generator) -> None:
     best = log_posterior(estimate.theta[:, 0])
     for shift in (-1e-3, 1e-3):
         assert np.all(best >= log_posterior(estimate.theta[:, 0] + shift))
-
-
-def graded_model(rng: np.random.Generator, n_items: int = 6) -> ModelParameters:
-    """Graded-response items with 4 ordered categories (observed ≠ expected information)."""
-    items = []
-    for j in range(n_items):
-        a, b = rng.uniform(0.7, 2.0), np.sort(rng.normal(0.0, 1.0, 3))
-        spec = ItemSpec(f"g-{j}", "d1", (0, 1, 2, 3), (0.0, 1.0, 2.0, 3.0))
-        items.append(ItemParameters(spec, (a, *(-a * b))))
-    return ModelParameters("grm", ("d1",), tuple(items))
 
 
 def group_loglik(group: ItemGroup, x: np.ndarray, theta: np.ndarray) -> np.ndarray:

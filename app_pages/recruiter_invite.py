@@ -19,9 +19,9 @@ from assessment.persistence.store import Store
 from assessment.recruiting.invitations import (
     MAX_CSV_ROWS,
     InvitationRequest,
-    invitation_link,
     invite_candidates,
     links_csv,
+    links_text,
     parse_invitation_csv,
     request_from_form,
 )
@@ -232,11 +232,7 @@ def show_links(
 ) -> None:
     """The new links, until the next invitation: only a hash of each token is stored."""
     st.success(links_message(len(created)))
-    lines = [
-        f"{request.name}\t{request.email}\t{invitation_link(token, base)}"
-        for (_, token), request in zip(created, requests, strict=True)
-    ]
-    st.code("\n".join(lines), language=None, wrap_lines=True)
+    st.code(links_text(created, requests, base), language=None, wrap_lines=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M")
     st.download_button(
         "Download the links (CSV)",

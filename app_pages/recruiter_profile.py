@@ -29,15 +29,8 @@ from reports.assemble import (
     render_candidate_pdf,
 )
 from reports.errors import ReportError
-from reports.explain import overall_reason
-from reports.formatting import (
-    fmt_date,
-    fmt_interval,
-    fmt_percentile,
-    fmt_reliability,
-    fmt_sem,
-    fmt_t,
-)
+from reports.explain import overall_numbers, overall_reason, score_numbers
+from reports.formatting import fmt_date, fmt_t
 from reports.profile import CandidateProfile
 from reports.render import default_definitions
 from reports.story import definitions_by_id, interview_questions
@@ -97,17 +90,16 @@ def show_profile(profile: CandidateProfile) -> None:
     names = competency_names()
     overall = profile.overall
     reasons = [words.profile.flags.get(flag) for flag in overall.flags]
+    n = overall_numbers(overall)
     OVERALL_BOXES[overall.band](
         f"**{md_escape(getattr(words.profile.overall, overall.band))}** — composite T "
-        f"{fmt_t(overall.composite_t)}, 90% interval "
-        f"{fmt_interval(overall.composite_low, overall.composite_high)}, percentile "
-        f"{fmt_percentile(overall.percentile)} "
-        f"({fmt_percentile(overall.percentile_low)}–{fmt_percentile(overall.percentile_high)})  \n"
+        f"{n['t']}, 90% interval {n['low']}–{n['high']}, percentile "
+        f"{n['pct']} ({n['pct_low']}–{n['pct_high']})  \n"
         f"{md_escape(overall_reason(profile, words, names), 600)}  \n"
         f"Rule of the role profile “{md_escape(overall.role_name)}”: recommended from a "
-        f"profile score of T {fmt_t(overall.recommend_at)}, interview with care from "
-        f"T {fmt_t(overall.care_at)}; a competency below the floor of "
-        f"T {fmt_t(overall.floor)} caps the result at interview with care."
+        f"profile score of T {n['recommend_at']}, interview with care from "
+        f"T {n['care_at']}; a competency below the floor of "
+        f"T {n['floor']} caps the result at interview with care."
         + "".join(f"\n\n- {md_escape(reason, 400)}" for reason in reasons)
     )
     st.altair_chart(profile_chart(profile, names), width="stretch")
@@ -150,23 +142,22 @@ def show_profile(profile: CandidateProfile) -> None:
 def score_frame(
     profile: CandidateProfile, names: dict[str, str], bands: dict[str, str]
 ) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
+    rows = []
+    for s in profile.scores:
+        n = score_numbers(s)
+        rows.append(
             {
                 "Competency": names[s.competency_id],
-                "T": int(fmt_t(s.t_score)),
-                "90% interval": fmt_interval(s.t_low, s.t_high),
-                "Percentile": int(fmt_percentile(s.percentile)),
-                "Percentile 90%": (
-                    f"{fmt_percentile(s.percentile_low)}–{fmt_percentile(s.percentile_high)}"
-                ),
+                "T": int(n["t"]),
+                "90% interval": n["interval"],
+                "Percentile": int(n["pct"]),
+                "Percentile 90%": n["pct_interval"],
                 "Level": bands[s.band],
-                "SEM (T)": fmt_sem(s.t_se),
-                "Reliability": fmt_reliability(s.reliability),
+                "SEM (T)": n["sem"],
+                "Reliability": n["reliability"],
             }
-            for s in profile.scores
-        ]
-    )
+        )
+    return pd.DataFrame(rows)
 
 
 def profile_chart(profile: CandidateProfile, names: dict[str, str]) -> alt.LayerChart:

@@ -23,6 +23,7 @@ from assessment.delivery.simulation import (
 )
 from assessment.psychometrics.data_files import read_model_file
 from cli.errors import user_errors
+from cli.options import BankOption
 from items import load_bank
 from items.forms import load_fixed_form
 from items.scoring_map import synthetic_model
@@ -73,9 +74,7 @@ def cat_sim(
             "n_items, composite_true, composite, composite_se, band_true, band, items.",
         ),
     ] = None,
-    bank: Annotated[
-        Path | None, typer.Option("--bank", help="Item bank folder (default: packaged bank).")
-    ] = None,
+    bank: BankOption = None,
     form: Annotated[
         Path | None,
         typer.Option("--form", help="Forms file with the fixed form (default: packaged)."),

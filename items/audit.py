@@ -44,6 +44,7 @@ from items.errors import ContentProblem
 from items.loader import DEFAULT_BANK, ITEM_SUFFIXES, read_yaml, validation_problems
 from items.models import COMPETENCIES, LANGUAGES, ItemFile
 from items.rules import AnyItem
+from scoring.arrays import FloatArray
 
 GATE = 0.35
 """Highest acceptable bank-level best-option hit rate of the option-text classifier."""
@@ -60,8 +61,6 @@ _CLAUSE_EN = re.compile(r"[,;]|\band\b")
 _CLAUSE_ZH = re.compile(r"[，；、,;]")
 _QUOTE_EN = re.compile(r"[\"“”]|(?:^|\s)['‘]")
 _QUOTE_ZH = re.compile(r"[“”「」『』\"]")
-
-FloatArray = NDArray[np.float64]
 
 
 # --------------------------------------------------------------------------- features
@@ -239,42 +238,36 @@ def _minimise(
     return np.asarray(result.x, dtype=np.float64)
 
 
-def fit_logistic(
+WeightedClassifier = Literal["logistic", "conditional_logit"]
+_OBJECTIVES: dict[WeightedClassifier, tuple[Callable[..., tuple[float, FloatArray]], int]] = {
+    "logistic": (_logistic_objective, 1),
+    "conditional_logit": (_conditional_objective, 0),
+}
+"""Objective of each weighted classifier and how many parameters follow the feature weights."""
+
+
+def fit_classifier(
+    classifier: WeightedClassifier,
     X: sparse.csr_matrix,
     positions: NDArray[np.int64],
     train: NDArray[np.bool_],
     penalty: float = 1.0,
     start: FloatArray | None = None,
 ) -> FloatArray:
-    """L2-regularised logistic regression, key vs. non-key, on the options of ``train`` items.
+    """Feature weights of an L2-regularised classifier fitted on the options of ``train`` items.
 
-    le Cessie, S. & van Houwelingen, J. C. (1992). Ridge estimators in logistic regression.
-    Applied Statistics, 41, 191–201. The intercept is not penalised. Returns weights followed by
-    the intercept.
+    ``logistic``: key vs. non-key logistic regression (le Cessie, S. & van Houwelingen, J. C.
+    (1992). Ridge estimators in logistic regression. Applied Statistics, 41, 191–201); the
+    intercept is not penalised and follows the weights. ``conditional_logit``: which of an
+    item's four options is the key (McFadden, D. (1974). Conditional logit analysis of
+    qualitative choice behavior. In P. Zarembka (Ed.), Frontiers in Econometrics
+    (pp. 105–142)); features shared by all four options of an item cancel, as they do for a
+    candidate.
     """
+    objective, n_extra = _OBJECTIVES[classifier]
     row_train = np.repeat(train, 4)
-    x0 = np.zeros(X.shape[1] + 1) if start is None else start
-    return _minimise(_logistic_objective, x0, X[row_train], _labels(positions)[row_train], penalty)
-
-
-def fit_conditional_logit(
-    X: sparse.csr_matrix,
-    positions: NDArray[np.int64],
-    train: NDArray[np.bool_],
-    penalty: float = 1.0,
-    start: FloatArray | None = None,
-) -> FloatArray:
-    """L2-regularised conditional logit: which of an item's four options is the key.
-
-    McFadden, D. (1974). Conditional logit analysis of qualitative choice behavior. In
-    P. Zarembka (Ed.), Frontiers in Econometrics (pp. 105–142). Features shared by all four
-    options of an item cancel, as they do for a candidate.
-    """
-    row_train = np.repeat(train, 4)
-    x0 = np.zeros(X.shape[1]) if start is None else start
-    return _minimise(
-        _conditional_objective, x0, X[row_train], _labels(positions)[row_train], penalty
-    )
+    x0 = np.zeros(X.shape[1] + n_extra) if start is None else start
+    return _minimise(objective, x0, X[row_train], _labels(positions)[row_train], penalty)
 
 
 def _hits(scores: FloatArray, positions: NDArray[np.int64]) -> FloatArray:
@@ -308,11 +301,8 @@ def loo_hits(
     hits = np.full(design.n_items, np.nan)
     # The full-data fit is a warm start only; weights of features that no training item has are
     # reset to zero in each fold, so nothing learnt from the held-out item survives the start.
-    full: FloatArray | None = None
-    if classifier == "logistic":
-        full = fit_logistic(X, positions, eligible, penalty)
-    elif classifier == "conditional_logit":
-        full = fit_conditional_logit(X, positions, eligible, penalty)
+    weighted: WeightedClassifier | None = None if classifier == "naive_bayes" else classifier
+    full = None if weighted is None else fit_classifier(weighted, X, positions, eligible, penalty)
     grouping = sparse.kron(sparse.eye(design.n_items), np.ones((1, 4))).tocsr()
     presence = ((grouping @ X) > 0).astype(np.float64)
     item_frequency = np.asarray(presence[np.flatnonzero(eligible)].sum(axis=0)).ravel()
@@ -320,14 +310,14 @@ def loo_hits(
         train = eligible.copy()
         train[i] = False
         rows = slice(4 * i, 4 * i + 4)
-        if full is None:
+        if weighted is None or full is None:
             scores = naive_bayes_scores(X, positions, train)[rows]
         else:
             start = full.copy()
             only_here = presence[i].indices[item_frequency[presence[i].indices] <= 1]
             start[only_here] = 0.0
-            fit = fit_logistic if classifier == "logistic" else fit_conditional_logit
-            weights = fit(X, positions, train, penalty, start)[: X.shape[1]]
+            fitted = fit_classifier(weighted, X, positions, train, penalty, start)
+            weights = fitted[: X.shape[1]]
             scores = np.asarray(X[rows] @ weights).ravel()
         hits[i] = _hits(scores, positions[i : i + 1])[0]
     return hits
@@ -522,7 +512,7 @@ def _top_features(
     eligible = positions >= 0
     if not design.vocabulary or not eligible.any():
         return (), ()
-    w = fit_conditional_logit(design.matrix, positions, eligible, penalty)
+    w = fit_classifier("conditional_logit", design.matrix, positions, eligible, penalty)
     y = _labels(positions)
     in_keys = np.asarray(design.matrix.T @ y).ravel()
     in_others = np.asarray(design.matrix.T @ (1.0 - y)).ravel()

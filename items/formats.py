@@ -23,12 +23,9 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 import numpy as np
-from numpy.typing import NDArray
 
+from scoring.arrays import FloatArray, IntArray
 from scoring.most_least import pair_category, pair_codes, pair_options
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 MOST_SUFFIX = ".most"
 LEAST_SUFFIX = ".least"

@@ -16,12 +16,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from assessment.errors import DataFileError
+from assessment.persistence.results import current_estimates, latest_completed_result
 from assessment.persistence.store import Store, StoredModel
-from assessment.persistence.tables import Candidate, ResponseRow, Score, TestSession
 from assessment.vocabulary import language_problem
 from items.models import COMPETENCIES
 from reports.errors import ReportError
@@ -118,46 +116,23 @@ def profile_for_candidate(
     """
     if lang is not None and (problem := language_problem(lang)):
         raise ReportError(problem)
-    with store.transaction() as db:
-        candidate = db.get(Candidate, candidate_id) if candidate_id else None
-        if candidate is None:
-            raise ProfileUnavailableError(str(candidate_id), "unknown")
-        session = db.scalars(
-            select(TestSession)
-            .where(TestSession.candidate_id == candidate_id, TestSession.status == "completed")
-            .order_by(TestSession.completed_at.desc(), TestSession.id.desc())
-            .limit(1)
-        ).first()
-        if session is None:
-            latest = db.scalars(
-                select(TestSession.status)
-                .where(TestSession.candidate_id == candidate_id)
-                .order_by(TestSession.started_at.desc())
-                .limit(1)
-            ).first()
-            raise ProfileUnavailableError(candidate_id, "not_completed", latest or "not started")
-        scores = list(
-            db.scalars(
-                select(Score)
-                .where(Score.session_id == session.id, Score.current)
-                .order_by(Score.id)
-            )
+    result = latest_completed_result(store, candidate_id)
+    candidate, session = result.candidate, result.session
+    if candidate is None:
+        raise ProfileUnavailableError(str(candidate_id), "unknown")
+    if session is None:
+        status = result.latest_status or "not started"
+        raise ProfileUnavailableError(candidate_id, "not_completed", status)
+    scores = result.scores
+    versions = {score.model_version_id for score in scores}
+    if len(versions) != 1:
+        raise ReportError(
+            f"candidate {candidate_id}: the current scores of session {session.id} come "
+            f"from {len(versions)} model versions; rescore the session"
         )
-        n_items = int(
-            db.scalar(
-                select(func.count(ResponseRow.id)).where(ResponseRow.session_id == session.id)
-            )
-            or 0
-        )
-        versions = {score.model_version_id for score in scores}
-        if len(versions) != 1:
-            raise ReportError(
-                f"candidate {candidate_id}: the current scores of session {session.id} come "
-                f"from {len(versions)} model versions; rescore the session"
-            )
-        version_id = versions.pop()
-        facts = _model_facts(store, version_id)
-        reliability, source = _delivered_reliability(db, version_id, facts)
+    version_id = versions.pop()
+    facts = _model_facts(store, version_id)
+    reliability, source = _delivered_reliability(store, version_id, facts)
     by_competency = {score.competency: score for score in scores}
     missing = [c for c in COMPETENCIES if c not in by_competency]
     if missing:
@@ -172,7 +147,7 @@ def profile_for_candidate(
         test_date=completed.date(),
         language=lang or session.language,  # type: ignore[arg-type]
         form=session.form,  # type: ignore[arg-type]
-        n_items=n_items,
+        n_items=result.n_items,
         model_version=facts.label,
         theta={c: by_competency[c].theta for c in COMPETENCIES},
         se={c: by_competency[c].se for c in COMPETENCIES},
@@ -187,7 +162,7 @@ def profile_for_candidate(
 
 
 def _delivered_reliability(
-    db: Session, version_id: int, facts: _ModelFacts
+    store: Store, version_id: int, facts: _ModelFacts
 ) -> tuple[dict[str, float], str]:
     """Reliability of the test as delivered under a model version, and where it comes from.
 
@@ -201,14 +176,7 @@ def _delivered_reliability(
     du Toit, M. (Ed.). (2003). IRT from SSI (p. 34: empirical reliability of EAP scores).
     Scientific Software International.
     """
-    rows = db.execute(
-        select(Score.competency, Score.theta, Score.se).where(
-            Score.model_version_id == version_id, Score.current
-        )
-    ).all()
-    values: dict[str, list[tuple[float, float]]] = {}
-    for competency, theta, se in rows:
-        values.setdefault(competency, []).append((float(theta), float(se)))
+    values = current_estimates(store, version_id)
     if all(len(values.get(c, ())) >= MIN_CANDIDATES_FOR_RELIABILITY for c in COMPETENCIES):
         empirical = {}
         for c in COMPETENCIES:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
 from reportlab.lib import colors
@@ -13,21 +12,10 @@ from reportlab.lib.validators import isAnything
 from reports.formatting import fmt_interval, fmt_percentile, fmt_t
 from reports.profile import BandCuts, CompetencyScore
 from reports.styles import BAND_COLOURS, GRID, INK, MUTED, NORM_BAND, RULE, ReportStyles
+from reports.wording import ChartWording
 
 T_MIN, T_MAX = 20.0, 80.0
 """The T-score axis of the chart; values beyond it are drawn at the edge with an arrow."""
-
-
-@dataclass(frozen=True)
-class ChartLabels:
-    """Column headings and the axis title, in the report language."""
-
-    competency: str
-    t: str
-    interval: str
-    percentile: str
-    level: str
-    axis: str
 
 
 def _bold(styles: ReportStyles, text: str) -> str:
@@ -54,7 +42,7 @@ class ProfileChart(Drawing):
         width: float,
         rows: Sequence[tuple[str, CompetencyScore, str]],
         cuts: BandCuts,
-        labels: ChartLabels,
+        labels: ChartWording,
         styles: ReportStyles,
     ) -> None:
         height = self.HEAD + self.ROW * len(rows) + self.FOOT

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from reports.formatting import fmt_t
-from reports.profile import CandidateProfile
+from reports.formatting import fmt_interval, fmt_percentile, fmt_reliability, fmt_sem, fmt_t
+from reports.profile import CandidateProfile, CompetencyScore, OverallSummary
 from reports.wording import LanguageWording
 
 
@@ -22,6 +22,35 @@ def low_competencies(profile: CandidateProfile, names: Mapping[str, str]) -> str
         for c in profile.overall.below_floor
     ]
     return ("、" if zh else ", ").join(parts)
+
+
+def overall_numbers(overall: OverallSummary) -> dict[str, str]:
+    """The overall summary's numbers as printed, by the names the wording file's texts use."""
+    return {
+        "t": fmt_t(overall.composite_t),
+        "low": fmt_t(overall.composite_low),
+        "high": fmt_t(overall.composite_high),
+        "pct": fmt_percentile(overall.percentile),
+        "pct_low": fmt_percentile(overall.percentile_low),
+        "pct_high": fmt_percentile(overall.percentile_high),
+        "recommend_at": fmt_t(overall.recommend_at),
+        "care_at": fmt_t(overall.care_at),
+        "floor": fmt_t(overall.floor),
+    }
+
+
+def score_numbers(score: CompetencyScore) -> dict[str, str]:
+    """A competency score's numbers as printed: T, its 90% interval, percentile with its 90%
+    interval, SEM on the T scale and the reliability."""
+    pct_low, pct_high = fmt_percentile(score.percentile_low), fmt_percentile(score.percentile_high)
+    return {
+        "t": fmt_t(score.t_score),
+        "interval": fmt_interval(score.t_low, score.t_high),
+        "pct": fmt_percentile(score.percentile),
+        "pct_interval": f"{pct_low}–{pct_high}",
+        "sem": fmt_sem(score.t_se),
+        "reliability": fmt_reliability(score.reliability),
+    }
 
 
 def overall_reason(
@@ -39,14 +68,7 @@ def overall_reason(
         words.profile.flag_labels.get(flag) for flag in overall.flags
     )
     reason = words.profile.reasons.get(overall.reason).format(
-        t=fmt_t(overall.composite_t),
-        low=fmt_t(overall.composite_low),
-        high=fmt_t(overall.composite_high),
-        recommend_at=fmt_t(overall.recommend_at),
-        care_at=fmt_t(overall.care_at),
-        floor=fmt_t(overall.floor),
-        names=low,
-        flags=flags,
+        **overall_numbers(overall), names=low, flags=flags
     )
     if overall.below_floor and overall.reason not in ("floor", "review"):
         gap = "" if profile.language == "zh" else " "
@@ -54,4 +76,4 @@ def overall_reason(
     return reason
 
 
-__all__ = ["low_competencies", "overall_reason"]
+__all__ = ["low_competencies", "overall_numbers", "overall_reason", "score_numbers"]

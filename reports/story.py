@@ -8,6 +8,7 @@ text from the competency definitions or the wording file. All text passes throug
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from reportlab.lib import colors
@@ -20,11 +21,10 @@ from reportlab.platypus import (
 )
 
 from items.models import CompetencyDefinition
-from reports.chart import ChartLabels, ProfileChart
-from reports.explain import overall_reason
+from reports.chart import ProfileChart
+from reports.explain import overall_numbers, overall_reason
 from reports.formatting import (
     fmt_date,
-    fmt_percentile,
     fmt_reliability,
     fmt_sem,
     fmt_t,
@@ -56,6 +56,32 @@ def definitions_by_id(
     return {definition.id: definition for definition in definitions}
 
 
+@dataclass(frozen=True)
+class StoryParts:
+    """What every section of the profile is built from: the profile with its wording and
+    styles, and the competency definitions (by id) and names in the profile's language."""
+
+    profile: CandidateProfile
+    words: LanguageWording
+    styles: ReportStyles
+    definitions: dict[str, CompetencyDefinition]
+    names: dict[str, str]
+
+    @classmethod
+    def build(
+        cls,
+        profile: CandidateProfile,
+        definitions: Sequence[CompetencyDefinition],
+        wording: Wording,
+    ) -> StoryParts:
+        """The parts for ``profile`` in its own language."""
+        by_id = definitions_by_id(definitions)
+        names = {c: definition.name.get(profile.language) for c, definition in by_id.items()}
+        return cls(
+            profile, wording.get(profile.language), get_styles(profile.language), by_id, names
+        )
+
+
 def section(styles: ReportStyles, key: str, title: str) -> list[Flowable]:
     """A section heading (bookmarked) with a thin rule under it."""
     heading = SectionHeading(styles.markup(title), styles["section"], key)
@@ -80,10 +106,9 @@ def _cell(styles: ReportStyles, label: str, value: str, max_chars: int | None = 
     ]
 
 
-def header_block(
-    profile: CandidateProfile, words: LanguageWording, styles: ReportStyles
-) -> list[Flowable]:
+def header_block(parts: StoryParts) -> list[Flowable]:
     """Title, subtitle and the panel of candidate and test details."""
+    profile, words, styles = parts.profile, parts.words, parts.styles
     labels = words.profile.labels
     form = getattr(words.forms, profile.form).format(n_items=profile.n_items)
     data = [
@@ -127,13 +152,9 @@ def header_block(
     ]
 
 
-def summary_block(
-    profile: CandidateProfile,
-    words: LanguageWording,
-    styles: ReportStyles,
-    names: dict[str, str],
-) -> list[Flowable]:
+def summary_block(parts: StoryParts) -> list[Flowable]:
     """The overall summary band in a coloured panel."""
+    profile, words, styles, names = parts.profile, parts.words, parts.styles, parts.names
     overall = profile.overall
     accent, background = OVERALL_COLOURS[overall.band]
     title_style = styles["banner_title"].clone("banner_title_band", textColor=accent)
@@ -147,15 +168,7 @@ def summary_block(
         KinsokuParagraph(
             styles.markup(
                 words.profile.composite.format(
-                    role=clean_text(overall.role_name, 80),
-                    t=fmt_t(overall.composite_t),
-                    low=fmt_t(overall.composite_low),
-                    high=fmt_t(overall.composite_high),
-                    pct=fmt_percentile(overall.percentile),
-                    pct_low=fmt_percentile(overall.percentile_low),
-                    pct_high=fmt_percentile(overall.percentile_high),
-                    recommend_at=fmt_t(overall.recommend_at),
-                    care_at=fmt_t(overall.care_at),
+                    role=clean_text(overall.role_name, 80), **overall_numbers(overall)
                 )
             ),
             styles["banner_note"],
@@ -184,20 +197,15 @@ def summary_block(
     return [*section(styles, "summary", words.profile.sections.summary), Spacer(1, 4), table]
 
 
-def chart_block(
-    profile: CandidateProfile,
-    words: LanguageWording,
-    styles: ReportStyles,
-    names: dict[str, str],
-) -> list[Flowable]:
+def chart_block(parts: StoryParts) -> list[Flowable]:
     """The profile chart with its legend."""
+    profile, words, styles, names = parts.profile, parts.words, parts.styles, parts.names
     c = words.profile.chart
-    labels = ChartLabels(c.competency, c.t, c.interval, c.percentile, c.level, c.axis)
     rows = [
         (names[score.competency_id], score, getattr(words.bands, score.band))
         for score in profile.scores
     ]
-    chart = ProfileChart(FRAME_WIDTH, rows, profile.cuts, labels, styles)
+    chart = ProfileChart(FRAME_WIDTH, rows, profile.cuts, c, styles)
     legend = c.legend.format(
         low_cut=fmt_t(profile.cuts.low_below), high_cut=fmt_t(profile.cuts.high_above)
     )
@@ -210,14 +218,10 @@ def chart_block(
     ]
 
 
-def narrative_block(
-    profile: CandidateProfile,
-    words: LanguageWording,
-    styles: ReportStyles,
-    definitions: dict[str, CompetencyDefinition],
-) -> list[Flowable]:
+def narrative_block(parts: StoryParts) -> list[Flowable]:
     """Per competency: definition, the text for the candidate's level, strengths or watch-outs."""
-    lang = profile.language
+    profile, words, styles = parts.profile, parts.words, parts.styles
+    definitions, lang = parts.definitions, profile.language
     story = section(styles, "narratives", words.profile.sections.narratives)
     for score in profile.scores:
         definition = definitions[score.competency_id]
@@ -255,14 +259,10 @@ def interview_questions(
     return [(c, definitions[c].interview_questions[0].get(lang)) for c in profile.lowest(n)]
 
 
-def interview_block(
-    profile: CandidateProfile,
-    words: LanguageWording,
-    styles: ReportStyles,
-    definitions: dict[str, CompetencyDefinition],
-) -> list[Flowable]:
+def interview_block(parts: StoryParts) -> list[Flowable]:
     """Three behavioural questions aimed at the lowest-scoring competencies."""
-    lang = profile.language
+    profile, words, styles = parts.profile, parts.words, parts.styles
+    definitions, lang = parts.definitions, profile.language
     story = section(styles, "interview", words.profile.sections.interview)
     story.append(KinsokuParagraph(styles.markup(words.profile.interview_intro), styles["body"]))
     for number, (c, question) in enumerate(interview_questions(profile, definitions), start=1):
@@ -284,10 +284,9 @@ def interview_block(
     return story
 
 
-def quality_block(
-    profile: CandidateProfile, words: LanguageWording, styles: ReportStyles
-) -> list[Flowable]:
+def quality_block(parts: StoryParts) -> list[Flowable]:
     """Data-quality flags with their explanations, or the "none" sentence."""
+    profile, words, styles = parts.profile, parts.words, parts.styles
     story = section(styles, "quality", words.profile.sections.quality)
     if not profile.flags:
         story.append(KinsokuParagraph(styles.markup(words.profile.quality_none), styles["body"]))
@@ -297,13 +296,9 @@ def quality_block(
     return [KeepTogether(story)]
 
 
-def technical_block(
-    profile: CandidateProfile,
-    words: LanguageWording,
-    styles: ReportStyles,
-    names: dict[str, str],
-) -> list[Flowable]:
+def technical_block(parts: StoryParts) -> list[Flowable]:
     """Norm group, method, model version and a table of reliability and SEM per competency."""
+    profile, words, styles, names = parts.profile, parts.words, parts.styles, parts.names
     text = words.profile.technical.format(
         method=words.profile.method_names.get(profile.method, profile.method),
         model_version=clean_text(profile.model_version, 60),
@@ -362,8 +357,9 @@ def technical_block(
     ]
 
 
-def responsible_use_block(words: LanguageWording, styles: ReportStyles) -> list[Flowable]:
+def responsible_use_block(parts: StoryParts) -> list[Flowable]:
     """The note on responsible use, in a panel."""
+    words, styles = parts.words, parts.styles
     note = Table(
         [[KinsokuParagraph(styles.markup(words.profile.responsible_use), styles["note"])]],
         colWidths=[FRAME_WIDTH],
@@ -393,23 +389,15 @@ def build_story(
     Sections (``SectionHeading.key``): summary, chart, narratives, interview, quality,
     technical, responsible_use, after the header block; the last two are kept together.
     """
-    styles = get_styles(profile.language)
-    words = wording.get(profile.language)
-    by_id = definitions_by_id(definitions)
-    names = {c: definition.name.get(profile.language) for c, definition in by_id.items()}
+    parts = StoryParts.build(profile, definitions, wording)
     return [
-        *header_block(profile, words, styles),
-        *summary_block(profile, words, styles, names),
-        *chart_block(profile, words, styles, names),
-        *narrative_block(profile, words, styles, by_id),
-        *interview_block(profile, words, styles, by_id),
-        *quality_block(profile, words, styles),
+        *header_block(parts),
+        *summary_block(parts),
+        *chart_block(parts),
+        *narrative_block(parts),
+        *interview_block(parts),
+        *quality_block(parts),
         # the closing sections stay on one page: no page holds only a table's last rows or
         # only the note on responsible use (a KeepTogether must not contain another one)
-        KeepTogether(
-            [
-                *technical_block(profile, words, styles, names),
-                *responsible_use_block(words, styles),
-            ]
-        ),
+        KeepTogether([*technical_block(parts), *responsible_use_block(parts)]),
     ]

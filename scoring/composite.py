@@ -23,12 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy.stats import norm
 
+from scoring.arrays import FloatArray
 from scoring.errors import ScoringError
-
-FloatArray = NDArray[np.float64]
 
 Z90 = 1.6448536269514722
 """Standard-normal quantile of a two-sided 90% interval."""

@@ -41,15 +41,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
+from scoring.arrays import FloatArray, IntArray
 from scoring.data import ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.multivariate import GridLikelihood
 from scoring.parameters import ModelParameters
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 MAX_ABS = 0.99
 """Bound of the search for each correlation."""

@@ -16,10 +16,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from scoring.arrays import FloatArray
 from scoring.data import ResponseMatrix
 from scoring.errors import ScoringError
 
-FloatArray = NDArray[np.float64]
 EtsClass = Literal["A", "B", "C"]
 
 

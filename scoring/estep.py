@@ -12,12 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
+from scoring.arrays import FloatArray
 from scoring.data import IntArray, one_hot
 from scoring.models import ItemModel
-
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)

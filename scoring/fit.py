@@ -18,14 +18,12 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from scoring.arrays import FloatArray, IntArray
 from scoring.data import MISSING, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.parameters import ItemGroup, ModelParameters
 from scoring.quadrature import normal_quadrature
 from scoring.scoring import score_eap, theta_mode
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 SCORE_DECIMALS = 9
 """Summed scores are rounded to this many decimals to merge equal sums of fractional credits."""

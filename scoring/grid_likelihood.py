@@ -16,15 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy import sparse
 
+from scoring.arrays import FloatArray
 from scoring.data import MISSING, IntArray, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.estep import log_probability_table
 from scoring.parameters import ModelParameters
-
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)

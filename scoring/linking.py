@@ -6,14 +6,12 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy import optimize
 
+from scoring.arrays import FloatArray
 from scoring.errors import ScoringError
 from scoring.parameters import ModelParameters
 from scoring.quadrature import normal_quadrature
-
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,9 @@ from typing import ClassVar, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from scoring.arrays import FloatArray
 from scoring.errors import ScoringError
 
-FloatArray = NDArray[np.float64]
 Form = Literal["divide_by_total", "cumulative", "sequential"]
 
 

@@ -68,6 +68,7 @@ from typing import ClassVar, Literal, TypeGuard
 import numpy as np
 from numpy.typing import NDArray
 
+from scoring.arrays import FloatArray, IntArray
 from scoring.data import ItemSpec, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.models import (
@@ -77,9 +78,6 @@ from scoring.models import (
     ItemModel,
     NominalResponse,
 )
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 PAIR_SEPARATOR = ">"
 """Joins the most and least option codes of a pair category: ``"A>D"``."""

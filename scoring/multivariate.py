@@ -53,15 +53,14 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-from numpy.typing import NDArray
 
+from scoring.arrays import FloatArray
 from scoring.data import IntArray, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.grid_likelihood import GridLikelihood, grid_moments
 from scoring.parameters import ModelParameters
 from scoring.scoring import ThetaEstimate, log_likelihood_slope
 
-FloatArray = NDArray[np.float64]
 Integration = Literal["ep", "qmc"]
 
 CHUNK = 8192

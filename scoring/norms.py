@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
+from scoring.arrays import FloatArray
 from scoring.errors import ScoringError
 
-FloatArray = NDArray[np.float64]
 PERCENTILE_POINTS = np.linspace(0.0, 100.0, 201)
 
 

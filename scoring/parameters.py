@@ -25,12 +25,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from scoring.arrays import FloatArray
 from scoring.data import ItemSpec
 from scoring.errors import ScoringError
 from scoring.models import ItemModel, get_model
 from scoring.most_least import is_joint, joint_item_spec, option_codes, split_pair_scores
-
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)

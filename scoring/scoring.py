@@ -14,13 +14,12 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import logsumexp
 
+from scoring.arrays import FloatArray
 from scoring.data import MISSING, IntArray, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.grid_likelihood import GridLikelihood, grid_moments
 from scoring.parameters import ItemGroup, ModelParameters
 from scoring.quadrature import normal_quadrature
-
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import NDArray
 
+from scoring.arrays import FloatArray
 from scoring.data import MISSING, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.parameters import ModelParameters
-
-FloatArray = NDArray[np.float64]
 
 
 def simulate_theta(

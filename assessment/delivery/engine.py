@@ -36,12 +36,11 @@ from items import COMPETENCIES, ItemBank
 from items.formats import item_format
 from items.forms import load_fixed_form
 from scoring import ModelParameters
+from scoring.arrays import FloatArray, IntArray
 from scoring.composite import composite
 from scoring.most_least import is_joint
 from scoring.multivariate import LatentPrior, expected_posterior_covariance, posterior_moments
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 StopReason = Literal["incomplete", "se_target", "max_items", "bank_exhausted", "fixed_form"]
 
 POSTERIOR_CACHE = 4096

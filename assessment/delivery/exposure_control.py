@@ -14,12 +14,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from numpy.typing import NDArray
 
 from assessment.delivery.policy import CATPolicy
 from assessment.errors import CATConfigurationError
-
-IntArray = NDArray[np.int64]
+from scoring.arrays import IntArray
 
 
 class ExposureControl(Protocol):

@@ -33,11 +33,9 @@ from assessment.vocabulary import CARE_AT, RECOMMEND_AT
 from items import ItemBank
 from items.formats import item_format
 from scoring import ModelParameters, simulate_theta
+from scoring.arrays import FloatArray, IntArray
 from scoring.composite import composite
 from scoring.norms import NormTable
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 ANSWERED_AT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 """Fixed answer time of simulated responses, so simulated sessions are reproducible."""

@@ -18,15 +18,17 @@ from assessment.persistence.backup import plain
 from assessment.persistence.mail_tables import EmailDelivery
 from assessment.persistence.store import Store
 from assessment.persistence.tables import (
+    SESSION_DATA,
     AuditEntry,
     Base,
     Candidate,
-    GroupMembership,
     Invitation,
     ResponseRow,
-    Score,
     TestSession,
 )
+
+_ORDER: dict[str, tuple[Any, ...]] = {"responses": (ResponseRow.session_id, ResponseRow.position)}
+"""Row order of a session-data table other than by id."""
 
 
 def candidate_records(store: Store, candidate_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -59,19 +61,17 @@ def _candidate_record(store: Store, db: Session, candidate_id: str) -> dict[str,
         .order_by(TestSession.started_at, TestSession.id)
     ).all()
     session_ids = [session.id for session in sessions]
-    responses = db.scalars(
-        select(ResponseRow)
-        .where(ResponseRow.session_id.in_(session_ids))
-        .order_by(ResponseRow.session_id, ResponseRow.position)
-    ).all()
-    scores = db.scalars(
-        select(Score).where(Score.session_id.in_(session_ids)).order_by(Score.id)
-    ).all()
-    groups = db.scalars(
-        select(GroupMembership)
-        .where(GroupMembership.session_id.in_(session_ids))
-        .order_by(GroupMembership.id)
-    ).all()
+    session_data = {
+        key: [
+            _row(row)
+            for row in db.scalars(
+                select(table)
+                .where(table.session_id.in_(session_ids))
+                .order_by(*_ORDER.get(key, (table.id,)))
+            )
+        ]
+        for key, table in SESSION_DATA.items()
+    }
     audit = db.scalars(
         select(AuditEntry)
         .where(AuditEntry.target.in_([candidate_id, *session_ids]))
@@ -81,9 +81,7 @@ def _candidate_record(store: Store, db: Session, candidate_id: str) -> dict[str,
         "candidate": _row(candidate),
         "invitations": [_row(i, exclude=("token_hash",)) for i in invitations],
         "sessions": [_row(s) for s in sessions],
-        "responses": [_row(r) for r in responses],
-        "scores": [_row(s) for s in scores],
-        "group_answers": [_row(g) for g in groups],
+        **session_data,
         "consents": [
             {key: plain(value) for key, value in dataclasses.asdict(consent).items()}
             for session_id in session_ids

@@ -8,8 +8,9 @@ Each function is one short transaction over ``store`` returning plain values; th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from assessment.errors import ConstraintError
 from assessment.persistence.store import Store
@@ -26,15 +27,21 @@ def add_group_answer(store: Store, session_id: str, field: str, value: str) -> b
     return True
 
 
+def _answer_pairs(store: Store, key: Any, where: ColumnElement[bool]) -> dict[str, str]:
+    """``key`` (a group-membership column) → the value given, over the answers ``where`` picks."""
+    with store.transaction() as db:
+        rows = db.execute(select(key, GroupMembership.value).where(where)).all()
+    return {str(found): str(value) for found, value in rows}
+
+
 def group_answers(store: Store, field: str) -> dict[str, str]:
     """Session id → the value given for ``field``, for every session that answered it."""
-    with store.transaction() as db:
-        rows = db.execute(
-            select(GroupMembership.session_id, GroupMembership.value).where(
-                GroupMembership.field == field
-            )
-        ).all()
-    return {str(session_id): str(value) for session_id, value in rows}
+    return _answer_pairs(store, GroupMembership.session_id, GroupMembership.field == field)
+
+
+def session_group_answers(store: Store, session_id: str) -> dict[str, str]:
+    """Field → the value a session gave, for every field it answered."""
+    return _answer_pairs(store, GroupMembership.field, GroupMembership.session_id == session_id)
 
 
 def has_group_answers(store: Store, session_id: str) -> bool:
@@ -61,4 +68,10 @@ def current_t_scores(store: Store, session_ids: Sequence[str]) -> dict[str, dict
     return t_scores
 
 
-__all__ = ["add_group_answer", "current_t_scores", "group_answers", "has_group_answers"]
+__all__ = [
+    "add_group_answer",
+    "current_t_scores",
+    "group_answers",
+    "has_group_answers",
+    "session_group_answers",
+]

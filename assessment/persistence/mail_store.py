@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from assessment.clock import utcnow
 from assessment.errors import AssessmentError
 from assessment.persistence.mail_tables import EmailDelivery, InvitationToken
+from assessment.persistence.records import record_from
 from assessment.persistence.store import TOKEN_BYTES, Store, hash_token, invitation_for_token
 from assessment.persistence.tables import Candidate, Invitation, TestSession
 
@@ -95,16 +96,13 @@ def _target(
     state: Literal["invited", "started", "completed"] = "invited"
     if session is not None:
         state = "completed" if session.status == "completed" else "started"
-    return MailTarget(
+    return record_from(
+        MailTarget,
+        invitation,
         invitation_id=invitation.id,
         candidate_id=candidate.id,
         name=candidate.display_name,
         email=candidate.email,
-        language=invitation.language,
-        created_at=invitation.created_at,
-        expires_at=invitation.expires_at,
-        time_limit_minutes=invitation.time_limit_minutes,
-        time_multiplier=invitation.time_multiplier,
         state=state,
         deadline_at=session.deadline_at if session is not None else None,
         purged=candidate.purged_at is not None,

@@ -20,13 +20,18 @@ def serial_id() -> sa.Column[Any]:
     return sa.Column("id", sa.Integer(), autoincrement=True, nullable=False)
 
 
-def create_keyed_table(name: str, *items: sa.Column[Any] | sa.Constraint) -> None:
+def create_keyed_table(
+    name: str, *items: sa.Column[Any] | sa.Constraint, indexes: tuple[str, ...] = ()
+) -> None:
     """Create table ``name`` keyed by ``serial_id``: its columns, foreign keys, primary key and
-    unique constraints, in the order Alembic's autogenerate writes them."""
+    unique constraints, in the order Alembic's autogenerate writes them; then an index on each
+    column in ``indexes`` (``create_indexes``; ``drop_table_with_indexes`` drops them)."""
     columns = [item for item in items if isinstance(item, sa.Column)]
     keys = [item for item in items if isinstance(item, sa.ForeignKeyConstraint)]
     rest = [item for item in items if not isinstance(item, sa.Column | sa.ForeignKeyConstraint)]
     op.create_table(name, serial_id(), *columns, *keys, sa.PrimaryKeyConstraint("id"), *rest)
+    if indexes:
+        create_indexes(name, *indexes)
 
 
 def moment(name: str, *, nullable: bool) -> sa.Column[Any]:

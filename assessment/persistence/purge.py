@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from assessment.persistence.store import Store
 from assessment.persistence.tables import (
+    SESSION_DATA,
     Candidate,
     GroupMembership,
     Invitation,
     ResponseRow,
-    Score,
     TestSession,
 )
 
@@ -89,22 +89,18 @@ def purge_candidates(
         activity = last_activity(db)
         purged = set(db.scalars(select(Candidate.id).where(Candidate.purged_at.is_not(None))))
         due = sorted(cid for cid, at in activity.items() if at < cutoff and cid not in purged)
-        totals = dict.fromkeys(("group", "invitations", "sessions", "responses", "scores"), 0)
+        totals = dict.fromkeys(("invitations", "sessions", *SESSION_DATA), 0)
         for chunk in _chunks(due):
             sessions = select(TestSession.id).where(TestSession.candidate_id.in_(chunk))
             still_open = (Invitation.candidate_id.in_(chunk), Invitation.expires_at > now)
             count = {
-                "group": select(func.count(GroupMembership.id)).where(
-                    GroupMembership.session_id.in_(sessions)
-                ),
                 "invitations": select(func.count(Invitation.id)).where(*still_open),
                 "sessions": select(func.count(TestSession.id)).where(
                     TestSession.candidate_id.in_(chunk)
                 ),
-                "responses": select(func.count(ResponseRow.id)).where(
-                    ResponseRow.session_id.in_(sessions)
-                ),
-                "scores": select(func.count(Score.id)).where(Score.session_id.in_(sessions)),
+            } | {
+                key: select(func.count(table.id)).where(table.session_id.in_(sessions))
+                for key, table in SESSION_DATA.items()
             }
             for key, query in count.items():
                 totals[key] += int(db.scalar(query) or 0)
@@ -127,7 +123,7 @@ def purge_candidates(
             )
     return PurgedRows(
         candidate_ids=tuple(due),
-        group_answers=totals["group"],
+        group_answers=totals["group_answers"],
         invitations_closed=totals["invitations"],
         sessions_kept=totals["sessions"],
         responses_kept=totals["responses"],

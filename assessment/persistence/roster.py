@@ -86,20 +86,14 @@ def read_roster(store: Store, model_version_id: int | None = None) -> Roster:
     (current, or kept as history after a rescore) instead of the current ones.
     """
     with store.transaction() as db:
-        candidates = {
-            c.id: CandidateFacts(
-                c.id, c.display_name, c.email, c.position, bool(c.synthetic),
-                c.purged_at is not None,
-            )
-            for c in db.scalars(select(Candidate))
-        }  # fmt: skip
+        candidates = {c.id: candidate_facts(c) for c in db.scalars(select(Candidate))}
         pairs = db.execute(
             select(Invitation, TestSession)
             .outerjoin(TestSession, TestSession.invitation_id == Invitation.id)
             .order_by(Invitation.id)
         ).all()
         invitations: list[tuple[InvitationFacts, SessionFacts | None]] = [
-            (_invitation(sent), _session(taken) if taken is not None else None)
+            (_invitation(sent), session_facts(taken) if taken is not None else None)
             for sent, taken in pairs
         ]
         counts = dict(
@@ -133,11 +127,28 @@ def _invitation(row: Invitation) -> InvitationFacts:
     )
 
 
-def _session(row: TestSession) -> SessionFacts:
+def candidate_facts(row: Candidate) -> CandidateFacts:
+    """A stored candidate row as a plain value."""
+    return CandidateFacts(
+        row.id, row.display_name, row.email, row.position, bool(row.synthetic),
+        row.purged_at is not None,
+    )  # fmt: skip
+
+
+def session_facts(row: TestSession) -> SessionFacts:
+    """A stored session row as a plain value, without its responses."""
     return SessionFacts(
         row.id, row.invitation_id, row.status, row.language, row.form, row.started_at,
         row.completed_at, row.model_version_id, row.flags,
     )  # fmt: skip
 
 
-__all__ = ["CandidateFacts", "InvitationFacts", "Roster", "SessionFacts", "read_roster"]
+__all__ = [
+    "CandidateFacts",
+    "InvitationFacts",
+    "Roster",
+    "SessionFacts",
+    "candidate_facts",
+    "read_roster",
+    "session_facts",
+]

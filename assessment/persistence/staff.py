@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from assessment.errors import AccountError, AssessmentError, ConstraintError, SSOLoginReusedError
+from assessment.persistence.records import record_from
 from assessment.persistence.staff_tables import SignInThrottleRow, StaffDeviceRow, StaffSessionRow
 from assessment.persistence.store import Store
 from assessment.persistence.tables import User
@@ -69,19 +70,7 @@ class ThrottleRecord:
 
 
 def _account(row: User) -> AccountRecord:
-    return AccountRecord(
-        id=row.id,
-        username=row.username,
-        role=row.role,
-        active=row.active,
-        session_version=row.session_version,
-        must_change_password=row.must_change_password,
-        sign_in=row.sign_in,
-        demo=row.demo,
-        password_hash=row.password_hash,
-        created_at=row.created_at,
-        last_login_at=row.last_login_at,
-    )
+    return record_from(AccountRecord, row)
 
 
 def _session(row: StaffSessionRow, user: User) -> StaffSessionRecord:

@@ -7,6 +7,7 @@ same answer are recognised and recorded once.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import secrets
@@ -15,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import ColumnElement, Engine, func, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from assessment.clock import utcnow
@@ -25,6 +26,7 @@ from assessment.persistence.db import make_engine, upgrade
 from assessment.persistence.failures import database_errors
 from assessment.persistence.journeys import JourneyQueries
 from assessment.persistence.mail_tables import InvitationToken
+from assessment.persistence.records import record_from
 from assessment.persistence.tables import (
     AuditEntry,
     Candidate,
@@ -202,11 +204,8 @@ class Store(JourneyQueries):
         return candidate_id
 
     def count_candidates(self, synthetic: bool | None = None) -> int:
-        with self.transaction() as db:
-            query = select(func.count(Candidate.id))
-            if synthetic is not None:
-                query = query.where(Candidate.synthetic == synthetic)
-            return int(db.scalar(query) or 0)
+        where = [] if synthetic is None else [Candidate.synthetic == synthetic]
+        return self._count(Candidate.id, *where)
 
     def candidate(self, candidate_id: str) -> Candidate | None:
         with self.transaction() as db:
@@ -280,14 +279,10 @@ class Store(JourneyQueries):
                 raise InvitationError("expired")
             if invitation.expires_at <= now and session is None:
                 raise InvitationError("expired")
-            return InvitationInfo(
+            return record_from(
+                InvitationInfo,
+                invitation,
                 invitation_id=invitation.id,
-                candidate_id=invitation.candidate_id,
-                language=invitation.language,
-                form=invitation.form,
-                time_limit_minutes=invitation.time_limit_minutes,
-                time_multiplier=invitation.time_multiplier,
-                expires_at=invitation.expires_at,
                 session_id=session.id if session else None,
                 completed=completed,
             )
@@ -454,19 +449,7 @@ class Store(JourneyQueries):
             update(Score).where(Score.session_id == session_id, Score.current).values(current=False)
         )
         for record in scores:
-            db.add(
-                Score(
-                    session_id=session_id,
-                    model_version_id=record.model_version_id,
-                    competency=record.competency,
-                    theta=record.theta,
-                    se=record.se,
-                    t_score=record.t_score,
-                    percentile=record.percentile,
-                    n_items=record.n_items,
-                    current=True,
-                )
-            )
+            db.add(Score(session_id=session_id, current=True, **dataclasses.asdict(record)))
 
     def replace_scores(
         self,
@@ -512,11 +495,13 @@ class Store(JourneyQueries):
             return out
 
     def count_responses(self, session_id: str | None = None) -> int:
+        where = [] if session_id is None else [ResponseRow.session_id == session_id]
+        return self._count(ResponseRow.id, *where)
+
+    def _count(self, column: Any, *where: ColumnElement[bool]) -> int:
+        """Rows with a non-null ``column`` that meet every condition in ``where``."""
         with self.transaction() as db:
-            query = select(func.count(ResponseRow.id))
-            if session_id is not None:
-                query = query.where(ResponseRow.session_id == session_id)
-            return int(db.scalar(query) or 0)
+            return int(db.scalar(select(func.count(column)).where(*where)) or 0)
 
     # --------------------------------------------------------- model versions
     def add_model_version(

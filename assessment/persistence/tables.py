@@ -249,3 +249,13 @@ class ConsentRecord(Base):
     retention_months: Mapped[int] = mapped_column(Integer)
     contact: Mapped[str | None] = mapped_column(String(300))
     notice: Mapped[str] = mapped_column(Text)
+
+
+SessionData = type[ResponseRow] | type[Score] | type[GroupMembership]
+SESSION_DATA: dict[str, SessionData] = {
+    "responses": ResponseRow,
+    "scores": Score,
+    "group_answers": GroupMembership,
+}
+"""The tables whose rows belong to a test session (by ``session_id``), by what they hold; a
+purge counts them and an access-request export lists them."""

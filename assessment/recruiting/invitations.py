@@ -235,6 +235,19 @@ def invitation_link(token: str, base_url: str | None = None) -> str:
     return f"{base}/?token={token}"
 
 
+def links_text(
+    created: Sequence[tuple[str, str]],
+    requests: Sequence[InvitationRequest],
+    base_url: str | None = None,
+) -> str:
+    """The new invitations as lines of name, email and link separated by tabs (for copying)."""
+    base_url = base_url or link_base()
+    return "\n".join(
+        f"{request.name}\t{request.email}\t{invitation_link(token, base_url)}"
+        for (_, token), request in zip(created, requests, strict=True)
+    )
+
+
 def links_csv(
     created: Sequence[tuple[str, str]],
     requests: Sequence[InvitationRequest],
@@ -269,6 +282,7 @@ __all__ = [
     "invite_candidates",
     "link_base",
     "links_csv",
+    "links_text",
     "parse_invitation_csv",
     "request_from_form",
 ]

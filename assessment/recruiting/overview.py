@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assessment.clock import utcnow
+from assessment.persistence.records import record_from
 from assessment.persistence.roster import (
     CandidateFacts,
     InvitationFacts,
@@ -138,12 +139,10 @@ def _row(
         values = (getattr(scores[c], attribute) if c in scores else None for c in COMPETENCIES)
         return tuple(None if v is None else float(v) for v in values)
 
-    return CandidateRow(
+    return record_from(
+        CandidateRow,
+        candidate,  # display_name, email, position, synthetic, purged
         candidate_id=candidate.id,
-        display_name=candidate.display_name,
-        email=candidate.email,
-        position=candidate.position,
-        synthetic=candidate.synthetic,
         status=status,
         language=session.language if session is not None else invitation.language,
         form=session.form if session is not None else invitation.form,
@@ -158,7 +157,6 @@ def _row(
         percentiles=pick("percentile"),
         flags=tuple(str(flag) for flag in raw_flags if isinstance(flag, str)),
         model_version=roster.model_labels.get(version_id) if version_id is not None else None,
-        purged=candidate.purged,
     )
 
 

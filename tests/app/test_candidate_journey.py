@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from assessment.clock import utcnow
 from assessment.delivery.service import Delivery
 from assessment.delivery.simulation import draw_answers
+from assessment.persistence.groups import session_group_answers
 from assessment.persistence.store import Store
 from assessment.persistence.tables import GroupMembership, TestSession
 from items import load_bank
@@ -45,16 +46,6 @@ def answer_until_last(store: Store, token: str, language: str = "en") -> str:
     return session_id
 
 
-def group_rows(store: Store, session_id: str) -> dict[str, str]:
-    with store.transaction() as db:
-        rows = db.execute(
-            select(GroupMembership.field, GroupMembership.value).where(
-                GroupMembership.session_id == session_id
-            )
-        ).all()
-    return {str(field): str(value) for field, value in rows}
-
-
 def all_text(app: AppTest) -> str:
     return texts(app) + "\n" + "\n".join(str(c.value) for c in app.caption)
 
@@ -73,7 +64,7 @@ def test_optional_group_answers_after_the_test_are_saved(app_store: Store) -> No
     assert "cannot be used" not in texts(app)
     assert "you have finished" in texts(app)
     assert "answers to the optional questions were saved" in texts(app)
-    assert group_rows(app_store, session_id) == {
+    assert session_group_answers(app_store, session_id) == {
         "gender": "woman",
         "first_language": "another language",
     }
@@ -85,7 +76,7 @@ def test_sending_the_optional_questions_empty_records_the_visit(app_store: Store
     session_id = answer_until_last(app_store, token)
     app = open_app(token)
     app.button[0].click().run()
-    assert group_rows(app_store, session_id) == {"gender": "prefer not to say"}
+    assert session_group_answers(app_store, session_id) == {"gender": "prefer not to say"}
     with app_store.transaction() as db:
         assert db.scalar(select(func.count(GroupMembership.id))) == 1
 

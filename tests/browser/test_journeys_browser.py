@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from assessment.access.accounts import add_user
 from assessment.clock import utcnow
-from assessment.persistence.tables import GroupMembership
+from assessment.persistence.groups import session_group_answers
 from tests.app.test_candidate_journey import answer_until_last
 from tests.browser.candidate import (
     answer_current,
@@ -58,14 +57,29 @@ def scroll_state(page: Any) -> dict[str, Any]:
     )
 
 
+def close_with_screenshot(page: Any, server: Server, name: str) -> None:
+    """Keep a screenshot of the page's last state (``server_shot``), then close it."""
+    page.screenshot(path=str(server_shot(server, name)))
+    page.close()
+
+
+def started_page(
+    server: Server, browser: Any, viewport: dict[str, int], language: str = "en", **link: Any
+) -> tuple[Any, str]:
+    """A page at ``viewport`` on the first question of a new link (options: ``new_link``'s),
+    with the link's token."""
+    url, token = new_link(server, language=language, **link)
+    page = browser.new_page(viewport=viewport)
+    open_link(page, url)
+    start_test(page, LANGUAGE_NAMES[language])
+    return page, token
+
+
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_on_a_phone_each_new_question_opens_at_its_number(
     server: Server, browser: Any, language: str
 ) -> None:
-    url, _ = new_link(server, language=language, time_limit_minutes=60)
-    page = browser.new_page(viewport=PHONE)
-    open_link(page, url)
-    start_test(page, LANGUAGE_NAMES[language])
+    page, _ = started_page(server, browser, PHONE, language, time_limit_minutes=60)
     for _ in range(2):
         page.get_by_role("button", name=re.compile("^(Next|下一题)$")).scroll_into_view_if_needed()
         assert scroll_state(page)["scrollTop"] > 100  # the candidate scrolled down to Next
@@ -78,8 +92,7 @@ def test_on_a_phone_each_new_question_opens_at_its_number(
         assert 0 <= state["headingTop"] < PHONE["height"] / 3  # number, progress, timer visible
         assert state["focused"]  # a screen reader announces the new question
         assert page.get_by_text(re.compile("Time left|剩余时间")).first.is_visible()
-    page.screenshot(path=str(server_shot(server, f"phone-question-{language}.png")))
-    page.close()
+    close_with_screenshot(page, server, f"phone-question-{language}.png")
 
 
 @pytest.mark.parametrize(("language", "viewport"), [("zh", PHONE), ("en", DESKTOP)])
@@ -99,29 +112,19 @@ def test_the_finish_page_saves_the_optional_answers_and_survives_a_reload(
     saved = "可选问题的回答已保存" if language == "zh" else "optional questions were saved"
     page.get_by_text(re.compile(saved)).wait_for()
     assert page.get_by_text(re.compile("cannot be used|无法使用")).count() == 0
-    with server.store.transaction() as db:
-        rows = db.execute(
-            select(GroupMembership.field, GroupMembership.value).where(
-                GroupMembership.session_id == session_id
-            )
-        ).all()
-    assert [tuple(row) for row in rows] == [("gender", "woman")]
+    assert session_group_answers(server.store, session_id) == {"gender": "woman"}
     reload(page)
     page.get_by_role("heading", name=thanks).wait_for()
     assert page.get_by_text(re.compile("cannot be used|无法使用")).count() == 0
     assert page.get_by_role("combobox").count() == 0  # the optional questions are not asked again
-    page.screenshot(path=str(server_shot(server, f"finish-{language}.png")))
-    page.close()
+    close_with_screenshot(page, server, f"finish-{language}.png")
 
 
 @pytest.mark.parametrize(("language", "viewport"), [("en", DESKTOP), ("zh", PHONE)])
 def test_the_countdown_runs_without_an_answer_and_ends_the_test_at_zero(
     server: Server, browser: Any, language: str, viewport: dict[str, int]
 ) -> None:
-    url, token = new_link(server, language=language, time_limit_minutes=30)
-    page = browser.new_page(viewport=viewport)
-    open_link(page, url)
-    start_test(page, LANGUAGE_NAMES[language])
+    page, token = started_page(server, browser, viewport, language, time_limit_minutes=30)
     session_id = session_of(server, token)
     timer = page.get_by_text(re.compile("Time left|剩余时间")).first
     assert re.search(r"30 (min|分钟)", timer.inner_text())
@@ -145,10 +148,7 @@ def test_the_countdown_runs_without_an_answer_and_ends_the_test_at_zero(
 def test_enter_on_a_chosen_response_sends_the_answer_and_prompts_are_plain(
     server: Server, browser: Any
 ) -> None:
-    url, token = new_link(server)
-    page = browser.new_page(viewport=DESKTOP)
-    open_link(page, url)
-    start_test(page)
+    page, token = started_page(server, browser, DESKTOP)
     first = question_heading(page)
     groups = page.locator('[role="radiogroup"]')
     names = [groups.nth(n).get_attribute("aria-label") for n in range(groups.count())]
@@ -196,5 +196,4 @@ def test_a_double_click_on_create_invitation_creates_exactly_one(
     assert f"Dana Double\t{email}\t" in link
     assert f"{server.url}/?token=" in link.replace("\n", "")  # the address it is served on
     assert page.get_by_role("textbox", name="Name").input_value() == ""  # a fresh form
-    page.screenshot(path=str(server_shot(server, f"invite-{viewport['width']}.png")))
-    page.close()
+    close_with_screenshot(page, server, f"invite-{viewport['width']}.png")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -48,25 +49,34 @@ def sso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Prov
             stop(server)
 
 
-def sign_in_with_sso(page: Any, server: Server) -> None:
-    open_link(page, server.url)
-    page.get_by_role("button", name="Sign in with Test ID").click()
-    page.wait_for_url(f"{server.url}/**", timeout=30_000)
-    wait(page)
+@contextmanager
+def signed_in_with_sso(
+    browser: Any, sso: tuple[Server, Provider], claims: dict[str, Any]
+) -> Iterator[Any]:
+    """A page of a fresh browser context, back from the provider that returned ``claims``."""
+    server, provider = sso
+    provider.claims = claims
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        open_link(page, server.url)
+        page.get_by_role("button", name="Sign in with Test ID").click()
+        page.wait_for_url(f"{server.url}/**", timeout=30_000)
+        wait(page)
+        yield page
+    finally:
+        context.close()
 
 
 def test_single_sign_on_maps_a_claim_to_a_role_and_survives_a_reload(
     sso: tuple[Server, Provider], browser: Any
 ) -> None:
     server, provider = sso
-    provider.claims = {
+    claims = {
         "sub": "ada-1", "email": "ada@example.org", "email_verified": True,
         "name": "Ada", "groups": ["staff", "sjt-recruiters"],
     }  # fmt: skip
-    context = browser.new_context()
-    page = context.new_page()
-    try:
-        sign_in_with_sso(page, server)
+    with signed_in_with_sso(browser, sso, claims) as page:
         page.get_by_text("You are signed in as").wait_for(timeout=30_000)
         shown = page.get_by_text("You are signed in as").inner_text().replace("\u200b", "")
         assert "ada@example.org (recruiter)" in shown
@@ -79,24 +89,17 @@ def test_single_sign_on_maps_a_claim_to_a_role_and_survives_a_reload(
         reload(page)
         page.get_by_role("heading", name="Candidates").wait_for(timeout=30_000)
         assert provider.logins == 1  # the reload used the staff session, not a new login
-    finally:
-        context.close()
 
 
 def test_single_sign_on_without_a_mapped_role_gives_no_access(
     sso: tuple[Server, Provider], browser: Any
 ) -> None:
-    server, provider = sso
-    provider.claims = {
+    server = sso[0]
+    claims = {
         "sub": "eve-1", "email": "eve@example.org", "email_verified": True, "groups": ["staff"],
     }  # fmt: skip
-    context = browser.new_context()
-    page = context.new_page()
-    try:
-        sign_in_with_sso(page, server)
+    with signed_in_with_sso(browser, sso, claims) as page:
         page.get_by_text("has no access to this service").wait_for(timeout=30_000)
         open_link(page, server.url + "/candidates")
         page.get_by_role("heading", name="Staff sign-in").wait_for(timeout=30_000)
         assert StaffRepository(server.store).account("eve@example.org") is None
-    finally:
-        context.close()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -47,6 +49,23 @@ def staff_cookie(context: Any) -> dict[str, Any]:
     raise AssertionError("the staff cookie was never set")
 
 
+@contextmanager
+def signed_in(
+    browser: Any, server: Server, username: str, path: str = "/candidates", **options: Any
+) -> Iterator[tuple[Any, Any]]:
+    """A fresh browser context and its page, signed in as ``username`` from a link to ``path``
+    (the link shows the sign-in form first); the context is closed afterwards."""
+    context = browser.new_context(viewport=DESKTOP, **options)
+    try:
+        page = context.new_page()
+        open_link(page, server.url + path)
+        assert heading(page) == ["Staff sign-in"]  # not "Page not found"
+        fill_sign_in(page, username)
+        yield context, page
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize(
     ("username", "path", "title"),
     [("rosa", "/candidates", "Candidates"), ("pablo", "/calibration", "Calibration workbench")],
@@ -54,12 +73,7 @@ def staff_cookie(context: Any) -> dict[str, Any]:
 def test_a_deep_link_lands_on_its_page_after_sign_in_and_a_reload_stays_there(
     server: Server, browser: Any, accounts: None, username: str, path: str, title: str
 ) -> None:
-    context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
-    try:
-        open_link(page, server.url + path)
-        assert heading(page) == ["Staff sign-in"]  # not "Page not found"
-        fill_sign_in(page, username)
+    with signed_in(browser, server, username, path) as (context, page):
         assert page.url == server.url + path
         assert heading(page)[0].startswith(title)
         cookie = staff_cookie(context)
@@ -72,46 +86,36 @@ def test_a_deep_link_lands_on_its_page_after_sign_in_and_a_reload_stays_there(
         fresh = context.new_page()  # a new tab of the same browser: signed in too
         open_link(fresh, server.url + path)
         assert heading(fresh)[0].startswith(title)
-    finally:
-        context.close()
 
 
 def test_sign_out_survives_a_reload_and_another_browser_is_never_signed_in(
     server: Server, browser: Any, accounts: None
 ) -> None:
-    context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
     stranger = browser.new_context(viewport=DESKTOP)
     try:
-        open_link(page, server.url + "/candidates")
-        fill_sign_in(page, "rosa")
-        cookie = staff_cookie(context)
-        # a copy of the page address alone gives another browser nothing
-        other = stranger.new_page()
-        open_link(other, page.url)
-        assert heading(other) == ["Staff sign-in"]
-        page.get_by_role("button", name="Sign out").first.click()
-        page.get_by_role("heading", name="Staff sign-in").wait_for(timeout=30_000)
-        wait(page)
-        reload(page)
-        assert heading(page) == ["Staff sign-in"]
-        # the old cookie, replayed by anyone, is dead
-        stranger.add_cookies([{**cookie, "sameSite": "Strict"}])
-        open_link(other, server.url + "/candidates")
-        assert heading(other) == ["Staff sign-in"]
+        with signed_in(browser, server, "rosa") as (context, page):
+            cookie = staff_cookie(context)
+            # a copy of the page address alone gives another browser nothing
+            other = stranger.new_page()
+            open_link(other, page.url)
+            assert heading(other) == ["Staff sign-in"]
+            page.get_by_role("button", name="Sign out").first.click()
+            page.get_by_role("heading", name="Staff sign-in").wait_for(timeout=30_000)
+            wait(page)
+            reload(page)
+            assert heading(page) == ["Staff sign-in"]
+            # the old cookie, replayed by anyone, is dead
+            stranger.add_cookies([{**cookie, "sameSite": "Strict"}])
+            open_link(other, server.url + "/candidates")
+            assert heading(other) == ["Staff sign-in"]
     finally:
-        context.close()
         stranger.close()
 
 
 def test_an_idle_session_ends_at_the_next_action_and_a_reload_does_not_revive_it(
     server: Server, browser: Any, accounts: None
 ) -> None:
-    context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
-    try:
-        open_link(page, server.url + "/candidates")
-        fill_sign_in(page, "rosa")
+    with signed_in(browser, server, "rosa") as (context, page):
         staff_cookie(context)
         with server.store.transaction() as db:  # 31 minutes pass without activity
             db.execute(
@@ -126,18 +130,12 @@ def test_an_idle_session_ends_at_the_next_action_and_a_reload_does_not_revive_it
         assert page.get_by_text("signed out after 30 minutes without activity").count() == 1
         reload(page)
         assert heading(page) == ["Staff sign-in"]
-    finally:
-        context.close()
 
 
 def test_a_disabled_account_loses_the_page_without_clicking_and_downloads_nothing(
     server: Server, browser: Any, accounts: None
 ) -> None:
-    context = browser.new_context(viewport=DESKTOP, accept_downloads=True)
-    page = context.new_page()
-    try:
-        open_link(page, server.url + "/candidates")
-        fill_sign_in(page, "ria")
+    with signed_in(browser, server, "ria", accept_downloads=True) as (_, page):
         page.get_by_role("tab", name="Export").click()
         wait(page)
         button = page.get_by_role("button", name="Download scores (CSV)")
@@ -156,5 +154,3 @@ def test_a_disabled_account_loses_the_page_without_clicking_and_downloads_nothin
         # the page notices by itself within a minute and clears the data
         page.get_by_role("heading", name="Staff sign-in").wait_for(timeout=75_000)
         assert page.get_by_role("tab", name="Export").count() == 0
-    finally:
-        context.close()

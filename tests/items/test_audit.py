@@ -18,8 +18,7 @@ from items.audit import (
     audit_items,
     build_design,
     clause_count,
-    fit_conditional_logit,
-    fit_logistic,
+    fit_classifier,
     loo_hits,
     main,
     naive_bayes_scores,
@@ -164,8 +163,7 @@ def test_each_held_out_item_is_predicted_by_a_model_that_never_saw_it(
         if classifier == "naive_bayes":
             scores = naive_bayes_scores(X, positions, train)[4 * i : 4 * i + 4]
         else:
-            fit = fit_logistic if classifier == "logistic" else fit_conditional_logit
-            weights = fit(X, positions, train)[: X.shape[1]]
+            weights = fit_classifier(classifier, X, positions, train)[: X.shape[1]]
             scores = np.asarray(X[4 * i : 4 * i + 4] @ weights).ravel()
         top = np.flatnonzero(np.isclose(scores, scores.max(), atol=1e-6))
         expected = float(positions[i] in top) / len(top)

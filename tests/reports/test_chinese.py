@@ -16,7 +16,7 @@ from reports.feedback import render_feedback_pdf
 from reports.linebreak import NO_LINE_END, NO_LINE_START, KinsokuParagraph
 from reports.profile import QUALITY_FLAGS, CandidateProfile, RoleProfile
 from reports.render import render_profile_pdf
-from reports.story import technical_block
+from reports.story import StoryParts, technical_block
 from reports.styles import get_styles
 from reports.wording import Wording
 from scoring.norms import NormTable
@@ -214,7 +214,7 @@ def test_the_reliability_is_labelled_as_the_tests_marginal_reliability(
     make_profile: MakeProfile, definitions: tuple[CompetencyDefinition, ...], wording: Wording
 ) -> None:
     profile = make_profile()
-    header = story_text(technical_block(profile, wording.en, get_styles("en"), IDS))
+    header = story_text(technical_block(StoryParts.build(profile, definitions, wording)))
     assert "Marginal reliability (test)" in header.splitlines()
     text = " ".join(pdf_text(render_profile_pdf(profile)).split())
     assert (
@@ -223,6 +223,6 @@ def test_the_reliability_is_labelled_as_the_tests_marginal_reliability(
         "candidate's scores" in text
     )
     zh = make_profile(language="zh")
-    assert "测验边际信度" in story_text(technical_block(zh, wording.zh, get_styles("zh"), IDS))
+    assert "测验边际信度" in story_text(technical_block(StoryParts.build(zh, definitions, wording)))
     text = "".join(pdf_text(render_profile_pdf(zh)).split())
     assert "测验边际信度：模型版本gpcm-2026.11-r2下所施测测验的信度" in text

@@ -9,12 +9,11 @@ from reportlab.platypus import Flowable
 
 from items import COMPETENCIES, CompetencyDefinition
 from reports.chart import ProfileChart
+from reports.explain import score_numbers
 from reports.feedback import build_feedback_story, level_meter
 from reports.formatting import (
     fmt_date,
     fmt_interval,
-    fmt_percentile,
-    fmt_reliability,
     fmt_sem,
     fmt_t,
 )
@@ -94,7 +93,7 @@ def test_chart_prints_the_computed_t_scores_intervals_and_percentiles(
         half = 1.645 * 10.0 * SE[c] / table.sd
         assert fmt_t(t) in texts
         assert fmt_interval(t - half, t + half) in texts
-        assert fmt_percentile(profile.score(c).percentile) in texts
+        assert score_numbers(profile.score(c))["pct"] in texts
     assert [name for name, _, _ in charts[0].rows] == [
         "Service orientation",
         "Resilience",
@@ -183,7 +182,7 @@ def test_technical_note_shows_norm_group_reliability_and_sem(
     assert "“Customer-service applicants 2026” (n = 2400)" in text
     assert "estimated by EAP under model version gpcm-2026.11-r2" in text
     for c in COMPETENCIES:
-        assert fmt_reliability(profile.score(c).reliability) in text
+        assert score_numbers(profile.score(c))["reliability"] in text
         assert fmt_sem(10.0 * SE[c] / norms[c].sd) in text
     assert "must not be the sole basis for a hiring decision" in text
     assert "have a person review every decision" in text

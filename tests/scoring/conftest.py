@@ -2,24 +2,71 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from scoring import ItemParameters, ItemSpec, ModelParameters, ResponseMatrix, get_model
+from scoring import (
+    ItemParameters,
+    ItemSpec,
+    ModelParameters,
+    ResponseMatrix,
+    get_model,
+    simulate_responses,
+    simulate_theta,
+)
 from scoring.most_least import joint_item_spec, split_pairs
+
+
+def ordered_items(
+    rng: np.random.Generator,
+    n_items: int,
+    dimension: str,
+    prefix: str,
+    intercepts: Callable[[float, np.ndarray], np.ndarray],
+) -> list[ItemParameters]:
+    """Items ``<prefix>-<j>`` with 4 ordered categories: slope a ~ U(0.7, 2.0), thresholds b
+    sorted N(0, 1), parameters (a, *intercepts(a, b))."""
+    items = []
+    for j in range(n_items):
+        a = rng.uniform(0.7, 2.0)
+        b = np.sort(rng.normal(0.0, 1.0, 3))
+        spec = ItemSpec(f"{prefix}-{j}", dimension, (0, 1, 2, 3), (0.0, 1.0, 2.0, 3.0))
+        items.append(ItemParameters(spec, (a, *intercepts(a, b))))
+    return items
 
 
 def gpcm_model(
     rng: np.random.Generator, n_items: int = 12, dimensions: tuple[str, ...] = ("d1",)
 ) -> ModelParameters:
     """GPCM items with 4 categories: slopes U(0.7, 2.0), thresholds sorted N(0, 1)."""
-    items = []
-    for dimension in dimensions:
-        for j in range(n_items):
-            a = rng.uniform(0.7, 2.0)
-            b = np.sort(rng.normal(0.0, 1.0, 3))
-            spec = ItemSpec(f"{dimension}-{j}", dimension, (0, 1, 2, 3), (0.0, 1.0, 2.0, 3.0))
-            items.append(ItemParameters(spec, (a, *(-a * np.cumsum(b)))))
+    items = [
+        item
+        for dimension in dimensions
+        for item in ordered_items(rng, n_items, dimension, dimension, gpcm_intercepts)
+    ]
     return ModelParameters("gpcm", dimensions, tuple(items))
+
+
+def gpcm_intercepts(a: float, b: np.ndarray) -> np.ndarray:
+    """GPCM intercepts of slope ``a`` and step thresholds ``b``: −a · cumsum(b)."""
+    return -a * np.cumsum(b)
+
+
+def graded_model(rng: np.random.Generator, n_items: int = 6) -> ModelParameters:
+    """Graded-response items with 4 ordered categories (observed ≠ expected information)."""
+    items = ordered_items(rng, n_items, "d1", "g", lambda a, b: -a * b)
+    return ModelParameters("grm", ("d1",), tuple(items))
+
+
+def data_from_other_items(
+    rng: np.random.Generator, n_items: int, n_other: int, n_candidates: int
+) -> tuple[ModelParameters, ResponseMatrix]:
+    """A GPCM model of ``n_items`` items and responses simulated from another of ``n_other``:
+    the mismatch every estimator must reject."""
+    model = gpcm_model(rng, n_items=n_items)
+    other = gpcm_model(rng, n_items=n_other)
+    return model, simulate_responses(other, simulate_theta(n_candidates, 1, rng), rng)
 
 
 def nominal_model(rng: np.random.Generator, n_items: int = 12) -> ModelParameters:

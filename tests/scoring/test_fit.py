@@ -28,7 +28,7 @@ from scoring.fit import (
     summed_score_distribution,
     test_information,
 )
-from tests.scoring.conftest import gpcm_model, nominal_model
+from tests.scoring.conftest import data_from_other_items, gpcm_model, nominal_model
 
 REFERENCE = Path(__file__).parent / "reference_data"
 
@@ -164,9 +164,7 @@ def test_collapsing_sparse_cells_never_adds_degrees_of_freedom(rng: np.random.Ge
 
 
 def test_item_fit_rejects_a_model_for_other_items(rng: np.random.Generator) -> None:
-    model = gpcm_model(rng, n_items=4)
-    other = gpcm_model(rng, n_items=5)
-    data = simulate_responses(other, simulate_theta(10, 1, rng), rng)
+    model, data = data_from_other_items(rng, 4, 5, n_candidates=10)
     with pytest.raises(ScoringError, match="same items"):
         item_fit(model, data)
 

@@ -7,9 +7,6 @@ import pytest
 
 from scoring import (
     MISSING,
-    ItemParameters,
-    ItemSpec,
-    ModelParameters,
     ResponseMatrix,
     ScoringError,
     score,
@@ -21,7 +18,13 @@ from scoring import (
 from scoring.norms import NormTable
 from scoring.parameters import ItemGroup
 from scoring.scoring import log_likelihood_slope
-from tests.scoring.conftest import gpcm_model, joint_model, nominal_model
+from tests.scoring.conftest import (
+    data_from_other_items,
+    gpcm_model,
+    graded_model,
+    joint_model,
+    nominal_model,
+)
 
 
 def test_eap_with_no_responses_returns_prior_mean(rng: np.random.Generator) -> None:
@@ -67,16 +70,6 @@ def test_map_maximises_the_posterior(rng: np.random.Generator) -> None:
     best = log_posterior(estimate.theta[:, 0])
     for shift in (-1e-3, 1e-3):
         assert np.all(best >= log_posterior(estimate.theta[:, 0] + shift))
-
-
-def graded_model(rng: np.random.Generator, n_items: int = 6) -> ModelParameters:
-    """Graded-response items with 4 ordered categories (observed ≠ expected information)."""
-    items = []
-    for j in range(n_items):
-        a, b = rng.uniform(0.7, 2.0), np.sort(rng.normal(0.0, 1.0, 3))
-        spec = ItemSpec(f"g-{j}", "d1", (0, 1, 2, 3), (0.0, 1.0, 2.0, 3.0))
-        items.append(ItemParameters(spec, (a, *(-a * b))))
-    return ModelParameters("grm", ("d1",), tuple(items))
 
 
 def group_loglik(group: ItemGroup, x: np.ndarray, theta: np.ndarray) -> np.ndarray:
@@ -131,11 +124,10 @@ def test_partial_responses_give_larger_se(rng: np.random.Generator) -> None:
 
 
 def test_scoring_needs_the_models_items(rng: np.random.Generator) -> None:
-    model = gpcm_model(rng, n_items=4)
-    other = gpcm_model(rng, n_items=3)
-    data = simulate_responses(other, simulate_theta(5, 1, rng), rng)
+    model, data = data_from_other_items(rng, 4, 3, n_candidates=5)
     with pytest.raises(ScoringError, match="same items"):
         score(model, data)
+    other = gpcm_model(rng, n_items=3)  # the same item ids as the data
     with pytest.raises(ScoringError, match="unknown scoring method"):
         score(other, data, "mle")  # type: ignore[arg-type]
 

@@ -21,6 +21,7 @@ from assessment.recruiting.invitations import (
     invitation_link,
     invite_candidates,
     links_csv,
+    links_text,
     parse_invitation_csv,
 )
 from assessment.recruiting.overview import candidate_overview, filter_rows, sort_rows, status_counts
@@ -147,6 +148,15 @@ def test_invite_candidates_creates_working_links(store: Store) -> None:
     assert invitation_link(created[0][1], "https://sjt.example/").endswith(
         f"sjt.example/?token={created[0][1]}"
     )
+
+
+def test_links_text_gives_a_tab_separated_line_per_new_link() -> None:
+    requests = [InvitationRequest("Ana Lee", "ana@example.com"), InvitationRequest("Bo", "b@x.cn")]
+    text = links_text([("C1", "tok-1"), ("C2", "tok-2")], requests, "https://sjt.example")
+    assert text.splitlines() == [
+        "Ana Lee\tana@example.com\thttps://sjt.example/?token=tok-1",
+        "Bo\tb@x.cn\thttps://sjt.example/?token=tok-2",
+    ]
 
 
 def test_links_csv_lists_each_new_link_with_neutralised_text() -> None:

@@ -31,8 +31,8 @@ def upgrade() -> None:
         string("action", 60, nullable=False),
         string("target", 200, nullable=True),
         sa.Column("detail", sa.JSON(), nullable=True),
+        indexes=("action", "at"),
     )
-    create_indexes("audit_log", "action", "at")
     op.create_table(
         "candidates",
         string("id", 32, nullable=False),
@@ -53,8 +53,8 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.UniqueConstraint("label"),
+        indexes=("active",),
     )
-    create_indexes("model_versions", "active")
     create_keyed_table(
         "users",
         string("username", 100, nullable=False),
@@ -80,8 +80,8 @@ def upgrade() -> None:
         string("created_by", 100, nullable=True),
         refers_to("candidate_id", "candidates"),
         sa.UniqueConstraint("token_hash"),
+        indexes=("candidate_id",),
     )
-    create_indexes("invitations", "candidate_id")
     op.create_table(
         "sessions",
         string("id", 32, nullable=False),
@@ -120,8 +120,8 @@ def upgrade() -> None:
         refers_to("session_id", "sessions"),
         sa.UniqueConstraint("session_id", "item_id", name="uq_response_session_item"),
         sa.UniqueConstraint("session_id", "position", name="uq_response_session_position"),
+        indexes=("session_id",),
     )
-    create_indexes("responses", "session_id")
     create_keyed_table(
         "scores",
         string("session_id", 32, nullable=False),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from assessment.persistence.migration_parts import (
-    create_indexes,
     create_keyed_table,
     drop_table_with_indexes,
     moment,
@@ -31,8 +30,8 @@ def upgrade() -> None:
         moment("created_at", nullable=False),
         refers_to("session_id", "sessions"),
         sa.UniqueConstraint("session_id", "field", name="uq_group_session_field"),
+        indexes=("session_id",),
     )
-    create_indexes("group_memberships", "session_id")
 
 
 def downgrade() -> None:

@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from alembic import op
 
 from assessment.persistence.migration_parts import (
-    create_indexes,
     create_keyed_table,
     drop_table_with_indexes,
     moment,
@@ -46,8 +45,8 @@ def upgrade() -> None:
         moment("last_used_at", nullable=False),
         refers_to("user_id", "users", ondelete="CASCADE"),
         sa.UniqueConstraint("user_id", "device_hash", name="uq_staff_device"),
+        indexes=("user_id",),
     )
-    create_indexes("staff_devices", "user_id")
     create_keyed_table(
         "staff_sessions",
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -66,8 +65,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("sso_key"),
         sa.UniqueConstraint("ticket_hash"),
         sa.UniqueConstraint("token_hash"),
+        indexes=("user_id",),
     )
-    create_indexes("staff_sessions", "user_id")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("session_version", sa.Integer(), server_default="0", nullable=False)

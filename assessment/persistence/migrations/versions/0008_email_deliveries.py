@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from assessment.persistence.migration_parts import (
-    create_indexes,
     create_keyed_table,
     drop_table_with_indexes,
     moment,
@@ -39,8 +38,8 @@ def upgrade() -> None:
         string("error", 500, nullable=True),
         refers_to("candidate_id", "candidates"),
         refers_to("invitation_id", "invitations"),
+        indexes=("candidate_id", "invitation_id", "status"),
     )
-    create_indexes("email_deliveries", "candidate_id", "invitation_id", "status")
     create_keyed_table(
         "invitation_tokens",
         sa.Column("invitation_id", sa.Integer(), nullable=False),
@@ -49,8 +48,8 @@ def upgrade() -> None:
         moment("created_at", nullable=False),
         refers_to("invitation_id", "invitations"),
         sa.UniqueConstraint("token_hash"),
+        indexes=("invitation_id",),
     )
-    create_indexes("invitation_tokens", "invitation_id")
 
 
 def downgrade() -> None:

@@ -15,6 +15,7 @@ from app_pages.markup import md_escape
 from app_pages.phrasing import rare_options_warning, thin_items_warning
 from app_pages.staff_access import require_role
 from app_pages.workbench_display import (
+    MAX_UPLOAD_MB,
     MISSING_NOTE,
     option_colours,
     read_upload,
@@ -40,7 +41,6 @@ from assessment.psychometrics.workbench import (
 )
 from items import COMPETENCIES
 
-MAX_UPLOAD_MB = 20
 SYNTHETIC_SOURCE = f"Synthetic demo responses ({SYNTHETIC_N} simulated candidates)"
 
 

@@ -32,6 +32,8 @@ OKABE_ITO = (
 )
 """Okabe & Ito (2008) colour-blind-safe palette; option k always gets colour k."""
 
+MAX_UPLOAD_MB = 20
+"""Largest response CSV a workbench page accepts (MB; the server caps uploads too)."""
 MISSING_MARK = "–"
 MISSING_NOTE = (
     "– means the value cannot be computed from these data: alpha-if-deleted needs at least "

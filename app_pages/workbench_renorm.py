@@ -11,7 +11,7 @@ import streamlit as st
 
 from app_pages.common import get_bank, get_store
 from app_pages.markup import md_escape
-from app_pages.workbench_display import read_upload, table_for_display
+from app_pages.workbench_display import MAX_UPLOAD_MB, read_upload, table_for_display
 from assessment.errors import AssessmentError
 from assessment.psychometrics import renorm
 from assessment.psychometrics.versions import collected_responses
@@ -42,7 +42,11 @@ def renorm_section(username: str) -> None:
     )  # fmt: skip
     upload = None
     if source == "A response CSV":  # only then an uploader (one per page otherwise)
-        upload = st.file_uploader("Response data CSV for the reference sample", type=["csv"])
+        upload = st.file_uploader(
+            "Response data CSV for the reference sample",
+            type=["csv"],
+            max_upload_size=MAX_UPLOAD_MB,
+        )
     with st.form("renorm_preview"):
         name = st.text_input("Name of the reference sample (e.g. applicants 2027 Q1)")
         if st.form_submit_button("Preview re-norm"):

@@ -76,9 +76,10 @@ __all__ = [
 
 
 OverallRule = Callable[
-    [Mapping[str, float], Mapping[str, float], Mapping[str, float], Sequence[str]],
+    [Mapping[str, float], Mapping[str, float], Mapping[str, float], Sequence[str], float | None],
     tuple[float, str],
 ]
-"""θ, SE and T per competency and the raised flags → (composite T, overall band), e.g.
+"""θ, SE and T per competency, the raised flags and the evidence against random picking (log
+Bayes factor, None when unknown) → (composite T, overall band), e.g.
 ``reports.profile.composite_and_band`` (the profile's own rule); passed in by the callers that
 may import ``reports`` (the recruiters' export, re-norming's preview)."""

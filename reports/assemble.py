@@ -158,7 +158,14 @@ def profile_for_candidate(
         flags=[flag for flag in raised if flag in QUALITY_FLAGS],
         covariance=covariance,
         correlation=correlation,
+        evidence=_evidence(session.flags or {}),
     )
+
+
+def _evidence(flags: dict[str, object]) -> float | None:
+    """The session's log Bayes factor of the model against random picks, if recorded."""
+    value = flags.get("random_log_odds")
+    return float(value) if isinstance(value, int | float) else None
 
 
 def _delivered_reliability(

@@ -36,10 +36,20 @@ from scoring.norms import NormTable
 
 Band = Literal["low", "typical", "high"]
 OverallBand = Literal["review", "recommended", "borderline", "with_care", "not_a_match"]
-OverallReason = Literal["review", "borderline", "recommended", "floor", "between", "below_care"]
+OverallReason = Literal[
+    "review", "borderline", "evidence", "recommended", "floor", "between", "below_care"
+]
 """Why the overall band is what it is: data quality; an interval straddling a cut score;
+answers not clearly distinguishable from random picks (a recommendation withheld);
 recommended; capped by a competency below the floor; composite between the two cut scores;
 composite below the lower cut score."""
+MIN_EVIDENCE_LOG_ODDS = math.log(100.0)
+"""Least evidence that the answers come from the scoring model rather than from random picks
+(log Bayes factor, ``assessment.delivery.quality.random_log_odds``) for "recommended": 100 to
+1, "decisive" on Jeffreys' (1961) scale. Below it a result that would be recommended is
+"borderline": random responders that escape the data-quality flags reach up to about 4.3
+(500 at human speed, seed 12), model-conforming candidates in the top 30% fall below it about
+4% of the time (300 simulated, seed 5)."""
 DEFAULT_ROLE_NAME = Text(en="Customer-service agent", zh="客户服务岗位")
 """The role profile of the default summary (equal weights)."""
 _GENERATED_GROUP_NAMES_ZH = (
@@ -123,6 +133,7 @@ class RoleProfile:
     recommend_at: float = RECOMMEND_AT
     care_at: float = CARE_AT
     floor: float = FLOOR_BELOW
+    min_evidence: float = MIN_EVIDENCE_LOG_ODDS
 
     def __post_init__(self) -> None:
         role = f"role profile {self.name_in('en')!r}"
@@ -154,6 +165,7 @@ class RoleProfile:
         correlation: np.ndarray | None = None,
         flags: Iterable[str] = (),
         language: str = "en",
+        evidence: float | None = None,
     ) -> OverallSummary:
         """The overall summary of a set of competency scores under this role profile.
 
@@ -167,6 +179,10 @@ class RoleProfile:
             Latent correlation of the reference population (default identity).
         flags : iterable of str
             Raised data-quality flags: any makes the result "review".
+        evidence : float, optional
+            Log Bayes factor of the model against random picks for the answers; below
+            ``min_evidence`` a result that would be "recommended" is "borderline" (reason
+            "evidence"). None: not known (not applied).
 
         Notes
         -----
@@ -187,6 +203,7 @@ class RoleProfile:
             correlation,
             flags,
             language,
+            evidence,
         )
 
     def summarise_values(
@@ -198,6 +215,7 @@ class RoleProfile:
         correlation: np.ndarray | None = None,
         flags: Iterable[str] = (),
         language: str = "en",
+        evidence: float | None = None,
     ) -> OverallSummary:
         """``summarise`` from θ, SE and T per competency (e.g. a row of the scores export)."""
         used = [c for c in COMPETENCIES if self.weights[c] > 0]
@@ -223,11 +241,16 @@ class RoleProfile:
                 straddled = cuts[0] if cuts else None
             else:
                 band = self.decision(t, bool(below))
+        weak_evidence = band == "recommended" and evidence is not None
+        weak_evidence = weak_evidence and not float(evidence or 0.0) >= self.min_evidence
+        if weak_evidence:
+            band = "borderline"
         return OverallSummary(
             band, t, self.name_in(language), below, self.recommend_at, self.care_at,
             floor=self.floor, composite_se=float(found.se), composite_low=low, composite_high=high,
             percentile=float(found.percentile), percentile_low=float(found.percentile_low),
             percentile_high=float(found.percentile_high), straddled=straddled, flags=raised,
+            weak_evidence=weak_evidence,
         )  # fmt: skip
 
 
@@ -287,10 +310,15 @@ class OverallSummary:
     straddled: float | None = None
     flags: tuple[str, ...] = ()
     floor: float = FLOOR_BELOW
+    weak_evidence: bool = False
+    """A recommendation withheld: the answers are not clearly more probable under the model
+    than under random picks (``RoleProfile.min_evidence``)."""
 
     @property
     def reason(self) -> OverallReason:
         """Which rule decided the band (see ``RoleProfile.summarise``)."""
+        if self.weak_evidence:
+            return "evidence"
         if self.band in ("review", "borderline", "recommended"):
             return self.band
         if self.below_floor and self.composite_t >= self.recommend_at:
@@ -368,6 +396,7 @@ def build_profile(
     covariance: Sequence[Sequence[float]] | None = None,
     correlation: Sequence[Sequence[float]] | None = None,
     reliability_source: str = "simulation",
+    evidence: float | None = None,
 ) -> CandidateProfile:
     """Compute a candidate profile from trait estimates and norm tables.
 
@@ -389,6 +418,9 @@ def build_profile(
     covariance, correlation : 5 × 5 nested sequences, optional
         Posterior covariance of the estimates and the model's latent correlation
         (``items.COMPETENCIES`` order), for the composite's SE (``RoleProfile.summarise``).
+    evidence : float, optional
+        Log Bayes factor of the model against random picks for the answers
+        (``RoleProfile.summarise``).
     reliability_source : str
         Where ``reliability`` comes from (:data:`RELIABILITY_SOURCES`), printed beside it.
 
@@ -470,7 +502,12 @@ def build_profile(
         norm_size=min(norms[c].n for c in COMPETENCIES),
         scores=tuple(scores),
         overall=role.summarise(
-            scores, matrices.get("covariance"), matrices.get("correlation"), flag_set, language
+            scores,
+            matrices.get("covariance"),
+            matrices.get("correlation"),
+            flag_set,
+            language,
+            evidence,
         ),
         flags=tuple(f for f in QUALITY_FLAGS if f in flag_set),
         cuts=cuts,
@@ -483,12 +520,13 @@ def composite_and_band(
     se: Mapping[str, float],
     t_scores: Mapping[str, float],
     flags: Iterable[str] = (),
+    evidence: float | None = None,
     correlation: np.ndarray | None = None,
     role: RoleProfile | None = None,
 ) -> tuple[float, str]:
     """(composite T, overall band) of one candidate, as the profile computes them (the
     export has no posterior covariance, so the SEs enter as a diagonal)."""
     overall = (role or RoleProfile()).summarise_values(
-        theta, se, t_scores, None, correlation, flags
+        theta, se, t_scores, None, correlation, flags, evidence=evidence
     )
     return overall.composite_t, overall.band

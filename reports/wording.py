@@ -32,7 +32,15 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
         f"profile.reasons.{reason}": frozenset(
             {"t", "low", "high", "recommend_at", "care_at", "floor", "names", "flags"}
         )
-        for reason in ("review", "borderline", "recommended", "floor", "between", "below_care")
+        for reason in (
+            "review",
+            "borderline",
+            "evidence",
+            "recommended",
+            "floor",
+            "between",
+            "below_care",
+        )
     },
     "profile.chart.legend": frozenset({"low_cut", "high_cut"}),
     "profile.narrative_heading": frozenset({"name", "band", "t"}),
@@ -94,6 +102,7 @@ class OverallReasons(_Keyed):
     below_care: str
     review: str
     borderline: str
+    evidence: str
 
 
 class ReliabilitySources(_Strict):

@@ -216,7 +216,7 @@ def _overall_band(
     if not scores or not all(np.isfinite(list(scores.values()))):
         return None
     try:
-        return overall(current.theta, current.se, scores, ())[1]
+        return overall(current.theta, current.se, scores, (), None)[1]
     except KeyError:  # a competency the rule weighs has no score
         return None
 

@@ -94,7 +94,7 @@ def scores_csv(rows: Iterable[CandidateRow], overall: OverallRule | None = None)
         se = {c: v for c, v in zip(COMPETENCIES, row.se, strict=True) if v is not None}
         complete = len(t_scores) == len(theta) == len(se) == len(COMPETENCIES)
         if overall is not None and complete:
-            composite, band = overall(theta, se, t_scores, row.flags)
+            composite, band = overall(theta, se, t_scores, row.flags, row.evidence)
             cells += [_number(composite, 1), band]
         else:
             cells += ["", ""]

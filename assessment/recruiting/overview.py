@@ -55,6 +55,9 @@ class CandidateRow:
     model_version: str | None
     purged: bool = False
     """The candidate's personal data (name, email, position) were removed by a purge."""
+    evidence: float | None = None
+    """Log Bayes factor of the scoring model against random picks for the session's answers
+    (``random_log_odds`` of the data-quality check); a recommendation needs enough of it."""
 
     def t_score(self, competency: str) -> float | None:
         """The T-score of one competency (None unless completed)."""
@@ -134,6 +137,7 @@ def _row(
     elif session is not None:
         version_id = session.model_version_id
     raw_flags = (session.flags or {}).get("raised", []) if session is not None else []
+    evidence = (session.flags or {}).get("random_log_odds") if session is not None else None
 
     def pick(attribute: str) -> tuple[float | None, ...]:
         values = (getattr(scores[c], attribute) if c in scores else None for c in COMPETENCIES)
@@ -157,6 +161,7 @@ def _row(
         percentiles=pick("percentile"),
         flags=tuple(str(flag) for flag in raw_flags if isinstance(flag, str)),
         model_version=roster.model_labels.get(version_id) if version_id is not None else None,
+        evidence=float(evidence) if isinstance(evidence, int | float) else None,
     )
 
 

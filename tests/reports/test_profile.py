@@ -146,6 +146,26 @@ def test_any_data_quality_flag_makes_the_result_review_before_use(
     assert make_profile(theta=dict.fromkeys(COMPETENCIES, 1.5)).overall.band == "recommended"
 
 
+def test_a_recommendation_needs_evidence_that_the_answers_are_not_random_picks(
+    make_profile: MakeProfile,
+) -> None:
+    strong: dict[str, object] = {
+        "role": RoleProfile(floor=20.0),
+        "theta": dict.fromkeys(COMPETENCIES, 1.5),
+        "se": dict.fromkeys(COMPETENCIES, 0.2),
+    }
+    assert make_profile(**strong).overall.band == "recommended"  # evidence unknown
+    threshold = RoleProfile().min_evidence
+    assert threshold == pytest.approx(np.log(100.0))
+    decisive = make_profile(**strong, evidence=threshold + 0.01).overall
+    assert (decisive.band, decisive.reason) == ("recommended", "recommended")
+    weak = make_profile(**strong, evidence=threshold - 0.01).overall
+    assert (weak.band, weak.reason, weak.straddled) == ("borderline", "evidence", None)
+    # Evidence only withholds a recommendation; it never changes another band.
+    low = make_profile(theta=dict.fromkeys(COMPETENCIES, -1.5), evidence=-30.0).overall
+    assert (low.band, low.reason) == ("not_a_match", "below_care")
+
+
 def test_composure_is_below_the_default_floor(make_profile: MakeProfile) -> None:
     assert make_profile().score("composure").t_score < RoleProfile().floor
 

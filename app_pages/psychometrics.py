@@ -151,7 +151,7 @@ def calibrate_section() -> None:
     choices = bank_models()
     model = st.selectbox("Model", list(choices), format_func=choices.__getitem__)
     if st.button("Run calibration", type="primary"):
-        job = get_jobs().start(data, model, {"label": label, "data": data})
+        job = get_jobs().start(data, model, {"label": label})
         st.session_state["job_id"] = job.job_id
     job_id = st.session_state.get("job_id")
     if job_id:
@@ -195,9 +195,9 @@ def review_section(username: str) -> None:
     if job is None:
         st.info("Run a calibration first.")
         return
-    result = job.result
+    result, data = job.result, job.data  # data: the responses as calibrated
     assert result is not None
-    data: ResponseMatrix = job.context["data"]
+    assert data is not None
     st.subheader(f"{result.model.upper()} calibration of {md_escape(str(job.context['label']))}")
     summary = result.summary()
     columns = st.columns(4)

@@ -226,7 +226,7 @@ def calibrate(
     """
     from assessment.psychometrics.carry_over import calibration_file, carry_over, select_items
     from cli.progress import ProgressPrinter
-    from items.scoring_map import join_most_least, most_least_parts
+    from items.scoring_map import joined_for_calibration
 
     loaded = load_data(data, bank, item_map)
     for note in loaded.notes:
@@ -241,14 +241,15 @@ def calibrate(
                     f"merit; bank options are not ordered (use {' or '.join(JOINT_BASES)} for "
                     "bank items, or integer-coded data with --item-map)"
                 )
-    responses, item_models = loaded.data, {}
-    parts = most_least_parts(responses.item_ids) if item_map is None else {}
-    if parts and not independent_most_least and model in JOINT_BASES:
+    responses = loaded.data
+    item_models: dict[str, str] = {}
+    if item_map is None and not independent_most_least:
         try:
-            responses = join_most_least(responses, loaded.candidate_ids)
+            responses, item_models = joined_for_calibration(
+                loaded.data, model, loaded.candidate_ids
+            )
         except ScoringError as error:
             raise fail(f"{data}: {error}") from None
-        item_models = dict.fromkeys(parts, joint_model_name(model))
     previous = read_model_file(carry_over_model).parameters if carry_over_model else None
     selection = select_items(responses, min_answers)
     for item_id in selection.empty:

@@ -30,6 +30,7 @@ from items.models import COMPETENCIES, OPTION_IDS, BestItem, MostLeastItem
 from scoring.data import ItemSpec, ResponseMatrix
 from scoring.models import get_model
 from scoring.most_least import (
+    JOINT_BASES,
     is_joint,
     join_parts,
     joint_item_spec,
@@ -89,6 +90,23 @@ def join_most_least(
     if only is not None:
         parts = {item_id: pair for item_id, pair in parts.items() if item_id in only}
     return join_parts(data, parts, candidate_ids)
+
+
+def joined_for_calibration(
+    data: ResponseMatrix, model: str, candidate_ids: Sequence[str] | None = None
+) -> tuple[ResponseMatrix, dict[str, str]]:
+    """The responses and the item models with which ``sjt calibrate`` calibrates bank data.
+
+    With a base model that has a joint most/least variant (``scoring.most_least.JOINT_BASES``)
+    the two parts of every most_least item in ``data`` are joined (:func:`join_most_least`)
+    and modelled by that joint model; the returned mapping (item id → registry key) is the
+    ``item_models`` setting of ``scoring.MMLCalibrator``. With any other model the data and
+    an empty mapping come back unchanged. Raises ``ScoringError`` as ``join_most_least`` does.
+    """
+    parts = most_least_parts(data.item_ids)
+    if not parts or model not in JOINT_BASES:
+        return data, {}
+    return join_most_least(data, candidate_ids), dict.fromkeys(parts, joint_model_name(model))
 
 
 def joint_item_ids(model: ModelParameters) -> frozenset[str]:

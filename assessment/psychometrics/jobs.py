@@ -7,10 +7,10 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from items.scoring_map import joined_for_calibration
 from scoring import CalibrationResult, MMLCalibrator, ResponseMatrix
 from scoring.diagnostics import EMStep
 
@@ -36,6 +36,8 @@ class CalibrationJob:
     first_change: float | None = None
     finished: bool = False
     result: CalibrationResult | None = None
+    data: ResponseMatrix | None = None
+    """The responses as calibrated (most_least parts joined), once the worker has them."""
     error: str | None = None
     context: dict[str, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -98,23 +100,30 @@ class JobRegistry:
         self._keep = keep
 
     def start(
-        self,
-        data: ResponseMatrix,
-        model: str,
-        context: dict[str, Any] | None = None,
-        calibrator: Callable[[str], MMLCalibrator] | None = None,
+        self, data: ResponseMatrix, model: str, context: dict[str, Any] | None = None
     ) -> CalibrationJob:
-        """Start calibrating ``data`` with ``model`` in a daemon thread."""
+        """Start calibrating ``data`` with ``model`` in a daemon thread.
+
+        As ``sjt calibrate`` does, the two parts of each most_least item are joined into one
+        response modelled by the joint model (``items.scoring_map.joined_for_calibration``);
+        the job's ``data`` are the joined responses, which the review and promotion use.
+        """
         # With the latent correlation: delivery scores under the model's N(0, R) (issue 12).
-        estimator = (calibrator or MMLCalibrator)(model)
+        settings = MMLCalibrator(model)
         job = CalibrationJob(
-            uuid.uuid4().hex[:12], model, data.n_candidates, estimator.max_iter,
-            tol=estimator.tol, context=dict(context or {}),
+            uuid.uuid4().hex[:12], model, data.n_candidates, settings.max_iter,
+            tol=settings.tol, context=dict(context or {}),
         )  # fmt: skip
 
         def work() -> None:
             try:
-                result = estimator.fit(data, progress=job.report)
+                joined, item_models = joined_for_calibration(data, model)
+                with job.lock:
+                    job.data = joined
+                estimator = MMLCalibrator(
+                    model, max_iter=settings.max_iter, tol=settings.tol, item_models=item_models
+                )
+                result = estimator.fit(joined, progress=job.report)
                 with job.lock:
                     job.result = result
             except Exception as error:  # reported to the page, never lost silently

@@ -9,6 +9,7 @@ from items import load_bank
 from items.scoring_map import (
     as_joint_model,
     join_most_least,
+    joined_for_calibration,
     joint_item_ids,
     most_least_parts,
     reading_specs,
@@ -69,6 +70,18 @@ def test_joining_only_the_items_a_model_scores_jointly(
     )
     assert join_most_least(two, only=frozenset()).item_ids == two.item_ids
     assert "SO-002" in join_most_least(two, only={"SO-002"}).item_ids
+
+
+def test_calibration_data_join_the_parts_only_for_a_model_with_a_joint_variant(
+    parts_model,  # type: ignore[no-untyped-def]
+) -> None:
+    rng = np.random.default_rng(6)
+    joint = as_joint_model(parts_model)
+    two = split_most_least(simulate_responses(joint, rng.normal(size=(20, 5)), rng), joint)
+    joined, item_models = joined_for_calibration(two, "nrm")
+    assert joined.item_ids == joint.item_ids
+    assert item_models == dict.fromkeys(joint_item_ids(joint), "nrm_most_least")
+    assert joined_for_calibration(two, "graded") == (two, {})
 
 
 def test_an_inconsistent_pair_names_item_and_candidate(

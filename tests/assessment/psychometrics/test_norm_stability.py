@@ -22,6 +22,8 @@ from assessment.psychometrics.versions import calibrated_model_file, promote, re
 from assessment.recruiting.exports import scores_csv
 from assessment.recruiting.overview import candidate_overview
 from items import COMPETENCIES, load_bank
+from items.formats import LEAST_SUFFIX, MOST_SUFFIX
+from items.scoring_map import bank_item_id, joined_for_calibration, split_most_least
 from reports.profile import composite_and_band
 from scoring import MMLCalibrator, ResponseMatrix
 from scoring.simulate import simulate_responses, simulate_theta
@@ -33,22 +35,34 @@ N_CANDIDATES = 400
 
 
 def sample(seed: int, shift: float = 0.0, n: int = N_SAMPLE) -> ResponseMatrix:
+    """Answers drawn from the synthetic model (joint most/least items), in the form of a
+    response data file: each most_least item as its ``.most`` and ``.least`` columns."""
     rng = np.random.default_rng(seed)
     theta = simulate_theta(n, len(TRUE_MODEL.dimensions), rng) + shift
-    return simulate_responses(TRUE_MODEL, theta, rng)
+    return split_most_least(simulate_responses(TRUE_MODEL, theta, rng), TRUE_MODEL)
 
 
 def calibrated(data: ResponseMatrix, source: str) -> ModelDocument:
-    result = MMLCalibrator(TRUE_MODEL.model, standard_errors="none").fit(data)
+    """The model file ``sjt calibrate`` writes: most/least parts joined, modelled jointly."""
+    joined, item_models = joined_for_calibration(data, TRUE_MODEL.model)
+    assert item_models, "the bank's most_least items are calibrated jointly"
+    calibrator = MMLCalibrator(TRUE_MODEL.model, standard_errors="none", item_models=item_models)
+    result = calibrator.fit(joined)
     assert result.usable
-    return calibrated_model_file(result, data, source)
+    return calibrated_model_file(result, joined, source)
 
 
 def add_completed_candidates(store: Store, data: ResponseMatrix) -> None:
-    """Completed tests whose answers are ``data``'s single-response items (the most/least
-    items left unanswered, as an adaptive test may leave them)."""
+    """Completed tests whose answers are ``data`` (a most_least item's two columns are one
+    answer: the most and the least pick)."""
     now = dt.datetime.now(dt.UTC)
-    single = [j for j, spec in enumerate(data.items) if spec.item_id in BANK]
+    column = {spec.item_id: j for j, spec in enumerate(data.items)}
+    bank_items = list(dict.fromkeys(map(bank_item_id, data.item_ids)))
+
+    def pick(n: int, scored_id: str) -> str | None:
+        j = column.get(scored_id)
+        return None if j is None else str(data.items[j].codes[int(data.responses[n, j])])
+
     with store.transaction() as db:
         for n in range(data.n_candidates):
             candidate, session = new_id("C"), new_id("S", 12)
@@ -61,10 +75,10 @@ def add_completed_candidates(store: Store, data: ResponseMatrix) -> None:
             db.add(TestSession(id=session, invitation_id=invitation.id, candidate_id=candidate,
                                form="fixed", language="en", status="completed",
                                completed_at=now))  # fmt: skip
-            for position, j in enumerate(single):
-                code = data.items[j].codes[int(data.responses[n, j])]
-                db.add(ResponseRow(session_id=session, position=position,
-                                   item_id=data.items[j].item_id, most=str(code),
+            for position, item_id in enumerate(bank_items):
+                most = pick(n, item_id) or pick(n, item_id + MOST_SUFFIX)
+                db.add(ResponseRow(session_id=session, position=position, item_id=item_id,
+                                   most=most, least=pick(n, item_id + LEAST_SUFFIX),
                                    response_ms=9000))  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from assessment.demo import ensure_active_model
 from assessment.errors import AssessmentError
 from assessment.model_document import NormSection
 from assessment.persistence.store import Store
-from assessment.psychometrics.jobs import CalibrationJob, progress_fraction
+from assessment.psychometrics.jobs import CalibrationJob, JobRegistry, progress_fraction
 from assessment.psychometrics.version_compare import (
     compare_versions,
     diff_models,
@@ -20,6 +21,7 @@ from assessment.psychometrics.version_compare import (
 from assessment.psychometrics.versions import next_version_label, promote
 from assessment.psychometrics.workbench import key_table, parameter_table, rollback_with_reason
 from items import load_bank
+from items.scoring_map import split_most_least, synthetic_model
 from scoring import MMLCalibrator, simulate_responses, simulate_theta
 from scoring.diagnostics import EMStep
 from scoring.norms import NormTable
@@ -164,3 +166,32 @@ def test_progress_fraction_of_single_steps() -> None:
     # halfway in log terms from a change of 1 to the tolerance 1e-4: 40% of the first half
     assert progress_fraction(step(0, 5, 1e-2), 1.0, 1e-4) == pytest.approx(0.4 / 2)
     assert progress_fraction(step(1, 9, 0.5, finished=True), 1.0, 1e-4) == pytest.approx(0.9)
+
+
+def test_a_calibration_job_models_most_least_items_jointly_as_sjt_calibrate_does() -> None:
+    """The workbench calibrates a data file's .most/.least parts as one joint answer, so a part
+    whose answers all fall in one option is flagged (held by the prior), not a crash."""
+    items = [item for item in BANK.items if item.competency == "composure"][:8]
+    model = synthetic_model(items)
+    rng = np.random.default_rng(5)
+    data = split_most_least(simulate_responses(model, simulate_theta(300, 1, rng), rng), model)
+    joint = next(item.id for item in items if item.format == "most_least")
+    most, least = (data.item_ids.index(joint + part) for part in (".most", ".least"))
+    d = data.items[least].codes.index("D")
+    responses = data.responses.copy()
+    responses[responses[:, most] == d, most] = -1  # "D" picked as most: answer left out
+    responses[:, least] = np.where(responses[:, most] >= 0, d, -1)  # "D" always least
+    data = dataclasses.replace(data, responses=responses)
+    job = JobRegistry().start(data, "gpcm")
+    for _ in range(600):
+        if job.status()["finished"]:
+            break
+        time.sleep(0.1)
+    assert job.status()["error"] is None
+    assert job.result is not None
+    assert job.data is not None
+    assert joint in job.data.item_ids
+    assert joint + ".least" not in job.data.item_ids
+    assert job.result.parameters.item_ids == job.data.item_ids
+    flagged = {(p.kind, p.item_id) for p in job.result.problems if not p.fatal}
+    assert ("unused_category", joint) in flagged

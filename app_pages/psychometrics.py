@@ -208,6 +208,12 @@ def review_section(username: str) -> None:
     st.caption(
         f"{summary.n_iter} EM iterations, {summary.n_params} parameters, AIC {summary.aic:,.1f}"
     )
+    if job.constant:
+        st.info(
+            f"Left out {len(job.constant)} item(s) whose answers were all the same (nothing "
+            f"to estimate from); they keep their current parameters: "
+            f"{md_escape(', '.join(job.constant), 400)}"
+        )
     if not summary.converged:
         st.warning("EM did not converge: do not promote this calibration.")
     st.markdown("**Marginal reliability**")

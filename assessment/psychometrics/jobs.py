@@ -10,8 +10,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from items.scoring_map import joined_for_calibration
 from scoring import CalibrationResult, MMLCalibrator, ResponseMatrix
+from scoring.data import MISSING
 from scoring.diagnostics import EMStep
 
 
@@ -38,6 +41,9 @@ class CalibrationJob:
     result: CalibrationResult | None = None
     data: ResponseMatrix | None = None
     """The responses as calibrated (most_least parts joined), once the worker has them."""
+    constant: tuple[str, ...] = ()
+    """Items left out because every answer to them was the same (nothing to estimate from;
+    like items below the minimum number of answers they keep their current parameters)."""
     error: str | None = None
     context: dict[str, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -91,6 +97,22 @@ def progress_fraction(step: EMStep, first_change: float | None, tol: float) -> f
     return (step.dimension_index + within) / max(step.n_dimensions, 1)
 
 
+def without_constant_items(data: ResponseMatrix) -> tuple[ResponseMatrix, tuple[str, ...]]:
+    """``data`` without the items whose observed answers all fall in one category, and their
+    ids. Adaptive data can leave a rarely shown item with a handful of identical answers; the
+    calibration cannot estimate it, so the workbench leaves it out (and promotion carries its
+    current parameters over) instead of failing the whole run."""
+    responses = data.responses
+    constant = np.array(
+        [np.unique(column[column != MISSING]).size < 2 for column in responses.T], dtype=bool
+    )
+    constant &= data.answered_counts() > 0
+    if not constant.any() or constant.all():
+        return data, ()
+    ids = tuple(item_id for item_id, c in zip(data.item_ids, constant, strict=True) if c)
+    return data.select_items(~constant), ids
+
+
 class JobRegistry:
     """Running and finished calibration jobs of this server process."""
 
@@ -118,8 +140,10 @@ class JobRegistry:
         def work() -> None:
             try:
                 joined, item_models = joined_for_calibration(data, model)
+                joined, constant = without_constant_items(joined)
+                item_models = {i: m for i, m in item_models.items() if i not in constant}
                 with job.lock:
-                    job.data = joined
+                    job.data, job.constant = joined, constant
                 estimator = MMLCalibrator(
                     model, max_iter=settings.max_iter, tol=settings.tol, item_models=item_models
                 )

@@ -12,7 +12,12 @@ from assessment.demo import ensure_active_model
 from assessment.errors import AssessmentError
 from assessment.model_document import NormSection
 from assessment.persistence.store import Store
-from assessment.psychometrics.jobs import CalibrationJob, JobRegistry, progress_fraction
+from assessment.psychometrics.jobs import (
+    CalibrationJob,
+    JobRegistry,
+    progress_fraction,
+    without_constant_items,
+)
 from assessment.psychometrics.version_compare import (
     compare_versions,
     diff_models,
@@ -195,3 +200,19 @@ def test_a_calibration_job_models_most_least_items_jointly_as_sjt_calibrate_does
     assert job.result.parameters.item_ids == job.data.item_ids
     flagged = {(p.kind, p.item_id) for p in job.result.problems if not p.fatal}
     assert ("unused_category", joint) in flagged
+
+
+def test_items_whose_answers_are_all_the_same_are_left_out_of_a_workbench_calibration() -> None:
+    rng = np.random.default_rng(4)
+    model = gpcm_model(rng, n_items=6)
+    data = simulate_responses(model, simulate_theta(200, 1, rng), rng)
+    responses = data.responses.copy()
+    responses[:, 2] = -1
+    responses[:5, 2] = 1  # five identical answers, as a rarely shown adaptive item gets
+    constant_data = dataclasses.replace(data, responses=responses)
+    kept, left_out = without_constant_items(constant_data)
+    assert left_out == (data.item_ids[2],)
+    assert kept.item_ids == tuple(i for i in data.item_ids if i != data.item_ids[2])
+    assert without_constant_items(data) == (data, ())
+    result = MMLCalibrator("gpcm").fit(kept)
+    assert result.converged

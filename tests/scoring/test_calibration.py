@@ -168,4 +168,5 @@ def test_constructor_only_stores_settings() -> None:
         "blas_threads": 1,
         "item_models": None,
         "latent_correlation": True,
+        "correlation_sample": 10_000,
     }

@@ -125,3 +125,20 @@ def test_simulated_candidates_follow_the_correlation_matrix(rng: np.random.Gener
         simulate_theta(10, 3, rng, np.eye(2))
     with pytest.raises(ScoringError, match="positive definite"):
         simulate_theta(10, 3, rng, np.array([[1, 0.9, 0.9], [0.9, 1, -0.9], [0.9, -0.9, 1]]))
+
+
+def test_large_calibrations_estimate_the_correlation_on_a_fixed_subsample() -> None:
+    """Above ``correlation_sample`` candidates the correlation comes from a fixed-seed
+    subsample: the same answer on every run, still within the issue's .06 of the truth."""
+    rng = np.random.default_rng(21)
+    true = gpcm_model(rng, n_items=10, dimensions=("d1", "d2"))
+    data = simulate_responses(true, simulate_theta(3000, 2, rng, 0.5), rng)
+    calibrator = MMLCalibrator("gpcm", standard_errors="none", correlation_sample=1500)
+    first = calibrator.fit(data).latent_correlation
+    again = calibrator.fit(data).latent_correlation
+    assert first is not None
+    assert again is not None
+    np.testing.assert_array_equal(first.matrix, again.matrix)
+    assert abs(first.matrix[0, 1] - 0.5) < 0.06
+    with pytest.raises(ScoringError, match="correlation_sample"):
+        MMLCalibrator("gpcm", correlation_sample=10).fit(data)

@@ -241,8 +241,10 @@ class RoleProfile:
                 straddled = cuts[0] if cuts else None
             else:
                 band = self.decision(t, bool(below))
-        weak_evidence = band == "recommended" and evidence is not None
-        weak_evidence = weak_evidence and not float(evidence or 0.0) >= self.min_evidence
+        # NaN evidence counts as weak: a recommendation needs evidence that is really there.
+        weak_evidence = (
+            band == "recommended" and evidence is not None and not evidence >= self.min_evidence
+        )
         if weak_evidence:
             band = "borderline"
         return OverallSummary(

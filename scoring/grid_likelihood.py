@@ -83,6 +83,13 @@ class GridLikelihood:
             [table[self.inverse[candidates, d]] for d, table in enumerate(self.patterns)], axis=1
         )
 
+    def columns(self, candidates: slice | IntArray) -> FloatArray:
+        """Log-likelihoods (D, G, n) of the selected candidates, one candidate per column: the
+        layout :func:`grid_moments` works on."""
+        return np.stack(
+            [table.T[:, self.inverse[candidates, d]] for d, table in enumerate(self.patterns)]
+        )
+
 
 def _distinct(responses: IntArray, n_categories: IntArray) -> tuple[IntArray, IntArray]:
     """(pattern of each row, distinct patterns) when rows fit one 63-bit key; otherwise every
@@ -116,8 +123,11 @@ def grid_moments(log_density: FloatArray, grid: FloatArray) -> tuple[FloatArray,
 
     Parameters
     ----------
-    log_density : ndarray, shape (n, G)
-        Unnormalised log densities at ``grid``; overwritten (it is the work array).
+    log_density : ndarray, shape (G, n)
+        Unnormalised log densities at ``grid``, one density per column; overwritten (it is the
+        work array). Columns, not rows: the maximum runs along contiguous rows and the three
+        sums are one matrix product, several times faster than reductions along a short last
+        axis.
     grid : ndarray, shape (G,)
 
     Returns
@@ -126,9 +136,9 @@ def grid_moments(log_density: FloatArray, grid: FloatArray) -> tuple[FloatArray,
         ``Σ_q t_q w_q / Σ_q w_q`` and the matching variance (at least 1e-12), the rectangle
         rule of Bock & Mislevy (1982) on equally spaced nodes.
     """
-    log_density -= log_density.max(axis=1, keepdims=True)
+    log_density -= log_density.max(axis=0)
     weights = np.exp(log_density, out=log_density)
-    total = weights.sum(axis=1)
-    mean = (weights @ grid) / total
-    variance = np.maximum((weights @ grid**2) / total - mean**2, 1e-12)
+    total, first, second = np.stack([np.ones_like(grid), grid, grid**2]) @ weights
+    mean = first / total
+    variance = np.maximum(second / total - mean**2, 1e-12)
     return mean, variance

@@ -258,6 +258,8 @@ def join_parts(
         Naming the item and the row (candidate) where exactly one part is answered or both
         parts name the same option.
     """
+    if not parts:
+        return data
     position = {item_id: j for j, item_id in enumerate(data.item_ids)}
     replaced: dict[int, tuple[ItemSpec, IntArray]] = {}
     dropped: set[int] = set()

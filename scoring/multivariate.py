@@ -55,6 +55,7 @@ from typing import Literal
 import numpy as np
 
 from scoring.arrays import FloatArray
+from scoring.chunks import for_each_block
 from scoring.data import IntArray, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.grid_likelihood import GridLikelihood, grid_moments
@@ -212,74 +213,77 @@ def posterior_moments(loglik: FloatArray, prior: LatentPrior) -> PosteriorMoment
             f"log-likelihood shape {loglik.shape} does not match the prior "
             f"({prior.n_dimensions} dimensions, {prior.n_grid} grid nodes)"
         )
-    mean, covariance, n_sweeps, converged = _expectation_propagation(loglik, prior)
+    return _posterior_moments(np.ascontiguousarray(loglik.transpose(1, 2, 0)), prior)
+
+
+def _posterior_moments(columns: FloatArray, prior: LatentPrior) -> PosteriorMoments:
+    """:func:`posterior_moments` of log-likelihoods laid out (D, G, n), one candidate a column."""
+    mean, covariance, n_sweeps, converged = _expectation_propagation(columns, prior)
     if prior.integration == "ep":
         return PosteriorMoments(mean, covariance, n_sweeps, converged)
-    mean, covariance, effective = _qmc_correction(loglik, prior, mean, covariance)
+    mean, covariance, effective = _qmc_correction(columns, prior, mean, covariance)
     return PosteriorMoments(mean, covariance, n_sweeps, converged, effective)
 
 
 def _expectation_propagation(
     loglik: FloatArray, prior: LatentPrior
 ) -> tuple[FloatArray, FloatArray, int, bool]:
-    """EP sweeps; returns (mean (n, D), covariance (n, D, D), sweeps, converged).
+    """EP sweeps over log-likelihoods ``loglik`` (D, G, n), one candidate per column (the
+    layout of :func:`grid_moments`); returns (mean (n, D), covariance (n, D, D), sweeps,
+    converged).
 
-    Candidates whose moments have settled drop out of later sweeps; covariances are updated
-    by rank-one (Sherman–Morrison) steps and recomputed exactly at the end.
+    Every per-candidate quantity is held with the candidates last, so each step is one
+    vectorised pass over the active candidates. Candidates whose moments have settled drop
+    out of later sweeps; covariances are updated by rank-one (Sherman–Morrison) steps and
+    recomputed exactly at the end.
     """
-    n, n_dims, _ = loglik.shape
-    grid = prior.grid
-    basis = np.stack([-0.5 * grid**2, grid])  # (2, G): log cavity = basis' (τ, ν)
-    site_precision = np.zeros((n, n_dims))
-    site_information = np.zeros((n, n_dims))
-    covariance = np.broadcast_to(prior.correlation, (n, n_dims, n_dims)).copy()
-    mean = np.zeros((n, n_dims))
-    shifted = loglik - loglik.max(axis=2, keepdims=True)
-    informative = np.any(shifted < 0, axis=2)  # (n, D): a dimension without answers is flat
+    n_dims, _, n = loglik.shape
+    basis = np.stack([-0.5 * prior.grid**2, prior.grid], axis=1)  # log cavity = basis·(τ, ν)
+    site_precision = np.zeros((n_dims, n))
+    site_information = np.zeros((n_dims, n))
+    covariance = np.repeat(prior.correlation[:, :, None], n, axis=2)  # (D, D, n)
+    mean = np.zeros((n_dims, n))
+    informative = loglik.max(axis=1) > loglik.min(axis=1)  # (D, n): no answers, flat
     active = np.arange(n)
     n_sweeps = 0
     while n_sweeps < prior.max_sweeps and active.size:
         n_sweeps += 1
-        cov, mu = covariance[active], mean[active]
-        lam, eta = site_precision[active], site_information[active]
+        everyone = active.size == n
+        cov, mu = covariance[:, :, active], mean[:, active]
+        lam, eta = site_precision[:, active], site_information[:, active]
         before_mean, before_cov = mu.copy(), cov.copy()
         for d in range(n_dims):
-            variance = cov[:, d, d]
+            variance = cov[d, d].copy()
             cavity = np.stack(
-                [np.maximum(1.0 / variance - lam[:, d], 1e-12), mu[:, d] / variance - eta[:, d]],
-                axis=1,
+                [np.maximum(1.0 / variance - lam[d], 1e-12), mu[d] / variance - eta[d]]
             )
-            log_tilted = cavity @ basis
-            log_tilted += shifted[:, d] if active.size == n else shifted[active, d]
-            tilted_mean, tilted_var = grid_moments(log_tilted, grid)
-            flat = ~(informative[:, d] if active.size == n else informative[active, d])
-            new_precision = np.where(flat, 0.0, np.maximum(1.0 / tilted_var - cavity[:, 0], 0.0))
-            change = new_precision - lam[:, d]
-            lam[:, d] = new_precision
-            eta[:, d] = np.where(flat, 0.0, tilted_mean / tilted_var - cavity[:, 1])
-            column = cov[:, :, d]
-            factor = change / (1.0 + change * variance)
-            cov -= factor[:, None, None] * column[:, :, None] * column[:, None, :]
-            mu = np.einsum("nde,ne->nd", cov, eta)
-        settled = (
-            np.maximum(
-                np.max(np.abs(mu - before_mean), axis=1),
-                np.max(np.abs(cov - before_cov), axis=(1, 2)),
-            )
-            < prior.tol
+            log_tilted = basis @ cavity
+            log_tilted += loglik[d] if everyone else loglik[d][:, active]
+            tilted_mean, tilted_var = grid_moments(log_tilted, prior.grid)
+            flat = ~(informative[d] if everyone else informative[d, active])
+            new_precision = np.where(flat, 0.0, np.maximum(1.0 / tilted_var - cavity[0], 0.0))
+            change = new_precision - lam[d]
+            lam[d] = new_precision
+            eta[d] = np.where(flat, 0.0, tilted_mean / tilted_var - cavity[1])
+            column = cov[d].copy()  # (D, m): Σ_{·d}
+            cov -= (change / (1.0 + change * variance)) * column[:, None, :] * column[None, :, :]
+            mu = np.einsum("dem,em->dm", cov, eta)
+        change = np.maximum(
+            np.max(np.abs(mu - before_mean), axis=0), np.max(np.abs(cov - before_cov), axis=(0, 1))
         )
-        covariance[active], mean[active] = cov, mu
-        site_precision[active], site_information[active] = lam, eta
-        active = active[~settled]
-    covariance = _inverse(prior.precision + site_precision[:, :, None] * np.eye(n_dims))
-    mean = np.einsum("nde,ne->nd", covariance, site_information)
+        covariance[:, :, active], mean[:, active] = cov, mu
+        site_precision[:, active], site_information[:, active] = lam, eta
+        active = active[change >= prior.tol]
+    covariance = _inverse(prior.precision + site_precision.T[:, :, None] * np.eye(n_dims))
+    mean = (covariance @ site_information.T[:, :, None])[:, :, 0]
     return mean, covariance, n_sweeps, active.size == 0
 
 
 def _qmc_correction(
     loglik: FloatArray, prior: LatentPrior, mean: FloatArray, covariance: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Importance sampling from N(mean, κ² covariance) with QMC points; exact as M grows."""
+    """Importance sampling from N(mean, κ² covariance) with QMC points; exact as M grows.
+    ``loglik`` is laid out (D, G, n), one candidate a column."""
     chol = prior.inflation * np.linalg.cholesky(covariance)  # (n, D, D)
     z = prior.deviates  # (M, D)
     theta = mean[:, None, :] + np.einsum("nde,me->nmd", chol, z)
@@ -297,16 +301,17 @@ def _qmc_correction(
 
 
 def _interpolate(loglik: FloatArray, theta: FloatArray, prior: LatentPrior) -> FloatArray:
-    """log L_d(θ_{i,d}) by local quadratic interpolation on the grid, shape (n, M, D)."""
-    n, n_dims, n_grid = loglik.shape
+    """log L_d(θ_{i,d}) by local quadratic interpolation on the grid, shape (n, M, D), from
+    log-likelihoods laid out (D, G, n)."""
+    n_dims, n_grid, n = loglik.shape
     step = 2.0 * prior.bound / (n_grid - 1)
     position = np.clip((theta + prior.bound) / step, 0.0, n_grid - 1.0)
     centre = np.clip(np.rint(position), 1, n_grid - 2).astype(np.int64)
     t = position - centre
-    rows = (np.arange(n)[:, None, None] * n_dims + np.arange(n_dims)[None, None, :]) * n_grid
-    index = rows + centre  # (n, M, D)
+    candidate = np.arange(n)[:, None, None]
+    index = (np.arange(n_dims)[None, None, :] * n_grid + centre) * n + candidate  # (n, M, D)
     values = loglik.reshape(-1)
-    left, middle, right = values[index - 1], values[index], values[index + 1]
+    left, middle, right = values[index - n], values[index], values[index + n]
     return middle + 0.5 * t * (right - left) + 0.5 * t**2 * (right - 2.0 * middle + left)
 
 
@@ -335,6 +340,7 @@ def score_eap_correlated(
     data: ResponseMatrix,
     correlation: FloatArray | None = None,
     prior: LatentPrior | None = None,
+    workers: int | None = None,
 ) -> PosteriorEstimate:
     """Multivariate EAP estimates with posterior covariances under θ ~ N(0, R).
 
@@ -347,6 +353,9 @@ def score_eap_correlated(
         R; default the model's ``latent_correlation`` (identity when it states none).
     prior : LatentPrior, optional
         Integration settings (its correlation is used; ``correlation`` must then be None).
+    workers : int, optional
+        Threads scoring blocks of candidates side by side (default: the usable cores, see
+        :func:`scoring.chunks.for_each_block`); the estimates do not depend on it.
 
     Returns
     -------
@@ -376,13 +385,15 @@ def score_eap_correlated(
     covariance = np.empty((n, prior.n_dimensions, prior.n_dimensions))
     answered = np.empty((n, prior.n_dimensions), dtype=np.int64)
     chunk = CHUNK if prior.integration == "ep" else max(16, 2**21 // prior.n_points)
-    for start in range(0, n, chunk):
-        rows = np.arange(start, min(start + chunk, n))
+
+    def score_block(rows: IntArray) -> None:
         part = data if rows.size == n else data.subset(rows)
         likelihood = GridLikelihood.build(model, part, prior.grid)
-        moments = posterior_moments(likelihood.rows(slice(None)), prior)
+        moments = _posterior_moments(likelihood.columns(slice(None)), prior)
         mean[rows], covariance[rows] = moments.mean, moments.covariance
         answered[rows] = likelihood.n_answered
+
+    for_each_block(score_block, n, chunk, workers)
     se = np.sqrt(np.maximum(np.diagonal(covariance, axis1=1, axis2=2), 0.0))
     return PosteriorEstimate(
         mean, se, answered, model.dimensions, "eap", covariance, prior.correlation

@@ -78,7 +78,9 @@ def score_eap(
         if not model.groups(dimension):
             theta[:, d], se[:, d] = prior_mean, prior_sd
             continue
-        mean, variance = grid_moments(likelihood.patterns[d] + quad.log_weights, quad.points)
+        mean, variance = grid_moments(
+            (likelihood.patterns[d] + quad.log_weights).T.copy(), quad.points
+        )
         theta[:, d] = mean[likelihood.inverse[:, d]]
         se[:, d] = np.sqrt(variance)[likelihood.inverse[:, d]]
     return ThetaEstimate(theta, se, likelihood.n_answered, model.dimensions, "eap")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 from assessment.errors import MAX_PROBLEMS, DataFileError
 from assessment.model_document import ModelDocument
 from assessment.persistence.private import open_private
+from assessment.psychometrics.number_text import format_rows
 from scoring import MISSING, ItemSpec, ModelParameters, ResponseMatrix, ScoringError, ThetaEstimate
 from scoring.norms import NormTable
 
@@ -205,15 +205,8 @@ def read_response_csv(
         lines = [line for line, _ in good]
         columns = [list(column) for column in zip(*(row for _, row in good), strict=True)]
     candidate_ids = [cell.strip() for cell in columns[0]] if columns else []
-    seen_ids: dict[str, int] = {}
-    for line, candidate in zip(lines, candidate_ids, strict=True):
-        if not candidate:
-            problems.append(f"line {line}: candidate_id is empty")
-        elif candidate in seen_ids:
-            problems.append(
-                f"line {line}: candidate_id {candidate!r} repeats line {seen_ids[candidate]}"
-            )
-        seen_ids.setdefault(candidate, line)
+    if len(set(candidate_ids)) < len(candidate_ids) or not all(candidate_ids):
+        problems += _candidate_id_problems(lines, candidate_ids)
     extra = {
         name: [cell.strip() for cell in columns[index[name]]] if columns else []
         for name in extra_names
@@ -295,6 +288,21 @@ def read_response_csv(
     )
 
 
+def _candidate_id_problems(lines: Sequence[int], candidate_ids: Sequence[str]) -> list[str]:
+    """Empty and repeated candidate ids, each named with its line."""
+    problems: list[str] = []
+    seen_ids: dict[str, int] = {}
+    for line, candidate in zip(lines, candidate_ids, strict=True):
+        if not candidate:
+            problems.append(f"line {line}: candidate_id is empty")
+        elif candidate in seen_ids:
+            problems.append(
+                f"line {line}: candidate_id {candidate!r} repeats line {seen_ids[candidate]}"
+            )
+        seen_ids.setdefault(candidate, line)
+    return problems
+
+
 def _distinct_texts(column: Sequence[str] | np.ndarray) -> set[str]:
     """The distinct texts of a column: for single-byte columns, from the bytes present."""
     if isinstance(column, np.ndarray):
@@ -349,12 +357,13 @@ def _simple_table(
         return None
     columns: list[list[str] | np.ndarray] = []
     data = bytes(body)
+    item_bytes = np.where(lengths[:, item_columns] == 1, body[starts[:, item_columns]], 0)
+    if np.any(item_bytes >= 128):
+        return None
+    by_column = dict(zip(item_columns, item_bytes.astype(np.uint8).T, strict=True))
     for c in range(n_columns):
-        if c in item_columns:
-            values = np.where(lengths[:, c] == 1, body[starts[:, c]], 0).astype(np.uint8)
-            if np.any(values >= 128):
-                return None
-            columns.append(values)
+        if c in by_column:
+            columns.append(by_column[c])
         else:
             try:
                 columns.append(
@@ -423,10 +432,9 @@ def _external_spec(
 def align_to_model(data: ResponseMatrix, model: ModelParameters) -> ResponseMatrix:
     """Reorder columns to the model's items; items missing from the data are missing cells."""
     position = {item_id: j for j, item_id in enumerate(data.item_ids)}
-    out = np.full((data.n_candidates, len(model.items)), MISSING, dtype=np.int64)
-    for j, item in enumerate(model.items):
-        if item.item_id in position:
-            out[:, j] = data.responses[:, position[item.item_id]]
+    source = np.array([position.get(item.item_id, -1) for item in model.items], dtype=np.int64)
+    out = data.responses[:, np.maximum(source, 0)] if source.size else data.responses[:, :0]
+    out = np.where(source >= 0, out, MISSING)
     return ResponseMatrix(out, model.specs, model.dimensions)
 
 
@@ -488,19 +496,19 @@ def write_scores_csv(
     header += [f"{dimension}_n_items" for dimension in estimate.dimensions]
     header += list(extra or {})
     values: list[np.ndarray] = []
-    formats: list[str] = []
+    decimals: list[int] = []
     for d, dimension in enumerate(estimate.dimensions):
         theta, se = estimate.theta[:, d], estimate.se[:, d]
         values += [theta, se]
-        formats += ["%.6f", "%.6f"]
+        decimals += [6, 6]
         if dimension in norms:
             table = norms[dimension]
             values += [np.asarray(table.t_score(theta)), np.asarray(table.percentile(theta))]
-            formats += ["%.2f", "%.1f"]
+            decimals += [2, 1]
     values += [estimate.n_answered[:, d] for d in range(len(estimate.dimensions))]
-    formats += ["%d"] * len(estimate.dimensions)
+    decimals += [0] * len(estimate.dimensions)
     matrix = np.column_stack(values) if values else np.zeros((len(candidate_ids), 0))
-    numbers = _format_rows(matrix, formats)
+    numbers = format_rows(matrix, decimals)
     extra_columns = [[_csv_field(v) for v in column] for column in (extra or {}).values()]
     lines = [
         ",".join((_csv_field(candidate), text, *cells))
@@ -513,21 +521,6 @@ def _csv_field(text: str) -> str:
     """A CSV field as ``csv.writer`` writes it (quoted only when it must be)."""
     if any(ch in text for ch in ',"\r\n'):
         return '"' + text.replace('"', '""') + '"'
-    return text
-
-
-def _format_rows(matrix: np.ndarray, formats: Sequence[str]) -> list[str]:
-    """Each row of ``matrix`` as comma-separated numbers; non-finite values become empty."""
-    if matrix.shape[1] == 0:
-        return [""] * matrix.shape[0]
-    template = ",".join(formats)
-    rows = matrix.tolist()
-    text = [template % tuple(row) for row in rows]
-    finite = np.isfinite(matrix).all(axis=1)
-    for r in np.flatnonzero(~finite).tolist():
-        text[r] = ",".join(
-            "" if not math.isfinite(v) else f % v for f, v in zip(formats, rows[r], strict=True)
-        )
     return text
 
 

@@ -104,6 +104,22 @@ def test_identity_correlation_gives_the_unidimensional_eap(rng: np.random.Genera
     np.testing.assert_allclose(joint.covariance[:, 0, 1], 0.0, atol=1e-12)
 
 
+def test_scoring_on_several_threads_gives_the_same_estimates(
+    rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blocks of candidates are independent: threads change nothing, the block size only
+    the rounding."""
+    model, data, correlation = case(rng, 3, 6, 0.5, n=300, missing=0.3)
+    whole = score_eap_correlated(model, data, correlation, workers=1)
+    monkeypatch.setattr("scoring.multivariate.CHUNK", 64)
+    one = score_eap_correlated(model, data, correlation, workers=1)
+    two = score_eap_correlated(model, data, correlation, workers=2)
+    np.testing.assert_array_equal(two.theta, one.theta)
+    np.testing.assert_array_equal(two.covariance, one.covariance)
+    np.testing.assert_allclose(one.theta, whole.theta, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(one.covariance, whole.covariance, rtol=0, atol=1e-12)
+
+
 def test_without_answers_the_posterior_is_the_prior(rng: np.random.Generator) -> None:
     model, data, correlation = case(rng, 4, 0, 0.5, n=3)
     estimate = score_eap_correlated(model, data, correlation)

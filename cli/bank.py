@@ -9,7 +9,7 @@ import typer
 
 from cli import sme
 from cli.errors import fail, user_errors
-from cli.options import BankOption
+from cli.options import BankOption, ModelOutOption
 from items import COMPETENCIES, ItemBankError, load_bank
 from items.schema import SCHEMA_FILE, write_schema
 
@@ -60,7 +60,7 @@ def schema(
 @app.command("synthetic-model")
 @user_errors
 def synthetic_model_command(
-    out: Annotated[Path, typer.Option("--out", help="Model file (JSON) to write.")],
+    out: ModelOutOption,
     bank: BankOption = None,
 ) -> None:
     """Write a synthetic GPCM generating model from the SME credits (for demos and studies)."""

@@ -23,7 +23,7 @@ from assessment.delivery.simulation import (
 )
 from assessment.psychometrics.data_files import read_model_file
 from cli.errors import user_errors
-from cli.options import BankOption
+from cli.options import BankOption, SeedOption
 from items import load_bank
 from items.forms import load_fixed_form
 from items.scoring_map import synthetic_model
@@ -43,7 +43,7 @@ DEFAULT_EXPOSURE = Exposure(DEFAULTS.exposure_control)
 @user_errors
 def cat_sim(
     n: Annotated[int, typer.Option("--n", min=2, help="Number of simulated candidates.")] = 1000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 1,
+    seed: SeedOption = 1,
     model: Annotated[
         Path | None,
         typer.Option(

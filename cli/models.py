@@ -27,7 +27,7 @@ from assessment.psychometrics.versions import (
 from assessment.recruiting.exports import scores_csv
 from assessment.recruiting.overview import candidate_overview
 from cli.errors import fail, user_errors
-from cli.options import ActorOption
+from cli.options import ActorOption, ModelOutOption
 from items import load_bank
 from items.scoring_map import item_specs
 from reports.profile import composite_and_band
@@ -36,6 +36,8 @@ EXIT_PROMOTION_REFUSED = 4
 """Exit status of ``sjt model promote`` when the guard refuses the model file."""
 
 models = typer.Typer(help="Scoring model versions.", no_args_is_help=True)
+NewLabelOption = Annotated[str | None, typer.Option("--label", help="Version label (default vN).")]
+"""``--label`` of the commands that store a new version (``promote``, ``renorm``)."""
 
 
 @models.command("list")
@@ -58,9 +60,7 @@ def model_list() -> None:
 def model_promote(
     file: Annotated[Path, typer.Argument(help="Model file from sjt calibrate.")],
     note: Annotated[str, typer.Option("--note", help="Why this version is promoted.")],
-    label: Annotated[
-        str | None, typer.Option("--label", help="Version label (default vN).")
-    ] = None,
+    label: NewLabelOption = None,
     actor: Annotated[
         str, typer.Option("--actor", help="Who promotes (for the audit log).")
     ] = "cli",
@@ -132,9 +132,7 @@ def model_renorm(
             help=f"Fewest respondents the sample needs (documented minimum {MIN_NORM_SAMPLE}).",
         ),
     ] = MIN_NORM_SAMPLE,
-    label: Annotated[
-        str | None, typer.Option("--label", help="Version label (default vN).")
-    ] = None,
+    label: NewLabelOption = None,
     actor: ActorOption = "cli",
 ) -> None:
     """Re-norm the active version on a named reference sample (a new, audited version).
@@ -199,7 +197,7 @@ def scores_command(
 @models.command("export")
 @user_errors
 def model_export(
-    out: Annotated[Path, typer.Option("--out", help="Model file (JSON) to write.")],
+    out: ModelOutOption,
     label: Annotated[str | None, typer.Option("--label", help="Version (default: active).")] = None,
 ) -> None:
     """Write a stored version as a model file (format: docs/file-formats.md)."""

@@ -17,6 +17,8 @@ CandidateOption = Annotated[
     str | None, typer.Option("--candidate", help="Candidate id (e.g. C1A2B3C4D5E).")
 ]
 ActorOption = Annotated[str, typer.Option("--actor")]
+SeedOption = Annotated[int, typer.Option("--seed", help="Random seed.")]
+ModelOutOption = Annotated[Path, typer.Option("--out", help="Model file (JSON) to write.")]
 
 
 class LanguageChoice(StrEnum):
@@ -33,4 +35,12 @@ class FormChoice(StrEnum):
     fixed = "fixed"
 
 
-__all__ = ["ActorOption", "BankOption", "CandidateOption", "FormChoice", "LanguageChoice"]
+__all__ = [
+    "ActorOption",
+    "BankOption",
+    "CandidateOption",
+    "FormChoice",
+    "LanguageChoice",
+    "ModelOutOption",
+    "SeedOption",
+]

@@ -25,6 +25,7 @@ from assessment.psychometrics.data_files import (
     write_scores_csv,
 )
 from cli.errors import fail, user_errors
+from cli.options import SeedOption
 from scoring import (
     ConvergenceWarning,
     MMLCalibrator,
@@ -50,6 +51,10 @@ def registered_model(name: str) -> str:
     if name not in BASE_MODELS:
         raise typer.BadParameter(f"{name!r} is not one of {', '.join(BASE_MODELS)}")
     return name
+
+
+ModelFileOption = Annotated[Path, typer.Option("--model", help="Model file (JSON).")]
+"""``--model`` of the commands that read a model file (``sjt score``, ``sjt item-analysis``)."""
 
 
 class Method(StrEnum):
@@ -86,7 +91,7 @@ def load_data(data: Path, bank: Path | None, item_map: Path | None) -> ResponseF
 def simulate(
     model: Annotated[Path, typer.Option("--model", help="Model file to draw from.")],
     n: Annotated[int, typer.Option("--n", min=1, help="Number of respondents.")],
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.")],
+    seed: SeedOption,
     out: Annotated[Path, typer.Option("--out", help="Response data CSV to write.")],
     theta_out: Annotated[
         Path | None, typer.Option("--theta-out", help="Also write the true thetas here.")
@@ -340,7 +345,7 @@ def calibrate(
 @user_errors
 def score_command(
     data: Annotated[Path, typer.Argument(help="Response data CSV (docs/file-formats.md).")],
-    model: Annotated[Path, typer.Option("--model", help="Model file (JSON).")],
+    model: ModelFileOption,
     out: Annotated[Path, typer.Option("--out", help="Scores CSV to write (docs/file-formats.md).")],
     method: Annotated[Method, typer.Option("--method", help="Scoring method.")] = Method.eap,
     independent_prior: Annotated[
@@ -414,7 +419,7 @@ def _check_parts(data: ResponseMatrix, parameters: ModelParameters, source: Path
 @user_errors
 def item_analysis(
     data: Annotated[Path, typer.Argument(help="Response data CSV.")],
-    model: Annotated[Path, typer.Option("--model", help="Model file (JSON).")],
+    model: ModelFileOption,
     out: Annotated[Path, typer.Option("--out", help="Report: .csv (one row per item) or .json.")],
     group: Annotated[
         str | None,

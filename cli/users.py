@@ -37,6 +37,9 @@ class Role(StrEnum):
     admin = "admin"
 
 
+RoleOption = Annotated[Role, typer.Option("--role")]
+
+
 def _read_password(from_stdin: bool, prompt: str = "Password") -> str:
     if from_stdin or not sys.stdin.isatty():
         line = sys.stdin.readline().rstrip("\r\n")
@@ -50,7 +53,7 @@ def _read_password(from_stdin: bool, prompt: str = "Password") -> str:
 @user_errors
 def user_add(
     username: Username,
-    role: Annotated[Role, typer.Option("--role")],
+    role: RoleOption,
     password_stdin: PasswordStdin = False,
     sso: Annotated[
         bool, typer.Option("--sso", help="Single sign-on only: no password (see README).")
@@ -105,7 +108,7 @@ def user_reset_password(username: Username, password_stdin: PasswordStdin = Fals
 
 @users.command("set-role")
 @user_errors
-def user_set_role(username: Username, role: Annotated[Role, typer.Option("--role")]) -> None:
+def user_set_role(username: Username, role: RoleOption) -> None:
     """Change an account's role; its live sessions end."""
     account = set_role(Store.open(), username, role.value)
     typer.echo(f"{account.username} is now {account.role}; its sessions have ended")

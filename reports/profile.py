@@ -125,7 +125,7 @@ class RoleProfile:
     -----
     A compensatory rule on the composite (the weighted mean θ on the T scale of the reference
     population, :mod:`scoring.composite`) with a conjunctive floor; measurement error and data
-    quality enter through :meth:`summarise`.
+    quality enter through :meth:`summarise_values`.
     """
 
     name: Text | str = field(default_factory=lambda: DEFAULT_ROLE_NAME)
@@ -158,20 +158,23 @@ class RoleProfile:
             return "recommended"
         return "with_care" if t >= self.care_at else "not_a_match"
 
-    def summarise(
+    def summarise_values(
         self,
-        scores: Iterable[CompetencyScore],
+        theta_by: Mapping[str, float],
+        se_by: Mapping[str, float],
+        t_by: Mapping[str, float],
         covariance: np.ndarray | None = None,
         correlation: np.ndarray | None = None,
         flags: Iterable[str] = (),
         language: str = "en",
         evidence: float | None = None,
     ) -> OverallSummary:
-        """The overall summary of a set of competency scores under this role profile.
+        """The overall summary of a candidate's competency results under this role profile.
 
         Parameters
         ----------
-        scores : iterable of CompetencyScore
+        theta_by, se_by, t_by : mapping of competency id → float
+            θ estimate, its SE and its T-score for each competency (``items.COMPETENCIES``).
         covariance : ndarray (5, 5), optional
             Posterior covariance of the θ estimates (``items.COMPETENCIES`` order); default
             the diagonal of the squared SEs (no covariance stored).
@@ -194,30 +197,6 @@ class RoleProfile:
         "with_care"): when the two ends fall in different bands the result is "borderline"
         (the interval straddles a cut score), else that band.
         """
-        by_id = {score.competency_id: score for score in scores}
-        return self.summarise_values(
-            {c: by_id[c].theta for c in COMPETENCIES},
-            {c: by_id[c].se for c in COMPETENCIES},
-            {c: by_id[c].t_score for c in COMPETENCIES},
-            covariance,
-            correlation,
-            flags,
-            language,
-            evidence,
-        )
-
-    def summarise_values(
-        self,
-        theta_by: Mapping[str, float],
-        se_by: Mapping[str, float],
-        t_by: Mapping[str, float],
-        covariance: np.ndarray | None = None,
-        correlation: np.ndarray | None = None,
-        flags: Iterable[str] = (),
-        language: str = "en",
-        evidence: float | None = None,
-    ) -> OverallSummary:
-        """``summarise`` from θ, SE and T per competency (e.g. a row of the scores export)."""
         used = [c for c in COMPETENCIES if self.weights[c] > 0]
         theta = np.array([theta_by[c] for c in COMPETENCIES])
         if covariance is None:
@@ -280,7 +259,7 @@ class CompetencyScore:
 
 @dataclass(frozen=True)
 class OverallSummary:
-    """The overall summary band with the composite it came from (``RoleProfile.summarise``).
+    """The overall summary band with the composite it came from (``RoleProfile.summarise_values``).
 
     Attributes
     ----------
@@ -318,7 +297,7 @@ class OverallSummary:
 
     @property
     def reason(self) -> OverallReason:
-        """Which rule decided the band (see ``RoleProfile.summarise``)."""
+        """Which rule decided the band (see ``RoleProfile.summarise_values``)."""
         if self.weak_evidence:
             return "evidence"
         if self.band in ("review", "borderline", "recommended"):
@@ -419,10 +398,10 @@ def build_profile(
         the overall result "review".
     covariance, correlation : 5 × 5 nested sequences, optional
         Posterior covariance of the estimates and the model's latent correlation
-        (``items.COMPETENCIES`` order), for the composite's SE (``RoleProfile.summarise``).
+        (``items.COMPETENCIES`` order), for the composite's SE (``RoleProfile.summarise_values``).
     evidence : float, optional
         Log Bayes factor of the model against random picks for the answers
-        (``RoleProfile.summarise``).
+        (``RoleProfile.summarise_values``).
     reliability_source : str
         Where ``reliability`` comes from (:data:`RELIABILITY_SOURCES`), printed beside it.
 
@@ -503,8 +482,10 @@ def build_profile(
         norm_group=norm_group_name(norms[COMPETENCIES[0]], language),
         norm_size=min(norms[c].n for c in COMPETENCIES),
         scores=tuple(scores),
-        overall=role.summarise(
-            scores,
+        overall=role.summarise_values(
+            {score.competency_id: score.theta for score in scores},
+            {score.competency_id: score.se for score in scores},
+            {score.competency_id: score.t_score for score in scores},
             matrices.get("covariance"),
             matrices.get("correlation"),
             flag_set,

@@ -21,14 +21,15 @@ process per engine also means a crash, an out-of-memory kill or a hang of the pe
 the bench down: it is reported as one line.
 
 Our engine: ``MMLCalibrator("gpcm", standard_errors="none")`` with its defaults (61 equally
-spaced nodes on [-6, 6], tol 1e-4, SQUAREM, weak default priors, one BLAS thread during the
-fit), then ``score_eap`` (61 nodes) of everyone: the figures compared with ``mirt``, which also
-runs without standard errors. A second worker calibrates with item-parameter standard errors
-from the observed information (``standard_errors="louis"``, the default): the headline figure,
-with a target of 10 s for calibration with SEs. A third repeats that with another process
-spinning on one core for the whole run, the situation of a shared machine. Two more runs
-repeat both with the process's default BLAS threads instead of the calibrator's one thread,
-the evidence for that default.
+spaced nodes on [-6, 6], tol 1e-4, SQUAREM, weak default priors, each E-step split over the
+usable cores in blocks of patterns, one BLAS thread per block), then ``score_eap`` (61 nodes)
+of everyone: the figures compared with ``mirt``, which also runs without standard errors. A
+second worker calibrates with item-parameter standard errors from the observed information
+(``standard_errors="louis"``, the default): the headline figure, with a target of 10 s for
+calibration with SEs. A third repeats that with another process spinning on one core for the
+whole run, the situation of a shared machine. Further runs repeat it with one E-step thread
+(the figure of one core) and with the process's default BLAS threads instead of E-step
+threads, with and without the busy core: the evidence for the default.
 
 The command line is timed as a user meets it: ``sjt calibrate DATA.csv --item-map MAP.csv``
 (reading 100,000 × 60 cells, EM, SEs, norms by EAP, writing the model file) and ``sjt score``
@@ -183,7 +184,12 @@ def _load(path: str) -> NDArray[np.int64]:
     return np.load(path).astype(np.int64)
 
 
-def _ours(path: str, standard_errors: str = "none", blas_threads: int | None = 1) -> dict[str, Any]:
+def _ours(
+    path: str,
+    standard_errors: str = "none",
+    blas_threads: int | None = 1,
+    workers: int | None = None,
+) -> dict[str, Any]:
     """Time our calibration and EAP scoring on the responses stored at ``path``."""
     data = ResponseMatrix(_load(path), SPECS, DIMENSIONS)
     with warnings.catch_warnings():
@@ -199,6 +205,7 @@ def _ours(path: str, standard_errors: str = "none", blas_threads: int | None = 1
         "gpcm",
         standard_errors=standard_errors,  # type: ignore[arg-type]
         blas_threads=blas_threads,
+        workers=workers,
     )
     result = calibrator.fit(data)
     calibration_s = time.perf_counter() - start
@@ -232,6 +239,11 @@ def _ours(path: str, standard_errors: str = "none", blas_threads: int | None = 1
 def _ours_se(path: str) -> dict[str, Any]:
     """``_ours`` with item-parameter standard errors (Louis' identity)."""
     return _ours(path, standard_errors="louis")
+
+
+def _ours_se_one_thread(path: str) -> dict[str, Any]:
+    """``_ours_se`` with the E-step on one thread (one core's figure)."""
+    return _ours(path, standard_errors="louis", workers=1)
 
 
 def _ours_se_all_threads(path: str) -> dict[str, Any]:
@@ -304,6 +316,7 @@ def _mirt(path: str) -> dict[str, Any]:
 WORKERS = {
     "ours": _ours,
     "ours_se": _ours_se,
+    "ours_se_one_thread": _ours_se_one_thread,
     "ours_se_all_threads": _ours_se_all_threads,
     "mirt": _mirt,
 }
@@ -588,6 +601,8 @@ def run() -> list[Figure]:
         with busy_core():
             busy = run_isolated("ours_se", path, OUR_TIMEOUT)
         figures += _se_figures("ours, one core busy", busy, slopes, brief=True)
+        single = run_isolated("ours_se_one_thread", path, OUR_TIMEOUT)
+        figures += _se_figures("ours, one E-step thread", single, slopes, brief=True)
         threads = run_isolated("ours_se_all_threads", path, OUR_TIMEOUT)
         figures += _se_figures(f"ours, {os.cpu_count()} BLAS threads", threads, slopes, brief=True)
         with busy_core():

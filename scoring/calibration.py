@@ -19,7 +19,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scoring.calibration_summary import CalibrationSummary
+from scoring.chunks import default_workers
 from scoring.correlation import LatentCorrelation, estimate_latent_correlation
+from scoring.criteria import aic, bic
 from scoring.data import ItemSpec, ResponseMatrix
 from scoring.diagnostics import (
     CalibrationProblem,
@@ -34,6 +36,7 @@ from scoring.estep import (
     PatternData,
     Posterior,
     expected_counts,
+    expected_counts_only,
     log_probability_table,
     posterior,
 )
@@ -122,11 +125,11 @@ class CalibrationResult:
 
     @property
     def aic(self) -> float:
-        return -2.0 * self.loglik + 2.0 * self.n_params
+        return aic(self.loglik, self.n_params)
 
     @property
     def bic(self) -> float:
-        return -2.0 * self.loglik + np.log(self.n_candidates) * self.n_params
+        return bic(self.loglik, self.n_params, self.n_candidates)
 
     @property
     def model(self) -> str:
@@ -227,6 +230,12 @@ class MMLCalibrator:
         second thread gains little on them, and OpenBLAS threads that spin while waiting
         make a run many times slower when other processes compete for the cores, so one
         thread is the faster and the steadier choice.
+    workers : int or None
+        Threads over which each EM iteration's E-step is split, in blocks of response
+        patterns (default: the usable cores, at most four; :mod:`scoring.chunks`). Each thread
+        does its own part with one BLAS thread, so the cores work on different patterns
+        instead of contending inside one matrix product; the estimates do not depend on it.
+        With ``blas_threads=None`` it defaults to 1, leaving the parallelism to BLAS.
     item_models : mapping, optional
         Item id → registry key of the model of items that differ from ``model`` (e.g. joint
         most/least items with ``"nrm_most_least"``, :mod:`scoring.most_least`).
@@ -275,6 +284,7 @@ class MMLCalibrator:
         standard_errors: Literal["louis", "oakes", "none"] = "louis",
         precision: Literal["float32", "float64"] = "float32",
         blas_threads: int | None = 1,
+        workers: int | None = None,
         item_models: Mapping[str, str] | None = None,
         latent_correlation: bool = True,
         correlation_sample: int = 10_000,
@@ -290,6 +300,7 @@ class MMLCalibrator:
         self.standard_errors = standard_errors
         self.precision = precision
         self.blas_threads = blas_threads
+        self.workers = workers
         self.item_models = item_models
         self.latent_correlation = latent_correlation
         self.correlation_sample = correlation_sample
@@ -426,6 +437,12 @@ class MMLCalibrator:
         )
 
     # ---------------------------------------------------------------------------- helpers
+    def estep_workers(self) -> int:
+        """Threads of the E-step: ``workers``, else the usable cores unless BLAS has them."""
+        if self.workers is not None:
+            return self.workers
+        return 1 if self.blas_threads is None else default_workers()
+
     def _prior_options(self) -> PriorOptions | Priors:
         if self.priors == "default":
             return PriorOptions()
@@ -480,6 +497,8 @@ class MMLCalibrator:
             raise ScoringError("n_quad >= 5, max_iter >= 1 and tol > 0 are required")
         if self.standard_errors not in ("louis", "oakes", "none"):
             raise ScoringError("standard_errors must be 'louis', 'oakes' or 'none'")
+        if self.workers is not None and self.workers < 1:
+            raise ScoringError("workers must be at least 1")
         if self.correlation_sample < 100:
             raise ScoringError("correlation_sample must be at least 100 candidates")
         if data.n_candidates < 2:
@@ -705,16 +724,19 @@ class _DimensionEM:
                 start += g.params.size
         return DimensionReport(self.dimension, converged, self.n_estep, largest, moving)
 
-    def estep(self, data: PatternData | None = None) -> tuple[FloatArray, float, Posterior]:
-        """Expected counts (ΣK, Q), marginal log-likelihood and posterior at current params."""
-        data = data or self.patterns
-        table = log_probability_table(
+    def log_table(self) -> FloatArray:
+        """log P(category | node) of every category of the dimension's items, (ΣK, Q)."""
+        return log_probability_table(
             [g.model for g in self.groups],
             [g.params for g in self.groups],
             [g.scores for g in self.groups],
             self.quad.points,
         )
-        post = posterior(data, table, self.quad.log_weights)
+
+    def estep(self, data: PatternData | None = None) -> tuple[FloatArray, float, Posterior]:
+        """Expected counts (ΣK, Q), marginal log-likelihood and posterior at current params."""
+        data = data or self.patterns
+        post = posterior(data, self.log_table(), self.quad.log_weights)
         counts, loglik = expected_counts(data, post)
         return counts, loglik, post
 
@@ -728,7 +750,9 @@ class _DimensionEM:
     def em_map(self, flat: FloatArray) -> tuple[FloatArray, float]:
         """One EM step from ``flat``; returns the new parameters and the log posterior at flat."""
         self.set_flat(flat)
-        counts, loglik, _ = self.estep()
+        counts, loglik = expected_counts_only(
+            self.patterns, self.log_table(), self.quad.log_weights, self.settings.estep_workers()
+        )
         objective = loglik + self.log_prior()
         self.n_estep += 1
         self.loglik_path.append(loglik)
@@ -840,7 +864,7 @@ class _DimensionEM:
         data = self.patterns
         if post is None:
             _, _, post = self.estep(data)
-        responses = _pattern_responses(data)
+        responses = data.responses
         blocks = []
         start = 0
         for g in self.groups:
@@ -905,17 +929,6 @@ def _standard_errors_from(information: FloatArray, dimension: str) -> FloatArray
             stacklevel=4,
         )
     return se
-
-
-def _pattern_responses(data: PatternData) -> NDArray[np.int64]:
-    """Category index (or -1) of each item in each distinct pattern, from the one-hot rows."""
-    out = np.empty((data.indicators.shape[0], data.n_categories.size), dtype=np.int64)
-    start = 0
-    for j, k in enumerate(data.n_categories):
-        block = data.indicators[:, start : start + int(k)]
-        out[:, j] = np.where(block.sum(axis=1) > 0, block.argmax(axis=1), -1)
-        start += int(k)
-    return out
 
 
 def _fisher_scoring(

@@ -1,21 +1,20 @@
-"""Work on many candidates in blocks of rows, on several threads.
+"""Work on many rows (candidates, response patterns) in blocks, on several threads.
 
-Batch scoring handles candidates independently, so blocks of rows can run side by side: the
-heavy numpy operations release the GIL, and each block writes only its own rows of the
-caller's output arrays, so the result does not depend on the number of threads or the order
-in which blocks finish. BLAS is held to one thread per worker meanwhile (``threadpoolctl``),
-so workers do not compete with BLAS threads for the same cores.
+Batch scoring and the E-step of calibration handle rows independently, so blocks of rows can
+run side by side: the heavy numpy operations (matrix products, element-wise passes over large
+arrays) release the GIL. Each block's result is returned or written in block order, so results
+do not depend on the number of threads or on the order in which blocks finish.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import TypeVar
 
-import numpy as np
-
-from scoring.data import IntArray
+Result = TypeVar("Result")
 
 MAX_WORKERS = 4
 """At most this many threads, however many cores the process may use."""
@@ -29,22 +28,37 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def for_each_block(
-    work: Callable[[IntArray], None], n_rows: int, block: int, workers: int | None = None
-) -> None:
-    """Call ``work(rows)`` for consecutive blocks of at most ``block`` rows of ``n_rows``.
+def default_workers() -> int:
+    """Threads to use when the caller does not say: the usable cores, at most MAX_WORKERS."""
+    return max(1, min(usable_cores(), MAX_WORKERS))
 
-    ``workers`` threads (default: the usable cores, at most :data:`MAX_WORKERS`); one worker
-    runs the blocks in order on the calling thread. An exception in any block is raised here.
-    """
-    blocks = [np.arange(start, min(start + block, n_rows)) for start in range(0, n_rows, block)]
-    workers = min(workers or min(usable_cores(), MAX_WORKERS), len(blocks))
+
+def row_blocks(n_rows: int, n_blocks: int | None = None, size: int | None = None) -> list[slice]:
+    """Consecutive slices covering ``range(n_rows)``: ``n_blocks`` of near-equal size, or
+    blocks of at most ``size`` rows (exactly one of the two)."""
+    if (n_blocks is None) == (size is None):
+        raise ValueError("give exactly one of n_blocks or size")
+    if size is None:
+        size = max(1, -(-n_rows // max(1, n_blocks or 1)))
+    return [slice(start, min(start + size, n_rows)) for start in range(0, n_rows, size)]
+
+
+def map_blocks(
+    work: Callable[[slice], Result], blocks: list[slice], workers: int | None = None
+) -> list[Result]:
+    """``[work(block) for block in blocks]`` on up to ``workers`` threads (default
+    :func:`default_workers`), in block order; an exception in any block is raised here."""
+    workers = min(workers or default_workers(), len(blocks))
     if workers <= 1:
-        for rows in blocks:
-            work(rows)
-        return
+        return [work(block) for block in blocks]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(work, blocks))
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Hold BLAS to one thread, so that block threads do not compete with BLAS threads."""
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
-        for future in [pool.submit(work, rows) for rows in blocks]:
-            future.result()
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield

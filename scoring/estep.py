@@ -8,12 +8,14 @@ distinct patterns rather than candidates.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from scoring.arrays import FloatArray
+from scoring.chunks import map_blocks, row_blocks
 from scoring.data import IntArray, one_hot
 from scoring.models import ItemModel
 
@@ -31,12 +33,15 @@ class PatternData:
     inverse : ndarray, shape (n_candidates,)
         Pattern index of each candidate.
     n_categories : ndarray, shape (J,)
+    responses : ndarray of int, shape (n_patterns, J)
+        Category of each item in each pattern (``MISSING`` where not answered).
     """
 
     indicators: FloatArray
     counts: FloatArray
     inverse: IntArray
     n_categories: IntArray
+    responses: IntArray
 
     @classmethod
     def build(
@@ -44,17 +49,17 @@ class PatternData:
     ) -> PatternData:
         """Collapse the rows of ``responses`` (N, J) to distinct patterns."""
         inverse, first, counts = _unique_rows(responses, n_categories)
+        distinct = responses[first]
         return cls(
-            indicators=one_hot(responses[first], n_categories, dtype),
+            indicators=one_hot(distinct, n_categories, dtype),
             counts=counts.astype(np.float64),
             inverse=inverse,
             n_categories=n_categories,
+            responses=distinct,
         )
 
     def as_dtype(self, dtype: type) -> PatternData:
-        return PatternData(
-            self.indicators.astype(dtype), self.counts, self.inverse, self.n_categories
-        )
+        return dataclasses.replace(self, indicators=self.indicators.astype(dtype))
 
 
 def _unique_rows(
@@ -97,6 +102,10 @@ def log_probability_table(
     return np.concatenate(blocks, axis=0)
 
 
+BLOCK_PATTERNS = 16384
+"""Patterns per block of the threaded E-step (fixed, so results do not depend on threads)."""
+
+
 @dataclass(frozen=True)
 class Posterior:
     """Posterior over quadrature nodes for each pattern, and the marginal log-likelihood."""
@@ -112,24 +121,69 @@ class Posterior:
 
 
 def posterior(data: PatternData, log_table: FloatArray, log_prior: FloatArray) -> Posterior:
-    """Posterior weights of each distinct pattern over the nodes (Bayes' rule on the grid)."""
+    """Posterior weights of each distinct pattern over the nodes (Bayes' rule on the grid).
+
+    The work array is nodes × patterns, so the maximum and the sum over the nodes run along
+    contiguous rows (several times faster than along a short last axis); ``weights`` is its
+    transpose, a view.
+    """
     dtype = data.indicators.dtype
-    loglik = data.indicators @ log_table.astype(dtype, copy=False)
-    loglik += log_prior.astype(dtype, copy=False)[None, :]
-    peak = loglik.max(axis=1, keepdims=True)
+    loglik = log_table.astype(dtype, copy=False).T @ data.indicators.T  # (Q, n_patterns)
+    loglik += log_prior.astype(dtype, copy=False)[:, None]
+    peak = loglik.max(axis=0)
     loglik -= peak
     # Weights below e^-80 are negligible; clipping keeps float32 out of subnormal numbers,
     # which would slow the following matrix products about tenfold.
     np.maximum(loglik, -80.0, out=loglik)
     np.exp(loglik, out=loglik)
-    total = loglik.sum(axis=1, keepdims=True)
+    total = np.ones(loglik.shape[0], dtype=dtype) @ loglik
     loglik /= total
-    pattern_loglik = peak[:, 0].astype(np.float64) + np.log(total[:, 0].astype(np.float64))
-    return Posterior(weights=loglik, pattern_loglik=pattern_loglik)
+    pattern_loglik = peak.astype(np.float64) + np.log(total.astype(np.float64))
+    return Posterior(weights=loglik.T, pattern_loglik=pattern_loglik)
+
+
+def expected_counts_only(
+    data: PatternData,
+    log_table: FloatArray,
+    log_prior: FloatArray,
+    workers: int = 1,
+) -> tuple[FloatArray, float]:
+    """Expected category counts (ΣK, Q) and the marginal log-likelihood, without keeping the
+    posterior: what an EM iteration needs.
+
+    The same arithmetic as :func:`posterior` then :func:`expected_counts`, except that each
+    pattern's weights are scaled by its count over its total in one pass. Blocks of
+    :data:`BLOCK_PATTERNS` patterns run on ``workers`` threads (the matrix products and
+    element-wise passes release the GIL); their counts are added in block order, so the
+    result does not depend on ``workers``.
+    """
+    blocks = row_blocks(data.counts.size, size=BLOCK_PATTERNS)
+    table = log_table.astype(data.indicators.dtype, copy=False).T
+    prior = log_prior.astype(data.indicators.dtype, copy=False)[:, None]
+
+    def block_counts(rows: slice) -> tuple[FloatArray, float]:
+        indicators, counts = data.indicators[rows], data.counts[rows]
+        loglik = table @ indicators.T  # (Q, patterns of the block)
+        loglik += prior
+        peak = loglik.max(axis=0)
+        loglik -= peak
+        np.maximum(loglik, -80.0, out=loglik)  # see posterior(): no subnormal float32
+        np.exp(loglik, out=loglik)
+        total = np.ones(loglik.shape[0], dtype=loglik.dtype) @ loglik
+        loglik *= (counts / total).astype(loglik.dtype)
+        pattern_loglik = peak.astype(np.float64) + np.log(total.astype(np.float64))
+        return (loglik @ indicators).T.astype(np.float64), float(np.dot(counts, pattern_loglik))
+
+    parts = map_blocks(block_counts, blocks, workers)
+    counts, loglik = parts[0]
+    for block, block_loglik in parts[1:]:
+        counts += block
+        loglik += block_loglik
+    return counts, loglik
 
 
 def expected_counts(data: PatternData, post: Posterior) -> tuple[FloatArray, float]:
     """Expected category counts at each node (ΣK, Q) and the total marginal log-likelihood."""
-    weighted = post.weights * data.counts.astype(post.weights.dtype)[:, None]
-    counts = (data.indicators.T @ weighted).astype(np.float64)
+    weighted = post.weights.T * data.counts.astype(post.weights.dtype)  # (Q, n_patterns)
+    counts = (weighted @ data.indicators).T.astype(np.float64)
     return counts, float(np.dot(data.counts, post.pattern_loglik))

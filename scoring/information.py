@@ -90,7 +90,7 @@ def observed_information(
         Frequency of each pattern.
     theta : ndarray, shape (Q,)
     """
-    weights = np.asarray(weights, dtype=np.float64)
+    weights = np.ascontiguousarray(weights, dtype=np.float64)
     counts = np.asarray(counts, dtype=np.float64)
     models = list(item_model) if isinstance(item_model, Sequence) else [item_model] * len(blocks)
     if len(models) != len(blocks):

@@ -55,7 +55,7 @@ from typing import Literal
 import numpy as np
 
 from scoring.arrays import FloatArray
-from scoring.chunks import for_each_block
+from scoring.chunks import map_blocks, one_blas_thread, row_blocks
 from scoring.data import IntArray, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.grid_likelihood import GridLikelihood, grid_moments
@@ -355,7 +355,7 @@ def score_eap_correlated(
         Integration settings (its correlation is used; ``correlation`` must then be None).
     workers : int, optional
         Threads scoring blocks of candidates side by side (default: the usable cores, see
-        :func:`scoring.chunks.for_each_block`); the estimates do not depend on it.
+        :func:`scoring.chunks.map_blocks`); the estimates do not depend on it.
 
     Returns
     -------
@@ -386,14 +386,15 @@ def score_eap_correlated(
     answered = np.empty((n, prior.n_dimensions), dtype=np.int64)
     chunk = CHUNK if prior.integration == "ep" else max(16, 2**21 // prior.n_points)
 
-    def score_block(rows: IntArray) -> None:
-        part = data if rows.size == n else data.subset(rows)
+    def score_block(rows: slice) -> None:
+        part = data.subset(np.arange(n)[rows]) if rows != slice(0, n) else data
         likelihood = GridLikelihood.build(model, part, prior.grid)
         moments = _posterior_moments(likelihood.columns(slice(None)), prior)
         mean[rows], covariance[rows] = moments.mean, moments.covariance
         answered[rows] = likelihood.n_answered
 
-    for_each_block(score_block, n, chunk, workers)
+    with one_blas_thread():
+        map_blocks(score_block, row_blocks(n, size=chunk), workers)
     se = np.sqrt(np.maximum(np.diagonal(covariance, axis1=1, axis2=2), 0.0))
     return PosteriorEstimate(
         mean, se, answered, model.dimensions, "eap", covariance, prior.correlation

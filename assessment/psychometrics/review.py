@@ -11,6 +11,7 @@ from assessment.persistence.store import Store
 from assessment.psychometrics.versions import align_to_model
 from assessment.vocabulary import BAND_HIGH_ABOVE, BAND_LOW_BELOW
 from scoring import CalibrationResult, ResponseMatrix, score_eap
+from scoring.criteria import aic, bic
 from scoring.linking import stocking_lord, transform
 from scoring.norms import NormTable
 from scoring.scoring import marginal_loglik
@@ -72,19 +73,19 @@ class VersionComparison:
 
     @property
     def aic_new(self) -> float:
-        return -2 * self.loglik_new + 2 * self.n_params_new
+        return aic(self.loglik_new, self.n_params_new)
 
     @property
     def aic_active(self) -> float:
-        return -2 * self.loglik_active + 2 * self.n_params_active
+        return aic(self.loglik_active, self.n_params_active)
 
     @property
     def bic_new(self) -> float:
-        return -2 * self.loglik_new + np.log(self.n_candidates) * self.n_params_new
+        return bic(self.loglik_new, self.n_params_new, self.n_candidates)
 
     @property
     def bic_active(self) -> float:
-        return -2 * self.loglik_active + np.log(self.n_candidates) * self.n_params_active
+        return bic(self.loglik_active, self.n_params_active, self.n_candidates)
 
 
 def compare_with_active(

@@ -117,6 +117,22 @@ def test_squarem_reaches_the_same_optimum_in_fewer_iterations(rng: np.random.Gen
     np.testing.assert_allclose(estimates(fast), estimates(plain), atol=2e-3)
 
 
+def test_the_e_step_threads_change_nothing(
+    rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The E-step's blocks of patterns are fixed in size and added in order, so one thread
+    and several give the same estimates to the last bit."""
+    monkeypatch.setattr("scoring.estep.BLOCK_PATTERNS", 50)
+    model = gpcm_model(rng, n_items=5, dimensions=("d1", "d2"))
+    one = fit(model, 600, seed=3, workers=1)
+    three = fit(model, 600, seed=3, workers=3)
+    np.testing.assert_array_equal(estimates(three), estimates(one))
+    assert three.loglik == one.loglik
+    assert three.n_iter == one.n_iter
+    with pytest.raises(ScoringError, match="workers"):
+        fit(model, 50, seed=3, workers=0)
+
+
 def test_loglik_path_never_decreases_without_acceleration(rng: np.random.Generator) -> None:
     model = gpcm_model(rng, n_items=6)
     result = fit(model, 1000, 2, accelerate=False, standard_errors="none")
@@ -166,6 +182,7 @@ def test_constructor_only_stores_settings() -> None:
         "standard_errors": "louis",
         "precision": "float32",
         "blas_threads": 1,
+        "workers": None,
         "item_models": None,
         "latent_correlation": True,
         "correlation_sample": 10_000,

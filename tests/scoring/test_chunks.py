@@ -1,37 +1,32 @@
-"""Blocks of rows on several threads: every row once, the same result, errors surface."""
+"""Blocks of rows on several threads: every row once, results in block order, errors surface."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from scoring.chunks import for_each_block
+from scoring.chunks import map_blocks, row_blocks
+
+
+def test_blocks_cover_every_row_once_in_order() -> None:
+    by_size = row_blocks(1003, size=100)
+    assert [b.stop - b.start for b in by_size] == [100] * 10 + [3]
+    by_count = row_blocks(10, n_blocks=3)
+    assert [(b.start, b.stop) for b in by_count] == [(0, 4), (4, 8), (8, 10)]
+    assert row_blocks(0, size=5) == []
+    with pytest.raises(ValueError, match="exactly one"):
+        row_blocks(10, n_blocks=2, size=5)
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3])
-def test_every_row_is_worked_on_once_in_blocks_of_at_most_the_size(workers: int) -> None:
-    seen = np.zeros(1003, dtype=np.int64)
-    sizes: list[int] = []
-
-    def work(rows: np.ndarray) -> None:
-        seen[rows] += 1
-        sizes.append(rows.size)
-
-    for_each_block(work, 1003, 100, workers)
-    assert np.all(seen == 1)
-    assert sorted(sizes) == [3] + [100] * 10
+def test_results_come_back_in_block_order_whatever_the_threads(workers: int) -> None:
+    blocks = row_blocks(1000, size=64)
+    assert map_blocks(lambda rows: rows.start, blocks, workers) == [b.start for b in blocks]
 
 
 def test_an_error_in_a_block_is_raised_to_the_caller() -> None:
-    def work(rows: np.ndarray) -> None:
-        if 500 in rows:
+    def work(rows: slice) -> None:
+        if rows.start <= 500 < rows.stop:
             raise ValueError("block with row 500")
 
     with pytest.raises(ValueError, match="row 500"):
-        for_each_block(work, 1000, 64, workers=2)
-
-
-def test_no_rows_means_no_calls() -> None:
-    calls: list[np.ndarray] = []
-    for_each_block(calls.append, 0, 10, workers=2)
-    assert calls == []
+        map_blocks(work, row_blocks(1000, size=64), workers=2)

@@ -92,7 +92,7 @@ def show_profile(profile: CandidateProfile) -> None:
     reasons = [words.profile.flags.get(flag) for flag in overall.flags]
     n = overall_numbers(overall)
     OVERALL_BOXES[overall.band](
-        f"**{md_escape(getattr(words.profile.overall, overall.band))}** — composite T "
+        f"**{md_escape(getattr(words.profile.overall, overall.headline))}** — composite T "
         f"{n['t']}, 90% interval {n['low']}–{n['high']}, percentile "
         f"{n['pct']} ({n['pct_low']}–{n['pct_high']})  \n"
         f"{md_escape(overall_reason(profile, words, names), 600)}  \n"

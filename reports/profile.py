@@ -296,6 +296,13 @@ class OverallSummary:
     than under random picks (``RoleProfile.min_evidence``)."""
 
     @property
+    def headline(self) -> str:
+        """Key of the headline and lead text: the band, or ``"evidence"`` when a
+        recommendation was withheld for weak evidence (the band is then borderline, but not
+        because the interval straddles a cut score)."""
+        return "evidence" if self.weak_evidence else self.band
+
+    @property
     def reason(self) -> OverallReason:
         """Which rule decided the band (see ``RoleProfile.summarise_values``)."""
         if self.weak_evidence:

@@ -159,10 +159,13 @@ def summary_block(parts: StoryParts) -> list[Flowable]:
     accent, background = OVERALL_COLOURS[overall.band]
     title_style = styles["banner_title"].clone("banner_title_band", textColor=accent)
     content: list[Flowable] = [
-        KinsokuParagraph(styles.markup(getattr(words.profile.overall, overall.band)), title_style),
+        KinsokuParagraph(
+            styles.markup(getattr(words.profile.overall, overall.headline)), title_style
+        ),
         Spacer(1, 2),
         KinsokuParagraph(
-            styles.markup(getattr(words.profile.overall_text, overall.band)), styles["banner_text"]
+            styles.markup(getattr(words.profile.overall_text, overall.headline)),
+            styles["banner_text"],
         ),
         Spacer(1, 3),
         KinsokuParagraph(

@@ -86,11 +86,15 @@ class Bands(_Strict):
 
 
 class OverallBands(_Strict):
+    """Headline (or lead text) of each overall band, and of a borderline result whose answers
+    are too close to random choice (``OverallSummary.headline``)."""
+
     review: str
     recommended: str
     borderline: str
     with_care: str
     not_a_match: str
+    evidence: str
 
 
 class OverallReasons(_Keyed):

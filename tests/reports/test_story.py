@@ -17,7 +17,7 @@ from reports.formatting import (
     fmt_sem,
     fmt_t,
 )
-from reports.profile import CandidateProfile
+from reports.profile import CandidateProfile, RoleProfile
 from reports.story import build_story, interview_questions
 from reports.templates import SectionHeading
 from reports.wording import Wording
@@ -117,6 +117,34 @@ def test_summary_states_the_overall_band_and_composite(
     assert f"composite T {fmt_t(overall.composite_t)}, {interval}" in text
     low = fmt_t(profile.score("composure").t_score)
     assert f"Composure (T {low})" in text  # the floor that capped the result, named
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_recommendation_withheld_for_weak_evidence_says_why_not_that_a_cut_is_straddled(
+    make_profile: MakeProfile,
+    definitions: tuple[CompetencyDefinition, ...],
+    wording: Wording,
+    language: str,
+) -> None:
+    strong: dict[str, object] = {
+        "role": RoleProfile(floor=20.0),
+        "theta": dict.fromkeys(COMPETENCIES, 1.5),
+        "se": dict.fromkeys(COMPETENCIES, 0.2),
+        "language": language,
+    }
+    words = wording.get(language).profile
+    weak = make_profile(**strong, evidence=RoleProfile().min_evidence - 1.0)
+    text = story_text(build_story(weak, definitions, wording))
+    assert weak.overall.band == "borderline"
+    for expected in (words.overall.evidence, words.overall_text.evidence):
+        assert " ".join(expected.split()) in " ".join(text.split())
+    assert words.overall.borderline not in text  # the interval is far from every cut score
+    assert " ".join(words.overall_text.borderline.split()) not in " ".join(text.split())
+    straddling = make_profile(
+        theta=dict.fromkeys(COMPETENCIES, 0.0), role=RoleProfile(floor=0.0), language=language
+    )
+    assert (straddling.overall.band, straddling.overall.reason) == ("borderline", "borderline")
+    assert words.overall.borderline in story_text(build_story(straddling, definitions, wording))
 
 
 def test_summary_puts_review_before_use_first_when_a_flag_is_raised(

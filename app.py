@@ -32,7 +32,10 @@ def shown(*roles: str) -> Literal["visible", "hidden"]:
 
 
 candidate = st.Page("app_pages/candidate.py", title="Test", url_path="test")
-login = st.Page("app_pages/login.py", title="Sign in", url_path="login", default=True)
+login = st.Page(
+    "app_pages/login.py", title="Sign in" if user is None else "Account", url_path="login",
+    default=True,
+)  # fmt: skip
 STAFF_PAGES = [
     # (page, roles allowed)
     (

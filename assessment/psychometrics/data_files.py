@@ -509,12 +509,19 @@ def write_scores_csv(
     decimals += [0] * len(estimate.dimensions)
     matrix = np.column_stack(values) if values else np.zeros((len(candidate_ids), 0))
     numbers = format_rows(matrix, decimals)
-    extra_columns = [[_csv_field(v) for v in column] for column in (extra or {}).values()]
-    lines = [
-        ",".join((_csv_field(candidate), text, *cells))
-        for candidate, text, *cells in zip(candidate_ids, numbers, *extra_columns, strict=True)
-    ]
+    columns = [_csv_column(candidate_ids), numbers]
+    columns += [_csv_column(column) for column in (extra or {}).values()]
+    lines = list(map(",".join, zip(*columns, strict=True)))
     write_text(path, ",".join(_csv_field(name) for name in header) + "\n", lines)
+
+
+def _csv_column(texts: Sequence[str]) -> Sequence[str]:
+    """A column's fields as ``csv.writer`` writes them; as given when none needs quotes (one
+    search over the whole column instead of one per field)."""
+    joined = "".join(texts)
+    if not any(ch in joined for ch in ',"\r\n'):
+        return texts
+    return [_csv_field(text) for text in texts]
 
 
 def _csv_field(text: str) -> str:
@@ -531,7 +538,7 @@ def write_text(path: str | Path, header: str, lines: Sequence[str]) -> None:
     temporary = path.with_name(path.name + ".tmp")
     with temporary.open("w", encoding="utf-8", newline="") as handle:
         handle.write(header.replace("\n", "\r\n"))
-        handle.write("".join(line + "\r\n" for line in lines))
+        handle.write("\r\n".join(lines) + ("\r\n" if lines else ""))
     temporary.replace(path)
 
 

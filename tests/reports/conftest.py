@@ -14,7 +14,7 @@ from reportlab.graphics.shapes import Group, String
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Table
 
 from items import COMPETENCIES, CompetencyDefinition, load_competencies
-from reports.profile import CandidateProfile, build_profile
+from reports.profile import CandidateProfile, RoleProfile, build_profile
 from reports.wording import Wording, load_wording
 from scoring.norms import NormTable
 
@@ -40,6 +40,17 @@ RELIABILITY = {
     "empathy": 0.81,
     "integrity": 0.74,
 }
+
+
+def strong_inputs() -> dict[str, Any]:
+    """Profile inputs of a clearly strong candidate: every competency T 65 with a narrow
+    interval, so only the evidence rule can withhold a recommendation."""
+    return {
+        "role": RoleProfile(floor=20.0),
+        "theta": dict.fromkeys(COMPETENCIES, 1.5),
+        "se": dict.fromkeys(COMPETENCIES, 0.2),
+    }
+
 
 requires_pdftotext = pytest.mark.skipif(
     shutil.which("pdftotext") is None,

@@ -29,7 +29,7 @@ from reports.profile import (
     RoleProfile,
 )
 from scoring.norms import NormTable
-from tests.reports.conftest import RELIABILITY, SE, THETA
+from tests.reports.conftest import RELIABILITY, SE, THETA, strong_inputs
 
 MakeProfile = Callable[..., CandidateProfile]
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
@@ -149,11 +149,7 @@ def test_any_data_quality_flag_makes_the_result_review_before_use(
 def test_a_recommendation_needs_evidence_that_the_answers_are_not_random_picks(
     make_profile: MakeProfile,
 ) -> None:
-    strong: dict[str, object] = {
-        "role": RoleProfile(floor=20.0),
-        "theta": dict.fromkeys(COMPETENCIES, 1.5),
-        "se": dict.fromkeys(COMPETENCIES, 0.2),
-    }
+    strong = strong_inputs()
     assert make_profile(**strong).overall.band == "recommended"  # evidence unknown
     threshold = RoleProfile().min_evidence
     assert threshold == pytest.approx(np.log(100.0))

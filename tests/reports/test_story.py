@@ -22,7 +22,7 @@ from reports.story import build_story, interview_questions
 from reports.templates import SectionHeading
 from reports.wording import Wording
 from scoring.norms import NormTable
-from tests.reports.conftest import SE, THETA, flowable_texts, story_text
+from tests.reports.conftest import SE, THETA, flowable_texts, story_text, strong_inputs
 
 MakeProfile = Callable[..., CandidateProfile]
 SECTIONS = [
@@ -126,12 +126,7 @@ def test_a_recommendation_withheld_for_weak_evidence_says_why_not_that_a_cut_is_
     wording: Wording,
     language: str,
 ) -> None:
-    strong: dict[str, object] = {
-        "role": RoleProfile(floor=20.0),
-        "theta": dict.fromkeys(COMPETENCIES, 1.5),
-        "se": dict.fromkeys(COMPETENCIES, 0.2),
-        "language": language,
-    }
+    strong = strong_inputs() | {"language": language}
     words = wording.get(language).profile
     weak = make_profile(**strong, evidence=RoleProfile().min_evidence - 1.0)
     text = story_text(build_story(weak, definitions, wording))

@@ -520,9 +520,17 @@ class Store(JourneyQueries):
             db.add(version)
             db.flush()
             if activate:
-                db.execute(update(ModelVersion).values(active=False))
-                version.active = True
+                _make_active(db, version)
             return version.id
+
+    def activate_model_version(self, label: str) -> bool:
+        """Make the version called ``label`` the only active one; False if there is none."""
+        with self.transaction() as db:
+            version = _version_by_label(db, label)
+            if version is None:
+                return False
+            _make_active(db, version)
+        return True
 
     def active_model_version(self) -> ModelVersion | None:
         with self.transaction() as db:
@@ -551,7 +559,7 @@ class Store(JourneyQueries):
     def model_document_by_label(self, label: str) -> StoredModel | None:
         """A version by label with its parsed document (None when there is no such version)."""
         with self.transaction() as db:
-            version = db.scalar(select(ModelVersion).where(ModelVersion.label == label))
+            version = _version_by_label(db, label)
         return self._stored(version)
 
     def _stored(self, version: ModelVersion | None) -> StoredModel | None:
@@ -582,6 +590,16 @@ def invitation_for_token(db: Session, token: str) -> Invitation | None:
         .join(InvitationToken, InvitationToken.invitation_id == Invitation.id)
         .where(InvitationToken.token_hash == digest)
     )
+
+
+def _version_by_label(db: Session, label: str) -> ModelVersion | None:
+    return db.scalar(select(ModelVersion).where(ModelVersion.label == label))
+
+
+def _make_active(db: Session, version: ModelVersion) -> None:
+    """Switch the active flag to ``version`` (every other version inactive)."""
+    db.execute(update(ModelVersion).values(active=False))
+    version.active = True
 
 
 def score_record(row: Score) -> ScoreRecord:

@@ -26,7 +26,7 @@ from collections.abc import Collection, Iterable, Sequence
 import numpy as np
 
 from items.formats import LEAST_SUFFIX, MOST_SUFFIX
-from items.models import COMPETENCIES, OPTION_IDS, BestItem, MostLeastItem
+from items.models import COMPETENCIES, BestItem, MostLeastItem
 from scoring.data import ItemSpec, ResponseMatrix
 from scoring.models import get_model
 from scoring.most_least import (
@@ -179,11 +179,6 @@ def split_most_least(data: ResponseMatrix, model: ModelParameters) -> ResponseMa
         else:
             columns.append(cells)
     return ResponseMatrix(np.stack(columns, axis=1), reading_specs(model), data.dimensions)
-
-
-def option_index(option_id: str) -> int:
-    """Position of an option id among A–D."""
-    return OPTION_IDS.index(option_id)
 
 
 SYNTHETIC_CORRELATION = 0.5

@@ -78,10 +78,7 @@ DATABASE_INTERNALS = (
     "assessment.persistence.mail_tables",
     "assessment.persistence.db",
 )
-KNOWN_DATABASE_VIOLATIONS = {
-    # queries and transactions outside the store; phase 2 moves them into store methods
-    "assessment/psychometrics/versions.py",
-}
+KNOWN_DATABASE_VIOLATIONS: set[str] = set()
 
 
 FORMAT_CLASSES = {"items/formats.py", "items/models.py"}

@@ -36,7 +36,7 @@ from assessment.persistence.store import (
     Store,
     StoredModel,
 )
-from assessment.session_values import CandidateSession, Response
+from assessment.session_values import Response
 from assessment.vocabulary import language_problem
 from items import BestItem, ItemBank, MostLeastItem, load_bank
 
@@ -300,6 +300,3 @@ class Delivery:
         )
         self.store.complete_session(session_id, scores, stored)
         return flags
-
-    def session_value(self, session_id: str) -> CandidateSession:
-        return self.store.load_session(session_id).session

@@ -73,8 +73,7 @@ class AuditLog:
 
     def count_older(self, before: dt.datetime) -> int:
         """Entries that ``prune(before)`` would delete."""
-        with self._store.transaction() as db:
-            return int(db.scalar(select(func.count(AuditEntry.id)).where(*_prunable(before))) or 0)
+        return self._store.count_rows(AuditEntry.id, *_prunable(before))
 
     def prune(self, before: dt.datetime) -> int:
         """Delete entries older than ``before`` (model history kept); returns how many."""

@@ -20,8 +20,7 @@ from assessment.persistence.tables import GroupMembership, Score
 def add_group_answer(store: Store, session_id: str, field: str, value: str) -> bool:
     """Store one group answer of a session; False if that field was answered before."""
     try:
-        with store.transaction() as db:
-            db.add(GroupMembership(session_id=session_id, field=field, value=value))
+        store.add_row(GroupMembership(session_id=session_id, field=field, value=value))
     except ConstraintError:  # unique (session, field): the first answer stands
         return False
     return True

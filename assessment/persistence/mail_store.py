@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import ColumnElement, case, func, select, update
@@ -117,7 +117,7 @@ def _due(now: dt.datetime) -> ColumnElement[bool]:
 
 def _delivery(row: EmailDelivery) -> DeliveryRecord:
     """The logged message as a value (its fields are the row's columns of the same names)."""
-    return DeliveryRecord(**{f.name: getattr(row, f.name) for f in fields(DeliveryRecord)})
+    return record_from(DeliveryRecord, row)
 
 
 class MailStore:
@@ -151,12 +151,11 @@ class MailStore:
     def new_link_token(self, invitation_id: int, purpose: MailKind) -> str:
         """A further token that opens the invitation; only its hash is stored."""
         token = secrets.token_urlsafe(TOKEN_BYTES)
-        with self.store.transaction() as db:
-            db.add(
-                InvitationToken(
-                    invitation_id=invitation_id, token_hash=hash_token(token), purpose=purpose
-                )
+        self.store.add_row(
+            InvitationToken(
+                invitation_id=invitation_id, token_hash=hash_token(token), purpose=purpose
             )
+        )
         return token
 
     # -------------------------------------------------------------- deliveries
@@ -167,8 +166,8 @@ class MailStore:
         if kind not in MAIL_KINDS:
             raise AssessmentError(f"e-mail kind must be one of {', '.join(MAIL_KINDS)}")
         now = now or utcnow()
-        with self.store.transaction() as db:
-            row = EmailDelivery(
+        row = self.store.add_row(
+            EmailDelivery(
                 invitation_id=target.invitation_id,
                 candidate_id=target.candidate_id,
                 kind=kind,
@@ -179,9 +178,8 @@ class MailStore:
                 created_by=actor[:100],
                 next_attempt_at=now + LEASE,
             )
-            db.add(row)
-            db.flush()
-            return _delivery(row)
+        )
+        return _delivery(row)
 
     def claim_retry(self, delivery_id: int, now: dt.datetime | None = None) -> bool:
         """Reserve a message that is due (see ``due_retries``) for this run; False when it is

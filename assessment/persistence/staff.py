@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
 from assessment.errors import AccountError, AssessmentError, ConstraintError, SSOLoginReusedError
@@ -73,6 +74,16 @@ def _account(row: User) -> AccountRecord:
     return record_from(AccountRecord, row)
 
 
+def _end_live(db: Session, which: ColumnElement[bool], reason: str, now: dt.datetime) -> int:
+    """End the live sessions ``which`` picks (their ticket dies with them); returns how many."""
+    result = db.execute(
+        update(StaffSessionRow)
+        .where(which, StaffSessionRow.ended_at.is_(None))
+        .values(ended_at=now, end_reason=reason, ticket_hash=None, ticket_expires_at=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def _session(row: StaffSessionRow, user: User) -> StaffSessionRecord:
     return StaffSessionRecord(
         id=row.id,
@@ -112,8 +123,8 @@ class StaffRepository:
     ) -> AccountRecord:
         """Create an account; raises ``AccountError`` when the username is taken."""
         try:
-            with self.store.transaction() as db:
-                row = User(
+            row = self.store.add_row(
+                User(
                     username=username,
                     password_hash=password_hash,
                     role=role,
@@ -123,11 +134,10 @@ class StaffRepository:
                     active=True,
                     session_version=0,
                 )
-                db.add(row)
-                db.flush()
-                return _account(row)
+            )
         except ConstraintError:
             raise AccountError(f"user {username!r} already exists") from None
+        return _account(row)
 
     def account(self, username: str) -> AccountRecord | None:
         with self.store.transaction() as db:
@@ -144,8 +154,7 @@ class StaffRepository:
             return [_account(row) for row in db.scalars(select(User).order_by(User.id))]
 
     def count_accounts(self) -> int:
-        with self.store.transaction() as db:
-            return int(db.scalar(select(func.count(User.id))) or 0)
+        return self.store.count_rows(User.id)
 
     def update_account(
         self,
@@ -210,8 +219,8 @@ class StaffRepository:
     ) -> int:
         """Start a staff session whose cookie is still to be collected with the ticket."""
         try:
-            with self.store.transaction() as db:
-                row = StaffSessionRow(
+            row = self.store.add_row(
+                StaffSessionRow(
                     user_id=user_id,
                     session_version=session_version,
                     method=method,
@@ -222,13 +231,12 @@ class StaffRepository:
                     expires_at=expires_at,
                     sso_key=sso_key,
                 )
-                db.add(row)
-                db.flush()
-                return row.id
+            )
         except ConstraintError:
             if sso_key is not None:
                 raise SSOLoginReusedError("this single sign-on login was used before") from None
             raise
+        return row.id
 
     def session_by_id(self, session_id: int) -> StaffSessionRecord | None:
         with self.store.transaction() as db:
@@ -278,33 +286,19 @@ class StaffRepository:
     def end_session(self, session_id: int, reason: str, now: dt.datetime) -> bool:
         """End one session (sign-out, idle, expiry); False if it had ended already."""
         with self.store.transaction() as db:
-            result = db.execute(
-                update(StaffSessionRow)
-                .where(StaffSessionRow.id == session_id, StaffSessionRow.ended_at.is_(None))
-                .values(ended_at=now, end_reason=reason, ticket_hash=None, ticket_expires_at=None)
-            )
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+            return _end_live(db, StaffSessionRow.id == session_id, reason, now) > 0
 
     @staticmethod
     def _end_sessions(db: Session, user_id: int, reason: str, now: dt.datetime) -> int:
-        result = db.execute(
-            update(StaffSessionRow)
-            .where(StaffSessionRow.user_id == user_id, StaffSessionRow.ended_at.is_(None))
-            .values(ended_at=now, end_reason=reason, ticket_hash=None, ticket_expires_at=None)
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return _end_live(db, StaffSessionRow.user_id == user_id, reason, now)
 
     def live_sessions(self, user_id: int) -> int:
         """Sessions of an account that have not been ended (some may be past their limits)."""
-        with self.store.transaction() as db:
-            return int(
-                db.scalar(
-                    select(func.count(StaffSessionRow.id)).where(
-                        StaffSessionRow.user_id == user_id, StaffSessionRow.ended_at.is_(None)
-                    )
-                )
-                or 0
-            )
+        return self.store.count_rows(
+            StaffSessionRow.id,
+            StaffSessionRow.user_id == user_id,
+            StaffSessionRow.ended_at.is_(None),
+        )
 
     # --------------------------------------------------------------- devices
     def remember_device(self, user_id: int, device_hash: str, now: dt.datetime) -> None:
@@ -318,15 +312,13 @@ class StaffRepository:
             if known is not None:
                 known.last_used_at = now
                 return
-        try:
-            with self.store.transaction() as db:
-                db.add(
-                    StaffDeviceRow(
-                        user_id=user_id, device_hash=device_hash, created_at=now, last_used_at=now
-                    )
+        # a ConstraintError: the same browser, recorded by a concurrent request
+        with suppress(ConstraintError):
+            self.store.add_row(
+                StaffDeviceRow(
+                    user_id=user_id, device_hash=device_hash, created_at=now, last_used_at=now
                 )
-        except ConstraintError:  # the same browser, recorded by a concurrent request
-            pass
+            )
 
     def is_known_device(self, user_id: int, device_hash: str) -> bool:
         with self.store.transaction() as db:

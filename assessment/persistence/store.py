@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Engine, func, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -29,6 +29,7 @@ from assessment.persistence.mail_tables import InvitationToken
 from assessment.persistence.records import record_from
 from assessment.persistence.tables import (
     AuditEntry,
+    Base,
     Candidate,
     Invitation,
     ModelVersion,
@@ -131,6 +132,8 @@ class StoredModel:
         return self.document.reliability
 
 
+RowT = TypeVar("RowT", bound=Base)
+
 DOCUMENT_CACHE_SIZE = 16
 """Parsed model documents kept per store (versions are immutable, so never stale)."""
 
@@ -163,6 +166,19 @@ class Store(JourneyQueries):
         with database_errors(str(self.engine.url)), self._sessions.begin() as session:
             yield session
 
+    def add_row(self, row: RowT) -> RowT:
+        """Insert one row in its own transaction and return it, generated id and defaults set
+        (readable after the commit); a refused row raises ``ConstraintError``."""
+        with self.transaction() as db:
+            db.add(row)
+            db.flush()
+        return row
+
+    def count_rows(self, column: Any, *where: ColumnElement[bool]) -> int:
+        """Rows with a non-null ``column`` that meet every condition in ``where``."""
+        with self.transaction() as db:
+            return int(db.scalar(select(func.count(column)).where(*where)) or 0)
+
     # ------------------------------------------------------------------ audit
     def audit(
         self,
@@ -171,8 +187,7 @@ class Store(JourneyQueries):
         target: str | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        with self.transaction() as db:
-            db.add(AuditEntry(actor=actor, action=action, target=target, detail=detail))
+        self.add_row(AuditEntry(actor=actor, action=action, target=target, detail=detail))
 
     def audit_entries(self, action: str | None = None, limit: int = 200) -> list[AuditEntry]:
         with self.transaction() as db:
@@ -191,21 +206,20 @@ class Store(JourneyQueries):
         candidate_id: str | None = None,
     ) -> str:
         candidate_id = candidate_id or new_id("C")
-        with self.transaction() as db:
-            db.add(
-                Candidate(
-                    id=candidate_id,
-                    display_name=display_name,
-                    email=email,
-                    position=position,
-                    synthetic=synthetic,
-                )
+        self.add_row(
+            Candidate(
+                id=candidate_id,
+                display_name=display_name,
+                email=email,
+                position=position,
+                synthetic=synthetic,
             )
+        )
         return candidate_id
 
     def count_candidates(self, synthetic: bool | None = None) -> int:
         where = [] if synthetic is None else [Candidate.synthetic == synthetic]
-        return self._count(Candidate.id, *where)
+        return self.count_rows(Candidate.id, *where)
 
     def candidate(self, candidate_id: str) -> Candidate | None:
         with self.transaction() as db:
@@ -232,8 +246,8 @@ class Store(JourneyQueries):
                 f"an invitation is valid for at most {MAX_VALID_DAYS} days, got {expires_in_days}"
             )
         token = secrets.token_urlsafe(TOKEN_BYTES)
-        with self.transaction() as db:
-            invitation = Invitation(
+        invitation = self.add_row(
+            Invitation(
                 candidate_id=candidate_id,
                 token_hash=hash_token(token),
                 language=language,
@@ -243,10 +257,8 @@ class Store(JourneyQueries):
                 expires_at=utcnow() + dt.timedelta(days=expires_in_days),
                 created_by=created_by,
             )
-            db.add(invitation)
-            db.flush()
-            invitation_id = invitation.id
-        return invitation_id, token
+        )
+        return invitation.id, token
 
     def resolve_token(
         self, token: str, now: dt.datetime | None = None, client: str | None = None
@@ -303,12 +315,9 @@ class Store(JourneyQueries):
         seed: int | None = None,
     ) -> str:
         """Create the session of an invitation, or return the existing one (idempotent)."""
-        with self.transaction() as db:
-            existing = db.scalar(
-                select(TestSession).where(TestSession.invitation_id == invitation.invitation_id)
-            )
-            if existing is not None:
-                return existing.id
+        existing = self._session_id_of(invitation.invitation_id)
+        if existing is not None:
+            return existing
         session_id = new_id("S", 12)
         now = utcnow()
         deadline = None
@@ -316,30 +325,33 @@ class Store(JourneyQueries):
             minutes = invitation.time_limit_minutes * invitation.time_multiplier
             deadline = now + dt.timedelta(minutes=minutes)
         try:
-            with self.transaction() as db:
-                db.add(
-                    TestSession(
-                        id=session_id,
-                        invitation_id=invitation.invitation_id,
-                        candidate_id=invitation.candidate_id,
-                        form=invitation.form,
-                        language=language,
-                        status="started",
-                        model_version_id=model_version_id,
-                        started_at=now,
-                        deadline_at=deadline,
-                        rng_state=seed if seed is not None else secrets.randbits(31),
-                    )
+            self.add_row(
+                TestSession(
+                    id=session_id,
+                    invitation_id=invitation.invitation_id,
+                    candidate_id=invitation.candidate_id,
+                    form=invitation.form,
+                    language=language,
+                    status="started",
+                    model_version_id=model_version_id,
+                    started_at=now,
+                    deadline_at=deadline,
+                    rng_state=seed if seed is not None else secrets.randbits(31),
                 )
+            )
         except ConstraintError:  # a concurrent start won; use its session
-            with self.transaction() as db:
-                existing = db.scalar(
-                    select(TestSession).where(TestSession.invitation_id == invitation.invitation_id)
-                )
-                if existing is None:  # pragma: no cover - integrity error of another kind
-                    raise
-                return existing.id
+            existing = self._session_id_of(invitation.invitation_id)
+            if existing is None:  # pragma: no cover - integrity error of another kind
+                raise
+            return existing
         return session_id
+
+    def _session_id_of(self, invitation_id: int) -> str | None:
+        """The id of the session started from an invitation (None: not started)."""
+        with self.transaction() as db:
+            return db.scalar(
+                select(TestSession.id).where(TestSession.invitation_id == invitation_id)
+            )
 
     def load_session(self, session_id: str) -> SessionRecord:
         with self.transaction() as db:
@@ -496,12 +508,7 @@ class Store(JourneyQueries):
 
     def count_responses(self, session_id: str | None = None) -> int:
         where = [] if session_id is None else [ResponseRow.session_id == session_id]
-        return self._count(ResponseRow.id, *where)
-
-    def _count(self, column: Any, *where: ColumnElement[bool]) -> int:
-        """Rows with a non-null ``column`` that meet every condition in ``where``."""
-        with self.transaction() as db:
-            return int(db.scalar(select(func.count(column)).where(*where)) or 0)
+        return self.count_rows(ResponseRow.id, *where)
 
     # --------------------------------------------------------- model versions
     def add_model_version(
@@ -520,9 +527,17 @@ class Store(JourneyQueries):
             db.add(version)
             db.flush()
             if activate:
-                db.execute(update(ModelVersion).values(active=False))
-                version.active = True
+                _make_active(db, version)
             return version.id
+
+    def activate_model_version(self, label: str) -> bool:
+        """Make the version called ``label`` the only active one; False if there is none."""
+        with self.transaction() as db:
+            version = _version_by_label(db, label)
+            if version is None:
+                return False
+            _make_active(db, version)
+        return True
 
     def active_model_version(self) -> ModelVersion | None:
         with self.transaction() as db:
@@ -551,7 +566,7 @@ class Store(JourneyQueries):
     def model_document_by_label(self, label: str) -> StoredModel | None:
         """A version by label with its parsed document (None when there is no such version)."""
         with self.transaction() as db:
-            version = db.scalar(select(ModelVersion).where(ModelVersion.label == label))
+            version = _version_by_label(db, label)
         return self._stored(version)
 
     def _stored(self, version: ModelVersion | None) -> StoredModel | None:
@@ -582,6 +597,16 @@ def invitation_for_token(db: Session, token: str) -> Invitation | None:
         .join(InvitationToken, InvitationToken.invitation_id == Invitation.id)
         .where(InvitationToken.token_hash == digest)
     )
+
+
+def _version_by_label(db: Session, label: str) -> ModelVersion | None:
+    return db.scalar(select(ModelVersion).where(ModelVersion.label == label))
+
+
+def _make_active(db: Session, version: ModelVersion) -> None:
+    """Switch the active flag to ``version`` (every other version inactive)."""
+    db.execute(update(ModelVersion).values(active=False))
+    version.active = True
 
 
 def score_record(row: Score) -> ScoreRecord:

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select, update
 
 from assessment.delivery.policy import CATPolicy
 from assessment.delivery.score_record import posterior_record, score_record
@@ -38,9 +37,9 @@ from assessment.model_document import (
     NormSection,
     Provenance,
 )
+from assessment.persistence.answers import completed_answers
 from assessment.persistence.audit import AuditLog
 from assessment.persistence.store import Store, StoredModel
-from assessment.persistence.tables import ModelVersion, ResponseRow, TestSession
 from assessment.psychometrics.data_files import align_to_model
 from assessment.psychometrics.promotion_guard import (
     MIN_COMMON_ITEMS,
@@ -327,12 +326,8 @@ def _reference_norms(
 
 def activate(store: Store, label: str, actor: str, note: str) -> None:
     """Make an existing version active again (the other versions stay stored)."""
-    with store.transaction() as db:
-        version = db.scalar(select(ModelVersion).where(ModelVersion.label == label))
-        if version is None:
-            raise AssessmentError(f"no model version called {label!r}")
-        db.execute(update(ModelVersion).values(active=False))
-        version.active = True
+    if not store.activate_model_version(label):
+        raise AssessmentError(f"no model version called {label!r}")
     store.audit(actor, "model.activate", label, {"note": note})
 
 
@@ -396,33 +391,20 @@ def collected_responses(
     """
     specs = item_specs(bank)
     column = {spec.item_id: j for j, spec in enumerate(specs)}
-    with store.transaction() as db:
-        query = select(TestSession).where(TestSession.status == "completed")
-        if since is not None:
-            query = query.where(TestSession.completed_at >= since)
-        if until is not None:
-            query = query.where(TestSession.completed_at < until)
-        if form is not None:
-            query = query.where(TestSession.form == form)
-        sessions = list(db.scalars(query.order_by(TestSession.completed_at)))
-        flagged = [s.id for s in sessions if (s.flags or {}).get("raised")]
-        kept = [s for s in sessions if include_flagged or not (s.flags or {}).get("raised")]
-        ids = [s.id for s in kept]
-        rows = db.execute(
-            select(ResponseRow.session_id, ResponseRow.item_id, ResponseRow.most, ResponseRow.least)
-            .where(ResponseRow.session_id.in_(ids))
-        ).all() if ids else []  # fmt: skip
+    stored = completed_answers(store, since, until, form, include_flagged)
+    ids = stored.session_ids
     position = {session_id: n for n, session_id in enumerate(ids)}
     matrix = np.full((len(ids), len(specs)), MISSING, dtype=np.int64)
-    for session_id, item_id, most, least in rows:
-        if item_id not in bank:
+    for answer in stored.answers:
+        if answer.item_id not in bank:
             continue
-        for scored_id, option in scored_responses(bank[item_id], most, least).items():
+        picked = scored_responses(bank[answer.item_id], answer.most, answer.least)
+        for scored_id, option in picked.items():
             j = column[scored_id]
-            matrix[position[session_id], j] = specs[j].codes.index(option)
+            matrix[position[answer.session_id], j] = specs[j].codes.index(option)
     dimensions = tuple(dict.fromkeys(spec.dimension for spec in specs))
-    excluded = 0 if include_flagged else len(flagged)
-    return CollectedData(tuple(ids), ResponseMatrix(matrix, specs, dimensions), excluded)
+    data = ResponseMatrix(matrix, specs, dimensions)
+    return CollectedData(ids, data, stored.excluded_flagged)
 
 
 def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str = "cli") -> int:

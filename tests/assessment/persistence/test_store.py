@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from assessment.clock import utcnow
 from assessment.errors import AssessmentError, ConstraintError, DatabaseError, InvitationError
 from assessment.model_document import ModelDocument
+from assessment.persistence.answers import completed_answers
 from assessment.persistence.store import AnswerDecision, ScoreRecord, Store, hash_token
 from assessment.session_values import Response
 
@@ -141,6 +142,39 @@ def test_rescoring_keeps_history(store: Store) -> None:
     active = store.active_model_version()
     assert active is not None
     assert active.label == "v2"
+
+
+def test_activating_a_version_by_label_deactivates_the_others(store: Store) -> None:
+    store.add_model_version("v1", TINY, activate=True)
+    store.add_model_version("v2", TINY, activate=True)
+    assert store.activate_model_version("v1") is True
+    assert [v.label for v in store.model_versions() if v.active] == ["v1"]
+    assert store.activate_model_version("v9") is False
+    assert [v.label for v in store.model_versions() if v.active] == ["v1"]
+
+
+def test_completed_answers_in_completion_order_without_flagged_sessions(store: Store) -> None:
+    sessions = []
+    for flags in ({}, {"raised": ["too_fast"]}, {}):
+        _, token = invited(store)
+        session_id = store.start_session(store.resolve_token(token), "en", None)
+        append(store, session_id, Response("SO-001", "B"))
+        store.complete_session(session_id, [], flags)
+        sessions.append(session_id)
+    _, token = invited(store)  # started, not completed: left out
+    append(store, store.start_session(store.resolve_token(token), "en", None), Response("X", "A"))
+    clean = completed_answers(store)
+    assert clean.session_ids == (sessions[0], sessions[2])
+    assert clean.excluded_flagged == 1
+    assert {(a.session_id, a.item_id, a.most, a.least) for a in clean.answers} == {
+        (sessions[0], "SO-001", "B", None),
+        (sessions[2], "SO-001", "B", None),
+    }
+    everything = completed_answers(store, include_flagged=True)
+    assert everything.session_ids == tuple(sessions)
+    assert everything.excluded_flagged == 0
+    assert completed_answers(store, form="fixed").session_ids == ()
+    assert completed_answers(store, until=utcnow() - dt.timedelta(days=1)).session_ids == ()
 
 
 def test_invitation_options_are_validated(store: Store) -> None:

@@ -1,0 +1,71 @@
+"""The answers of completed sessions, as plain values, read in one transaction.
+
+Calibration data, rescoring and the fairness report are built from them
+(``assessment.psychometrics.versions.collected_responses`` turns them into a response
+matrix); the queries live here so that only the persistence package talks to the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from assessment.persistence.store import Store
+from assessment.persistence.tables import ResponseRow, TestSession
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """One stored answer: the options picked for an item in a session."""
+
+    session_id: str
+    item_id: str
+    most: str
+    least: str | None
+
+
+@dataclass(frozen=True)
+class CompletedAnswers:
+    """The completed sessions chosen and every answer stored for them."""
+
+    session_ids: tuple[str, ...]
+    """Sessions in order of completion."""
+    answers: tuple[StoredAnswer, ...]
+    excluded_flagged: int
+    """Completed sessions left out for their data-quality flags (0 with ``include_flagged``)."""
+
+
+def completed_answers(
+    store: Store,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    form: str | None = None,
+    include_flagged: bool = False,
+) -> CompletedAnswers:
+    """Sessions completed in ``[since, until)`` (with ``form``, if given) and their answers.
+
+    Sessions with raised data-quality flags are left out unless ``include_flagged``.
+    """
+    with store.transaction() as db:
+        query = select(TestSession).where(TestSession.status == "completed")
+        if since is not None:
+            query = query.where(TestSession.completed_at >= since)
+        if until is not None:
+            query = query.where(TestSession.completed_at < until)
+        if form is not None:
+            query = query.where(TestSession.form == form)
+        sessions = list(db.scalars(query.order_by(TestSession.completed_at)))
+        flagged = [s.id for s in sessions if (s.flags or {}).get("raised")]
+        kept = [s for s in sessions if include_flagged or not (s.flags or {}).get("raised")]
+        ids = tuple(s.id for s in kept)
+        rows = db.execute(
+            select(ResponseRow.session_id, ResponseRow.item_id, ResponseRow.most, ResponseRow.least)
+            .where(ResponseRow.session_id.in_(ids))
+        ).all() if ids else []  # fmt: skip
+    answers = tuple(StoredAnswer(*row) for row in rows)
+    return CompletedAnswers(ids, answers, 0 if include_flagged else len(flagged))
+
+
+__all__ = ["CompletedAnswers", "StoredAnswer", "completed_answers"]

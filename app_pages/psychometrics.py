@@ -27,13 +27,9 @@ from assessment.errors import AssessmentError
 from assessment.psychometrics.bank_models import bank_models
 from assessment.psychometrics.fairness import GROUP_FIELDS, fairness_report
 from assessment.psychometrics.jobs import CalibrationJob, JobRegistry
+from assessment.psychometrics.model_files import calibrated_model_file
 from assessment.psychometrics.review import compare_with_active, sample_warnings
-from assessment.psychometrics.versions import (
-    calibrated_model_file,
-    collected_responses,
-    list_versions,
-    promote,
-)
+from assessment.psychometrics.versions import collected_responses, list_versions, promote
 from assessment.psychometrics.workbench import (
     ResponseMatrix,
     information_curves,

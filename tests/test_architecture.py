@@ -300,3 +300,20 @@ def test_a_comparison_of_something_else_is_not_a_format_branch(tmp_path: Path) -
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sys.modules[__name__], "ROOT", tmp_path)
         assert format_branches(module) == []
+
+
+def test_the_file_commands_of_a_psychometrician_load_no_database_code() -> None:
+    """``sjt calibrate`` and ``sjt score`` work on files: importing what they use must not
+    import SQLAlchemy (a second of start-up) or the store."""
+    import subprocess
+
+    code = (
+        "import sys, cli.psychometrics, assessment.psychometrics.carry_over\n"
+        "loaded = [m for m in sys.modules if m.startswith(('sqlalchemy', 'alembic'))"
+        " or m == 'assessment.persistence.store']\n"
+        "print(','.join(sorted(loaded)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert done.stdout.strip() == ""

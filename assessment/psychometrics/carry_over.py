@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from assessment.model_document import ModelDocument
-from assessment.psychometrics.versions import align_to_model, calibrated_model_file
+from assessment.psychometrics.data_files import align_to_model
+from assessment.psychometrics.model_files import calibrated_model_file
 from scoring import CalibrationResult, ModelParameters, ResponseMatrix, ScoringError
 from scoring.linking import stocking_lord, transform
 

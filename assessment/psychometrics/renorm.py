@@ -27,8 +27,9 @@ from assessment.errors import AssessmentError
 from assessment.model_document import NormReference, NormSection
 from assessment.persistence.store import Store, StoredModel
 from assessment.psychometrics.data_files import align_to_model
+from assessment.psychometrics.model_files import eap_estimates
 from assessment.psychometrics.review import band_index
-from assessment.psychometrics.versions import eap_estimates, next_version_label
+from assessment.psychometrics.versions import next_version_label
 from assessment.vocabulary import OverallRule
 from scoring import ResponseMatrix
 from scoring.norms import NormTable

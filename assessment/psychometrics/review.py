@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assessment.persistence.store import Store
-from assessment.psychometrics.versions import align_to_model
+from assessment.psychometrics.data_files import align_to_model
 from assessment.vocabulary import BAND_HIGH_ABOVE, BAND_LOW_BELOW
 from scoring import CalibrationResult, ResponseMatrix, score_eap
 from scoring.criteria import aic, bic

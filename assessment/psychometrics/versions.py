@@ -35,12 +35,12 @@ from assessment.model_document import (
     ModelDocument,
     NormReference,
     NormSection,
-    Provenance,
 )
 from assessment.persistence.answers import completed_answers
 from assessment.persistence.audit import AuditLog
 from assessment.persistence.store import Store, StoredModel
 from assessment.psychometrics.data_files import align_to_model
+from assessment.psychometrics.model_files import reference_of
 from assessment.psychometrics.promotion_guard import (
     MIN_COMMON_ITEMS,
     PromotionProblem,
@@ -57,17 +57,12 @@ from items.scoring_map import (
 )
 from scoring import (
     MISSING,
-    CalibrationResult,
     ModelParameters,
-    PosteriorEstimate,
     ResponseMatrix,
-    ThetaEstimate,
-    score_eap,
     score_eap_correlated,
 )
 from scoring.linking import LinkingResult, stocking_lord, transform
 from scoring.multivariate import LatentPrior
-from scoring.norms import NormTable
 
 
 @dataclass(frozen=True)
@@ -97,73 +92,6 @@ def _model_name(store: Store, version_id: int) -> str:
     except DataFileError:
         return "?"
     return stored.document.model if stored else "?"
-
-
-SOFTWARE = "sjt-service 0.1.0"
-
-
-def calibrated_model_file(
-    result: CalibrationResult,
-    data: ResponseMatrix,
-    source: str,
-    parameters: ModelParameters | None = None,
-) -> ModelDocument:
-    """The model document of a calibration: parameters, fit, norms from the calibration
-    sample (EAP estimates; correlated EAP when the calibration estimated a latent correlation),
-    provenance. This is what ``sjt calibrate`` writes and what is promoted.
-
-    ``parameters`` replaces the calibration's items (for example with carried-over items
-    added); ``data`` must then list the same items in the same order."""
-    parameters = parameters or result.parameters
-    estimate = eap_estimates(parameters, data)
-    sample = f"calibration sample ({source}, n={data.n_candidates})"
-    norms = {
-        dimension: NormSection.from_table(
-            NormTable.from_estimates(estimate.theta[:, d], sample, {"zh": f"校准样本（{source}）"}),
-            synthetic=False,
-        )
-        for d, dimension in enumerate(parameters.dimensions)
-    }
-    now = dt.datetime.now(dt.UTC)
-    provenance = Provenance(
-        kind="calibrated",
-        created_at=now.isoformat(timespec="seconds"),
-        software=SOFTWARE,
-        data=source,
-        scale="theta ~ N(0, 1) in the calibration sample on every dimension",
-    )
-    reference = NormReference(sample=sample, n=data.n_candidates, date=now.date().isoformat())
-    answers = dict(zip(data.item_ids, map(int, data.answered_counts()), strict=True))
-    layout = parameters.to_dict()
-    items = {k: layout[k] for k in ("dimensions", "latent_correlation", "items") if k in layout}
-    return ModelDocument.from_dict(
-        {**result.to_dict(), **items, "norms": {d: n.model_dump() for d, n in norms.items()},
-         "norm_reference": reference.model_dump(), "item_answers": answers,
-         "provenance": provenance.model_dump()},
-        source=f"calibration of {source}",
-    )  # fmt: skip
-
-
-def eap_estimates(
-    parameters: ModelParameters, data: ResponseMatrix
-) -> ThetaEstimate | PosteriorEstimate:
-    """EAP estimates of a norm sample (correlated EAP when the model states a latent
-    correlation), as norm tables are built from them."""
-    if parameters.latent_correlation is not None:
-        return score_eap_correlated(parameters, data)
-    return score_eap(parameters, data)
-
-
-def reference_of(document: ModelDocument) -> NormReference:
-    """A model document's ``norm_reference``; for older files, the one its norm tables imply
-    (the first table's group and size, the file's creation date)."""
-    if document.norm_reference is not None:
-        return document.norm_reference
-    table = next(iter((document.norms or {}).values()), None)
-    created = (document.provenance.created_at or "") if document.provenance else ""
-    return NormReference(
-        sample=table.group if table else "unknown", n=table.n if table else 0, date=created[:10]
-    )
 
 
 def fill_from_active(store: Store, document: ModelDocument) -> tuple[ModelDocument, list[str]]:
@@ -445,10 +373,8 @@ __all__ = [
     "activate",
     "align_to_model",
     "collected_responses",
-    "eap_estimates",
     "list_versions",
     "promote",
-    "reference_of",
     "rescore",
     "rollback",
 ]

@@ -18,7 +18,8 @@ from assessment.demo import synthetic_model_document
 from assessment.model_document import ModelDocument
 from assessment.persistence.store import Store, new_id
 from assessment.persistence.tables import Candidate, Invitation, ResponseRow, TestSession
-from assessment.psychometrics.versions import calibrated_model_file, promote, rescore
+from assessment.psychometrics.model_files import calibrated_model_file
+from assessment.psychometrics.versions import promote, rescore
 from assessment.recruiting.exports import scores_csv
 from assessment.recruiting.overview import candidate_overview
 from items import COMPETENCIES, load_bank

@@ -55,7 +55,7 @@ from typing import Literal
 import numpy as np
 
 from scoring.arrays import FloatArray
-from scoring.chunks import map_blocks, one_blas_thread, row_blocks
+from scoring.chunks import map_blocks, row_blocks
 from scoring.data import IntArray, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.grid_likelihood import GridLikelihood, grid_moments
@@ -393,8 +393,7 @@ def score_eap_correlated(
         mean[rows], covariance[rows] = moments.mean, moments.covariance
         answered[rows] = likelihood.n_answered
 
-    with one_blas_thread():
-        map_blocks(score_block, row_blocks(n, size=chunk), workers)
+    map_blocks(score_block, row_blocks(n, size=chunk), workers)
     se = np.sqrt(np.maximum(np.diagonal(covariance, axis1=1, axis2=2), 0.0))
     return PosteriorEstimate(
         mean, se, answered, model.dimensions, "eap", covariance, prior.correlation

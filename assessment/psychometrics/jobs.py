@@ -74,6 +74,8 @@ class CalibrationJob:
             }
 
 
+JOB_WORKERS = 1
+"""E-step threads of a calibration started from the workbench (see ``MMLCalibrator``)."""
 EM_SHARE = 0.8
 """Share of a dimension's time counted for its EM iterations; the rest is its standard errors."""
 
@@ -144,9 +146,12 @@ class JobRegistry:
                 item_models = {i: m for i, m in item_models.items() if i not in constant}
                 with job.lock:
                     job.data, job.constant = joined, constant
+                # One E-step thread: the job runs inside the web server, whose other cores
+                # serve candidates' answers (the command line uses every core).
                 estimator = MMLCalibrator(
-                    model, max_iter=settings.max_iter, tol=settings.tol, item_models=item_models
-                )
+                    model, max_iter=settings.max_iter, tol=settings.tol,
+                    item_models=item_models, workers=JOB_WORKERS,
+                )  # fmt: skip
                 result = estimator.fit(joined, progress=job.report)
                 with job.lock:
                     job.result = result

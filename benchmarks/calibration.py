@@ -489,26 +489,27 @@ def _se_figures(
         },
     ]
     if not brief:
-        z = (result["slopes"] - slopes) / result["slope_se"]
-        figures.append(
-            {
-                "name": f"{label} SD of (slope − truth) / SE",
-                "value": float(np.std(z)),
-                "digits": 3,
-                "note": "≈ 1 when the SEs are honest (60 slopes: ±0.09 by chance alone)",
-            }
-        )
+        figures.append(_honesty(label, "slope", result["slopes"], slopes, result["slope_se"]))
     if not brief and intercepts is not None:
-        z = (result["intercepts"] - intercepts) / result["intercept_se"]
         figures.append(
-            {
-                "name": f"{label} SD of (intercept − truth) / SE",
-                "value": float(np.std(z)),
-                "digits": 3,
-                "note": "≈ 1 when the SEs are honest (180 intercepts: ±0.05 by chance alone)",
-            }
+            _honesty(label, "intercept", result["intercepts"], intercepts, result["intercept_se"])
         )
     return figures
+
+
+def _honesty(
+    label: str, what: str, estimate: FloatArray, truth: FloatArray, se: FloatArray
+) -> Figure:
+    """SD of (estimate − truth) / SE over the parameters: ≈ 1 when the SEs are honest, within
+    about ±1/√(2n) by chance alone."""
+    z = np.ravel((np.asarray(estimate) - truth) / se)
+    return {
+        "name": f"{label} SD of ({what} − truth) / SE",
+        "value": float(np.std(z)),
+        "digits": 3,
+        "note": f"≈ 1 when the SEs are honest ({z.size} {what}s: "
+        f"±{1 / np.sqrt(2 * z.size):.2f} by chance alone)",
+    }
 
 
 def _rmse(estimate: FloatArray, truth: FloatArray) -> float:

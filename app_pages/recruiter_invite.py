@@ -85,6 +85,25 @@ def form_nonce(prefix: str) -> str:
     return str(st.session_state[key])
 
 
+def claim_form(prefix: str, nonce: str) -> bool:
+    """Mark the submit of the form ``nonce`` as handled; False when it already was.
+
+    A second click can rerun the page before the first run has replaced the form, with the
+    same form still submitted: the claim, set before anything is created and with no
+    Streamlit call in between, makes that rerun create nothing.
+    """
+    key = f"{prefix}_claimed"
+    if st.session_state.get(key) == nonce:
+        return False
+    st.session_state[key] = nonce
+    return True
+
+
+def release_form(prefix: str) -> None:
+    """Let the same form be submitted again (after an error the user corrects)."""
+    st.session_state.pop(f"{prefix}_claimed", None)
+
+
 def keep_links(
     prefix: str,
     rows: Sequence[tuple[str, str]],
@@ -154,7 +173,7 @@ def invite_one(store: Store, user: StaffUser) -> None:
         )  # fmt: skip
         settings, mail, send = _settings_and_mail("one")
         submitted = st.form_submit_button("Create invitation", type="primary")
-    if not submitted:
+    if not submitted or not claim_form("invite_one", nonce):
         return
     try:
         request = request_from_form(name, email, position, language)
@@ -162,13 +181,16 @@ def invite_one(store: Store, user: StaffUser) -> None:
             store, [request], language=language or "en", actor=user.username, **settings
         )
     except InvitationFileError as error:
+        release_form("invite_one")
         st.error("Please correct the form: " + md_escape("; ".join(error.problems), 600) + ".")
         return
     except AssessmentError as error:
+        release_form("invite_one")
         st.error(md_escape(str(error), 600))
         return
-    mailed = send_created(store, mail, rows, user, link_base()) if send and mail else None
-    keep_links("invite_one", rows, [request], mailed)
+    keep_links("invite_one", rows, [request], None)
+    if send and mail:
+        st.session_state[MAILED_KEY] = send_created(store, mail, rows, user, link_base())
 
 
 def invite_list(store: Store, user: StaffUser) -> None:

@@ -32,13 +32,8 @@ def default_workers() -> int:
     return max(1, min(usable_cores(), MAX_WORKERS))
 
 
-def row_blocks(n_rows: int, n_blocks: int | None = None, size: int | None = None) -> list[slice]:
-    """Consecutive slices covering ``range(n_rows)``: ``n_blocks`` of near-equal size, or
-    blocks of at most ``size`` rows (exactly one of the two)."""
-    if (n_blocks is None) == (size is None):
-        raise ValueError("give exactly one of n_blocks or size")
-    if size is None:
-        size = max(1, -(-n_rows // max(1, n_blocks or 1)))
+def row_blocks(n_rows: int, size: int) -> list[slice]:
+    """Consecutive slices of at most ``size`` rows covering ``range(n_rows)``."""
     return [slice(start, min(start + size, n_rows)) for start in range(0, n_rows, size)]
 
 

@@ -120,26 +120,41 @@ class Posterior:
         return float(self.pattern_loglik.sum())
 
 
-def posterior(data: PatternData, log_table: FloatArray, log_prior: FloatArray) -> Posterior:
-    """Posterior weights of each distinct pattern over the nodes (Bayes' rule on the grid).
+def _node_weights(
+    indicators: FloatArray, table: FloatArray, prior: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Unnormalised posterior weights (Q, patterns), scaled so that each pattern's largest is
+    1, and each pattern's log marginal likelihood: Bayes' rule on the grid.
 
-    The work array is nodes × patterns, so the maximum and the sum over the nodes run along
-    contiguous rows (several times faster than along a short last axis); ``weights`` is its
-    transpose, a view.
+    ``table`` is log P(category | node) transposed (Q, ΣK) and ``prior`` the log prior
+    weights (Q, 1), both of the indicators' dtype. The work array is nodes × patterns, so the
+    maximum and the sum over the nodes run along contiguous rows (several times faster than
+    along a short last axis).
     """
-    dtype = data.indicators.dtype
-    loglik = log_table.astype(dtype, copy=False).T @ data.indicators.T  # (Q, n_patterns)
-    loglik += log_prior.astype(dtype, copy=False)[:, None]
-    peak = loglik.max(axis=0)
-    loglik -= peak
+    weights = table @ indicators.T  # (Q, patterns)
+    weights += prior
+    peak = weights.max(axis=0)
+    weights -= peak
     # Weights below e^-80 are negligible; clipping keeps float32 out of subnormal numbers,
     # which would slow the following matrix products about tenfold.
-    np.maximum(loglik, -80.0, out=loglik)
-    np.exp(loglik, out=loglik)
-    total = np.ones(loglik.shape[0], dtype=dtype) @ loglik
-    loglik /= total
+    np.maximum(weights, -80.0, out=weights)
+    np.exp(weights, out=weights)
+    total = np.ones(weights.shape[0], dtype=weights.dtype) @ weights
+    weights /= total
     pattern_loglik = peak.astype(np.float64) + np.log(total.astype(np.float64))
-    return Posterior(weights=loglik.T, pattern_loglik=pattern_loglik)
+    return weights, pattern_loglik
+
+
+def posterior(data: PatternData, log_table: FloatArray, log_prior: FloatArray) -> Posterior:
+    """Posterior weights of each distinct pattern over the nodes (Bayes' rule on the grid);
+    ``weights`` is the transpose of the nodes × patterns work array, a view."""
+    dtype = data.indicators.dtype
+    weights, pattern_loglik = _node_weights(
+        data.indicators,
+        log_table.astype(dtype, copy=False).T,
+        log_prior.astype(dtype, copy=False)[:, None],
+    )
+    return Posterior(weights=weights.T, pattern_loglik=pattern_loglik)
 
 
 def expected_counts_only(
@@ -151,8 +166,7 @@ def expected_counts_only(
     """Expected category counts (ΣK, Q) and the marginal log-likelihood, without keeping the
     posterior: what an EM iteration needs.
 
-    The same arithmetic as :func:`posterior` then :func:`expected_counts`, except that each
-    pattern's weights are scaled by its count over its total in one pass. Blocks of
+    :func:`posterior` then :func:`expected_counts`, block by block. Blocks of
     :data:`BLOCK_PATTERNS` patterns run on ``workers`` threads (the matrix products and
     element-wise passes release the GIL); their counts are added in block order, so the
     result does not depend on ``workers``.
@@ -163,16 +177,9 @@ def expected_counts_only(
 
     def block_counts(rows: slice) -> tuple[FloatArray, float]:
         indicators, counts = data.indicators[rows], data.counts[rows]
-        loglik = table @ indicators.T  # (Q, patterns of the block)
-        loglik += prior
-        peak = loglik.max(axis=0)
-        loglik -= peak
-        np.maximum(loglik, -80.0, out=loglik)  # see posterior(): no subnormal float32
-        np.exp(loglik, out=loglik)
-        total = np.ones(loglik.shape[0], dtype=loglik.dtype) @ loglik
-        loglik *= (counts / total).astype(loglik.dtype)
-        pattern_loglik = peak.astype(np.float64) + np.log(total.astype(np.float64))
-        return (loglik @ indicators).T.astype(np.float64), float(np.dot(counts, pattern_loglik))
+        weights, pattern_loglik = _node_weights(indicators, table, prior)
+        weights *= counts.astype(weights.dtype)
+        return (weights @ indicators).T.astype(np.float64), float(np.dot(counts, pattern_loglik))
 
     parts = map_blocks(block_counts, blocks, workers)
     counts, loglik = parts[0]

@@ -10,11 +10,7 @@ from scoring.chunks import map_blocks, row_blocks
 def test_blocks_cover_every_row_once_in_order() -> None:
     by_size = row_blocks(1003, size=100)
     assert [b.stop - b.start for b in by_size] == [100] * 10 + [3]
-    by_count = row_blocks(10, n_blocks=3)
-    assert [(b.start, b.stop) for b in by_count] == [(0, 4), (4, 8), (8, 10)]
     assert row_blocks(0, size=5) == []
-    with pytest.raises(ValueError, match="exactly one"):
-        row_blocks(10, n_blocks=2, size=5)
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3])

@@ -188,9 +188,8 @@ def invite_one(store: Store, user: StaffUser) -> None:
         release_form("invite_one")
         st.error(md_escape(str(error), 600))
         return
-    keep_links("invite_one", rows, [request], None)
-    if send and mail:
-        st.session_state[MAILED_KEY] = send_created(store, mail, rows, user, link_base())
+    mailed = send_created(store, mail, rows, user, link_base()) if send and mail else None
+    keep_links("invite_one", rows, [request], mailed)
 
 
 def invite_list(store: Store, user: StaffUser) -> None:
@@ -216,12 +215,15 @@ def invite_list(store: Store, user: StaffUser) -> None:
     if upload is None:
         st.warning("Choose a CSV file first.")
         return
+    if not claim_form("invite_list", nonce):
+        return
     try:
         requests = parse_invitation_csv(upload.getvalue())
         rows = invite_candidates(
             store, requests, language=language or "en", actor=user.username, **settings
         )
     except InvitationFileError as error:
+        release_form("invite_list")
         count = len(error.problems)
         st.error(
             f"The list has {count} problem{'s' if count != 1 else ''}; nothing was created. "
@@ -230,6 +232,7 @@ def invite_list(store: Store, user: StaffUser) -> None:
         st.code("\n".join(error.problems), language=None)
         return
     except AssessmentError as error:
+        release_form("invite_list")
         st.error(md_escape(str(error), 600))
         return
     mailed = send_created(store, mail, rows, user, link_base()) if send and mail else None

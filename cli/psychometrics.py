@@ -25,7 +25,7 @@ from assessment.psychometrics.data_files import (
     write_scores_csv,
 )
 from cli.errors import fail, user_errors
-from cli.options import SeedOption
+from cli.options import BankOption, SeedOption
 from scoring import (
     ConvergenceWarning,
     MMLCalibrator,
@@ -159,9 +159,7 @@ def calibrate(
         ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Model file (JSON; docs/file-formats.md).")],
-    bank: Annotated[
-        Path | None, typer.Option("--bank", help="Item bank folder (default: packaged bank).")
-    ] = None,
+    bank: BankOption = None,
     item_map: Annotated[
         Path | None,
         typer.Option(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -122,11 +123,23 @@ def keep_links(
     st.rerun()
 
 
-def _settings_and_mail(prefix: str) -> tuple[dict[str, Any], SmtpSettings | None, bool]:
+@dataclass(frozen=True)
+class FormChoices:
+    """What an invitation form chose besides the candidates and their language."""
+
+    settings: dict[str, Any]
+    """Test settings: keyword arguments of ``invite_candidates``."""
+    mail: SmtpSettings | None
+    """The SMTP settings (None when e-mail is not set up)."""
+    send: bool
+    """Whether to e-mail the new links."""
+
+
+def _settings_and_mail(prefix: str) -> FormChoices:
     """Inside an invitation form: its test settings, the SMTP settings and whether to e-mail."""
     settings = _settings(prefix)
     mail, problem = mail_settings()
-    return settings, mail, send_option(mail, problem, f"{prefix}_send")
+    return FormChoices(settings, mail, send_option(mail, problem, f"{prefix}_send"))
 
 
 def _settings(prefix: str) -> dict[str, Any]:
@@ -171,25 +184,24 @@ def invite_one(store: Store, user: StaffUser) -> None:
             "Test language", list(LANGUAGES), format_func=LANGUAGES.__getitem__,
             key=f"one_language_{nonce}",
         )  # fmt: skip
-        settings, mail, send = _settings_and_mail("one")
+        choices = _settings_and_mail("one")
         submitted = st.form_submit_button("Create invitation", type="primary")
     if not submitted or not claim_form("invite_one", nonce):
         return
-    try:
-        request = request_from_form(name, email, position, language)
-        rows = invite_candidates(
-            store, [request], language=language or "en", actor=user.username, **settings
-        )
-    except InvitationFileError as error:
-        release_form("invite_one")
-        st.error("Please correct the form: " + md_escape("; ".join(error.problems), 600) + ".")
-        return
-    except AssessmentError as error:
-        release_form("invite_one")
-        st.error(md_escape(str(error), 600))
-        return
-    mailed = send_created(store, mail, rows, user, link_base()) if send and mail else None
-    keep_links("invite_one", rows, [request], mailed)
+    create_invitations(
+        store,
+        user,
+        "invite_one",
+        read_requests=lambda: [request_from_form(name, email, position, language)],
+        show_problems=show_form_problems,
+        language=language,
+        choices=choices,
+    )
+
+
+def show_form_problems(problems: Sequence[str]) -> None:
+    """What is wrong with the single-candidate form."""
+    st.error("Please correct the form: " + md_escape("; ".join(problems), 600) + ".")
 
 
 def invite_list(store: Store, user: StaffUser) -> None:
@@ -208,7 +220,7 @@ def invite_list(store: Store, user: StaffUser) -> None:
         language = st.selectbox(
             "Default test language", list(LANGUAGES), format_func=LANGUAGES.__getitem__
         )
-        settings, mail, send = _settings_and_mail("list")
+        choices = _settings_and_mail("list")
         submitted = st.form_submit_button("Create invitations", type="primary")
     if not submitted:
         return
@@ -217,26 +229,59 @@ def invite_list(store: Store, user: StaffUser) -> None:
         return
     if not claim_form("invite_list", nonce):
         return
+    content = upload.getvalue()
+    create_invitations(
+        store,
+        user,
+        "invite_list",
+        read_requests=lambda: parse_invitation_csv(content),
+        show_problems=show_list_problems,
+        language=language,
+        choices=choices,
+    )
+
+
+def show_list_problems(problems: Sequence[str]) -> None:
+    """What is wrong with an uploaded list: every problem with its line number."""
+    count = len(problems)
+    st.error(
+        f"The list has {count} problem{'s' if count != 1 else ''}; nothing was created. "
+        "Correct the file and upload it again."
+    )
+    st.code("\n".join(problems), language=None)
+
+
+def create_invitations(
+    store: Store,
+    user: StaffUser,
+    prefix: str,
+    read_requests: Callable[[], list[InvitationRequest]],
+    show_problems: Callable[[Sequence[str]], None],
+    language: str | None,
+    choices: FormChoices,
+) -> None:
+    """Create the invitations of a claimed form submit, e-mail them if asked and keep the links.
+
+    One sequence for both forms, so that a fix to it reaches both. An error releases the
+    form's claim (``prefix``) so that the corrected form can be sent again; the problems of
+    the requests ``read_requests`` finds are shown by ``show_problems``.
+    """
     try:
-        requests = parse_invitation_csv(upload.getvalue())
+        requests = read_requests()
         rows = invite_candidates(
-            store, requests, language=language or "en", actor=user.username, **settings
+            store, requests, language=language or "en", actor=user.username, **choices.settings
         )
     except InvitationFileError as error:
-        release_form("invite_list")
-        count = len(error.problems)
-        st.error(
-            f"The list has {count} problem{'s' if count != 1 else ''}; nothing was created. "
-            "Correct the file and upload it again."
-        )
-        st.code("\n".join(error.problems), language=None)
+        release_form(prefix)
+        show_problems(error.problems)
         return
     except AssessmentError as error:
-        release_form("invite_list")
+        release_form(prefix)
         st.error(md_escape(str(error), 600))
         return
-    mailed = send_created(store, mail, rows, user, link_base()) if send and mail else None
-    keep_links("invite_list", rows, requests, mailed)
+    mail = choices.mail if choices.send else None
+    mailed = send_created(store, mail, rows, user, link_base()) if mail else None
+    keep_links(prefix, rows, requests, mailed)
 
 
 def links_message(n: int) -> str:

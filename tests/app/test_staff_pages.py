@@ -95,6 +95,31 @@ def test_invalid_email_is_explained_and_nothing_is_created(app_store: Store) -> 
     assert any("is not an email address" in text for text in errors(app))
     assert not app.code
     assert app_store.count_candidates() == 0
+    app.text_input[1].input("ana@example.com")  # the corrected form can be sent again
+    app.button[0].click().run()
+    assert not errors(app)
+    assert len(app.code) == 1
+    assert app_store.count_candidates() == 1
+
+
+def test_a_list_with_problems_lists_them_and_creates_nothing(app_store: Store) -> None:
+    app = AppTest.from_file(str(RECRUITER_PAGE), default_timeout=TIMEOUT)
+    sign_in_as(app, get_store(), "rita", "recruiter")
+    app.session_state["invite_mode"] = "Upload a list (CSV)"
+    app.run()
+    data = b"name,email\nAna,ana-at-example\n,bo@example.com\n"
+    app.file_uploader[0].set_value(("people.csv", data, "text/csv"))
+    app.button[0].click().run()
+    assert not app.exception
+    assert errors(app) == [
+        "The list has 2 problems; nothing was created. Correct the file and upload it again."
+    ]
+    assert [line[:7] for line in str(app.code[-1].value).splitlines()] == ["line 2:", "line 3:"]
+    assert app_store.count_candidates() == 0
+    app.file_uploader[0].set_value(("people.csv", b"name,email\nAna,ana@example.com\n", "text/csv"))
+    app.button[0].click().run()  # the corrected list can be sent with the same form
+    assert not errors(app)
+    assert app_store.count_candidates() == 1
 
 
 # ----------------------------------------------- recruiter: the other tabs

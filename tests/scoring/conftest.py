@@ -6,16 +6,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from scoring import (
-    ItemParameters,
-    ItemSpec,
-    ModelParameters,
-    ResponseMatrix,
-    get_model,
-    simulate_responses,
-    simulate_theta,
-)
+from scoring import ItemParameters, ItemSpec, ModelParameters, ResponseMatrix, get_model
 from scoring.most_least import joint_item_spec, split_pairs
+from tests.scoring.builders import option_spec, ordered_spec, simulate
 
 
 def ordered_items(
@@ -31,7 +24,7 @@ def ordered_items(
     for j in range(n_items):
         a = rng.uniform(0.7, 2.0)
         b = np.sort(rng.normal(0.0, 1.0, 3))
-        spec = ItemSpec(f"{prefix}-{j}", dimension, (0, 1, 2, 3), (0.0, 1.0, 2.0, 3.0))
+        spec = ordered_spec(f"{prefix}-{j}", dimension, 4)
         items.append(ItemParameters(spec, (a, *intercepts(a, b))))
     return items
 
@@ -66,7 +59,7 @@ def data_from_other_items(
     the mismatch every estimator must reject."""
     model = gpcm_model(rng, n_items=n_items)
     other = gpcm_model(rng, n_items=n_other)
-    return model, simulate_responses(other, simulate_theta(n_candidates, 1, rng), rng)
+    return model, simulate(other, n_candidates, rng)
 
 
 def nominal_model(rng: np.random.Generator, n_items: int = 12) -> ModelParameters:
@@ -77,7 +70,7 @@ def nominal_model(rng: np.random.Generator, n_items: int = 12) -> ModelParameter
         base = np.array(credits) * rng.uniform(0.4, 0.8) + rng.normal(0, 0.15, 4)
         slopes = base[1:] - base[0]
         intercepts = rng.normal(0.0, 0.6, 3)
-        spec = ItemSpec(f"n-{j}", "d1", ("A", "B", "C", "D"), credits)
+        spec = option_spec(f"n-{j}", "d1", credits)
         items.append(ItemParameters(spec, (*slopes, *intercepts)))
     return ModelParameters("nrm", ("d1",), tuple(items))
 

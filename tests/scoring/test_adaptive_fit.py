@@ -8,7 +8,6 @@ import pytest
 from scoring import (
     MISSING,
     ItemParameters,
-    ItemSpec,
     MMLCalibrator,
     ModelParameters,
     ResponseMatrix,
@@ -21,28 +20,31 @@ from scoring import (
 from scoring.adaptive_fit import residual_dependence, rest_posterior_fit
 from scoring.classical import administered_alpha, pairwise_covariance
 from scoring.item_analysis import analyse_items
+from tests.scoring.builders import option_spec, responses_for, simulate, with_responses
 from tests.scoring.conftest import gpcm_model
 
 
-def adaptive_pattern(
-    model: ModelParameters, theta: np.ndarray, data: ResponseMatrix, rng: np.random.Generator
+def simulate_adaptive(
+    model: ModelParameters, theta: np.ndarray, rng: np.random.Generator
 ) -> ResponseMatrix:
-    """Each candidate keeps the 8 items whose location is nearest a noisy view of their θ, as an
-    adaptive test would choose them (so who answers an item depends on θ)."""
+    """Responses at ``theta`` where each candidate keeps the 8 items whose location is nearest a
+    noisy view of their θ, as an adaptive test would choose them (so who answers an item
+    depends on θ)."""
+    data = simulate_responses(model, theta, rng)
     location = np.array([-np.mean(item.params[1:]) / item.params[0] / 1.5 for item in model])
     responses = data.responses.copy()
     noisy = theta[:, 0] + rng.normal(0.0, 0.5, theta.shape[0])
     distance = np.abs(location[None, :] - noisy[:, None])
     rank = np.argsort(np.argsort(distance, axis=1), axis=1)
     responses[rank >= 8] = MISSING
-    return ResponseMatrix(responses, data.items, data.dimensions)
+    return with_responses(data, responses)
 
 
 def adaptive_sample(seed: int, n: int = 3000) -> tuple[ModelParameters, ResponseMatrix]:
     rng = np.random.default_rng(seed)
     model = gpcm_model(rng, n_items=20)
     theta = simulate_theta(n, 1, rng)
-    return model, adaptive_pattern(model, theta, simulate_responses(model, theta, rng), rng)
+    return model, simulate_adaptive(model, theta, rng)
 
 
 def test_rest_fit_is_available_and_calibrated_on_adaptive_data() -> None:
@@ -65,14 +67,14 @@ def test_rest_fit_flags_an_item_that_does_not_follow_the_model() -> None:
     rng = np.random.default_rng(42)
     model = gpcm_model(rng, n_items=20)
     theta = simulate_theta(3000, 1, rng)
-    data = adaptive_pattern(model, theta, simulate_responses(model, theta, rng), rng)
+    data = simulate_adaptive(model, theta, rng)
     responses = data.responses.copy()
     # item d1-3, shown to a third of the candidates, rises and falls: its top categories are
     # chosen most at average theta, which no GPCM item can do
     shown = rng.random(theta.shape[0]) < 1 / 3
     peak = np.exp(-(theta[:, 0] ** 2))
     responses[:, 3] = np.where(shown, rng.binomial(3, 0.15 + 0.7 * peak), MISSING)
-    data = ResponseMatrix(responses, data.items, data.dimensions)
+    data = with_responses(data, responses)
     calibrated = MMLCalibrator("gpcm", standard_errors="none").fit(data).parameters
     fits = {f.item_id: f for f in rest_posterior_fit(calibrated, data)}
     assert fits["d1-3"].p_value < 1e-4
@@ -94,7 +96,7 @@ def most_least_model(rng: np.random.Generator, n_scenarios: int = 8) -> ModelPar
     for s in range(n_scenarios):
         credits = rng.permutation(4).astype(float)
         for part, scores in ((".most", credits), (".least", 3.0 - credits)):
-            spec = ItemSpec(f"S{s}{part}", "d1", ("A", "B", "C", "D"), tuple(scores))
+            spec = option_spec(f"S{s}{part}", "d1", scores)
             params = (rng.uniform(0.5, 0.9), *rng.normal(0.0, 0.5, 3))
             items.append(ItemParameters(spec, params))
     return ModelParameters("gpcm", ("d1",), tuple(items))
@@ -114,7 +116,7 @@ def simulate_most_least(
         least_p /= least_p.sum(axis=0)
         least = np.minimum((np.cumsum(least_p, axis=0) < rng.random(n)).sum(axis=0), 3)
         responses[:, j], responses[:, j + 1] = most, least
-    return ResponseMatrix(responses, model.specs, model.dimensions)
+    return responses_for(model, responses)
 
 
 def test_q3_exposes_the_most_least_pairs_of_a_scenario() -> None:
@@ -135,14 +137,14 @@ def test_q3_exposes_the_most_least_pairs_of_a_scenario() -> None:
 def test_q3_of_conditionally_independent_items_flags_nothing() -> None:
     rng = np.random.default_rng(6)
     model = gpcm_model(rng, n_items=12)
-    data = simulate_responses(model, simulate_theta(2000, 1, rng), rng)
+    data = simulate(model, 2000, rng)
     assert residual_dependence(model, data).flagged() == []
 
 
 def test_administered_alpha_is_cronbach_alpha_on_complete_data() -> None:
     rng = np.random.default_rng(7)
     model = gpcm_model(rng, n_items=8)
-    data = simulate_responses(model, simulate_theta(500, 1, rng), rng)
+    data = simulate(model, 500, rng)
     scores = data.responses.astype(float)
     covariance, counts = pairwise_covariance(scores, np.ones_like(scores, dtype=bool))
     assert administered_alpha(covariance, counts, 8) == pytest.approx(cronbach_alpha(covariance))

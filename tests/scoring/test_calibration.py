@@ -14,11 +14,11 @@ from scoring import (
     ConvergenceWarning,
     MMLCalibrator,
     ModelParameters,
-    ResponseMatrix,
     ScoringError,
     simulate_responses,
     simulate_theta,
 )
+from tests.scoring.builders import simulate, with_responses
 from tests.scoring.conftest import gpcm_model, nominal_model
 
 
@@ -161,11 +161,11 @@ def test_result_is_immutable_and_round_trips_through_json(rng: np.random.Generat
 
 def test_item_without_responses_is_rejected(rng: np.random.Generator) -> None:
     model = gpcm_model(rng, n_items=4)
-    data = simulate_responses(model, simulate_theta(100, 1, rng), rng)
+    data = simulate(model, 100, rng)
     responses = data.responses.copy()
     responses[:, 2] = MISSING
     with pytest.raises(ScoringError, match="has no responses"):
-        MMLCalibrator().fit(ResponseMatrix(responses, data.items, data.dimensions))
+        MMLCalibrator().fit(with_responses(data, responses))
 
 
 def test_constructor_only_stores_settings() -> None:

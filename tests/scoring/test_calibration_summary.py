@@ -8,9 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from scoring import MMLCalibrator, simulate_responses, simulate_theta
+from scoring import MMLCalibrator
 from scoring.calibration import CalibrationResult
 from scoring.calibration_summary import CalibrationSummary
+from tests.scoring.builders import simulate
 from tests.scoring.conftest import gpcm_model
 
 
@@ -18,7 +19,7 @@ from tests.scoring.conftest import gpcm_model
 def result() -> CalibrationResult:
     rng = np.random.default_rng(15)
     model = gpcm_model(rng, n_items=5)
-    data = simulate_responses(model, simulate_theta(600, 1, rng), rng)
+    data = simulate(model, 600, rng)
     return MMLCalibrator("gpcm", standard_errors="none").fit(data)
 
 

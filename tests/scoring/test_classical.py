@@ -12,8 +12,6 @@ from scoring import (
     ModelParameters,
     ResponseMatrix,
     ScoringError,
-    simulate_responses,
-    simulate_theta,
 )
 from scoring.classical import (
     classical_statistics,
@@ -21,6 +19,7 @@ from scoring.classical import (
     mcdonald_omega,
     pairwise_covariance,
 )
+from tests.scoring.builders import ordered_spec, simulate, with_responses
 from tests.scoring.conftest import gpcm_model
 
 
@@ -102,10 +101,10 @@ def test_omega_exceeds_alpha_for_unequal_loadings() -> None:
 
 
 def test_omega_is_close_to_alpha_for_simulated_parallel_items(rng: np.random.Generator) -> None:
-    spec = [ItemSpec(f"e{j}", "d1", (0, 1, 2, 3), (0.0, 1.0, 2.0, 3.0)) for j in range(8)]
+    spec = [ordered_spec(f"e{j}", "d1", 4) for j in range(8)]
     params = (1.2, 1.2, 1.2, 0.0)  # slope 1.2, thresholds −1, 0, 1 for every item
     model = ModelParameters("gpcm", ("d1",), tuple(ItemParameters(s, params) for s in spec))
-    data = simulate_responses(model, simulate_theta(4000, 1, rng), rng)
+    data = simulate(model, 4000, rng)
     entry = classical_statistics(data).dimension("d1")
     assert entry.omega == pytest.approx(entry.alpha, abs=0.005)
     assert np.ptp(entry.loadings) < 0.08
@@ -127,11 +126,11 @@ def test_alpha_with_missing_by_design_is_close_to_complete_data_alpha(
     rng: np.random.Generator,
 ) -> None:
     model = gpcm_model(rng)
-    full = simulate_responses(model, simulate_theta(3000, 1, rng), rng)
+    full = simulate(model, 3000, rng)
     planned = full.responses.copy()
     planned[rng.random(planned.shape) < 0.4] = MISSING
     complete = classical_statistics(full).dimension("d1")
-    partial = classical_statistics(ResponseMatrix(planned, full.items, full.dimensions))
+    partial = classical_statistics(with_responses(full, planned))
     entry = partial.dimension("d1")
     assert entry.alpha == pytest.approx(complete.alpha, abs=0.02)
     assert entry.omega == pytest.approx(complete.omega, abs=0.02)
@@ -141,7 +140,7 @@ def test_alpha_with_missing_by_design_is_close_to_complete_data_alpha(
 
 
 def test_items_never_answered_together_leave_alpha_undefined_with_a_note() -> None:
-    items = tuple(ItemSpec(f"i{j}", "d", (0, 1), (0.0, 1.0)) for j in range(3))
+    items = tuple(ordered_spec(f"i{j}", "d", 2) for j in range(3))
     responses = np.array([[0, 1, MISSING], [1, 1, MISSING], [MISSING, 0, 1], [MISSING, 1, 0]])
     entry = classical_statistics(ResponseMatrix(responses, items, ("d",))).dimension("d")
     assert np.isnan(entry.alpha)
@@ -154,7 +153,7 @@ def test_keyed_best_option_correlates_positively_and_worst_negatively(
     rng: np.random.Generator,
 ) -> None:
     model = gpcm_model(rng)
-    data = simulate_responses(model, simulate_theta(2000, 1, rng), rng)
+    data = simulate(model, 2000, rng)
     for item in classical_statistics(data).items:
         assert item.option_rest_correlations[-1] > 0.1
         assert item.option_rest_correlations[0] < -0.1

@@ -12,10 +12,8 @@ from scipy.optimize import minimize_scalar
 from scoring import (
     MISSING,
     ItemParameters,
-    ItemSpec,
     MMLCalibrator,
     ModelParameters,
-    ResponseMatrix,
     ScoringError,
     score_map,
     simulate_responses,
@@ -28,6 +26,7 @@ from scoring.fit import (
     summed_score_distribution,
     test_information,
 )
+from tests.scoring.builders import ordered_spec, responses_for, simulate
 from tests.scoring.conftest import data_from_other_items, gpcm_model, nominal_model
 
 REFERENCE = Path(__file__).parent / "reference_data"
@@ -82,11 +81,11 @@ def test_sx2_matches_mirt_on_lsat7() -> None:
     a = (0.988, 1.081, 1.706, 0.765, 0.736)
     b = (-1.879, -0.748, -1.058, -0.635, -2.520)
     items = tuple(
-        ItemParameters(ItemSpec(f"item{j + 1}", "lsat", (0, 1), (0.0, 1.0)), (a[j], -a[j] * b[j]))
+        ItemParameters(ordered_spec(f"item{j + 1}", "lsat", 2), (a[j], -a[j] * b[j]))
         for j in range(5)
     )
     model = ModelParameters("2pl", ("lsat",), items)
-    data = ResponseMatrix(responses, model.specs, model.dimensions)
+    data = responses_for(model, responses)
     fit = item_fit(model, data, min_expected=0.0, n_quad=41, bound=0.8 * np.sqrt(41))
     mirt = (4.7492191, 14.4528980, 1.2703374, 5.2373430, 0.9407036)
     np.testing.assert_allclose([entry.sx2 for entry in fit.items], mirt, atol=0.01)
@@ -97,7 +96,7 @@ def test_sx2_p_values_are_roughly_uniform_when_the_model_is_true(
     rng: np.random.Generator,
 ) -> None:
     model = gpcm_model(rng, n_items=12)
-    data = simulate_responses(model, simulate_theta(2000, 1, rng), rng)
+    data = simulate(model, 2000, rng)
     calibrated = MMLCalibrator("gpcm", standard_errors="none").fit(data).parameters
     p_values = item_fit(calibrated, data).p_values
     assert np.all(np.isfinite(p_values))
@@ -116,7 +115,7 @@ def test_sx2_flags_an_item_simulated_from_a_different_model(rng: np.random.Gener
     prob = np.exp(logits - logits.max(axis=1, keepdims=True))
     prob /= prob.sum(axis=1, keepdims=True)
     responses[:, 0] = (rng.random(t.size)[:, None] > np.cumsum(prob, axis=1)).sum(axis=1)
-    data = ResponseMatrix(responses, model.specs, model.dimensions)
+    data = responses_for(model, responses)
     calibrated = MMLCalibrator("gpcm", standard_errors="none").fit(data).parameters
     fit = item_fit(calibrated, data)
     assert fit.items[0].p_value < 1e-6
@@ -126,7 +125,7 @@ def test_sx2_flags_an_item_simulated_from_a_different_model(rng: np.random.Gener
 def test_sx2_works_for_nominal_items_scored_by_credit(rng: np.random.Generator) -> None:
     # Options A–D carry credits (3, 1, 2, 0): summed scores and cell order follow the credits.
     model = nominal_model(rng)
-    data = simulate_responses(model, simulate_theta(2000, 1, rng), rng)
+    data = simulate(model, 2000, rng)
     calibrated = MMLCalibrator("nrm", standard_errors="none").fit(data).parameters
     fit = item_fit(calibrated, data)
     assert all(entry.df > 0 for entry in fit.items)
@@ -135,7 +134,7 @@ def test_sx2_works_for_nominal_items_scored_by_credit(rng: np.random.Generator) 
 
 def test_sx2_uses_only_candidates_with_complete_responses(rng: np.random.Generator) -> None:
     model = gpcm_model(rng, n_items=8)
-    data = simulate_responses(model, simulate_theta(1000, 1, rng), rng, missing_rate=0.03)
+    data = simulate(model, 1000, rng, missing_rate=0.03)
     complete = int(np.all(data.responses != MISSING, axis=1).sum())
     assert 500 < complete < 1000
     fit = item_fit(model, data)
@@ -147,7 +146,7 @@ def test_sx2_is_nan_with_a_reason_when_too_few_candidates_are_complete(
     rng: np.random.Generator,
 ) -> None:
     model = gpcm_model(rng, n_items=8)
-    data = simulate_responses(model, simulate_theta(400, 1, rng), rng, missing_rate=0.5)
+    data = simulate(model, 400, rng, missing_rate=0.5)
     fit = item_fit(model, data)
     assert all(np.isnan(entry.sx2) and np.isnan(entry.p_value) for entry in fit.items)
     assert "complete responses from at least 100" in fit.items[0].note
@@ -156,7 +155,7 @@ def test_sx2_is_nan_with_a_reason_when_too_few_candidates_are_complete(
 
 def test_collapsing_sparse_cells_never_adds_degrees_of_freedom(rng: np.random.Generator) -> None:
     model = gpcm_model(rng, n_items=6)
-    data = simulate_responses(model, simulate_theta(300, 1, rng), rng)
+    data = simulate(model, 300, rng)
     collapsed = item_fit(model, data)
     raw = item_fit(model, data, min_expected=0.0)
     for strict, loose in zip(collapsed.items, raw.items, strict=True):
@@ -176,7 +175,7 @@ def test_lz_star_is_standard_normal_for_model_conforming_candidates(
     rng: np.random.Generator,
 ) -> None:
     model = gpcm_model(rng, n_items=20)
-    data = simulate_responses(model, simulate_theta(2000, 1, rng), rng)
+    data = simulate(model, 2000, rng)
     for estimator in ("map", "ml"):
         lz = person_fit(model, data, estimator=estimator).lz_star[:, 0]
         lz = lz[np.isfinite(lz)]
@@ -188,7 +187,7 @@ def test_lz_star_is_standard_normal_for_model_conforming_candidates(
 def test_lz_star_is_strongly_negative_for_random_responders(rng: np.random.Generator) -> None:
     model = gpcm_model(rng, n_items=20)
     random = rng.integers(0, 4, size=(500, 20))
-    result = person_fit(model, ResponseMatrix(random, model.specs, model.dimensions))
+    result = person_fit(model, responses_for(model, random))
     assert np.mean(result.lz_star) < -3.0
     assert np.mean(result.flagged()) > 0.9
 
@@ -198,7 +197,7 @@ def test_lz_star_matches_a_direct_computation_for_one_candidate(
 ) -> None:
     model = gpcm_model(rng, n_items=6)
     responses = np.array([[3, 0, MISSING, 2, 1, 3]])
-    result = person_fit(model, ResponseMatrix(responses, model.specs, model.dimensions))
+    result = person_fit(model, responses_for(model, responses))
     answered = [j for j in range(6) if responses[0, j] != MISSING]
 
     def log_posterior(t: float) -> float:
@@ -246,7 +245,7 @@ def test_lz_star_needs_two_answered_items_and_a_finite_ml_estimate(
             [0, 1, 2, 3, 1],
         ]
     )
-    data = ResponseMatrix(responses, model.specs, model.dimensions)
+    data = responses_for(model, responses)
     ml = person_fit(model, data, estimator="ml")
     assert np.isnan(ml.lz_star[0, 0])
     assert np.isnan(ml.lz_star[1, 0])
@@ -261,7 +260,7 @@ def test_lz_star_needs_two_answered_items_and_a_finite_ml_estimate(
 
 def test_person_fit_map_theta_agrees_with_score_map(rng: np.random.Generator) -> None:
     model = gpcm_model(rng, n_items=10)
-    data = simulate_responses(model, simulate_theta(200, 1, rng), rng, missing_rate=0.3)
+    data = simulate(model, 200, rng, missing_rate=0.3)
     np.testing.assert_allclose(
         person_fit(model, data).theta, score_map(model, data).theta, atol=1e-5
     )
@@ -309,7 +308,7 @@ def test_conditional_se_with_prior_matches_the_map_standard_error(
     rng: np.random.Generator,
 ) -> None:
     model = gpcm_model(rng, n_items=8)
-    data = simulate_responses(model, simulate_theta(5, 1, rng), rng)
+    data = simulate(model, 5, rng)
     estimate = score_map(model, data)
     for n in range(5):
         se = conditional_se(model, estimate.theta[n], prior_sd=1.0)["d1"]
@@ -317,7 +316,7 @@ def test_conditional_se_with_prior_matches_the_map_standard_error(
 
 
 def test_conditional_se_is_infinite_without_items_or_prior() -> None:
-    spec = ItemSpec("x", "a", (0, 1), (0.0, 1.0))
+    spec = ordered_spec("x", "a", 2)
     model = ModelParameters("2pl", ("a", "empty"), (ItemParameters(spec, (1.0, 0.0)),))
     se = conditional_se(model, np.array([0.0]))
     assert np.isinf(se["empty"][0])

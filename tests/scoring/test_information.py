@@ -5,17 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scoring import (
-    MISSING,
-    ItemParameters,
-    ItemSpec,
-    MMLCalibrator,
-    ModelParameters,
-    ResponseMatrix,
-    simulate_responses,
-    simulate_theta,
-)
+from scoring import MISSING, ItemParameters, MMLCalibrator, ModelParameters
 from scoring.diagnostics import EMStep
+from tests.scoring.builders import ordered_spec, simulate, with_responses
 from tests.scoring.conftest import gpcm_model, nominal_model
 
 
@@ -24,7 +16,7 @@ def graded_model(rng: np.random.Generator, n_items: int = 6) -> ModelParameters:
     for j in range(n_items):
         a = rng.uniform(0.8, 2.0)
         d = -a * (np.cumsum(rng.uniform(0.6, 1.2, 3)) - 1.8)  # boundaries well apart
-        spec = ItemSpec(f"g-{j}", "d1", (0, 1, 2, 3), (0.0, 1.0, 2.0, 3.0))
+        spec = ordered_spec(f"g-{j}", "d1", 4)
         items.append(ItemParameters(spec, (a, *d)))
     return ModelParameters("grm", ("d1",), tuple(items))
 
@@ -34,7 +26,7 @@ def test_louis_standard_errors_agree_with_the_numerical_oakes_route(kind: str) -
     """Same estimates, priors on, 30 % missing at random: the two SEs agree within 0.5 %."""
     rng = np.random.default_rng(21)
     model = {"gpcm": gpcm_model, "nrm": nominal_model, "grm": graded_model}[kind](rng, 6)
-    data = simulate_responses(model, simulate_theta(1000, 1, rng), rng, missing_rate=0.3)
+    data = simulate(model, 1000, rng, missing_rate=0.3)
     assert not any(p.kind == "unused_category" for p in MMLCalibrator(kind).fit(data).problems)
     louis = MMLCalibrator(kind, standard_errors="louis").fit(data)
     oakes = MMLCalibrator(kind, standard_errors="oakes").fit(data)
@@ -50,11 +42,10 @@ def test_louis_standard_errors_cover_several_category_counts() -> None:
     rng = np.random.default_rng(22)
     four = gpcm_model(rng, 4)
     two = tuple(
-        ItemParameters(ItemSpec(f"b-{j}", "d1", (0, 1), (0.0, 1.0)), (1.0 + 0.2 * j, 0.1 * j))
-        for j in range(3)
+        ItemParameters(ordered_spec(f"b-{j}", "d1", 2), (1.0 + 0.2 * j, 0.1 * j)) for j in range(3)
     )
     model = ModelParameters("gpcm", ("d1",), four.items + two)
-    data = simulate_responses(model, simulate_theta(500, 1, rng), rng, missing_rate=0.2)
+    data = simulate(model, 500, rng, missing_rate=0.2)
     louis = MMLCalibrator("gpcm", standard_errors="louis").fit(data)
     oakes = MMLCalibrator("gpcm", standard_errors="oakes").fit(data)
     for a, b in zip(louis.parameters, oakes.parameters, strict=True):
@@ -64,7 +55,7 @@ def test_louis_standard_errors_cover_several_category_counts() -> None:
 def test_progress_reports_every_step_and_the_end_of_each_dimension() -> None:
     rng = np.random.default_rng(23)
     model = gpcm_model(rng, 4, dimensions=("a", "b"))
-    data = simulate_responses(model, simulate_theta(400, 2, rng), rng)
+    data = simulate(model, 400, rng)
     steps: list[EMStep] = []
     result = MMLCalibrator("gpcm", standard_errors="none").fit(data, progress=steps.append)
     finished = [step for step in steps if step.finished]
@@ -82,12 +73,12 @@ def test_progress_reports_every_step_and_the_end_of_each_dimension() -> None:
 
 def test_a_dimension_that_does_not_converge_names_the_item_still_moving() -> None:
     rng = np.random.default_rng(24)
-    data = simulate_responses(gpcm_model(rng, 5), simulate_theta(300, 1, rng), rng)
+    data = simulate(gpcm_model(rng, 5), 300, rng)
     responses = data.responses.copy()
     responses[:5, 0] = MISSING
     with pytest.warns(UserWarning, match="did not converge"):
         result = MMLCalibrator("gpcm", max_iter=3, standard_errors="none").fit(
-            ResponseMatrix(responses, data.items, data.dimensions)
+            with_responses(data, responses)
         )
     (report,) = result.reports
     assert not report.converged

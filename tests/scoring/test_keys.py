@@ -11,7 +11,7 @@ from scoring import ItemParameters, ItemSpec, MMLCalibrator, ModelParameters, Re
 from scoring.item_analysis import analyse_items
 from scoring.keys import compare_item_key, compare_keys
 from scoring.most_least import split_pair_scores
-from scoring.simulate import simulate_responses, simulate_theta
+from tests.scoring.builders import option_spec, ordered_spec, simulate
 from tests.scoring.conftest import joint_model
 
 CREDITS = (3.0, 1.0, 2.0, 0.0)  # SME key: A best, C, B, D worst
@@ -33,7 +33,7 @@ def nominal_truth(rng: np.random.Generator) -> ModelParameters:
 
 
 def _item(item_id: str, weights: np.ndarray, rng: np.random.Generator) -> ItemParameters:
-    spec = ItemSpec(item_id, "d1", ("A", "B", "C", "D"), CREDITS)
+    spec = option_spec(item_id, "d1", CREDITS)
     intercepts = rng.normal(0.0, 0.4, 3)
     return ItemParameters(spec, (*(weights[1:] - weights[0]), *intercepts))
 
@@ -42,7 +42,7 @@ def _item(item_id: str, weights: np.ndarray, rng: np.random.Generator) -> ItemPa
 def simulated() -> tuple[ModelParameters, ResponseMatrix]:
     rng = np.random.default_rng(20240613)
     truth = nominal_truth(rng)
-    data = simulate_responses(truth, simulate_theta(2000, 1, rng), rng)
+    data = simulate(truth, 2000, rng)
     result = MMLCalibrator("nrm").fit(data)
     assert result.converged
     return result.parameters, data
@@ -131,7 +131,7 @@ def test_graded_model_orders_by_score_and_slope_sign() -> None:
 
 
 def test_bad_threshold_is_refused() -> None:
-    spec = ItemSpec("g", "d1", (0, 1), (0.0, 1.0))
+    spec = ordered_spec("g", "d1", 2)
     model = ModelParameters("2pl", ("d1",), (ItemParameters(spec, (1.0, 0.0)),))
     with pytest.raises(ValueError, match="z_flag"):
         compare_keys(model, z_flag=-1.0)

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from scoring import ResponseMatrix, ScoringError, score_eap, score_map, simulate_responses
+from scoring import ScoringError, score_eap, score_map, simulate_responses
 from scoring.multivariate import (
     CandidatePosterior,
     GridLikelihood,
@@ -18,6 +18,7 @@ from scoring.multivariate import (
     score_map_correlated,
     variance_reduction,
 )
+from tests.scoring.builders import with_responses
 from tests.scoring.conftest import gpcm_model, joint_model
 
 TOLERANCE = 0.01
@@ -86,7 +87,7 @@ def case(rng, n_dims, n_items, rho, n=12, spread=1.0, missing=0.0):  # type: ign
     theta = spread * rng.multivariate_normal(np.zeros(n_dims), correlation, size=n)
     data = simulate_responses(model, theta, rng, missing_rate=missing)
     if n_items == 0:
-        data = ResponseMatrix(np.full(data.responses.shape, -1), data.items, data.dimensions)
+        data = with_responses(data, np.full(data.responses.shape, -1))
     return model, data, correlation
 
 
@@ -133,7 +134,7 @@ def test_answers_on_one_competency_inform_a_correlated_one(rng: np.random.Genera
     model, data, _ = case(rng, 2, 8, 0.0, n=50)
     responses = data.responses.copy()
     responses[:, 8:] = -1
-    data = ResponseMatrix(responses, data.items, data.dimensions)
+    data = with_responses(data, responses)
     rho = 0.6
     estimate = score_eap_correlated(model, data, equicorrelation(2, rho))
     flat = score_eap(model, data)

@@ -8,7 +8,6 @@ import pytest
 from scoring import (
     MISSING,
     ItemParameters,
-    ItemSpec,
     MMLCalibrator,
     ModelParameters,
     ResponseMatrix,
@@ -19,6 +18,7 @@ from scoring import (
 )
 from scoring.diagnostics import INTERCEPT_LIMIT, SE_LIMIT, SLOPE_LIMIT, implausible_parameters
 from scoring.priors import PriorOptions, build_prior
+from tests.scoring.builders import option_spec, ordered_spec, simulate, with_responses
 from tests.scoring.conftest import gpcm_model
 
 
@@ -30,7 +30,7 @@ def bank_like_nominal(rng: np.random.Generator, n_items: int = 12) -> ModelParam
         credits = rng.permutation(4).astype(float)
         slopes = rng.uniform(0.8, 1.5) * credits + rng.normal(0.0, 0.2, 4)
         intercepts = rng.normal(0.0, 0.8, 4)
-        spec = ItemSpec(f"n-{j}", "d1", ("A", "B", "C", "D"), tuple(credits))
+        spec = option_spec(f"n-{j}", "d1", credits)
         params = (*(slopes[1:] - slopes[0]), *(intercepts[1:] - intercepts[0]))
         items.append(ItemParameters(spec, params))
     return ModelParameters("nrm", ("d1",), tuple(items))
@@ -40,10 +40,6 @@ def centred_option_slopes(model: ModelParameters) -> np.ndarray:
     params = np.array([item.params for item in model])
     slopes = np.concatenate([np.zeros((params.shape[0], 1)), params[:, :3]], axis=1)
     return slopes - slopes.mean(axis=1, keepdims=True)
-
-
-def simulate(model: ModelParameters, n: int, rng: np.random.Generator) -> ResponseMatrix:
-    return simulate_responses(model, simulate_theta(n, 1, rng), rng)
 
 
 def test_nominal_option_slopes_shrink_less_than_5_percent_at_n_200() -> None:
@@ -98,7 +94,7 @@ def test_a_never_chosen_option_is_flagged_and_held_by_the_prior() -> None:
     data = simulate(model, 300, rng)
     responses = data.responses.copy()
     responses[responses[:, 5] == 3, 5] = 0  # nobody chooses option D of item n-5
-    data = ResponseMatrix(responses, data.items, data.dimensions)
+    data = with_responses(data, responses)
     result = MMLCalibrator("nrm").fit(data)
     unused = [p for p in result.problems if p.kind == "unused_category"]
     assert [(p.item_id, p.fatal) for p in unused] == [("n-5", False)]
@@ -122,18 +118,19 @@ def test_a_constant_item_is_rejected_naming_it() -> None:
     responses[:, 2] = 2
     responses[:10, 2] = MISSING
     with pytest.raises(ScoringError, match=r"d1-2 \(all 190 answers are 2\)"):
-        MMLCalibrator("gpcm").fit(ResponseMatrix(responses, data.items, data.dimensions))
+        MMLCalibrator("gpcm").fit(with_responses(data, responses))
 
 
 def separating_data(rng: np.random.Generator, n: int = 150) -> ResponseMatrix:
     """Four ordinary 2PL items and one whose answer is exactly 'θ > 0'."""
     theta = simulate_theta(n, 1, rng)
-    specs = tuple(ItemSpec(f"s-{j}", "d1", (0, 1), (0.0, 1.0)) for j in range(5))
-    items = tuple(ItemParameters(spec, (1.2, 0.3 * j - 0.6)) for j, spec in enumerate(specs))
+    items = tuple(
+        ItemParameters(ordered_spec(f"s-{j}", "d1", 2), (1.2, 0.3 * j - 0.6)) for j in range(5)
+    )
     data = simulate_responses(ModelParameters("2pl", ("d1",), items), theta, rng)
     responses = data.responses.copy()
     responses[:, 4] = (theta[:, 0] > 0).astype(int)
-    return ResponseMatrix(responses, data.items, data.dimensions)
+    return with_responses(data, responses)
 
 
 def test_a_perfectly_separating_item_stays_bounded_with_the_default_priors() -> None:

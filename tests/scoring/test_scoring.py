@@ -7,7 +7,6 @@ import pytest
 
 from scoring import (
     MISSING,
-    ResponseMatrix,
     ScoringError,
     score,
     score_eap,
@@ -18,6 +17,7 @@ from scoring import (
 from scoring.norms import NormTable
 from scoring.parameters import ItemGroup
 from scoring.scoring import log_likelihood_slope
+from tests.scoring.builders import responses_for, simulate, with_responses
 from tests.scoring.conftest import (
     data_from_other_items,
     gpcm_model,
@@ -30,7 +30,7 @@ from tests.scoring.conftest import (
 def test_eap_with_no_responses_returns_prior_mean(rng: np.random.Generator) -> None:
     model = gpcm_model(rng, n_items=5)
     empty = np.full((3, 5), MISSING)
-    estimate = score_eap(model, ResponseMatrix(empty, model.specs, model.dimensions))
+    estimate = score_eap(model, responses_for(model, empty))
     np.testing.assert_allclose(estimate.theta, 0.0, atol=1e-10)
     np.testing.assert_allclose(estimate.se, 1.0, atol=1e-3)
     assert estimate.n_answered.tolist() == [[0], [0], [0]]
@@ -49,7 +49,7 @@ def test_eap_recovers_theta_and_its_sd_is_honest(rng: np.random.Generator) -> No
 
 def test_map_se_is_inverse_root_information(rng: np.random.Generator) -> None:
     model = gpcm_model(rng, n_items=6)
-    data = simulate_responses(model, simulate_theta(50, 1, rng), rng)
+    data = simulate(model, 50, rng)
     estimate = score_map(model, data)
     group = model.groups("d1")[0]
     info = model.item_model.information(group.params, group.scores, estimate.theta[:, 0]).sum(0)
@@ -58,7 +58,7 @@ def test_map_se_is_inverse_root_information(rng: np.random.Generator) -> None:
 
 def test_map_maximises_the_posterior(rng: np.random.Generator) -> None:
     model = gpcm_model(rng, n_items=6)
-    data = simulate_responses(model, simulate_theta(20, 1, rng), rng)
+    data = simulate(model, 20, rng)
     estimate = score_map(model, data)
     group = model.groups("d1")[0]
 
@@ -84,7 +84,7 @@ def test_the_analytic_slope_is_the_derivative_of_the_log_likelihood(
 ) -> None:
     models = (gpcm_model(rng, 6), nominal_model(rng, 6), graded_model(rng), joint_model(rng, 4)[0])
     for model in models:
-        data = simulate_responses(model, simulate_theta(40, 1, rng), rng, missing_rate=0.3)
+        data = simulate(model, 40, rng, missing_rate=0.3)
         group = model.groups("d1")[0]
         theta = np.linspace(-2.5, 2.5, 40)
         x = data.responses[:, group.columns].T
@@ -99,7 +99,7 @@ def test_the_analytic_slope_is_the_derivative_of_the_log_likelihood(
 
 def test_map_of_graded_items_is_the_posterior_mode(rng: np.random.Generator) -> None:
     model = graded_model(rng)
-    data = simulate_responses(model, simulate_theta(30, 1, rng), rng)
+    data = simulate(model, 30, rng)
     theta = score_map(model, data).theta[:, 0]
     group = model.groups("d1")[0]
 
@@ -114,11 +114,11 @@ def test_map_of_graded_items_is_the_posterior_mode(rng: np.random.Generator) -> 
 
 def test_partial_responses_give_larger_se(rng: np.random.Generator) -> None:
     model = gpcm_model(rng)
-    data = simulate_responses(model, simulate_theta(200, 1, rng), rng)
+    data = simulate(model, 200, rng)
     partial = data.responses.copy()
     partial[:, 6:] = MISSING
     full = score_eap(model, data)
-    half = score_eap(model, ResponseMatrix(partial, data.items, data.dimensions))
+    half = score_eap(model, with_responses(data, partial))
     assert np.all(half.se > full.se)
     assert half.n_answered[:, 0].tolist() == [6] * 200
 

@@ -18,17 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
+from scoring.arrays import FloatArray
 from scoring.data import MISSING, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.estep import PatternData, log_probability_table
 from scoring.parameters import ModelParameters
 from scoring.quadrature import normal_quadrature
 from scoring.scoring import score_eap
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 MIN_ANSWERS = 100
 """Answers an item needs for its rest-posterior fit statistic."""

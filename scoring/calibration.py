@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import NDArray
 
+from scoring.arrays import FloatArray, IntArray
 from scoring.calibration_summary import CalibrationSummary
 from scoring.chunks import default_workers
 from scoring.correlation import LatentCorrelation, estimate_latent_correlation
@@ -53,7 +53,6 @@ from scoring.priors import (
 )
 from scoring.quadrature import Quadrature, normal_quadrature
 
-FloatArray = NDArray[np.float64]
 Progress = Callable[[EMStep], None]
 """Called after each EM step (and once when a dimension ends) with an ``EMStep``."""
 
@@ -177,7 +176,7 @@ class CalibrationResult:
 class _Group:
     """Mutable working state of one group of items (one dimension, one category count)."""
 
-    columns: NDArray[np.int64]  # positions in the response matrix
+    columns: IntArray  # positions in the response matrix
     scores: FloatArray
     params: FloatArray
     prior: GroupPrior
@@ -572,7 +571,7 @@ class MMLCalibrator:
     def _groups(
         self,
         data: ResponseMatrix,
-        columns: NDArray[np.int64],
+        columns: IntArray,
         models: list[ItemModel],
         start: ModelParameters | None,
     ) -> list[_Group]:
@@ -612,7 +611,7 @@ class MMLCalibrator:
 
 
 def _empirical_start(
-    item_model: ItemModel, params: FloatArray, data: ResponseMatrix, columns: NDArray[np.int64]
+    item_model: ItemModel, params: FloatArray, data: ResponseMatrix, columns: IntArray
 ) -> FloatArray:
     """Set starting intercepts from the observed category proportions (logits vs category 0)."""
     if isinstance(item_model, SequentialMostLeast):

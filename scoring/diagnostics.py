@@ -14,14 +14,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from numpy.typing import NDArray
 
+from scoring.arrays import FloatArray
 from scoring.data import ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.models import ItemModel
 from scoring.most_least import SequentialMostLeast, option_codes, split_pairs
-
-FloatArray = NDArray[np.float64]
 
 SLOPE_LIMIT = 10.0
 """Largest plausible |slope| parameter (nrm option-slope contrast, gpcm/2pl/grm slope) on the

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import NDArray
 
-from scoring.arrays import FloatArray, IntArray
+from scoring.arrays import BoolArray, FloatArray, IntArray
 from scoring.data import MISSING, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.parameters import ItemGroup, ModelParameters
@@ -377,7 +376,7 @@ class _SummedScoreTable:
 
 
 def _collapse_categories(
-    expected: FloatArray, possible: NDArray[np.bool_], min_expected: float
+    expected: FloatArray, possible: BoolArray, min_expected: float
 ) -> tuple[list[list[int]], list[float]]:
     """Partition the possible categories of one group (in score order) into cells.
 
@@ -403,7 +402,7 @@ def _collapse_categories(
 
 
 def _collapse_and_sum(
-    observed: FloatArray, expected: FloatArray, possible: NDArray[np.bool_], min_expected: float
+    observed: FloatArray, expected: FloatArray, possible: BoolArray, min_expected: float
 ) -> tuple[float, int, int]:
     """Collapse sparse cells; return (S-X2, free cells Σ(cells − 1), number of groups).
 
@@ -477,7 +476,7 @@ class PersonFitResult:
     dimensions: tuple[str, ...]
     estimator: Literal["map", "ml"]
 
-    def flagged(self, threshold: float = -1.645) -> NDArray[np.bool_]:
+    def flagged(self, threshold: float = -1.645) -> BoolArray:
         """Misfit flags (n_candidates, n_dimensions): lz* below ``threshold`` (one-sided 5 %)."""
         with np.errstate(invalid="ignore"):
             return np.asarray(self.lz_star < threshold)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from scoring.arrays import FloatArray
-from scoring.data import MISSING, IntArray, ResponseMatrix
+from scoring.arrays import FloatArray, IntArray
+from scoring.data import MISSING, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.estep import log_probability_table
 from scoring.parameters import ModelParameters

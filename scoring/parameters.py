@@ -23,9 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
-from scoring.arrays import FloatArray
+from scoring.arrays import FloatArray, IntArray
 from scoring.data import ItemSpec
 from scoring.errors import ScoringError
 from scoring.models import ItemModel, get_model
@@ -56,7 +55,7 @@ class ItemParameters:
 class ItemGroup:
     """Items of one dimension, item model and category count, stacked for vectorised calls."""
 
-    columns: NDArray[np.int64]
+    columns: IntArray
     """Positions of the items in the model's item list, shape (J,)."""
     params: FloatArray
     scores: FloatArray

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy.special import logsumexp
 
-from scoring.arrays import FloatArray
-from scoring.data import MISSING, IntArray, ResponseMatrix
+from scoring.arrays import FloatArray, IntArray
+from scoring.data import MISSING, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.grid_likelihood import GridLikelihood, grid_moments
 from scoring.parameters import ItemGroup, ModelParameters
@@ -37,7 +36,7 @@ class ThetaEstimate:
 
     theta: FloatArray
     se: FloatArray
-    n_answered: NDArray[np.int64]
+    n_answered: IntArray
     dimensions: tuple[str, ...]
     method: Literal["eap", "map"]
 

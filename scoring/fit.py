@@ -247,7 +247,7 @@ def item_fit(
     Chalmers, R. P. (2012). mirt: A multidimensional item response theory package for the R
     environment. Journal of Statistical Software, 48(6), 1–29.
     """
-    _check(model, data)
+    model.check_responses(data)
     if min_expected < 0:
         raise ScoringError("min_expected must not be negative (0 turns collapsing off)")
     if min_candidates < 1:
@@ -543,7 +543,7 @@ def person_fit(
     polychotomous item response models and standardized indices. British Journal of
     Mathematical and Statistical Psychology, 38, 67–86.
     """
-    _check(model, data)
+    model.check_responses(data)
     if estimator not in ("map", "ml"):
         raise ScoringError(f"unknown estimator {estimator!r}; use 'map' or 'ml'")
     if prior_sd <= 0 or bound <= 0:
@@ -714,8 +714,3 @@ def _grid(theta: FloatArray) -> FloatArray:
     if grid.ndim != 1 or not np.all(np.isfinite(grid)):
         raise ScoringError(f"theta must be a finite 1-D grid, got shape {grid.shape}")
     return grid
-
-
-def _check(model: ModelParameters, data: ResponseMatrix) -> None:
-    if data.item_ids != model.item_ids:
-        raise ScoringError("responses and model must list the same items in the same order")

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from scoring.arrays import FloatArray, IntArray
-from scoring.data import ItemSpec
+from scoring.data import ItemSpec, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.models import ItemModel, get_model
 from scoring.most_least import is_joint, joint_item_spec, option_codes, split_pair_scores
@@ -130,6 +130,12 @@ class ModelParameters:
     @property
     def item_ids(self) -> tuple[str, ...]:
         return tuple(item.item_id for item in self.items)
+
+    def check_responses(self, data: ResponseMatrix) -> None:
+        """Refuse ``data`` unless it lists this model's items in the same order (columns are
+        matched to items by position)."""
+        if data.item_ids != self.item_ids:
+            raise ScoringError("responses and model must list the same items in the same order")
 
     def __iter__(self) -> Iterator[ItemParameters]:
         return iter(self.items)

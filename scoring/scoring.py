@@ -41,11 +41,6 @@ class ThetaEstimate:
     method: Literal["eap", "map"]
 
 
-def _check(model: ModelParameters, data: ResponseMatrix) -> None:
-    if data.item_ids != model.item_ids:
-        raise ScoringError("responses and model must list the same items in the same order")
-
-
 def score_eap(
     model: ModelParameters,
     data: ResponseMatrix,
@@ -68,7 +63,7 @@ def score_eap(
     Bock, R. D., & Mislevy, R. J. (1982). Adaptive EAP estimation of ability in a
     microcomputer environment. Applied Psychological Measurement, 6, 431–444.
     """
-    _check(model, data)
+    model.check_responses(data)
     quad = normal_quadrature(n_quad, bound, prior_mean, prior_sd)
     likelihood = GridLikelihood.build(model, data, quad.points)
     shape = (data.n_candidates, len(model.dimensions))
@@ -104,7 +99,7 @@ def score_map(
     Mislevy, R. J. (1986). Bayes modal estimation in item response models. Psychometrika,
     51, 177–195.
     """
-    _check(model, data)
+    model.check_responses(data)
     if prior_sd <= 0:
         raise ScoringError("prior_sd must be positive")
     start = score_eap(model, data, prior_mean=prior_mean, prior_sd=prior_sd)
@@ -208,7 +203,7 @@ def score(
 
 def marginal_loglik(model: ModelParameters, data: ResponseMatrix, n_quad: int = 61) -> float:
     """Marginal log-likelihood of ``data`` under ``model`` with N(0, 1) on every dimension."""
-    _check(model, data)
+    model.check_responses(data)
     quad = normal_quadrature(n_quad)
     likelihood = GridLikelihood.build(model, data, quad.points)
     total = 0.0

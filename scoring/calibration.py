@@ -192,6 +192,7 @@ class _Group:
         return int(self.scores.shape[1])
 
 
+@dataclass(frozen=True)
 class MMLCalibrator:
     """Calibrate item parameters by marginal maximum likelihood (Bock–Aitkin EM).
 
@@ -270,39 +271,21 @@ class MMLCalibrator:
     Journal of the Royal Statistical Society B, 61, 479–482.
     """
 
-    def __init__(
-        self,
-        model: str = "gpcm",
-        n_quad: int = 61,
-        bound: float = 6.0,
-        max_iter: int = 500,
-        tol: float = 1e-4,
-        loglik_tol: float = 1e-7,
-        priors: PriorOptions | Priors | Literal["default"] | None = "default",
-        accelerate: bool = True,
-        standard_errors: Literal["louis", "oakes", "none"] = "louis",
-        precision: Literal["float32", "float64"] = "float32",
-        blas_threads: int | None = 1,
-        workers: int | None = None,
-        item_models: Mapping[str, str] | None = None,
-        latent_correlation: bool = True,
-        correlation_sample: int = 10_000,
-    ) -> None:
-        self.model = model
-        self.n_quad = n_quad
-        self.bound = bound
-        self.max_iter = max_iter
-        self.tol = tol
-        self.loglik_tol = loglik_tol
-        self.priors = priors
-        self.accelerate = accelerate
-        self.standard_errors = standard_errors
-        self.precision = precision
-        self.blas_threads = blas_threads
-        self.workers = workers
-        self.item_models = item_models
-        self.latent_correlation = latent_correlation
-        self.correlation_sample = correlation_sample
+    model: str = "gpcm"
+    n_quad: int = 61
+    bound: float = 6.0
+    max_iter: int = 500
+    tol: float = 1e-4
+    loglik_tol: float = 1e-7
+    priors: PriorOptions | Priors | Literal["default"] | None = "default"
+    accelerate: bool = True
+    standard_errors: Literal["louis", "oakes", "none"] = "louis"
+    precision: Literal["float32", "float64"] = "float32"
+    blas_threads: int | None = 1
+    workers: int | None = None
+    item_models: Mapping[str, str] | None = None
+    latent_correlation: bool = True
+    correlation_sample: int = 10_000
 
     # ----------------------------------------------------------------------------- public
     def fit(

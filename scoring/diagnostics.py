@@ -10,7 +10,7 @@ errors are missing. Each becomes a ``CalibrationProblem`` naming the dimension a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Literal
 
 import numpy as np
@@ -83,13 +83,7 @@ class CalibrationProblem:
     fatal: bool
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "kind": self.kind,
-            "dimension": self.dimension,
-            "item_id": self.item_id,
-            "message": self.message,
-            "fatal": self.fatal,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)

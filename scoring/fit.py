@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -158,19 +158,7 @@ class ItemFitResult:
 
     def rows(self) -> list[dict[str, Any]]:
         """One plain dict per item (for tables and CSV export)."""
-        return [
-            {
-                "item_id": entry.item_id,
-                "dimension": entry.dimension,
-                "sx2": entry.sx2,
-                "df": entry.df,
-                "p_value": entry.p_value,
-                "n_candidates": entry.n_candidates,
-                "n_groups": entry.n_groups,
-                "note": entry.note,
-            }
-            for entry in self.items
-        ]
+        return [asdict(entry) for entry in self.items]
 
 
 def item_fit(

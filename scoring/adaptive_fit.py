@@ -18,17 +18,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
+from scoring.arrays import FloatArray
 from scoring.data import MISSING, ResponseMatrix
-from scoring.errors import ScoringError
 from scoring.estep import PatternData, log_probability_table
 from scoring.parameters import ModelParameters
 from scoring.quadrature import normal_quadrature
 from scoring.scoring import score_eap
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 MIN_ANSWERS = 100
 """Answers an item needs for its rest-posterior fit statistic."""
@@ -124,7 +120,7 @@ def rest_posterior_fit(
     Chalmers, R. P., & Ng, V. (2017). Plausible-value imputation statistics for detecting item
     misfit. Applied Psychological Measurement, 41, 372–387.
     """
-    _check(model, data)
+    model.check_responses(data)
     quad = normal_quadrature(n_quad, bound)
     results: dict[int, RestFit] = {}
     for dimension in model.dimensions:
@@ -321,7 +317,7 @@ def residual_dependence(
     Identification of local dependence in the Rasch model using residual correlations.
     Applied Psychological Measurement, 41, 178–194.
     """
-    _check(model, data)
+    model.check_responses(data)
     estimate = score_eap(model, data)
     pairs: list[tuple[str, str, float, float, int]] = []
     for d, dimension in enumerate(model.dimensions):
@@ -363,11 +359,6 @@ def _correlation(x: FloatArray, y: FloatArray) -> float:
     y = y - y.mean()
     denominator = float(np.sqrt(np.dot(x, x) * np.dot(y, y)))
     return float(np.dot(x, y)) / denominator if denominator > 0 else float("nan")
-
-
-def _check(model: ModelParameters, data: ResponseMatrix) -> None:
-    if data.item_ids != model.item_ids:
-        raise ScoringError("responses and model must list the same items in the same order")
 
 
 __all__ = [

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from scoring.arrays import BoolArray
 from scoring.errors import ScoringError
 
 SMALL_GROUP = 30
@@ -48,7 +49,7 @@ class GroupImpact:
 
 
 def adverse_impact(
-    groups: Sequence[str] | NDArray[np.str_], selected: Sequence[bool] | NDArray[np.bool_]
+    groups: Sequence[str] | NDArray[np.str_], selected: Sequence[bool] | BoolArray
 ) -> list[GroupImpact]:
     """Impact ratio of every group relative to the group with the highest selection rate.
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import NDArray
 
+from scoring.arrays import FloatArray, IntArray
 from scoring.calibration_summary import CalibrationSummary
 from scoring.chunks import default_workers
 from scoring.correlation import LatentCorrelation, estimate_latent_correlation
@@ -53,7 +53,6 @@ from scoring.priors import (
 )
 from scoring.quadrature import Quadrature, normal_quadrature
 
-FloatArray = NDArray[np.float64]
 Progress = Callable[[EMStep], None]
 """Called after each EM step (and once when a dimension ends) with an ``EMStep``."""
 
@@ -177,7 +176,7 @@ class CalibrationResult:
 class _Group:
     """Mutable working state of one group of items (one dimension, one category count)."""
 
-    columns: NDArray[np.int64]  # positions in the response matrix
+    columns: IntArray  # positions in the response matrix
     scores: FloatArray
     params: FloatArray
     prior: GroupPrior
@@ -193,6 +192,7 @@ class _Group:
         return int(self.scores.shape[1])
 
 
+@dataclass(frozen=True)
 class MMLCalibrator:
     """Calibrate item parameters by marginal maximum likelihood (Bock–Aitkin EM).
 
@@ -271,39 +271,21 @@ class MMLCalibrator:
     Journal of the Royal Statistical Society B, 61, 479–482.
     """
 
-    def __init__(
-        self,
-        model: str = "gpcm",
-        n_quad: int = 61,
-        bound: float = 6.0,
-        max_iter: int = 500,
-        tol: float = 1e-4,
-        loglik_tol: float = 1e-7,
-        priors: PriorOptions | Priors | Literal["default"] | None = "default",
-        accelerate: bool = True,
-        standard_errors: Literal["louis", "oakes", "none"] = "louis",
-        precision: Literal["float32", "float64"] = "float32",
-        blas_threads: int | None = 1,
-        workers: int | None = None,
-        item_models: Mapping[str, str] | None = None,
-        latent_correlation: bool = True,
-        correlation_sample: int = 10_000,
-    ) -> None:
-        self.model = model
-        self.n_quad = n_quad
-        self.bound = bound
-        self.max_iter = max_iter
-        self.tol = tol
-        self.loglik_tol = loglik_tol
-        self.priors = priors
-        self.accelerate = accelerate
-        self.standard_errors = standard_errors
-        self.precision = precision
-        self.blas_threads = blas_threads
-        self.workers = workers
-        self.item_models = item_models
-        self.latent_correlation = latent_correlation
-        self.correlation_sample = correlation_sample
+    model: str = "gpcm"
+    n_quad: int = 61
+    bound: float = 6.0
+    max_iter: int = 500
+    tol: float = 1e-4
+    loglik_tol: float = 1e-7
+    priors: PriorOptions | Priors | Literal["default"] | None = "default"
+    accelerate: bool = True
+    standard_errors: Literal["louis", "oakes", "none"] = "louis"
+    precision: Literal["float32", "float64"] = "float32"
+    blas_threads: int | None = 1
+    workers: int | None = None
+    item_models: Mapping[str, str] | None = None
+    latent_correlation: bool = True
+    correlation_sample: int = 10_000
 
     # ----------------------------------------------------------------------------- public
     def fit(
@@ -572,7 +554,7 @@ class MMLCalibrator:
     def _groups(
         self,
         data: ResponseMatrix,
-        columns: NDArray[np.int64],
+        columns: IntArray,
         models: list[ItemModel],
         start: ModelParameters | None,
     ) -> list[_Group]:
@@ -612,7 +594,7 @@ class MMLCalibrator:
 
 
 def _empirical_start(
-    item_model: ItemModel, params: FloatArray, data: ResponseMatrix, columns: NDArray[np.int64]
+    item_model: ItemModel, params: FloatArray, data: ResponseMatrix, columns: IntArray
 ) -> FloatArray:
     """Set starting intercepts from the observed category proportions (logits vs category 0)."""
     if isinstance(item_model, SequentialMostLeast):

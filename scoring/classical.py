@@ -30,13 +30,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
+from scoring.arrays import BoolArray, FloatArray, IntArray
 from scoring.data import MISSING, ResponseMatrix
 from scoring.errors import ScoringError
-
-FloatArray = NDArray[np.float64]
-BoolArray = NDArray[np.bool_]
 
 MIN_PAIR_COUNT = 2
 """Candidates needed to answer both items of a pair for its covariance to be defined."""
@@ -292,7 +289,7 @@ def cronbach_alpha(covariance: FloatArray) -> float:
     return n_items / (n_items - 1) * (1.0 - float(np.trace(covariance)) / total)
 
 
-def administered_alpha(covariance: FloatArray, counts: NDArray[np.int64], length: float) -> float:
+def administered_alpha(covariance: FloatArray, counts: IntArray, length: float) -> float:
     """Available-case coefficient alpha for a test of ``length`` items.
 
     Parameters
@@ -409,9 +406,7 @@ def mcdonald_omega(covariance: FloatArray) -> OmegaEstimate:
     return OmegaEstimate(omega, loadings, converged, heywood)
 
 
-def pairwise_covariance(
-    scores: FloatArray, answered: BoolArray
-) -> tuple[FloatArray, NDArray[np.int64]]:
+def pairwise_covariance(scores: FloatArray, answered: BoolArray) -> tuple[FloatArray, IntArray]:
     """Pairwise-complete covariance matrix of item scores (ddof = 1).
 
     Parameters
@@ -449,7 +444,7 @@ def _square(matrix: FloatArray, name: str) -> FloatArray:
     return matrix
 
 
-def _item_scores(data: ResponseMatrix, columns: NDArray[np.int64]) -> FloatArray:
+def _item_scores(data: ResponseMatrix, columns: IntArray) -> FloatArray:
     """Score of each response (n_candidates, J), NaN where missing."""
     out = np.full((data.n_candidates, columns.size), np.nan)
     for position, column in enumerate(columns):
@@ -476,7 +471,7 @@ def _item_statistics(
     data: ResponseMatrix,
     column: int,
     position: int,
-    responses: NDArray[np.int64],
+    responses: IntArray,
     scores: FloatArray,
     answered: BoolArray,
     alpha_if_deleted: float,

@@ -133,8 +133,7 @@ def estimate_latent_correlation(
     Higham, N. J. (2002). Computing the nearest correlation matrix — a problem from finance.
     IMA Journal of Numerical Analysis, 22, 329–343.
     """
-    if data.item_ids != model.item_ids:
-        raise ScoringError("responses and model must list the same items in the same order")
+    model.check_responses(data)
     if n_quad < 11 or bound <= 0:
         raise ScoringError("n_quad >= 11 and bound > 0 are required")
     grid = np.linspace(-bound, bound, n_quad)

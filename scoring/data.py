@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
-from scoring.arrays import FloatArray, IntArray
+from scoring.arrays import BoolArray, FloatArray, IntArray
 from scoring.errors import ScoringError
 
 MISSING = -1
@@ -104,11 +103,11 @@ class ResponseMatrix:
             [j for j, item in enumerate(self.items) if item.dimension == dimension], dtype=np.int64
         )
 
-    def subset(self, rows: IntArray | NDArray[np.bool_]) -> ResponseMatrix:
+    def subset(self, rows: IntArray | BoolArray) -> ResponseMatrix:
         """The same items for a subset of candidates."""
         return ResponseMatrix(self.responses[rows], self.items, self.dimensions)
 
-    def select_items(self, keep: NDArray[np.bool_]) -> ResponseMatrix:
+    def select_items(self, keep: BoolArray) -> ResponseMatrix:
         """The same candidates for the items where ``keep`` (n_items,) is true."""
         keep = np.asarray(keep, dtype=bool)
         items = tuple(item for item, kept in zip(self.items, keep, strict=True) if kept)

@@ -10,18 +10,16 @@ errors are missing. Each becomes a ``CalibrationProblem`` naming the dimension a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Literal
 
 import numpy as np
-from numpy.typing import NDArray
 
+from scoring.arrays import FloatArray
 from scoring.data import ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.models import ItemModel
 from scoring.most_least import SequentialMostLeast, option_codes, split_pairs
-
-FloatArray = NDArray[np.float64]
 
 SLOPE_LIMIT = 10.0
 """Largest plausible |slope| parameter (nrm option-slope contrast, gpcm/2pl/grm slope) on the
@@ -85,13 +83,7 @@ class CalibrationProblem:
     fatal: bool
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "kind": self.kind,
-            "dimension": self.dimension,
-            "item_id": self.item_id,
-            "message": self.message,
-            "fatal": self.fatal,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy import stats
 
-from scoring.arrays import FloatArray
+from scoring.arrays import BoolArray, FloatArray, IntArray
 from scoring.data import ResponseMatrix
 from scoring.errors import ScoringError
 
@@ -53,9 +52,9 @@ class MantelHaenszelResult:
 
 
 def mantel_haenszel(
-    correct: NDArray[np.bool_] | NDArray[np.int64],
-    focal: NDArray[np.bool_],
-    strata: NDArray[np.int64],
+    correct: BoolArray | IntArray,
+    focal: BoolArray,
+    strata: IntArray,
 ) -> MantelHaenszelResult:
     """Mantel–Haenszel DIF for one dichotomised item.
 
@@ -169,8 +168,8 @@ class LogisticDifResult:
 
 
 def logistic_dif(
-    correct: NDArray[np.int64] | NDArray[np.bool_],
-    focal: NDArray[np.bool_],
+    correct: IntArray | BoolArray,
+    focal: BoolArray,
     matching: FloatArray,
 ) -> LogisticDifResult:
     """Logistic-regression DIF: trait, + group (uniform), + group × trait (non-uniform).
@@ -243,7 +242,7 @@ def _nagelkerke(null: float, model: float, n: int) -> float:
     return cox_snell / maximum if maximum > 0 else 0.0
 
 
-def strata_from(matching: FloatArray, n_strata: int = 10) -> NDArray[np.int64]:
+def strata_from(matching: FloatArray, n_strata: int = 10) -> IntArray:
     """Cut a matching variable into up to ``n_strata`` quantile strata (ties kept together)."""
     values = np.asarray(matching, dtype=float)
     unique = np.unique(values)

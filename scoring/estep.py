@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scoring.arrays import FloatArray
+from scoring.arrays import FloatArray, IntArray
 from scoring.chunks import map_blocks, row_blocks
-from scoring.data import IntArray, one_hot
+from scoring.data import one_hot
 from scoring.models import ItemModel
 
 

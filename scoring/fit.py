@@ -12,13 +12,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import NDArray
 
-from scoring.arrays import FloatArray, IntArray
+from scoring.arrays import BoolArray, FloatArray, IntArray
 from scoring.data import MISSING, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.parameters import ItemGroup, ModelParameters
@@ -159,19 +158,7 @@ class ItemFitResult:
 
     def rows(self) -> list[dict[str, Any]]:
         """One plain dict per item (for tables and CSV export)."""
-        return [
-            {
-                "item_id": entry.item_id,
-                "dimension": entry.dimension,
-                "sx2": entry.sx2,
-                "df": entry.df,
-                "p_value": entry.p_value,
-                "n_candidates": entry.n_candidates,
-                "n_groups": entry.n_groups,
-                "note": entry.note,
-            }
-            for entry in self.items
-        ]
+        return [asdict(entry) for entry in self.items]
 
 
 def item_fit(
@@ -248,7 +235,7 @@ def item_fit(
     Chalmers, R. P. (2012). mirt: A multidimensional item response theory package for the R
     environment. Journal of Statistical Software, 48(6), 1–29.
     """
-    _check(model, data)
+    model.check_responses(data)
     if min_expected < 0:
         raise ScoringError("min_expected must not be negative (0 turns collapsing off)")
     if min_candidates < 1:
@@ -377,7 +364,7 @@ class _SummedScoreTable:
 
 
 def _collapse_categories(
-    expected: FloatArray, possible: NDArray[np.bool_], min_expected: float
+    expected: FloatArray, possible: BoolArray, min_expected: float
 ) -> tuple[list[list[int]], list[float]]:
     """Partition the possible categories of one group (in score order) into cells.
 
@@ -403,7 +390,7 @@ def _collapse_categories(
 
 
 def _collapse_and_sum(
-    observed: FloatArray, expected: FloatArray, possible: NDArray[np.bool_], min_expected: float
+    observed: FloatArray, expected: FloatArray, possible: BoolArray, min_expected: float
 ) -> tuple[float, int, int]:
     """Collapse sparse cells; return (S-X2, free cells Σ(cells − 1), number of groups).
 
@@ -477,7 +464,7 @@ class PersonFitResult:
     dimensions: tuple[str, ...]
     estimator: Literal["map", "ml"]
 
-    def flagged(self, threshold: float = -1.645) -> NDArray[np.bool_]:
+    def flagged(self, threshold: float = -1.645) -> BoolArray:
         """Misfit flags (n_candidates, n_dimensions): lz* below ``threshold`` (one-sided 5 %)."""
         with np.errstate(invalid="ignore"):
             return np.asarray(self.lz_star < threshold)
@@ -544,7 +531,7 @@ def person_fit(
     polychotomous item response models and standardized indices. British Journal of
     Mathematical and Statistical Psychology, 38, 67–86.
     """
-    _check(model, data)
+    model.check_responses(data)
     if estimator not in ("map", "ml"):
         raise ScoringError(f"unknown estimator {estimator!r}; use 'map' or 'ml'")
     if prior_sd <= 0 or bound <= 0:
@@ -715,8 +702,3 @@ def _grid(theta: FloatArray) -> FloatArray:
     if grid.ndim != 1 or not np.all(np.isfinite(grid)):
         raise ScoringError(f"theta must be a finite 1-D grid, got shape {grid.shape}")
     return grid
-
-
-def _check(model: ModelParameters, data: ResponseMatrix) -> None:
-    if data.item_ids != model.item_ids:
-        raise ScoringError("responses and model must list the same items in the same order")

@@ -18,9 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from scoring.arrays import FloatArray
-from scoring.data import MISSING, IntArray, ResponseMatrix
-from scoring.errors import ScoringError
+from scoring.arrays import FloatArray, IntArray
+from scoring.data import MISSING, ResponseMatrix
 from scoring.estep import log_probability_table
 from scoring.parameters import ModelParameters
 
@@ -49,8 +48,7 @@ class GridLikelihood:
         cls, model: ModelParameters, data: ResponseMatrix, grid: FloatArray
     ) -> GridLikelihood:
         """Log-likelihoods of ``data`` under ``model`` at the nodes ``grid`` (exact)."""
-        if data.item_ids != model.item_ids:
-            raise ScoringError("responses and model must list the same items in the same order")
+        model.check_responses(data)
         n = data.n_candidates
         patterns: list[FloatArray] = []
         inverse = np.zeros((n, len(model.dimensions)), dtype=np.int64)

@@ -41,12 +41,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
+from scoring.arrays import BoolArray, FloatArray, IntArray
 from scoring.models import DivideByTotalModel, ItemModel
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 CHUNK_CELLS = 4_000_000
 """Patterns × nodes × parameters per chunk of the general route (about 32 MB of float64)."""
@@ -188,7 +185,7 @@ def _divide_by_total(
 
 
 def _gg_term(
-    answered: NDArray[np.bool_],
+    answered: BoolArray,
     item_of: IntArray,
     weights: FloatArray,
     counts: FloatArray,

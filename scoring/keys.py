@@ -35,14 +35,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy.stats import rankdata
 
+from scoring.arrays import BoolArray, FloatArray
 from scoring.models import DivideByTotalModel, ItemModel
 from scoring.most_least import SequentialMostLeast, option_codes, split_pair_scores
 from scoring.parameters import ItemParameters, ModelParameters
-
-FloatArray = NDArray[np.float64]
 
 Z_FLAG = 1.96
 """Standard errors by which an empirical best (worst) option must beat the SME's to be flagged."""
@@ -177,7 +175,7 @@ def _option_design(
 
 
 def _beyond_noise(
-    weights: FloatArray, variance: FloatArray, keyed: NDArray[np.bool_], z_flag: float
+    weights: FloatArray, variance: FloatArray, keyed: BoolArray, z_flag: float
 ) -> tuple[float, bool]:
     """How far the top-weighted option beats every ``keyed`` option, in standard errors.
 

@@ -25,9 +25,8 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 import numpy as np
-from numpy.typing import NDArray
 
-from scoring.arrays import FloatArray
+from scoring.arrays import BoolArray, FloatArray
 from scoring.errors import ScoringError
 
 Form = Literal["divide_by_total", "cumulative", "sequential"]
@@ -48,7 +47,7 @@ class Priors:
     def active(self) -> bool:
         return self.slope_sd is not None or self.intercept_sd is not None
 
-    def precision(self, slope_mask: NDArray[np.bool_]) -> tuple[FloatArray, FloatArray]:
+    def precision(self, slope_mask: BoolArray) -> tuple[FloatArray, FloatArray]:
         """Prior precision (P,) and mean (P,) for a parameter vector with ``slope_mask``."""
         slope_precision = 0.0 if self.slope_sd is None else 1.0 / self.slope_sd**2
         intercept_precision = 0.0 if self.intercept_sd is None else 1.0 / self.intercept_sd**2
@@ -79,7 +78,7 @@ class ItemModel(ABC):
         ...
 
     @abstractmethod
-    def slope_mask(self, n_categories: int) -> NDArray[np.bool_]:
+    def slope_mask(self, n_categories: int) -> BoolArray:
         """Which parameters are slope-type (for priors and orientation)."""
         ...
 
@@ -241,7 +240,7 @@ class NominalResponse(DivideByTotalModel):
     def _categories_from_params(self, n_params: int) -> int:
         return n_params // 2 + 1
 
-    def slope_mask(self, n_categories: int) -> NDArray[np.bool_]:
+    def slope_mask(self, n_categories: int) -> BoolArray:
         return np.arange(self.n_params(n_categories)) < n_categories - 1
 
     def design(self, scores: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -288,7 +287,7 @@ class GeneralizedPartialCredit(DivideByTotalModel):
     def _categories_from_params(self, n_params: int) -> int:
         return n_params
 
-    def slope_mask(self, n_categories: int) -> NDArray[np.bool_]:
+    def slope_mask(self, n_categories: int) -> BoolArray:
         return np.arange(self.n_params(n_categories)) == 0
 
     def design(self, scores: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -347,7 +346,7 @@ class GradedResponse(ItemModel):
     def n_params(self, n_categories: int) -> int:
         return n_categories
 
-    def slope_mask(self, n_categories: int) -> NDArray[np.bool_]:
+    def slope_mask(self, n_categories: int) -> BoolArray:
         return np.arange(self.n_params(n_categories)) == 0
 
     def _cumulative(self, params: FloatArray, theta: FloatArray) -> FloatArray:

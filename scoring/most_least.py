@@ -66,9 +66,8 @@ from collections.abc import Mapping, Sequence
 from typing import ClassVar, Literal, TypeGuard
 
 import numpy as np
-from numpy.typing import NDArray
 
-from scoring.arrays import FloatArray, IntArray
+from scoring.arrays import BoolArray, FloatArray, IntArray
 from scoring.data import ItemSpec, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.models import (
@@ -357,7 +356,7 @@ class SequentialMostLeast(ItemModel):
         except ScoringError as error:
             raise ScoringError(f"{self.name}: {error}") from None
 
-    def slope_mask(self, n_categories: int) -> NDArray[np.bool_]:
+    def slope_mask(self, n_categories: int) -> BoolArray:
         mask = self.base.slope_mask(options_of(n_categories))
         return mask if self.shared else np.concatenate([mask, mask])
 

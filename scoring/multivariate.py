@@ -54,9 +54,9 @@ from typing import Literal
 
 import numpy as np
 
-from scoring.arrays import FloatArray
+from scoring.arrays import FloatArray, IntArray
 from scoring.chunks import map_blocks, row_blocks
-from scoring.data import IntArray, ResponseMatrix
+from scoring.data import ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.grid_likelihood import GridLikelihood, grid_moments
 from scoring.parameters import ModelParameters

@@ -20,13 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
+from scoring.arrays import FloatArray, IntArray
 from scoring.data import ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.parameters import ModelParameters
-
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -41,7 +39,7 @@ class ObservedExpected:
     item_id: str
     codes: tuple[str | int, ...]
     theta: FloatArray
-    n: NDArray[np.int64]
+    n: IntArray
     observed: FloatArray
     expected: FloatArray
     grid: FloatArray

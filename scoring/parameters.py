@@ -23,10 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
-from scoring.arrays import FloatArray
-from scoring.data import ItemSpec
+from scoring.arrays import FloatArray, IntArray
+from scoring.data import ItemSpec, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.models import ItemModel, get_model
 from scoring.most_least import is_joint, joint_item_spec, option_codes, split_pair_scores
@@ -56,7 +55,7 @@ class ItemParameters:
 class ItemGroup:
     """Items of one dimension, item model and category count, stacked for vectorised calls."""
 
-    columns: NDArray[np.int64]
+    columns: IntArray
     """Positions of the items in the model's item list, shape (J,)."""
     params: FloatArray
     scores: FloatArray
@@ -131,6 +130,12 @@ class ModelParameters:
     @property
     def item_ids(self) -> tuple[str, ...]:
         return tuple(item.item_id for item in self.items)
+
+    def check_responses(self, data: ResponseMatrix) -> None:
+        """Refuse ``data`` unless it lists this model's items in the same order (columns are
+        matched to items by position)."""
+        if data.item_ids != self.item_ids:
+            raise ScoringError("responses and model must list the same items in the same order")
 
     def __iter__(self) -> Iterator[ItemParameters]:
         return iter(self.items)

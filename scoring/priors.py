@@ -57,13 +57,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
+from scoring.arrays import FloatArray
 from scoring.errors import ScoringError
 from scoring.models import DivideByTotalModel, ItemModel, Priors, get_model
 from scoring.most_least import SequentialMostLeast, split_pair_scores
-
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy.special import logsumexp
 
-from scoring.arrays import FloatArray
-from scoring.data import MISSING, IntArray, ResponseMatrix
+from scoring.arrays import FloatArray, IntArray
+from scoring.data import MISSING, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.grid_likelihood import GridLikelihood, grid_moments
 from scoring.parameters import ItemGroup, ModelParameters
@@ -37,14 +36,9 @@ class ThetaEstimate:
 
     theta: FloatArray
     se: FloatArray
-    n_answered: NDArray[np.int64]
+    n_answered: IntArray
     dimensions: tuple[str, ...]
     method: Literal["eap", "map"]
-
-
-def _check(model: ModelParameters, data: ResponseMatrix) -> None:
-    if data.item_ids != model.item_ids:
-        raise ScoringError("responses and model must list the same items in the same order")
 
 
 def score_eap(
@@ -69,7 +63,7 @@ def score_eap(
     Bock, R. D., & Mislevy, R. J. (1982). Adaptive EAP estimation of ability in a
     microcomputer environment. Applied Psychological Measurement, 6, 431–444.
     """
-    _check(model, data)
+    model.check_responses(data)
     quad = normal_quadrature(n_quad, bound, prior_mean, prior_sd)
     likelihood = GridLikelihood.build(model, data, quad.points)
     shape = (data.n_candidates, len(model.dimensions))
@@ -105,7 +99,7 @@ def score_map(
     Mislevy, R. J. (1986). Bayes modal estimation in item response models. Psychometrika,
     51, 177–195.
     """
-    _check(model, data)
+    model.check_responses(data)
     if prior_sd <= 0:
         raise ScoringError("prior_sd must be positive")
     start = score_eap(model, data, prior_mean=prior_mean, prior_sd=prior_sd)
@@ -209,7 +203,7 @@ def score(
 
 def marginal_loglik(model: ModelParameters, data: ResponseMatrix, n_quad: int = 61) -> float:
     """Marginal log-likelihood of ``data`` under ``model`` with N(0, 1) on every dimension."""
-    _check(model, data)
+    model.check_responses(data)
     quad = normal_quadrature(n_quad)
     likelihood = GridLikelihood.build(model, data, quad.points)
     total = 0.0

@@ -9,6 +9,7 @@ candidates then starts in well under a second instead of several.
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import sys
 from typing import Any
@@ -60,7 +61,23 @@ def build_app() -> typer.Typer:
     app.command("backup")(backup)
     app.command("restore")(restore)
     guard_commands(app)  # every command: user and environment errors end in one paragraph
+    summarise_commands(app)
     return app
+
+
+def summarise_commands(app: typer.Typer) -> None:
+    """Give every listed command a one-line summary: its docstring's first paragraph, joined.
+
+    Typer's rich help keeps the docstring's line breaks in the command list, so a summary that
+    wraps in the source printed as ragged half-lines in ``sjt --help``.
+    """
+    for info in app.registered_commands:
+        doc = inspect.getdoc(info.callback) if info.callback is not None else None
+        if info.short_help is None and info.help is None and doc:
+            info.short_help = " ".join(doc.split("\n\n")[0].split())
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            summarise_commands(group.typer_instance)
 
 
 def single_command(name: str) -> typer.Typer:

@@ -92,6 +92,21 @@ def section(styles: ReportStyles, key: str, title: str) -> list[Flowable]:
     return [heading, rule]
 
 
+def section_of_blocks(
+    heading: Sequence[Flowable], blocks: Sequence[Sequence[Flowable]]
+) -> list[Flowable]:
+    """A section whose blocks are each kept whole, with the heading on the first block's page.
+
+    reportlab's ``keepWithNext`` cannot bind a flowable to a following ``KeepTogether``, so a
+    heading followed by a block too tall for the rest of the page stood alone at its foot; the
+    heading therefore goes inside the first block's ``KeepTogether``.
+    """
+    if not blocks:
+        return list(heading)
+    first, *rest = blocks
+    return [KeepTogether([*heading, *first]), *(KeepTogether(list(block)) for block in rest)]
+
+
 def bullets(styles: ReportStyles, texts: Sequence[str]) -> list[Flowable]:
     """A bulleted list of plain texts."""
     return [
@@ -197,7 +212,8 @@ def summary_block(parts: StoryParts) -> list[Flowable]:
             ]
         )
     )
-    return [*section(styles, "summary", words.profile.sections.summary), Spacer(1, 4), table]
+    heading = section(styles, "summary", words.profile.sections.summary)
+    return [KeepTogether([*heading, Spacer(1, 4), table])]
 
 
 def chart_block(parts: StoryParts) -> list[Flowable]:
@@ -213,19 +229,27 @@ def chart_block(parts: StoryParts) -> list[Flowable]:
         low_cut=fmt_t(profile.cuts.low_below), high_cut=fmt_t(profile.cuts.high_above)
     )
     return [
-        *section(styles, "chart", words.profile.sections.chart),
-        Spacer(1, 4),
-        chart,
-        Spacer(1, 2),
-        KinsokuParagraph(styles.markup(legend), styles["small"]),
+        KeepTogether(
+            [
+                *section(styles, "chart", words.profile.sections.chart),
+                Spacer(1, 4),
+                chart,
+                Spacer(1, 2),
+                KinsokuParagraph(styles.markup(legend), styles["small"]),
+            ]
+        )
     ]
 
 
 def narrative_block(parts: StoryParts) -> list[Flowable]:
-    """Per competency: definition, the text for the candidate's level, strengths or watch-outs."""
+    """Per competency: definition, the text for the candidate's level, strengths or watch-outs.
+
+    The level text and the list are kept whole but apart, so a page may end between them and
+    the section does not leave half a page empty before each competency that will not fit.
+    """
     profile, words, styles = parts.profile, parts.words, parts.styles
     definitions, lang = parts.definitions, profile.language
-    story = section(styles, "narratives", words.profile.sections.narratives)
+    blocks: list[list[Flowable]] = []
     for score in profile.scores:
         definition = definitions[score.competency_id]
         heading = words.profile.narrative_heading.format(
@@ -233,25 +257,33 @@ def narrative_block(parts: StoryParts) -> list[Flowable]:
             band=getattr(words.bands, score.band),
             t=fmt_t(score.t_score),
         )
-        part: list[Flowable] = [
-            KinsokuParagraph(styles.markup(heading), styles["heading"]),
-            KinsokuParagraph(styles.markup(definition.definition.get(lang)), styles["definition"]),
-            KinsokuParagraph(
-                styles.markup(getattr(definition.levels, score.band).get(lang)), styles["body"]
-            ),
-        ]
-        if score.band == "high":
-            part.append(
-                KinsokuParagraph(styles.markup(words.profile.strengths), styles["list_label"])
+        blocks.append(
+            [
+                KinsokuParagraph(styles.markup(heading), styles["heading"]),
+                KinsokuParagraph(
+                    styles.markup(definition.definition.get(lang)), styles["definition"]
+                ),
+                KinsokuParagraph(
+                    styles.markup(getattr(definition.levels, score.band).get(lang)),
+                    styles["body"],
+                ),
+            ]
+        )
+        listed = {
+            "high": (words.profile.strengths, definition.strengths),
+            "low": (words.profile.watch_outs, definition.watch_outs),
+        }.get(score.band)
+        if listed is not None:
+            label, texts = listed
+            blocks.append(
+                [
+                    KinsokuParagraph(styles.markup(label), styles["list_label"]),
+                    *bullets(styles, [text.get(lang) for text in texts]),
+                ]
             )
-            part.extend(bullets(styles, [text.get(lang) for text in definition.strengths]))
-        elif score.band == "low":
-            part.append(
-                KinsokuParagraph(styles.markup(words.profile.watch_outs), styles["list_label"])
-            )
-            part.extend(bullets(styles, [text.get(lang) for text in definition.watch_outs]))
-        story.append(KeepTogether(part))
-    return story
+    return section_of_blocks(
+        section(styles, "narratives", words.profile.sections.narratives), blocks
+    )
 
 
 def interview_questions(
@@ -266,25 +298,24 @@ def interview_block(parts: StoryParts) -> list[Flowable]:
     """Three behavioural questions aimed at the lowest-scoring competencies."""
     profile, words, styles = parts.profile, parts.words, parts.styles
     definitions, lang = parts.definitions, profile.language
-    story = section(styles, "interview", words.profile.sections.interview)
-    story.append(KinsokuParagraph(styles.markup(words.profile.interview_intro), styles["body"]))
+    heading = [
+        *section(styles, "interview", words.profile.sections.interview),
+        KinsokuParagraph(styles.markup(words.profile.interview_intro), styles["body"]),
+    ]
+    blocks: list[list[Flowable]] = []
     for number, (c, question) in enumerate(interview_questions(profile, definitions), start=1):
         target = words.profile.interview_target.format(
             name=definitions[c].name.get(lang), t=fmt_t(profile.score(c).t_score)
         )
-        story.append(
-            KeepTogether(
-                [
-                    KinsokuParagraph(styles.markup(target), styles["question_target"]),
-                    KinsokuParagraph(
-                        styles.markup(question),
-                        styles["question"],
-                        bulletText=f"{number}.",
-                    ),
-                ]
-            )
+        blocks.append(
+            [
+                KinsokuParagraph(styles.markup(target), styles["question_target"]),
+                KinsokuParagraph(
+                    styles.markup(question), styles["question"], bulletText=f"{number}."
+                ),
+            ]
         )
-    return story
+    return section_of_blocks(heading, blocks)
 
 
 def quality_block(parts: StoryParts) -> list[Flowable]:

@@ -37,15 +37,15 @@ SECTIONS = [
 
 
 def sections(story: list[Flowable]) -> list[str]:
-    found: list[str] = []
+    return [item.key for item in walk(story) if isinstance(item, SectionHeading)]
 
-    def walk(items: list) -> None:
-        for item in items:
-            if isinstance(item, SectionHeading):
-                found.append(item.key)
-            walk(getattr(item, "_content", []))
 
-    walk(story)
+def walk(story: list[Flowable]) -> list[Flowable]:
+    """Every flowable of ``story``, inside ``KeepTogether`` blocks too, in order."""
+    found: list[Flowable] = []
+    for item in story:
+        found.append(item)
+        found.extend(walk(getattr(item, "_content", [])))
     return found
 
 
@@ -83,7 +83,7 @@ def test_header_block_shows_candidate_and_test_details(story: list[Flowable]) ->
 def test_chart_prints_the_computed_t_scores_intervals_and_percentiles(
     story: list[Flowable], make_profile: MakeProfile, norms: dict[str, NormTable]
 ) -> None:
-    charts = [item for item in story if isinstance(item, ProfileChart)]
+    charts = [item for item in walk(story) if isinstance(item, ProfileChart)]
     assert len(charts) == 1
     texts = charts[0].texts()
     profile = make_profile()

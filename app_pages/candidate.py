@@ -39,8 +39,9 @@ from assessment.psychometrics.fairness import (
 LANGUAGES = {"en": "English", "zh": "中文"}
 LOGGER = logging.getLogger(__name__)
 PRACTICE_KEY = "practice_checked"
+# Widget-key prefixes of the picks' radios, in answer order (a best item has the first). A
+# page script must not hold a bare string: Streamlit's "magic" would show it to the candidate.
 PICKS = ("most", "least")
-"""Widget-key prefixes of the picks' radios, in answer order (a best item has the first)."""
 GROUPS_SAVED_KEY = "groups_saved"
 PAGE_FAILURES: tuple[type[Exception], ...] = (*DATABASE_FAILURES, OSError)
 

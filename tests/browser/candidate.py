@@ -53,7 +53,29 @@ def answer_current(page: Page) -> str:
     if groups.count() > 1:
         groups.nth(1).locator("label").nth(1).click()
     page.get_by_role("button", name=re.compile("^(Next|下一题)$")).click()
-    page.wait_for_function(  # the next question (or the end) is on screen, not the old one
+    wait_for_next_question(page, heading)
+    return heading
+
+
+def wait_for_question_focus(page: Page) -> None:
+    """Wait until the new question's heading holds the keyboard focus, and its script is done.
+
+    The page moves the focus to the heading when the item appears and again one frame and
+    120 ms later; keys pressed before the last move would be lost to the heading.
+    """
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.tagName === 'H3'",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(600)
+
+
+def wait_for_next_question(page: Page, heading: str) -> None:
+    """Wait until the question after ``heading`` (or the end) is on screen, not the old one.
+
+    The idle marker alone can still show the previous run's state just after a click.
+    """
+    page.wait_for_function(
         """(before) => {
           const text = document.body.innerText;
           if (/you have finished|测验已完成/.test(text)) return true;
@@ -65,7 +87,6 @@ def answer_current(page: Page) -> str:
         timeout=60_000,
     )
     wait(page)
-    return heading
 
 
 def finished(page: Page) -> bool:

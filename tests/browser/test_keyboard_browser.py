@@ -6,7 +6,13 @@ from typing import Any
 
 import pytest
 
-from tests.browser.candidate import open_link, question_heading, start_test, wait
+from tests.browser.candidate import (
+    open_link,
+    question_heading,
+    start_test,
+    wait_for_next_question,
+    wait_for_question_focus,
+)
 from tests.browser.conftest import Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -17,7 +23,8 @@ def test_an_item_can_be_answered_with_the_keyboard_alone(server: Server, browser
     page = browser.new_page()
     open_link(page, f"{server.url}/?token={token}")
     start_test(page)
-    first = question_heading(page)
+    wait_for_question_focus(page)
+    first = question_heading(page) or ""
     groups = page.locator('[role="radiogroup"]').count()
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
     for group in range(groups):
@@ -31,13 +38,15 @@ def test_an_item_can_be_answered_with_the_keyboard_alone(server: Server, browser
         page.keyboard.press("Space")  # choose the focused option
         if group == 1:
             page.keyboard.press("ArrowDown")  # a different option for "least effective"
+    checked = page.locator('[role="radiogroup"] input[type="radio"]:checked').count()
+    assert checked == groups, f"{checked} of {groups} option groups answered by keyboard"
     for _ in range(20):
         page.keyboard.press("Tab")
         label = page.evaluate("() => document.activeElement && document.activeElement.innerText")
         if label and label.strip() in ("Next", "下一题"):
             break
     page.keyboard.press("Enter")
-    wait(page)
+    wait_for_next_question(page, first)
     sid = server.store.session_id_for_token(token)
     assert sid is not None
     assert server.store.count_responses(sid) == 1

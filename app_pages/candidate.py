@@ -14,7 +14,12 @@ import re
 
 import streamlit as st
 
-from app_pages.candidate_browser import candidate_styles, enter_submits, new_item_view
+from app_pages.candidate_browser import (
+    candidate_styles,
+    enter_submits,
+    new_item_view,
+    page_language,
+)
 from app_pages.candidate_timer import countdown
 from app_pages.common import get_delivery, get_settings
 from app_pages.markup import md_escape
@@ -26,7 +31,7 @@ from assessment.access.proxies import (
 )
 from assessment.access.proxies import client_address as proxy_client
 from assessment.delivery.consent import consent_notice
-from assessment.delivery.service import Delivery
+from assessment.delivery.service import Delivery, QuestionCount
 from assessment.errors import AssessmentError, InvitationError, SettingsError
 from assessment.persistence.failures import DATABASE_FAILURES
 from assessment.psychometrics.fairness import (
@@ -60,6 +65,7 @@ def render() -> None:
 
 def show_page(token: str) -> None:
     candidate_styles()
+    page_language(None, f"{text('tab_title', 'en')} · {text('tab_title', 'zh')}")
     try:
         delivery = get_delivery()
     except AssessmentError:
@@ -141,6 +147,7 @@ def run_session(delivery: Delivery, session_id: str) -> None:
     record = delivery.record(session_id)
     lang = record.session.language
     st.session_state["lang"] = lang
+    page_language(lang, text("tab_title", lang))
     if record.session.completed:
         show_finished(delivery, session_id, lang)
         return
@@ -176,10 +183,25 @@ def show_consent(delivery: Delivery, session_id: str, lang: str) -> None:
             st.warning(text("consent_needed", lang))
 
 
+def instructions(lang: str, count: QuestionCount, timed: bool) -> str:
+    """The instructions as a Markdown list, true of this session's test: its length (exact for
+    the fixed form, the stop rules' bounds when adaptive) and whether the clock runs on while
+    the page is closed."""
+    if count.exact:
+        length = text("instructions_length_fixed", lang, total=count.maximum)
+    else:
+        length = text(
+            "instructions_length_adaptive", lang, minimum=count.minimum, maximum=count.maximum
+        )
+    saved = text("instructions_saved_timed" if timed else "instructions_saved_untimed", lang)
+    lines = [text("instructions_body", lang), saved, length, text("instructions_keyboard", lang)]
+    return "\n".join([lines[0], *(f"- {line}" for line in lines[1:])])
+
+
 def show_practice(delivery: Delivery, session_id: str, lang: str) -> None:
     st.title(text("instructions_title", lang))
-    st.markdown(text("instructions_body", lang))
     minutes = delivery.time_limit_minutes(session_id)
+    st.markdown(instructions(lang, delivery.question_count(session_id), minutes is not None))
     if minutes is not None:
         st.info(text("time_intro", lang, minutes=round(minutes)), icon=":material/timer:")
     st.subheader(text("practice_title", lang))
@@ -217,9 +239,12 @@ def show_item(delivery: Delivery, session_id: str, view: object, lang: str) -> N
     progress = delivery.progress(session_id)
     heading = text("question", lang, n=view.number)  # type: ignore[attr-defined]
     st.subheader(heading, anchor=False)
+    count = progress.count
     st.progress(
-        min(1.0, progress.answered / max(progress.expected_total, 1)),
-        text=text("progress", lang, answered=progress.answered),
+        min(1.0, progress.answered / max(count.maximum, 1)),
+        text=text("progress_fixed", lang, answered=progress.answered, total=count.maximum)
+        if count.exact
+        else text("progress_adaptive", lang, answered=progress.answered, maximum=count.maximum),
     )
     if progress.seconds_left is not None:
         countdown(delivery, session_id, lang)
@@ -236,6 +261,7 @@ def show_item(delivery: Delivery, session_id: str, view: object, lang: str) -> N
             )
             for pick, part in zip(PICKS, item.scored_parts(), strict=False)
         ]  # fmt: skip
+        notice = st.empty()  # a refused answer is explained here, right above Next
         submitted = st.form_submit_button(text("next", lang), type="primary")
     new_item_view(item.id, heading)
     enter_submits()
@@ -243,7 +269,7 @@ def show_item(delivery: Delivery, session_id: str, view: object, lang: str) -> N
         return
     most, least = (*picks, None)[:2]
     if problem := item.check_answer(most, least):
-        st.warning(text(problem, lang))
+        notice.warning(text(problem, lang))
         return
     assert most is not None  # for the type checker: check_answer found the most pick
     # A stale, repeated or late submit is refused by the service; the rerun shows the
@@ -260,6 +286,7 @@ def escape_markdown(value: str) -> str:
 
 def show_finished(delivery: Delivery, session_id: str, lang: str) -> None:
     """The thank-you page in the test's language, with the optional group questions once."""
+    page_language(lang, text("tab_title", lang))
     st.title(text("complete_title", lang))
     st.success(text("complete_body", lang))
     record = delivery.record(session_id)

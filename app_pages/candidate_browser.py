@@ -6,6 +6,8 @@
   runs once per item because its body names the item.
 - ``enter_submits``: Enter pressed on a chosen response sends the form, as the instructions
   say (browsers submit forms on Enter only from text fields).
+- ``page_language``: the tab title and ``<html lang>`` in the candidate's language, so the
+  browser, a translation prompt and a screen reader treat a Chinese page as Chinese.
 - ``candidate_styles``: the question prompts in bold without Markdown in their labels, so the
   accessible name of each group is the plain prompt.
 
@@ -42,6 +44,15 @@ _NEW_ITEM = """
 }})();
 </script>
 """
+
+_PAGE_LANGUAGE = """
+<script>
+(() => {{ window.document.documentElement.lang = {code}; }})();
+</script>
+"""
+
+HTML_LANGUAGE = {"en": "en", "zh": "zh-CN"}
+"""``<html lang>`` of each interface language (the Chinese texts are mainland Simplified)."""
 
 _ENTER_SUBMITS = """
 <script>
@@ -90,6 +101,13 @@ def new_item_script(item_id: str, heading: str) -> str:
 def new_item_view(item_id: str, heading: str) -> None:
     """Scroll to the top and focus the question heading once per new item."""
     st.html(new_item_script(item_id, heading), unsafe_allow_javascript=True)
+
+
+def page_language(lang: str | None, title: str) -> None:
+    """Tab title ``title``; ``<html lang>`` of ``lang`` (None: a bilingual page, English first)."""
+    st.set_page_config(page_title=title)
+    code = json.dumps(HTML_LANGUAGE.get(lang or "en", "en"))
+    st.html(_PAGE_LANGUAGE.format(code=code), unsafe_allow_javascript=True)
 
 
 def enter_submits() -> None:

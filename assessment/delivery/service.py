@@ -51,14 +51,26 @@ class ItemView:
     item: BestItem | MostLeastItem
     number: int
     """1-based position of this item in the candidate's test."""
-    expected_total: int
-    """Best current guess of the test length (the maximum for adaptive tests)."""
+    count: QuestionCount
+
+
+@dataclass(frozen=True)
+class QuestionCount:
+    """How many questions a session's test has: an exact number for the fixed form, the
+    bounds the stop rules allow for an adaptive test (what the candidate is told)."""
+
+    minimum: int
+    maximum: int
+
+    @property
+    def exact(self) -> bool:
+        return self.minimum == self.maximum
 
 
 @dataclass(frozen=True)
 class Progress:
     answered: int
-    expected_total: int
+    count: QuestionCount
     seconds_left: float | None
 
 
@@ -197,9 +209,17 @@ class Delivery:
     def engine(self, record: SessionRecord) -> AdaptiveEngine:
         return self.engines[record.session.form]
 
-    def expected_total(self, record: SessionRecord) -> int:
+    def question_count(self, session_id: str) -> QuestionCount:
+        """How many questions the session's test has (its form's length or bounds)."""
+        return self._question_count(self.store.load_session(session_id))
+
+    def _question_count(self, record: SessionRecord) -> QuestionCount:
         policy = self.engine(record).policy
-        return self.pool.fixed_order.size if policy.form == "fixed" else policy.max_items
+        if policy.form == "fixed":
+            return QuestionCount(int(self.pool.fixed_order.size), int(self.pool.fixed_order.size))
+        maximum = min(policy.max_items, self.pool.n_items)
+        minimum = policy.min_items_per_competency * len(self.pool.competencies)
+        return QuestionCount(min(minimum, maximum), maximum)
 
     def current_item(self, session_id: str, now: dt.datetime | None = None) -> ItemView | None:
         """The item to show now, choosing and storing it if none is pending; None when done.
@@ -223,7 +243,7 @@ class Delivery:
                 self.finish(session_id)
                 return None
             self.store.update_session(session_id, pending_item_id=item_id, pending_shown_at=now)
-        return ItemView(self.bank[item_id], answered + 1, self.expected_total(record))
+        return ItemView(self.bank[item_id], answered + 1, self._question_count(record))
 
     def answer(
         self,
@@ -273,7 +293,7 @@ class Delivery:
         left = None
         if record.deadline_at is not None:
             left = max(0.0, (record.deadline_at - now).total_seconds())
-        return Progress(len(record.session.responses), self.expected_total(record), left)
+        return Progress(len(record.session.responses), self._question_count(record), left)
 
     # ----------------------------------------------------------------- finish
     def finish(self, session_id: str) -> QualityFlags | None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from assessment.delivery.policy import CATPolicy
+from assessment.delivery.service import Delivery
 from assessment.persistence.store import Store
+from items import COMPETENCIES
 from tests.app.conftest import ROOT, invitation
 
 APP = ROOT / "app.py"
@@ -66,6 +69,9 @@ def test_chinese_journey_reaches_the_first_item(app_store: Store) -> None:
     assert not app.exception
     assert "第 1 题" in texts(app)
     assert app.radio[0].options  # options shown
+    # the page declares itself Chinese: <html lang> for screen readers and translators
+    scripts = [element.proto.body for element in app.get("html")]
+    assert any('documentElement.lang = "zh-CN"' in body for body in scripts)
 
 
 def test_answering_saves_and_moves_on_and_reload_resumes(app_store: Store) -> None:
@@ -90,6 +96,63 @@ def test_missing_choice_is_refused_without_saving(app_store: Store) -> None:
     app.button[0].click().run()
     assert "Please choose" in texts(app) or "请" in texts(app)
     assert app_store.count_responses() == 0
+    # the refusal stands inside the item's form, above Next, where the candidate is looking
+    form = next(block for block in app.main.children.values() if block.type == "form")
+    assert [w.value for w in form.warning] == [w.value for w in app.warning]
+
+
+def instructions_page(token: str) -> AppTest:
+    app = open_app(token)
+    app.button[0].click().run()  # English
+    app.checkbox[0].check()
+    app.button[0].click().run()  # consent
+    return app
+
+
+def policy_bounds() -> tuple[int, int]:
+    policy = CATPolicy()
+    return policy.min_items_per_competency * len(COMPETENCIES), policy.max_items
+
+
+def fixed_form_length(store: Store) -> int:
+    return int(Delivery.from_store(store).pool.fixed_order.size)
+
+
+@pytest.mark.parametrize("form", ["adaptive", "fixed"])
+@pytest.mark.parametrize("minutes", [None, 30])
+def test_instructions_are_true_of_the_test_as_delivered(
+    app_store: Store, form: str, minutes: int | None
+) -> None:
+    token = invitation(app_store, form=form, time_limit_minutes=minutes)
+    shown = texts(instructions_page(token))
+    if form == "fixed":
+        assert f"The test has {fixed_form_length(app_store)} questions." in shown
+        assert "differs between people" not in shown
+    else:
+        minimum, maximum = policy_bounds()
+        assert f"after {minimum} to {maximum} questions" in shown
+        assert "The test has" not in shown
+    if minutes is None:
+        assert "continue later with the same link" in shown
+        assert "time keeps running" not in shown
+    else:
+        assert "The time keeps running while the page is closed" in shown
+        assert "continue later" not in shown
+
+
+@pytest.mark.parametrize("form", ["fixed", "adaptive"])
+def test_the_progress_bar_says_what_it_counts_to(app_store: Store, form: str) -> None:
+    app = through_practice(open_app(invitation(app_store, form=form)), language="en")
+    for radio in app.radio:
+        radio.set_value(radio.options[0])
+    if len(app.radio) == 2:
+        app.radio[1].set_value(app.radio[1].options[1])
+    app.button[0].click().run()
+    bar = app.get("progress")[0].proto.text
+    if form == "fixed":
+        assert bar == f"1 of {fixed_form_length(app_store)} answered"
+    else:
+        assert bar == f"1 answered · at most {policy_bounds()[1]} questions"
 
 
 def test_a_locked_database_shows_a_calm_retry_message_and_loses_nothing(

@@ -96,8 +96,11 @@ def test_double_submit_records_one_answer(delivery: Delivery) -> None:
 def test_a_whole_adaptive_test_is_scored_with_flags(delivery: Delivery) -> None:
     session_id = begin(delivery)
     answers = draw_answers(delivery.pool, delivery.model.parameters, 1, np.random.default_rng(3))
+    count = delivery.question_count(session_id)
+    assert not count.exact
     n_answered = answer_all(delivery, session_id, answers, 0)
-    assert 15 <= n_answered <= delivery.engines["adaptive"].policy.max_items
+    assert count.minimum <= n_answered <= count.maximum  # what the candidate was told
+    assert count.maximum == delivery.engines["adaptive"].policy.max_items
     record = delivery.record(session_id)
     assert record.session.completed
     scores = delivery.store.scores(session_id)
@@ -123,8 +126,21 @@ def test_too_fast_answers_are_flagged(delivery: Delivery) -> None:
 
 def test_fixed_form_presents_every_item(delivery: Delivery) -> None:
     session_id = begin(delivery, form="fixed")
+    count = delivery.question_count(session_id)
     answers = draw_answers(delivery.pool, delivery.model.parameters, 1, np.random.default_rng(5))
     assert answer_all(delivery, session_id, answers, 0) == delivery.pool.fixed_order.size
+    assert count.exact
+    assert count.maximum == delivery.pool.fixed_order.size
+
+
+def test_every_adaptive_test_length_lies_within_the_bounds_candidates_are_told(
+    delivery: Delivery,
+) -> None:
+    answers = draw_answers(delivery.pool, delivery.model.parameters, 6, np.random.default_rng(8))
+    for n in range(6):
+        session_id = begin(delivery)
+        count = delivery.question_count(session_id)
+        assert count.minimum <= answer_all(delivery, session_id, answers, n) <= count.maximum
 
 
 def test_deadline_ends_the_test_as_incomplete(delivery: Delivery) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import re
 import sys
 from typing import Any
 
@@ -61,23 +62,43 @@ def build_app() -> typer.Typer:
     app.command("backup")(backup)
     app.command("restore")(restore)
     guard_commands(app)  # every command: user and environment errors end in one paragraph
-    summarise_commands(app)
+    flow_help_texts(app)
     return app
 
 
-def summarise_commands(app: typer.Typer) -> None:
-    """Give every listed command a one-line summary: its docstring's first paragraph, joined.
+def flowing_help(doc: str) -> str:
+    """``doc`` with each prose paragraph joined into one line; lists and indented blocks keep
+    their lines. Rich then wraps the text to the terminal's width."""
+    paragraphs = []
+    for paragraph in doc.split("\n\n"):
+        lines = paragraph.splitlines()
+        if any(LAID_OUT.match(line) for line in lines):
+            paragraphs.append(paragraph)
+        else:
+            paragraphs.append(" ".join(line.strip() for line in lines))
+    return "\n\n".join(paragraphs)
 
-    Typer's rich help keeps the docstring's line breaks in the command list, so a summary that
-    wraps in the source printed as ragged half-lines in ``sjt --help``.
+
+LAID_OUT = re.compile(r"\s|[-*] |\d+[.)] |\x08")
+"""A line that is part of a layout (indented, a list entry, click's ``\\b`` marker)."""
+
+
+def flow_help_texts(app: typer.Typer) -> None:
+    """Give every command a one-line summary (its docstring's first paragraph) and a help text
+    whose paragraphs flow.
+
+    Typer's rich help keeps the docstring's line breaks, so text that wraps in the source
+    printed as ragged half-lines, in ``sjt --help`` and in each command's ``--help``.
     """
     for info in app.registered_commands:
         doc = inspect.getdoc(info.callback) if info.callback is not None else None
-        if info.short_help is None and info.help is None and doc:
-            info.short_help = " ".join(doc.split("\n\n")[0].split())
+        if info.help is None and doc:
+            if info.short_help is None:
+                info.short_help = " ".join(doc.split("\n\n")[0].split())
+            info.help = flowing_help(doc)
     for group in app.registered_groups:
         if group.typer_instance is not None:
-            summarise_commands(group.typer_instance)
+            flow_help_texts(group.typer_instance)
 
 
 def single_command(name: str) -> typer.Typer:
@@ -86,6 +107,7 @@ def single_command(name: str) -> typer.Typer:
     app = typer.Typer(pretty_exceptions_enable=False, add_completion=False)
     app.command(name)(getattr(importlib.import_module(module), function))
     guard_commands(app)
+    flow_help_texts(app)
     return app
 
 

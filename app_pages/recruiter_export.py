@@ -13,8 +13,7 @@ from assessment.access.accounts import StaffUser
 from assessment.persistence.store import Store
 from assessment.recruiting.exports import scores_codebook, scores_csv
 from assessment.recruiting.overview import candidate_overview
-from reports.assemble import profiles_zip
-from reports.profile import composite_and_band
+from reports.assemble import overall_rule, profiles_zip
 
 
 def export_section(store: Store, user: StaffUser) -> None:
@@ -96,4 +95,4 @@ def _scores(store: Store, actor: str) -> bytes:
     rows = candidate_overview(store)
     store.audit(actor, "export.scores", None, {"candidates": len(rows)})
     # the BOM makes Excel read UTF-8
-    return scores_csv(rows, composite_and_band).encode("utf-8-sig")
+    return scores_csv(rows, overall_rule(store)).encode("utf-8-sig")

@@ -21,7 +21,7 @@ from assessment.psychometrics.workbench import (
     renorm_preview,
     renorm_with_reason,
 )
-from reports.profile import composite_and_band
+from reports.assemble import overall_rule
 
 PREVIEW_KEY = "renorm_previewed"
 """Session key of the last preview (not a widget key: the preview form is "renorm_preview")."""
@@ -54,8 +54,9 @@ def renorm_section(username: str) -> None:
             data = _sample(source, upload)
             if data is not None:
                 try:
+                    store = get_store()
                     st.session_state[PREVIEW_KEY] = renorm_preview(
-                        get_store(), data, name, composite_and_band
+                        store, data, name, overall_rule(store)
                     )
                 except AssessmentError as error:
                     st.error(md_escape(str(error)))

@@ -7,6 +7,7 @@ Shared below ``persistence``, which stores these values, and ``delivery``, which
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from assessment.errors import AssessmentError
@@ -66,3 +67,68 @@ class CandidateSession:
 
     def completed_session(self) -> CandidateSession:
         return replace(self, completed=True)
+
+
+Matrix = tuple[tuple[float, ...], ...]
+
+
+@dataclass(frozen=True)
+class StoredPosterior:
+    """The posterior kept with a scored session (``flags["posterior"]``), from which the
+    composite's SE is computed (:mod:`scoring.composite`).
+
+    ``covariance`` is the posterior covariance of the θ estimates and ``latent_correlation``
+    the prior correlation they were scored with, rows in the order asked for;
+    ``model_version_id`` is the version that scored them (None for records written before it
+    was kept).
+    """
+
+    covariance: Matrix
+    latent_correlation: Matrix
+    model_version_id: int | None = None
+
+    @classmethod
+    def from_flags(
+        cls, flags: Mapping[str, object] | None, competencies: Sequence[str]
+    ) -> StoredPosterior | None:
+        """The session's posterior with rows in ``competencies`` order; None when the session
+        has none (scored before it was kept) or it is malformed."""
+        record = (flags or {}).get("posterior")
+        if not isinstance(record, Mapping):
+            return None
+        try:
+            stored = list(record["competencies"])
+            order = [stored.index(c) for c in competencies]
+            covariance, correlation = (
+                tuple(tuple(float(record[key][i][j]) for j in order) for i in order)
+                for key in ("covariance", "latent_correlation")
+            )
+        except (KeyError, ValueError, TypeError, IndexError):
+            return None
+        version = record.get("model_version_id")
+        return cls(covariance, correlation, version if isinstance(version, int) else None)
+
+
+@dataclass(frozen=True)
+class CompletedScores:
+    """What the reports' overall rule needs of one completed test outside a profile.
+
+    ``theta``, ``se`` and ``t_scores`` by competency; ``flags`` the raised data-quality flags;
+    ``evidence`` the log Bayes factor of the model against random picks (None: unknown);
+    ``posterior`` the session's stored posterior (None: not kept); ``model_version_id`` the
+    version that produced the scores.
+    """
+
+    theta: Mapping[str, float]
+    se: Mapping[str, float]
+    t_scores: Mapping[str, float]
+    flags: Sequence[str]
+    evidence: float | None
+    posterior: StoredPosterior | None
+    model_version_id: int
+
+
+OverallRule = Callable[[CompletedScores], tuple[float, str]]
+"""Completed scores → (composite T, overall band), as the profile computes them
+(``reports.assemble.overall_rule``); passed in by the callers that may import ``reports``
+(the recruiters' export, re-norming's preview)."""

@@ -8,7 +8,6 @@ The band cut scores on the T-score scale live here too, for the profile and for 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
 from typing import Literal, get_args
 
 Language = Literal["en", "zh"]
@@ -73,13 +72,3 @@ __all__ = [
     "language_problem",
     "status_problem",
 ]
-
-
-OverallRule = Callable[
-    [Mapping[str, float], Mapping[str, float], Mapping[str, float], Sequence[str], float | None],
-    tuple[float, str],
-]
-"""θ, SE and T per competency, the raised flags and the evidence against random picking (log
-Bayes factor, None when unknown) → (composite T, overall band), e.g.
-``reports.profile.composite_and_band`` (the profile's own rule); passed in by the callers that
-may import ``reports`` (the recruiters' export, re-norming's preview)."""

@@ -30,7 +30,7 @@ from cli.errors import fail, user_errors
 from cli.options import ActorOption, ModelOutOption
 from items import load_bank
 from items.scoring_map import item_specs
-from reports.profile import composite_and_band
+from reports.assemble import overall_rule
 
 EXIT_PROMOTION_REFUSED = 4
 """Exit status of ``sjt model promote`` when the guard refuses the model file."""
@@ -147,7 +147,7 @@ def model_renorm(
         data = collected_responses(store, bank).data
     else:
         data = read_response_csv(Path(sample), specs=item_specs(bank), ignore_unknown=True).data
-    preview = preview_renorm(store, data, name, composite_and_band, minimum=min_sample)
+    preview = preview_renorm(store, data, name, overall_rule(store), minimum=min_sample)
     for line in preview.lines():
         typer.echo(line)
     if not yes:
@@ -189,7 +189,7 @@ def scores_command(
     rows = candidate_overview(store, status="completed", model_version_id=version_id)
     out.parent.mkdir(parents=True, exist_ok=True)
     # byte for byte the recruiters' download (the BOM makes Excel read UTF-8)
-    out.write_bytes(scores_csv(rows, composite_and_band).encode("utf-8-sig"))
+    out.write_bytes(scores_csv(rows, overall_rule(store)).encode("utf-8-sig"))
     store.audit("cli", "export.scores", None, {"candidates": len(rows), "file": str(out)})
     typer.echo(f"wrote {len(rows)} completed candidates to {out}")
 

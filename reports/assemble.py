@@ -20,11 +20,18 @@ import numpy as np
 from assessment.errors import DataFileError
 from assessment.persistence.results import current_estimates, latest_completed_result
 from assessment.persistence.store import Store, StoredModel
+from assessment.session_values import CompletedScores, Matrix, OverallRule, StoredPosterior
 from assessment.vocabulary import language_problem
 from items.models import COMPETENCIES
 from reports.errors import ReportError
 from reports.feedback import render_feedback_pdf
-from reports.profile import QUALITY_FLAGS, CandidateProfile, RoleProfile, build_profile
+from reports.profile import (
+    QUALITY_FLAGS,
+    CandidateProfile,
+    RoleProfile,
+    build_profile,
+    composite_and_band,
+)
 from reports.render import render_profile_pdf
 from scoring.norms import NormTable
 
@@ -66,6 +73,45 @@ class _ModelFacts:
     simulated: dict[str, float]
     """Reliability of the delivered test from the version's simulation (may be empty)."""
     synthetic: bool
+    correlation: Matrix
+    """The version's latent correlation of the competencies (``COMPETENCIES`` order)."""
+
+
+def scoring_matrices(
+    posterior: StoredPosterior | None, version_id: int, correlation: Matrix
+) -> tuple[Matrix | None, Matrix]:
+    """(posterior covariance, latent correlation) for the composite of a session's scores by
+    ``version_id``: the posterior stored with the session when it belongs to those scores,
+    else no covariance (the SEs enter as a diagonal) and the version's ``correlation``.
+
+    The profile and the scores export both take their matrices from here, so the profile score
+    and the overall result in the export are the ones in the PDF.
+    """
+    if posterior is None or posterior.model_version_id not in (None, version_id):
+        return None, correlation
+    return posterior.covariance, posterior.latent_correlation
+
+
+def overall_rule(store: Store, role: RoleProfile | None = None) -> OverallRule:
+    """The profile's composite and overall band for scores read outside a profile (the scores
+    export, re-norming's preview): the same matrices (``scoring_matrices``) and the same rule
+    (``composite_and_band``) as ``profile_for_candidate``. Model versions are read once."""
+    correlations: dict[int, Matrix] = {}
+
+    def rule(scores: CompletedScores) -> tuple[float, str]:
+        version = scores.model_version_id
+        if version not in correlations:
+            stored = store.model_document(version)
+            if stored is None:  # pragma: no cover - the foreign key prevents it
+                raise ReportError(f"the scoring model version {version} is missing")
+            correlations[version] = model_correlation(stored)
+        covariance, correlation = scoring_matrices(scores.posterior, version, correlations[version])
+        return composite_and_band(
+            scores.theta, scores.se, scores.t_scores, scores.flags, scores.evidence,
+            covariance, correlation, role,
+        )  # fmt: skip
+
+    return rule
 
 
 def _model_facts(store: Store, version_id: int) -> _ModelFacts:
@@ -89,7 +135,21 @@ def _model_facts(store: Store, version_id: int) -> _ModelFacts:
     missing = [c for c in COMPETENCIES if not math.isfinite(reliability.get(c, math.nan))]
     if missing:
         raise ReportError(f"model version {label} states no marginal reliability for {missing}")
-    return _ModelFacts(label, norms, reliability, simulated, synthetic)
+    return _ModelFacts(label, norms, reliability, simulated, synthetic, model_correlation(stored))
+
+
+def model_correlation(stored: StoredModel) -> Matrix:
+    """A version's latent correlation of the competencies in ``COMPETENCIES`` order (the
+    identity for competencies the model does not correlate)."""
+    matrix = stored.document.correlation_matrix()
+    where = {d: n for n, d in enumerate(stored.document.dimensions)}
+    return tuple(
+        tuple(
+            float(matrix[where[a], where[b]]) if a in where and b in where else float(a == b)
+            for b in COMPETENCIES
+        )
+        for a in COMPETENCIES
+    )
 
 
 def profile_for_candidate(
@@ -138,7 +198,8 @@ def profile_for_candidate(
     if missing:
         raise ReportError(f"candidate {candidate_id}: no current scores for {missing}")
     raised = (session.flags or {}).get("raised") or []
-    covariance, correlation = _posterior(session.flags or {})
+    posterior = StoredPosterior.from_flags(session.flags, COMPETENCIES)
+    covariance, correlation = scoring_matrices(posterior, version_id, facts.correlation)
     completed = session.completed_at or session.started_at
     return build_profile(
         candidate_name=candidate.display_name or candidate.id,
@@ -194,23 +255,6 @@ def _delivered_reliability(
     if all(c in facts.simulated for c in COMPETENCIES):
         return facts.simulated, "synthetic_simulation" if facts.synthetic else "simulation"
     return facts.reliability, "calibration"
-
-
-def _posterior(flags: dict[str, object]) -> tuple[list[list[float]] | None, ...]:
-    """Posterior covariance and latent correlation stored with a session, in COMPETENCIES
-    order; (None, None) for sessions scored before they were stored."""
-    posterior = flags.get("posterior")
-    if not isinstance(posterior, dict):
-        return None, None
-    try:
-        order = [list(posterior["competencies"]).index(c) for c in COMPETENCIES]
-        out = []
-        for key in ("covariance", "latent_correlation"):
-            matrix = np.asarray(posterior[key], dtype=float)[np.ix_(order, order)]
-            out.append(matrix.tolist())
-    except (KeyError, ValueError, TypeError, IndexError):
-        return None, None
-    return out[0], out[1]
 
 
 def render_candidate_pdf(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from reports.profile import Language
+from reports.profile import Language, printed_t
 
 _MONTHS_EN = (
     "January",
@@ -36,7 +36,7 @@ def _half_up(value: float, digits: int = 0) -> float:
 
 def fmt_t(value: float) -> str:
     """A T-score as printed: a whole number (e.g. ``"57"``)."""
-    text = f"{_half_up(value):.0f}"
+    text = f"{printed_t(value):.0f}"
     return "0" if text == "-0" else text
 
 

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Literal, get_args
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from assessment.vocabulary import (
     BAND_HIGH_ABOVE,
@@ -76,6 +77,16 @@ test, that simulation under a synthetic model, or (until either exists) the cali
 sample's marginal reliability, which is not that of the delivered test."""
 
 
+def printed_t(value: float) -> float:
+    """A T-score as the reports print it: a whole number, rounded half away from zero.
+
+    Bands, floors and cut scores are decided on this value, so that what a reader sees always
+    agrees with its label: a T printed as 40 is never called "lower" (39.7 would have been),
+    and an interval printed as 50–55 never straddles the cut score 50.
+    """
+    return math.copysign(math.floor(abs(value) + 0.5), value)
+
+
 def _finite(value: float, what: str) -> float:
     number = float(value)
     if not math.isfinite(number):
@@ -96,10 +107,11 @@ class BandCuts:
             raise ReportError("band cut scores need low_below < high_above")
 
     def band(self, t_score: float) -> Band:
-        """The band of a T-score."""
-        if t_score < self.low_below:
+        """The band of a T-score, as printed (``printed_t``)."""
+        shown = printed_t(t_score)
+        if shown < self.low_below:
             return "low"
-        if t_score > self.high_above:
+        if shown > self.high_above:
             return "high"
         return "typical"
 
@@ -153,10 +165,12 @@ class RoleProfile:
         return self.name.get(language) if isinstance(self.name, Text) else self.name
 
     def decision(self, t: float, below_floor: bool) -> OverallBand:
-        """The band of a composite T by the cut scores, capped at "with_care" by a floor."""
-        if t >= self.recommend_at and not below_floor:
+        """The band of a composite T (as printed, ``printed_t``) by the cut scores, capped at
+        "with_care" by a floor."""
+        shown = printed_t(t)
+        if shown >= self.recommend_at and not below_floor:
             return "recommended"
-        return "with_care" if t >= self.care_at else "not_a_match"
+        return "with_care" if shown >= self.care_at else "not_a_match"
 
     def summarise_values(
         self,
@@ -206,7 +220,7 @@ class RoleProfile:
         weights = np.array([self.weights[c] for c in COMPETENCIES])
         found = composite(theta, np.asarray(covariance), np.asarray(correlation), weights)
         t, low, high = float(found.t), float(found.low), float(found.high)
-        below = tuple(c for c in used if t_by[c] < self.floor)
+        below = tuple(c for c in used if printed_t(t_by[c]) < self.floor)
         raised = tuple(f for f in QUALITY_FLAGS if f in set(flags))
         straddled: float | None = None
         band: OverallBand
@@ -216,7 +230,11 @@ class RoleProfile:
             at_low, at_high = self.decision(low, bool(below)), self.decision(high, bool(below))
             if at_low != at_high:
                 band = "borderline"
-                cuts = [cut for cut in (self.recommend_at, self.care_at) if low < cut <= high]
+                shown_low, shown_high = printed_t(low), printed_t(high)
+                cuts = [
+                    cut for cut in (self.recommend_at, self.care_at)
+                    if shown_low < cut <= shown_high
+                ]  # fmt: skip
                 straddled = cuts[0] if cuts else None
             else:
                 band = self.decision(t, bool(below))
@@ -511,12 +529,17 @@ def composite_and_band(
     t_scores: Mapping[str, float],
     flags: Iterable[str] = (),
     evidence: float | None = None,
-    correlation: np.ndarray | None = None,
+    covariance: ArrayLike | None = None,
+    correlation: ArrayLike | None = None,
     role: RoleProfile | None = None,
 ) -> tuple[float, str]:
-    """(composite T, overall band) of one candidate, as the profile computes them (the
-    export has no posterior covariance, so the SEs enter as a diagonal)."""
+    """(composite T, overall band) of one candidate, as the profile computes them
+    (``RoleProfile.summarise_values``); ``reports.assemble.overall_rule`` supplies the
+    matrices the profile uses."""
     overall = (role or RoleProfile()).summarise_values(
-        theta, se, t_scores, None, correlation, flags, evidence=evidence
-    )
+        theta, se, t_scores,
+        None if covariance is None else np.asarray(covariance, dtype=float),
+        None if correlation is None else np.asarray(correlation, dtype=float),
+        flags, evidence=evidence,
+    )  # fmt: skip
     return overall.composite_t, overall.band

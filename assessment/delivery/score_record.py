@@ -35,13 +35,16 @@ def posterior_record(
     competencies: Sequence[str],
     covariance: NDArray[np.float64],
     latent_correlation: NDArray[np.float64],
+    model_version_id: int,
 ) -> dict[str, Any]:
     """The posterior covariance and prior correlation stored with a session, from which the
-    composite's SE is computed (:mod:`scoring.composite`); rows in ``competencies`` order."""
+    composite's SE is computed (:mod:`scoring.composite`); rows in ``competencies`` order.
+    Read back by ``StoredPosterior.from_flags``; the version says which scores it belongs to."""
     return {
         "competencies": list(competencies),
         "covariance": np.asarray(covariance, dtype=float).tolist(),
         "latent_correlation": np.asarray(latent_correlation, dtype=float).tolist(),
+        "model_version_id": int(model_version_id),
     }
 
 

@@ -316,7 +316,8 @@ class Delivery:
         stored["raised"] = list(flags.raised)
         stored["stop_reason"] = estimate.stop_reason
         stored["posterior"] = posterior_record(
-            list(estimate.theta), estimate.covariance, self.pool.prior.correlation
-        )
+            list(estimate.theta), estimate.covariance, self.pool.prior.correlation,
+            self.model.version_id,
+        )  # fmt: skip
         self.store.complete_session(session_id, scores, stored)
         return flags

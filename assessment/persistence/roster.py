@@ -77,6 +77,8 @@ class Roster:
     version produced, see ``read_roster``)."""
     model_labels: dict[int, str]
     """Model version id → label."""
+    model_version_id: int | None = None
+    """The version whose scores ``scores`` holds (None: the current scores)."""
 
 
 def read_roster(store: Store, model_version_id: int | None = None) -> Roster:
@@ -118,7 +120,7 @@ def read_roster(store: Store, model_version_id: int | None = None) -> Roster:
         for row in rows:
             scores.setdefault(row.session_id, {})[row.competency] = score_record(row)
         labels = dict(db.execute(select(ModelVersion.id, ModelVersion.label)).all())
-    return Roster(candidates, invitations, counts, scores, labels)
+    return Roster(candidates, invitations, counts, scores, labels, model_version_id)
 
 
 def _invitation(row: Invitation) -> InvitationFacts:

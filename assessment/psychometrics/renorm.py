@@ -30,7 +30,7 @@ from assessment.psychometrics.data_files import align_to_model
 from assessment.psychometrics.model_files import eap_estimates
 from assessment.psychometrics.review import band_index
 from assessment.psychometrics.versions import next_version_label
-from assessment.vocabulary import OverallRule
+from assessment.session_values import CompletedScores, OverallRule
 from scoring import ResponseMatrix
 from scoring.norms import NormTable
 
@@ -151,8 +151,8 @@ def preview_renorm(
     overall_changes = None
     if overall is not None:
         overall_changes = sum(
-            _overall_band(thetas[n], old_t, n, overall)
-            != _overall_band(thetas[n], new_t, n, overall)
+            _overall_band(thetas[n], old_t, n, overall, model.version_id)
+            != _overall_band(thetas[n], new_t, n, overall, model.version_id)
             for n in range(len(thetas))
         )
     return RenormPreview(
@@ -209,15 +209,22 @@ def _same_scale_versions(store: Store, version_id: int) -> set[int]:
 
 
 def _overall_band(
-    current: _CurrentScores, t: Mapping[str, np.ndarray], n: int, overall: OverallRule
+    current: _CurrentScores,
+    t: Mapping[str, np.ndarray],
+    n: int,
+    overall: OverallRule,
+    version_id: int,
 ) -> str | None:
     """The candidate's overall band with T-scores ``t`` (old or new norms); the composite
-    itself is on the reference θ scale, so norms move only the competency floors."""
+    itself is on the reference θ scale, so norms move only the competency floors. Flags,
+    evidence and the stored posterior are left out: they are the same under both norms."""
     scores = {dimension: float(values[n]) for dimension, values in t.items()}
     if not scores or not all(np.isfinite(list(scores.values()))):
         return None
     try:
-        return overall(current.theta, current.se, scores, (), None)[1]
+        return overall(
+            CompletedScores(current.theta, current.se, scores, (), None, None, version_id)
+        )[1]
     except KeyError:  # a competency the rule weighs has no score
         return None
 
@@ -263,4 +270,4 @@ def apply_renorm(
     return version_id
 
 
-__all__ = ["MIN_NORM_SAMPLE", "OverallRule", "RenormPreview", "apply_renorm", "preview_renorm"]
+__all__ = ["MIN_NORM_SAMPLE", "RenormPreview", "apply_renorm", "preview_renorm"]

@@ -359,8 +359,9 @@ def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str =
             for d, competency in enumerate(estimate.dimensions)
         ]  # fmt: skip
         posterior = posterior_record(
-            estimate.dimensions, estimate.covariance[n], model.parameters.correlation
-        )
+            estimate.dimensions, estimate.covariance[n], model.parameters.correlation,
+            model.version_id,
+        )  # fmt: skip
         store.replace_scores(session_id, records, posterior)
     store.audit(actor, "model.rescore", model.label, {"sessions": len(collected.session_ids)})
     return len(collected.session_ids)

@@ -15,8 +15,9 @@ import numpy as np
 from assessment.errors import AssessmentError
 from assessment.persistence.store import Store
 from assessment.psychometrics import renorm
-from assessment.psychometrics.renorm import OverallRule, RenormPreview, apply_renorm
+from assessment.psychometrics.renorm import RenormPreview, apply_renorm
 from assessment.psychometrics.versions import rollback
+from assessment.session_values import OverallRule
 from scoring import ModelParameters, ResponseMatrix, score_eap
 from scoring.fit import conditional_se, test_information
 from scoring.item_analysis import analyse_items

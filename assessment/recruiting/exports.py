@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterable
 
 from assessment.recruiting.overview import CandidateRow
-from assessment.vocabulary import OverallRule
+from assessment.session_values import OverallRule
 from items.models import COMPETENCIES
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -51,10 +51,15 @@ def score_columns() -> list[tuple[str, str]]:
             (f"{c}_pct", f"Percentile rank of {name} in the norm group (0-100)."),
         ]  # fmt: skip
     columns += [
-        ("composite", "Weighted mean T-score of the competencies under the role profile of "
-         "the reports (the profile score); empty unless the test is completed."),
-        ("band", "Overall summary of the reports: recommended, with_care (interview with "
-         "care) or not_a_match; a competency below the floor caps it at with_care."),
+        ("composite", "Profile score of the reports: the weighted mean of the competencies' "
+         "theta re-standardised to T (mean 50, SD 10) in the reference population, so it can "
+         "lie outside the range of the five T-scores; the same number as the candidate's "
+         "profile. Empty unless the test is completed."),
+        ("band", "Overall result of the reports, the same as the candidate's profile: "
+         "recommended, with_care (interview with care), not_a_match, borderline (the 90% "
+         "interval of the profile score straddles a cut score, or the evidence against random "
+         "answering is weak) or review (a data-quality flag was raised); a competency below "
+         "the floor caps it at with_care."),
         ("display_name", "Candidate's name as entered by the recruiter."),
         ("email", "Candidate's email address."),
         ("position", "Position applied for."),
@@ -89,12 +94,9 @@ def scores_csv(rows: Iterable[CandidateRow], overall: OverallRule | None = None)
                 _number(row.t_scores[k], 1),
                 _number(row.percentiles[k], 1),
             ]
-        t_scores = {c: t for c, t in zip(COMPETENCIES, row.t_scores, strict=True) if t is not None}
-        theta = {c: v for c, v in zip(COMPETENCIES, row.theta, strict=True) if v is not None}
-        se = {c: v for c, v in zip(COMPETENCIES, row.se, strict=True) if v is not None}
-        complete = len(t_scores) == len(theta) == len(se) == len(COMPETENCIES)
-        if overall is not None and complete:
-            composite, band = overall(theta, se, t_scores, row.flags, row.evidence)
+        scores = row.completed_scores()
+        if overall is not None and scores is not None:
+            composite, band = overall(scores)
             cells += [_number(composite, 1), band]
         else:
             cells += ["", ""]

@@ -21,6 +21,7 @@ from assessment.persistence.roster import (
     read_roster,
 )
 from assessment.persistence.store import ScoreRecord, Store
+from assessment.session_values import CompletedScores, StoredPosterior
 from assessment.vocabulary import STATUSES, Status, status_problem
 from items.models import COMPETENCIES
 
@@ -58,6 +59,24 @@ class CandidateRow:
     evidence: float | None = None
     """Log Bayes factor of the scoring model against random picks for the session's answers
     (``random_log_odds`` of the data-quality check); a recommendation needs enough of it."""
+    model_version_id: int | None = None
+    """The version that produced the scores shown (None without scores)."""
+    posterior: StoredPosterior | None = None
+    """The posterior stored with the scores shown (None when not kept, or for scores of an
+    earlier version kept as history)."""
+
+    def completed_scores(self) -> CompletedScores | None:
+        """The scores the overall rule needs; None unless every competency has them."""
+        theta, se, t_scores = (
+            {c: v for c, v in zip(COMPETENCIES, column, strict=True) if v is not None}
+            for column in (self.theta, self.se, self.t_scores)
+        )
+        complete = len(theta) == len(se) == len(t_scores) == len(COMPETENCIES)
+        if self.model_version_id is None or not complete:
+            return None
+        return CompletedScores(
+            theta, se, t_scores, self.flags, self.evidence, self.posterior, self.model_version_id
+        )
 
     def t_score(self, competency: str) -> float | None:
         """The T-score of one competency (None unless completed)."""
@@ -137,6 +156,14 @@ def _row(
     elif session is not None:
         version_id = session.model_version_id
     raw_flags = (session.flags or {}).get("raised", []) if session is not None else []
+    posterior = None
+    if scores and session is not None:
+        posterior = StoredPosterior.from_flags(session.flags, COMPETENCIES)
+        if posterior is not None and posterior.model_version_id != version_id:
+            # kept with the current scores: it belongs to the scores shown only when they are
+            # the current ones (a record from before versions were kept says no version)
+            current = roster.model_version_id is None and posterior.model_version_id is None
+            posterior = posterior if current else None
     evidence = (session.flags or {}).get("random_log_odds") if session is not None else None
 
     def pick(attribute: str) -> tuple[float | None, ...]:
@@ -162,6 +189,8 @@ def _row(
         flags=tuple(str(flag) for flag in raw_flags if isinstance(flag, str)),
         model_version=roster.model_labels.get(version_id) if version_id is not None else None,
         evidence=float(evidence) if isinstance(evidence, int | float) else None,
+        model_version_id=version_id if scores else None,
+        posterior=posterior,
     )
 
 

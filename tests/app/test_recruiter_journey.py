@@ -18,10 +18,10 @@ from assessment.demo import seed_demo
 from assessment.persistence.store import Store
 from assessment.recruiting.exports import scores_csv
 from assessment.recruiting.overview import candidate_overview
-from items import COMPETENCIES, load_bank
-from reports.assemble import profile_for_candidate
+from items import load_bank
+from reports.assemble import overall_rule, profile_for_candidate
 from reports.explain import overall_reason
-from reports.profile import QUALITY_FLAGS, RoleProfile, composite_and_band
+from reports.profile import QUALITY_FLAGS
 from reports.wording import load_wording
 from tests.app.test_staff_pages import recruiter_page
 
@@ -70,21 +70,14 @@ def test_the_invite_tab_says_when_the_consent_notice_names_no_employer(app_store
     assert not any("names no employer" in str(box.value) for box in app.info)
 
 
-def test_the_scores_export_has_composite_and_band_columns(seeded: Store) -> None:
+def test_the_scores_export_has_the_profiles_composite_and_band(seeded: Store) -> None:
     rows = candidate_overview(seeded)
-    table = list(csv.DictReader(io.StringIO(scores_csv(rows, composite_and_band))))
+    table = list(csv.DictReader(io.StringIO(scores_csv(rows, overall_rule(seeded)))))
     completed = [row for row in table if row["status"] == "completed"]
     assert completed
-    by_id = {row.candidate_id: row for row in rows}
     for row in completed:
-        source = by_id[row["candidate_id"]]
-        overall = RoleProfile().summarise_values(
-            dict(zip(COMPETENCIES, source.theta, strict=True)),  # type: ignore[arg-type]
-            dict(zip(COMPETENCIES, source.se, strict=True)),  # type: ignore[arg-type]
-            dict(zip(COMPETENCIES, source.t_scores, strict=True)),  # type: ignore[arg-type]
-            flags=source.flags,
-            evidence=source.evidence,
-        )
+        # the numbers of the candidate's PDF: stored posterior covariance, latent correlation
+        overall = profile_for_candidate(seeded, row["candidate_id"]).overall
         assert row["composite"] == f"{overall.composite_t:.1f}"
         assert row["band"] == overall.band
     waiting = [row for row in table if row["status"] != "completed"]

@@ -69,12 +69,31 @@ def test_bands_follow_the_t_cut_scores_and_can_be_configured(make_profile: MakeP
     assert strict.score("resilience").band == "low"
     assert strict.score("service_orientation").band == "high"
     cuts = BandCuts()
-    assert (cuts.band(40.0), cuts.band(60.0), cuts.band(39.99), cuts.band(60.01)) == (
+    assert (cuts.band(40.0), cuts.band(60.0), cuts.band(38.99), cuts.band(61.01)) == (
         "typical",
         "typical",
         "low",
         "high",
     )
+
+
+@pytest.mark.parametrize(
+    ("t", "band"), [(39.5, "typical"), (39.49, "low"), (60.49, "typical"), (60.5, "high")]
+)
+def test_a_band_agrees_with_the_t_score_as_printed(t: float, band: str) -> None:
+    # a T printed as 40 is "typical" (the legend: lower below 40), never "lower"
+    assert BandCuts().band(t) == band
+    printed = int(fmt_t(t))
+    assert (printed < 40) == (band == "low")
+    assert (printed > 60) == (band == "high")
+
+
+def test_the_overall_result_agrees_with_the_composite_as_printed() -> None:
+    role = RoleProfile()
+    assert role.decision(49.5, below_floor=False) == "recommended"  # printed 50: at the cut
+    assert role.decision(49.49, below_floor=False) == "with_care"
+    assert role.decision(41.5, below_floor=False) == "with_care"  # printed 42
+    assert role.decision(41.49, below_floor=False) == "not_a_match"
 
 
 def test_overall_summary_is_the_composite_on_the_reference_t_scale_with_its_interval(

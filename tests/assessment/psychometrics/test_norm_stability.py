@@ -25,7 +25,7 @@ from assessment.recruiting.overview import candidate_overview
 from items import COMPETENCIES, load_bank
 from items.formats import LEAST_SUFFIX, MOST_SUFFIX
 from items.scoring_map import bank_item_id, joined_for_calibration, split_most_least
-from reports.profile import composite_and_band
+from reports.assemble import overall_rule
 from scoring import MMLCalibrator, ResponseMatrix
 from scoring.simulate import simulate_responses, simulate_theta
 
@@ -86,7 +86,7 @@ def add_completed_candidates(store: Store, data: ResponseMatrix) -> None:
 def exported(store: Store) -> dict[str, dict[str, str]]:
     """The ``sjt scores`` file (the recruiters' export) by candidate id."""
     rows = candidate_overview(store, status="completed")
-    table = csv.DictReader(io.StringIO(scores_csv(rows, composite_and_band)))
+    table = csv.DictReader(io.StringIO(scores_csv(rows, overall_rule(store))))
     return {row["candidate_id"]: row for row in table}
 
 

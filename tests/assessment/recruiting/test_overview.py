@@ -6,6 +6,7 @@ import csv
 import io
 import re
 
+import numpy as np
 import pytest
 
 from assessment.clock import utcnow
@@ -25,8 +26,10 @@ from assessment.recruiting.invitations import (
     parse_invitation_csv,
 )
 from assessment.recruiting.overview import candidate_overview, filter_rows, sort_rows, status_counts
+from assessment.session_values import StoredPosterior
 from assessment.vocabulary import STATUSES
 from items import COMPETENCIES, load_bank
+from reports.assemble import scoring_matrices
 
 N_DEMO = 8
 
@@ -327,3 +330,42 @@ def test_purged_candidates_stay_listed_and_are_marked(store: Store) -> None:
     [listed] = candidate_overview(store)
     assert listed.purged
     assert (listed.display_name, listed.email, listed.position) == (None, None, None)
+
+
+def test_completed_rows_carry_the_posterior_of_the_scores_they_show(seeded: Store) -> None:
+    rows = [row for row in candidate_overview(seeded) if row.status == "completed"]
+    assert rows
+    for row in rows:
+        assert row.posterior is not None
+        assert row.posterior.model_version_id == row.model_version_id
+        covariance = np.array(row.posterior.covariance)
+        se = np.array(row.se, dtype=float)
+        np.testing.assert_allclose(np.sqrt(np.diag(covariance)), se, rtol=1e-6)
+        scores = row.completed_scores()
+        assert scores is not None
+        assert scores.posterior is row.posterior
+
+
+def test_a_posterior_kept_by_another_version_is_not_used_for_historic_scores() -> None:
+    flags = {
+        "posterior": {
+            "competencies": list(reversed(COMPETENCIES)),
+            "covariance": np.diag([1.0, 2.0, 3.0, 4.0, 5.0]).tolist(),
+            "latent_correlation": np.eye(5).tolist(),
+            "model_version_id": 7,
+        }
+    }
+    posterior = StoredPosterior.from_flags(flags, COMPETENCIES)
+    assert posterior is not None
+    assert [posterior.covariance[k][k] for k in range(5)] == [5.0, 4.0, 3.0, 2.0, 1.0]
+    assert posterior.model_version_id == 7
+    broken = {"posterior": {"competencies": ["empathy"], "covariance": [[1.0]]}}
+    assert StoredPosterior.from_flags(broken, COMPETENCIES) is None
+    assert StoredPosterior.from_flags(None, COMPETENCIES) is None
+    # the profile's rule takes the stored posterior only for the scores it belongs to
+    identity = tuple(tuple(float(a == b) for b in range(5)) for a in range(5))
+    assert scoring_matrices(posterior, 7, identity) == (
+        posterior.covariance,
+        posterior.latent_correlation,
+    )
+    assert scoring_matrices(posterior, 8, identity) == (None, identity)

@@ -4,7 +4,9 @@ Sign-in answers every refusal with one generic error (``SIGN_IN_ERROR``) whether
 is unknown, the password wrong, the account disabled or the attempt slowed down, and it takes
 the same time for unknown and known usernames. Every change to an account is audited, and the
 changes that must end live sessions (disable, role, password) bump the account's session
-version so that each session fails its next check.
+version so that each session fails its next check. Disabling an account and resetting or
+changing its password also forget the browsers that signed in to it (its known devices), so a
+browser that signed in with a stolen password loses its exemption from the sign-in delays.
 """
 
 from __future__ import annotations
@@ -211,13 +213,14 @@ def _changed(account: AccountRecord | None, username: str) -> AccountRecord:
 
 
 def disable_user(store: Store, username: str, actor: str = "cli") -> AccountRecord:
-    """Disable an account; its live sessions end at their next action."""
+    """Disable an account; its live sessions end at their next action, its devices are forgotten."""
     repository = StaffRepository(store)
     account = _existing(repository, username)
     changed = repository.update_account(
         account.id, active=False, end_sessions="account_disabled", now=utcnow()
     )
-    store.audit(actor, "user.disable", account.username)
+    forgotten = repository.forget_devices(account.id)
+    store.audit(actor, "user.disable", account.username, {"devices_forgotten": forgotten})
     return _changed(changed, account.username)
 
 
@@ -251,7 +254,8 @@ def reset_password(
 ) -> str:
     """Give an account a temporary password that must be changed at the next sign-in.
 
-    Returns the temporary password (random unless ``password`` is given); live sessions end.
+    Returns the temporary password (random unless ``password`` is given); live sessions end
+    and the account's known devices are forgotten.
     """
     repository = StaffRepository(store)
     account = _existing(repository, username)
@@ -267,7 +271,8 @@ def reset_password(
         now=utcnow(),
     )
     repository.clear_throttle(account_key(account.username))
-    store.audit(actor, "user.reset_password", account.username)
+    forgotten = repository.forget_devices(account.id)
+    store.audit(actor, "user.reset_password", account.username, {"devices_forgotten": forgotten})
     return temporary
 
 
@@ -279,7 +284,9 @@ def change_password(
 ) -> AccountRecord:
     """Set a password the staff member chose (after signing in with the old one).
 
-    The new password must differ from the old one; every session of the account ends.
+    The new password must differ from the old one; every session of the account ends and its
+    known devices are forgotten (the browser changing it is remembered again when its new
+    session collects its cookie).
     """
     repository = StaffRepository(store)
     account = repository.account_by_id(account_id)
@@ -295,7 +302,13 @@ def change_password(
         end_sessions="password_changed",
         now=utcnow(),
     )
-    store.audit(account.username, "user.password_changed", account.username)
+    forgotten = repository.forget_devices(account.id)
+    store.audit(
+        account.username,
+        "user.password_changed",
+        account.username,
+        {"devices_forgotten": forgotten},
+    )
     return _changed(changed, account.username)
 
 

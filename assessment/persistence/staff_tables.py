@@ -47,7 +47,8 @@ class StaffDeviceRow(Base):
     """A browser that has signed in to an account before (a random cookie, stored hashed).
 
     Sign-in attempts from a known device are not slowed down by the per-account throttle, so an
-    outsider who fails on purpose cannot keep the account's owner out.
+    outsider who fails on purpose cannot keep the account's owner out. Disabling the account and
+    resetting or changing its password delete its rows (a stolen password's browser loses them).
     """
 
     __tablename__ = "staff_devices"

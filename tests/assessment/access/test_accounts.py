@@ -27,7 +27,7 @@ from assessment.access.sessions import check_session, redeem_ticket, start_sessi
 from assessment.access.throttle import ACCOUNT_THROTTLE, CLIENT_THROTTLE, account_key
 from assessment.errors import AccountError, LoginError
 from assessment.persistence.staff import StaffRepository
-from assessment.persistence.store import Store
+from assessment.persistence.store import Store, hash_token
 from tests.assessment.access.conftest import PASSWORD, T0
 
 ATTACKER = "203.0.113.9"
@@ -289,3 +289,32 @@ def test_usernames_and_passwords_are_checked_when_accounts_are_created(
     add_user(store, "rita", PASSWORD, "recruiter", hashing=fast)
     with pytest.raises(AccountError, match="already exists"):
         add_user(store, "rita", PASSWORD, "admin", hashing=fast)
+
+
+@pytest.mark.parametrize("revocation", ["reset_password", "disable", "change_password"])
+def test_a_browser_that_signed_in_with_a_stolen_password_is_slowed_down_after_revocation(
+    store: Store, fast: PasswordHashing, revocation: str
+) -> None:
+    """A thief signs in once with a phished password, so their browser becomes a known device
+    (its cookie lasts 400 days). Resetting, changing the password or disabling the account
+    forgets the account's devices: the thief's guesses at the new password are slowed down."""
+    account = add_user(store, "rita", PASSWORD, "recruiter", hashing=fast)
+    thiefs_browser = owner_device(store, fast)
+    repository = StaffRepository(store)
+    if revocation == "reset_password":
+        reset_password(store, "rita", "a-temporary-password", actor="ops", hashing=fast)
+    elif revocation == "disable":
+        disable_user(store, "rita", actor="ops")
+        enable_user(store, "rita", actor="ops")
+    else:
+        change_password(store, account.id, "the-owners-new-password", hashing=fast)
+    assert not repository.is_known_device(account.id, hash_token(thiefs_browser))
+    action = {"disable": "user.disable", "change_password": "user.password_changed"}
+    entry = store.audit_entries(action.get(revocation, "user.reset_password"))[0]
+    assert entry.detail == {"devices_forgotten": 1}
+    later = T0 + dt.timedelta(minutes=5)
+    for guess in range(ACCOUNT_THROTTLE.free + 2):
+        refused(store, "rita", f"guess-{guess}", now=later, hashing=fast, client=ATTACKER,
+                device=thiefs_browser)  # fmt: skip
+    outcomes = [e.action for e in store.audit_entries() if e.action.startswith("login.")]
+    assert outcomes[0] == "login.throttled"  # the newest: no longer exempt from the delays

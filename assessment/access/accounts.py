@@ -24,9 +24,11 @@ from assessment.access.passwords import (
     password_problem,
 )
 from assessment.access.throttle import (
+    ACCOUNT_ALL_CLIENTS_THROTTLE,
     ACCOUNT_THROTTLE,
     CLIENT_THROTTLE,
     ThrottlePolicy,
+    account_all_clients_key,
     account_key,
     client_key,
 )
@@ -68,10 +70,23 @@ class SignInResult:
 
 @dataclass(frozen=True)
 class Throttles:
-    """The throttle policies sign-in uses (replaceable in tests)."""
+    """The throttle policies sign-in uses (replaceable in tests).
+
+    ``account``: a typed username from one client; ``account_all_clients``: a typed username
+    from every client together; ``client``: one client, whatever username it types.
+    """
 
     account: ThrottlePolicy = ACCOUNT_THROTTLE
+    account_all_clients: ThrottlePolicy = ACCOUNT_ALL_CLIENTS_THROTTLE
     client: ThrottlePolicy = CLIENT_THROTTLE
+
+    def keyed(self, typed: str, client: str | None) -> list[tuple[str, ThrottlePolicy]]:
+        """The hashed throttle keys of an attempt, each with its policy."""
+        return [
+            (client_key(client), self.client),
+            (account_key(typed, client), self.account),
+            (account_all_clients_key(typed), self.account_all_clients),
+        ]
 
 
 def _check_username(username: str) -> str:
@@ -136,7 +151,9 @@ def authenticate(
     Parameters
     ----------
     client
-        The requester's address (its failures are throttled together).
+        The requester's address: its failures are throttled together, and a username's
+        failures from it are throttled apart from the same username's from other clients, so
+        someone failing from one address cannot keep the owner out on another.
     device
         The browser's device cookie: a browser that signed in to this account before is not
         slowed down by anyone's failures (neither the account's nor its address's), so failures
@@ -146,7 +163,7 @@ def authenticate(
     throttles = throttles or Throttles()
     repository = StaffRepository(store)
     typed = username.strip()[:MAX_USERNAME]
-    client_hash, account_hash = client_key(client), account_key(typed)
+    keys = throttles.keyed(typed, client)
     account = repository.account(typed) if typed else None
     known_device = (
         account is not None
@@ -154,9 +171,7 @@ def authenticate(
         and 16 <= len(device) <= 128
         and repository.is_known_device(account.id, hash_token(device))
     )
-    if not known_device and (
-        _blocked(repository, client_hash, now) or _blocked(repository, account_hash, now)
-    ):
+    if not known_device and any(_blocked(repository, key, now) for key, _ in keys):
         _refuse(store, typed, "throttled", client)
     usable = account is not None and account.active and account.sign_in == "password"
     try:
@@ -164,15 +179,15 @@ def authenticate(
     except HashingBusyError:
         _refuse(store, typed, "busy", client)
     if not matched or account is None or not usable:
-        repository.record_failure(client_hash, now, throttles.client.window, throttles.client.delay)
-        repository.record_failure(
-            account_hash, now, throttles.account.window, throttles.account.delay
-        )
+        for key, policy in keys:
+            repository.record_failure(key, now, policy.window, policy.delay)
         outcome = "failed" if account is not None else "unknown"
         if account is not None and not usable:
             outcome = "disabled" if not account.active else "sso_only"
         _refuse(store, typed, outcome, client)
-    repository.clear_throttle(account_hash)
+    # this client's delay on the username ends; the all-clients count runs out by itself, so
+    # a guesser with many addresses cannot have it reset by waiting for the owner to sign in
+    repository.clear_throttle(account_key(typed, client))
     rehash = hashing.hash(password) if hashing.needs_rehash(account.password_hash) else None
     repository.record_sign_in(account.id, now, rehash)
     store.audit(account.username, "login.ok", account.username, _detail(client))
@@ -270,7 +285,7 @@ def reset_password(
         end_sessions="password_reset",
         now=utcnow(),
     )
-    repository.clear_throttle(account_key(account.username))
+    repository.clear_throttle(account_all_clients_key(account.username))
     forgotten = repository.forget_devices(account.id)
     store.audit(actor, "user.reset_password", account.username, {"devices_forgotten": forgotten})
     return temporary

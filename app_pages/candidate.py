@@ -21,15 +21,9 @@ from app_pages.candidate_browser import (
     page_language,
 )
 from app_pages.candidate_timer import countdown
-from app_pages.common import get_delivery, get_settings
+from app_pages.common import client_address, get_delivery, get_settings
 from app_pages.markup import md_escape
 from app_pages.texts import TEXTS, group_value, text
-from assessment.access.proxies import (
-    TrustedProxies,
-    forwarded_chain,
-    server_peer,
-)
-from assessment.access.proxies import client_address as proxy_client
 from assessment.delivery.consent import consent_notice
 from assessment.delivery.service import Delivery, QuestionCount
 from assessment.errors import AssessmentError, InvitationError, SettingsError
@@ -95,28 +89,6 @@ def show_retry() -> None:
         st.warning(text("retry", shown))
     if st.button("↻", key="retry"):
         st.rerun()
-
-
-def client_address() -> str:
-    """The requester's address, the key for throttling guessed links.
-
-    Taken from the connection and the ``X-Forwarded-For`` entries of the proxies trusted in
-    ``SJT_TRUSTED_PROXIES`` (``assessment.access.proxies``).
-    """
-    forwarded = forwarded_chain(st.context.headers.get_all("X-Forwarded-For"))
-    reported = st.context.ip_address
-    peer = server_peer(reported if isinstance(reported, str) else None, forwarded)
-    return proxy_client(peer, forwarded, trusted_proxies())
-
-
-@st.cache_resource(show_spinner=False)
-def trusted_proxies() -> TrustedProxies:
-    """The trusted proxies, read once per server process (none if the setting is malformed)."""
-    try:
-        return TrustedProxies.from_environment()
-    except ValueError as error:
-        LOGGER.error("%s; no proxy is trusted until it is fixed", error)
-        return TrustedProxies()
 
 
 def show_link_problem(reason: str) -> None:

@@ -5,15 +5,19 @@ The guards of staff pages are in ``app_pages.staff_access`` and ``app_pages.staf
 
 from __future__ import annotations
 
+import logging
 import os
 from urllib.parse import urlsplit
 
 import streamlit as st
 
+from assessment.access.proxies import TrustedProxies, requester_address
 from assessment.delivery.service import Delivery
 from assessment.persistence.store import Store
 from assessment.settings import Settings, public_url, resolve_settings, served_url
 from items import ItemBank, load_bank
+
+LOGGER = logging.getLogger(__name__)
 
 
 @st.cache_resource(show_spinner=False)
@@ -62,3 +66,24 @@ def served_address() -> str:
 def link_base() -> str:
     """The base of candidate links: the ``public_url`` setting, else the served address."""
     return public_url(get_settings(), served_address())
+
+
+def client_address() -> str:
+    """The requester's address, the key of every throttle (guessed links, staff sign-in).
+
+    Taken from the connection and the ``X-Forwarded-For`` entries of the proxies trusted in
+    ``SJT_TRUSTED_PROXIES`` (``assessment.access.proxies``); every page uses this one.
+    """
+    return requester_address(
+        st.context.ip_address, st.context.headers.get_all("X-Forwarded-For"), trusted_proxies()
+    )
+
+
+@st.cache_resource(show_spinner=False)
+def trusted_proxies() -> TrustedProxies:
+    """The trusted proxies, read once per server process (none if the setting is malformed)."""
+    try:
+        return TrustedProxies.from_environment()
+    except ValueError as error:
+        LOGGER.error("%s; no proxy is trusted until it is fixed", error)
+        return TrustedProxies()

@@ -105,6 +105,13 @@ def release_form(prefix: str) -> None:
     st.session_state.pop(f"{prefix}_claimed", None)
 
 
+def hold_links(rows: Sequence[tuple[str, str]], requests: Sequence[Any]) -> None:
+    """Keep the new links for display before anything else can fail (only hashes are stored,
+    so links lost here are lost for good)."""
+    st.session_state[RESULT_KEY] = (list(rows), list(requests), link_base())
+    st.session_state[MAILED_KEY] = None
+
+
 def keep_links(
     prefix: str,
     rows: Sequence[tuple[str, str]],
@@ -117,7 +124,7 @@ def keep_links(
     A second submit of the same form (a double click) then finds no form with its id and
     creates nothing, and the links stay on screen.
     """
-    st.session_state[RESULT_KEY] = (list(rows), list(requests), link_base())
+    hold_links(rows, requests)
     st.session_state[MAILED_KEY] = list(mailed) if mailed is not None else None
     st.session_state[f"{prefix}_nonce"] = secrets.token_hex(8)
     st.rerun()
@@ -279,6 +286,7 @@ def create_invitations(
         release_form(prefix)
         st.error(md_escape(str(error), 600))
         return
+    hold_links(rows, requests)  # shown even if sending fails outright
     mail = choices.mail if choices.send else None
     mailed = send_created(store, mail, rows, user, link_base()) if mail else None
     keep_links(prefix, rows, requests, mailed)

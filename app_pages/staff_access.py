@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 from pydantic import ValidationError
 
-from app_pages.common import get_store
+from app_pages.common import client_address, get_store
 from app_pages.markup import md_escape
 from app_pages.staff_cookie import DEVICE_COOKIE
 from app_pages.staff_session import (
@@ -68,12 +68,6 @@ def require_role(*roles: str) -> StaffUser:
         st.stop()
     watch_session()
     return user
-
-
-def client_address() -> str | None:
-    """The requester's address as Streamlit sees it (None for local connections)."""
-    address = st.context.ip_address
-    return address if isinstance(address, str) else None
 
 
 def sign_in_area() -> None:

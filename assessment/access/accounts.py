@@ -4,7 +4,9 @@ Sign-in answers every refusal with one generic error (``SIGN_IN_ERROR``) whether
 is unknown, the password wrong, the account disabled or the attempt slowed down, and it takes
 the same time for unknown and known usernames. Every change to an account is audited, and the
 changes that must end live sessions (disable, role, password) bump the account's session
-version so that each session fails its next check.
+version so that each session fails its next check. Disabling an account and resetting or
+changing its password also forget the browsers that signed in to it (its known devices), so a
+browser that signed in with a stolen password loses its exemption from the sign-in delays.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from assessment.access.passwords import (
     password_problem,
 )
 from assessment.access.throttle import (
+    ACCOUNT_ALL_CLIENTS_THROTTLE,
     ACCOUNT_THROTTLE,
     CLIENT_THROTTLE,
     ThrottlePolicy,
+    account_all_clients_key,
     account_key,
     client_key,
 )
@@ -66,10 +70,23 @@ class SignInResult:
 
 @dataclass(frozen=True)
 class Throttles:
-    """The throttle policies sign-in uses (replaceable in tests)."""
+    """The throttle policies sign-in uses (replaceable in tests).
+
+    ``account``: a typed username from one client; ``account_all_clients``: a typed username
+    from every client together; ``client``: one client, whatever username it types.
+    """
 
     account: ThrottlePolicy = ACCOUNT_THROTTLE
+    account_all_clients: ThrottlePolicy = ACCOUNT_ALL_CLIENTS_THROTTLE
     client: ThrottlePolicy = CLIENT_THROTTLE
+
+    def keyed(self, typed: str, client: str | None) -> list[tuple[str, ThrottlePolicy]]:
+        """The hashed throttle keys of an attempt, each with its policy."""
+        return [
+            (client_key(client), self.client),
+            (account_key(typed, client), self.account),
+            (account_all_clients_key(typed), self.account_all_clients),
+        ]
 
 
 def _check_username(username: str) -> str:
@@ -134,7 +151,9 @@ def authenticate(
     Parameters
     ----------
     client
-        The requester's address (its failures are throttled together).
+        The requester's address: its failures are throttled together, and a username's
+        failures from it are throttled apart from the same username's from other clients, so
+        someone failing from one address cannot keep the owner out on another.
     device
         The browser's device cookie: a browser that signed in to this account before is not
         slowed down by anyone's failures (neither the account's nor its address's), so failures
@@ -144,7 +163,7 @@ def authenticate(
     throttles = throttles or Throttles()
     repository = StaffRepository(store)
     typed = username.strip()[:MAX_USERNAME]
-    client_hash, account_hash = client_key(client), account_key(typed)
+    keys = throttles.keyed(typed, client)
     account = repository.account(typed) if typed else None
     known_device = (
         account is not None
@@ -152,9 +171,7 @@ def authenticate(
         and 16 <= len(device) <= 128
         and repository.is_known_device(account.id, hash_token(device))
     )
-    if not known_device and (
-        _blocked(repository, client_hash, now) or _blocked(repository, account_hash, now)
-    ):
+    if not known_device and any(_blocked(repository, key, now) for key, _ in keys):
         _refuse(store, typed, "throttled", client)
     usable = account is not None and account.active and account.sign_in == "password"
     try:
@@ -162,15 +179,15 @@ def authenticate(
     except HashingBusyError:
         _refuse(store, typed, "busy", client)
     if not matched or account is None or not usable:
-        repository.record_failure(client_hash, now, throttles.client.window, throttles.client.delay)
-        repository.record_failure(
-            account_hash, now, throttles.account.window, throttles.account.delay
-        )
+        for key, policy in keys:
+            repository.record_failure(key, now, policy.window, policy.delay)
         outcome = "failed" if account is not None else "unknown"
         if account is not None and not usable:
             outcome = "disabled" if not account.active else "sso_only"
         _refuse(store, typed, outcome, client)
-    repository.clear_throttle(account_hash)
+    # this client's delay on the username ends; the all-clients count runs out by itself, so
+    # a guesser with many addresses cannot have it reset by waiting for the owner to sign in
+    repository.clear_throttle(account_key(typed, client))
     rehash = hashing.hash(password) if hashing.needs_rehash(account.password_hash) else None
     repository.record_sign_in(account.id, now, rehash)
     store.audit(account.username, "login.ok", account.username, _detail(client))
@@ -211,13 +228,14 @@ def _changed(account: AccountRecord | None, username: str) -> AccountRecord:
 
 
 def disable_user(store: Store, username: str, actor: str = "cli") -> AccountRecord:
-    """Disable an account; its live sessions end at their next action."""
+    """Disable an account; its live sessions end at their next action, its devices are forgotten."""
     repository = StaffRepository(store)
     account = _existing(repository, username)
     changed = repository.update_account(
         account.id, active=False, end_sessions="account_disabled", now=utcnow()
     )
-    store.audit(actor, "user.disable", account.username)
+    forgotten = repository.forget_devices(account.id)
+    store.audit(actor, "user.disable", account.username, {"devices_forgotten": forgotten})
     return _changed(changed, account.username)
 
 
@@ -251,7 +269,8 @@ def reset_password(
 ) -> str:
     """Give an account a temporary password that must be changed at the next sign-in.
 
-    Returns the temporary password (random unless ``password`` is given); live sessions end.
+    Returns the temporary password (random unless ``password`` is given); live sessions end
+    and the account's known devices are forgotten.
     """
     repository = StaffRepository(store)
     account = _existing(repository, username)
@@ -266,8 +285,9 @@ def reset_password(
         end_sessions="password_reset",
         now=utcnow(),
     )
-    repository.clear_throttle(account_key(account.username))
-    store.audit(actor, "user.reset_password", account.username)
+    repository.clear_throttle(account_all_clients_key(account.username))
+    forgotten = repository.forget_devices(account.id)
+    store.audit(actor, "user.reset_password", account.username, {"devices_forgotten": forgotten})
     return temporary
 
 
@@ -279,7 +299,9 @@ def change_password(
 ) -> AccountRecord:
     """Set a password the staff member chose (after signing in with the old one).
 
-    The new password must differ from the old one; every session of the account ends.
+    The new password must differ from the old one; every session of the account ends and its
+    known devices are forgotten (the browser changing it is remembered again when its new
+    session collects its cookie).
     """
     repository = StaffRepository(store)
     account = repository.account_by_id(account_id)
@@ -295,7 +317,13 @@ def change_password(
         end_sessions="password_changed",
         now=utcnow(),
     )
-    store.audit(account.username, "user.password_changed", account.username)
+    forgotten = repository.forget_devices(account.id)
+    store.audit(
+        account.username,
+        "user.password_changed",
+        account.username,
+        {"devices_forgotten": forgotten},
+    )
     return _changed(changed, account.username)
 
 

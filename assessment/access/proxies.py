@@ -119,6 +119,20 @@ def client_address(peer: str, forwarded: Sequence[str], trusted: TrustedProxies)
     return str(current)
 
 
+def requester_address(
+    reported: object, forwarded_headers: Iterable[str], trusted: TrustedProxies
+) -> str:
+    """The client of a request, from what the web server reports and its headers.
+
+    ``reported`` is the peer as Streamlit reports it (``st.context.ip_address``: a string, or
+    None for loopback) and ``forwarded_headers`` the values of its ``X-Forwarded-For``
+    headers. The one function every page uses, so that all throttles key alike.
+    """
+    forwarded = forwarded_chain(forwarded_headers)
+    peer = server_peer(reported if isinstance(reported, str) else None, forwarded)
+    return client_address(peer, forwarded, trusted)
+
+
 __all__ = [
     "LOOPBACK",
     "TRUSTED_PROXIES_VARIABLE",
@@ -126,5 +140,6 @@ __all__ = [
     "client_address",
     "forwarded_chain",
     "parse_address",
+    "requester_address",
     "server_peer",
 ]

@@ -1,15 +1,20 @@
-"""Progressive sign-in delays per client and per typed username: slowed down, never locked out.
+"""Progressive sign-in delays: slowed down, never locked out, and never by someone else's failures.
 
 After ``free`` failures within ``window`` a key must wait before its next attempt is checked:
-``base``, then twice as long after every further failure, up to ``cap``. The waits grow fast
-enough to make password guessing slow (at the cap one guess per ``cap`` per key) and stay short
-enough that an outsider failing on purpose cannot keep a staff member out: attempts from a
-browser that has signed in to the account before skip both delays altogether (clients behind one
-proxy, or without a known address, share a client key), and a correct password clears the
-account's delay.
+``base``, then twice as long after every further failure, up to ``cap``. Three keys count
+failures (attempts refused during a wait are not checked and not counted):
 
-Keys are hashed before they reach the database, and a username that does not exist gets its own
-key exactly like a real one, so the throttle reveals nothing about which accounts exist.
+* the client (its address): one address guessing many usernames;
+* the typed username *from that client*: one address guessing one account's password. Failures
+  from one address therefore never slow down the owner signing in from another one;
+* the typed username from every client together, with a much higher threshold: a guesser
+  spread over many addresses. This is the one key others can push for an account; it is the
+  documented residual risk (docs/security.md section 3).
+
+A browser that has signed in to the account before (a known device) skips all three delays,
+so neither its address's nor anyone's failures can keep the owner out of a browser they used.
+Keys are hashed before they reach the database, and a username that does not exist gets its
+keys exactly like a real one, so the throttle reveals nothing about which accounts exist.
 """
 
 from __future__ import annotations
@@ -51,6 +56,11 @@ class ThrottlePolicy:
 ACCOUNT_THROTTLE = ThrottlePolicy(
     free=3, base=dt.timedelta(seconds=2), cap=dt.timedelta(seconds=60)
 )
+"""Per typed username from one client."""
+ACCOUNT_ALL_CLIENTS_THROTTLE = ThrottlePolicy(
+    free=30, base=dt.timedelta(seconds=2), cap=dt.timedelta(seconds=60)
+)
+"""Per typed username from all clients together (a guesser with many addresses)."""
 CLIENT_THROTTLE = ThrottlePolicy(
     free=10, base=dt.timedelta(seconds=2), cap=dt.timedelta(seconds=60)
 )
@@ -61,9 +71,18 @@ def client_key(client: str | None) -> str:
     return _hashed("client", client or "unknown")
 
 
-def account_key(username: str) -> str:
-    """Throttle key of a typed username, whether or not such an account exists."""
-    return _hashed("account", username.strip().casefold())
+def account_key(username: str, client: str | None) -> str:
+    """Throttle key of a typed username from one client, whether or not the account exists."""
+    return _hashed("account", f"{_typed(username)}\x00{client or 'unknown'}")
+
+
+def account_all_clients_key(username: str) -> str:
+    """Throttle key of a typed username from every client together."""
+    return _hashed("account-all-clients", _typed(username))
+
+
+def _typed(username: str) -> str:
+    return username.strip().casefold()
 
 
 def _hashed(kind: str, value: str) -> str:

@@ -320,6 +320,12 @@ class StaffRepository:
                 )
             )
 
+    def forget_devices(self, user_id: int) -> int:
+        """Forget every browser that signed in to the account; returns how many there were."""
+        with self.store.transaction() as db:
+            result = db.execute(delete(StaffDeviceRow).where(StaffDeviceRow.user_id == user_id))
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
     def is_known_device(self, user_id: int, device_hash: str) -> bool:
         with self.store.transaction() as db:
             return (

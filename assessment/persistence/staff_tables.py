@@ -46,8 +46,9 @@ class StaffSessionRow(Base):
 class StaffDeviceRow(Base):
     """A browser that has signed in to an account before (a random cookie, stored hashed).
 
-    Sign-in attempts from a known device are not slowed down by the per-account throttle, so an
-    outsider who fails on purpose cannot keep the account's owner out.
+    Sign-in attempts from a known device are not slowed down by any sign-in throttle, so an
+    outsider who fails on purpose cannot keep the account's owner out. Disabling the account and
+    resetting or changing its password delete its rows (a stolen password's browser loses them).
     """
 
     __tablename__ = "staff_devices"
@@ -61,7 +62,8 @@ class StaffDeviceRow(Base):
 
 
 class SignInThrottleRow(Base):
-    """Recent failed sign-ins of one client or one typed username (the key is hashed).
+    """Recent failed sign-ins of one throttle key, hashed: a client, a typed username from one
+    client, or a typed username from all clients (``assessment.access.throttle``).
 
     Typed usernames are never stored in clear here, and unknown usernames get a row exactly like
     real ones, so the throttle says nothing about which accounts exist.

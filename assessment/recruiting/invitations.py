@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from assessment.errors import AssessmentError, InvitationFileError
 from assessment.persistence.store import Store
+from assessment.recruiting.addresses import email_problem
 from assessment.recruiting.exports import neutralise
 from assessment.settings import public_url, resolve_settings, served_url
 from assessment.vocabulary import form_problem, language_problem
@@ -22,9 +23,7 @@ MAX_CSV_ROWS = 2_000
 CSV_COLUMNS: tuple[str, ...] = ("name", "email", "position", "language")
 REQUIRED_CSV_COLUMNS: tuple[str, ...] = ("name", "email")
 MAX_NAME = 300
-MAX_EMAIL = 320
 MAX_POSITION = 200
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
@@ -45,10 +44,8 @@ def check_request(request: InvitationRequest) -> list[str]:
         problems.append("name is empty")
     elif len(request.name) > MAX_NAME:
         problems.append(f"name is longer than {MAX_NAME} characters")
-    if not request.email.strip():
-        problems.append("email is empty")
-    elif len(request.email) > MAX_EMAIL or not _EMAIL.match(request.email):
-        problems.append(f"email {request.email[:60]!r} is not an email address")
+    if problem := email_problem(request.email):
+        problems.append(problem)
     if request.position is not None and len(request.position) > MAX_POSITION:
         problems.append(f"position is longer than {MAX_POSITION} characters")
     for what, text in (("name", request.name), ("position", request.position or "")):

@@ -13,6 +13,9 @@ refused connection, a timeout); a permanent refusal (5xx) is not retried. A mess
 failed temporarily is retried by later runs (``sjt remind``, the Remind button) after
 ``LATER_RETRY`` × 4^(round-1), for at most ``MAX_ROUNDS`` rounds. When the server cannot be
 reached at all, the rest of the batch is not tried in this run but scheduled likewise.
+An address that ``email_problem`` refuses (stored before addresses were checked strictly) or
+that the e-mail library cannot write fails permanently for its recipient alone: the failure
+is logged and the batch goes on.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import ssl
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from email.errors import MessageError
 from email.message import EmailMessage
 from types import TracebackType
 from typing import Literal, Protocol
@@ -38,6 +42,7 @@ from assessment.persistence.mail_store import (
     ReminderState,
 )
 from assessment.persistence.store import Store
+from assessment.recruiting.addresses import email_problem
 from assessment.recruiting.invitations import invitation_link
 from assessment.recruiting.mail_settings import NOT_CONFIGURED, SmtpSettings
 from assessment.recruiting.mail_templates import build_message, compose, template_for
@@ -130,6 +135,16 @@ class Failure:
     text: str
     temporary: bool
     server_down: bool
+
+
+UNUSABLE_ADDRESS = Failure(
+    "the e-mail address cannot be used (it is not a plain name@domain address); "
+    "invite the candidate again with the address corrected",
+    temporary=False,
+    server_down=False,
+)
+"""The permanent failure of a recipient whose stored address the mailer refuses or cannot write
+(the text names no address: it goes to the delivery log)."""
 
 
 def classify(error: BaseException) -> Failure:
@@ -244,9 +259,21 @@ class _Run:
                 if attempts:
                     self.sleep(BACKOFF_SECONDS * 4 ** (attempts - 1))
                 attempts += 1
-                message = build_message(content, self.settings, target.name, address, self.clock())
+                if email_problem(address):  # stored before addresses were checked strictly
+                    failure = UNUSABLE_ADDRESS
+                    break
+                try:
+                    message = build_message(
+                        content, self.settings, target.name, address, self.clock()
+                    )
+                except (ValueError, IndexError, MessageError):
+                    failure = UNUSABLE_ADDRESS  # this recipient only
+                    break
                 try:
                     self.transport.send(message)
+                except ValueError:  # an address smtplib cannot write either
+                    failure = UNUSABLE_ADDRESS
+                    break
                 except (smtplib.SMTPException, OSError) as error:
                     found = classify(error)
                     failure = Failure(

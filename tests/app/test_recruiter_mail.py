@@ -138,3 +138,45 @@ def test_the_reminder_button_sends_the_due_reminders(
     (message,) = smtp_env.recorder.messages
     assert message["Subject"] == "Reminder: your situational-judgement test is waiting"
     assert f"{PUBLIC}/?token=" in text_part(message)
+
+
+def test_odd_addresses_are_refused_with_their_field_and_line_and_nothing_is_created(
+    app_store: Store, public_url: str, smtp_env: SmtpServer
+) -> None:
+    app = page(app_store)
+    app.text_input[0].input("Vic")
+    app.text_input[1].input("victim@corp.example(.evil.example)")  # mail went to corp.example
+    app.button[0].click().run()
+    assert not app.exception
+    shown = [re.sub(r"\\(.)", r"\1", t).replace("\u200b", "") for t in texts(app, "error")]
+    assert any(
+        "email 'victim@corp.example(.evil.example)' is not a plain address" in t for t in shown
+    )
+    app = page(app_store, mode="Upload a list (CSV)")
+    data = b'name,email\nSam,sam@example.com\nAl,"a,b@x.com"\nBo,a<b>@x.com\n'
+    app.file_uploader[0].set_value(("people.csv", data, "text/csv"))
+    app.button[0].click().run()
+    assert not app.exception
+    listed = str(app.code[-1].value)
+    assert "line 3: email 'a,b@x.com'" in listed
+    assert "line 4: email 'a<b>@x.com'" in listed
+    assert app_store.audit_entries("invite") == []
+    assert smtp_env.recorder.messages == []
+
+
+def test_the_links_stay_on_screen_when_sending_fails_outright(
+    app_store: Store, public_url: str, smtp_env: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only hashes of the tokens are stored: links not shown are lost for good."""
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the mailer broke")
+
+    monkeypatch.setattr("app_pages.recruiter_mail.send_invitations", broken)
+    app = page(app_store)
+    app.text_input[0].input("Sam")
+    app.text_input[1].input("sam@example.com")
+    app.button[0].click().run()
+    assert app.exception  # the failure itself is not hidden …
+    app.run()
+    assert f"{PUBLIC}/?token=" in str(app.code[0].value)  # … and the link is still there

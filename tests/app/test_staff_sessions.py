@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import update
+from streamlit.runtime.context import ContextProxy, StreamlitHeaders
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from app_pages.common import get_store
+from app_pages.common import get_store, trusted_proxies
 from app_pages.staff_session import SESSION_KEY, SessionEndedError
 from assessment.access.accounts import add_user, disable_user, reset_password
 from assessment.access.throttle import ACCOUNT_THROTTLE
@@ -73,6 +74,24 @@ def test_repeated_failures_slow_down_sign_in_without_locking_the_account(staff: 
     time.sleep(ACCOUNT_THROTTLE.base.total_seconds() + 0.2)
     submit(app, "rita", PASSWORD)
     assert [t.value for t in app.title] == ["Signed in"]
+
+
+def test_sign_in_behind_a_trusted_proxy_throttles_the_client_the_proxy_names(
+    staff: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Staff sign-in finds the client as the candidate page does (``SJT_TRUSTED_PROXIES``):
+    behind the operator's nginx every sign-in would otherwise share the proxy's one key."""
+    monkeypatch.setenv("SJT_TRUSTED_PROXIES", "10.0.0.2")
+    trusted_proxies.clear()  # type: ignore[attr-defined]
+    forwarded = StreamlitHeaders([("X-Forwarded-For", "203.0.113.9")])
+    monkeypatch.setattr(ContextProxy, "ip_address", property(lambda _: "10.0.0.2"))
+    monkeypatch.setattr(ContextProxy, "headers", property(lambda _: forwarded))
+    try:
+        submit(AppTest.from_file(APP, default_timeout=TIMEOUT).run(), "rita", "wrong-password")
+    finally:
+        trusted_proxies.clear()  # type: ignore[attr-defined]
+    failed = [e for e in staff.audit_entries() if e.action == "login.failed"]
+    assert [e.detail for e in failed] == [{"client": "203.0.113.9"}]
 
 
 def test_right_password_signs_in_and_sign_out_ends_the_session_in_every_tab(
@@ -246,3 +265,14 @@ def test_an_old_single_sign_on_login_kept_in_streamlits_cookie_starts_no_session
     assert SESSION_KEY not in app.session_state
     assert not errors(app)
     assert "Sign in with Example ID" in [b.label for b in app.button]
+
+
+def test_every_page_finds_the_client_with_the_one_shared_function() -> None:
+    """One reader of the connection's address (``app_pages.common.client_address``): a
+    second copy drifted from it once and ignored ``SJT_TRUSTED_PROXIES``."""
+    readers = sorted(
+        path.name
+        for path in (ROOT / "app_pages").glob("*.py")
+        if "ip_address" in path.read_text(encoding="utf-8")
+    )
+    assert readers == ["common.py"]

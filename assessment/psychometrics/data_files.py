@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from assessment.errors import MAX_PROBLEMS, DataFileError
 from assessment.model_document import ModelDocument
 from assessment.persistence.private import open_private
 from assessment.psychometrics.number_text import format_rows
+from items.formats import LEAST_SUFFIX, MOST_SUFFIX
 from scoring import MISSING, ItemSpec, ModelParameters, ResponseMatrix, ScoringError, ThetaEstimate
 from scoring.norms import NormTable
 
@@ -182,6 +183,9 @@ def read_response_csv(
     dimension_by_id = dict(item_map or {})
     known = set(spec_by_id) if specs is not None else set(dimension_by_id)
     unknown = [name for name in item_names if name not in known]
+    problems += _whole_most_least_columns(unknown, known)
+    if unknown and not ignore_unknown:
+        unknown = [name for name in unknown if not _is_whole_most_least(name, known)]
     if unknown and not ignore_unknown:
         hint = unknown_columns_hint or (
             "columns must be item ids of the bank or model (most/least items as <id>.most and "
@@ -286,6 +290,23 @@ def read_response_csv(
         tuple(unknown),
         tuple(notes),
     )
+
+
+def _is_whole_most_least(name: str, known: Collection[str]) -> bool:
+    """Whether ``name`` is a most_least item's own id (its parts ``.most``/``.least`` known)."""
+    return f"{name}{MOST_SUFFIX}" in known and f"{name}{LEAST_SUFFIX}" in known
+
+
+def _whole_most_least_columns(unknown: Sequence[str], known: Collection[str]) -> list[str]:
+    """A problem for each column named by a most_least item's own id, saying where its
+    answers go: one column cannot hold the two picks of the item."""
+    return [
+        f"line 1: column {name!r} is a most_least item, whose answer is two picks: put the "
+        f"option picked as most effective in a column {name + MOST_SUFFIX!r} and the one picked "
+        f"as least effective in {name + LEAST_SUFFIX!r}"
+        for name in unknown
+        if _is_whole_most_least(name, known)
+    ]
 
 
 def _candidate_id_problems(lines: Sequence[int], candidate_ids: Sequence[str]) -> list[str]:

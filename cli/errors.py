@@ -59,6 +59,13 @@ def describe(error: BaseException) -> str:
             "the input is nested too deeply to be read (JSON objects or lists inside each other "
             "hundreds of levels deep); it is not a file written by sjt"
         )
+    if type(error).__module__.startswith("numpy"):  # LinAlgError: never the bare "Singular matrix"
+        return (
+            f"a numerical step failed ({error}): the data do not determine every parameter, "
+            "typically because of a category nobody chose, an item everybody answered alike "
+            "or too few answers. Check the warnings above, merge rare categories or drop such "
+            "items, and keep the default priors"
+        )
     if isinstance(error, ArithmeticError):
         return f"a number is out of range ({error}); use a smaller value"
     if isinstance(error, OSError) and error.filename:

@@ -21,7 +21,6 @@ from assessment.errors import MAX_PROBLEMS, DataFileError
 from assessment.model_document import ModelDocument
 from assessment.persistence.private import open_private
 from assessment.psychometrics.number_text import format_rows
-from items.formats import LEAST_SUFFIX, MOST_SUFFIX
 from scoring import MISSING, ItemSpec, ModelParameters, ResponseMatrix, ScoringError, ThetaEstimate
 from scoring.norms import NormTable
 
@@ -294,6 +293,8 @@ def read_response_csv(
 
 def _is_whole_most_least(name: str, known: Collection[str]) -> bool:
     """Whether ``name`` is a most_least item's own id (its parts ``.most``/``.least`` known)."""
+    from items.formats import LEAST_SUFFIX, MOST_SUFFIX  # not at import: items loads the bank
+
     return f"{name}{MOST_SUFFIX}" in known and f"{name}{LEAST_SUFFIX}" in known
 
 
@@ -302,8 +303,8 @@ def _whole_most_least_columns(unknown: Sequence[str], known: Collection[str]) ->
     answers go: one column cannot hold the two picks of the item."""
     return [
         f"line 1: column {name!r} is a most_least item, whose answer is two picks: put the "
-        f"option picked as most effective in a column {name + MOST_SUFFIX!r} and the one picked "
-        f"as least effective in {name + LEAST_SUFFIX!r}"
+        f"option picked as most effective in a column '{name}.most' and the one picked as "
+        f"least effective in '{name}.least'"
         for name in unknown
         if _is_whole_most_least(name, known)
     ]

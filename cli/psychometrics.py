@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 import warnings
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,6 +31,7 @@ from cli.errors import fail, user_errors
 from cli.options import BankOption, SeedOption
 from scoring import (
     ConvergenceWarning,
+    ItemSpec,
     MMLCalibrator,
     ModelParameters,
     ResponseMatrix,
@@ -394,7 +396,10 @@ def read_for_model(data: Path, document: ModelDocument) -> tuple[ResponseFile, R
     from items.scoring_map import join_most_least, joint_item_ids, reading_specs
 
     parameters = document.parameters
-    loaded = read_response_csv(data, specs=reading_specs(parameters), ignore_unknown=True)
+    specs = reading_specs(parameters)
+    loaded = read_response_csv(
+        data, specs=specs, ignore_unknown=True, option_ids=_bank_letters(specs)
+    )
     if loaded.ignored_columns:
         strangers = sorted(set(loaded.ignored_columns) - _known_elsewhere(document))
         if strangers:
@@ -418,6 +423,25 @@ def read_for_model(data: Path, document: ModelDocument) -> tuple[ResponseFile, R
         raise fail(f"{data}: {error}") from None
     _check_parts(joined, parameters, data)
     return loaded, align_to_model(joined, parameters)
+
+
+def _bank_letters(specs: Sequence[ItemSpec]) -> dict[str, tuple[str, ...]]:
+    """Bank option ids, in the bank's option order, of the model's integer-coded bank items:
+    interfaces.md lets a cell hold an option id of the bank or an integer code, and code k of
+    a bank item is its k-th option (the bank is loaded only when such an item exists)."""
+    coded = [spec for spec in specs if all(isinstance(code, int) for code in spec.codes)]
+    if not coded:
+        return {}
+    from items import load_bank
+    from items.scoring_map import bank_item_id
+
+    options = {item.id: item.option_ids for item in load_bank()}
+    return {
+        spec.item_id: options[bank_item_id(spec.item_id)]
+        for spec in coded
+        if len(options.get(bank_item_id(spec.item_id), ())) == spec.n_categories
+        and list(spec.codes) == list(range(spec.n_categories))
+    }
 
 
 def _known_elsewhere(document: ModelDocument) -> set[str]:

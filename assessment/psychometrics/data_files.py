@@ -141,6 +141,7 @@ def read_response_csv(
     source: str | None = None,
     categories: Mapping[str, int] | None = None,
     unknown_columns_hint: str | None = None,
+    option_ids: Mapping[str, Sequence[str]] | None = None,
 ) -> ResponseFile:
     """Read ``DATA.csv`` against bank/model items (``specs``) or an external ``item_map``.
 
@@ -151,7 +152,9 @@ def read_response_csv(
     Only for an item with no declared count is it inferred as the highest observed code + 1,
     with a note in ``ResponseFile.notes`` (an unused top category would go unnoticed).
     ``unknown_columns_hint`` replaces the command-line advice given for unknown item columns,
-    so that a page can phrase it for its own users.
+    so that a page can phrase it for its own users. ``option_ids`` gives, for items whose
+    codes are integers (a model file's), the bank's option ids in code order, so that a cell
+    may also hold the option id (``B`` for code 1).
     """
     path = Path(path)
     source = source or str(path)
@@ -228,7 +231,7 @@ def read_response_csv(
                 codes[cell_text] = MISSING
                 continue
             if specs is not None:
-                value, problem = _spec_cell(cell, spec_by_id[name])
+                value, problem = _spec_cell(cell, spec_by_id[name], (option_ids or {}).get(name))
             else:
                 value, problem = _integer_cell(cell)
             if problem:
@@ -404,13 +407,17 @@ def _simple_table(
     return header, lines, columns
 
 
-def _spec_cell(cell: str, spec: ItemSpec) -> tuple[int, str | None]:
+def _spec_cell(
+    cell: str, spec: ItemSpec, option_ids: Sequence[str] | None = None
+) -> tuple[int, str | None]:
     if cell in spec.codes:
         return spec.codes.index(cell), None
+    if option_ids is not None and cell in option_ids:
+        return list(option_ids).index(cell), None
     try:
         code = int(cell)
     except ValueError:
-        allowed = ", ".join(str(code) for code in spec.codes)
+        allowed = ", ".join(str(code) for code in (*(option_ids or ()), *spec.codes))
         return MISSING, f"{cell!r} is not one of {allowed} or an integer code"
     if code in spec.codes:
         return spec.codes.index(code), None

@@ -76,3 +76,27 @@ def test_a_most_least_items_own_id_as_a_column_says_where_its_answers_go(
     assert "'SO-002.most'" in output
     assert "'SO-002.least'" in output
     assert "unknown item column" not in output
+
+
+def test_bank_option_ids_read_as_the_codes_of_an_integer_coded_bank_item(
+    small_model: Path, tmp_path: Path
+) -> None:
+    """interfaces.md: a cell is an option id from the bank or an integer code; code k of a bank
+    item is its k-th option, also when the model file codes the item 0..K-1."""
+    data = json.loads(small_model.read_text(encoding="utf-8"))
+    data["items"] = [item for item in data["items"] if item["item_id"] == "SO-001"]
+    for k, category in enumerate(data["items"][0]["categories"]):
+        category["code"] = k
+    model = tmp_path / "integer.json"
+    model.write_text(json.dumps(data), encoding="utf-8")
+    letters, codes = tmp_path / "letters.csv", tmp_path / "codes.csv"
+    letters.write_text("candidate_id,SO-001\nc1,A\nc2,B\nc3,D\nc4,\n", encoding="utf-8")
+    codes.write_text("candidate_id,SO-001\nc1,0\nc2,1\nc3,3\nc4,\n", encoding="utf-8")
+    for path in (letters, codes):
+        code, output = run("score", path, "--model", model, "--out", path.with_suffix(".out"))
+        assert code == 0, output
+    assert letters.with_suffix(".out").read_text() == codes.with_suffix(".out").read_text()
+    letters.write_text("candidate_id,SO-001\nc1,E\n", encoding="utf-8")
+    code, output = run("score", letters, "--model", model, "--out", tmp_path / "x.csv")
+    assert code == 1
+    assert "line 2, column 'SO-001': 'E' is not one of A, B, C, D, 0, 1, 2, 3" in output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import sys
 import time
 import warnings
@@ -75,6 +76,8 @@ def load_data(data: Path, bank: Path | None, item_map: Path | None) -> ResponseF
         raise fail("give either --bank or --item-map, not both")
     if item_map is not None:
         entries = read_item_map_entries(item_map)
+        for warning in item_map_warnings(item_map, entries, COMPETENCIES):
+            typer.echo(f"warning: {warning}", err=True)
         categories = {item_id: k for item_id, (_, k) in entries.items() if k is not None}
         if len(categories) < len(entries):  # the bank's count for bank items not declared
             bank_counts = {spec.item_id: spec.n_categories for spec in item_specs(load_bank())}
@@ -89,6 +92,33 @@ def load_data(data: Path, bank: Path | None, item_map: Path | None) -> ResponseF
         )
     specs = item_specs(load_bank(bank))
     return read_response_csv(data, specs=specs, dimensions=COMPETENCIES)
+
+
+def item_map_warnings(
+    path: Path, entries: dict[str, tuple[str, int | None]], competencies: Sequence[str]
+) -> list[str]:
+    """Dimensions of an item map that look like mistakes: a near miss of a competency id
+    (``empathyy``), which would silently become a dimension of its own, and a dimension of
+    one item, whose θ rests on that single item. Other names are legitimate (external data
+    may measure anything), so these are warnings."""
+    items_of: dict[str, list[str]] = {}
+    for item_id, (dimension, _) in entries.items():
+        items_of.setdefault(dimension, []).append(item_id)
+    warnings_: list[str] = []
+    for dimension, item_ids in items_of.items():
+        if dimension not in competencies:
+            close = difflib.get_close_matches(dimension, competencies, n=1, cutoff=0.8)
+            if close:
+                warnings_.append(
+                    f"{path}: dimension {dimension!r} (items {item_ids[:5]}) is not a "
+                    f"competency id; did you mean {close[0]!r}?"
+                )
+        if len(item_ids) == 1:
+            warnings_.append(
+                f"{path}: dimension {dimension!r} has a single item ({item_ids[0]}); its "
+                "scale rests on that one item (a misspelt dimension?)"
+            )
+    return warnings_
 
 
 @user_errors

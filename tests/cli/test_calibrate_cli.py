@@ -236,6 +236,27 @@ def test_grm_refuses_an_unused_category_between_used_ones_by_item_and_category(
     assert "option 1 of item q2 was never chosen; its parameters are held by the prior" in stderr
 
 
+def test_a_misspelt_or_single_item_dimension_in_the_item_map_is_warned_about(
+    tmp_path: Path,
+) -> None:
+    data, mapping = write_external(tmp_path, np.random.default_rng(3))
+    dimensions = ["empathy"] * 3 + ["empathyy"] * 2 + ["integrity"]
+    lines = [f"q{j},{dimension},3" for j, dimension in enumerate(dimensions)]
+    mapping.write_text("item_id,dimension,categories\n" + "\n".join(lines) + "\n", "utf-8")
+    code, _stdout, stderr = run(
+        "calibrate", data, "--model", "gpcm", "--item-map", mapping, "--out", tmp_path / "m.json",
+        "--quiet",
+    )  # fmt: skip
+    assert code == 0, stderr
+    assert (
+        "warning: " + str(mapping) + ": dimension 'empathyy' (items ['q3', 'q4']) is not a "
+        "competency id; did you mean 'empathy'?"
+    ) in stderr
+    assert "dimension 'integrity' has a single item (q5)" in stderr
+    assert "'empathy' has a single" not in stderr
+    assert "did you mean 'integrity'" not in stderr
+
+
 def test_a_numerical_failure_is_explained_without_numpys_bare_message() -> None:
     from cli.errors import describe
 

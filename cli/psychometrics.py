@@ -28,7 +28,7 @@ from assessment.psychometrics.data_files import (
     write_response_csv,
     write_scores_csv,
 )
-from cli.errors import fail, user_errors
+from cli.errors import fail, usage_error, user_errors
 from cli.options import BankOption, SeedOption
 from scoring import (
     ConvergenceWarning,
@@ -73,7 +73,7 @@ def load_data(data: Path, bank: Path | None, item_map: Path | None) -> ResponseF
     from items.scoring_map import item_specs
 
     if bank is not None and item_map is not None:
-        raise fail("give either --bank or --item-map, not both")
+        raise usage_error("give either --bank or --item-map, not both")
     if item_map is not None:
         entries = read_item_map_entries(item_map)
         for warning in item_map_warnings(item_map, entries, COMPETENCIES):
@@ -154,7 +154,7 @@ def simulate(
             n, n_dims, rng, parameters.correlation if correlation is None else correlation
         )
     except ScoringError as error:
-        raise fail(f"--correlation: {error}") from None
+        raise usage_error(f"--correlation: {error}") from None
     # most_least answers come from the joint model (the least pick is never the most pick) and
     # are written as their two parts, the data-file form.
     from items.scoring_map import as_joint_model, split_most_least
@@ -512,7 +512,14 @@ def _check_parts(data: ResponseMatrix, parameters: ModelParameters, source: Path
 def item_analysis(
     data: Annotated[Path, typer.Argument(help="Response data CSV.")],
     model: ModelFileOption,
-    out: Annotated[Path, typer.Option("--out", help="Report: .csv (one row per item) or .json.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Report file: REPORT.json for JSON; REPORT.csv, or a name without an "
+            "extension (--out REPORT), for CSV (one row per item).",
+        ),
+    ],
     group: Annotated[
         str | None,
         typer.Option("--group", help="Data column with group labels: adds DIF per item."),
@@ -535,8 +542,11 @@ def item_analysis(
     from scoring.dif import dif_analysis
     from scoring.item_analysis import analyse_items
 
-    if out.suffix.lower() not in (".csv", ".json"):
-        raise fail(f"--out must end in .csv or .json, got {out.name!r}")
+    if out.suffix.lower() not in ("", ".csv", ".json"):
+        raise usage_error(
+            f"--out must end in .csv or .json, or have no extension (then CSV), got {out.name!r}"
+        )
+    as_json = out.suffix.lower() == ".json"
     document = read_model_file(model)
     parameters = document.parameters
     loaded, aligned = read_for_model(data, document)
@@ -557,7 +567,7 @@ def item_analysis(
         }
         for row in rows:
             row.update({k: v for k, v in dif[row["item_id"]].items() if k != "item_id"})
-    if out.suffix.lower() == ".csv":
+    if not as_json:
         header = list(rows[0])
         write_csv(out, header, [[_cell(row[key]) for key in header] for row in rows])
     else:
@@ -580,7 +590,7 @@ def item_analysis(
         )
     flagged = sum(1 for row in rows if row["flags"])
     typer.echo(f"analysed {len(rows)} items of {loaded.data.n_candidates} candidates; "
-               f"{flagged} flagged → {out}")  # fmt: skip
+               f"{flagged} flagged → {out} ({'JSON' if as_json else 'CSV'})")  # fmt: skip
     for dimension, entry in analysis.summary().items():
         typer.echo(
             f"  {dimension:<20} alpha {entry['alpha']:.3f}  omega {entry['omega']:.3f}  "

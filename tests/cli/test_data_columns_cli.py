@@ -100,3 +100,18 @@ def test_bank_option_ids_read_as_the_codes_of_an_integer_coded_bank_item(
     code, output = run("score", letters, "--model", model, "--out", tmp_path / "x.csv")
     assert code == 1
     assert "line 2, column 'SO-001': 'E' is not one of A, B, C, D, 0, 1, 2, 3" in output
+
+
+def test_item_analysis_writes_csv_to_a_report_name_without_an_extension(
+    small_model: Path, tmp_path: Path
+) -> None:
+    """interfaces.md writes ``--out REPORT``: a name without an extension gets the CSV."""
+    data = data_file(tmp_path, "_note")
+    report = tmp_path / "REPORT"
+    code, output = run("item-analysis", data, "--model", small_model, "--out", report)
+    assert code == 0, output
+    assert f"→ {report} (CSV)" in output
+    assert report.read_text(encoding="utf-8").startswith("item_id,")
+    code, output = run("item-analysis", data, "--model", small_model, "--out", tmp_path / "r.xlsx")
+    assert code == 2
+    assert "--out must end in .csv or .json, or have no extension (then CSV)" in output

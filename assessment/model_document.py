@@ -60,6 +60,7 @@ from assessment.errors import DataFileError
 from scoring import ModelParameters, ScoringError
 from scoring.models import get_model
 from scoring.norms import PERCENTILE_POINTS, NormTable
+from scoring.parameters import most_pick_categories
 
 FloatArray = NDArray[np.float64]
 
@@ -132,7 +133,9 @@ class ItemEntry(_Section):
     """The parameters of one item.
 
     ``item_model`` names the item's model when it differs from the file's ``model``; a joint
-    most/least item carries ``options`` (one row per option) instead of ``categories``.
+    most/least item carries ``options`` (one row per option, the full model) and, since the
+    contract promises ``categories`` for every item, the most pick's categories (optional on
+    reading; checked against the options by ``scoring.parameters``).
     ``standard_errors`` belong to the model's free parameters (null where not estimable).
     The free parameters themselves (``parameters`` in the file) are derived from the
     categories when the file is read and written back from them, so they can never disagree.
@@ -147,10 +150,8 @@ class ItemEntry(_Section):
 
     @model_validator(mode="after")
     def _one_layout(self) -> ItemEntry:
-        if (self.categories is None) == (self.options is None):
-            raise ValueError(
-                "must have either categories or (for a joint most/least item_model) options"
-            )
+        if self.categories is None and self.options is None:
+            raise ValueError("must have categories or (for a joint most/least item_model) options")
         if self.options is not None and self.item_model is None:
             raise ValueError("options need an item_model naming the joint most/least model")
         return self
@@ -159,7 +160,12 @@ class ItemEntry(_Section):
     @classmethod
     def _derived_parameters(cls, data: Any) -> Any:
         if isinstance(data, Mapping) and "parameters" in data:
-            return {k: v for k, v in data.items() if k != "parameters"}
+            data = {k: v for k, v in data.items() if k != "parameters"}
+        if isinstance(data, Mapping) and "categories" not in data:
+            with contextlib.suppress(KeyError, TypeError, ValueError):
+                # a joint item written before categories were added: its most pick's
+                # categories (malformed options are reported by the options' own checks)
+                data = {**data, "categories": most_pick_categories(data["options"])}
         return data
 
 

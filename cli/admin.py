@@ -17,7 +17,7 @@ from assessment.recruiting.invitations import (
     parse_invitation_csv,
     request_from_form,
 )
-from cli.errors import fail, user_errors
+from cli.errors import usage_error, user_errors
 from cli.mail import send_and_report, settings_or_fail
 from cli.options import FormChoice, LanguageChoice
 from items import load_bank
@@ -123,11 +123,11 @@ def invite(
     named = name is not None or email is not None
     modes = [named, csv_file is not None, count is not None]
     if sum(modes) > 1:
-        raise fail("use one of --name/--email, --csv or --count")
+        raise usage_error("use one of --name/--email, --csv or --count")
     if named and (name is None or email is None):
-        raise fail("--name and --email go together: give both to invite a named person")
+        raise usage_error("--name and --email go together: give both to invite a named person")
     if send and not (named or csv_file is not None):
-        raise fail("--send needs --name and --email, or --csv FILE (to know whom to e-mail)")
+        raise usage_error("--send needs --name and --email, or --csv FILE (to know whom to e-mail)")
     mail = settings_or_fail() if send else None  # checked before anything is created
     store = Store.open()
     base = link_base(store)

@@ -10,8 +10,10 @@ and keep their traceback (they need a bug report, not a hint).
 from __future__ import annotations
 
 import functools
+import importlib
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import typer
@@ -59,6 +61,13 @@ def describe(error: BaseException) -> str:
             "the input is nested too deeply to be read (JSON objects or lists inside each other "
             "hundreds of levels deep); it is not a file written by sjt"
         )
+    if type(error).__module__.startswith("numpy"):  # LinAlgError: never the bare "Singular matrix"
+        return (
+            f"a numerical step failed ({error}): the data do not determine every parameter, "
+            "typically because of a category nobody chose, an item everybody answered alike "
+            "or too few answers. Check the warnings above, merge rare categories or drop such "
+            "items, and keep the default priors"
+        )
     if isinstance(error, ArithmeticError):
         return f"a number is out of range ({error}); use a smaller value"
     if isinstance(error, OSError) and error.filename:
@@ -74,6 +83,24 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+EXIT_USAGE = 2
+"""Exit status of a wrong command line (as click gives for an unknown option)."""
+
+
+def usage_error(message: str) -> typer.Exit:
+    """Print the command's usage line and ``message`` (a wrong combination of options) and
+    return the exit to raise: status 2, like every other command-line mistake."""
+    try:  # typer ≥ 0.2x runs commands under its own copy of click
+        globals_ = importlib.import_module("typer._click.globals")
+    except ImportError:  # pragma: no cover - older typer on the real click
+        globals_ = importlib.import_module("click.globals")
+    context = globals_.get_current_context(silent=True)
+    if context is not None:
+        typer.echo(context.get_usage(), err=True)
+        typer.echo(f"Try '{context.command_path} --help' for help.", err=True)
+    return fail(message, EXIT_USAGE)
+
+
 def user_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Wrap a command so that user and environment errors end it with a message and exit 1."""
     if getattr(command, _GUARDED, False):
@@ -81,6 +108,9 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        folder = _output_folder(kwargs)
+        if folder is not None:
+            raise usage_error(folder)
         try:
             return command(*args, **kwargs)
         except typer.Exit:
@@ -96,6 +126,21 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def _output_folder(options: dict[str, object]) -> str | None:
+    """The complaint about an output option (``--out``, ``--theta-out``: a file to write) that
+    names an existing folder, or None. Checked for every command before it runs, so nothing
+    is computed for an output that cannot be written (the operating system's own words for
+    it, such as "Device or resource busy", say nothing about the option)."""
+    for name, value in options.items():
+        if (name == "out" or name.endswith("_out")) and isinstance(value, Path) and value.is_dir():
+            flag = "--" + name.replace("_", "-")
+            return (
+                f"{flag} {str(value)!r} is a folder; {flag} names the file to write: give a "
+                f"file name (for example one inside that folder, {str(value / 'NAME')!r})"
+            )
+    return None
+
+
 def guard_commands(app: typer.Typer) -> None:
     """Wrap every command of ``app`` and of its sub-applications in ``user_errors``."""
     for info in app.registered_commands:
@@ -106,4 +151,13 @@ def guard_commands(app: typer.Typer) -> None:
             guard_commands(group.typer_instance)
 
 
-__all__ = ["USER_ERRORS", "describe", "fail", "guard_commands", "user_error_types", "user_errors"]
+__all__ = [
+    "EXIT_USAGE",
+    "USER_ERRORS",
+    "describe",
+    "fail",
+    "guard_commands",
+    "usage_error",
+    "user_error_types",
+    "user_errors",
+]

@@ -15,7 +15,7 @@ from assessment.persistence.store import Store
 from assessment.psychometrics.data_files import write_json
 from assessment.recruiting.privacy import export_candidate, export_person, purge_personal_data
 from assessment.settings import resolve_settings, retention_days
-from cli.errors import fail, user_errors
+from cli.errors import fail, usage_error, user_errors
 from cli.options import CandidateOption
 
 AUDIT_RETENTION_VARIABLE = "SJT_AUDIT_RETENTION_DAYS"
@@ -96,7 +96,7 @@ def export(
 ) -> None:
     """Export everything stored about one candidate, or one person by email (access request)."""
     if (candidate is None) == (email is None):
-        raise fail("give either --candidate ID or --email ADDRESS (one of them)")
+        raise usage_error("give either --candidate ID or --email ADDRESS (one of them)")
     store = Store.open()
     if candidate is not None:
         data = export_candidate(store, candidate.strip())

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import sys
 import time
 import warnings
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,6 +14,8 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 
+from assessment.errors import DataFileError
+from assessment.model_document import ModelDocument
 from assessment.psychometrics.data_files import (
     ResponseFile,
     align_to_model,
@@ -24,10 +28,11 @@ from assessment.psychometrics.data_files import (
     write_response_csv,
     write_scores_csv,
 )
-from cli.errors import fail, user_errors
+from cli.errors import fail, usage_error, user_errors
 from cli.options import BankOption, SeedOption
 from scoring import (
     ConvergenceWarning,
+    ItemSpec,
     MMLCalibrator,
     ModelParameters,
     ResponseMatrix,
@@ -68,9 +73,11 @@ def load_data(data: Path, bank: Path | None, item_map: Path | None) -> ResponseF
     from items.scoring_map import item_specs
 
     if bank is not None and item_map is not None:
-        raise fail("give either --bank or --item-map, not both")
+        raise usage_error("give either --bank or --item-map, not both")
     if item_map is not None:
         entries = read_item_map_entries(item_map)
+        for warning in item_map_warnings(item_map, entries, COMPETENCIES):
+            typer.echo(f"warning: {warning}", err=True)
         categories = {item_id: k for item_id, (_, k) in entries.items() if k is not None}
         if len(categories) < len(entries):  # the bank's count for bank items not declared
             bank_counts = {spec.item_id: spec.n_categories for spec in item_specs(load_bank())}
@@ -85,6 +92,33 @@ def load_data(data: Path, bank: Path | None, item_map: Path | None) -> ResponseF
         )
     specs = item_specs(load_bank(bank))
     return read_response_csv(data, specs=specs, dimensions=COMPETENCIES)
+
+
+def item_map_warnings(
+    path: Path, entries: dict[str, tuple[str, int | None]], competencies: Sequence[str]
+) -> list[str]:
+    """Dimensions of an item map that look like mistakes: a near miss of a competency id
+    (``empathyy``), which would silently become a dimension of its own, and a dimension of
+    one item, whose θ rests on that single item. Other names are legitimate (external data
+    may measure anything), so these are warnings."""
+    items_of: dict[str, list[str]] = {}
+    for item_id, (dimension, _) in entries.items():
+        items_of.setdefault(dimension, []).append(item_id)
+    warnings_: list[str] = []
+    for dimension, item_ids in items_of.items():
+        if dimension not in competencies:
+            close = difflib.get_close_matches(dimension, competencies, n=1, cutoff=0.8)
+            if close:
+                warnings_.append(
+                    f"{path}: dimension {dimension!r} (items {item_ids[:5]}) is not a "
+                    f"competency id; did you mean {close[0]!r}?"
+                )
+        if len(item_ids) == 1:
+            warnings_.append(
+                f"{path}: dimension {dimension!r} has a single item ({item_ids[0]}); its "
+                "scale rests on that one item (a misspelt dimension?)"
+            )
+    return warnings_
 
 
 @user_errors
@@ -120,7 +154,7 @@ def simulate(
             n, n_dims, rng, parameters.correlation if correlation is None else correlation
         )
     except ScoringError as error:
-        raise fail(f"--correlation: {error}") from None
+        raise usage_error(f"--correlation: {error}") from None
     # most_least answers come from the joint model (the least pick is never the most pick) and
     # are written as their two parts, the data-file form.
     from items.scoring_map import as_joint_model, split_most_least
@@ -363,7 +397,7 @@ def score_command(
     """
     document = read_model_file(model)
     parameters = document.parameters
-    loaded, aligned = read_for_model(data, parameters)
+    loaded, aligned = read_for_model(data, document)
     correlated = parameters.latent_correlation is not None and not independent_prior
     try:
         estimate: ThetaEstimate = (
@@ -380,15 +414,37 @@ def score_command(
     )
 
 
-def read_for_model(data: Path, parameters: ModelParameters) -> tuple[ResponseFile, ResponseMatrix]:
+def read_for_model(data: Path, document: ModelDocument) -> tuple[ResponseFile, ResponseMatrix]:
     """Read DATA.csv for a model: its items in the model's order, the two parts of each joint
-    most/least item joined into one response (warns about columns the model lacks)."""
+    most/least item joined into one response.
+
+    A column the model lacks is refused unless it is an item of the bank (a pretest item, or
+    one the model leaves out) or an item the calibration left out (``left_out``): those are
+    skipped with a warning. Anything else is most likely a typo, and skipping it would lose
+    the answers in it.
+    """
     from items.scoring_map import join_most_least, joint_item_ids, reading_specs
 
-    loaded = read_response_csv(data, specs=reading_specs(parameters), ignore_unknown=True)
+    parameters = document.parameters
+    specs = reading_specs(parameters)
+    loaded = read_response_csv(
+        data, specs=specs, ignore_unknown=True, option_ids=_bank_letters(specs)
+    )
     if loaded.ignored_columns:
+        strangers = sorted(set(loaded.ignored_columns) - _known_elsewhere(document))
+        if strangers:
+            raise DataFileError(
+                str(data),
+                [
+                    f"line 1: unknown item column(s) {strangers[:10]}: neither items of the "
+                    "model nor of the item bank (a typo?); columns must be item ids "
+                    "(most/least items as <id>.most and <id>.least), and extra columns "
+                    "are named with a leading '_'"
+                ],
+            )
         typer.echo(
-            f"warning: ignoring columns not in the model: {list(loaded.ignored_columns)[:10]}",
+            f"warning: skipping {len(loaded.ignored_columns)} column(s) of bank items the "
+            f"model has no parameters for: {list(loaded.ignored_columns)[:10]}",
             err=True,
         )
     try:
@@ -397,6 +453,44 @@ def read_for_model(data: Path, parameters: ModelParameters) -> tuple[ResponseFil
         raise fail(f"{data}: {error}") from None
     _check_parts(joined, parameters, data)
     return loaded, align_to_model(joined, parameters)
+
+
+def _bank_letters(specs: Sequence[ItemSpec]) -> dict[str, tuple[str, ...]]:
+    """Bank option ids, in the bank's option order, of the model's integer-coded bank items:
+    interfaces.md lets a cell hold an option id of the bank or an integer code, and code k of
+    a bank item is its k-th option (the bank is loaded only when such an item exists)."""
+    coded = [spec for spec in specs if all(isinstance(code, int) for code in spec.codes)]
+    if not coded:
+        return {}
+    from items import load_bank
+    from items.scoring_map import bank_item_id
+
+    options = {item.id: item.option_ids for item in load_bank()}
+    return {
+        spec.item_id: options[bank_item_id(spec.item_id)]
+        for spec in coded
+        if len(options.get(bank_item_id(spec.item_id), ())) == spec.n_categories
+        and list(spec.codes) == list(range(spec.n_categories))
+    }
+
+
+def _known_elsewhere(document: ModelDocument) -> set[str]:
+    """Column names a data file may hold beside the model's items: the bank's items (and
+    their parts) and the items the calibration left out (``left_out``, and their parts)."""
+    from items import load_bank
+    from items.formats import LEAST_SUFFIX, MOST_SUFFIX
+    from items.scoring_map import item_specs
+
+    left_out = document.extra.get("left_out")
+    ids: set[str] = set()
+    for entry in left_out if isinstance(left_out, list) else []:
+        item_id = entry.get("item_id") if isinstance(entry, dict) else None
+        if isinstance(item_id, str):
+            ids.add(item_id)
+    bank = load_bank()
+    ids |= {item.id for item in bank}
+    parts = {item_id + suffix for item_id in ids for suffix in (MOST_SUFFIX, LEAST_SUFFIX)}
+    return ids | parts | {spec.item_id for spec in item_specs(bank)}
 
 
 def _check_parts(data: ResponseMatrix, parameters: ModelParameters, source: Path) -> None:
@@ -418,7 +512,14 @@ def _check_parts(data: ResponseMatrix, parameters: ModelParameters, source: Path
 def item_analysis(
     data: Annotated[Path, typer.Argument(help="Response data CSV.")],
     model: ModelFileOption,
-    out: Annotated[Path, typer.Option("--out", help="Report: .csv (one row per item) or .json.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Report file: REPORT.json for JSON; REPORT.csv, or a name without an "
+            "extension (--out REPORT), for CSV (one row per item).",
+        ),
+    ],
     group: Annotated[
         str | None,
         typer.Option("--group", help="Data column with group labels: adds DIF per item."),
@@ -441,10 +542,14 @@ def item_analysis(
     from scoring.dif import dif_analysis
     from scoring.item_analysis import analyse_items
 
-    if out.suffix.lower() not in (".csv", ".json"):
-        raise fail(f"--out must end in .csv or .json, got {out.name!r}")
-    parameters = read_model_file(model).parameters
-    loaded, aligned = read_for_model(data, parameters)
+    if out.suffix.lower() not in ("", ".csv", ".json"):
+        raise usage_error(
+            f"--out must end in .csv or .json, or have no extension (then CSV), got {out.name!r}"
+        )
+    as_json = out.suffix.lower() == ".json"
+    document = read_model_file(model)
+    parameters = document.parameters
+    loaded, aligned = read_for_model(data, document)
     analysis = analyse_items(parameters, aligned)
     rows = analysis.rows()
     if group is not None:
@@ -462,7 +567,7 @@ def item_analysis(
         }
         for row in rows:
             row.update({k: v for k, v in dif[row["item_id"]].items() if k != "item_id"})
-    if out.suffix.lower() == ".csv":
+    if not as_json:
         header = list(rows[0])
         write_csv(out, header, [[_cell(row[key]) for key in header] for row in rows])
     else:
@@ -485,7 +590,7 @@ def item_analysis(
         )
     flagged = sum(1 for row in rows if row["flags"])
     typer.echo(f"analysed {len(rows)} items of {loaded.data.n_candidates} candidates; "
-               f"{flagged} flagged → {out}")  # fmt: skip
+               f"{flagged} flagged → {out} ({'JSON' if as_json else 'CSV'})")  # fmt: skip
     for dimension, entry in analysis.summary().items():
         typer.echo(
             f"  {dimension:<20} alpha {entry['alpha']:.3f}  omega {entry['omega']:.3f}  "

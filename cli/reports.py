@@ -10,7 +10,7 @@ import typer
 from assessment.persistence.private import open_private
 from assessment.persistence.store import Store
 from assessment.recruiting.overview import candidate_overview
-from cli.errors import fail, user_errors
+from cli.errors import fail, usage_error, user_errors
 from cli.options import CandidateOption, LanguageChoice
 from reports.assemble import ProfileUnavailableError, pdf_file_name, render_candidate_pdf
 
@@ -41,11 +41,15 @@ def report(
     candidates with a completed test (--all --out-dir DIR)."""
     language = lang.value if lang is not None else None
     if all_candidates == (candidate is not None):
-        raise fail("give either --candidate ID with --out FILE.pdf, or --all with --out-dir DIR")
+        raise usage_error(
+            "give either --candidate ID with --out FILE.pdf, or --all with --out-dir DIR"
+        )
+    if candidate is not None and (out is None or out_dir is not None):
+        raise usage_error("--candidate needs --out FILE.pdf (and no --out-dir)")
+    if candidate is None and (out_dir is None or out is not None):
+        raise usage_error("--all needs --out-dir DIR (and no --out)")
     store = Store.open()
-    if candidate is not None:
-        if out is None or out_dir is not None:
-            raise fail("--candidate needs --out FILE.pdf (and no --out-dir)")
+    if candidate is not None and out is not None:
         try:
             pdf = render_candidate_pdf(store, candidate, language, feedback=feedback)
         except ProfileUnavailableError as error:
@@ -54,8 +58,8 @@ def report(
         store.audit("cli", "report.feedback" if feedback else "report.profile", candidate)
         typer.echo(f"wrote {out} ({len(pdf) // 1024 + 1} KB)")
         return
-    if out_dir is None or out is not None:
-        raise fail("--all needs --out-dir DIR (and no --out)")
+    if out_dir is None:
+        return  # not reached: refused above
     out_dir.mkdir(parents=True, exist_ok=True)
     written, skipped = 0, []
     for row in candidate_overview(store):

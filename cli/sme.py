@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cli.errors import fail, user_errors
+from cli.errors import fail, usage_error, user_errors
 from cli.options import BankOption
 from items import ItemBankError, load_bank
 from items.sme import Thresholds, analyse, read_ratings, write_report, write_template
@@ -74,7 +74,7 @@ def sme_import(
     try:
         panel_date = datetime.date.fromisoformat(date) if date else datetime.date.today()
     except ValueError:
-        raise fail(f"--date {date!r} is not a date; write it as YYYY-MM-DD") from None
+        raise usage_error(f"--date {date!r} is not a date; write it as YYYY-MM-DD") from None
     root = Path(bank) if bank is not None else None
     items = load_bank(root)
     panel = read_ratings(ratings, items.items)

@@ -174,8 +174,10 @@ def unused_categories(
 def unused_category_problems(
     data: ResponseMatrix, priors_active: bool, models: Sequence[ItemModel] | None = None
 ) -> list[CalibrationProblem]:
-    """A warning per never-chosen category; an error when no prior can hold it."""
+    """A warning per never-chosen category; an error when no prior can hold it (without
+    priors, or a category of a cumulative model between two chosen ones)."""
     problems = []
+    _refuse_inner_gaps(data, models)
     unused = unused_categories(data, models)
     if unused and not priors_active:
         named = ", ".join(f"{what} of item {data.items[j].item_id}" for j, what in unused[:10])
@@ -197,6 +199,32 @@ def unused_category_problems(
             )
         )
     return problems
+
+
+def _refuse_inner_gaps(data: ResponseMatrix, models: Sequence[ItemModel] | None) -> None:
+    """Refuse a never-chosen category of a cumulative (graded) item that lies between chosen
+    categories: the likelihood then drives its two boundary intercepts together, the edge of
+    the parameter space, where the information matrix is singular, and the default priors
+    (independent normal boundaries) do not keep them apart."""
+    gaps = []
+    for j, spec in enumerate(data.items):
+        if models is None or models[j].form != "cumulative":
+            continue
+        observed = data.responses[:, j]
+        counts = np.bincount(observed[observed >= 0], minlength=spec.n_categories)
+        chosen = np.flatnonzero(counts)
+        if chosen.size:
+            inner = [k for k in range(chosen[0] + 1, chosen[-1]) if counts[k] == 0]
+            gaps += [f"category {spec.codes[k]!r} of item {spec.item_id}" for k in inner]
+    if gaps:
+        raise ScoringError(
+            f"{', '.join(gaps[:10])}: never chosen although a lower and a higher category "
+            "were; the graded response model (grm) cannot estimate an unused category between "
+            "used ones, not even with the default priors (its two boundaries would have to "
+            "coincide). Merge it with a neighbouring category (recode the data so that the "
+            "codes are consecutive), or calibrate with gpcm or nrm, whose default priors hold "
+            "an unused category"
+        )
 
 
 def implausible_parameters(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -195,7 +195,9 @@ class ModelParameters:
             if item_model.name != self.model:
                 entry["item_model"] = item_model.name
             if is_joint(item_model):
-                entry["options"] = _joint_options(item.spec, slopes[0], intercepts[0])
+                options = _joint_options(item.spec, slopes[0], intercepts[0])
+                entry["categories"] = most_pick_categories(options)
+                entry["options"] = options
             else:
                 entry["categories"] = [
                     {
@@ -384,7 +386,48 @@ class _ModelFileReader:
             )[0]
         except ScoringError as error:
             raise self.fail(where, str(error)) from None
+        if "categories" in entry:
+            self.check_most_pick_categories(entry["categories"], options, where)
         return spec, tuple(float(v) for v in params)
+
+    def check_most_pick_categories(
+        self, categories: Any, options: list[Mapping[str, Any]], where: str
+    ) -> None:
+        """A joint item's ``categories`` must be its most pick's (:func:`most_pick_categories`).
+
+        Codes and scores must match; slopes and intercepts up to a constant shared by all
+        categories (which leaves the probabilities alone), within rounding.
+        """
+        expected = most_pick_categories(options)
+        here = f"{where}.categories"
+        if not isinstance(categories, list) or len(categories) != len(expected):
+            raise self.fail(here, f"a joint most/least item's categories are its most pick's: "
+                            f"one per option ({len(expected)}), as in its options")  # fmt: skip
+        for k, (given, wanted) in enumerate(zip(categories, expected, strict=True)):
+            if not isinstance(given, Mapping) or given.get("code") != wanted["code"]:
+                code = given.get("code") if isinstance(given, Mapping) else given
+                raise self.fail(f"{here}[{k}].code", f"{code!r} contradicts options[{k}].code "
+                                f"{wanted['code']!r}")  # fmt: skip
+        fields = {"slope": "most_slope", "intercept": "most_intercept"}
+        for name, option_field in fields.items():
+            stated = np.array([self.number(c.get(name), f"{here}[{k}].{name}")
+                               for k, c in enumerate(categories)])  # fmt: skip
+            implied = np.array([c[name] for c in expected])
+            gap = np.abs((stated - stated[0]) - (implied - implied[0]))
+            if np.any(gap > 1e-9 * (1.0 + np.abs(implied))):
+                k = int(np.argmax(gap))
+                raise self.fail(
+                    f"{here}[{k}].{name}",
+                    f"{stated[k]} contradicts options[{k}].{option_field} {implied[k]}: a joint "
+                    "most/least item's categories describe its most pick and must agree with "
+                    "its options (the full model); correct one of them or leave categories out",
+                )
+        for k, (given, wanted) in enumerate(zip(categories, expected, strict=True)):
+            if "score" in given and not math.isclose(
+                self.number(given["score"], f"{here}[{k}].score"), wanted["score"], abs_tol=1e-9
+            ):
+                raise self.fail(f"{here}[{k}].score", f"{given['score']} contradicts "
+                                f"options[{k}].most_score {wanted['score']}")  # fmt: skip
 
     def number(self, value: Any, where: str) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -416,6 +459,24 @@ def _joint_options(
             "least_intercept": float(intercepts[n + k]),
         }
         for k, code in enumerate(codes)
+    ]
+
+
+def most_pick_categories(options: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The ``categories`` of a joint most/least item: the most pick's option parameters.
+
+    In the sequential model the least pick is summed out exactly, so with these categories
+    the divide-by-total formula of ``interfaces.md`` gives P(most pick = k | θ); the full
+    model (the least pick given the most pick) is in the ``options``.
+    """
+    return [
+        {
+            "code": option["code"],
+            "slope": float(option["most_slope"]),
+            "intercept": float(option["most_intercept"]),
+            "score": float(option["most_score"]),
+        }
+        for option in options
     ]
 
 

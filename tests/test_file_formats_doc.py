@@ -177,6 +177,21 @@ def test_the_joint_most_least_probabilities_follow_the_documented_formula() -> N
     np.testing.assert_allclose(computed, np.array(expected), rtol=1e-10)
 
 
+def test_a_joint_items_categories_give_its_most_pick_by_the_divide_by_total_formula() -> None:
+    """The document: for a joint item, categories describe the most pick, so the contract's
+    formula on them is the marginal P(most pick = k | θ) of the joint model."""
+    document = ModelDocument.from_json(examples()["example-model-full"])
+    categories = document.items[1].categories
+    assert categories is not None
+    theta = np.array([-1.0, 0.3, 1.7])
+    z = np.array([[c.slope * t + (c.intercept or 0.0) for c in categories] for t in theta])
+    contract = (np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)).T
+    pairs = model_probabilities(document, 1, theta)
+    n = len(categories)
+    marginal = np.array([pairs[j * (n - 1) : (j + 1) * (n - 1)].sum(axis=0) for j in range(n)])
+    np.testing.assert_allclose(contract, marginal, rtol=1e-10)
+
+
 def test_the_divide_by_total_and_graded_formulas_hold_for_the_examples() -> None:
     theta = np.array([-0.5, 0.0, 1.2])
     gpcm = ModelDocument.from_json(examples()["example-model-minimal"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,6 +141,7 @@ def read_response_csv(
     source: str | None = None,
     categories: Mapping[str, int] | None = None,
     unknown_columns_hint: str | None = None,
+    option_ids: Mapping[str, Sequence[str]] | None = None,
 ) -> ResponseFile:
     """Read ``DATA.csv`` against bank/model items (``specs``) or an external ``item_map``.
 
@@ -151,7 +152,9 @@ def read_response_csv(
     Only for an item with no declared count is it inferred as the highest observed code + 1,
     with a note in ``ResponseFile.notes`` (an unused top category would go unnoticed).
     ``unknown_columns_hint`` replaces the command-line advice given for unknown item columns,
-    so that a page can phrase it for its own users.
+    so that a page can phrase it for its own users. ``option_ids`` gives, for items whose
+    codes are integers (a model file's), the bank's option ids in code order, so that a cell
+    may also hold the option id (``B`` for code 1).
     """
     path = Path(path)
     source = source or str(path)
@@ -182,6 +185,9 @@ def read_response_csv(
     dimension_by_id = dict(item_map or {})
     known = set(spec_by_id) if specs is not None else set(dimension_by_id)
     unknown = [name for name in item_names if name not in known]
+    problems += _whole_most_least_columns(unknown, known)
+    if unknown and not ignore_unknown:
+        unknown = [name for name in unknown if not _is_whole_most_least(name, known)]
     if unknown and not ignore_unknown:
         hint = unknown_columns_hint or (
             "columns must be item ids of the bank or model (most/least items as <id>.most and "
@@ -225,7 +231,7 @@ def read_response_csv(
                 codes[cell_text] = MISSING
                 continue
             if specs is not None:
-                value, problem = _spec_cell(cell, spec_by_id[name])
+                value, problem = _spec_cell(cell, spec_by_id[name], (option_ids or {}).get(name))
             else:
                 value, problem = _integer_cell(cell)
             if problem:
@@ -286,6 +292,25 @@ def read_response_csv(
         tuple(unknown),
         tuple(notes),
     )
+
+
+def _is_whole_most_least(name: str, known: Collection[str]) -> bool:
+    """Whether ``name`` is a most_least item's own id (its parts ``.most``/``.least`` known)."""
+    from items.formats import LEAST_SUFFIX, MOST_SUFFIX  # not at import: items loads the bank
+
+    return f"{name}{MOST_SUFFIX}" in known and f"{name}{LEAST_SUFFIX}" in known
+
+
+def _whole_most_least_columns(unknown: Sequence[str], known: Collection[str]) -> list[str]:
+    """A problem for each column named by a most_least item's own id, saying where its
+    answers go: one column cannot hold the two picks of the item."""
+    return [
+        f"line 1: column {name!r} is a most_least item, whose answer is two picks: put the "
+        f"option picked as most effective in a column '{name}.most' and the one picked as "
+        f"least effective in '{name}.least'"
+        for name in unknown
+        if _is_whole_most_least(name, known)
+    ]
 
 
 def _candidate_id_problems(lines: Sequence[int], candidate_ids: Sequence[str]) -> list[str]:
@@ -382,13 +407,17 @@ def _simple_table(
     return header, lines, columns
 
 
-def _spec_cell(cell: str, spec: ItemSpec) -> tuple[int, str | None]:
+def _spec_cell(
+    cell: str, spec: ItemSpec, option_ids: Sequence[str] | None = None
+) -> tuple[int, str | None]:
     if cell in spec.codes:
         return spec.codes.index(cell), None
+    if option_ids is not None and cell in option_ids:
+        return list(option_ids).index(cell), None
     try:
         code = int(cell)
     except ValueError:
-        allowed = ", ".join(str(code) for code in spec.codes)
+        allowed = ", ".join(str(code) for code in (*(option_ids or ()), *spec.codes))
         return MISSING, f"{cell!r} is not one of {allowed} or an integer code"
     if code in spec.codes:
         return spec.codes.index(code), None

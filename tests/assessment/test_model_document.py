@@ -413,3 +413,43 @@ def test_the_store_keeps_the_document_and_parses_it_once(tmp_path: Any) -> None:
     assert store.model_document_by_label("v2") is stored
     assert store.model_document_by_label("v9") is None
     store.engine.dispose()
+
+
+# ------------------------------------------------------------------ joint most/least items
+def joint_file() -> dict[str, Any]:
+    """A model file with a joint most/least item as written before it carried categories."""
+    options = [
+        {"code": code, "most_score": m, "least_score": 3.0 - m, "most_slope": a,
+         "most_intercept": c, "least_slope": -a, "least_intercept": 0.1 * k}
+        for k, (code, m, a, c) in enumerate(
+            zip("ABCD", (1.0, 3.0, 2.0, 0.0), (0.0, 1.4, 0.7, -0.6), (0.0, 0.8, 0.5, -0.4),
+                strict=True)
+        )
+    ]  # fmt: skip
+    return {
+        "model": "nrm",
+        "dimensions": ["empathy"],
+        "items": [{"item_id": "EM-001", "dimension": "empathy",
+                   "item_model": "nrm_most_least", "options": options}],
+    }  # fmt: skip
+
+
+def test_a_joint_item_gets_the_most_picks_categories_of_the_contract() -> None:
+    """interfaces.md promises categories for every item: an older file without them loads and
+    is written with them (the most pick's), which then load again to the same document."""
+    document = ModelDocument.from_dict(joint_file())
+    written = json.loads(document.to_json())
+    entry = written["items"][0]
+    assert [(c["code"], c["slope"], c["intercept"], c["score"]) for c in entry["categories"]] == [
+        ("A", 0.0, 0.0, 1.0), ("B", 1.4, 0.8, 3.0), ("C", 0.7, 0.5, 2.0), ("D", -0.6, -0.4, 0.0)
+    ]  # fmt: skip
+    assert list(entry)[:5] == ["item_id", "dimension", "item_model", "categories", "options"]
+    assert ModelDocument.from_json(document.to_json()) == document
+
+
+def test_a_joint_items_categories_contradicting_its_options_are_refused_by_name() -> None:
+    data = json.loads(ModelDocument.from_dict(joint_file()).to_json())
+    data["items"][0]["categories"][1]["intercept"] = 2.5
+    assert "item EM-001.categories[1].intercept: 2.5 contradicts options[1].most_intercept" in (
+        problems_of(text_of(data))
+    )

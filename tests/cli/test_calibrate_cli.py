@@ -212,6 +212,59 @@ def test_priors_none_refuses_an_unused_category(tmp_path: Path) -> None:
     assert "option 3 of item q0" in stderr
 
 
+def test_grm_refuses_an_unused_category_between_used_ones_by_item_and_category(
+    tmp_path: Path,
+) -> None:
+    """Codes 0 and 2 chosen, never 1: the default priors cannot hold a graded item's middle
+    category (numpy's bare "Singular matrix" was all the user saw)."""
+    data, mapping = write_external(tmp_path, np.random.default_rng(9))
+    with data.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    edit_column(data, "q2", {n: "2" for n, row in enumerate(rows[1:]) if row[3] == "1"})
+    code, _stdout, stderr = run(
+        "calibrate", data, "--model", "grm", "--item-map", mapping, "--out", tmp_path / "m.json",
+    )  # fmt: skip
+    assert code == 1
+    assert "category 1 of item q2: never chosen although a lower and a higher" in stderr
+    assert "Merge it with a neighbouring category" in stderr
+    assert "Singular matrix" not in stderr
+    assert not (tmp_path / "m.json").exists()
+    code, _stdout, stderr = run(
+        "calibrate", data, "--model", "gpcm", "--item-map", mapping, "--out", tmp_path / "m.json",
+    )  # fmt: skip
+    assert code == 0, stderr
+    assert "option 1 of item q2 was never chosen; its parameters are held by the prior" in stderr
+
+
+def test_a_misspelt_or_single_item_dimension_in_the_item_map_is_warned_about(
+    tmp_path: Path,
+) -> None:
+    data, mapping = write_external(tmp_path, np.random.default_rng(3))
+    dimensions = ["empathy"] * 3 + ["empathyy"] * 2 + ["integrity"]
+    lines = [f"q{j},{dimension},3" for j, dimension in enumerate(dimensions)]
+    mapping.write_text("item_id,dimension,categories\n" + "\n".join(lines) + "\n", "utf-8")
+    code, _stdout, stderr = run(
+        "calibrate", data, "--model", "gpcm", "--item-map", mapping, "--out", tmp_path / "m.json",
+        "--quiet",
+    )  # fmt: skip
+    assert code == 0, stderr
+    assert (
+        "warning: " + str(mapping) + ": dimension 'empathyy' (items ['q3', 'q4']) is not a "
+        "competency id; did you mean 'empathy'?"
+    ) in stderr
+    assert "dimension 'integrity' has a single item (q5)" in stderr
+    assert "'empathy' has a single" not in stderr
+    assert "did you mean 'integrity'" not in stderr
+
+
+def test_a_numerical_failure_is_explained_without_numpys_bare_message() -> None:
+    from cli.errors import describe
+
+    message = describe(np.linalg.LinAlgError("Singular matrix"))
+    assert message.startswith("a numerical step failed (Singular matrix): the data do not ")
+    assert "merge rare categories" in message
+
+
 def test_file_commands_start_without_the_database_or_the_bank() -> None:
     """``sjt score`` builds only its own command: no SQLAlchemy, pydantic bank or scipy.stats."""
     import subprocess

@@ -68,18 +68,19 @@ def test_a_csv_list_is_invited_row_by_row(store: Store, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "message", "status"),
     [
-        (("--name", "Ann"), "--name and --email go together"),
-        (("--name", "Ann", "--email", "not-an-address"), "is not an email address"),
-        (("--name", "Ann", "--email", "a@example.com", "--count", "2"), "use one of"),
+        (("--name", "Ann"), "--name and --email go together", 2),
+        (("--name", "Ann", "--email", "not-an-address"), "is not an email address", 1),
+        (("--name", "Ann", "--email", "a@example.com", "--count", "2"), "use one of", 2),
     ],
 )
 def test_bad_invitations_are_explained_without_a_traceback(
-    store: Store, args: tuple[str, ...], message: str
+    store: Store, args: tuple[str, ...], message: str, status: int
 ) -> None:
+    """A wrong combination of options is a command-line error (2); a bad value is bad input."""
     code, output = run("invite", *args)
-    assert code == 1
+    assert code == status
     assert message in output
     assert "Traceback" not in output
     assert store.count_candidates() == 0

@@ -95,10 +95,10 @@ def test_invite_without_send_needs_no_smtp(database: str) -> None:
     assert code == 0, err
     assert out.count(f"{PUBLIC}/?token=") == 1
     code, _, err = sjt("invite", "--send")
-    assert code == 1
+    assert code == 2
     assert "--send needs --name and --email, or --csv FILE" in err
     code, _, err = sjt("invite", "--name", "Sam")
-    assert code == 1
+    assert code == 2
     assert "--name and --email go together" in err
 
 

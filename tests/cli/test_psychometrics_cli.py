@@ -222,7 +222,7 @@ def test_item_analysis_refuses_unknown_report_type(workdir: Path) -> None:
         "item-analysis", workdir / "data.csv", "--model", workdir / "synthetic.json",
         "--out", workdir / "report.xlsx",
     )  # fmt: skip
-    assert code == 1
+    assert code == 2
     assert "must end in .csv or .json" in output
 
 

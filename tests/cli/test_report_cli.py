@@ -136,8 +136,9 @@ def test_wrong_combinations_of_options_are_explained(
     rows: list[CandidateRow], args: tuple[str, ...]
 ) -> None:
     code, output = run(*args)
-    assert code == 1
-    assert output.startswith("error: ")
+    assert code == 2  # a command-line error, as docs/file-formats.md states
+    assert output.startswith("Usage: ")
+    assert "\nerror: " in output
     assert "--out" in output
     assert "Traceback" not in output
 

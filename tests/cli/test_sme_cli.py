@@ -180,7 +180,7 @@ def test_bad_date_and_missing_file_are_user_errors(
     result = runner.invoke(
         app, ["bank", "sme-import", str(filled), "--bank", str(bank), "--date", "2.3.2026"]
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a malformed option value: a command-line error
     assert "YYYY-MM-DD" in result.output
     missing = runner.invoke(
         app, ["bank", "sme-import", str(tmp_path / "nope.csv"), "--bank", str(bank)]

@@ -211,8 +211,8 @@ def test_joint_items_round_trip_through_the_model_file(rng: np.random.Generator)
     written = json.loads(json.dumps(mixed.to_dict()))
     entry = written["items"][0]
     assert entry["item_model"] == "nrm_most_least"
-    assert "categories" not in entry
     assert [option["code"] for option in entry["options"]] == ["A", "B", "C", "D"]
+    assert [category["code"] for category in entry["categories"]] == ["A", "B", "C", "D"]
     assert "item_model" not in written["items"][2]
     again = ModelParameters.from_dict(written)
     assert again.item_ids == mixed.item_ids
@@ -222,6 +222,56 @@ def test_joint_items_round_trip_through_the_model_file(rng: np.random.Generator)
         np.testing.assert_allclose(
             again.probabilities(column, THETA), mixed.probabilities(column, THETA), atol=1e-12
         )
+
+
+@pytest.mark.parametrize("name", ["nrm_most_least", "gpcm_most_least", "gpcm_best_worst"])
+def test_a_joint_items_categories_give_the_most_picks_probabilities(
+    rng: np.random.Generator, name: str
+) -> None:
+    """interfaces.md: every item has categories and P(k | θ) = exp(a_k θ + c_k) / Σ …; for a
+    joint item that is exactly the marginal of the most pick under the joint model."""
+    model, _ = joint_model(rng, n_items=2, name=name)
+    written = json.loads(json.dumps(model.to_dict()))
+    for column, entry in enumerate(written["items"]):
+        categories = entry["categories"]
+        slopes = np.array([c["slope"] for c in categories])
+        intercepts = np.array([c["intercept"] for c in categories])
+        logits = slopes[:, None] * THETA[None, :] + intercepts[:, None]
+        contract = np.exp(logits) / np.exp(logits).sum(axis=0)
+        pairs = model.probabilities(column, THETA)  # (K(K-1), Q)
+        most, _ = pair_options(len(categories))
+        marginal = np.stack([pairs[most == k].sum(axis=0) for k in range(len(categories))])
+        np.testing.assert_allclose(contract, marginal, atol=1e-12)
+        assert [c["code"] for c in categories] == [o["code"] for o in entry["options"]]
+        assert [c["score"] for c in categories] == [o["most_score"] for o in entry["options"]]
+
+
+def test_a_joint_item_reads_with_or_without_categories_and_refuses_a_contradiction(
+    rng: np.random.Generator,
+) -> None:
+    model, _ = joint_model(rng, n_items=1, name="gpcm_most_least")
+    written = json.loads(json.dumps(model.to_dict()))
+    without = json.loads(json.dumps(written))
+    del without["items"][0]["categories"]
+    for data in (written, without):
+        again = ModelParameters.from_dict(data)
+        np.testing.assert_allclose(
+            again.probabilities(0, THETA), model.probabilities(0, THETA), atol=1e-12
+        )
+    shifted = json.loads(json.dumps(written))
+    for category in shifted["items"][0]["categories"]:
+        category["intercept"] += 2.0  # the same probabilities: accepted
+    ModelParameters.from_dict(shifted)
+    for field, value in (("slope", 9.0), ("intercept", -9.0), ("code", "Z"), ("score", 7.0)):
+        broken = json.loads(json.dumps(written))
+        broken["items"][0]["categories"][2][field] = value
+        where = rf"item d1-0\.categories\[2\]\.{field}: "
+        with pytest.raises(ScoringError, match=where + ".*contradicts"):
+            ModelParameters.from_dict(broken)
+    short = json.loads(json.dumps(written))
+    del short["items"][0]["categories"][3]
+    with pytest.raises(ScoringError, match=r"item d1-0\.categories: .*one per option"):
+        ModelParameters.from_dict(short)
 
 
 def test_a_bad_joint_item_in_the_model_file_is_named(rng: np.random.Generator) -> None:

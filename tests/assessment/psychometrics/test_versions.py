@@ -45,9 +45,10 @@ def stronger_model(store: Store) -> ModelDocument:
                 )
             }
         )
-        if item.categories is not None
-        else item.model_copy(  # joint most/least items
+        if item.options is None and item.categories is not None
+        else item.model_copy(  # joint most/least items: categories derived from the options
             update={
+                "categories": None,
                 "options": tuple(
                     o.model_copy(
                         update={
@@ -56,7 +57,7 @@ def stronger_model(store: Store) -> ModelDocument:
                         }
                     )
                     for o in item.options or ()
-                )
+                ),
             }
         )
         for item in active.document.items

@@ -1,0 +1,68 @@
+"""Command-line mistakes exit 2 with the usage line (docs/file-formats.md, exit codes), and
+an output option naming a folder is explained by option and path for every command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import run
+
+
+def test_bank_and_item_map_together_is_a_command_line_error(tmp_path: Path) -> None:
+    data, mapping = tmp_path / "data.csv", tmp_path / "map.csv"
+    data.write_text("candidate_id,Q1\nc1,0\n", encoding="utf-8")
+    mapping.write_text("item_id,dimension\nQ1,empathy\n", encoding="utf-8")
+    code, output = run(
+        "calibrate", data, "--model", "gpcm", "--out", tmp_path / "m.json",
+        "--bank", tmp_path, "--item-map", mapping,
+    )  # fmt: skip
+    assert code == 2
+    assert "Usage: " in output
+    assert "error: give either --bank or --item-map, not both" in output
+
+
+def test_a_correlation_out_of_range_is_a_command_line_error(tmp_path: Path) -> None:
+    code, output = run("bank", "synthetic-model", "--out", tmp_path / "m.json")
+    assert code == 0, output
+    code, output = run(
+        "simulate", "--model", tmp_path / "m.json", "--n", "5", "--seed", "1",
+        "--out", tmp_path / "d.csv", "--correlation", "1.5",
+    )  # fmt: skip
+    assert code == 2
+    assert "error: --correlation: " in output
+    assert not (tmp_path / "d.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("score", "DATA.csv", "--model", "M.json", "--out", "{dir}"),
+        ("item-analysis", "DATA.csv", "--model", "M.json", "--out", "{dir}"),
+        ("calibrate", "DATA.csv", "--model", "gpcm", "--out", "{dir}"),
+        ("simulate", "--model", "M.json", "--n", "5", "--seed", "1", "--out", "{dir}"),
+        ("simulate", "--model", "M.json", "--n", "5", "--seed", "1", "--out", "{dir}/d.csv",
+         "--theta-out", "{dir}"),
+        ("cat-sim", "--n", "5", "--out", "{dir}"),
+        ("bank", "schema", "--out", "{dir}"),
+        ("bank", "sme-template", "--out", "{dir}"),
+        ("model", "export", "--out", "{dir}"),
+        ("scores", "--out", "{dir}"),
+        ("report", "--candidate", "C1", "--out", "{dir}"),
+        ("export", "--candidate", "C1", "--out", "{dir}"),
+        ("backup", "--out", "{dir}"),
+    ],
+)  # fmt: skip
+def test_an_output_option_naming_a_folder_is_explained(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    folder = tmp_path / "results"
+    folder.mkdir()
+    code, output = run(*(arg.replace("{dir}", str(folder)) for arg in args))
+    flag = "--theta-out" if "--theta-out" in args else "--out"
+    assert code == 2, output
+    assert f"error: {flag} '{folder}' is a folder; {flag} names the file to write" in output
+    assert "Device or resource busy" not in output
+    assert "Traceback" not in output
+    assert list(folder.iterdir()) == []

@@ -52,6 +52,13 @@ def demo_responses() -> ResponseMatrix:
     return synthetic_responses(get_bank())
 
 
+@st.cache_data(show_spinner="Computing item statistics…", max_entries=8)
+def job_item_analysis(job_id: str, _parameters: Any, _data: ResponseMatrix) -> list[dict[str, Any]]:
+    """The item statistics of a finished calibration job, computed once per job (minutes on a
+    large sample): reruns of the Review tab, e.g. the "flagged only" filter, reuse them."""
+    return item_analysis_rows(_parameters, _data)
+
+
 def render() -> None:
     user = require_role("psychometrician")
     st.title("Calibration workbench")
@@ -218,7 +225,7 @@ def review_section(username: str) -> None:
         hide_index=True,
         width="stretch",
     )
-    table = pd.DataFrame(item_analysis_rows(result.parameters, data))
+    table = pd.DataFrame(job_item_analysis(job.job_id, result.parameters, data))
     flagged_only = st.checkbox("Show flagged items only")
     if flagged_only:
         table = table[table["flags"] != ""]

@@ -11,7 +11,7 @@ from app_pages.common import get_store
 from assessment.access.accounts import StaffUser
 from assessment.demo import seed_demo
 from assessment.persistence.store import Store
-from assessment.psychometrics import renorm
+from assessment.psychometrics import renorm, workbench
 from items import load_bank
 from tests.app.conftest import ROOT
 from tests.app.staff import sign_in_as
@@ -56,8 +56,15 @@ def test_versions_tab_lists_the_active_version(app_store: Store) -> None:
 
 
 @pytest.mark.slow
-def test_a_calibration_runs_in_the_background_and_can_be_reviewed(app_store: Store) -> None:
+def test_a_calibration_runs_in_the_background_and_can_be_reviewed(
+    app_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seed_demo(app_store, load_bank(), 40, seed=9)
+    analyses: list[str] = []
+    analyse = workbench.item_analysis_rows
+    monkeypatch.setattr(
+        workbench, "item_analysis_rows", lambda *args: analyses.append("run") or analyse(*args)
+    )
     app = open_page(StaffUser("psy", "psychometrician"))
     assert "completed sessions" in all_text(app)
     app.number_input[0].set_value(5).run()  # a small demo: items with 5+ answers
@@ -71,6 +78,10 @@ def test_a_calibration_runs_in_the_background_and_can_be_reviewed(app_store: Sto
     assert "Calibration finished" in all_text(app)
     assert "Marginal reliability" in all_text(app)
     assert "Compared with the active version" in all_text(app)
+    # the item statistics are computed once per calibration, not on every rerun of the page
+    next(box for box in app.checkbox if box.label == "Show flagged items only").check().run()
+    app.run()
+    assert analyses == ["run"]
 
 
 def test_versions_tab_compares_two_versions_and_rolls_back_only_with_a_reason(

@@ -506,6 +506,14 @@ class Store(JourneyQueries):
                 )  # fmt: skip
             return out
 
+    def completed_session_flags(self) -> dict[str, dict[str, Any]]:
+        """The stored flags (data-quality checks, posterior) of every completed session, by id."""
+        with self.transaction() as db:
+            rows = db.execute(
+                select(TestSession.id, TestSession.flags).where(TestSession.status == "completed")
+            )
+            return {session_id: dict(flags or {}) for session_id, flags in rows}
+
     def count_responses(self, session_id: str | None = None) -> int:
         where = [] if session_id is None else [ResponseRow.session_id == session_id]
         return self.count_rows(ResponseRow.id, *where)

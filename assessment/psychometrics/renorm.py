@@ -30,7 +30,8 @@ from assessment.psychometrics.data_files import align_to_model
 from assessment.psychometrics.model_files import eap_estimates
 from assessment.psychometrics.review import band_index
 from assessment.psychometrics.versions import next_version_label
-from assessment.session_values import CompletedScores, OverallRule
+from assessment.session_values import CompletedScores, OverallRule, StoredPosterior
+from items.models import COMPETENCIES
 from scoring import ResponseMatrix
 from scoring.norms import NormTable
 
@@ -151,8 +152,8 @@ def preview_renorm(
     overall_changes = None
     if overall is not None:
         overall_changes = sum(
-            _overall_band(thetas[n], old_t, n, overall, model.version_id)
-            != _overall_band(thetas[n], new_t, n, overall, model.version_id)
+            _overall_band(thetas[n], old_t, n, overall)
+            != _overall_band(thetas[n], new_t, n, overall)
             for n in range(len(thetas))
         )
     return RenormPreview(
@@ -172,23 +173,35 @@ def preview_renorm(
 
 @dataclass(frozen=True)
 class _CurrentScores:
-    """θ and SE by competency of one candidate's current scores."""
+    """One candidate's current scores with what the overall rule needs besides the norms."""
 
     theta: dict[str, float]
     se: dict[str, float]
+    version_id: int
+    flags: tuple[str, ...] = ()
+    evidence: float | None = None
+    posterior: StoredPosterior | None = None
 
 
 def _current_thetas(store: Store, version_id: int) -> list[_CurrentScores]:
     """θ by competency of every tested candidate whose current scores share the active scale
     (scored by the active version or one it was linked to or re-normed from)."""
     same_scale = _same_scale_versions(store, version_id)
+    flags = store.completed_session_flags()
     out = []
-    for records in store.current_scores_of_completed().values():
+    for session_id, records in store.current_scores_of_completed().items():
         if records and records[0].model_version_id in same_scale:
+            stored = flags.get(session_id, {})
+            raised = stored.get("raised") or []
+            evidence = stored.get("random_log_odds")
             out.append(
                 _CurrentScores(
                     {r.competency: r.theta for r in records},
                     {r.competency: r.se for r in records},
+                    records[0].model_version_id,
+                    tuple(str(flag) for flag in raised),
+                    float(evidence) if isinstance(evidence, int | float) else None,
+                    StoredPosterior.from_flags(stored, COMPETENCIES),
                 )
             )
     return out
@@ -213,18 +226,20 @@ def _overall_band(
     t: Mapping[str, np.ndarray],
     n: int,
     overall: OverallRule,
-    version_id: int,
 ) -> str | None:
-    """The candidate's overall band with T-scores ``t`` (old or new norms); the composite
-    itself is on the reference θ scale, so norms move only the competency floors. Flags,
-    evidence and the stored posterior are left out: they are the same under both norms."""
+    """The candidate's overall band with T-scores ``t`` (old or new norms), by the profile's
+    rule with the session's flags, evidence and stored posterior; the composite itself is on
+    the reference θ scale, so norms move only the competency floors."""
     scores = {dimension: float(values[n]) for dimension, values in t.items()}
     if not scores or not all(np.isfinite(list(scores.values()))):
         return None
     try:
         return overall(
-            CompletedScores(current.theta, current.se, scores, (), None, None, version_id)
-        )[1]
+            CompletedScores(
+                current.theta, current.se, scores, current.flags, current.evidence,
+                current.posterior, current.version_id,
+            )
+        )[1]  # fmt: skip
     except KeyError:  # a competency the rule weighs has no score
         return None
 

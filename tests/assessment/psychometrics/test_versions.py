@@ -22,7 +22,9 @@ from assessment.psychometrics.versions import (
     rescore,
     rollback,
 )
+from assessment.recruiting.overview import candidate_overview
 from items import load_bank
+from reports.assemble import overall_rule, profile_for_candidate
 
 BANK = load_bank()
 
@@ -253,3 +255,16 @@ def test_renorm_previews_band_changes_and_applies_only_when_asked(seeded: Store)
     assert entry.detail["any_band_changes"] == expected
     assert entry.detail["minimum"] == 2
     assert rollback(seeded, "psy", "back to the synthetic norms") == before.label
+
+
+def test_renorm_counts_the_overall_results_that_the_profiles_change(seeded: Store) -> None:
+    sessions = collected_responses(seeded, BANK, include_flagged=True)
+    rescore(seeded, BANK)
+    completed = [row.candidate_id for row in candidate_overview(seeded, status="completed")]
+    before = {c: profile_for_candidate(seeded, c).overall.band for c in completed}
+    preview = preview_renorm(seeded, sessions.data, "local", overall_rule(seeded), minimum=2)
+    apply_renorm(seeded, preview, "psy", "local norms")
+    rescore(seeded, BANK)  # the same θ, T-scores and floors under the new norms
+    after = {c: profile_for_candidate(seeded, c).overall.band for c in completed}
+    changed = sum(before[c] != after[c] for c in completed)
+    assert preview.overall_changes == changed

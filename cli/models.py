@@ -146,7 +146,7 @@ def model_renorm(
     if sample == "collected":
         data = collected_responses(store, bank).data
     else:
-        data = read_response_csv(Path(sample), specs=item_specs(bank), ignore_unknown=True).data
+        data = read_response_csv(Path(sample), specs=item_specs(bank)).data
     preview = preview_renorm(store, data, name, overall_rule(store), minimum=min_sample)
     for line in preview.lines():
         typer.echo(line)

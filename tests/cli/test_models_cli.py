@@ -137,3 +137,14 @@ def test_promotion_is_refused_with_exit_4_unless_forced_with_a_reason(
     active = store.active_model_version()
     assert active is not None
     assert active.label == SYNTHETIC_LABEL
+
+
+def test_renorm_refuses_a_sample_file_with_a_mistyped_item_column(
+    store: Store, tmp_path: Path
+) -> None:
+    sample = tmp_path / "sample.csv"
+    sample.write_text("candidate_id,SO-001,SO-0O3\nr1,A,B\nr2,B,C\n", encoding="utf-8")
+    code, output = sjt("model", "renorm", "--sample", sample, "--name", "typo", "--reason", "x")
+    assert code == 1
+    assert "SO-0O3" in output  # named, not silently dropped with its answers
+    assert store.audit_entries("model.renorm") == []

@@ -1,16 +1,22 @@
 """Immutable values of a candidate's test: responses and the session that collects them.
 
 A session with one more response is a new value; the store persists responses append-only.
-Shared below ``persistence``, which stores these values, and ``delivery``, which makes them.
+Shared below ``persistence``, which stores these values, and ``delivery``, which makes them;
+the readers of what a completed session stores with its scores (``stored_posterior``,
+``stored_evidence``) serve every caller of the profile's overall rule (the profile, fairness).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 from assessment.errors import AssessmentError
 from assessment.vocabulary import Form, Language
+from items.models import COMPETENCIES
 
 
 @dataclass(frozen=True)
@@ -66,3 +72,31 @@ class CandidateSession:
 
     def completed_session(self) -> CandidateSession:
         return replace(self, completed=True)
+
+
+Matrix = list[list[float]]
+"""A 5 × 5 matrix in ``items.COMPETENCIES`` order, as nested lists."""
+
+
+def stored_posterior(flags: Mapping[str, object]) -> tuple[Matrix | None, Matrix | None]:
+    """Posterior covariance and latent correlation stored with a session (``flags["posterior"]``,
+    written by ``assessment.delivery.score_record.posterior_record``), in COMPETENCIES order;
+    (None, None) for sessions scored before they were stored or a record that cannot be read."""
+    posterior = flags.get("posterior")
+    if not isinstance(posterior, dict):
+        return None, None
+    try:
+        order = [list(posterior["competencies"]).index(c) for c in COMPETENCIES]
+        out = []
+        for key in ("covariance", "latent_correlation"):
+            matrix = np.asarray(posterior[key], dtype=float)[np.ix_(order, order)]
+            out.append(matrix.tolist())
+    except (KeyError, ValueError, TypeError, IndexError):
+        return None, None
+    return out[0], out[1]
+
+
+def stored_evidence(flags: Mapping[str, object]) -> float | None:
+    """The session's log Bayes factor of the model against random picks, if recorded."""
+    value = flags.get("random_log_odds")
+    return float(value) if isinstance(value, int | float) else None

@@ -8,8 +8,8 @@ The band cut scores on the T-score scale live here too, for the profile and for 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Literal, get_args
+from collections.abc import Mapping, Sequence
+from typing import Literal, Protocol, get_args
 
 Language = Literal["en", "zh"]
 Form = Literal["adaptive", "fixed"]
@@ -75,11 +75,23 @@ __all__ = [
 ]
 
 
-OverallRule = Callable[
-    [Mapping[str, float], Mapping[str, float], Mapping[str, float], Sequence[str], float | None],
-    tuple[float, str],
-]
-"""θ, SE and T per competency, the raised flags and the evidence against random picking (log
-Bayes factor, None when unknown) → (composite T, overall band), e.g.
-``reports.profile.composite_and_band`` (the profile's own rule); passed in by the callers that
-may import ``reports`` (the recruiters' export, re-norming's preview)."""
+class OverallRule(Protocol):
+    """θ, SE and T per competency, the raised flags and the evidence against random picking (log
+    Bayes factor, None when unknown), optionally the session's stored posterior covariance and
+    latent correlation (5 × 5, ``items.COMPETENCIES`` order; ``session_values.stored_posterior``)
+    → (composite T, overall band), e.g. ``reports.profile.composite_and_band`` (the profile's
+    own rule); passed in by the callers that may import ``reports`` (the recruiters' export,
+    re-norming's preview, fairness monitoring)."""
+
+    def __call__(
+        self,
+        theta: Mapping[str, float],
+        se: Mapping[str, float],
+        t_scores: Mapping[str, float],
+        flags: Sequence[str],
+        evidence: float | None,
+        /,
+        *,
+        covariance: Sequence[Sequence[float]] | None = None,
+        correlation: Sequence[Sequence[float]] | None = None,
+    ) -> tuple[float, str]: ...

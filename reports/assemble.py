@@ -20,6 +20,7 @@ import numpy as np
 from assessment.errors import DataFileError
 from assessment.persistence.results import current_estimates, latest_completed_result
 from assessment.persistence.store import Store, StoredModel
+from assessment.session_values import stored_evidence, stored_posterior
 from assessment.vocabulary import language_problem
 from items.models import COMPETENCIES
 from reports.errors import ReportError
@@ -138,7 +139,7 @@ def profile_for_candidate(
     if missing:
         raise ReportError(f"candidate {candidate_id}: no current scores for {missing}")
     raised = (session.flags or {}).get("raised") or []
-    covariance, correlation = _posterior(session.flags or {})
+    covariance, correlation = stored_posterior(session.flags or {})
     completed = session.completed_at or session.started_at
     return build_profile(
         candidate_name=candidate.display_name or candidate.id,
@@ -158,14 +159,8 @@ def profile_for_candidate(
         flags=[flag for flag in raised if flag in QUALITY_FLAGS],
         covariance=covariance,
         correlation=correlation,
-        evidence=_evidence(session.flags or {}),
+        evidence=stored_evidence(session.flags or {}),
     )
-
-
-def _evidence(flags: dict[str, object]) -> float | None:
-    """The session's log Bayes factor of the model against random picks, if recorded."""
-    value = flags.get("random_log_odds")
-    return float(value) if isinstance(value, int | float) else None
 
 
 def _delivered_reliability(
@@ -194,23 +189,6 @@ def _delivered_reliability(
     if all(c in facts.simulated for c in COMPETENCIES):
         return facts.simulated, "synthetic_simulation" if facts.synthetic else "simulation"
     return facts.reliability, "calibration"
-
-
-def _posterior(flags: dict[str, object]) -> tuple[list[list[float]] | None, ...]:
-    """Posterior covariance and latent correlation stored with a session, in COMPETENCIES
-    order; (None, None) for sessions scored before they were stored."""
-    posterior = flags.get("posterior")
-    if not isinstance(posterior, dict):
-        return None, None
-    try:
-        order = [list(posterior["competencies"]).index(c) for c in COMPETENCIES]
-        out = []
-        for key in ("covariance", "latent_correlation"):
-            matrix = np.asarray(posterior[key], dtype=float)[np.ix_(order, order)]
-            out.append(matrix.tolist())
-    except (KeyError, ValueError, TypeError, IndexError):
-        return None, None
-    return out[0], out[1]
 
 
 def render_candidate_pdf(

@@ -511,12 +511,20 @@ def composite_and_band(
     t_scores: Mapping[str, float],
     flags: Iterable[str] = (),
     evidence: float | None = None,
-    correlation: np.ndarray | None = None,
+    correlation: Sequence[Sequence[float]] | np.ndarray | None = None,
     role: RoleProfile | None = None,
+    covariance: Sequence[Sequence[float]] | np.ndarray | None = None,
 ) -> tuple[float, str]:
-    """(composite T, overall band) of one candidate, as the profile computes them (the
-    export has no posterior covariance, so the SEs enter as a diagonal)."""
+    """(composite T, overall band) of one candidate, as the profile computes them
+    (``assessment.vocabulary.OverallRule``); without ``covariance`` (the posterior stored
+    with the session) the SEs enter as a diagonal."""
     overall = (role or RoleProfile()).summarise_values(
-        theta, se, t_scores, None, correlation, flags, evidence=evidence
+        theta,
+        se,
+        t_scores,
+        None if covariance is None else np.asarray(covariance, dtype=float),
+        None if correlation is None else np.asarray(correlation, dtype=float),
+        flags,
+        evidence=evidence,
     )
     return overall.composite_t, overall.band

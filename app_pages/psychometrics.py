@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages import workbench_items, workbench_renorm, workbench_versions
+from app_pages import workbench_fairness, workbench_items, workbench_renorm, workbench_versions
 from app_pages.common import get_bank, get_store
 from app_pages.markup import md_escape
 from app_pages.phrasing import rare_options_warning, thin_items_warning
@@ -25,7 +25,6 @@ from app_pages.workbench_display import (
 from assessment.demo import SYNTHETIC_N, synthetic_responses
 from assessment.errors import AssessmentError
 from assessment.psychometrics.bank_models import bank_models
-from assessment.psychometrics.fairness import GROUP_FIELDS, fairness_report
 from assessment.psychometrics.jobs import CalibrationJob, JobRegistry
 from assessment.psychometrics.model_files import calibrated_model_file
 from assessment.psychometrics.review import compare_with_active, sample_warnings
@@ -35,7 +34,6 @@ from assessment.psychometrics.workbench import (
     information_curves,
     item_analysis_rows,
 )
-from items import COMPETENCIES
 
 SYNTHETIC_SOURCE = f"Synthetic demo responses ({SYNTHETIC_N} simulated candidates)"
 
@@ -72,7 +70,7 @@ def render() -> None:
     with versions_tab:
         versions_section(user.username)
     with fairness_tab:
-        fairness_section()
+        workbench_fairness.fairness_section()
 
 
 # --------------------------------------------------------------------------- calibrate
@@ -330,51 +328,6 @@ def versions_section(username: str) -> None:
     workbench_versions.compare_section([v.label for v in versions])
     workbench_versions.rollback_section(username)
     workbench_renorm.renorm_section(username)
-
-
-# ---------------------------------------------------------------------------- fairness
-def fairness_section() -> None:
-    st.caption(
-        "Group answers are voluntary and self-described, stored apart from scores and never "
-        "shown to recruiters. Only aggregate figures appear here."
-    )
-    left, middle, right = st.columns(3)
-    field = left.selectbox("Group field", sorted(GROUP_FIELDS))
-    cut = middle.number_input("Cut score (T)", 20.0, 80.0, 50.0, 1.0)
-    basis = right.selectbox("Cut on", ["mean of five", *COMPETENCIES])
-    if not st.button("Compute"):
-        return
-    try:
-        report = fairness_report(
-            get_store(), get_bank(), field, float(cut),
-            None if basis == "mean of five" else basis,
-        )  # fmt: skip
-    except AssessmentError as error:
-        st.info(md_escape(str(error), 600))
-        return
-    st.markdown(
-        f"**Adverse impact** ({report.n_sessions} sessions; cut T ≥ {cut:g} on {report.basis})"
-    )
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "group": g.group,
-                    "n": g.n,
-                    "selected": g.selected,
-                    "rate": round(g.rate, 3),
-                    "impact ratio": round(g.impact_ratio, 3),
-                    "below 4/5": g.below_four_fifths,
-                    "p (Fisher)": None if g.p_value != g.p_value else round(g.p_value, 4),
-                    "small group": g.small,
-                }
-                for g in report.impact
-            ]
-        ),
-        hide_index=True,
-    )
-    st.markdown("**Item DIF** (Mantel–Haenszel with ETS classes; logistic regression)")
-    st.dataframe(pd.DataFrame([d.row() for d in report.dif]).round(3), hide_index=True)
 
 
 render()

@@ -69,6 +69,13 @@ class CandidateSession:
         return replace(self, completed=True)
 
 
+def stored_evidence(flags: Mapping[str, object] | None) -> float | None:
+    """A completed session's log Bayes factor of the model against random picks
+    (``random_log_odds`` of its data-quality check), if recorded."""
+    value = (flags or {}).get("random_log_odds")
+    return float(value) if isinstance(value, int | float) else None
+
+
 Matrix = tuple[tuple[float, ...], ...]
 
 

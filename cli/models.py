@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +15,12 @@ from assessment.psychometrics.data_files import (
     write_csv,
     write_model_file,
 )
-from assessment.psychometrics.fairness import GROUP_FIELDS, fairness_report
+from assessment.psychometrics.fairness import (
+    GROUP_FIELDS,
+    OVERALL_BANDS,
+    CutRule,
+    fairness_report,
+)
 from assessment.psychometrics.renorm import MIN_NORM_SAMPLE, apply_renorm, preview_renorm
 from assessment.psychometrics.versions import (
     PromotionRefusedError,
@@ -26,6 +32,7 @@ from assessment.psychometrics.versions import (
 )
 from assessment.recruiting.exports import scores_csv
 from assessment.recruiting.overview import candidate_overview
+from assessment.session_values import OverallRule
 from cli.errors import fail, user_errors
 from cli.options import ActorOption, ModelOutOption
 from items import load_bank
@@ -221,30 +228,72 @@ def rescore_command(
     typer.echo(f"rescored {count} completed sessions")
 
 
+class BasisChoice(StrEnum):
+    """What ``sjt fairness`` counts as selected."""
+
+    decision = "decision"
+    cut = "cut"
+
+
 @user_errors
 def fairness(
     field: Annotated[str, typer.Option("--field", help=f"One of {sorted(GROUP_FIELDS)}.")],
-    cut: Annotated[float, typer.Option("--cut", help="T-score cut for selection.")] = 50.0,
+    basis: Annotated[
+        BasisChoice,
+        typer.Option(
+            "--basis",
+            help="decision: the overall result of the profiles (recommended; recommended or "
+            "with care), as recruiters see it; cut: a plain T-score cut (--cut, --competency).",
+        ),
+    ] = BasisChoice.decision,
+    cut: Annotated[
+        float | None, typer.Option("--cut", help="T-score cut of --basis cut (default 50).")
+    ] = None,
     competency: Annotated[
-        str | None, typer.Option("--competency", help="Cut on one competency (default: mean T).")
+        str | None,
+        typer.Option("--competency", help="--basis cut on one competency (default: mean T)."),
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write item DIF as CSV.")] = None,
 ) -> None:
-    """Adverse-impact ratios at the cut score and item DIF by a voluntary group field."""
-    report = fairness_report(Store.open(), load_bank(), field, cut, competency)
-    typer.echo(
-        f"{report.n_sessions} completed sessions with {field}; cut T >= {cut} on {report.basis}"
-    )
-    typer.echo(f"  {'group':<20} {'n':>6} {'selected':>9} {'rate':>7} {'ratio':>7} {'p':>8}")
-    for g in report.impact:
-        marks = ("  below 4/5" if g.below_four_fifths else "") + (
-            "  small group" if g.small else ""
+    """Adverse-impact ratios of the profiles' overall results (or at a T cut) and item DIF by a
+    voluntary group field."""
+    if basis is BasisChoice.decision and (cut is not None or competency is not None):
+        raise fail(
+            "--cut and --competency apply to a plain T-score cut; add --basis cut to use them "
+            "(the default --basis decision uses the profiles' own cut scores)"
         )
-        p = "" if g.p_value != g.p_value else f"{g.p_value:.3f}"
-        row = f"{g.n:>6} {g.selected:>9} {g.rate:>7.2f} {g.impact_ratio:>7.2f} {p:>8}"
-        typer.echo(f"  {g.group:<20} {row}{marks}")
+    store = Store.open()
+    rule: OverallRule | CutRule = (
+        overall_rule(store) if basis is BasisChoice.decision else CutRule(cut or 50.0, competency)
+    )
+    report = fairness_report(store, load_bank(), field, rule)
+    typer.echo(f"{report.n_sessions} completed sessions with {field}; selection by {report.basis}")
+    if report.band_counts:
+        typer.echo("overall results by group:")
+        typer.echo("  " + f"{'group':<20} {'n':>6}" + "".join(f" {b:>12}" for b in OVERALL_BANDS))
+        for group, counts in report.band_counts.items():
+            cells = "".join(f" {counts[b]:>12}" for b in OVERALL_BANDS)
+            typer.echo(f"  {group:<20} {sum(counts.values()):>6}{cells}")
+    for selection in report.selections:
+        typer.echo(f"selected: {selection.selection}")
+        typer.echo(f"  {'group':<20} {'n':>6} {'selected':>9} {'rate':>7} {'ratio':>7} {'p':>8}")
+        for g in selection.impact:
+            marks = ("  below 4/5" if g.below_four_fifths else "") + (
+                "  small group" if g.small else ""
+            )
+            p = "" if g.p_value != g.p_value else f"{g.p_value:.3f}"
+            ratio = "" if g.impact_ratio != g.impact_ratio else f"{g.impact_ratio:.2f}"
+            row = f"{g.n:>6} {g.selected:>9} {g.rate:>7.2f} {ratio:>7} {p:>8}"
+            typer.echo(f"  {g.group:<20} {row}{marks}")
+    for caveat in report.caveats:
+        typer.echo(f"note: {caveat}")
     flagged = [d for d in report.dif if d.mantel_haenszel.ets_class != "A"]
-    typer.echo(f"item DIF: {len(flagged)} of {len(report.dif)} items in ETS class B or C")
+    left_out = (
+        f" ({report.dif_left_out} items not answered by two groups left out)"
+        if report.dif_left_out
+        else ""
+    )
+    typer.echo(f"item DIF: {len(flagged)} of {len(report.dif)} items in ETS class B or C{left_out}")
     for d in flagged:
         mh = d.mantel_haenszel
         typer.echo(f"  {d.item_id:<14} {d.focal:<16} delta {mh.delta:+.2f} class {mh.ets_class}")

@@ -20,7 +20,13 @@ import numpy as np
 from assessment.errors import DataFileError
 from assessment.persistence.results import current_estimates, latest_completed_result
 from assessment.persistence.store import Store, StoredModel
-from assessment.session_values import CompletedScores, Matrix, OverallRule, StoredPosterior
+from assessment.session_values import (
+    CompletedScores,
+    Matrix,
+    OverallRule,
+    StoredPosterior,
+    stored_evidence,
+)
 from assessment.vocabulary import language_problem
 from items.models import COMPETENCIES
 from reports.errors import ReportError
@@ -219,14 +225,8 @@ def profile_for_candidate(
         flags=[flag for flag in raised if flag in QUALITY_FLAGS],
         covariance=covariance,
         correlation=correlation,
-        evidence=_evidence(session.flags or {}),
+        evidence=stored_evidence(session.flags),
     )
-
-
-def _evidence(flags: dict[str, object]) -> float | None:
-    """The session's log Bayes factor of the model against random picks, if recorded."""
-    value = flags.get("random_log_odds")
-    return float(value) if isinstance(value, int | float) else None
 
 
 def _delivered_reliability(

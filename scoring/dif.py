@@ -302,6 +302,12 @@ def dif_analysis(
         used (it must then be complete data: adaptive data need trait estimates).
     reference : str, optional
         Reference group; by default the largest group.
+
+    Returns
+    -------
+    list of ItemDif
+        One entry per item that the reference group and at least one focal group answered;
+        items without answers from both are left out (they cannot be compared).
     """
     labels = np.asarray(groups, dtype=str)
     if labels.shape != (data.n_candidates,):
@@ -337,10 +343,11 @@ def dif_analysis(
             rows = answered[:, j] & known
             correct = item_scores[rows, j] == best
             strata = strata_from(match[rows], n_strata)
+            present = set(labels[rows].tolist())
             comparisons = []
             for focal in names:
-                if focal == reference:
-                    continue
+                if focal == reference or not {focal, reference} <= present:
+                    continue  # an adaptive test may give an item to one group only
                 pair = (labels[rows] == focal) | (labels[rows] == reference)
                 is_focal = labels[rows][pair] == focal
                 mh = mantel_haenszel(correct[pair], is_focal, strata[pair])
@@ -348,7 +355,8 @@ def dif_analysis(
                 comparisons.append(
                     ItemDif(data.items[column].item_id, dimension, reference, str(focal), mh, lr)
                 )
-            results.append(max(comparisons, key=_dif_size))
+            if comparisons:
+                results.append(max(comparisons, key=_dif_size))
     return results
 
 

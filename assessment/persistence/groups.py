@@ -1,4 +1,4 @@
-"""Voluntary group answers and the current T-scores that fairness monitoring compares.
+"""Voluntary group answers and the current results that fairness monitoring compares.
 
 Each function is one short transaction over ``store`` returning plain values; the rules
 (which fields and values exist, what counts as undisclosed) stay in
@@ -8,13 +8,14 @@ Each function is one short transaction over ``store`` returning plain values; th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
 
 from assessment.errors import ConstraintError
-from assessment.persistence.store import Store
-from assessment.persistence.tables import GroupMembership, Score
+from assessment.persistence.store import ScoreRecord, Store, score_record
+from assessment.persistence.tables import Candidate, GroupMembership, Score, TestSession
 
 
 def add_group_answer(store: Store, session_id: str, field: str, value: str) -> bool:
@@ -52,25 +53,46 @@ def has_group_answers(store: Store, session_id: str) -> bool:
     return found is not None
 
 
-def current_t_scores(store: Store, session_ids: Sequence[str]) -> dict[str, dict[str, float]]:
-    """Session id → competency → current T-score (sessions or competencies without one left out)."""
+@dataclass(frozen=True)
+class SessionResult:
+    """A completed session's current scores and what it stores beside them."""
+
+    scores: tuple[ScoreRecord, ...]
+    """Current scores, in id order."""
+    flags: dict[str, Any] = field(default_factory=dict)
+    """The session's stored flags (raised data-quality flags, evidence, posterior)."""
+    synthetic: bool = False
+    """The session belongs to a synthetic demo candidate."""
+
+
+def session_results(store: Store, session_ids: Sequence[str]) -> dict[str, SessionResult]:
+    """Session id → its current scores, stored flags and whether its candidate is synthetic
+    (sessions that are not stored are left out)."""
     with store.transaction() as db:
-        rows = db.execute(
-            select(Score.session_id, Score.competency, Score.t_score).where(
-                Score.session_id.in_(session_ids), Score.current
-            )
+        sessions = db.execute(
+            select(TestSession.id, TestSession.flags, Candidate.synthetic)
+            .join(Candidate, Candidate.id == TestSession.candidate_id)
+            .where(TestSession.id.in_(session_ids))
         ).all()
-    t_scores: dict[str, dict[str, float]] = {}
-    for session_id, competency, t_score in rows:
-        if t_score is not None:
-            t_scores.setdefault(session_id, {})[competency] = float(t_score)
-    return t_scores
+        scores: dict[str, list[ScoreRecord]] = {}
+        rows = db.scalars(
+            select(Score).where(Score.session_id.in_(session_ids), Score.current).order_by(Score.id)
+        )
+        for row in rows:
+            scores.setdefault(row.session_id, []).append(score_record(row))
+    return {
+        session_id: SessionResult(
+            tuple(scores.get(session_id, ())), dict(flags or {}), bool(synthetic)
+        )
+        for session_id, flags, synthetic in sessions
+    }
 
 
 __all__ = [
+    "SessionResult",
     "add_group_answer",
-    "current_t_scores",
     "group_answers",
     "has_group_answers",
     "session_group_answers",
+    "session_results",
 ]

@@ -30,7 +30,12 @@ from assessment.psychometrics.data_files import align_to_model
 from assessment.psychometrics.model_files import eap_estimates
 from assessment.psychometrics.review import band_index
 from assessment.psychometrics.versions import next_version_label
-from assessment.session_values import CompletedScores, OverallRule, StoredPosterior
+from assessment.session_values import (
+    CompletedScores,
+    OverallRule,
+    StoredPosterior,
+    stored_evidence,
+)
 from items.models import COMPETENCIES
 from scoring import ResponseMatrix
 from scoring.norms import NormTable
@@ -193,14 +198,13 @@ def _current_thetas(store: Store, version_id: int) -> list[_CurrentScores]:
         if records and records[0].model_version_id in same_scale:
             stored = flags.get(session_id, {})
             raised = stored.get("raised") or []
-            evidence = stored.get("random_log_odds")
             out.append(
                 _CurrentScores(
                     {r.competency: r.theta for r in records},
                     {r.competency: r.se for r in records},
                     records[0].model_version_id,
                     tuple(str(flag) for flag in raised),
-                    float(evidence) if isinstance(evidence, int | float) else None,
+                    stored_evidence(stored),
                     StoredPosterior.from_flags(stored, COMPETENCIES),
                 )
             )

@@ -21,7 +21,7 @@ from assessment.persistence.roster import (
     read_roster,
 )
 from assessment.persistence.store import ScoreRecord, Store
-from assessment.session_values import CompletedScores, StoredPosterior
+from assessment.session_values import CompletedScores, StoredPosterior, stored_evidence
 from assessment.vocabulary import STATUSES, Status, status_problem
 from items.models import COMPETENCIES
 
@@ -164,7 +164,7 @@ def _row(
             # the current ones (a record from before versions were kept says no version)
             current = roster.model_version_id is None and posterior.model_version_id is None
             posterior = posterior if current else None
-    evidence = (session.flags or {}).get("random_log_odds") if session is not None else None
+    evidence = stored_evidence(session.flags) if session is not None else None
 
     def pick(attribute: str) -> tuple[float | None, ...]:
         values = (getattr(scores[c], attribute) if c in scores else None for c in COMPETENCIES)
@@ -188,7 +188,7 @@ def _row(
         percentiles=pick("percentile"),
         flags=tuple(str(flag) for flag in raw_flags if isinstance(flag, str)),
         model_version=roster.model_labels.get(version_id) if version_id is not None else None,
-        evidence=float(evidence) if isinstance(evidence, int | float) else None,
+        evidence=evidence,
         model_version_id=version_id if scores else None,
         posterior=posterior,
     )

@@ -12,7 +12,10 @@ from assessment.access.accounts import StaffUser
 from assessment.demo import seed_demo
 from assessment.persistence.store import Store
 from assessment.psychometrics import renorm, workbench
+from assessment.psychometrics.fairness import OVERALL_BANDS, fairness_report, record_groups
+from assessment.psychometrics.versions import collected_responses
 from items import load_bank
+from reports.assemble import overall_rule
 from tests.app.conftest import ROOT
 from tests.app.staff import sign_in_as
 from tests.assessment.psychometrics.test_workbench import promote_steeper_first_item
@@ -149,3 +152,32 @@ def test_versions_tab_previews_a_renorm_and_applies_it_with_confirmation_and_rea
     assert active is not None
     assert active.document.renormed_from == "v0-synthetic"
     assert app_store.audit_entries("model.renorm")[0].detail["reason"] == "local norms"
+
+
+def test_fairness_tab_shows_rates_of_the_profiles_overall_results(app_store: Store) -> None:
+    bank = load_bank()
+    seed_demo(app_store, bank, 14, seed=3)
+    sessions = collected_responses(app_store, bank, include_flagged=True).session_ids
+    for n, session_id in enumerate(sessions):
+        record_groups(app_store, session_id, {"gender": "woman" if n % 2 else "man"})
+    report = fairness_report(app_store, bank, "gender", overall_rule(app_store), with_dif=False)
+    app = open_page(StaffUser("psy", "psychometrician"))
+    assert app.radio[-1].value.startswith("Overall result of the profiles")  # the default
+    next(box for box in app.selectbox if box.label == "Group field").set_value("gender").run()
+    next(b for b in app.button if b.label == "Compute").click().run()
+    text = all_text(app)
+    assert "selection by overall result of the profiles" in text
+    assert "Selected: recommended" in text
+    assert "Selected: recommended or with care" in text
+    assert "are synthetic demo candidates" in text
+    assert "fewer than 30 members" in text
+    counts = next(f.value for f in app.dataframe if "not_a_match" in f.value.columns)
+    shown = {row["group"]: {b: row[b] for b in OVERALL_BANDS} for _, row in counts.iterrows()}
+    assert shown == report.band_counts
+    assert list(counts["n"]) == [sum(c.values()) for c in report.band_counts.values()]
+
+    app.radio[-1].set_value(next(o for o in app.radio[-1].options if "T-score cut" in o)).run()
+    next(b for b in app.button if b.label == "Compute").click().run()
+    text = all_text(app)
+    assert "Selected: T >= 50 on mean T of the five competencies" in text
+    assert "not the decision recruiters see" in text

@@ -220,3 +220,8 @@ def test_rollback_without_a_reason_is_refused(database: str) -> None:
     assert "Missing option '--reason'" in missing.output
     assert "a reason for the rollback is required" in refused("model", "rollback", "--reason", " ")
     assert counts(database) == before
+
+
+def test_fairness_cut_without_the_cut_basis(database: str) -> None:
+    message = refused("fairness", "--field", "gender", "--cut", "50")
+    assert "add --basis cut" in message

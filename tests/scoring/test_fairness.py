@@ -85,3 +85,14 @@ def test_item_parameters_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         spec_model.items[0].params = ()  # type: ignore[misc]
     assert isinstance(spec_model.items[0], ItemParameters)
+
+
+def test_an_item_only_one_group_answered_is_left_out_of_dif(rng: np.random.Generator) -> None:
+    model = gpcm_model(rng, n_items=6)
+    n = 200
+    theta = rng.normal(size=(2 * n, 1))
+    responses = simulate_responses(model, theta, rng).responses.copy()
+    responses[n:, 3] = -1  # as an adaptive test may: item 3 never given to the focal group
+    data = ResponseMatrix(responses, model.specs, model.dimensions)
+    results = dif_analysis(data, ["ref"] * n + ["foc"] * n, {"d1": theta[:, 0]}, reference="ref")
+    assert [e.item_id for e in results] == [f"d1-{j}" for j in (0, 1, 2, 4, 5)]

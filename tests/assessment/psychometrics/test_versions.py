@@ -1,4 +1,4 @@
-"""Model versions: promote, roll back, rescore with history; collected data; fairness."""
+"""Model versions: promote, roll back, rescore with history; collected data."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from assessment.errors import AssessmentError
 from assessment.model_document import ModelDocument
 from assessment.persistence.store import Store
 from assessment.persistence.tables import Score, TestSession
-from assessment.psychometrics.fairness import fairness_report, record_groups
 from assessment.psychometrics.renorm import apply_renorm, preview_renorm
 from assessment.psychometrics.review import band_index
 from assessment.psychometrics.versions import (
@@ -152,20 +151,6 @@ def test_collected_responses_exclude_flagged_sessions_by_default(seeded: Store) 
     assert clean.data.n_candidates + clean.excluded_flagged == everything.data.n_candidates
     answered = (everything.data.responses >= 0).sum(axis=1)
     assert np.all(answered >= 15)
-
-
-def test_fairness_report_from_voluntary_groups(seeded: Store) -> None:
-    sessions = collected_responses(seeded, BANK, include_flagged=True).session_ids
-    for n, session_id in enumerate(sessions):
-        gender = "woman" if n % 2 else "man"
-        assert record_groups(seeded, session_id, {"gender": gender}) == 1
-        assert record_groups(seeded, session_id, {"gender": "man"}) == 0  # first answer stands
-    with pytest.raises(AssessmentError, match="unknown group field"):
-        record_groups(seeded, sessions[0], {"religion": "x"})
-    report = fairness_report(seeded, BANK, "gender", cut=50, with_dif=False)
-    assert {g.group for g in report.impact} == {"woman", "man"}
-    assert sum(g.n for g in report.impact) == len(sessions)
-    assert all(g.small for g in report.impact)  # a handful of candidates: marked as small
 
 
 def test_linked_promotion_keeps_the_reference_norms(seeded: Store) -> None:

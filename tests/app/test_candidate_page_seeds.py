@@ -23,6 +23,7 @@ JOURNEYS: tuple[Callable[..., None], ...] = (
     page.test_answering_saves_and_moves_on_and_reload_resumes,
     page.test_missing_choice_is_refused_without_saving,
     page.test_a_locked_database_shows_a_calm_retry_message_and_loses_nothing,
+    page.test_the_progress_bar_says_what_it_counts_to,
 )
 """The tests of the candidate page that reach an item (their outcome can depend on it)."""
 

@@ -53,8 +53,11 @@ def score_columns() -> list[tuple[str, str]]:
     columns += [
         ("composite", "Weighted mean T-score of the competencies under the role profile of "
          "the reports (the profile score); empty unless the test is completed."),
-        ("band", "Overall summary of the reports: recommended, with_care (interview with "
-         "care) or not_a_match; a competency below the floor caps it at with_care."),
+        ("band", "Overall summary of the reports: review (data-quality flags: do not use "
+         "the result as it stands), recommended, borderline (the composite's 90% interval "
+         "includes a cut score, or the answers are too close to random choice for a "
+         "recommendation), with_care (interview with care) or not_a_match; a competency below "
+         "the floor caps it at with_care."),
         ("display_name", "Candidate's name as entered by the recruiter."),
         ("email", "Candidate's email address."),
         ("position", "Position applied for."),
@@ -66,7 +69,8 @@ def score_columns() -> list[tuple[str, str]]:
         ("completed_at", "When the test was completed (UTC, ISO 8601); empty if not."),
         ("n_items", "Number of items the candidate answered."),
         ("flags", "Data-quality flags raised, separated by ';': too_fast, "
-         "same_position_run, person_misfit, incomplete."),
+         "same_position_run, person_misfit, random_like (the answers cannot be told apart "
+         "from random picking), incomplete."),
         ("model_version", "Label of the scoring model version that produced the scores."),
     ]  # fmt: skip
     return columns

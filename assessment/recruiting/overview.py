@@ -21,7 +21,7 @@ from assessment.persistence.roster import (
     read_roster,
 )
 from assessment.persistence.store import ScoreRecord, Store
-from assessment.vocabulary import STATUSES, Status, status_problem
+from assessment.vocabulary import STATUSES, Status, raised_flags, status_problem
 from items.models import COMPETENCIES
 
 
@@ -136,7 +136,7 @@ def _row(
         version_id = next(iter(scores.values())).model_version_id
     elif session is not None:
         version_id = session.model_version_id
-    raw_flags = (session.flags or {}).get("raised", []) if session is not None else []
+    raised = raised_flags(session.flags) if session is not None else ()
     evidence = (session.flags or {}).get("random_log_odds") if session is not None else None
 
     def pick(attribute: str) -> tuple[float | None, ...]:
@@ -159,7 +159,7 @@ def _row(
         se=pick("se"),
         t_scores=pick("t_score"),
         percentiles=pick("percentile"),
-        flags=tuple(str(flag) for flag in raw_flags if isinstance(flag, str)),
+        flags=raised,
         model_version=roster.model_labels.get(version_id) if version_id is not None else None,
         evidence=float(evidence) if isinstance(evidence, int | float) else None,
     )

@@ -53,6 +53,7 @@ FLAG_LABELS = {  # each profile explanation (reports/wording.yaml) starts with i
     "too_fast": "Too fast",
     "same_position_run": "Same-position run",
     "person_misfit": "Unusual answer pattern",
+    "random_like": "Not distinguishable from random picking",
     "incomplete": "Incomplete",
 }
 

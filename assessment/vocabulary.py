@@ -8,16 +8,21 @@ The band cut scores on the T-score scale live here too, for the profile and for 
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Literal, get_args
 
 Language = Literal["en", "zh"]
 Form = Literal["adaptive", "fixed"]
 Status = Literal["invited", "started", "completed", "expired"]
+QualityFlag = Literal["too_fast", "same_position_run", "person_misfit", "random_like", "incomplete"]
 
 LANGUAGES: tuple[Language, ...] = get_args(Language)
 FORMS: tuple[Form, ...] = get_args(Form)
 STATUSES: tuple[Status, ...] = get_args(Status)
 """Candidate statuses, in the order of the recruiter's journey."""
+QUALITY_FLAGS: tuple[QualityFlag, ...] = get_args(QualityFlag)
+"""Data-quality flag keys of a completed session, in the order reports list them."""
 
 BAND_LOW_BELOW = 40.0
 """T-scores below this are in the low band."""
@@ -30,6 +35,30 @@ CARE_AT = 42.0
 """Composite T at or above which it is at least "with care"; below, "not a match"."""
 FLOOR_BELOW = 35.0
 """A weighted competency with T below this caps the result at "with care"."""
+
+RANDOM_LIKE_BELOW = 0.0
+"""Least log Bayes factor of the scoring model against uniform random picks
+(``assessment.delivery.quality.random_log_odds``) for answers to count as told apart from
+random picking. Below it (the answers are at least as probable under random picks as under
+the model) the ``random_like`` flag is raised: the result is "review" and the report says the
+answers cannot be told apart from random picking.
+
+Chosen by simulation (``tests/assessment/delivery/test_quality_rates.py``, synthetic model,
+500 candidates per row, human-speed answers): the largest round threshold that keeps the
+false-alarm rate of all flags together within the 10% budget of ``QualityPolicy``.
+
+============================  ========  ========  =========  =========  =========
+rate (adaptive / fixed form)  −1        0         log 2      log 3      log 10
+============================  ========  ========  =========  =========  =========
+genuine: ``random_like``      3.8/2.2   5.6/5.2   7.8/7.8    9.8/10.0   16.2/17.6
+genuine: any flag             6.4/5.2   8.2/8.2   10.2/10.6  12.2/12.4  18.0/19.0
+random: no flag at all        5.8/6.6   3.2/4.6   2.0/3.4    0.8/2.4    0.2/1.0
+============================  ========  ========  =========  =========  =========
+
+(percentages; genuine candidates answer from the model with its latent correlation, random
+ones pick uniformly; the adaptive test gave 30.1 items to genuine and 25.2 to random
+candidates on average, the fixed form 25.) A random responder who escapes every flag is
+still never "recommended" (``reports.profile.MIN_EVIDENCE_LOG_ODDS``)."""
 
 _SHOWN = 20  # characters of an unknown value repeated in a message
 
@@ -56,6 +85,33 @@ def status_problem(value: object) -> str | None:
     return _problem("status", value, STATUSES)
 
 
+def random_like(evidence: float | None) -> bool:
+    """Whether answers cannot be told apart from random picking: their log Bayes factor of the
+    scoring model against uniform random picks (``random_log_odds``) is below
+    ``RANDOM_LIKE_BELOW``, or not a number. None (not computed: fewer than four answers)
+    is not evidence either way."""
+    if evidence is None:
+        return False
+    return not (math.isfinite(evidence) and evidence >= RANDOM_LIKE_BELOW)
+
+
+def raised_flags(stored: Mapping[str, object] | None) -> tuple[str, ...]:
+    """The raised data-quality flags of a session from its stored flags record.
+
+    The record's ``raised`` list, plus ``random_like`` when its ``random_log_odds`` is below
+    ``RANDOM_LIKE_BELOW``, so that sessions finished before that rule existed are read by it
+    too; in ``QUALITY_FLAGS`` order, unknown keys after them as stored.
+    """
+    stored = stored or {}
+    listed = stored.get("raised")
+    names = [flag for flag in listed if isinstance(flag, str)] if isinstance(listed, list) else []
+    evidence = stored.get("random_log_odds")
+    if isinstance(evidence, int | float) and random_like(float(evidence)):
+        names.append("random_like")
+    known = [flag for flag in QUALITY_FLAGS if flag in names]
+    return (*known, *dict.fromkeys(flag for flag in names if flag not in QUALITY_FLAGS))
+
+
 __all__ = [
     "BAND_HIGH_ABOVE",
     "BAND_LOW_BELOW",
@@ -63,12 +119,17 @@ __all__ = [
     "FLOOR_BELOW",
     "FORMS",
     "LANGUAGES",
+    "QUALITY_FLAGS",
+    "RANDOM_LIKE_BELOW",
     "RECOMMEND_AT",
     "STATUSES",
     "Form",
     "Language",
+    "QualityFlag",
     "Status",
     "form_problem",
     "language_problem",
+    "raised_flags",
+    "random_like",
     "status_problem",
 ]

@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 
 from assessment.errors import DataFileError
-from assessment.persistence.results import current_estimates, latest_completed_result
+from assessment.persistence.results import latest_completed_result, real_unflagged_estimates
 from assessment.persistence.store import Store, StoredModel
 from assessment.session_values import (
     CompletedScores,
@@ -27,12 +27,11 @@ from assessment.session_values import (
     StoredPosterior,
     stored_evidence,
 )
-from assessment.vocabulary import language_problem
+from assessment.vocabulary import QUALITY_FLAGS, language_problem, raised_flags
 from items.models import COMPETENCIES
 from reports.errors import ReportError
 from reports.feedback import render_feedback_pdf
 from reports.profile import (
-    QUALITY_FLAGS,
     CandidateProfile,
     RoleProfile,
     build_profile,
@@ -68,7 +67,9 @@ class ProfileUnavailableError(ReportError, LookupError):
 
 
 MIN_CANDIDATES_FOR_RELIABILITY = 30
-"""Scored candidates a model version needs before its empirical reliability is printed."""
+"""Real candidates with completed, unflagged tests scored with a model version before its
+empirical reliability is printed (synthetic demo candidates and flagged sessions do not
+count)."""
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,7 @@ def profile_for_candidate(
     missing = [c for c in COMPETENCIES if c not in by_competency]
     if missing:
         raise ReportError(f"candidate {candidate_id}: no current scores for {missing}")
-    raised = (session.flags or {}).get("raised") or []
+    raised = raised_flags(session.flags)
     posterior = StoredPosterior.from_flags(session.flags, COMPETENCIES)
     covariance, correlation = scoring_matrices(posterior, version_id, facts.correlation)
     completed = session.completed_at or session.started_at
@@ -235,16 +236,20 @@ def _delivered_reliability(
     """Reliability of the test as delivered under a model version, and where it comes from.
 
     Empirical reliability ``Var(θ̂) / (Var(θ̂) + mean SE²)`` over the current scores of the
-    version once at least ``MIN_CANDIDATES_FOR_RELIABILITY`` candidates are scored with it;
-    before that the version's simulation of the delivered test (``"simulation"`` in the
-    model file), or the calibration's marginal reliability when it has none.
+    version once at least ``MIN_CANDIDATES_FOR_RELIABILITY`` real candidates have completed
+    the test without data-quality flags and are scored with it (``real_unflagged_estimates``:
+    synthetic demo candidates and flagged sessions never count, so demo data is never
+    presented as candidates and random responders do not lower the figure); before that the
+    version's simulation of the delivered test (``"simulation"`` in the model file, said to be
+    synthetic for a synthetic model), or the calibration's marginal reliability when it has
+    none.
 
     References
     ----------
     du Toit, M. (Ed.). (2003). IRT from SSI (p. 34: empirical reliability of EAP scores).
     Scientific Software International.
     """
-    values = current_estimates(store, version_id)
+    values = real_unflagged_estimates(store, version_id)
     if all(len(values.get(c, ())) >= MIN_CANDIDATES_FOR_RELIABILITY for c in COMPETENCIES):
         empirical = {}
         for c in COMPETENCIES:

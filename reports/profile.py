@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal, get_args
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -24,11 +24,13 @@ from assessment.vocabulary import (
     BAND_LOW_BELOW,
     CARE_AT,
     FLOOR_BELOW,
+    QUALITY_FLAGS,
     RECOMMEND_AT,
     Form,
     Language,
     form_problem,
     language_problem,
+    random_like,
 )
 from items.models import COMPETENCIES, Text
 from reports.errors import ReportError
@@ -59,10 +61,6 @@ _GENERATED_GROUP_NAMES_ZH = (
 )
 """Chinese names of the norm groups the service names itself, for model files written
 before norm tables carried names per language."""
-QualityFlag = Literal["too_fast", "same_position_run", "person_misfit", "incomplete"]
-
-QUALITY_FLAGS: tuple[str, ...] = get_args(QualityFlag)
-"""Known data-quality flag keys, in the order reports list them."""
 Z90 = 1.645
 """Standard-normal quantile of a two-sided 90% interval, as stated in the technical note."""
 RELIABILITY_SOURCES: tuple[str, ...] = (
@@ -197,9 +195,11 @@ class RoleProfile:
         flags : iterable of str
             Raised data-quality flags: any makes the result "review".
         evidence : float, optional
-            Log Bayes factor of the model against random picks for the answers; below
-            ``min_evidence`` a result that would be "recommended" is "borderline" (reason
-            "evidence"). None: not known (not applied).
+            Log Bayes factor of the model against random picks for the answers. Below
+            ``assessment.vocabulary.RANDOM_LIKE_BELOW`` the answers cannot be told apart from
+            random picking: the ``random_like`` flag is raised and the result is "review".
+            Below ``min_evidence`` a result that would be "recommended" is "borderline" (reason
+            "evidence"). None: not known (neither rule applied).
 
         Notes
         -----
@@ -221,7 +221,8 @@ class RoleProfile:
         found = composite(theta, np.asarray(covariance), np.asarray(correlation), weights)
         t, low, high = float(found.t), float(found.low), float(found.high)
         below = tuple(c for c in used if printed_t(t_by[c]) < self.floor)
-        raised = tuple(f for f in QUALITY_FLAGS if f in set(flags))
+        flagged = set(flags) | ({"random_like"} if random_like(evidence) else set())
+        raised = tuple(f for f in QUALITY_FLAGS if f in flagged)
         straddled: float | None = None
         band: OverallBand
         if raised:
@@ -282,8 +283,9 @@ class OverallSummary:
     Attributes
     ----------
     band : str
-        "review" (data-quality flags), "recommended", "borderline" (the composite's 90%
-        interval straddles ``straddled``), "with_care" or "not_a_match".
+        "review" (data-quality flags, ``random_like`` among them), "recommended",
+        "borderline" (the composite's 90% interval straddles ``straddled``), "with_care" or
+        "not_a_match".
     composite_t, composite_se, composite_low, composite_high : float
         Composite T (reference population mean 50, SD 10), its SE and 90% interval.
     percentile, percentile_low, percentile_high : float
@@ -315,9 +317,13 @@ class OverallSummary:
 
     @property
     def headline(self) -> str:
-        """Key of the headline and lead text: the band, or ``"evidence"`` when a
-        recommendation was withheld for weak evidence (the band is then borderline, but not
-        because the interval straddles a cut score)."""
+        """Key of the headline and lead text: the band; ``"random_like"`` for a review because
+        the answers cannot be told apart from random picking (said plainly, not as a generic
+        data-quality review); ``"evidence"`` when a recommendation was withheld for weak
+        evidence (the band is then borderline, but not because the interval straddles a cut
+        score)."""
+        if "random_like" in self.flags:
+            return "random_like"
         return "evidence" if self.weak_evidence else self.band
 
     @property
@@ -426,7 +432,8 @@ def build_profile(
         (``items.COMPETENCIES`` order), for the composite's SE (``RoleProfile.summarise_values``).
     evidence : float, optional
         Log Bayes factor of the model against random picks for the answers
-        (``RoleProfile.summarise_values``).
+        (``RoleProfile.summarise_values``); below ``RANDOM_LIKE_BELOW`` it raises the
+        ``random_like`` flag.
     reliability_source : str
         Where ``reliability`` comes from (:data:`RELIABILITY_SOURCES`), printed beside it.
 
@@ -466,6 +473,8 @@ def build_profile(
     unknown = sorted(flag_set - set(QUALITY_FLAGS))
     if unknown:
         raise ReportError(f"unknown data-quality flags {unknown}; known: {QUALITY_FLAGS}")
+    if random_like(evidence):
+        flag_set.add("random_like")
 
     scores = []
     for c in COMPETENCIES:

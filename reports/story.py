@@ -282,8 +282,18 @@ def narrative_block(parts: StoryParts) -> list[Flowable]:
                 ]
             )
     return section_of_blocks(
-        section(styles, "narratives", words.profile.sections.narratives), blocks
+        [*section(styles, "narratives", words.profile.sections.narratives), *caveat(parts)],
+        blocks,
     )
+
+
+def caveat(parts: StoryParts) -> list[Flowable]:
+    """The warning that heads the narratives of a profile whose answers cannot be told apart
+    from random picking (the texts describe the scores, not the person)."""
+    if "random_like" not in parts.profile.flags:
+        return []
+    text = parts.styles.markup(parts.words.profile.random_like_caveat)
+    return [KinsokuParagraph(text, parts.styles["body"])]
 
 
 def interview_questions(

@@ -86,10 +86,12 @@ class Bands(_Strict):
 
 
 class OverallBands(_Strict):
-    """Headline (or lead text) of each overall band, and of a borderline result whose answers
-    are too close to random choice (``OverallSummary.headline``)."""
+    """Headline (or lead text) of each overall band, of a review because the answers cannot
+    be told apart from random picking, and of a borderline result whose answers are too close
+    to random choice (``OverallSummary.headline``)."""
 
     review: str
+    random_like: str
     recommended: str
     borderline: str
     with_care: str
@@ -154,6 +156,7 @@ class FlagWording(_Keyed):
     too_fast: str
     same_position_run: str
     person_misfit: str
+    random_like: str
     incomplete: str
 
 
@@ -186,6 +189,8 @@ class ProfileWording(_Strict):
     interview_target: str
     quality_intro: str
     quality_none: str
+    random_like_caveat: str
+    """Heads the narratives when the answers cannot be told apart from random picking."""
     flags: FlagWording
     flag_labels: FlagWording
     """Each flag's short name (the start of its explanation in ``flags``)."""

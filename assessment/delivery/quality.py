@@ -12,24 +12,27 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from assessment.session_values import Response
+from assessment.vocabulary import QUALITY_FLAGS, RANDOM_LIKE_BELOW
 from items import ItemBank
 from items.scoring_map import scored_responses
 from scoring import MISSING, ModelParameters, ResponseMatrix
 from scoring.fit import person_fit
 from scoring.multivariate import GridLikelihood
 
-FLAG_KEYS: tuple[str, ...] = ("too_fast", "same_position_run", "person_misfit", "incomplete")
+FLAG_KEYS: tuple[str, ...] = QUALITY_FLAGS
 
 
 @dataclass(frozen=True)
 class QualityPolicy:
     """Thresholds of the data-quality flags.
 
-    Rates with these defaults, the synthetic model and the default adaptive test, 400
-    simulated candidates each (``tests/assessment/delivery/test_quality_rates.py``):
-    model-conforming candidates are flagged 4.0% of the time (person misfit: lz* 2.8%,
-    random-picking odds 3.0%; no position runs); random responders answering at human speed
-    are flagged 91% of the time (lz* 82%, odds 88%), and at bot speed always (too fast).
+    Rates with these defaults and the synthetic model, 500 simulated candidates per form
+    (``tests/assessment/delivery/test_quality_rates.py``, seeds 101/102 adaptive, 111/112
+    fixed): model-conforming candidates are flagged 8.2% of the time on either form (5.0% /
+    4.2% before the ``random_like`` rule; ``random_like`` alone 5.6% / 5.2%); random
+    responders answering at human speed are flagged 96.8% / 95.4% of the time (90.0% / 88.2%
+    before it), and at bot speed always (too fast). The false alarms stay within a budget of
+    10%; that budget chose ``random_like_below`` (``assessment.vocabulary.RANDOM_LIKE_BELOW``).
     """
 
     fast_ms: int = 2000
@@ -45,6 +48,9 @@ class QualityPolicy:
     """Flag as misfit when the log Bayes factor of the model against picking at random is
     below this: the answers are at least e² ≈ 7 times more probable under random picks than
     under the model."""
+    random_like_below: float = RANDOM_LIKE_BELOW
+    """Flag ``random_like`` when that log Bayes factor is below this: the answers cannot be
+    told apart from random picking (``assessment.vocabulary.RANDOM_LIKE_BELOW``)."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,8 @@ class QualityFlags:
 
     ``person_misfit`` is raised by a low combined lz* or by answers more probable under random
     picking than under the model (``random_log_odds``, the log Bayes factor of the model
-    against uniform random picks).
+    against uniform random picks); ``random_like`` when that evidence does not favour the
+    model over random picking by ``QualityPolicy.random_like_below``.
     """
 
     too_fast: bool
@@ -64,6 +71,7 @@ class QualityFlags:
     longest_run: int
     lz_star: float | None
     random_log_odds: float | None = None
+    random_like: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -146,6 +154,7 @@ def quality_flags(
         longest_run=run,
         lz_star=lz_combined,
         random_log_odds=log_odds,
+        random_like=log_odds is not None and not log_odds >= policy.random_like_below,
     )
 
 

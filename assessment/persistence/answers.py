@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from assessment.persistence.store import Store
 from assessment.persistence.tables import ResponseRow, TestSession
+from assessment.vocabulary import raised_flags
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,8 @@ def completed_answers(
         if form is not None:
             query = query.where(TestSession.form == form)
         sessions = list(db.scalars(query.order_by(TestSession.completed_at)))
-        flagged = [s.id for s in sessions if (s.flags or {}).get("raised")]
-        kept = [s for s in sessions if include_flagged or not (s.flags or {}).get("raised")]
+        flagged = [s.id for s in sessions if raised_flags(s.flags)]
+        kept = [s for s in sessions if include_flagged or not raised_flags(s.flags)]
         ids = tuple(s.id for s in kept)
         rows = db.execute(
             select(ResponseRow.session_id, ResponseRow.item_id, ResponseRow.most, ResponseRow.least)

@@ -18,6 +18,7 @@ from assessment.persistence.roster import (
 )
 from assessment.persistence.store import ScoreRecord, Store, score_record
 from assessment.persistence.tables import Candidate, ResponseRow, Score, TestSession
+from assessment.vocabulary import raised_flags
 
 
 @dataclass(frozen=True)
@@ -76,18 +77,32 @@ def latest_completed_result(store: Store, candidate_id: str) -> LatestResult:
         return LatestResult(facts, session_facts(session), None, scores, n_items)
 
 
-def current_estimates(store: Store, version_id: int) -> dict[str, list[tuple[float, float]]]:
-    """Competency → (θ, SE) of every current score made with a model version."""
+def real_unflagged_estimates(store: Store, version_id: int) -> dict[str, list[tuple[float, float]]]:
+    """Competency → (θ, SE) of the current scores a model version made for the completed,
+    unflagged sessions of real candidates.
+
+    Synthetic (demo) candidates and sessions with data-quality flags
+    (``assessment.vocabulary.raised_flags``, which also reads an old session's random-picking
+    evidence) are left out: an empirical reliability must describe real candidates' usable
+    results, not demo data or answers that cannot be told apart from random picking.
+    """
     with store.transaction() as db:
         rows = db.execute(
-            select(Score.competency, Score.theta, Score.se).where(
-                Score.model_version_id == version_id, Score.current
+            select(Score.competency, Score.theta, Score.se, TestSession.flags)
+            .join(TestSession, TestSession.id == Score.session_id)
+            .join(Candidate, Candidate.id == TestSession.candidate_id)
+            .where(
+                Score.model_version_id == version_id,
+                Score.current,
+                TestSession.status == "completed",
+                Candidate.synthetic.is_(False),
             )
         ).all()
     values: dict[str, list[tuple[float, float]]] = {}
-    for competency, theta, se in rows:
-        values.setdefault(competency, []).append((float(theta), float(se)))
+    for competency, theta, se, flags in rows:
+        if not raised_flags(flags):
+            values.setdefault(competency, []).append((float(theta), float(se)))
     return values
 
 
-__all__ = ["LatestResult", "current_estimates", "latest_completed_result"]
+__all__ = ["LatestResult", "latest_completed_result", "real_unflagged_estimates"]

@@ -26,6 +26,7 @@ from assessment.session_values import (
     StoredPosterior,
     stored_evidence,
 )
+from assessment.vocabulary import raised_flags
 from items import COMPETENCIES, ItemBank
 from scoring import score_eap
 from scoring.adverse_impact import SMALL_GROUP, GroupImpact, adverse_impact
@@ -199,12 +200,11 @@ def _overall_result(
     """A session's overall result by the profile's rule, with what the session stores (raised
     flags, evidence, posterior), as ``reports.assemble`` passes them to the profile."""
     by = {s.competency: s for s in result.scores}
-    raised = result.flags.get("raised") or []
     scores = CompletedScores(
         {c: by[c].theta for c in COMPETENCIES},
         {c: by[c].se for c in COMPETENCIES},
         t_scores,
-        [str(flag) for flag in raised],
+        raised_flags(result.flags),
         stored_evidence(result.flags),
         StoredPosterior.from_flags(result.flags, COMPETENCIES),
         result.scores[0].model_version_id,

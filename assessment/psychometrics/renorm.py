@@ -36,6 +36,7 @@ from assessment.session_values import (
     StoredPosterior,
     stored_evidence,
 )
+from assessment.vocabulary import raised_flags
 from items.models import COMPETENCIES
 from scoring import ResponseMatrix
 from scoring.norms import NormTable
@@ -197,13 +198,12 @@ def _current_thetas(store: Store, version_id: int) -> list[_CurrentScores]:
     for session_id, records in store.current_scores_of_completed().items():
         if records and records[0].model_version_id in same_scale:
             stored = flags.get(session_id, {})
-            raised = stored.get("raised") or []
             out.append(
                 _CurrentScores(
                     {r.competency: r.theta for r in records},
                     {r.competency: r.se for r in records},
                     records[0].model_version_id,
-                    tuple(str(flag) for flag in raised),
+                    raised_flags(stored),
                     stored_evidence(stored),
                     StoredPosterior.from_flags(stored, COMPETENCIES),
                 )

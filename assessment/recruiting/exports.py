@@ -58,8 +58,8 @@ def score_columns() -> list[tuple[str, str]]:
         ("band", "Overall result of the reports, the same as the candidate's profile: "
          "recommended, with_care (interview with care), not_a_match, borderline (the 90% "
          "interval of the profile score straddles a cut score, or the evidence against random "
-         "answering is weak) or review (a data-quality flag was raised); a competency below "
-         "the floor caps it at with_care."),
+         "answering is weak) or review (a data-quality flag was raised: do not use the result "
+         "as it stands); a competency below the floor caps it at with_care."),
         ("display_name", "Candidate's name as entered by the recruiter."),
         ("email", "Candidate's email address."),
         ("position", "Position applied for."),
@@ -71,7 +71,8 @@ def score_columns() -> list[tuple[str, str]]:
         ("completed_at", "When the test was completed (UTC, ISO 8601); empty if not."),
         ("n_items", "Number of items the candidate answered."),
         ("flags", "Data-quality flags raised, separated by ';': too_fast, "
-         "same_position_run, person_misfit, incomplete."),
+         "same_position_run, person_misfit, random_like (the answers cannot be told apart "
+         "from random picking), incomplete."),
         ("model_version", "Label of the scoring model version that produced the scores."),
     ]  # fmt: skip
     return columns

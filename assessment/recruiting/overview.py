@@ -22,7 +22,7 @@ from assessment.persistence.roster import (
 )
 from assessment.persistence.store import ScoreRecord, Store
 from assessment.session_values import CompletedScores, StoredPosterior, stored_evidence
-from assessment.vocabulary import STATUSES, Status, status_problem
+from assessment.vocabulary import STATUSES, Status, raised_flags, status_problem
 from items.models import COMPETENCIES
 
 
@@ -155,7 +155,7 @@ def _row(
         version_id = next(iter(scores.values())).model_version_id
     elif session is not None:
         version_id = session.model_version_id
-    raw_flags = (session.flags or {}).get("raised", []) if session is not None else []
+    raised = raised_flags(session.flags) if session is not None else ()
     posterior = None
     if scores and session is not None:
         posterior = StoredPosterior.from_flags(session.flags, COMPETENCIES)
@@ -186,7 +186,7 @@ def _row(
         se=pick("se"),
         t_scores=pick("t_score"),
         percentiles=pick("percentile"),
-        flags=tuple(str(flag) for flag in raw_flags if isinstance(flag, str)),
+        flags=raised,
         model_version=roster.model_labels.get(version_id) if version_id is not None else None,
         evidence=evidence,
         model_version_id=version_id if scores else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import zipfile
@@ -14,10 +15,12 @@ from assessment.delivery.simulation import load_simulation_record
 from assessment.demo import seed_demo
 from assessment.persistence.store import ScoreRecord, Store
 from assessment.persistence.tables import TestSession
+from assessment.recruiting.exports import scores_csv
 from assessment.recruiting.overview import CandidateRow, candidate_overview
 from items import COMPETENCIES, load_bank, load_competencies
 from reports.assemble import (
     ProfileUnavailableError,
+    overall_rule,
     pdf_file_name,
     profile_for_candidate,
     profiles_zip,
@@ -26,6 +29,7 @@ from reports.assemble import (
 from reports.errors import ReportError
 from reports.formatting import fmt_interval, fmt_percentile, fmt_reliability, fmt_sem, fmt_t
 from reports.profile import RoleProfile
+from reports.wording import load_wording
 from tests.reports.conftest import pdf_text, requires_pdftotext
 
 
@@ -212,3 +216,38 @@ def test_zip_holds_one_pdf_per_completed_candidate_and_names_the_skipped(
         assert names == sorted(pdf_file_name(c, feedback=f) for c in ids[:2] for f in (False, True))
         assert all(archive.read(name).startswith(b"%PDF-") for name in names)
     assert profiles_zip(store, ids, "en", feedback=True)[0] == data  # byte-identical
+
+
+@requires_pdftotext
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_session_stored_before_the_random_like_rule_is_read_by_it(
+    store: Store, completed: list[CandidateRow], lang: str
+) -> None:
+    """The reviewer's fixed-form random responder: no flag stored, log odds −0.77. Its
+    profile, PDF and export row now say the answers cannot be told apart from random picking
+    (the old code printed an ordinary profile and "No data-quality concerns were detected")."""
+    row = completed[1]
+    with store.transaction() as db:
+        db.execute(
+            update(TestSession)
+            .where(TestSession.id == row.session_id)
+            .values(flags={"raised": [], "random_log_odds": -0.77})
+        )
+    try:
+        profile = profile_for_candidate(store, row.candidate_id, lang)
+        assert profile.flags == ("random_like",)
+        assert (profile.overall.band, profile.overall.headline) == ("review", "random_like")
+        words = load_wording().get(lang).profile
+        text = " ".join(pdf_text(render_candidate_pdf(store, row.candidate_id, lang)).split())
+        for expected in (words.overall.random_like, words.flag_labels.random_like):
+            assert expected in text
+        assert " ".join(words.random_like_caveat.split()) in text
+        assert words.quality_none not in text
+        export = csv.DictReader(
+            io.StringIO(scores_csv(candidate_overview(store), overall_rule(store)))
+        )
+        exported = next(line for line in export if line["candidate_id"] == row.candidate_id)
+        assert (exported["flags"], exported["band"]) == ("random_like", "review")
+    finally:
+        with store.transaction() as db:
+            db.execute(update(TestSession).where(TestSession.id == row.session_id).values(flags={}))

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assessment.vocabulary import RANDOM_LIKE_BELOW
 from items import COMPETENCIES
 from reports.errors import ReportError
 from reports.formatting import (
@@ -176,9 +177,36 @@ def test_a_recommendation_needs_evidence_that_the_answers_are_not_random_picks(
     assert (decisive.band, decisive.reason) == ("recommended", "recommended")
     weak = make_profile(**strong, evidence=threshold - 0.01).overall
     assert (weak.band, weak.reason, weak.straddled) == ("borderline", "evidence", None)
-    # Evidence only withholds a recommendation; it never changes another band.
-    low = make_profile(theta=dict.fromkeys(COMPETENCIES, -1.5), evidence=-30.0).overall
-    assert (low.band, low.reason) == ("not_a_match", "below_care")
+    # Above RANDOM_LIKE_BELOW evidence only withholds a recommendation: no other band moves.
+    low = make_profile(theta=dict.fromkeys(COMPETENCIES, -1.5), evidence=RANDOM_LIKE_BELOW)
+    assert (low.overall.band, low.overall.reason, low.flags) == ("not_a_match", "below_care", ())
+
+
+@pytest.mark.parametrize("theta", [0.0, 1.5, -1.5])
+def test_answers_that_cannot_be_told_apart_from_random_picking_are_review_whatever_the_scores(
+    make_profile: MakeProfile, theta: float
+) -> None:
+    """Typical, strong and weak scores alike: below ``RANDOM_LIKE_BELOW`` (or NaN) the
+    ``random_like`` flag is raised and the result is "review" under its own headline; the old
+    code printed an ordinary profile for a random responder at log odds −0.77."""
+    inputs = strong_inputs() | {"theta": dict.fromkeys(COMPETENCIES, theta)}
+    for evidence in (RANDOM_LIKE_BELOW - 0.01, -0.77, float("nan")):
+        profile = make_profile(**inputs, evidence=evidence)
+        assert profile.flags == ("random_like",)
+        overall = profile.overall
+        assert (overall.band, overall.reason, overall.headline) == (
+            "review",
+            "review",
+            "random_like",
+        )
+        assert overall.flags == ("random_like",)
+    for evidence in (RANDOM_LIKE_BELOW, None):
+        profile = make_profile(**inputs, evidence=evidence)
+        assert "random_like" not in profile.flags
+        assert profile.overall.band != "review"
+    both = make_profile(**inputs, evidence=-5.0, flags=["too_fast"])
+    assert both.flags == both.overall.flags == ("too_fast", "random_like")
+    assert both.overall.headline == "random_like"
 
 
 def test_composure_is_below_the_default_floor(make_profile: MakeProfile) -> None:

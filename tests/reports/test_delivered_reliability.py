@@ -1,0 +1,75 @@
+"""The reliability printed in a profile rests on real candidates' usable results only.
+
+Demo data under the synthetic model and flagged sessions (random responders among them) are
+never counted as candidates: the empirical reliability of the delivered test needs 30 real,
+completed, unflagged sessions scored with the version, and until then the profile prints the
+version's simulation and says it is one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from sqlalchemy import update
+
+from assessment.delivery.service import Delivery
+from assessment.delivery.simulation import load_simulation_record
+from assessment.demo import seed_demo
+from assessment.persistence.results import latest_completed_result
+from assessment.persistence.store import ScoreRecord, Store
+from assessment.persistence.tables import Candidate
+from assessment.recruiting.overview import candidate_overview
+from assessment.vocabulary import raised_flags
+from items import COMPETENCIES, load_bank
+from reports.assemble import MIN_CANDIDATES_FOR_RELIABILITY, profile_for_candidate
+from tests.assessment.delivery.test_random_responders import HUMAN, random_responder
+
+
+@pytest.fixture
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    opened = Store.open(f"sqlite:///{tmp_path_factory.mktemp('reliability') / 'r.db'}")
+    yield opened
+    opened.engine.dispose()
+
+
+def test_reliability_counts_only_real_completed_unflagged_candidates(store: Store) -> None:
+    bank = load_bank()
+    demo = seed_demo(store, bank, 50)
+    assert demo.completed >= MIN_CANDIDATES_FOR_RELIABILITY
+    delivery = Delivery.from_store(store, bank)
+    rng = np.random.default_rng(8)
+    clickers = [random_responder(delivery, rng, HUMAN, synthetic=False) for _ in range(8)]
+    record = load_simulation_record()
+    assert record is not None
+    # Demo data and random clickers only: the old code printed their empirical reliability
+    # as "the scores of the candidates" (and without the synthetic model's caveat).
+    profile = profile_for_candidate(store, clickers[0])
+    assert profile.reliability_source == "synthetic_simulation"
+    assert [s.reliability for s in profile.scores] == [
+        pytest.approx(record["reliability"][c]) for c in COMPETENCIES
+    ]
+
+    # The demo candidates become real ones: now their completed, unflagged sessions count.
+    with store.transaction() as db:
+        db.execute(update(Candidate).values(synthetic=False))
+    usable: list[dict[str, ScoreRecord]] = []
+    flagged = 0
+    for row in candidate_overview(store, status="completed"):
+        result = latest_completed_result(store, row.candidate_id)
+        assert result.session is not None
+        if raised_flags(result.session.flags):
+            flagged += 1
+        else:
+            usable.append({score.competency: score for score in result.scores})
+    assert len(usable) >= MIN_CANDIDATES_FOR_RELIABILITY
+    assert flagged >= len(clickers)  # every random clicker is flagged, some fast demo ones too
+    profile = profile_for_candidate(store, clickers[0])
+    assert profile.reliability_source == "candidates"
+    for c in COMPETENCIES:
+        theta = np.array([scores[c].theta for scores in usable])
+        se = np.array([scores[c].se for scores in usable])
+        variance = float(np.var(theta, ddof=1))
+        expected = variance / (variance + float(np.mean(se**2)))
+        assert profile.score(c).reliability == pytest.approx(expected)

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from app_pages.common import get_store
 from assessment.access.accounts import StaffUser
 from assessment.demo import seed_demo
+from assessment.persistence import store as store_module
 from assessment.persistence.store import Store
 from assessment.psychometrics import renorm, workbench
 from assessment.psychometrics.fairness import OVERALL_BANDS, fairness_report, record_groups
@@ -19,6 +20,7 @@ from reports.assemble import overall_rule
 from tests.app.conftest import ROOT
 from tests.app.staff import sign_in_as
 from tests.assessment.psychometrics.test_workbench import promote_steeper_first_item
+from tests.session_ids import seeded_ids
 
 PAGE = str(ROOT / "app_pages" / "psychometrics.py")
 
@@ -154,8 +156,11 @@ def test_versions_tab_previews_a_renorm_and_applies_it_with_confirmation_and_rea
     assert app_store.audit_entries("model.renorm")[0].detail["reason"] == "local norms"
 
 
-def test_fairness_tab_shows_rates_of_the_profiles_overall_results(app_store: Store) -> None:
+def test_fairness_tab_shows_rates_of_the_profiles_overall_results(
+    app_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bank = load_bank()
+    monkeypatch.setattr(store_module, "new_id", seeded_ids(3))  # the same demo every run
     seed_demo(app_store, bank, 14, seed=3)
     sessions = collected_responses(app_store, bank, include_flagged=True).session_ids
     for n, session_id in enumerate(sessions):

@@ -9,9 +9,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select, update
 
-from assessment.demo import seed_demo
 from assessment.errors import AssessmentError
-from assessment.persistence import store as store_module
 from assessment.persistence.store import Store
 from assessment.persistence.tables import Score, TestSession
 from assessment.psychometrics.fairness import (
@@ -27,18 +25,14 @@ from assessment.session_values import stored_evidence
 from items import COMPETENCIES, load_bank
 from reports.assemble import overall_rule, profile_for_candidate
 from reports.profile import OverallBand, composite_and_band
-from tests.session_ids import seeded_ids
 
 BANK = load_bank()
 
 
 @pytest.fixture
-def grouped(store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
-    """Fourteen demo candidates (ten completed), answering gender alternately. The ids are
-    seeded: the adaptive engine draws from them, so random ids gave other demo results on
-    every run (and a test that needs a clear "recommended" failed now and then)."""
-    monkeypatch.setattr(store_module, "new_id", seeded_ids(3))
-    seed_demo(store, BANK, 14, seed=3)
+def grouped(seeded: Store) -> Store:
+    """The seeded demo candidates, answering gender alternately."""
+    store = seeded
     sessions = collected_responses(store, BANK, include_flagged=True).session_ids
     for n, session_id in enumerate(sessions):
         record_groups(store, session_id, {"gender": "woman" if n % 2 else "man"})

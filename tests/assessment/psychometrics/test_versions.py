@@ -6,10 +6,8 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from assessment.demo import seed_demo
 from assessment.errors import AssessmentError
 from assessment.model_document import ModelDocument
-from assessment.persistence import store as store_module
 from assessment.persistence.store import Store
 from assessment.persistence.tables import Score, TestSession
 from assessment.psychometrics.renorm import apply_renorm, preview_renorm
@@ -25,18 +23,8 @@ from assessment.psychometrics.versions import (
 from assessment.recruiting.overview import candidate_overview
 from items import load_bank
 from reports.assemble import overall_rule, profile_for_candidate
-from tests.session_ids import seeded_ids
 
 BANK = load_bank()
-
-
-@pytest.fixture
-def seeded(store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
-    """Fourteen demo candidates with seeded ids: the adaptive engine draws from the ids, so
-    random ids gave other demo results (and band changes) on every run."""
-    monkeypatch.setattr(store_module, "new_id", seeded_ids(3))
-    seed_demo(store, BANK, 14, seed=3)
-    return store
 
 
 def stronger_model(store: Store) -> ModelDocument:

@@ -1,7 +1,8 @@
-"""Shared fixtures: a seeded generator and a tiny item bank written in code."""
+"""Shared fixtures: seeded ids and generators, and a tiny item bank written in code."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,22 @@ import numpy as np
 import pytest
 import yaml
 
+from assessment.persistence import store as store_module
 from items import ItemBank, load_bank
+from tests.session_ids import seeded_ids
+
+
+@pytest.fixture(autouse=True)
+def seeded_store_ids(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets the same candidate and session ids on every run, seeded by its own name.
+
+    The store makes ids with ``secrets`` and the adaptive engine's exposure lottery draws from
+    the session id, so with random ids a test that delivers a test saw other items, other
+    scores and other flags on every run (a random-responder count and a fairness result each
+    failed a fresh-clone ``make test``). A test may still install its own ``seeded_ids``.
+    """
+    seed = int.from_bytes(hashlib.blake2b(request.node.nodeid.encode(), digest_size=4).digest())
+    monkeypatch.setattr(store_module, "new_id", seeded_ids(seed))
 
 
 @pytest.fixture(scope="module")

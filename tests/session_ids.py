@@ -1,8 +1,9 @@
 """Fixed session ids for candidate-page tests, so the first item shown is not left to chance.
 
 The adaptive engine's Sympson–Hetter lottery draws from the session id, which the store makes
-with ``secrets``; a test that runs the candidate page therefore sees a random first item unless
-it replaces ``assessment.persistence.store.new_id`` with :func:`seeded_ids`.
+with ``secrets``; a test that runs the candidate page would therefore see a random first item.
+``tests/conftest.py`` replaces ``assessment.persistence.store.new_id`` with :func:`seeded_ids`
+for every test (seeded by the test's name); a test that needs particular ids installs its own.
 """
 
 from __future__ import annotations

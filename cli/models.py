@@ -223,7 +223,11 @@ def rescore_command(
     ] = None,
     actor: ActorOption = "cli",
 ) -> None:
-    """Rescore every completed session; earlier scores are kept as history."""
+    """Rescore every completed session; earlier scores are kept as history.
+
+    The data-quality flags that depend on the model (person misfit, answers like random
+    picking) are judged again under the version that scores.
+    """
     count = rescore(Store.open(), load_bank(), model_version, actor)
     typer.echo(f"rescored {count} completed sessions")
 

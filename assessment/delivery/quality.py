@@ -73,8 +73,9 @@ class QualityFlags:
     random_log_odds: float | None = None
     random_like: bool = False
 
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+    def stored(self) -> dict[str, object]:
+        """The flags as a session stores them: every statistic plus the ``raised`` keys."""
+        return {**asdict(self), "raised": list(self.raised)}
 
     @property
     def raised(self) -> tuple[str, ...]:

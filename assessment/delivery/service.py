@@ -312,8 +312,7 @@ class Delivery:
                          estimate.se[competency], estimate.n_items[competency])
             for competency in estimate.theta
         ]  # fmt: skip
-        stored: dict[str, Any] = flags.as_dict()
-        stored["raised"] = list(flags.raised)
+        stored: dict[str, Any] = flags.stored()
         stored["stop_reason"] = estimate.stop_reason
         stored["posterior"] = posterior_record(
             list(estimate.theta), estimate.covariance, self.pool.prior.correlation,

@@ -468,17 +468,24 @@ class Store(JourneyQueries):
         session_id: str,
         scores: Sequence[ScoreRecord],
         posterior: Mapping[str, Any] | None = None,
+        quality: Mapping[str, Any] | None = None,
     ) -> None:
         """Rescoring: keep old rows as history and add the new ones as current.
 
         ``posterior`` (competencies, posterior covariance, latent correlation) replaces the
-        session's stored one, which the composite's SE is computed from.
+        session's stored one, which the composite's SE is computed from; ``quality`` (the
+        data-quality flags recomputed under the new model) replaces the stored flags it names.
         """
         with self.transaction() as db:
             self._add_scores(db, session_id, scores)
-            session = db.get(TestSession, session_id) if posterior is not None else None
+            if posterior is None and quality is None:
+                return
+            session = db.get(TestSession, session_id)
             if session is not None:
-                session.flags = {**(session.flags or {}), "posterior": dict(posterior or {})}
+                update_flags = {**(quality or {})}
+                if posterior is not None:
+                    update_flags["posterior"] = dict(posterior)
+                session.flags = {**(session.flags or {}), **update_flags}
 
     def scores(self, session_id: str, current_only: bool = True) -> list[ScoreRecord]:
         with self.transaction() as db:

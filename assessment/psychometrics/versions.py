@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from assessment.delivery.policy import CATPolicy
+from assessment.delivery.quality import QualityFlags, quality_flags
 from assessment.delivery.score_record import posterior_record, score_record
 from assessment.errors import AssessmentError, DataFileError
 from assessment.model_document import (
@@ -338,8 +339,10 @@ def collected_responses(
 def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str = "cli") -> int:
     """Score every completed session with a version (default: the active one).
 
-    Old scores stay in the table as history; the new ones become current. Returns the number
-    of sessions rescored.
+    Old scores stay in the table as history; the new ones become current. The data-quality
+    flags that depend on the model (person misfit, the evidence against random picking) are
+    computed again under the version, so a profile never pairs new scores with the old
+    model's verdict on the answers. Returns the number of sessions rescored.
     """
     model = store.model_document_by_label(label) if label else store.active_model_document()
     if model is None:
@@ -352,6 +355,7 @@ def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str =
     data = align_to_model(joined, model.parameters)
     prior = LatentPrior(model.parameters.correlation, n_grid=CATPolicy().n_quad)
     estimate = score_eap_correlated(model.parameters, data, prior=prior)
+    stored_flags = store.completed_session_flags()
     for n, session_id in enumerate(collected.session_ids):
         records = [
             score_record(model, competency, estimate.theta[n, d], estimate.se[n, d],
@@ -362,9 +366,24 @@ def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str =
             estimate.dimensions, estimate.covariance[n], model.parameters.correlation,
             model.version_id,
         )  # fmt: skip
-        store.replace_scores(session_id, records, posterior)
+        quality = session_quality(store, bank, model.parameters, session_id, stored_flags)
+        store.replace_scores(session_id, records, posterior, quality.stored())
     store.audit(actor, "model.rescore", model.label, {"sessions": len(collected.session_ids)})
     return len(collected.session_ids)
+
+
+def session_quality(
+    store: Store,
+    bank: ItemBank,
+    model: ModelParameters,
+    session_id: str,
+    stored_flags: dict[str, dict[str, Any]],
+) -> QualityFlags:
+    """The data-quality flags of a completed session under ``model`` (its answers to items the
+    bank still holds; ``incomplete`` as recorded when the session ended)."""
+    responses = [r for r in store.load_session(session_id).session.responses if r.item_id in bank]
+    incomplete = bool(stored_flags.get(session_id, {}).get("incomplete", False))
+    return quality_flags(bank, model, responses, incomplete)
 
 
 __all__ = [

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from sqlalchemy import func, select
 
+from assessment.delivery.quality import quality_flags
 from assessment.errors import AssessmentError
 from assessment.model_document import ModelDocument
 from assessment.persistence.store import Store
@@ -136,6 +139,52 @@ def test_rescoring_with_the_delivering_model_reproduces_the_delivered_scores(
         np.testing.assert_allclose(
             posterior["covariance"], stored[session_id]["covariance"], atol=1e-6
         )
+
+
+def model_flags(flags: dict[str, Any]) -> dict[str, Any]:
+    """The stored data-quality flags without the posterior and the engine's stop reason."""
+    return {k: v for k, v in flags.items() if k not in ("posterior", "stop_reason")}
+
+
+def test_rescoring_with_the_delivering_model_keeps_the_delivered_quality_flags(
+    seeded: Store,
+) -> None:
+    before = seeded.completed_session_flags()
+    rescore(seeded, BANK)
+    after = seeded.completed_session_flags()
+    assert after.keys() == before.keys()
+    for session_id, flags in before.items():
+        expected, got = model_flags(flags), model_flags(after[session_id])
+        assert got.keys() == expected.keys()
+        for key, value in expected.items():
+            assert got[key] == (pytest.approx(value) if isinstance(value, float) else value)
+        assert after[session_id]["stop_reason"] == flags["stop_reason"]
+
+
+def test_rescoring_under_a_new_version_recomputes_the_model_based_quality_flags(
+    seeded: Store,
+) -> None:
+    """Misfit and the evidence against random picking are judged under the scoring model:
+    after a rescore they are the new version's, while the timing flags stay as they were."""
+    before = seeded.completed_session_flags()
+    # Unlinked: linking would undo the uniform slope change (A = 1.2) and leave every answer
+    # exactly as probable as before.
+    promote(seeded, stronger_model(seeded), BANK, "psy", "new", link=False)
+    rescore(seeded, BANK)
+    after = seeded.completed_session_flags()
+    active = seeded.active_model_document()
+    assert active is not None
+    moved = 0
+    for session_id, flags in after.items():
+        responses = seeded.load_session(session_id).session.responses
+        expected = quality_flags(BANK, active.parameters, responses, flags["incomplete"])
+        assert flags["random_log_odds"] == pytest.approx(expected.random_log_odds)
+        assert flags["lz_star"] == pytest.approx(expected.lz_star)
+        assert flags["raised"] == list(expected.raised)
+        for key in ("fast_share", "longest_run", "too_fast", "same_position_run", "incomplete"):
+            assert flags[key] == before[session_id][key]
+        moved += abs(flags["random_log_odds"] - before[session_id]["random_log_odds"]) > 1e-6
+    assert moved == len(after)  # steeper slopes change every candidate's evidence
 
 
 def test_collected_responses_exclude_flagged_sessions_by_default(seeded: Store) -> None:

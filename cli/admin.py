@@ -19,14 +19,14 @@ from assessment.recruiting.invitations import (
 )
 from cli.errors import usage_error, user_errors
 from cli.mail import send_and_report, settings_or_fail
-from cli.options import FormChoice, LanguageChoice
+from cli.options import FormChoice, LanguageChoice, SeedOption
 from items import load_bank
 
 
 @user_errors
 def demo(
     candidates: Annotated[int, typer.Option("--candidates", min=1, max=5000)] = 60,
-    seed: Annotated[int, typer.Option("--seed")] = 2026,
+    seed: SeedOption = 2026,
     demo_user: Annotated[
         bool,
         typer.Option(

@@ -68,9 +68,7 @@ def model_promote(
     file: Annotated[Path, typer.Argument(help="Model file from sjt calibrate.")],
     note: Annotated[str, typer.Option("--note", help="Why this version is promoted.")],
     label: NewLabelOption = None,
-    actor: Annotated[
-        str, typer.Option("--actor", help="Who promotes (for the audit log).")
-    ] = "cli",
+    actor: ActorOption = "cli",
     link: Annotated[
         bool, typer.Option("--link/--no-link", help="Link to the active scale (Stocking-Lord).")
     ] = True,

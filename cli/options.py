@@ -16,7 +16,9 @@ BankOption = Annotated[
 CandidateOption = Annotated[
     str | None, typer.Option("--candidate", help="Candidate id (e.g. C1A2B3C4D5E).")
 ]
-ActorOption = Annotated[str, typer.Option("--actor")]
+ActorOption = Annotated[
+    str, typer.Option("--actor", help="Who acts (the name kept in the audit log).")
+]
 SeedOption = Annotated[int, typer.Option("--seed", help="Random seed.")]
 ModelOutOption = Annotated[Path, typer.Option("--out", help="Model file (JSON) to write.")]
 

@@ -25,6 +25,7 @@ from scoring.estep import PatternData, log_probability_table
 from scoring.parameters import ModelParameters
 from scoring.quadrature import normal_quadrature
 from scoring.scoring import score_eap
+from scoring.sparse_cells import merge_sparse_cells
 
 MIN_ANSWERS = 100
 """Answers an item needs for its rest-posterior fit statistic."""
@@ -228,24 +229,11 @@ def _merge_rare_categories(
 ) -> tuple[FloatArray, FloatArray]:
     """Merge categories whose expected count per group averages below ``MIN_EXPECTED`` into
     their neighbour in score order (the smaller of the two), until none is left or two remain."""
-    order = list(np.argsort(scores, kind="stable"))
-    members = [[int(k)] for k in order]
+    order = np.argsort(scores, kind="stable")
     total = counts @ predictive  # expected count per category over all candidates
-    while len(members) > 2:
-        sizes = [float(total[m].sum()) / n_groups for m in members]
-        smallest = int(np.argmin(sizes))
-        if sizes[smallest] >= MIN_EXPECTED:
-            break
-        if smallest == 0:
-            other = 1
-        elif smallest == len(members) - 1:
-            other = smallest - 1
-        else:
-            other = smallest - 1 if sizes[smallest - 1] <= sizes[smallest + 1] else smallest + 1
-        low, high = sorted((smallest, other))
-        members[low] = members[low] + members[high]
-        del members[high]
-    if len(members) == 2 and min(float(total[m].sum()) for m in members) / n_groups < 0.5:
+    cells, per_group = merge_sparse_cells([float(total[k]) / n_groups for k in order], MIN_EXPECTED)
+    members = [[int(order[p]) for p in cell] for cell in cells]
+    if len(members) == 2 and min(per_group) < 0.5:
         members = [[k for group in members for k in group]]
     merged_observed = np.column_stack([observed[:, m].sum(axis=1) for m in members])
     merged_predictive = np.column_stack([predictive[:, m].sum(axis=1) for m in members])

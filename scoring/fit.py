@@ -23,6 +23,7 @@ from scoring.errors import ScoringError
 from scoring.parameters import ItemGroup, ModelParameters
 from scoring.quadrature import normal_quadrature
 from scoring.scoring import score_eap, theta_mode
+from scoring.sparse_cells import merge_sparse_cells, smaller_neighbour
 
 SCORE_DECIMALS = 9
 """Summed scores are rounded to this many decimals to merge equal sums of fractional credits."""
@@ -368,25 +369,13 @@ def _collapse_categories(
 ) -> tuple[list[list[int]], list[float]]:
     """Partition the possible categories of one group (in score order) into cells.
 
-    Repeatedly merges the cell with the smallest expected count below ``min_expected`` into its
-    neighbour with the smaller expected count, stopping at two cells. Returns a list of index
-    lists (one per cell).
+    The possible categories are merged by :func:`scoring.sparse_cells.merge_sparse_cells` until
+    every cell expects at least ``min_expected`` or two cells remain. Returns the category
+    indices of each cell and the cells' expected counts.
     """
-    cells = [[int(k)] for k in np.flatnonzero(possible)]
-    totals = [float(expected[k]) for k in np.flatnonzero(possible)]
-    while len(cells) > 2 and min(totals) < min_expected:
-        smallest = int(np.argmin(totals))
-        if smallest == 0:
-            partner = 1
-        elif smallest == len(cells) - 1:
-            partner = smallest - 1
-        else:
-            partner = smallest - 1 if totals[smallest - 1] <= totals[smallest + 1] else smallest + 1
-        low, high = sorted((smallest, partner))
-        cells[low] = cells[low] + cells[high]
-        totals[low] = totals[low] + totals[high]
-        del cells[high], totals[high]
-    return cells, totals
+    categories = np.flatnonzero(possible)
+    cells, totals = merge_sparse_cells([float(expected[k]) for k in categories], min_expected)
+    return [[int(categories[p]) for p in cell] for cell in cells], totals
 
 
 def _collapse_and_sum(
@@ -412,13 +401,7 @@ def _collapse_and_sum(
         if not sparse:
             break
         g = sparse[0]
-        if g == 0:
-            partner = 1
-        elif g == len(groups) - 1:
-            partner = g - 1
-        else:
-            before, after = groups[g - 1][1].sum(), groups[g + 1][1].sum()
-            partner = g - 1 if before <= after else g + 1
+        partner = smaller_neighbour([exp.sum() for _, exp, _ in groups], g)
         low, high = sorted((g, partner))
         merged = (
             groups[low][0] + groups[high][0],

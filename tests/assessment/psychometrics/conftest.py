@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assessment.demo import seed_demo
+from assessment.model_document import ItemEntry
 from assessment.persistence import store as store_module
 from assessment.persistence.store import Store
 from items import load_bank
@@ -19,3 +20,32 @@ def seeded(store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
     monkeypatch.setattr(store_module, "new_id", seeded_ids(3))
     seed_demo(store, load_bank(), 14, seed=3)
     return store
+
+
+def with_scaled_slopes(item: ItemEntry, factor: float) -> ItemEntry:
+    """``item`` with every slope multiplied by ``factor``: the category slopes of a one-pick
+    item, the most and least option slopes of a joint most/least item (whose categories are
+    derived from its options, so they are dropped and derived again)."""
+    if item.options is None:
+        assert item.categories is not None
+        return item.model_copy(
+            update={
+                "categories": tuple(
+                    c.model_copy(update={"slope": factor * c.slope}) for c in item.categories
+                )
+            }
+        )
+    return item.model_copy(
+        update={
+            "categories": None,
+            "options": tuple(
+                o.model_copy(
+                    update={
+                        "most_slope": factor * o.most_slope,
+                        "least_slope": factor * o.least_slope,
+                    }
+                )
+                for o in item.options
+            ),
+        }
+    )

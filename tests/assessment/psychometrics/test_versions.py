@@ -26,6 +26,7 @@ from assessment.psychometrics.versions import (
 from assessment.recruiting.overview import candidate_overview
 from items import load_bank
 from reports.assemble import overall_rule, profile_for_candidate
+from tests.assessment.psychometrics.conftest import with_scaled_slopes
 
 BANK = load_bank()
 
@@ -34,31 +35,7 @@ def stronger_model(store: Store) -> ModelDocument:
     """The active model with every slope raised by 20% (a stand-in for a new calibration)."""
     active = store.active_model_document()
     assert active is not None
-    items = [
-        item.model_copy(
-            update={
-                "categories": tuple(
-                    c.model_copy(update={"slope": 1.2 * c.slope}) for c in item.categories
-                )
-            }
-        )
-        if item.options is None and item.categories is not None
-        else item.model_copy(  # joint most/least items: categories derived from the options
-            update={
-                "categories": None,
-                "options": tuple(
-                    o.model_copy(
-                        update={
-                            "most_slope": 1.2 * o.most_slope,
-                            "least_slope": 1.2 * o.least_slope,
-                        }
-                    )
-                    for o in item.options or ()
-                ),
-            }
-        )
-        for item in active.document.items
-    ]
+    items = [with_scaled_slopes(item, 1.2) for item in active.document.items]
     return active.document.with_changes(items=items)
 
 
@@ -217,11 +194,7 @@ def test_linked_promotion_keeps_the_reference_norms(seeded: Store) -> None:
 def test_guard_refuses_implausible_items_unless_forced_with_a_reason(seeded: Store) -> None:
     model = stronger_model(seeded)
     first = model.items[0]
-    assert first.categories is not None
-    runaway = first.model_copy(  # a slope that ran away
-        update={"categories": tuple(c.model_copy(update={"slope": 100 * c.slope})
-                                    for c in first.categories)}
-    )  # fmt: skip
+    runaway = with_scaled_slopes(first, 100)  # a slope that ran away
     model = model.with_changes(
         items=[runaway, *model.items[1:]],
         item_answers={first.item_id: 30},

@@ -30,6 +30,7 @@ from items.scoring_map import split_most_least, synthetic_model
 from scoring import MMLCalibrator, simulate_responses, simulate_theta
 from scoring.diagnostics import EMStep
 from scoring.norms import NormTable
+from tests.assessment.psychometrics.conftest import with_scaled_slopes
 from tests.scoring.conftest import gpcm_model
 
 BANK = load_bank()
@@ -40,13 +41,8 @@ def promote_steeper_first_item(store: Store) -> None:
     slope would be undone exactly by the linking to the old scale)."""
     active = store.active_model_document()
     assert active is not None
-    first = active.document.items[0]
-    assert first.categories is not None
-    steeper = first.model_copy(
-        update={"categories": tuple(c.model_copy(update={"slope": 2.0 * c.slope})
-                                    for c in first.categories)}
-    )  # fmt: skip
-    document = active.document.with_changes(items=[steeper, *active.document.items[1:]])
+    first, *others = active.document.items
+    document = active.document.with_changes(items=[with_scaled_slopes(first, 2.0), *others])
     promote(store, document, BANK, "psy", "steeper first item")
 
 

@@ -1,5 +1,8 @@
 """The candidate's test: language → consent → instructions and practice → items → done.
 
+Once the test has started, a small language switch at the top of every step lets the candidate
+change the language (``app_pages.candidate_language``).
+
 Everything the page shows is derived from the invitation token in the URL and the database,
 so a reload, a closed browser or a server restart lands on exactly the same step. A used link
 opens the thank-you page of its test, in the test's language, with the optional questions
@@ -20,6 +23,7 @@ from app_pages.candidate_browser import (
     new_item_view,
     page_language,
 )
+from app_pages.candidate_language import LANGUAGES, bilingual, language_switch
 from app_pages.candidate_timer import countdown
 from app_pages.common import client_address, get_delivery, get_settings
 from app_pages.markup import md_escape
@@ -35,7 +39,6 @@ from assessment.psychometrics.fairness import (
     record_groups,
 )
 
-LANGUAGES = {"en": "English", "zh": "中文"}
 LOGGER = logging.getLogger(__name__)
 PRACTICE_KEY = "practice_checked"
 # Widget-key prefixes of the picks' radios, in answer order (a best item has the first). A
@@ -74,6 +77,7 @@ def show_page(token: str) -> None:
         if finished is None:
             show_link_problem(error.reason)
         else:
+            language_switch(delivery, finished.session_id, finished.language)
             show_finished(delivery, finished.session_id, finished.language)
         return
     if invitation.session_id is None:
@@ -104,13 +108,13 @@ def choose_language(delivery: Delivery, invitation: object) -> None:
     st.title(f"{TEXTS['title']['en']} · {TEXTS['title']['zh']}")
     with st.form("language"):
         lang = st.radio(
-            f"{text('choose_language', 'en')} / {text('choose_language', 'zh')}",
+            bilingual("choose_language"),
             list(LANGUAGES),
             index=list(LANGUAGES).index(default),
             format_func=LANGUAGES.__getitem__,
             horizontal=True,
         )
-        if st.form_submit_button(f"{text('continue', 'en')} / {text('continue', 'zh')}"):
+        if st.form_submit_button(bilingual("continue")):
             delivery.start(invitation, lang or default)  # type: ignore[arg-type]
             st.rerun()
 
@@ -120,6 +124,7 @@ def run_session(delivery: Delivery, session_id: str) -> None:
     lang = record.session.language
     st.session_state["lang"] = lang
     page_language(lang, text("tab_title", lang))
+    language_switch(delivery, session_id, lang)
     if record.session.completed:
         show_finished(delivery, session_id, lang)
         return
@@ -147,7 +152,7 @@ def show_consent(delivery: Delivery, session_id: str, lang: str) -> None:
     for heading, body in notice.sections:
         st.markdown(f"**{md_escape(heading, 200)}**  \n{md_escape(body, 2000)}")
     with st.form("consent"):
-        agreed = st.checkbox(text("consent_check", lang))
+        agreed = st.checkbox(text("consent_check", lang), key="consent_check")
         if st.form_submit_button(text("continue", lang), type="primary"):
             if agreed:
                 delivery.consent(session_id, notice)

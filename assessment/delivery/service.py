@@ -159,6 +159,21 @@ class Delivery:
         self.store.update_session(session_id, language=language)
         return session_id
 
+    def switch_language(self, session_id: str, language: str) -> bool:
+        """Show the test in ``language`` from now on, at any step; False if it already was.
+
+        Only the wording changes: the answers, the pending item and the time it was first
+        shown (so its response time runs on and a switch is no answer), the deadline and the
+        position are kept, and scoring never reads the language. A repeated switch (double
+        click, second tab) changes nothing. The consent record keeps the notice as agreed to.
+        Not an audit entry: like the first choice of language, consent and answers, what a
+        candidate does in the test is kept with the session (the audit log holds staff actions
+        and unknown links).
+        """
+        if problem := language_problem(language):
+            raise AssessmentError(problem)
+        return self.store.set_session_language(session_id, language)
+
     def record(self, session_id: str) -> SessionRecord:
         return self.store.load_session(session_id)
 

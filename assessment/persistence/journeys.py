@@ -1,4 +1,5 @@
-"""Store methods for the candidate and recruiter journeys: settings, consent, finished links.
+"""Store methods for the candidate and recruiter journeys: settings, consent, finished links,
+the candidate's language.
 
 ``JourneyQueries`` is mixed into ``Store``; each method is one short transaction returning
 plain values.
@@ -139,6 +140,23 @@ class JourneyQueries:
                 row.session_id, row.given_at, row.language, row.employer, row.purpose,
                 row.retention_months, row.contact, row.notice,
             )  # fmt: skip
+
+    # --------------------------------------------------------------- language
+    def set_session_language(self, session_id: str, language: str) -> bool:
+        """Store the language a candidate switched to; False if it already was that one.
+
+        Unlike ``Store.update_session`` this applies to a completed session too (its thank-you
+        page can be switched). Only the language column is written: responses, the pending
+        item and when it was shown, the deadline and the scores are untouched. Checked by the
+        caller.
+        """
+        with self.transaction() as db:
+            result = db.execute(
+                update(TestSession)
+                .where(TestSession.id == session_id, TestSession.language != language)
+                .values(language=language)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
     # ------------------------------------------------------------------ links
     def finished_session(self, token: str) -> FinishedSession | None:

@@ -8,6 +8,9 @@ from typing import Any
 from tests.browser.conftest import READY
 
 Page = Any
+RESPONSE_GROUPS = '[data-testid="stRadioGroup"]'
+"""The groups of responses (and the practice item's): the language switch above them is a
+radio group too, so ``[role="radiogroup"]`` alone would count it."""
 
 
 def wait(page: Page) -> None:
@@ -33,7 +36,7 @@ def start_test(page: Page, language: str = "English") -> None:
     page.get_by_text(re.compile("I have read this notice|我已阅读")).click()
     page.get_by_role("button", name=re.compile("Continue|继续")).click()
     wait(page)
-    page.locator('[role="radiogroup"]').first.locator("label").nth(1).click()  # practice: B
+    page.locator(RESPONSE_GROUPS).first.locator("label").nth(1).click()  # practice: B
     page.get_by_role("button", name=re.compile("Check my answer|查看反馈")).click()
     wait(page)
     page.get_by_role("button", name=re.compile("Start the test|开始正式测验")).click()
@@ -48,7 +51,7 @@ def question_heading(page: Page) -> str | None:
 def answer_current(page: Page) -> str:
     """Pick the first option as most (and the second as least) and press Next."""
     heading = question_heading(page) or ""
-    groups = page.locator('[role="radiogroup"]')
+    groups = page.locator(RESPONSE_GROUPS)
     groups.nth(0).locator("label").nth(0).click()
     if groups.count() > 1:
         groups.nth(1).locator("label").nth(1).click()

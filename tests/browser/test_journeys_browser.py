@@ -15,6 +15,7 @@ from assessment.clock import utcnow
 from assessment.persistence.groups import session_group_answers
 from tests.app.test_candidate_journey import answer_until_last
 from tests.browser.candidate import (
+    RESPONSE_GROUPS,
     answer_current,
     open_link,
     question_heading,
@@ -136,7 +137,7 @@ def test_the_countdown_runs_without_an_answer_and_ends_the_test_at_zero(
     page.wait_for_timeout(6_000)
     assert timer.inner_text() != shown  # it counts down on its own
     assert page.get_by_text(re.compile("When the time is up|时间到后")).first.is_visible()
-    page.locator('[role="radiogroup"]').first.locator("label").first.click()  # not sent
+    page.locator(RESPONSE_GROUPS).first.locator("label").first.click()  # not sent
     server.store.update_session(session_id, deadline_at=utcnow() + dt.timedelta(seconds=2))
     finished = "感谢作答，测验已完成" if language == "zh" else "Thank you — you have finished"
     page.get_by_role("heading", name=finished).wait_for(timeout=20_000)
@@ -150,7 +151,7 @@ def test_enter_on_a_chosen_response_sends_the_answer_and_prompts_are_plain(
 ) -> None:
     page, token = started_page(server, browser, DESKTOP)
     first = question_heading(page)
-    groups = page.locator('[role="radiogroup"]')
+    groups = page.locator(RESPONSE_GROUPS)
     names = [groups.nth(n).get_attribute("aria-label") for n in range(groups.count())]
     assert names[0] in ("Which response is the most effective?", "Most effective response")
     assert all(name and "*" not in name for name in names)  # no Markdown read aloud

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from tests.browser.candidate import (
+    RESPONSE_GROUPS,
     open_link,
     question_heading,
     start_test,
@@ -25,7 +26,7 @@ def test_an_item_can_be_answered_with_the_keyboard_alone(server: Server, browser
     start_test(page)
     wait_for_question_focus(page)
     first = question_heading(page) or ""
-    groups = page.locator('[role="radiogroup"]').count()
+    groups = page.locator(RESPONSE_GROUPS).count()
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
     for group in range(groups):
         for _ in range(20):  # Tab until a radio of this group has focus
@@ -38,7 +39,7 @@ def test_an_item_can_be_answered_with_the_keyboard_alone(server: Server, browser
         page.keyboard.press("Space")  # choose the focused option
         if group == 1:
             page.keyboard.press("ArrowDown")  # a different option for "least effective"
-    checked = page.locator('[role="radiogroup"] input[type="radio"]:checked').count()
+    checked = page.locator(f'{RESPONSE_GROUPS} input[type="radio"]:checked').count()
     assert checked == groups, f"{checked} of {groups} option groups answered by keyboard"
     for _ in range(20):
         page.keyboard.press("Tab")

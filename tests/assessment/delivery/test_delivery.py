@@ -93,6 +93,32 @@ def test_double_submit_records_one_answer(delivery: Delivery) -> None:
     assert delivery.store.count_responses(session_id) == 1
 
 
+def test_a_language_switch_keeps_the_item_and_its_response_time(delivery: Delivery) -> None:
+    session_id = begin(delivery)
+    shown_at = utcnow()
+    view = delivery.current_item(session_id, now=shown_at)
+    assert view is not None
+    later = shown_at + dt.timedelta(seconds=15)
+    assert delivery.switch_language(session_id, "zh") is True
+    assert delivery.switch_language(session_id, "zh") is False  # a double click: no change
+    again = delivery.current_item(session_id, now=later)  # the page shown again, in Chinese
+    assert again is not None
+    assert (again.item.id, again.number) == (view.item.id, view.number)
+    least = "B" if view.item.format == "most_least" else None
+    delivery.answer(session_id, view.item.id, "A", least, now=shown_at + dt.timedelta(seconds=20))
+    record = delivery.record(session_id)
+    assert record.session.language == "zh"
+    # timed from the first showing: the switch neither answered nor restarted the item
+    assert [r.response_ms for r in record.session.responses] == [20_000]
+
+
+def test_an_unknown_language_is_refused(delivery: Delivery) -> None:
+    session_id = begin(delivery)
+    with pytest.raises(AssessmentError, match="language must be one of en, zh"):
+        delivery.switch_language(session_id, "fr")
+    assert delivery.record(session_id).session.language == "en"
+
+
 def test_a_whole_adaptive_test_is_scored_with_flags(delivery: Delivery) -> None:
     session_id = begin(delivery)
     answers = draw_answers(delivery.pool, delivery.model.parameters, 1, np.random.default_rng(3))

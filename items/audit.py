@@ -13,12 +13,18 @@ measures how far that gets them, per competency and language:
   - L2-regularised conditional logit, one choice among the four options of an item
     (McFadden 1974), which is exactly the candidate's task;
 
-* option-structure cues: how often the key is the longest option, the shortest, the one with the
-  most clauses, the only one with quoted speech; key and worst-option positions; credit patterns;
+* rules of thumb a test-wise candidate applies to the options of one item
+  (:mod:`items.rules_of_thumb`): the longest, second-longest, second-shortest or shortest
+  option, the one most like the other three, the one repeating most of the scenario's words —
+  for the best and for the least effective option. A classifier trained on words does not see
+  these relations between the options of an item, so both are run;
+* option-structure cues: how often the key is the one with the most clauses, the only one with
+  quoted speech; key and worst-option positions; credit patterns;
 * the features that point most strongly towards (and away from) the key, so writers can find cues.
 
-Chance is 25% for every hit rate here (four options). The bank gate is a best-option hit rate of
-at most ``GATE`` (35%) in each language. Run ``python -m items.audit [--bank DIR]``.
+Chance is 25% for every hit rate here (four options). The bank gate, in each language: the
+classifier's best-option hit rate and every rule of thumb's hit rate (best and least effective
+option) are at most ``GATE`` (35%). Run ``python -m items.audit [--bank DIR]``.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from items.errors import ContentProblem
 from items.loader import DEFAULT_BANK, ITEM_SUFFIXES, read_yaml, validation_problems
 from items.models import COMPETENCIES, LANGUAGES, ItemFile
 from items.rules import AnyItem
+from items.rules_of_thumb import RULES_OF_THUMB, rule_scores
 from scoring.arrays import FloatArray
 
 GATE = 0.35
@@ -97,13 +104,6 @@ def clause_count(text: str, lang: str) -> int:
 def has_quoted_speech(text: str, lang: str) -> bool:
     """Whether the option quotes what the agent would say."""
     return bool((_QUOTE_ZH if lang == "zh" else _QUOTE_EN).search(text))
-
-
-def text_length(text: str, lang: str) -> int:
-    """Length as a reader perceives it: words (en) or non-space characters (zh)."""
-    if lang == "zh":
-        return len(re.sub(r"\s", "", text))
-    return len(text.split())
 
 
 @dataclass(frozen=True)
@@ -331,19 +331,18 @@ class CueStats:
     """Cue statistics of one group of items (a competency or the bank) in one language.
 
     Hit rates are shares of items (ties split at random); NaN when the group has no eligible
-    item. ``best_hit`` and ``worst_hit`` are the strongest classifier's.
+    item. ``best_hit`` and ``worst_hit`` are the strongest classifier's; ``best_rule_hit`` and
+    ``worst_rule_hit`` the strongest rule of thumb's (:mod:`items.rules_of_thumb`).
     """
 
     n_items: int
     best_hit_by_classifier: dict[str, float]
     worst_hit_by_classifier: dict[str, float]
-    key_longest: float
-    key_shortest: float
+    best_hit_by_rule: dict[str, float]
+    worst_hit_by_rule: dict[str, float]
     key_most_clauses: float
     key_only_quote: int
     quote_items: int
-    worst_longest: float
-    worst_shortest: float
     key_positions: dict[str, int]
     worst_positions: dict[str, int]
     credit_patterns: dict[str, int]
@@ -356,6 +355,21 @@ class CueStats:
     def worst_hit(self) -> float:
         return _nanmax(self.worst_hit_by_classifier.values())
 
+    @property
+    def best_rule_hit(self) -> float:
+        return _nanmax(self.best_hit_by_rule.values())
+
+    @property
+    def worst_rule_hit(self) -> float:
+        return _nanmax(self.worst_hit_by_rule.values())
+
+    def within(self, gate: float) -> bool:
+        """Whether the classifier's best-option hit rate and every rule's hit rates are at most
+        ``gate`` (NaN, no eligible item, passes)."""
+        return not any(
+            value > gate for value in (self.best_hit, self.best_rule_hit, self.worst_rule_hit)
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "n_items": self.n_items,
@@ -365,13 +379,11 @@ class CueStats:
             "worst_hit_by_classifier": {
                 k: _num(v) for k, v in self.worst_hit_by_classifier.items()
             },
-            "key_longest": _num(self.key_longest),
-            "key_shortest": _num(self.key_shortest),
+            "best_hit_by_rule": {k: _num(v) for k, v in self.best_hit_by_rule.items()},
+            "worst_hit_by_rule": {k: _num(v) for k, v in self.worst_hit_by_rule.items()},
             "key_most_clauses": _num(self.key_most_clauses),
             "key_only_quote": self.key_only_quote,
             "quote_items": self.quote_items,
-            "worst_longest": _num(self.worst_longest),
-            "worst_shortest": _num(self.worst_shortest),
             "key_positions": self.key_positions,
             "worst_positions": self.worst_positions,
             "credit_patterns": self.credit_patterns,
@@ -415,8 +427,9 @@ class AuditReport:
 
     @property
     def passed(self) -> bool:
-        """Whether the best-option hit rate is at most the gate in every language."""
-        return all(not (stats.best_hit > self.gate) for stats in self.bank.values())
+        """Whether, in every language, neither the classifier nor any rule of thumb finds the
+        best (or, for the rules, the least effective) option in more than ``gate`` of items."""
+        return all(stats.within(self.gate) for stats in self.bank.values())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -460,19 +473,25 @@ def _texts(items: Sequence[AnyItem], lang: str) -> list[list[str]]:
 
 def _structure(items: Sequence[AnyItem], lang: str) -> dict[str, FloatArray]:
     best = target_positions(items, "best")
-    worst = target_positions(items, "worst")
-    lengths = np.array([[text_length(t, lang) for t in row] for row in _texts(items, lang)], float)
     clauses = np.array([[clause_count(t, lang) for t in row] for row in _texts(items, lang)], float)
     quotes = np.array([[has_quoted_speech(t, lang) for t in row] for row in _texts(items, lang)])
     one_quote = quotes.sum(axis=1) == 1
     return {
-        "key_longest": _hits(lengths.ravel(), best),
-        "key_shortest": _hits(-lengths.ravel(), best),
         "key_most_clauses": _hits(clauses.ravel(), best),
-        "worst_longest": _hits(lengths.ravel(), worst),
-        "worst_shortest": _hits(-lengths.ravel(), worst),
         "quote_items": one_quote.astype(float),
         "key_only_quote": (one_quote & quotes[np.arange(len(items)), best]).astype(float),
+    }
+
+
+def rule_hits(items: Sequence[AnyItem], lang: str) -> dict[Target, dict[str, FloatArray]]:
+    """Per target and rule of thumb, whether the rule's pick is the target option of each item
+    (ties split; NaN where the item has no unique target)."""
+    scores = {rule: rule_scores(items, lang, rule) for rule in RULES_OF_THUMB}
+    return {
+        target: {
+            rule: _hits(values, target_positions(items, target)) for rule, values in scores.items()
+        }
+        for target in TARGETS
     }
 
 
@@ -480,6 +499,7 @@ def _stats(
     items: Sequence[AnyItem],
     index: NDArray[np.int64],
     hits: dict[Target, dict[str, FloatArray]],
+    rules: dict[Target, dict[str, FloatArray]],
     structure: dict[str, FloatArray],
 ) -> CueStats:
     group = [items[i] for i in index]
@@ -493,13 +513,11 @@ def _stats(
         n_items=len(group),
         best_hit_by_classifier={k: _mean(v[index]) for k, v in hits["best"].items()},
         worst_hit_by_classifier={k: _mean(v[index]) for k, v in hits["worst"].items()},
-        key_longest=_mean(structure["key_longest"][index]),
-        key_shortest=_mean(structure["key_shortest"][index]),
+        best_hit_by_rule={k: _mean(v[index]) for k, v in rules["best"].items()},
+        worst_hit_by_rule={k: _mean(v[index]) for k, v in rules["worst"].items()},
         key_most_clauses=_mean(structure["key_most_clauses"][index]),
         key_only_quote=int(structure["key_only_quote"][index].sum()),
         quote_items=int(structure["quote_items"][index].sum()),
-        worst_longest=_mean(structure["worst_longest"][index]),
-        worst_shortest=_mean(structure["worst_shortest"][index]),
         key_positions={k: int((best == j).sum()) for j, k in enumerate("ABCD")},
         worst_positions={k: int((worst == j).sum()) for j, k in enumerate("ABCD")},
         credit_patterns=dict(sorted(patterns.items(), reverse=True)),
@@ -567,10 +585,11 @@ def audit_items(
             hits[target] = {
                 name: loo_hits(design, positions, name, penalty) for name in classifiers
             }
+        rules = rule_hits(items, lang)
         structure = _structure(items, lang)
-        bank[lang] = _stats(items, all_index, hits, structure)
+        bank[lang] = _stats(items, all_index, hits, rules, structure)
         for competency, index in groups.items():
-            by_competency[competency][lang] = _stats(items, np.array(index), hits, structure)
+            by_competency[competency][lang] = _stats(items, np.array(index), hits, rules, structure)
         towards[lang], away[lang] = _top_features(
             design, target_positions(items, "best"), top, penalty
         )
@@ -669,13 +688,14 @@ def format_report(report: AuditReport, *, show_items: bool = False) -> str:
         "in each language.",
         "best/worst = leave-one-item-out option-text classifier, strongest of "
         + ", ".join(f"{v} ({k.replace('_', ' ')})" for k, v in _SHORT.items())
-        + "; long/short/claus = key is the longest/shortest/most-clauses option; "
+        + "; rule/rule- = the strongest rule of thumb's hit rate for the best/least effective "
+        "option (table below); claus = key is the most-clauses option; "
         "quote = key is the only option quoting speech (of items with one such option).",
         "",
     ]
     header = (
         f"{'group':<20}{'lang':<5}{'n':>4} {'best':>5} {'(NB/LR/CL)':<16}{'worst':>5} "
-        f"{'long':>5} {'short':>5} {'claus':>5} {'quote':>6}  key pos      worst pos"
+        f"{'rule':>5} {'rule-':>5} {'claus':>5} {'quote':>6}  key pos      worst pos"
     )
     lines.append(header)
     lines.append("-" * len(header))
@@ -687,13 +707,15 @@ def format_report(report: AuditReport, *, show_items: bool = False) -> str:
                 f"{v * 100:.0f}" if not np.isnan(v) else "-"
                 for v in s.best_hit_by_classifier.values()
             )
-            flag = " !" if name == "BANK" and s.best_hit > report.gate else ""
+            flag = " !" if name == "BANK" and not s.within(report.gate) else ""
             lines.append(
                 f"{name:<20}{lang:<5}{s.n_items:>4} {_pct(s.best_hit)} {detail:<16}"
-                f"{_pct(s.worst_hit)} {_pct(s.key_longest)} {_pct(s.key_shortest)} "
+                f"{_pct(s.worst_hit)} {_pct(s.best_rule_hit)} {_pct(s.worst_rule_hit)} "
                 f"{_pct(s.key_most_clauses)} {s.key_only_quote:>2}/{s.quote_items:<3}  "
                 f"{_counts(s.key_positions):<12} {_counts(s.worst_positions)}{flag}"
             )
+    lines.append("")
+    lines.extend(_rules_table(rows))
     lines.append("")
     lines.append("credit patterns (credits sorted high to low: items)")
     for name, by_lang in rows:
@@ -731,8 +753,41 @@ def format_report(report: AuditReport, *, show_items: bool = False) -> str:
     lines.append("")
     verdict = "PASS" if report.passed else "FAIL"
     best = ", ".join(f"{lang} {_pct(s.best_hit).strip()}" for lang, s in report.bank.items())
-    lines.append(f"{verdict}: best-option hit rate {best} (gate {report.gate:.0%})")
+    rule = ", ".join(
+        f"{lang} {_pct(max(s.best_rule_hit, s.worst_rule_hit)).strip()}"
+        for lang, s in report.bank.items()
+    )
+    lines.append(
+        f"{verdict}: best-option hit rate {best}; strongest rule of thumb {rule} "
+        f"(gate {report.gate:.0%})"
+    )
     return "\n".join(lines)
+
+
+_RULE_SHORT = {
+    "longest": "long",
+    "second_longest": "2long",
+    "second_shortest": "2shrt",
+    "shortest": "short",
+    "most_like_others": "alike",
+    "most_scenario_words": "scen",
+}
+
+
+def _rules_table(rows: Sequence[tuple[str, dict[str, CueStats]]]) -> list[str]:
+    """Each rule of thumb's hit rate for the best and for the least effective option."""
+    names = " ".join(f"{short:>5}" for short in _RULE_SHORT.values())
+    lines = [
+        "rules of thumb: how often the longest, second-longest, second-shortest, shortest "
+        "option, the one most like the others, the one repeating most scenario words is it",
+        f"{'group':<20}{'lang':<5}best option: {names}   least effective: {names}",
+    ]
+    for name, by_lang in rows:
+        for lang, s in by_lang.items():
+            best = " ".join(_pct(s.best_hit_by_rule[rule]) for rule in _RULE_SHORT)
+            worst = " ".join(_pct(s.worst_hit_by_rule[rule]) for rule in _RULE_SHORT)
+            lines.append(f"{name:<20}{lang:<5}{'':13}{best}   {'':16}{worst}")
+    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:

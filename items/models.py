@@ -229,7 +229,10 @@ class MostLeastItem(_ItemBase):
     format_rules: ClassVar[ItemFormat] = FORMATS["most_least"]
 
 
-Item = Annotated[BestItem | MostLeastItem, Field(discriminator="format")]
+AnyItem = BestItem | MostLeastItem
+"""An item of either format, as code handles it."""
+
+Item = Annotated[AnyItem, Field(discriminator="format")]
 
 
 class ItemFile(StrictModel):

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict
 
 from items.errors import ContentProblem
-from items.models import LANGUAGES, OPTION_IDS, BestItem, MostLeastItem, Text
+from items.models import LANGUAGES, OPTION_IDS, AnyItem, Text
+from items.rules_of_thumb import RANK_NAMES, length_ranks
 
-AnyItem = BestItem | MostLeastItem
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -26,7 +26,12 @@ class ContentRules(BaseModel):
 
     min_credit_levels: int = 3
     max_key_position_share: float = 0.40
-    max_key_longest_share: float = 0.40
+    max_key_length_rank_share: float = 0.32
+    """Most items in which the best (or a most/least item's least effective) option may hold
+    any one length rank (longest, second-longest, ...): 25% is chance."""
+    min_items_for_length_balance: int = 20
+    """Fewer items (best, or most/least for the least effective option) than this are not
+    checked for length ranks: a share of a handful of items cannot tell a cue from chance."""
     max_scenario_similarity: float = 0.6
     balance_rules: bool = True
     """Bank-wide balance rules (key position and key length); off for tiny test banks."""
@@ -166,19 +171,40 @@ def _key_balance(
     if not items:
         return problems
     for lang in LANGUAGES:
-        longest = [
-            file
-            for item, file in items
-            if len(item.best_option.text.get(lang))
-            == max(len(option.text.get(lang)) for option in item.options)
-        ]
-        if len(longest) > rules.max_key_longest_share * len(items):
-            problems.append(
-                ContentProblem(
-                    bank_name,
-                    f"key-length.{lang}",
-                    f"the best option is the longest ({lang}) in {len(longest)} of {len(items)} "
-                    f"items (more than {rules.max_key_longest_share:.0%}); lengthen distractors",
+        problems += _length_rank_balance(items, rules, bank_name, lang)
+    return problems
+
+
+def _length_rank_balance(
+    items: Sequence[tuple[AnyItem, str]], rules: ContentRules, bank_name: str, lang: str
+) -> list[ContentProblem]:
+    """The best option (and a most/least item's least effective one) must not favour any length
+    rank: keys trimmed to sit just below the longest option are as findable as long keys."""
+    problems: list[ContentProblem] = []
+    targets = {
+        "best": [(item, item.best_option) for item, _ in items],
+        "least effective": [
+            (item, min(item.options, key=lambda option: option.credit))
+            for item, _ in items
+            if item.format_rules.needs_unique_lowest_credit
+        ],
+    }
+    for target, pairs in targets.items():
+        if len(pairs) < rules.min_items_for_length_balance:
+            continue
+        ranks = Counter(
+            length_ranks(item, lang)[item.options.index(option)] for item, option in pairs
+        )
+        for rank, count in sorted(ranks.items()):
+            if count > rules.max_key_length_rank_share * len(pairs):
+                name = RANK_NAMES[rank].replace("_", "-")
+                problems.append(
+                    ContentProblem(
+                        bank_name,
+                        f"key-length.{lang}",
+                        f"the {target} option is the {name} ({lang}) in {count} of {len(pairs)} "
+                        f"items (more than {rules.max_key_length_rank_share:.0%}); vary which "
+                        "option is longest",
+                    )
                 )
-            )
     return problems

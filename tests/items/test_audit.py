@@ -19,6 +19,7 @@ from items.audit import (
     build_design,
     clause_count,
     fit_classifier,
+    format_report,
     loo_hits,
     main,
     naive_bayes_scores,
@@ -198,13 +199,70 @@ def test_option_structure_cues_are_counted(rng: np.random.Generator) -> None:
                 option["text"]["en"] += " Then check the order, and call back, and note it."
                 option["text"]["zh"] += "然后核对订单，回电，记录下来，再确认。"
         longer.append(ItemFile.model_validate(data).item)
-    stats = audit_items(longer, classifiers=("naive_bayes",)).bank
+    report = audit_items(longer, classifiers=("naive_bayes",))
+    stats = report.bank
     for lang in ("en", "zh"):
-        assert stats[lang].key_longest == 1.0
+        assert stats[lang].best_hit_by_rule["longest"] == 1.0
         assert stats[lang].key_most_clauses == 1.0
-        assert stats[lang].key_shortest == 0.0
+        assert stats[lang].best_hit_by_rule["shortest"] == 0.0
         assert sum(stats[lang].key_positions.values()) == 20
         assert stats[lang].credit_patterns == {"3210": 20}
+    assert not report.passed  # the longest-option rule finds every key
+
+
+def with_key_text(items: list[AnyItem], edit: Callable[[dict[str, Any]], None]) -> list[AnyItem]:
+    """The items with ``edit`` applied to each item's data (options, scenario)."""
+    edited = []
+    for item in items:
+        data = {"item": item.model_dump()}
+        edit(data["item"])
+        edited.append(ItemFile.model_validate(data).item)
+    return edited
+
+
+def test_a_key_trimmed_just_below_the_longest_option_fails_the_gate(
+    rng: np.random.Generator,
+) -> None:
+    """The classifier cannot see it (no word marks the key), the second-longest rule can."""
+
+    def second_longest(item: dict[str, Any]) -> None:
+        for option in item["options"]:  # random words of the shared vocabulary: no word cue
+            extra = {3: 2, 2: 3, 1: 0, 0: 1}[option["credit"]]
+            option["text"]["en"] += " " + " ".join(rng.choice(WORDS_EN, size=2 * extra))
+            option["text"]["zh"] += "".join(rng.choice(list(HANZI), size=4 * extra))
+
+    report = audit_items(with_key_text(synthetic_items(rng, 40), second_longest))
+    for lang in ("en", "zh"):
+        assert report.bank[lang].best_hit_by_rule["second_longest"] == 1.0
+        assert report.bank[lang].best_hit <= GATE  # the word classifiers see nothing
+    assert not report.passed
+    assert "2long" in format_report(report)
+
+
+def test_keys_that_repeat_the_scenario_or_mirror_the_other_options_are_found(
+    rng: np.random.Generator,
+) -> None:
+    def from_scenario(item: dict[str, Any]) -> None:
+        key = next(option for option in item["options"] if option["credit"] == 3)
+        item["scenario"]["en"] += " The parcel locker code expired yesterday."
+        item["scenario"]["zh"] += "快递柜取件码昨天过期了。"
+        key["text"]["en"] += " Send a new parcel locker code."
+        key["text"]["zh"] += "重发快递柜取件码。"
+
+    def near_copies(item: dict[str, Any]) -> None:
+        key = next(option for option in item["options"] if option["credit"] == 3)
+        for option in item["options"]:
+            if option["credit"] in (2, 1):  # two distractors each copy half of the key
+                en, zh = key["text"]["en"].split(), key["text"]["zh"]
+                first = option["credit"] == 2
+                option["text"]["en"] += " " + " ".join(en[:4] if first else en[4:])
+                option["text"]["zh"] += zh[:8] if first else zh[7:]
+
+    scenario = audit_items(with_key_text(synthetic_items(rng, 40), from_scenario)).bank
+    alike = audit_items(with_key_text(synthetic_items(rng, 40), near_copies)).bank
+    for lang in ("en", "zh"):
+        assert scenario[lang].best_hit_by_rule["most_scenario_words"] == 1.0, lang
+        assert alike[lang].best_hit_by_rule["most_like_others"] > 2 * GATE, lang
 
 
 def test_features_and_clauses() -> None:
@@ -266,8 +324,16 @@ def test_audit_reads_a_bank_whose_other_files_are_broken(synthetic_bank: Path) -
 
 
 def test_packaged_bank_passes_the_cue_gate() -> None:
-    """The gate of issue 10: keys not findable from option texts in more than 35% of items."""
+    """The gate of issue 10: keys not findable from option texts in more than 35% of items,
+    neither by a word classifier nor by a rule of thumb (best and least effective option)."""
     report = audit_bank()
     assert not report.skipped
-    rates = {lang: round(stats.best_hit, 3) for lang, stats in report.bank.items()}
-    assert all(rate <= GATE for rate in rates.values()), rates
+    rates = {
+        lang: (
+            round(stats.best_hit, 3),
+            {rule: round(v, 3) for rule, v in stats.best_hit_by_rule.items() if v > GATE},
+            {rule: round(v, 3) for rule, v in stats.worst_hit_by_rule.items() if v > GATE},
+        )
+        for lang, stats in report.bank.items()
+    }
+    assert report.passed, rates

@@ -139,6 +139,47 @@ def test_key_position_balance_is_enforced(write_bank: Callable[..., Path]) -> No
         load_bank(root)
 
 
+def test_key_length_rank_balance_is_enforced(write_bank: Callable[..., Path]) -> None:
+    """Keys trimmed to sit just below the longest option are a cue like long keys."""
+    items = [
+        make_item(f"SO-9{i:02d}", scenario=f"Distinct situation number {i} " + "x" * i * 9)
+        for i in range(20)
+    ]  # the key "short reply A" is second to "a somewhat longer reply here B" in every item
+    with pytest.raises(ItemBankError, match=r"best option is the second-longest \(en\) in 20 of"):
+        load_bank(write_bank(items))
+
+
+def test_keys_of_every_length_rank_and_position_pass(write_bank: Callable[..., Path]) -> None:
+    scenarios = (
+        (
+            "A parcel arrived broken and the customer wants it replaced.",
+            "包裹送到时已经摔坏，客户要求换货。",
+        ),
+        ("The banking app logs him out after every payment.", "每次付款后，银行应用都会把他登出。"),
+        (
+            "Her phone bill shows the same charge twice this month.",
+            "她这个月的话费账单重复扣了同一笔费用。",
+        ),
+        ("The store closed an hour early on a public holiday.", "节假日当天，门店提前一小时关门。"),
+    )
+    items = []
+    for k, (en, zh) in enumerate(scenarios):
+        item = make_item(f"SO-90{k}", scenario=en)
+        item["item"]["scenario"]["zh"] = zh
+        credits = [3, 2, 1, 0][-k:] + [3, 2, 1, 0][:-k]  # the key at position k
+        others = [rank for rank in range(4) if rank != k]
+        for option, credit in zip(item["item"]["options"], credits, strict=True):
+            rank = k if credit == 3 else others.pop(0)  # 0 = longest: the key holds rank k + 1
+            option["credit"] = credit
+            option["text"] = {
+                "en": " ".join(["word"] * (9 - 2 * rank)),
+                "zh": "字" * (18 - 4 * rank),
+            }
+        items.append(item)
+    bank = load_bank(write_bank(items))
+    assert sorted(item.best_option.id for item in bank) == ["A", "B", "C", "D"]
+
+
 def test_english_text_with_chinese_and_chinese_without_are_rejected(
     write_bank: Callable[..., Path],
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from items import COMPETENCIES, ItemBank, load_competencies
+from items.rules_of_thumb import length_ranks
 from items.schema import SCHEMA_FILE, render_schema
 
 
@@ -33,14 +34,20 @@ def test_best_option_position_is_balanced_within_each_competency(bank: ItemBank)
         assert max(positions.values()) <= 0.4 * len(group), (competency, positions)
 
 
-def test_best_option_is_not_systematically_the_longest(bank: ItemBank) -> None:
+def test_no_length_rank_marks_the_best_or_the_least_effective_option(bank: ItemBank) -> None:
+    """Neither the longest nor the second-longest (nor any other length rank) gives the key
+    away: chance is a quarter of the items."""
     for lang in ("en", "zh"):
-        longest = sum(
-            len(item.best_option.text.get(lang))
-            == max(len(option.text.get(lang)) for option in item.options)
-            for item in bank
+        best = Counter(
+            length_ranks(item, lang)[item.options.index(item.best_option)] for item in bank
         )
-        assert longest <= 0.4 * len(bank), lang
+        paired = [item for item in bank if item.format == "most_least"]
+        least = Counter(
+            length_ranks(item, lang)[min(range(4), key=lambda j: item.options[j].credit)]
+            for item in paired
+        )
+        assert max(best.values()) <= 0.32 * len(bank), (lang, best)
+        assert max(least.values()) <= 0.32 * len(paired), (lang, least)
 
 
 def test_every_item_credits_span_three_levels(bank: ItemBank) -> None:

@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages import workbench_fairness, workbench_items, workbench_renorm, workbench_versions
+from app_pages import (
+    workbench_fairness,
+    workbench_items,
+    workbench_jobs,
+    workbench_renorm,
+    workbench_versions,
+)
 from app_pages.common import get_bank, get_store
 from app_pages.markup import md_escape
 from app_pages.phrasing import rare_options_warning, thin_items_warning
@@ -25,7 +31,6 @@ from app_pages.workbench_display import (
 from assessment.demo import SYNTHETIC_N, synthetic_responses
 from assessment.errors import AssessmentError
 from assessment.psychometrics.bank_models import bank_models
-from assessment.psychometrics.jobs import CalibrationJob, JobRegistry
 from assessment.psychometrics.model_files import calibrated_model_file
 from assessment.psychometrics.review import compare_with_active, sample_warnings
 from assessment.psychometrics.versions import collected_responses, list_versions, promote
@@ -36,12 +41,6 @@ from assessment.psychometrics.workbench import (
 )
 
 SYNTHETIC_SOURCE = f"Synthetic demo responses ({SYNTHETIC_N} simulated candidates)"
-
-
-@st.cache_resource(show_spinner=False)
-def get_jobs() -> JobRegistry:
-    """Calibration jobs of this server process (shared by all users)."""
-    return JobRegistry()
 
 
 @st.cache_resource(show_spinner=False)
@@ -64,7 +63,8 @@ def render() -> None:
         ["Calibrate", "Review", "Versions", "Fairness"]
     )
     with calibrate_tab:
-        calibrate_section()
+        calibrate_section(user.username)
+        workbench_jobs.jobs_section(user.username)
     with review_tab:
         review_section(user.username)
     with versions_tab:
@@ -74,7 +74,7 @@ def render() -> None:
 
 
 # --------------------------------------------------------------------------- calibrate
-def calibrate_section() -> None:
+def calibrate_section(username: str) -> None:
     source = st.radio(
         "Data",
         ["Collected responses", "Upload a CSV", SYNTHETIC_SOURCE],
@@ -152,49 +152,14 @@ def calibrate_section() -> None:
     choices = bank_models()
     model = st.selectbox("Model", list(choices), format_func=choices.__getitem__)
     if st.button("Run calibration", type="primary"):
-        job = get_jobs().start(data, model, {"label": label})
-        st.session_state["job_id"] = job.job_id
-    job_id = st.session_state.get("job_id")
-    if job_id:
-        show_progress(job_id)
-
-
-@st.fragment(run_every=1.0)
-def show_progress(job_id: str) -> None:
-    job = get_jobs().get(job_id)
-    if job is None:
-        return
-    status = job.status()
-    if status["error"]:
-        st.error(f"Calibration failed: {md_escape(str(status['error']), 600)}")
-        return
-    done = status["finished"]
-    fraction = status["fraction"]
-    loglik = "" if status["loglik"] is None else f", log-likelihood {status['loglik']:,.1f}"
-    st.progress(
-        fraction,
-        text=f"{'Finished' if done else 'Running'}: {status['dimension'] or 'starting'}, "
-        f"EM iteration {status['iteration']}{loglik} ({status['seconds']:.0f} s)",
-    )
-    if done:
-        st.success("Calibration finished — open the Review tab.")
-        if st.session_state.get("reviewed_job") != job_id:
-            # The review tab was drawn before the result existed: redraw the whole page once.
-            st.session_state["reviewed_job"] = job_id
-            st.rerun(scope="app")
+        workbench_jobs.start_job(data, model, label, username)
 
 
 # ------------------------------------------------------------------------------ review
-def finished_job() -> CalibrationJob | None:
-    job_id = st.session_state.get("job_id")
-    job = get_jobs().get(job_id) if job_id else None
-    return job if job is not None and job.result is not None else None
-
-
 def review_section(username: str) -> None:
-    job = finished_job()
+    job = workbench_jobs.finished_job(username)
     if job is None:
-        st.info("Run a calibration first.")
+        st.info("Run a calibration first, or choose a finished one on the Calibrate tab.")
         return
     result, data = job.result, job.data  # data: the responses as calibrated
     assert result is not None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -17,6 +19,7 @@ from assessment.psychometrics.fairness import OVERALL_BANDS, fairness_report, re
 from assessment.psychometrics.versions import collected_responses
 from items import load_bank
 from reports.assemble import overall_rule
+from scoring import MMLCalibrator
 from tests.app.conftest import ROOT
 from tests.app.staff import sign_in_as
 from tests.assessment.psychometrics.test_workbench import promote_steeper_first_item
@@ -87,6 +90,45 @@ def test_a_calibration_runs_in_the_background_and_can_be_reviewed(
     next(box for box in app.checkbox if box.label == "Show flagged items only").check().run()
     app.run()
     assert analyses == ["run"]
+    # after a reload the finished calibration is chosen again and can be reviewed
+    reloaded = open_page(StaffUser("psy", "psychometrician"))
+    assert "Marginal reliability" in all_text(reloaded)
+    assert "Run a calibration first" in all_text(open_page(StaffUser("pat", "psychometrician")))
+
+
+def progress_texts(app: AppTest) -> list[str]:
+    return [element.proto.text for element in app.get("progress")]
+
+
+def test_a_running_calibration_is_found_again_after_the_page_is_reloaded_by_its_user_only(
+    app_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+
+    def held_fit(self: MMLCalibrator, data: Any, *args: Any, **kwargs: Any) -> Any:
+        release.wait(60)  # the calibration keeps running until the test ends
+        raise AssertionError("released")
+
+    monkeypatch.setattr(MMLCalibrator, "fit", held_fit)
+    seed_demo(app_store, load_bank(), 12, seed=9)
+    try:
+        app = open_page(StaffUser("psy", "psychometrician"))
+        app.number_input[0].set_value(2).run()
+        next(b for b in app.button if b.label == "Run calibration").click().run()
+        assert progress_texts(app)[0].startswith("Running: ")
+        reloaded = open_page(StaffUser("psy", "psychometrician"))  # new browser session
+        jobs = next(box for box in reloaded.selectbox if box.label.startswith("Your calibrations"))
+        assert len(jobs.options) == 1
+        assert jobs.options[0].startswith("collected ")
+        assert "· NRM · started" in jobs.options[0]
+        assert jobs.options[0].endswith("· running")
+        assert progress_texts(reloaded)[0].startswith("Running: ")
+        colleague = open_page(StaffUser("pat", "psychometrician"))
+        assert not [b for b in colleague.selectbox if b.label.startswith("Your calibrations")]
+        assert progress_texts(colleague) == []
+        assert "Run a calibration first" in all_text(colleague)
+    finally:
+        release.set()
 
 
 def test_versions_tab_compares_two_versions_and_rolls_back_only_with_a_reason(

@@ -32,6 +32,7 @@ from assessment.demo import SYNTHETIC_N, synthetic_responses
 from assessment.errors import AssessmentError
 from assessment.psychometrics.bank_models import bank_models
 from assessment.psychometrics.model_files import calibrated_model_file
+from assessment.psychometrics.response_export import export_responses
 from assessment.psychometrics.review import compare_with_active, sample_warnings
 from assessment.psychometrics.versions import collected_responses, list_versions, promote
 from assessment.psychometrics.workbench import (
@@ -90,13 +91,14 @@ def calibrate_section(username: str) -> None:
         until = middle.date_input("Completed until", today)
         form = right.selectbox("Form", ["any", "adaptive", "fixed"])
         include_flagged = st.checkbox("Include sessions with data-quality flags", value=False)
-        collected = collected_responses(
-            get_store(), get_bank(),
-            since=dt.datetime.combine(since, dt.time(), dt.UTC),
-            until=dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC),
-            form=None if form == "any" else form,
-            include_flagged=include_flagged,
-        )  # fmt: skip
+        filters: dict[str, Any] = {
+            "since": dt.datetime.combine(since, dt.time(), dt.UTC),
+            "until": dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC),
+            "form": None if form == "any" else form,
+            "include_flagged": include_flagged,
+        }
+        collected = collected_responses(get_store(), get_bank(), **filters)
+        responses_download(username, filters, f"responses-{since}-{until}.csv")
         data = collected.data
         label = f"collected {since}–{until}"
         st.caption(
@@ -153,6 +155,27 @@ def calibrate_section(username: str) -> None:
     model = st.selectbox("Model", list(choices), format_func=choices.__getitem__)
     if st.button("Run calibration", type="primary"):
         workbench_jobs.start_job(data, model, label, username)
+
+
+def responses_download(username: str, filters: dict[str, Any], file_name: str) -> None:
+    """Download of the collected responses as ``DATA.csv``, the file ``sjt responses`` writes
+    (without synthetic demo candidates); built and audited only when clicked."""
+
+    def data_file() -> str:
+        export = export_responses(get_store(), get_bank(), **filters)
+        get_store().audit(
+            username, "export.responses", None,
+            {"candidates": export.n_candidates, "summary": export.summary(), "via": "workbench"},
+        )  # fmt: skip
+        return export.text
+
+    st.download_button(
+        "Download these responses (DATA.csv)", data=data_file, file_name=file_name,
+        mime="text/csv", on_click="ignore",
+        help="Candidate ids and answers in the response data format of sjt calibrate "
+        "(docs/file-formats.md), as `sjt responses` writes them: without synthetic demo "
+        "candidates, and without flagged sessions unless included above.",
+    )  # fmt: skip
 
 
 # ------------------------------------------------------------------------------ review

@@ -577,10 +577,18 @@ def write_response_csv(
     data: ResponseMatrix,
 ) -> None:
     """Write ``DATA.csv`` with each response as its category code (empty when missing)."""
-    header = [CANDIDATE_COLUMN, *data.item_ids]
+    _write_text(Path(path), response_csv_text(candidate_ids, data))
+
+
+def response_csv_text(candidate_ids: Sequence[str], data: ResponseMatrix) -> str:
+    """The text of ``DATA.csv``: ``candidate_id``, then one column per item of ``data`` holding
+    each response as its category code (an option id for bank items), empty when missing."""
     codes = [spec.codes for spec in data.items]
-    rows = [
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([CANDIDATE_COLUMN, *data.item_ids])
+    writer.writerows(
         [candidate] + ["" if value < 0 else str(codes[j][value]) for j, value in enumerate(row)]
         for candidate, row in zip(candidate_ids, data.responses.tolist(), strict=True)
-    ]
-    write_csv(path, header, rows)
+    )
+    return buffer.getvalue()

@@ -304,6 +304,10 @@ class CollectedData:
     session_ids: tuple[str, ...]
     data: ResponseMatrix
     excluded_flagged: int
+    candidate_ids: tuple[str, ...] = ()
+    """The candidate of each row (session) of ``data``."""
+    excluded_synthetic: int = 0
+    """Sessions of synthetic demo candidates left out (only with ``include_synthetic=False``)."""
 
 
 def collected_responses(
@@ -313,14 +317,16 @@ def collected_responses(
     until: dt.datetime | None = None,
     form: str | None = None,
     include_flagged: bool = False,
+    include_synthetic: bool = True,
 ) -> CollectedData:
     """Responses of completed sessions as a matrix over the bank's scored items.
 
-    Sessions with data-quality flags are left out unless ``include_flagged``.
+    Sessions with data-quality flags are left out unless ``include_flagged``; sessions of
+    synthetic demo candidates are left out when ``include_synthetic`` is false.
     """
     specs = item_specs(bank)
     column = {spec.item_id: j for j, spec in enumerate(specs)}
-    stored = completed_answers(store, since, until, form, include_flagged)
+    stored = completed_answers(store, since, until, form, include_flagged, include_synthetic)
     ids = stored.session_ids
     position = {session_id: n for n, session_id in enumerate(ids)}
     matrix = np.full((len(ids), len(specs)), MISSING, dtype=np.int64)
@@ -333,7 +339,9 @@ def collected_responses(
             matrix[position[answer.session_id], j] = specs[j].codes.index(option)
     dimensions = tuple(dict.fromkeys(spec.dimension for spec in specs))
     data = ResponseMatrix(matrix, specs, dimensions)
-    return CollectedData(ids, data, stored.excluded_flagged)
+    return CollectedData(
+        ids, data, stored.excluded_flagged, stored.candidate_ids, stored.excluded_synthetic
+    )
 
 
 def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str = "cli") -> int:

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import pytest
+import streamlit
 from streamlit.testing.v1 import AppTest
 
 from app_pages.common import get_store
@@ -16,6 +17,7 @@ from assessment.persistence import store as store_module
 from assessment.persistence.store import Store
 from assessment.psychometrics import renorm, workbench
 from assessment.psychometrics.fairness import OVERALL_BANDS, fairness_report, record_groups
+from assessment.psychometrics.response_export import export_responses
 from assessment.psychometrics.versions import collected_responses
 from items import load_bank
 from reports.assemble import overall_rule
@@ -54,6 +56,41 @@ def test_other_roles_are_refused(app_store: Store, role: str) -> None:
     app = open_page(StaffUser("someone", role))
     assert "does not give access" in all_text(app)
     assert not app.button
+
+
+def test_the_collected_responses_download_is_the_file_sjt_responses_writes_and_is_audited(
+    app_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    downloads: dict[str, Any] = {}
+    real_download = streamlit.download_button
+
+    def recording_download(label: str, data: Any, **kwargs: Any) -> Any:
+        downloads[label] = data
+        return real_download(label, data, **kwargs)
+
+    monkeypatch.setattr(streamlit, "download_button", recording_download)
+    seed_demo(app_store, load_bank(), 8, seed=9)
+    everything = collected_responses(app_store, load_bank(), include_flagged=True)
+    real = everything.candidate_ids[:3]
+    with app_store.engine.begin() as connection:  # the demo only makes synthetic candidates
+        for candidate_id in real:
+            connection.exec_driver_sql(
+                "UPDATE candidates SET synthetic = 0 WHERE id = ?", (candidate_id,)
+            )
+    open_page(StaffUser("someone", "recruiter"))
+    assert downloads == {}  # the role guard stops the page before any download
+    open_page(StaffUser("psy", "psychometrician"))
+    data_file = downloads["Download these responses (DATA.csv)"]
+    assert callable(data_file)  # built only when clicked
+    assert app_store.audit_entries("export.responses") == []
+    text = data_file()
+    assert text == export_responses(app_store, load_bank()).text
+    written = {line.split(",")[0] for line in text.splitlines()[1:]}
+    assert written
+    assert written <= set(real)
+    entry = app_store.audit_entries("export.responses")[0]
+    assert entry.actor == "psy"
+    assert entry.detail["candidates"] == len(written)
 
 
 def test_versions_tab_lists_the_active_version(app_store: Store) -> None:

@@ -18,7 +18,13 @@ from app_pages import (
 )
 from app_pages.common import get_bank, get_store
 from app_pages.markup import md_escape
-from app_pages.phrasing import rare_options_warning, thin_items_warning
+from app_pages.phrasing import (
+    FORCE_LABEL,
+    LEAVE_OUT_LABEL,
+    PROMOTION_ADVICE,
+    rare_options_warning,
+    thin_items_warning,
+)
 from app_pages.staff_access import require_role
 from app_pages.workbench_display import (
     MAX_UPLOAD_MB,
@@ -33,8 +39,17 @@ from assessment.errors import AssessmentError
 from assessment.psychometrics.bank_models import bank_models
 from assessment.psychometrics.model_files import calibrated_model_file
 from assessment.psychometrics.response_export import export_responses
-from assessment.psychometrics.review import compare_with_active, sample_warnings
-from assessment.psychometrics.versions import collected_responses, list_versions, promote
+from assessment.psychometrics.review import (
+    calibration_items,
+    compare_with_active,
+    sample_warnings,
+)
+from assessment.psychometrics.versions import (
+    PromotionRefusedError,
+    collected_responses,
+    list_versions,
+    promote,
+)
 from assessment.psychometrics.workbench import (
     ResponseMatrix,
     information_curves,
@@ -128,11 +143,13 @@ def calibrate_section(username: str) -> None:
     if data is None or data.n_candidates == 0:
         st.info("No data to calibrate yet.")
         return
+    choices = bank_models()
+    model = st.selectbox("Model", list(choices), format_func=choices.__getitem__)
     min_answers = st.number_input(
-        "Leave out items answered by fewer than this many candidates", 2, 10_000, 30, 1,
+        LEAVE_OUT_LABEL, 2, 10_000, 30, 1,
         help="Left-out items keep their current parameters when the calibration is promoted.",
     )  # fmt: skip
-    keep = data.answered_counts() >= int(min_answers)
+    keep = data.answered_counts() >= int(min_answers)  # a most_least item's parts go together
     if not keep.any():
         st.warning(
             f"No item has {int(min_answers)} answers yet; collect more data first, or choose "
@@ -140,19 +157,19 @@ def calibrate_section(username: str) -> None:
         )
         return
     if not keep.all():
+        counted = calibration_items(data, model)  # items as the calibration counts them
+        thin = int((counted.answered_counts() < int(min_answers)).sum())
         st.info(
-            f"{int((~keep).sum())} of {data.n_items} scored items have fewer than "
+            f"{thin} of {counted.n_items} scored items have fewer than "
             f"{int(min_answers)} answers: they are left out and keep their current parameters."
         )
         data = data.select_items(keep)
-    warnings = sample_warnings(data)
+    warnings = sample_warnings(data, model)
     if warnings.items_below_minimum:
         worst = min(n for _, n in warnings.items_below_minimum)
-        st.warning(thin_items_warning(len(warnings.items_below_minimum), data.n_items, worst))
+        st.warning(thin_items_warning(len(warnings.items_below_minimum), warnings.n_items, worst))
     if warnings.rare_options:
         st.warning(rare_options_warning(len(warnings.rare_options)))
-    choices = bank_models()
-    model = st.selectbox("Model", list(choices), format_func=choices.__getitem__)
     if st.button("Run calibration", type="primary"):
         workbench_jobs.start_job(data, model, label, username)
 
@@ -223,7 +240,7 @@ def review_section(username: str) -> None:
     st.markdown("**Promote**")
     with st.form("promote"):
         note = st.text_area("Why is this version promoted? (recorded in the audit log)")
-        force = st.checkbox("Promote even if the checks find problems")
+        force = st.checkbox(FORCE_LABEL)
         reason = st.text_input("Reason for overriding the checks (recorded in the audit log)")
         if st.form_submit_button("Promote as a new model version", type="primary"):
             try:
@@ -232,6 +249,9 @@ def review_section(username: str) -> None:
                     get_store(), model_file, get_bank(), username, note, carry_over=True,
                     force=force, reason=reason,
                 )  # fmt: skip
+            except PromotionRefusedError as error:
+                st.error(md_escape(error.listing(), 1600))
+                st.info(PROMOTION_ADVICE)
             except AssessmentError as error:
                 st.error(md_escape(str(error), 600))
             else:

@@ -211,13 +211,20 @@ class PromotionRefusedError(AssessmentError, ValueError):
 
     def __init__(self, problems: Sequence[PromotionProblem]) -> None:
         self.problems = tuple(problems)
+        super().__init__(
+            self.listing() + "\nrecalibrate, leaving out the items with too few answers "
+            "(sjt calibrate --min-answers N --carry-over ACTIVE.json keeps their current "
+            "parameters), or promote anyway with --force --reason TEXT (the reason is kept in "
+            "the audit log)"
+        )
+
+    def listing(self) -> str:
+        """The refusal and its problems (the first 20), without advice on what to do: the
+        command line and the workbench each give their own."""
         lines = "\n".join(f"  {problem.message}" for problem in self.problems[:20])
         more = len(self.problems) - 20
-        super().__init__(
-            f"promotion refused: {len(self.problems)} problem(s)\n{lines}"
-            + (f"\n  … and {more} more" if more > 0 else "")
-            + "\nrecalibrate (for example with --min-answers and --carry-over), or promote "
-            "anyway with --force --reason TEXT (the reason is kept in the audit log)"
+        return f"promotion refused: {len(self.problems)} problem(s)\n{lines}" + (
+            f"\n  … and {more} more" if more > 0 else ""
         )
 
 

@@ -6,11 +6,14 @@ import threading
 import time
 from typing import Any
 
+import numpy as np
 import pytest
 import streamlit
 from streamlit.testing.v1 import AppTest
 
 from app_pages.common import get_store
+from app_pages.phrasing import PROMOTION_ADVICE
+from app_pages.workbench_jobs import get_jobs
 from assessment.access.accounts import StaffUser
 from assessment.demo import seed_demo
 from assessment.persistence import store as store_module
@@ -18,10 +21,12 @@ from assessment.persistence.store import Store
 from assessment.psychometrics import renorm, workbench
 from assessment.psychometrics.fairness import OVERALL_BANDS, fairness_report, record_groups
 from assessment.psychometrics.response_export import export_responses
+from assessment.psychometrics.review import calibration_items
 from assessment.psychometrics.versions import collected_responses
-from items import load_bank
+from items import COMPETENCIES, load_bank
+from items.scoring_map import synthetic_model
 from reports.assemble import overall_rule
-from scoring import MMLCalibrator
+from scoring import MMLCalibrator, simulate_responses, simulate_theta
 from tests.app.conftest import ROOT
 from tests.app.staff import sign_in_as
 from tests.assessment.psychometrics.test_workbench import promote_steeper_first_item
@@ -166,6 +171,45 @@ def test_a_running_calibration_is_found_again_after_the_page_is_reloaded_by_its_
         assert "Run a calibration first" in all_text(colleague)
     finally:
         release.set()
+
+
+def test_the_sample_warnings_count_items_as_the_calibration_does(app_store: Store) -> None:
+    bank = load_bank()
+    seed_demo(app_store, bank, 12, seed=9)
+    app = open_page(StaffUser("psy", "psychometrician"))
+    app.number_input[0].set_value(2).run()
+    data = collected_responses(app_store, bank).data
+    parts = data.select_items(data.answered_counts() >= 2)
+    joined = calibration_items(parts, "nrm")  # the page's default model joins most/least parts
+    assert joined.n_items < parts.n_items
+    warning = next(w.value for w in app.warning if "scored items" in w.value)
+    assert warning.startswith(f"{joined.n_items:,} of {joined.n_items:,} scored items")
+
+
+def test_a_refused_promotion_advises_the_pages_own_fields(app_store: Store) -> None:
+    single = [i for i in load_bank().items if i.format != "most_least"]
+    items = [i for c in COMPETENCIES for i in [i for i in single if i.competency == c][:2]]
+    model = synthetic_model(items)
+    rng = np.random.default_rng(2)
+    data = simulate_responses(model, simulate_theta(40, len(COMPETENCIES), rng), rng)
+    job = get_jobs().start(data, "gpcm", {"label": "small.csv"}, owner="psy")
+    deadline = time.monotonic() + 120
+    while not job.status()["finished"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert job.result is not None, job.status()
+    app = open_page(StaffUser("psy", "psychometrician"))  # the job is chosen after a reload
+    app.text_area[0].input("first real calibration")
+    next(b for b in app.button if b.label == "Promote as a new model version").click().run()
+    refusal = next(e.value for e in app.error if "promotion refused" in e.value)
+    refusal = refusal.replace("\\", "").replace("\u200b", "")  # Markdown escapes
+    assert "item SO-001: 40 answers for 4 parameters (needs 80)" in refusal
+    assert PROMOTION_ADVICE in [i.value for i in app.info]
+    assert "Leave out items answered by fewer than this many candidates" in PROMOTION_ADVICE
+    assert "Promote even if the checks find problems" in PROMOTION_ADVICE
+    shown = refusal + PROMOTION_ADVICE
+    assert "--min-answers" not in shown
+    assert "--force" not in shown
+    assert "sjt calibrate" not in shown
 
 
 def test_versions_tab_compares_two_versions_and_rolls_back_only_with_a_reason(

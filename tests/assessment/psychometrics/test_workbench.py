@@ -21,6 +21,7 @@ from assessment.psychometrics.jobs import (
     progress_fraction,
     without_constant_items,
 )
+from assessment.psychometrics.review import sample_warnings
 from assessment.psychometrics.version_compare import (
     compare_versions,
     diff_models,
@@ -259,6 +260,24 @@ def test_a_calibration_that_fails_for_no_data_reason_says_so_without_internals(
     wait_until_finished(job)
     assert job.status()["error"] == UNEXPECTED_FAILURE
     assert "KeyError" in job.context["traceback"]
+
+
+def test_sample_warnings_count_a_most_least_item_once_as_the_calibration_does() -> None:
+    items = [item for item in BANK.items if item.competency == "composure"][:8]
+    model = synthetic_model(items)
+    rng = np.random.default_rng(5)
+    data = split_most_least(simulate_responses(model, simulate_theta(50, 1, rng), rng), model)
+    n_most_least = sum(item.format == "most_least" for item in items)
+    assert n_most_least > 0
+    assert data.n_items == len(items) + n_most_least  # two part columns each
+    warnings = sample_warnings(data, "gpcm")
+    assert warnings.n_items == len(items)
+    assert {item_id for item_id, _ in warnings.items_below_minimum} == {i.id for i in items}
+    assert all(n == 50 for _, n in warnings.items_below_minimum)
+    # rare options are options of the columns candidates answer, not the joint model's pairs
+    assert {item_id for item_id, _, _ in warnings.rare_options} <= set(data.item_ids)
+    independent = sample_warnings(data, "2pl")  # a model without a joint variant
+    assert independent.n_items == data.n_items
 
 
 def test_items_whose_answers_are_all_the_same_are_left_out_of_a_workbench_calibration() -> None:

@@ -70,12 +70,12 @@ class CalibrationJob:
         return progress_fraction(step, self.first_change, self.tol)
 
     def describe(self) -> str:
-        """One line naming the job for a list of jobs: data, model, start time (UTC), state."""
-        with self.lock:
-            state = "failed" if self.error else "finished" if self.finished else "running"
+        """One line naming the job in a list of jobs: data, model and start time (UTC). It
+        never changes while the job runs (a list choice keeps its entry); ``status`` says
+        whether the job is running, finished or failed."""
         started = dt.datetime.fromtimestamp(self.started_at, dt.UTC).strftime("%Y-%m-%d %H:%M")
         label = str(self.context.get("label", "calibration"))
-        return f"{label} · {self.model.upper()} · started {started} UTC · {state}"
+        return f"{label} · {self.model.upper()} · started {started} UTC"
 
     def status(self) -> dict[str, Any]:
         with self.lock:

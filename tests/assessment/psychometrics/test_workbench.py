@@ -235,7 +235,8 @@ def test_calibration_jobs_are_listed_and_found_for_the_user_who_started_them_onl
         assert registry.get(other.job_id, "ben") is other
         assert registry.get(first.job_id, "ana") is first
         assert first.describe().startswith("upload.csv · GPCM · started ")
-        assert first.describe().endswith(" · running")
+        assert first.describe().endswith(" UTC")
+        assert not first.status()["finished"]
     finally:
         release.set()
     for job in (first, other, second):
@@ -244,7 +245,6 @@ def test_calibration_jobs_are_listed_and_found_for_the_user_who_started_them_onl
     assert first.status()["error"] == (
         "item SO-002, row 5: the same option is picked as most and as least"
     )
-    assert first.describe().endswith(" · failed")
 
 
 def test_a_calibration_that_fails_for_no_data_reason_says_so_without_internals(

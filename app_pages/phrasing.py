@@ -1,6 +1,15 @@
-"""Counted phrases for the staff pages, with the right singular or plural form."""
+"""Counted phrases and fixed wording of the staff pages (singular or plural, field labels)."""
 
 from __future__ import annotations
+
+LEAVE_OUT_LABEL = "Leave out items answered by fewer than this many candidates"
+FORCE_LABEL = "Promote even if the checks find problems"
+PROMOTION_ADVICE = (
+    f"Calibrate again with a higher “{LEAVE_OUT_LABEL}” on the Calibrate tab (the items left "
+    f"out keep their current parameters), or tick “{FORCE_LABEL}” and give the reason "
+    "(kept in the audit log)."
+)
+"""What the workbench advises when the promotion guard refuses: its own fields, not flags."""
 
 
 def plural(n: int, one: str, many: str) -> str:

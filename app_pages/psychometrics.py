@@ -9,10 +9,22 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages import workbench_fairness, workbench_items, workbench_renorm, workbench_versions
+from app_pages import (
+    workbench_fairness,
+    workbench_items,
+    workbench_jobs,
+    workbench_renorm,
+    workbench_versions,
+)
 from app_pages.common import get_bank, get_store
 from app_pages.markup import md_escape
-from app_pages.phrasing import rare_options_warning, thin_items_warning
+from app_pages.phrasing import (
+    FORCE_LABEL,
+    LEAVE_OUT_LABEL,
+    PROMOTION_ADVICE,
+    rare_options_warning,
+    thin_items_warning,
+)
 from app_pages.staff_access import require_role
 from app_pages.workbench_display import (
     MAX_UPLOAD_MB,
@@ -25,10 +37,19 @@ from app_pages.workbench_display import (
 from assessment.demo import SYNTHETIC_N, synthetic_responses
 from assessment.errors import AssessmentError
 from assessment.psychometrics.bank_models import bank_models
-from assessment.psychometrics.jobs import CalibrationJob, JobRegistry
 from assessment.psychometrics.model_files import calibrated_model_file
-from assessment.psychometrics.review import compare_with_active, sample_warnings
-from assessment.psychometrics.versions import collected_responses, list_versions, promote
+from assessment.psychometrics.response_export import export_responses
+from assessment.psychometrics.review import (
+    calibration_items,
+    compare_with_active,
+    sample_warnings,
+)
+from assessment.psychometrics.versions import (
+    PromotionRefusedError,
+    collected_responses,
+    list_versions,
+    promote,
+)
 from assessment.psychometrics.workbench import (
     ResponseMatrix,
     information_curves,
@@ -36,12 +57,6 @@ from assessment.psychometrics.workbench import (
 )
 
 SYNTHETIC_SOURCE = f"Synthetic demo responses ({SYNTHETIC_N} simulated candidates)"
-
-
-@st.cache_resource(show_spinner=False)
-def get_jobs() -> JobRegistry:
-    """Calibration jobs of this server process (shared by all users)."""
-    return JobRegistry()
 
 
 @st.cache_resource(show_spinner=False)
@@ -64,7 +79,8 @@ def render() -> None:
         ["Calibrate", "Review", "Versions", "Fairness"]
     )
     with calibrate_tab:
-        calibrate_section()
+        calibrate_section(user.username)
+        workbench_jobs.jobs_section(user.username)
     with review_tab:
         review_section(user.username)
     with versions_tab:
@@ -74,7 +90,7 @@ def render() -> None:
 
 
 # --------------------------------------------------------------------------- calibrate
-def calibrate_section() -> None:
+def calibrate_section(username: str) -> None:
     source = st.radio(
         "Data",
         ["Collected responses", "Upload a CSV", SYNTHETIC_SOURCE],
@@ -90,13 +106,14 @@ def calibrate_section() -> None:
         until = middle.date_input("Completed until", today)
         form = right.selectbox("Form", ["any", "adaptive", "fixed"])
         include_flagged = st.checkbox("Include sessions with data-quality flags", value=False)
-        collected = collected_responses(
-            get_store(), get_bank(),
-            since=dt.datetime.combine(since, dt.time(), dt.UTC),
-            until=dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC),
-            form=None if form == "any" else form,
-            include_flagged=include_flagged,
-        )  # fmt: skip
+        filters: dict[str, Any] = {
+            "since": dt.datetime.combine(since, dt.time(), dt.UTC),
+            "until": dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC),
+            "form": None if form == "any" else form,
+            "include_flagged": include_flagged,
+        }
+        collected = collected_responses(get_store(), get_bank(), **filters)
+        responses_download(username, filters, f"responses-{since}-{until}.csv")
         data = collected.data
         label = f"collected {since}–{until}"
         st.caption(
@@ -126,11 +143,13 @@ def calibrate_section() -> None:
     if data is None or data.n_candidates == 0:
         st.info("No data to calibrate yet.")
         return
+    choices = bank_models()
+    model = st.selectbox("Model", list(choices), format_func=choices.__getitem__)
     min_answers = st.number_input(
-        "Leave out items answered by fewer than this many candidates", 2, 10_000, 30, 1,
+        LEAVE_OUT_LABEL, 2, 10_000, 30, 1,
         help="Left-out items keep their current parameters when the calibration is promoted.",
     )  # fmt: skip
-    keep = data.answered_counts() >= int(min_answers)
+    keep = data.answered_counts() >= int(min_answers)  # a most_least item's parts go together
     if not keep.any():
         st.warning(
             f"No item has {int(min_answers)} answers yet; collect more data first, or choose "
@@ -138,63 +157,49 @@ def calibrate_section() -> None:
         )
         return
     if not keep.all():
+        counted = calibration_items(data, model)  # items as the calibration counts them
+        thin = int((counted.answered_counts() < int(min_answers)).sum())
         st.info(
-            f"{int((~keep).sum())} of {data.n_items} scored items have fewer than "
+            f"{thin} of {counted.n_items} scored items have fewer than "
             f"{int(min_answers)} answers: they are left out and keep their current parameters."
         )
         data = data.select_items(keep)
-    warnings = sample_warnings(data)
+    warnings = sample_warnings(data, model)
     if warnings.items_below_minimum:
         worst = min(n for _, n in warnings.items_below_minimum)
-        st.warning(thin_items_warning(len(warnings.items_below_minimum), data.n_items, worst))
+        st.warning(thin_items_warning(len(warnings.items_below_minimum), warnings.n_items, worst))
     if warnings.rare_options:
         st.warning(rare_options_warning(len(warnings.rare_options)))
-    choices = bank_models()
-    model = st.selectbox("Model", list(choices), format_func=choices.__getitem__)
     if st.button("Run calibration", type="primary"):
-        job = get_jobs().start(data, model, {"label": label})
-        st.session_state["job_id"] = job.job_id
-    job_id = st.session_state.get("job_id")
-    if job_id:
-        show_progress(job_id)
+        workbench_jobs.start_job(data, model, label, username)
 
 
-@st.fragment(run_every=1.0)
-def show_progress(job_id: str) -> None:
-    job = get_jobs().get(job_id)
-    if job is None:
-        return
-    status = job.status()
-    if status["error"]:
-        st.error(f"Calibration failed: {md_escape(str(status['error']), 600)}")
-        return
-    done = status["finished"]
-    fraction = status["fraction"]
-    loglik = "" if status["loglik"] is None else f", log-likelihood {status['loglik']:,.1f}"
-    st.progress(
-        fraction,
-        text=f"{'Finished' if done else 'Running'}: {status['dimension'] or 'starting'}, "
-        f"EM iteration {status['iteration']}{loglik} ({status['seconds']:.0f} s)",
-    )
-    if done:
-        st.success("Calibration finished — open the Review tab.")
-        if st.session_state.get("reviewed_job") != job_id:
-            # The review tab was drawn before the result existed: redraw the whole page once.
-            st.session_state["reviewed_job"] = job_id
-            st.rerun(scope="app")
+def responses_download(username: str, filters: dict[str, Any], file_name: str) -> None:
+    """Download of the collected responses as ``DATA.csv``, the file ``sjt responses`` writes
+    (without synthetic demo candidates); built and audited only when clicked."""
+
+    def data_file() -> str:
+        export = export_responses(get_store(), get_bank(), **filters)
+        get_store().audit(
+            username, "export.responses", None,
+            {"candidates": export.n_candidates, "summary": export.summary(), "via": "workbench"},
+        )  # fmt: skip
+        return export.text
+
+    st.download_button(
+        "Download these responses (DATA.csv)", data=data_file, file_name=file_name,
+        mime="text/csv", on_click="ignore",
+        help="Candidate ids and answers in the response data format of sjt calibrate "
+        "(docs/file-formats.md), as `sjt responses` writes them: without synthetic demo "
+        "candidates, and without flagged sessions unless included above.",
+    )  # fmt: skip
 
 
 # ------------------------------------------------------------------------------ review
-def finished_job() -> CalibrationJob | None:
-    job_id = st.session_state.get("job_id")
-    job = get_jobs().get(job_id) if job_id else None
-    return job if job is not None and job.result is not None else None
-
-
 def review_section(username: str) -> None:
-    job = finished_job()
+    job = workbench_jobs.finished_job(username)
     if job is None:
-        st.info("Run a calibration first.")
+        st.info("Run a calibration first, or choose a finished one on the Calibrate tab.")
         return
     result, data = job.result, job.data  # data: the responses as calibrated
     assert result is not None
@@ -235,7 +240,7 @@ def review_section(username: str) -> None:
     st.markdown("**Promote**")
     with st.form("promote"):
         note = st.text_area("Why is this version promoted? (recorded in the audit log)")
-        force = st.checkbox("Promote even if the checks find problems")
+        force = st.checkbox(FORCE_LABEL)
         reason = st.text_input("Reason for overriding the checks (recorded in the audit log)")
         if st.form_submit_button("Promote as a new model version", type="primary"):
             try:
@@ -244,6 +249,9 @@ def review_section(username: str) -> None:
                     get_store(), model_file, get_bank(), username, note, carry_over=True,
                     force=force, reason=reason,
                 )  # fmt: skip
+            except PromotionRefusedError as error:
+                st.error(md_escape(error.listing(), 1600))
+                st.info(PROMOTION_ADVICE)
             except AssessmentError as error:
                 st.error(md_escape(str(error), 600))
             else:

@@ -16,7 +16,11 @@ from app_pages.common import get_bank
 from app_pages.markup import md_escape
 from assessment.demo import MIN_PAIR_COUNT
 from assessment.errors import DataFileError
-from assessment.psychometrics.data_files import ResponseMatrix, read_response_csv
+from assessment.psychometrics.data_files import (
+    ResponseMatrix,
+    check_most_least_pairs,
+    read_response_csv,
+)
 from items import COMPETENCIES
 from items.scoring_map import item_specs
 
@@ -88,7 +92,9 @@ def theta_histogram_chart(theta: np.ndarray, dimensions: Sequence[str]) -> alt.F
 
 
 def read_upload(content: bytes, name: str) -> ResponseMatrix | None:
-    """Parse an uploaded CSV against the bank; show every problem with its line."""
+    """Parse an uploaded CSV against the bank and check its most/least answers as
+    ``sjt calibrate`` does (a pick missing, or one option picked as both), so that every
+    problem of the file shows on upload, with its line or row, before anything is run."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "upload.csv"
         path.write_bytes(content)
@@ -100,8 +106,11 @@ def read_upload(content: bytes, name: str) -> ResponseMatrix | None:
                 source=name,
                 unknown_columns_hint=UPLOAD_UNKNOWN_COLUMNS,
             )
+            check_most_least_pairs(loaded, name)
         except DataFileError as error:
-            st.error(f"{md_escape(name)} cannot be used:")
-            st.code("\n".join(error.problems[:50]), language=None)
-            return None
-    return loaded.data
+            problems = list(error.problems[:50])
+        else:
+            return loaded.data
+    st.error(f"{md_escape(name)} cannot be used:")
+    st.code("\n".join(problems), language=None)
+    return None

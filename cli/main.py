@@ -55,6 +55,7 @@ def build_app() -> typer.Typer:
     app.add_typer(models.models, name="model")
     app.command("rescore")(models.rescore_command)
     app.command("scores")(models.scores_command)
+    app.command("responses")(models.responses_command)
     app.command("fairness")(models.fairness)
     app.command("cat-sim")(cat_sim.cat_sim)
     app.command("purge")(purge)

@@ -1,7 +1,8 @@
-"""``sjt model …``, ``sjt rescore`` and ``sjt fairness``: versions and fairness monitoring."""
+"""``sjt model …``, ``sjt rescore``, ``sjt scores``, ``sjt responses`` and ``sjt fairness``."""
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +23,7 @@ from assessment.psychometrics.fairness import (
     fairness_report,
 )
 from assessment.psychometrics.renorm import MIN_NORM_SAMPLE, apply_renorm, preview_renorm
+from assessment.psychometrics.response_export import export_responses
 from assessment.psychometrics.versions import (
     PromotionRefusedError,
     collected_responses,
@@ -34,7 +36,7 @@ from assessment.recruiting.exports import scores_csv
 from assessment.recruiting.overview import candidate_overview
 from assessment.session_values import OverallRule
 from cli.errors import fail, user_errors
-from cli.options import ActorOption, ModelOutOption
+from cli.options import ActorOption, FormChoice, ModelOutOption
 from items import load_bank
 from items.scoring_map import item_specs
 from reports.assemble import overall_rule
@@ -197,6 +199,56 @@ def scores_command(
     out.write_bytes(scores_csv(rows, overall_rule(store)).encode("utf-8-sig"))
     store.audit("cli", "export.scores", None, {"candidates": len(rows), "file": str(out)})
     typer.echo(f"wrote {len(rows)} completed candidates to {out}")
+
+
+@user_errors
+def responses_command(
+    out: Annotated[Path, typer.Option("--out", help="Response data CSV (DATA.csv) to write.")],
+    since: Annotated[
+        dt.datetime | None,
+        typer.Option("--since", formats=["%Y-%m-%d"], help="Completed on or after this day."),
+    ] = None,
+    until: Annotated[
+        dt.datetime | None,
+        typer.Option("--until", formats=["%Y-%m-%d"], help="Completed on or before this day."),
+    ] = None,
+    form: Annotated[
+        FormChoice | None, typer.Option("--form", help="Only this form (default: both).")
+    ] = None,
+    include_flagged: Annotated[
+        bool,
+        typer.Option("--include-flagged", help="Include sessions with data-quality flags."),
+    ] = False,
+    include_synthetic: Annotated[
+        bool,
+        typer.Option("--include-synthetic", help="Include synthetic demo candidates."),
+    ] = False,
+) -> None:
+    """Completed responses in the database as a response data file for sjt calibrate.
+
+    Writes DATA.csv as sjt calibrate, sjt score and sjt item-analysis read it: candidate_id,
+    then <id>.most / <id>.least and the other item columns answered, option ids, empty when
+    not presented. Candidate ids only, never names or e-mail addresses. Sessions with
+    data-quality flags and synthetic demo candidates are left out (and counted) unless
+    included; a candidate who completed the test twice has their latest session. Days are
+    UTC. See docs/file-formats.md.
+    """
+    store = Store.open()
+    export = export_responses(
+        store,
+        load_bank(),
+        since=since.replace(tzinfo=dt.UTC) if since else None,
+        until=until.replace(tzinfo=dt.UTC) + dt.timedelta(days=1) if until else None,
+        form=form.value if form else None,
+        include_flagged=include_flagged,
+        include_synthetic=include_synthetic,
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(export.text, encoding="utf-8", newline="")
+    store.audit(
+        "cli", "export.responses", None, {"candidates": export.n_candidates, "file": str(out)}
+    )
+    typer.echo(f"wrote {export.summary()} to {out}")
 
 
 @models.command("export")

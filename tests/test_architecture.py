@@ -55,7 +55,15 @@ ONLY_IN = {"streamlit": {"app", "serve", "app_pages"}, "reportlab": {"reports"}}
 SCORING_ALLOWED_THIRD_PARTY = {"numpy", "scipy", "threadpoolctl"}
 """threadpoolctl sets the number of threads of numpy's own BLAS during calibration."""
 
-SHARED = {"errors", "clock", "vocabulary", "model_document", "settings", "session_values"}
+SHARED = {
+    "errors",
+    "clock",
+    "vocabulary",
+    "model_document",
+    "settings",
+    "session_values",
+    "spreadsheets",
+}
 ASSESSMENT_ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "clock": set(),
@@ -63,6 +71,7 @@ ASSESSMENT_ALLOWED: dict[str, set[str]] = {
     "model_document": {"errors"},
     "settings": {"errors"},
     "session_values": {"errors", "vocabulary"},
+    "spreadsheets": set(),
     "persistence": SHARED,
     "access": SHARED | {"persistence"},
     "delivery": SHARED | {"persistence"},

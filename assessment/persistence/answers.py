@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from assessment.persistence.store import Store
-from assessment.persistence.tables import ResponseRow, TestSession
+from assessment.persistence.tables import Candidate, ResponseRow, TestSession
 from assessment.vocabulary import raised_flags
 
 
@@ -36,6 +36,10 @@ class CompletedAnswers:
     answers: tuple[StoredAnswer, ...]
     excluded_flagged: int
     """Completed sessions left out for their data-quality flags (0 with ``include_flagged``)."""
+    candidate_ids: tuple[str, ...] = ()
+    """The candidate of each session, in the order of ``session_ids``."""
+    excluded_synthetic: int = 0
+    """Completed sessions of synthetic demo candidates left out (0 with ``include_synthetic``)."""
 
 
 def completed_answers(
@@ -44,29 +48,49 @@ def completed_answers(
     until: dt.datetime | None = None,
     form: str | None = None,
     include_flagged: bool = False,
+    include_synthetic: bool = True,
 ) -> CompletedAnswers:
     """Sessions completed in ``[since, until)`` (with ``form``, if given) and their answers.
 
-    Sessions with raised data-quality flags are left out unless ``include_flagged``.
+    Sessions with raised data-quality flags are left out unless ``include_flagged``, and
+    sessions of synthetic demo candidates when ``include_synthetic`` is false (flagged ones
+    count as flagged).
     """
     with store.transaction() as db:
-        query = select(TestSession).where(TestSession.status == "completed")
+        query = (
+            select(TestSession, Candidate.synthetic)
+            .join(Candidate, Candidate.id == TestSession.candidate_id)
+            .where(TestSession.status == "completed")
+        )
         if since is not None:
             query = query.where(TestSession.completed_at >= since)
         if until is not None:
             query = query.where(TestSession.completed_at < until)
         if form is not None:
             query = query.where(TestSession.form == form)
-        sessions = list(db.scalars(query.order_by(TestSession.completed_at)))
-        flagged = [s.id for s in sessions if raised_flags(s.flags)]
-        kept = [s for s in sessions if include_flagged or not raised_flags(s.flags)]
+        sessions = db.execute(query.order_by(TestSession.completed_at)).all()
+        flagged = [s.id for s, _ in sessions if raised_flags(s.flags)]
+        considered = [
+            (s, is_synthetic)
+            for s, is_synthetic in sessions
+            if include_flagged or not raised_flags(s.flags)
+        ]
+        synthetic = [s.id for s, is_synthetic in considered if is_synthetic]
+        kept = [s for s, is_synthetic in considered if include_synthetic or not is_synthetic]
         ids = tuple(s.id for s in kept)
+        candidates = tuple(s.candidate_id for s in kept)
         rows = db.execute(
             select(ResponseRow.session_id, ResponseRow.item_id, ResponseRow.most, ResponseRow.least)
             .where(ResponseRow.session_id.in_(ids))
         ).all() if ids else []  # fmt: skip
     answers = tuple(StoredAnswer(*row) for row in rows)
-    return CompletedAnswers(ids, answers, 0 if include_flagged else len(flagged))
+    return CompletedAnswers(
+        ids,
+        answers,
+        0 if include_flagged else len(flagged),
+        candidates,
+        0 if include_synthetic else len(synthetic),
+    )
 
 
 __all__ = ["CompletedAnswers", "StoredAnswer", "completed_answers"]

@@ -171,9 +171,7 @@ def read_response_csv(
     problems: list[str] = []
     notes: list[str] = []
     if not header or header[0] != CANDIDATE_COLUMN:
-        raise DataFileError(
-            source, [f"line 1: the first column must be {CANDIDATE_COLUMN!r}, got {header[:1]}"]
-        )
+        raise DataFileError(source, [_first_column_problem(header)])
     seen_names: set[str] = set()
     for name in header:
         if name in seen_names:
@@ -292,6 +290,37 @@ def read_response_csv(
         tuple(unknown),
         tuple(notes),
     )
+
+
+def check_most_least_pairs(loaded: ResponseFile, source: str) -> None:
+    """Raise ``DataFileError`` at the first row where a most_least item's two picks cannot be
+    one answer (one pick missing, or the same option picked as most and as least): the
+    answers ``sjt calibrate`` refuses when it joins the parts, found when the file is read."""
+    from items.scoring_map import join_most_least  # not at import: items loads the bank
+
+    try:
+        join_most_least(loaded.data, loaded.candidate_ids)
+    except ScoringError as error:
+        raise DataFileError(source, [str(error)]) from None
+
+
+OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+"""Separators spreadsheets use instead of the comma (``;`` where the comma is the decimal mark)."""
+
+
+def _first_column_problem(header: Sequence[str]) -> str:
+    """Why ``header`` does not start with ``candidate_id``, in one short line: a file separated
+    by another character than the comma is named as such (its whole header is one column)."""
+    first = header[0] if header else ""
+    if len(header) == 1:
+        for separator, name in OTHER_SEPARATORS.items():
+            if first.split(separator)[0].strip() == CANDIDATE_COLUMN:
+                return (
+                    f"line 1: the columns are separated by {name} ({separator!r}), not by commas; "
+                    "save the file as comma-separated CSV (in Excel: CSV UTF-8)"
+                )
+    shown = first if len(first) <= 40 else first[:40] + "…"
+    return f"line 1: the first column must be {CANDIDATE_COLUMN!r}, got {shown!r}"
 
 
 def _is_whole_most_least(name: str, known: Collection[str]) -> bool:
@@ -577,10 +606,18 @@ def write_response_csv(
     data: ResponseMatrix,
 ) -> None:
     """Write ``DATA.csv`` with each response as its category code (empty when missing)."""
-    header = [CANDIDATE_COLUMN, *data.item_ids]
+    _write_text(Path(path), response_csv_text(candidate_ids, data))
+
+
+def response_csv_text(candidate_ids: Sequence[str], data: ResponseMatrix) -> str:
+    """The text of ``DATA.csv``: ``candidate_id``, then one column per item of ``data`` holding
+    each response as its category code (an option id for bank items), empty when missing."""
     codes = [spec.codes for spec in data.items]
-    rows = [
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([CANDIDATE_COLUMN, *data.item_ids])
+    writer.writerows(
         [candidate] + ["" if value < 0 else str(codes[j][value]) for j, value in enumerate(row)]
         for candidate, row in zip(candidate_ids, data.responses.tolist(), strict=True)
-    ]
-    write_csv(path, header, rows)
+    )
+    return buffer.getvalue()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import math
 import threading
 import time
@@ -17,6 +19,10 @@ from scoring import CalibrationResult, MMLCalibrator, ResponseMatrix
 from scoring.data import MISSING
 from scoring.diagnostics import EMStep
 
+LOGGER = logging.getLogger(__name__)
+UNEXPECTED_FAILURE = "an unexpected error stopped the calibration (details are in the server log)"
+"""What a user is told when a calibration fails for a reason other than its data."""
+
 
 @dataclass
 class CalibrationJob:
@@ -31,6 +37,8 @@ class CalibrationJob:
     n_candidates: int
     max_iter: int
     tol: float = 1e-4
+    owner: str = ""
+    """Username of the staff member who started the job; only they see it (``JobRegistry``)."""
     started_at: float = field(default_factory=time.time)
     dimension: str = ""
     iteration: int = 0
@@ -60,6 +68,14 @@ class CalibrationJob:
     def _fraction(self, step: EMStep) -> float:
         """Share of the whole calibration done after ``step`` (see ``progress_fraction``)."""
         return progress_fraction(step, self.first_change, self.tol)
+
+    def describe(self) -> str:
+        """One line naming the job in a list of jobs: data, model and start time (UTC). It
+        never changes while the job runs (a list choice keeps its entry); ``status`` says
+        whether the job is running, finished or failed."""
+        started = dt.datetime.fromtimestamp(self.started_at, dt.UTC).strftime("%Y-%m-%d %H:%M")
+        label = str(self.context.get("label", "calibration"))
+        return f"{label} · {self.model.upper()} · started {started} UTC"
 
     def status(self) -> dict[str, Any]:
         with self.lock:
@@ -116,7 +132,15 @@ def without_constant_items(data: ResponseMatrix) -> tuple[ResponseMatrix, tuple[
 
 
 class JobRegistry:
-    """Running and finished calibration jobs of this server process."""
+    """Running and finished calibration jobs of this server process, each kept for its owner.
+
+    A job is private to the account that started it: ``get`` and ``jobs_of`` answer only for
+    the owner. The role model (``assessment.access.accounts``) has no shared workspace for
+    psychometricians (a role opens pages, it does not hand over colleagues' work), and a
+    promotion is audited under the user who promotes, who should be the one who ran and
+    reviewed the calibration. Admins hold every role but likewise see only their own jobs.
+    The registry outlives a browser page, so a reloaded page finds its user's jobs again.
+    """
 
     def __init__(self, keep: int = 20) -> None:
         self._jobs: dict[str, CalibrationJob] = {}
@@ -124,9 +148,14 @@ class JobRegistry:
         self._keep = keep
 
     def start(
-        self, data: ResponseMatrix, model: str, context: dict[str, Any] | None = None
+        self,
+        data: ResponseMatrix,
+        model: str,
+        context: dict[str, Any] | None = None,
+        *,
+        owner: str,
     ) -> CalibrationJob:
-        """Start calibrating ``data`` with ``model`` in a daemon thread.
+        """Start calibrating ``data`` with ``model`` in a daemon thread for user ``owner``.
 
         As ``sjt calibrate`` does, the two parts of each most_least item are joined into one
         response modelled by the joint model (``items.scoring_map.joined_for_calibration``);
@@ -136,7 +165,7 @@ class JobRegistry:
         settings = MMLCalibrator(model)
         job = CalibrationJob(
             uuid.uuid4().hex[:12], model, data.n_candidates, settings.max_iter,
-            tol=settings.tol, context=dict(context or {}),
+            tol=settings.tol, owner=owner, context=dict(context or {}),
         )  # fmt: skip
 
         def work() -> None:
@@ -156,8 +185,13 @@ class JobRegistry:
                 with job.lock:
                     job.result = result
             except Exception as error:  # reported to the page, never lost silently
+                # Problems of the data (ScoringError and the other ValueErrors) are told as
+                # they are; anything else is a fault, logged with its traceback for the admin.
+                message = str(error) if isinstance(error, ValueError) else ""
+                if not message:
+                    LOGGER.exception("calibration job %s failed", job.job_id)
                 with job.lock:
-                    job.error = f"{type(error).__name__}: {error}"
+                    job.error = message or UNEXPECTED_FAILURE
                     job.context["traceback"] = traceback.format_exc()
             finally:
                 with job.lock:
@@ -171,6 +205,14 @@ class JobRegistry:
         threading.Thread(target=work, name=f"calibration-{job.job_id}", daemon=True).start()
         return job
 
-    def get(self, job_id: str) -> CalibrationJob | None:
+    def get(self, job_id: str, owner: str) -> CalibrationJob | None:
+        """Job ``job_id`` if ``owner`` started it (and it is still kept), else None."""
         with self._lock:
-            return self._jobs.get(job_id)
+            job = self._jobs.get(job_id)
+        return job if job is not None and job.owner == owner else None
+
+    def jobs_of(self, owner: str) -> list[CalibrationJob]:
+        """The jobs ``owner`` started that are still kept, newest first."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+        return [job for job in reversed(jobs) if job.owner == owner]

@@ -105,10 +105,11 @@ def parameter_problems(
         n_params = len(item.params)
         n = answers.get(item.item_id)
         if n is not None and n < ANSWERS_PER_PARAMETER * n_params:
+            # What to do about it is said once, after the list, in the words of the command
+            # line or of the workbench (``PromotionRefusedError``).
             found.append(("too_few_answers",
                           f"{n} answers for {n_params} parameters (needs "
-                          f"{ANSWERS_PER_PARAMETER * n_params}; leave it out with sjt calibrate "
-                          "--min-answers and --carry-over)"))  # fmt: skip
+                          f"{ANSWERS_PER_PARAMETER * n_params})"))  # fmt: skip
         problems += [
             PromotionProblem(kind, item.item_id, f"item {item.item_id}: {text}")
             for kind, text in found

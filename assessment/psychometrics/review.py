@@ -10,6 +10,7 @@ import numpy as np
 from assessment.persistence.store import Store
 from assessment.psychometrics.data_files import align_to_model
 from assessment.vocabulary import BAND_HIGH_ABOVE, BAND_LOW_BELOW
+from items.scoring_map import joined_for_calibration
 from scoring import CalibrationResult, ResponseMatrix, score_eap
 from scoring.criteria import aic, bic
 from scoring.linking import stocking_lord, transform
@@ -29,20 +30,35 @@ class SampleWarnings:
     """(item id, candidates who answered it) for items under ``MIN_CANDIDATES_PER_ITEM``."""
     rare_options: tuple[tuple[str, str, float], ...]
     """(item id, option code, share) for options chosen by under 5 %."""
+    n_items: int = 0
+    """Items the calibration estimates (a most_least item once when its parts are joined)."""
 
     @property
     def any(self) -> bool:
         return bool(self.items_below_minimum or self.rare_options)
 
 
-def sample_warnings(data: ResponseMatrix) -> SampleWarnings:
-    """Items answered by fewer than 500 candidates and options chosen by fewer than 5 %."""
-    small, rare = [], []
+def calibration_items(data: ResponseMatrix, model: str) -> ResponseMatrix:
+    """``data`` with its items as the calibration counts them: with a joint model the two
+    part columns of a most_least item are one item (``joined_for_calibration``, which the
+    workbench's jobs and ``sjt calibrate`` use). Raises ``ScoringError`` as that does."""
+    return joined_for_calibration(data, model)[0]
+
+
+def sample_warnings(data: ResponseMatrix, model: str) -> SampleWarnings:
+    """Items answered by fewer than 500 candidates, counted as ``model``'s calibration counts
+    them (``calibration_items``), and options chosen by fewer than 5 % in a column of ``data``
+    (a most or least pick: the options candidates see, not the joint model's pairs)."""
+    items = calibration_items(data, model)
+    small = [
+        (spec.item_id, int(n))
+        for spec, n in zip(items.items, items.answered_counts(), strict=True)
+        if n < MIN_CANDIDATES_PER_ITEM
+    ]
+    rare = []
     for j, spec in enumerate(data.items):
         column = data.responses[:, j]
         answered = column[column >= 0]
-        if answered.size < MIN_CANDIDATES_PER_ITEM:
-            small.append((spec.item_id, int(answered.size)))
         if answered.size:
             shares = np.bincount(answered, minlength=spec.n_categories) / answered.size
             rare += [
@@ -50,7 +66,7 @@ def sample_warnings(data: ResponseMatrix) -> SampleWarnings:
                 for code, share in zip(spec.codes, shares, strict=True)
                 if share < RARE_OPTION
             ]
-    return SampleWarnings(tuple(small), tuple(rare))
+    return SampleWarnings(tuple(small), tuple(rare), items.n_items)
 
 
 @dataclass(frozen=True)

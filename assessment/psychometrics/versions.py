@@ -211,13 +211,20 @@ class PromotionRefusedError(AssessmentError, ValueError):
 
     def __init__(self, problems: Sequence[PromotionProblem]) -> None:
         self.problems = tuple(problems)
+        super().__init__(
+            self.listing() + "\nrecalibrate, leaving out the items with too few answers "
+            "(sjt calibrate --min-answers N --carry-over ACTIVE.json keeps their current "
+            "parameters), or promote anyway with --force --reason TEXT (the reason is kept in "
+            "the audit log)"
+        )
+
+    def listing(self) -> str:
+        """The refusal and its problems (the first 20), without advice on what to do: the
+        command line and the workbench each give their own."""
         lines = "\n".join(f"  {problem.message}" for problem in self.problems[:20])
         more = len(self.problems) - 20
-        super().__init__(
-            f"promotion refused: {len(self.problems)} problem(s)\n{lines}"
-            + (f"\n  … and {more} more" if more > 0 else "")
-            + "\nrecalibrate (for example with --min-answers and --carry-over), or promote "
-            "anyway with --force --reason TEXT (the reason is kept in the audit log)"
+        return f"promotion refused: {len(self.problems)} problem(s)\n{lines}" + (
+            f"\n  … and {more} more" if more > 0 else ""
         )
 
 
@@ -304,6 +311,10 @@ class CollectedData:
     session_ids: tuple[str, ...]
     data: ResponseMatrix
     excluded_flagged: int
+    candidate_ids: tuple[str, ...] = ()
+    """The candidate of each row (session) of ``data``."""
+    excluded_synthetic: int = 0
+    """Sessions of synthetic demo candidates left out (only with ``include_synthetic=False``)."""
 
 
 def collected_responses(
@@ -313,14 +324,16 @@ def collected_responses(
     until: dt.datetime | None = None,
     form: str | None = None,
     include_flagged: bool = False,
+    include_synthetic: bool = True,
 ) -> CollectedData:
     """Responses of completed sessions as a matrix over the bank's scored items.
 
-    Sessions with data-quality flags are left out unless ``include_flagged``.
+    Sessions with data-quality flags are left out unless ``include_flagged``; sessions of
+    synthetic demo candidates are left out when ``include_synthetic`` is false.
     """
     specs = item_specs(bank)
     column = {spec.item_id: j for j, spec in enumerate(specs)}
-    stored = completed_answers(store, since, until, form, include_flagged)
+    stored = completed_answers(store, since, until, form, include_flagged, include_synthetic)
     ids = stored.session_ids
     position = {session_id: n for n, session_id in enumerate(ids)}
     matrix = np.full((len(ids), len(specs)), MISSING, dtype=np.int64)
@@ -333,7 +346,9 @@ def collected_responses(
             matrix[position[answer.session_id], j] = specs[j].codes.index(option)
     dimensions = tuple(dict.fromkeys(spec.dimension for spec in specs))
     data = ResponseMatrix(matrix, specs, dimensions)
-    return CollectedData(ids, data, stored.excluded_flagged)
+    return CollectedData(
+        ids, data, stored.excluded_flagged, stored.candidate_ids, stored.excluded_synthetic
+    )
 
 
 def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str = "cli") -> int:

@@ -13,19 +13,8 @@ from collections.abc import Iterable
 
 from assessment.recruiting.overview import CandidateRow
 from assessment.session_values import OverallRule
+from assessment.spreadsheets import FORMULA_PREFIXES, neutralise
 from items.models import COMPETENCIES
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-"""A spreadsheet cell starting with one of these may be read as a formula (OWASP), including
-the full-width ＝ ＋ － ＠ that East Asian spreadsheets and input methods turn into ASCII."""
-
-
-def neutralise(text: str | None) -> str:
-    """A text cell safe for spreadsheets: a leading ``= + - @`` (full-width too, or a tab or
-    CR) gets a ``'``."""
-    if not text:
-        return ""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def _number(value: float | None, digits: int) -> str:

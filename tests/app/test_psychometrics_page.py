@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from typing import Any
 
+import numpy as np
 import pytest
+import streamlit
 from streamlit.testing.v1 import AppTest
 
 from app_pages.common import get_store
+from app_pages.phrasing import PROMOTION_ADVICE
+from app_pages.workbench_jobs import get_jobs
 from assessment.access.accounts import StaffUser
 from assessment.demo import seed_demo
 from assessment.persistence import store as store_module
 from assessment.persistence.store import Store
 from assessment.psychometrics import renorm, workbench
 from assessment.psychometrics.fairness import OVERALL_BANDS, fairness_report, record_groups
+from assessment.psychometrics.response_export import export_responses
+from assessment.psychometrics.review import calibration_items
 from assessment.psychometrics.versions import collected_responses
-from items import load_bank
+from items import COMPETENCIES, load_bank
+from items.scoring_map import synthetic_model
 from reports.assemble import overall_rule
+from scoring import MMLCalibrator, simulate_responses, simulate_theta
 from tests.app.conftest import ROOT
 from tests.app.staff import sign_in_as
 from tests.assessment.psychometrics.test_workbench import promote_steeper_first_item
@@ -53,6 +63,41 @@ def test_other_roles_are_refused(app_store: Store, role: str) -> None:
     assert not app.button
 
 
+def test_the_collected_responses_download_is_the_file_sjt_responses_writes_and_is_audited(
+    app_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    downloads: dict[str, Any] = {}
+    real_download = streamlit.download_button
+
+    def recording_download(label: str, data: Any, **kwargs: Any) -> Any:
+        downloads[label] = data
+        return real_download(label, data, **kwargs)
+
+    monkeypatch.setattr(streamlit, "download_button", recording_download)
+    seed_demo(app_store, load_bank(), 8, seed=9)
+    everything = collected_responses(app_store, load_bank(), include_flagged=True)
+    real = everything.candidate_ids[:3]
+    with app_store.engine.begin() as connection:  # the demo only makes synthetic candidates
+        for candidate_id in real:
+            connection.exec_driver_sql(
+                "UPDATE candidates SET synthetic = 0 WHERE id = ?", (candidate_id,)
+            )
+    open_page(StaffUser("someone", "recruiter"))
+    assert downloads == {}  # the role guard stops the page before any download
+    open_page(StaffUser("psy", "psychometrician"))
+    data_file = downloads["Download these responses (DATA.csv)"]
+    assert callable(data_file)  # built only when clicked
+    assert app_store.audit_entries("export.responses") == []
+    text = data_file()
+    assert text == export_responses(app_store, load_bank()).text
+    written = {line.split(",")[0] for line in text.splitlines()[1:]}
+    assert written
+    assert written <= set(real)
+    entry = app_store.audit_entries("export.responses")[0]
+    assert entry.actor == "psy"
+    assert entry.detail["candidates"] == len(written)
+
+
 def test_versions_tab_lists_the_active_version(app_store: Store) -> None:
     app = open_page(StaffUser("psy", "psychometrician"))
     assert [tab.label for tab in app.tabs] == ["Calibrate", "Review", "Versions", "Fairness"]
@@ -87,6 +132,83 @@ def test_a_calibration_runs_in_the_background_and_can_be_reviewed(
     next(box for box in app.checkbox if box.label == "Show flagged items only").check().run()
     app.run()
     assert analyses == ["run"]
+    # after a reload the finished calibration is chosen again and can be reviewed
+    reloaded = open_page(StaffUser("psy", "psychometrician"))
+    assert "Marginal reliability" in all_text(reloaded)
+    assert "Run a calibration first" in all_text(open_page(StaffUser("pat", "psychometrician")))
+
+
+def progress_texts(app: AppTest) -> list[str]:
+    return [element.proto.text for element in app.get("progress")]
+
+
+def test_a_running_calibration_is_found_again_after_the_page_is_reloaded_by_its_user_only(
+    app_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+
+    def held_fit(self: MMLCalibrator, data: Any, *args: Any, **kwargs: Any) -> Any:
+        release.wait(60)  # the calibration keeps running until the test ends
+        raise AssertionError("released")
+
+    monkeypatch.setattr(MMLCalibrator, "fit", held_fit)
+    seed_demo(app_store, load_bank(), 12, seed=9)
+    try:
+        app = open_page(StaffUser("psy", "psychometrician"))
+        app.number_input[0].set_value(2).run()
+        next(b for b in app.button if b.label == "Run calibration").click().run()
+        assert progress_texts(app)[0].startswith("Running: ")
+        reloaded = open_page(StaffUser("psy", "psychometrician"))  # new browser session
+        jobs = next(box for box in reloaded.selectbox if box.label.startswith("Your calibrations"))
+        assert len(jobs.options) == 1
+        assert jobs.options[0].startswith("collected ")
+        assert "· NRM · started" in jobs.options[0]
+        assert progress_texts(reloaded)[0].startswith("Running: ")
+        colleague = open_page(StaffUser("pat", "psychometrician"))
+        assert not [b for b in colleague.selectbox if b.label.startswith("Your calibrations")]
+        assert progress_texts(colleague) == []
+        assert "Run a calibration first" in all_text(colleague)
+    finally:
+        release.set()
+
+
+def test_the_sample_warnings_count_items_as_the_calibration_does(app_store: Store) -> None:
+    bank = load_bank()
+    seed_demo(app_store, bank, 12, seed=9)
+    app = open_page(StaffUser("psy", "psychometrician"))
+    app.number_input[0].set_value(2).run()
+    data = collected_responses(app_store, bank).data
+    parts = data.select_items(data.answered_counts() >= 2)
+    joined = calibration_items(parts, "nrm")  # the page's default model joins most/least parts
+    assert joined.n_items < parts.n_items
+    warning = next(w.value for w in app.warning if "scored items" in w.value)
+    assert warning.startswith(f"{joined.n_items:,} of {joined.n_items:,} scored items")
+
+
+def test_a_refused_promotion_advises_the_pages_own_fields(app_store: Store) -> None:
+    single = [i for i in load_bank().items if i.format != "most_least"]
+    items = [i for c in COMPETENCIES for i in [i for i in single if i.competency == c][:2]]
+    model = synthetic_model(items)
+    rng = np.random.default_rng(2)
+    data = simulate_responses(model, simulate_theta(40, len(COMPETENCIES), rng), rng)
+    job = get_jobs().start(data, "gpcm", {"label": "small.csv"}, owner="psy")
+    deadline = time.monotonic() + 120
+    while not job.status()["finished"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert job.result is not None, job.status()
+    app = open_page(StaffUser("psy", "psychometrician"))  # the job is chosen after a reload
+    app.text_area[0].input("first real calibration")
+    next(b for b in app.button if b.label == "Promote as a new model version").click().run()
+    refusal = next(e.value for e in app.error if "promotion refused" in e.value)
+    refusal = refusal.replace("\\", "").replace("\u200b", "")  # Markdown escapes
+    assert "item SO-001: 40 answers for 4 parameters (needs 80)" in refusal
+    assert PROMOTION_ADVICE in [i.value for i in app.info]
+    assert "Leave out items answered by fewer than this many candidates" in PROMOTION_ADVICE
+    assert "Promote even if the checks find problems" in PROMOTION_ADVICE
+    shown = refusal + PROMOTION_ADVICE
+    assert "--min-answers" not in shown
+    assert "--force" not in shown
+    assert "sjt calibrate" not in shown
 
 
 def test_versions_tab_compares_two_versions_and_rolls_back_only_with_a_reason(

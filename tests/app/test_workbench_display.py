@@ -108,6 +108,42 @@ def test_upload_errors_say_what_to_change_in_the_file(app_store: Store) -> None:
     assert "rename these columns in the file" in message
 
 
+def _upload_semicolons() -> None:
+    from app_pages.workbench_display import read_upload
+
+    header = ";".join(["candidate_id"] + [f"SO-{n:03d}" for n in range(1, 301)])
+    read_upload(f"{header}\nc1;A\n".encode(), "excel.csv")
+
+
+def test_an_upload_separated_by_semicolons_is_named_in_one_short_line(app_store: Store) -> None:
+    app = AppTest.from_function(_upload_semicolons, default_timeout=120).run()
+    assert "cannot be used" in app.error[0].value
+    message = app.code[0].value
+    assert message.startswith("line 1: the columns are separated by semicolons (';')")
+    assert "\n" not in message
+    assert "SO-300" not in message
+
+
+def _upload_same_pick_twice() -> None:
+    from app_pages.workbench_display import read_upload
+
+    rows = ["candidate_id,SO-001,SO-002.most,SO-002.least"]
+    rows += [f"c{n},A,B,D" for n in range(1, 5)] + ["c5,A,C,C"]
+    read_upload("\n".join(rows).encode(), "picks.csv")
+
+
+def test_an_upload_with_one_option_picked_as_most_and_least_is_refused_on_upload(
+    app_store: Store,
+) -> None:
+    """Checked when the file is read, as sjt calibrate does, not after Run."""
+    app = AppTest.from_function(_upload_same_pick_twice, default_timeout=120).run()
+    assert "cannot be used" in app.error[0].value
+    message = app.code[0].value
+    assert "item SO-002, row 5 (candidate 'c5')" in message
+    assert "the same option is picked as most and as least" in message
+    assert "Error" not in message
+
+
 @pytest.mark.slow
 def test_the_review_of_a_synthetic_calibration_explains_itself(app_store: Store) -> None:
     app = open_page(StaffUser("psy", "psychometrician"))

@@ -149,6 +149,32 @@ def test_malformed_data_files_name_line_and_column(
     assert not (tmp_path / "m.json").exists()
 
 
+@pytest.mark.parametrize(("separator", "name"), [(";", "semicolons"), ("\t", "tabs")])
+def test_a_data_file_with_another_separator_is_named_in_one_short_line(
+    tmp_path: Path, separator: str, name: str
+) -> None:
+    """A spreadsheet's semicolon CSV: one line naming the separator, not the whole header."""
+    items = [f"SO-{n:03d}" for n in range(1, 301)]
+    path = tmp_path / "excel.csv"
+    rows = [["candidate_id", *items], ["c1", *["A"] * len(items)]]
+    path.write_text("\n".join(separator.join(row) for row in rows) + "\n", encoding="utf-8")
+    code, output = run("calibrate", path, "--model", "nrm", "--out", tmp_path / "m.json")
+    assert code == 1
+    assert f"line 1: the columns are separated by {name}" in output
+    assert "save the file as comma-separated CSV" in output
+    assert "SO-300" not in output
+    assert len(output.replace(str(path), "FILE")) < 250
+
+
+def test_a_long_wrong_first_column_is_shortened(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("respondent_identifier_" + "x" * 400 + ",SO-001\nc1,A\n", encoding="utf-8")
+    code, output = run("calibrate", path, "--model", "nrm", "--out", tmp_path / "m.json")
+    assert code == 1
+    assert "first column must be 'candidate_id', got 'respondent_identifier_xxx" in output
+    assert "x" * 100 not in output
+
+
 def test_non_utf8_data_file_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "latin.csv"
     path.write_bytes("candidate_id,SO-001\nJosé,A\n".encode("latin-1"))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
+from typing import Any
 
 import numpy as np
 import pytest
@@ -13,11 +15,13 @@ from assessment.errors import AssessmentError
 from assessment.model_document import NormSection
 from assessment.persistence.store import Store
 from assessment.psychometrics.jobs import (
+    UNEXPECTED_FAILURE,
     CalibrationJob,
     JobRegistry,
     progress_fraction,
     without_constant_items,
 )
+from assessment.psychometrics.review import sample_warnings
 from assessment.psychometrics.version_compare import (
     compare_versions,
     diff_models,
@@ -27,7 +31,7 @@ from assessment.psychometrics.versions import next_version_label, promote
 from assessment.psychometrics.workbench import key_table, parameter_table, rollback_with_reason
 from items import load_bank
 from items.scoring_map import split_most_least, synthetic_model
-from scoring import MMLCalibrator, simulate_responses, simulate_theta
+from scoring import MMLCalibrator, ScoringError, simulate_responses, simulate_theta
 from scoring.diagnostics import EMStep
 from scoring.norms import NormTable
 from tests.assessment.psychometrics.conftest import with_scaled_slopes
@@ -183,7 +187,7 @@ def test_a_calibration_job_models_most_least_items_jointly_as_sjt_calibrate_does
     responses[responses[:, most] == d, most] = -1  # "D" picked as most: answer left out
     responses[:, least] = np.where(responses[:, most] >= 0, d, -1)  # "D" always least
     data = dataclasses.replace(data, responses=responses)
-    job = JobRegistry().start(data, "gpcm")
+    job = JobRegistry().start(data, "gpcm", owner="psy")
     for _ in range(600):
         if job.status()["finished"]:
             break
@@ -196,6 +200,84 @@ def test_a_calibration_job_models_most_least_items_jointly_as_sjt_calibrate_does
     assert job.result.parameters.item_ids == job.data.item_ids
     flagged = {(p.kind, p.item_id) for p in job.result.problems if not p.fatal}
     assert ("unused_category", joint) in flagged
+
+
+def wait_until_finished(job: CalibrationJob) -> None:
+    for _ in range(300):
+        if job.status()["finished"]:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"job {job.job_id} did not finish")
+
+
+def test_calibration_jobs_are_listed_and_found_for_the_user_who_started_them_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A reloaded page finds its user's jobs in the registry; another user's stay hidden."""
+    release = threading.Event()
+
+    def held_fit(self: MMLCalibrator, data: Any, *args: Any, **kwargs: Any) -> Any:
+        release.wait(15)  # the job stays running until the test lets it fail
+        raise ScoringError("item SO-002, row 5: the same option is picked as most and as least")
+
+    monkeypatch.setattr(MMLCalibrator, "fit", held_fit)
+    rng = np.random.default_rng(3)
+    data = simulate_responses(gpcm_model(rng, n_items=4), simulate_theta(30, 1, rng), rng)
+    registry = JobRegistry()
+    first = registry.start(data, "gpcm", {"label": "upload.csv"}, owner="ana")
+    other = registry.start(data, "gpcm", {"label": "theirs.csv"}, owner="ben")
+    second = registry.start(data, "gpcm", {"label": "collected"}, owner="ana")
+    try:
+        assert registry.jobs_of("ana") == [second, first]
+        assert registry.jobs_of("ben") == [other]
+        assert registry.jobs_of("carl") == []
+        assert registry.get(other.job_id, "ana") is None
+        assert registry.get(other.job_id, "ben") is other
+        assert registry.get(first.job_id, "ana") is first
+        assert first.describe().startswith("upload.csv · GPCM · started ")
+        assert first.describe().endswith(" UTC")
+        assert not first.status()["finished"]
+    finally:
+        release.set()
+    for job in (first, other, second):
+        wait_until_finished(job)
+    # the user reads what is wrong with the data, never an exception class name
+    assert first.status()["error"] == (
+        "item SO-002, row 5: the same option is picked as most and as least"
+    )
+
+
+def test_a_calibration_that_fails_for_no_data_reason_says_so_without_internals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken_fit(self: MMLCalibrator, data: Any, *args: Any, **kwargs: Any) -> Any:
+        raise KeyError("internal_state")
+
+    monkeypatch.setattr(MMLCalibrator, "fit", broken_fit)
+    rng = np.random.default_rng(3)
+    data = simulate_responses(gpcm_model(rng, n_items=4), simulate_theta(30, 1, rng), rng)
+    job = JobRegistry().start(data, "gpcm", owner="ana")
+    wait_until_finished(job)
+    assert job.status()["error"] == UNEXPECTED_FAILURE
+    assert "KeyError" in job.context["traceback"]
+
+
+def test_sample_warnings_count_a_most_least_item_once_as_the_calibration_does() -> None:
+    items = [item for item in BANK.items if item.competency == "composure"][:8]
+    model = synthetic_model(items)
+    rng = np.random.default_rng(5)
+    data = split_most_least(simulate_responses(model, simulate_theta(50, 1, rng), rng), model)
+    n_most_least = sum(item.format == "most_least" for item in items)
+    assert n_most_least > 0
+    assert data.n_items == len(items) + n_most_least  # two part columns each
+    warnings = sample_warnings(data, "gpcm")
+    assert warnings.n_items == len(items)
+    assert {item_id for item_id, _ in warnings.items_below_minimum} == {i.id for i in items}
+    assert all(n == 50 for _, n in warnings.items_below_minimum)
+    # rare options are options of the columns candidates answer, not the joint model's pairs
+    assert {item_id for item_id, _, _ in warnings.rare_options} <= set(data.item_ids)
+    independent = sample_warnings(data, "2pl")  # a model without a joint variant
+    assert independent.n_items == data.n_items
 
 
 def test_items_whose_answers_are_all_the_same_are_left_out_of_a_workbench_calibration() -> None:

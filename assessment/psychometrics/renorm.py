@@ -89,7 +89,9 @@ class RenormPreview:
     def left_out_line(self) -> str:
         """How many respondents the data-quality checks left out, and why."""
         if not self.left_out:
-            return "No respondent was left out by the data-quality checks"
+            return (
+                f"No respondent was left out by the data-quality checks under {self.active_label}"
+            )
         reasons = ", ".join(
             f"{count} {FLAG_REASONS.get(flag, flag)}" for flag, count in self.left_out_flags.items()
         )

@@ -422,7 +422,8 @@ class ScoresFromOtherVersions:
             for label, n in self.by_version.items()
         )
         return (
-            f"the current scores of {self.count} tested candidate(s) still come from {sources}, "
+            f"the current scores of {self.count} tested candidate"
+            f"{'' if self.count == 1 else 's'} still come from {sources}, "
             f"not from the active {self.active_label}; {how_to_rescore}"
         )
 

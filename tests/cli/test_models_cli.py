@@ -187,12 +187,12 @@ def test_rollback_says_whose_scores_are_current_and_rescores_only_when_asked(
     completed = len(store.current_scores_of_completed())
     code, output = sjt("model", "promote", seeded_file.parent / "model.json", "--note", "again")
     assert code == 0, output
-    assert f"{completed} tested candidate(s) still come from {SYNTHETIC_LABEL}" in output
+    assert f"{completed} tested candidates still come from {SYNTHETIC_LABEL}" in output
     assert "run sjt rescore" in output
     assert sjt("rescore")[0] == 0
     code, output = sjt("model", "rollback", "--reason", "drift")
     assert code == 0, output
-    assert f"{completed} tested candidate(s) still come from v1, not from the active" in output
+    assert f"{completed} tested candidates still come from v1, not from the active" in output
     assert f"run sjt rescore to score them with {SYNTHETIC_LABEL}" in output
     renorm = ("model", "renorm", "--sample", "collected", "--name", "demo", "--reason", "x")
     code, output = sjt(*renorm, "--min-sample", "2")

@@ -1,4 +1,5 @@
-"""Psychometrician's workbench: calibrate, review, promote or roll back, monitor fairness."""
+"""Psychometrician's workbench: calibrate, review, promote or roll back, re-norm and rescore,
+monitor fairness."""
 
 from __future__ import annotations
 
@@ -257,6 +258,10 @@ def review_section(username: str) -> None:
             else:
                 version = get_store().model_version(version_id)
                 st.success(f"Promoted {version.label if version else version_id}.")
+                st.info(
+                    "Current scores stay those of the previous version until you rescore "
+                    "(Versions tab, Rescore)."
+                )
 
 
 def plots(parameters: Any, data: ResponseMatrix, job_id: str) -> None:
@@ -336,6 +341,7 @@ def versions_section(username: str) -> None:
     workbench_versions.compare_section([v.label for v in versions])
     workbench_versions.rollback_section(username)
     workbench_renorm.renorm_section(username)
+    workbench_versions.rescore_section(username)
 
 
 render()

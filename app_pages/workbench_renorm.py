@@ -34,7 +34,9 @@ def renorm_section(username: str) -> None:
         "Promotion keeps the reference norms, so T-scores move only when θ moves. Re-norming "
         "defines the norms on another, named sample of at least "
         f"{renorm.MIN_NORM_SAMPLE} respondents; preview how many tested candidates would "
-        "change band before applying it. Rescore afterwards to update stored scores."
+        "change band before applying it. Respondents whose answers fail the data-quality "
+        "checks under the active version (person misfit, answers like random picking) are "
+        "left out. Rescore afterwards (Rescore, below) to update stored scores."
     )
     source = st.radio(
         "Reference sample", ["Completed tests (without data-quality flags)", "A response CSV"],
@@ -79,6 +81,7 @@ def _show(preview: RenormPreview, username: str) -> None:
         f"Re-norm **{md_escape(preview.active_label)}** on "
         f"**{md_escape(preview.sample)}** (n = {preview.n}):"
     )
+    st.caption(md_escape(f"{preview.left_out_line()}."))
     st.dataframe(table_for_display(pd.DataFrame(preview.rows())), hide_index=True)
     overall = (
         "" if preview.overall_changes is None
@@ -100,4 +103,7 @@ def _show(preview: RenormPreview, username: str) -> None:
                 st.session_state.pop(PREVIEW_KEY, None)
                 version = get_store().model_version(version_id)
                 label = version.label if version else str(version_id)
-                st.success(f"{md_escape(label)} is active with the new norms; rescore next.")
+                st.success(
+                    f"{md_escape(label)} is active with the new norms; rescore next "
+                    "(Rescore, below)."
+                )

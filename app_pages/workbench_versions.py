@@ -1,15 +1,21 @@
-"""Workbench versions: compare any two stored versions; roll back with confirmation and reason."""
+"""Workbench versions: compare any two stored versions; roll back with confirmation and reason;
+rescore the completed tests with the active version."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import get_store
+from app_pages.common import get_bank, get_store
 from app_pages.markup import md_escape
 from assessment.errors import AssessmentError
 from assessment.psychometrics.version_compare import compare_versions
-from assessment.psychometrics.workbench import rollback_with_reason
+from assessment.psychometrics.workbench import (
+    ScoresFromOtherVersions,
+    rescore_confirmed,
+    rollback_with_reason,
+    scores_from_other_versions,
+)
 
 
 def compare_section(labels: list[str]) -> None:
@@ -82,17 +88,60 @@ def compare_section(labels: list[str]) -> None:
 
 
 def rollback_section(username: str) -> None:
-    """Roll back only with a ticked confirmation and a written reason (kept in the audit log)."""
+    """Roll back only with a ticked confirmation and a written reason (kept in the audit log);
+    rescore at once only when asked."""
     with st.form("rollback"):
         st.markdown("**Roll back**")
         reason = st.text_input("Reason for rolling back (required; kept in the audit log)")
         confirmed = st.checkbox(
             "I understand that new scores will use the previous version from now on"
         )
+        rescore_now = st.checkbox(
+            "Also rescore every completed test with that version (audited)",
+            help="Otherwise the current scores stay those of the version rolled back from "
+            "until you rescore.",
+        )
         if st.form_submit_button("Roll back to the previous version"):
             try:
-                label = rollback_with_reason(get_store(), username, reason, confirmed)
+                outcome = rollback_with_reason(
+                    get_store(), username, reason, confirmed, get_bank() if rescore_now else None
+                )
             except AssessmentError as error:
                 st.error(md_escape(str(error)))
             else:
-                st.success(f"{md_escape(label)} is active again.")
+                st.success(f"{md_escape(outcome.label)} is active again.")
+                if outcome.rescored is not None:
+                    st.success(f"Rescored {outcome.rescored} completed tests with it.")
+                _warn_scores_from_other_versions(outcome.others)
+
+
+def rescore_section(username: str) -> None:
+    """Rescore every completed test with the active version, after a ticked confirmation (the
+    audit log keeps who rescored with which version)."""
+    st.markdown("**Rescore**")
+    others = scores_from_other_versions(get_store())
+    if others is not None and not others.count:
+        st.caption(
+            f"Every tested candidate's current scores come from {md_escape(others.active_label)}."
+        )
+    _warn_scores_from_other_versions(others)
+    with st.form("rescore"):
+        confirmed = st.checkbox(
+            "I understand that every completed test gets new current scores from the active "
+            "version (earlier scores are kept as history)"
+        )
+        if st.form_submit_button("Rescore every completed test"):
+            try:
+                count = rescore_confirmed(get_store(), get_bank(), username, confirmed)
+            except AssessmentError as error:
+                st.error(md_escape(str(error)))
+            else:
+                active = get_store().active_model_version()
+                label = active.label if active else "the active version"
+                st.success(f"Rescored {count} completed tests with {md_escape(label)}.")
+
+
+def _warn_scores_from_other_versions(others: ScoresFromOtherVersions | None) -> None:
+    """Say whose current scores the active version did not produce, and how to rescore."""
+    if others is not None and others.count:
+        st.warning(md_escape(others.message("rescore them under Rescore below")))

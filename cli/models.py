@@ -31,6 +31,7 @@ from assessment.psychometrics.versions import (
     promote,
     rescore,
     rollback,
+    scores_from_other_versions,
 )
 from assessment.recruiting.exports import scores_csv
 from assessment.recruiting.overview import candidate_overview
@@ -102,6 +103,7 @@ def model_promote(
         raise fail(str(error), EXIT_PROMOTION_REFUSED) from None
     version = store.model_version(version_id)
     typer.echo(f"promoted {version.label if version else version_id}; it is now active")
+    _echo_rescore_hint(store)
 
 
 @models.command("rollback")
@@ -111,10 +113,34 @@ def model_rollback(
         str, typer.Option("--reason", "--note", help="Why (required; kept in the audit log).")
     ],
     actor: ActorOption = "cli",
+    rescore_now: Annotated[
+        bool,
+        typer.Option(
+            "--rescore",
+            help="Also rescore every completed test with the version that is active again "
+            "(audited as model.rescore).",
+        ),
+    ] = False,
 ) -> None:
-    """Re-activate the version that was active before the current one (audited)."""
-    label = rollback(Store.open(), actor, reason)
+    """Re-activate the version that was active before the current one (audited).
+
+    Current scores stay those of the version rolled back from until the candidates are
+    rescored: add --rescore, or run sjt rescore afterwards.
+    """
+    store = Store.open()
+    label = rollback(store, actor, reason)
     typer.echo(f"rolled back: {label} is active again")
+    if rescore_now:
+        count = rescore(store, load_bank(), None, actor)
+        typer.echo(f"rescored {count} completed sessions with {label}")
+    _echo_rescore_hint(store)
+
+
+def _echo_rescore_hint(store: Store) -> None:
+    """Say which tested candidates' current scores the active version did not produce."""
+    others = scores_from_other_versions(store)
+    if others is not None and others.count:
+        typer.echo(others.message(f"run sjt rescore to score them with {others.active_label}"))
 
 
 @models.command("renorm")

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from assessment.session_values import Response
 from assessment.vocabulary import QUALITY_FLAGS, RANDOM_LIKE_BELOW
@@ -120,6 +121,63 @@ def response_matrix(
     return ResponseMatrix(row, model.specs, model.dimensions)
 
 
+@dataclass(frozen=True)
+class ModelFitVerdict:
+    """The data-quality flags that depend on the scoring model, for one respondent, with the
+    statistics behind them (the timing and position flags need a delivered session; these
+    need only the answers, so a response file can be judged too)."""
+
+    lz_star: float | None
+    random_log_odds: float | None
+    person_misfit: bool
+    random_like: bool
+
+    @property
+    def raised(self) -> tuple[str, ...]:
+        """Keys of the flags that are set."""
+        return tuple(key for key in ("person_misfit", "random_like") if getattr(self, key))
+
+
+NO_ANSWERS_VERDICT = ModelFitVerdict(None, None, person_misfit=False, random_like=False)
+"""The verdict on a respondent without answers: nothing to judge, nothing flagged."""
+
+
+def model_fit_verdicts(
+    model: ModelParameters,
+    data: ResponseMatrix,
+    n_answers: Sequence[int],
+    policy: QualityPolicy | None = None,
+) -> list[ModelFitVerdict]:
+    """Person misfit (combined lz* or evidence for random picking) and ``random_like`` for
+    every row of ``data`` under ``model``; ``n_answers`` is each respondent's number of
+    answers (the random-picking evidence needs ``policy.min_items_for_misfit`` of them)."""
+    policy = policy or QualityPolicy()
+    fit = person_fit(model, data)
+    log_odds_rows = random_log_odds_rows(model, data)
+    verdicts = []
+    for n in range(data.n_candidates):
+        usable = (fit.n_answered[n] >= policy.min_items_for_misfit) & np.isfinite(fit.lz_star[n])
+        lz_combined: float | None = None
+        if usable.any():
+            values = fit.lz_star[n][usable]
+            lz_combined = float(values.sum() / np.sqrt(values.size))
+        log_odds: float | None = None
+        if n_answers[n] >= policy.min_items_for_misfit:
+            log_odds = float(log_odds_rows[n])
+        misfit = (lz_combined is not None and lz_combined < policy.misfit_z) or (
+            log_odds is not None and log_odds < policy.random_log_odds
+        )
+        verdicts.append(
+            ModelFitVerdict(
+                lz_star=lz_combined,
+                random_log_odds=log_odds,
+                person_misfit=misfit,
+                random_like=log_odds is not None and not log_odds >= policy.random_like_below,
+            )
+        )
+    return verdicts
+
+
 def quality_flags(
     bank: ItemBank,
     model: ModelParameters,
@@ -132,30 +190,20 @@ def quality_flags(
     times = np.array([r.response_ms for r in responses], dtype=float)
     fast_share = float(np.mean(times < policy.fast_ms)) if times.size else 0.0
     run = longest_same_position_run(responses)
-    lz_combined: float | None = None
-    log_odds: float | None = None
+    verdict = NO_ANSWERS_VERDICT
     if responses:
         data = response_matrix(bank, model, responses)
-        fit = person_fit(model, data)
-        usable = (fit.n_answered[0] >= policy.min_items_for_misfit) & np.isfinite(fit.lz_star[0])
-        if usable.any():
-            values = fit.lz_star[0][usable]
-            lz_combined = float(values.sum() / np.sqrt(values.size))
-        if len(responses) >= policy.min_items_for_misfit:
-            log_odds = random_log_odds(model, data)
-    misfit = (lz_combined is not None and lz_combined < policy.misfit_z) or (
-        log_odds is not None and log_odds < policy.random_log_odds
-    )
+        verdict = model_fit_verdicts(model, data, [len(responses)], policy)[0]
     return QualityFlags(
         too_fast=fast_share > policy.max_fast_share,
         same_position_run=run >= policy.max_same_position_run,
-        person_misfit=misfit,
+        person_misfit=verdict.person_misfit,
         incomplete=incomplete,
         fast_share=fast_share,
         longest_run=run,
-        lz_star=lz_combined,
-        random_log_odds=log_odds,
-        random_like=log_odds is not None and not log_odds >= policy.random_like_below,
+        lz_star=verdict.lz_star,
+        random_log_odds=verdict.random_log_odds,
+        random_like=verdict.random_like,
     )
 
 
@@ -177,14 +225,19 @@ def random_log_odds(model: ModelParameters, data: ResponseMatrix) -> float:
     Meijer, R. R., & Sijtsma, K. (2001). Methodology review: Evaluating person fit. Applied
     Psychological Measurement, 25, 107–135.
     """
+    return float(random_log_odds_rows(model, data)[0])
+
+
+def random_log_odds_rows(model: ModelParameters, data: ResponseMatrix) -> NDArray[np.float64]:
+    """:func:`random_log_odds` of every row of ``data`` (one value per respondent)."""
     grid = np.linspace(-6.0, 6.0, 61)
     log_weights = -0.5 * grid**2
     log_weights -= np.log(np.sum(np.exp(log_weights)))
-    loglik = GridLikelihood.build(model, data, grid).rows(slice(None))[0]
-    answered = data.responses[0] != MISSING
-    marginal = 0.0
-    for row in loglik:  # (G,) per dimension
-        peak = float(row.max())
-        marginal += peak + float(np.log(np.sum(np.exp(row - peak + log_weights))))
+    loglik = GridLikelihood.build(model, data, grid).rows(slice(None))  # (N, D, G)
+    peak = loglik.max(axis=2, keepdims=True)
+    marginal = (peak[..., 0] + np.log(np.sum(np.exp(loglik - peak + log_weights), axis=2))).sum(
+        axis=1
+    )
     n_categories = np.array([spec.n_categories for spec in model.specs], dtype=float)
-    return float(marginal + np.sum(np.log(n_categories[answered])))
+    answered = data.responses != MISSING
+    return np.asarray(marginal + (answered * np.log(n_categories)).sum(axis=1), dtype=np.float64)

@@ -12,37 +12,52 @@ A norm table is a set of percentiles of the sample's θ; with fewer than ``MIN_N
 respondents the tails (the 2nd and 98th percentiles that the bands of a T-score rest on) are
 too noisy to define a scale on, so a smaller sample is refused unless the caller lowers the
 minimum deliberately (the audit entry records the minimum used).
+
+Poor-quality answers would widen or shift the tables (random picks pull θ towards the middle),
+so every respondent of the sample is judged by the data-quality checks of delivery that need
+only the answers (``assessment.delivery.quality.model_fit_verdicts``: person misfit and
+answers like random picking, under the active model; timing cannot be judged from a response
+file). Flagged respondents are left out, the preview says how many and why, and the minimum
+applies to the respondents kept.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import NDArray
 
+from assessment.delivery.quality import model_fit_verdicts
 from assessment.errors import AssessmentError
 from assessment.model_document import NormReference, NormSection
-from assessment.persistence.store import Store, StoredModel
-from assessment.psychometrics.data_files import align_to_model
+from assessment.persistence.store import Store
+from assessment.psychometrics.data_files import aligned_as_delivered
 from assessment.psychometrics.model_files import eap_estimates
 from assessment.psychometrics.review import band_index
-from assessment.psychometrics.versions import next_version_label
+from assessment.psychometrics.versions import next_version_label, same_scale_versions
 from assessment.session_values import (
     CompletedScores,
     OverallRule,
     StoredPosterior,
     stored_evidence,
 )
-from assessment.vocabulary import raised_flags
+from assessment.vocabulary import QUALITY_FLAGS, raised_flags
 from items.models import COMPETENCIES
-from scoring import ResponseMatrix
+from scoring import MISSING, ResponseMatrix
 from scoring.norms import NormTable
 
 MIN_NORM_SAMPLE = 200
 """Fewest respondents a reference sample needs (see the module docstring)."""
+
+FLAG_REASONS = {
+    "person_misfit": "fit the model poorly (person misfit lz*, or more probable under random "
+    "picks)",
+    "random_like": "cannot be told apart from random picking",
+}
+"""Why a data-quality flag leaves a respondent out of a norm sample, in words."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,24 @@ class RenormPreview:
     """Candidates whose overall band would change (None without an overall rule)."""
     minimum: int = MIN_NORM_SAMPLE
     """The smallest sample size that was accepted for this preview."""
+    left_out: int = 0
+    """Respondents left out of the norm sample for data-quality flags."""
+    left_out_flags: dict[str, int] = field(default_factory=dict)
+    """Per data-quality flag: the left-out respondents that raised it (one can raise two)."""
+
+    def left_out_line(self) -> str:
+        """How many respondents the data-quality checks left out, and why."""
+        if not self.left_out:
+            return (
+                f"No respondent was left out by the data-quality checks under {self.active_label}"
+            )
+        reasons = ", ".join(
+            f"{count} {FLAG_REASONS.get(flag, flag)}" for flag, count in self.left_out_flags.items()
+        )
+        return (
+            f"Left out {self.left_out} of {self.n + self.left_out} respondents whose answers "
+            f"fail the data-quality checks under {self.active_label}: {reasons}"
+        )
 
     def rows(self) -> list[dict[str, str | float | int | None]]:
         """Per competency: the norm mean and SD, current and new, and the band changes."""
@@ -103,6 +136,7 @@ class RenormPreview:
                 else ""
             )
         )
+        out.insert(1, f"  {self.left_out_line()}")
         return out
 
 
@@ -125,16 +159,22 @@ def preview_renorm(
     model = store.active_model_document()
     if model is None:
         raise AssessmentError("there is no active model version to re-norm")
-    data = align_to_model(sample, model.parameters)
-    answered: NDArray[np.bool_] = np.asarray((data.responses >= 0).any(axis=1))
-    if answered.sum() < max(minimum, 2):
+    data = aligned_as_delivered(sample, model.parameters)
+    n_answers = (data.responses != MISSING).sum(axis=1)
+    answered = np.flatnonzero(n_answers > 0)
+    verdicts = model_fit_verdicts(model.parameters, data.subset(answered), n_answers[answered])
+    flagged = np.array([bool(v.raised) for v in verdicts], dtype=bool)
+    kept = answered[~flagged]
+    left_out = Counter(flag for v in verdicts for flag in v.raised)
+    if kept.size < max(minimum, 2):
         raise AssessmentError(
-            f"the sample {name!r} has {int(answered.sum())} respondent(s) with answers to "
-            f"the model's items; a reference sample needs at least {max(minimum, 2)} "
+            f"the sample {name!r} has {kept.size} respondent(s) with answers to the model's "
+            f"items that pass the data-quality checks ({int(flagged.sum())} left out); a "
+            f"reference sample needs at least {max(minimum, 2)} "
             f"(the documented minimum is {MIN_NORM_SAMPLE})"
         )
-    estimate = eap_estimates(model.parameters, data.subset(answered))
-    group = f"{name.strip()} (n={int(answered.sum())})"
+    estimate = eap_estimates(model.parameters, data.subset(kept))
+    group = f"{name.strip()} (n={kept.size})"
     tables = {
         dimension: NormTable.from_estimates(estimate.theta[:, d], group)
         for d, dimension in enumerate(estimate.dimensions)
@@ -165,7 +205,7 @@ def preview_renorm(
     return RenormPreview(
         active_label=model.label,
         sample=name.strip(),
-        n=int(answered.sum()),
+        n=int(kept.size),
         date=(date or dt.datetime.now(dt.UTC).date()).isoformat(),
         tables=tables,
         old_tables=dict(model.norms),
@@ -174,6 +214,8 @@ def preview_renorm(
         any_band_changes=int(any_change.sum()),
         overall_changes=overall_changes,
         minimum=max(minimum, 2),
+        left_out=int(flagged.sum()),
+        left_out_flags={flag: left_out[flag] for flag in QUALITY_FLAGS if left_out[flag]},
     )
 
 
@@ -191,8 +233,8 @@ class _CurrentScores:
 
 def _current_thetas(store: Store, version_id: int) -> list[_CurrentScores]:
     """θ by competency of every tested candidate whose current scores share the active scale
-    (scored by the active version or one it was linked to or re-normed from)."""
-    same_scale = _same_scale_versions(store, version_id)
+    (scored by a version linked or re-normed to or from it, directly or through others)."""
+    same_scale = same_scale_versions(store, version_id)
     flags = store.completed_session_flags()
     out = []
     for session_id, records in store.current_scores_of_completed().items():
@@ -209,20 +251,6 @@ def _current_thetas(store: Store, version_id: int) -> list[_CurrentScores]:
                 )
             )
     return out
-
-
-def _same_scale_versions(store: Store, version_id: int) -> set[int]:
-    """The version and its ancestors through linking or re-norming (one θ scale)."""
-    chain: set[int] = set()
-    current: StoredModel | None = store.model_document(version_id)
-    while current is not None and current.version_id not in chain:
-        chain.add(current.version_id)
-        document = current.document
-        parent = (document.linking.linked_to if document.linking else None) or (
-            document.renormed_from
-        )
-        current = store.model_document_by_label(parent) if parent else None
-    return chain
 
 
 def _overall_band(
@@ -284,7 +312,8 @@ def apply_renorm(
         "from": version.label, "version_id": version_id, "minimum": preview.minimum,
         "band_changes": preview.band_changes, "candidates": preview.n_candidates,
         "any_band_changes": preview.any_band_changes,
-        "overall_changes": preview.overall_changes,
+        "overall_changes": preview.overall_changes, "left_out": preview.left_out,
+        "left_out_flags": preview.left_out_flags,
     })  # fmt: skip
     return version_id
 

@@ -40,7 +40,7 @@ from assessment.model_document import (
 from assessment.persistence.answers import completed_answers
 from assessment.persistence.audit import AuditLog
 from assessment.persistence.store import Store, StoredModel
-from assessment.psychometrics.data_files import align_to_model
+from assessment.psychometrics.data_files import align_to_model, aligned_as_delivered
 from assessment.psychometrics.model_files import reference_of
 from assessment.psychometrics.promotion_guard import (
     MIN_COMMON_ITEMS,
@@ -51,8 +51,6 @@ from assessment.psychometrics.promotion_guard import (
 from items import ItemBank
 from items.scoring_map import (
     item_specs,
-    join_most_least,
-    joint_item_ids,
     reading_specs,
     scored_responses,
 )
@@ -293,6 +291,38 @@ def rollback(store: Store, actor: str, note: str) -> str:
     return target
 
 
+def same_scale_versions(store: Store, version_id: int) -> set[int]:
+    """Ids of the versions whose θ shares the scale of ``version_id``: itself and every version
+    linked or re-normed to it or from it, directly or through others (a version promoted
+    without linking starts a scale of its own). A version whose JSON is unreadable is left
+    out."""
+    neighbours: dict[str, set[str]] = {}
+    ids: dict[str, int] = {}
+    for version in store.model_versions():
+        ids[version.label] = version.id
+        try:
+            stored = store.model_document(version.id)
+        except DataFileError:
+            continue
+        document = stored.document if stored else None
+        if document is None:
+            continue
+        parents = {document.linking.linked_to if document.linking else None}
+        parents.add(document.renormed_from)
+        for parent in parents - {None}:
+            neighbours.setdefault(version.label, set()).add(str(parent))
+            neighbours.setdefault(str(parent), set()).add(version.label)
+    start = next((label for label, id_ in ids.items() if id_ == version_id), None)
+    if start is None:
+        return set()
+    found, pending = {start}, [start]
+    while pending:
+        for label in neighbours.get(pending.pop(), set()) - found:
+            found.add(label)
+            pending.append(label)
+    return {ids[label] for label in found if label in ids}
+
+
 def next_version_label(existing: set[str]) -> str:
     """``v1`` for the first calibrated version, then one past the highest ``v<number>``
     (the demo's ``v0-synthetic`` and hand-named versions do not count)."""
@@ -366,8 +396,7 @@ def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str =
     if not collected.session_ids:
         return 0
     # As delivery scores: joint most/least items as one answer, under the model's N(0, R).
-    joined = join_most_least(collected.data, only=joint_item_ids(model.parameters))
-    data = align_to_model(joined, model.parameters)
+    data = aligned_as_delivered(collected.data, model.parameters)
     prior = LatentPrior(model.parameters.correlation, n_grid=CATPolicy().n_quad)
     estimate = score_eap_correlated(model.parameters, data, prior=prior)
     stored_flags = store.completed_session_flags()
@@ -387,6 +416,48 @@ def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str =
     return len(collected.session_ids)
 
 
+@dataclass(frozen=True)
+class ScoresFromOtherVersions:
+    """Tested candidates whose current scores a version other than the active one produced:
+    after a promotion or a rollback they keep those scores until they are rescored."""
+
+    active_label: str
+    by_version: dict[str, int]
+    """Per version label: completed sessions whose current scores it produced."""
+
+    @property
+    def count(self) -> int:
+        """Completed sessions not scored by the active version."""
+        return sum(self.by_version.values())
+
+    def message(self, how_to_rescore: str) -> str:
+        """Plain words for the staff member, ending with ``how_to_rescore``."""
+        sources = ", ".join(
+            f"{label} ({n})" if len(self.by_version) > 1 else label
+            for label, n in self.by_version.items()
+        )
+        return (
+            f"the current scores of {self.count} tested candidate"
+            f"{'' if self.count == 1 else 's'} still come from {sources}, "
+            f"not from the active {self.active_label}; {how_to_rescore}"
+        )
+
+
+def scores_from_other_versions(store: Store) -> ScoresFromOtherVersions | None:
+    """Which versions produced the current scores that the active one did not (None without
+    an active version)."""
+    active = store.active_model_version()
+    if active is None:
+        return None
+    labels = {version.id: version.label for version in store.model_versions()}
+    by_version: dict[str, int] = {}
+    for records in store.current_scores_of_completed().values():
+        if records and records[0].model_version_id != active.id:
+            label = labels.get(records[0].model_version_id, str(records[0].model_version_id))
+            by_version[label] = by_version.get(label, 0) + 1
+    return ScoresFromOtherVersions(active.label, by_version)
+
+
 def session_quality(
     store: Store,
     bank: ItemBank,
@@ -404,6 +475,7 @@ def session_quality(
 __all__ = [
     "CollectedData",
     "PromotionRefusedError",
+    "ScoresFromOtherVersions",
     "VersionInfo",
     "activate",
     "align_to_model",
@@ -412,4 +484,6 @@ __all__ = [
     "promote",
     "rescore",
     "rollback",
+    "same_scale_versions",
+    "scores_from_other_versions",
 ]

@@ -1,13 +1,14 @@
 """What the calibration workbench shows about a model, computed here so the pages stay thin.
 
 A psychometrician used to mirt expects the parameter table with standard errors, the
-empirical key beside the SME key, observed-versus-expected plots per item, and rollback that
-asks why. The numbers come from :mod:`scoring`; this module shapes them into rows for tables
-and charts and enforces the rules of the actions.
+empirical key beside the SME key, observed-versus-expected plots per item, rollback that
+asks why and rescoring that asks for confirmation. The numbers come from :mod:`scoring`; this
+module shapes them into rows for tables and charts and enforces the rules of the actions.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,8 +17,14 @@ from assessment.errors import AssessmentError
 from assessment.persistence.store import Store
 from assessment.psychometrics import renorm
 from assessment.psychometrics.renorm import RenormPreview, apply_renorm
-from assessment.psychometrics.versions import rollback
+from assessment.psychometrics.versions import (
+    ScoresFromOtherVersions,
+    rescore,
+    rollback,
+    scores_from_other_versions,
+)
 from assessment.session_values import OverallRule
+from items import ItemBank
 from scoring import ModelParameters, ResponseMatrix, score_eap
 from scoring.fit import conditional_se, test_information
 from scoring.item_analysis import analyse_items
@@ -29,6 +36,8 @@ __all__ = [
     "ObservedExpected",
     "RenormPreview",
     "ResponseMatrix",
+    "RollbackOutcome",
+    "ScoresFromOtherVersions",
     "eap_theta",
     "information_curves",
     "item_analysis_rows",
@@ -37,7 +46,9 @@ __all__ = [
     "parameter_table",
     "renorm_preview",
     "renorm_with_reason",
+    "rescore_confirmed",
     "rollback_with_reason",
+    "scores_from_other_versions",
 ]
 
 
@@ -93,14 +104,37 @@ def information_curves(
     return test_information(model, grid), conditional_se(model, grid)
 
 
-def rollback_with_reason(store: Store, actor: str, reason: str, confirmed: bool) -> str:
+@dataclass(frozen=True)
+class RollbackOutcome:
+    """What a workbench rollback did: the version active again, the sessions rescored with it
+    (None when no rescore was asked) and the current scores other versions still give."""
+
+    label: str
+    rescored: int | None
+    others: ScoresFromOtherVersions | None
+
+
+def rollback_with_reason(
+    store: Store, actor: str, reason: str, confirmed: bool, rescore_bank: ItemBank | None = None
+) -> RollbackOutcome:
     """Roll back to the previous version after an explicit confirmation and with a reason that
-    the audit log keeps; returns the label that is active again."""
+    the audit log keeps; with ``rescore_bank``, also rescore every completed test with the
+    version active again (audited by ``rescore``)."""
     if not confirmed:
         raise AssessmentError("tick the confirmation to roll back")
     if not reason.strip():
         raise AssessmentError("give the reason for rolling back; the audit log keeps it")
-    return rollback(store, actor, reason.strip())
+    label = rollback(store, actor, reason.strip())
+    rescored = None if rescore_bank is None else rescore(store, rescore_bank, None, actor)
+    return RollbackOutcome(label, rescored, scores_from_other_versions(store))
+
+
+def rescore_confirmed(store: Store, bank: ItemBank, actor: str, confirmed: bool) -> int:
+    """Rescore every completed test with the active version after an explicit confirmation
+    (``rescore`` audits it); returns the number of sessions rescored."""
+    if not confirmed:
+        raise AssessmentError("tick the confirmation to rescore")
+    return rescore(store, bank, None, actor)
 
 
 def renorm_preview(

@@ -12,6 +12,7 @@ import streamlit
 from streamlit.testing.v1 import AppTest
 
 from app_pages.common import get_store
+from app_pages.markup import md_escape
 from app_pages.phrasing import PROMOTION_ADVICE
 from app_pages.workbench_jobs import get_jobs
 from assessment.access.accounts import StaffUser
@@ -23,6 +24,7 @@ from assessment.psychometrics.fairness import OVERALL_BANDS, fairness_report, re
 from assessment.psychometrics.response_export import export_responses
 from assessment.psychometrics.review import calibration_items
 from assessment.psychometrics.versions import collected_responses
+from assessment.psychometrics.workbench import rollback_with_reason
 from items import COMPETENCIES, load_bank
 from items.scoring_map import synthetic_model
 from reports.assemble import overall_rule
@@ -240,6 +242,30 @@ def test_versions_tab_compares_two_versions_and_rolls_back_only_with_a_reason(
     assert active is not None
     assert active.label == "v0-synthetic"
     assert app_store.audit_entries("model.activate")[0].detail == {"note": "v1 drifted"}
+    assert app_store.audit_entries("model.rescore") == []  # no rescore unless asked
+
+
+def test_versions_tab_rescores_after_a_rollback_only_with_confirmation(app_store: Store) -> None:
+    promote_steeper_first_item(app_store)
+    seed_demo(app_store, load_bank(), 3, seed=4)  # scored by v1
+    completed = len(app_store.current_scores_of_completed())
+    rollback_with_reason(app_store, "psy", "v1 drifted", confirmed=True)
+    app = open_page(StaffUser("psy", "psychometrician"))
+    assert f"{completed} tested candidates still come from v1" in all_text(app)
+    rescore = next(b for b in app.button if b.label == "Rescore every completed test")
+    rescore.click().run()
+    assert "tick the confirmation to rescore" in all_text(app)
+    assert app_store.audit_entries("model.rescore") == []
+    next(c for c in app.checkbox if c.label.startswith("I understand that every completed")).check()
+    next(b for b in app.button if b.label == "Rescore every completed test").click().run()
+    assert md_escape(f"Rescored {completed} completed tests with v0-synthetic") in all_text(app)
+    entry = app_store.audit_entries("model.rescore")[0]
+    assert (entry.actor, entry.target, entry.detail) == (
+        "psy", "v0-synthetic", {"sessions": completed},
+    )  # fmt: skip
+    app.run()
+    assert md_escape("current scores come from v0-synthetic") in all_text(app)
+    assert "still come from" not in all_text(app)
 
 
 def test_versions_tab_previews_a_renorm_and_applies_it_with_confirmation_and_reason(
@@ -263,6 +289,7 @@ def test_versions_tab_previews_a_renorm_and_applies_it_with_confirmation_and_rea
     monkeypatch.setattr(renorm, "MIN_NORM_SAMPLE", 2)
     preview("demo 2026")
     assert "would change band on at least one competency" in all_text(app)
+    assert md_escape("the data-quality checks under v0-synthetic") in all_text(app)
     frames = "\n".join(frame.value.to_string() for frame in app.dataframe)
     assert "band changes" in frames
     apply("local norms", confirm=False)

@@ -1,26 +1,30 @@
 """``sjt scores``, ``sjt model renorm``, guarded ``sjt model promote`` and ``rollback --reason``
-from the command line (issue 13): exit codes, what is written, what the audit log keeps."""
+(with its rescore hint and ``--rescore``) from the command line (issue 13): exit codes, what
+is written, what the audit log keeps."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from typing import get_args
 
 import pytest
 from typer.testing import CliRunner
 
-from assessment.demo import (
-    SYNTHETIC_LABEL,
-)
+from assessment.demo import SYNTHETIC_LABEL, synthetic_responses
 from assessment.model_document import ModelDocument
 from assessment.persistence.store import Store
+from assessment.psychometrics.data_files import write_response_csv
+from assessment.psychometrics.versions import scores_from_other_versions
 from cli.main import app
 from cli.models import EXIT_PROMOTION_REFUSED
-from items import COMPETENCIES
+from items import COMPETENCIES, load_bank
+from items.scoring_map import split_most_least, synthetic_model
 from reports.profile import OverallBand
+from tests.assessment.psychometrics.test_renorm import with_random_pickers
 from tests.cli.conftest import seeded_database, use_copy_of
 
 runner = CliRunner()
@@ -148,3 +152,60 @@ def test_renorm_refuses_a_sample_file_with_a_mistyped_item_column(
     assert code == 1
     assert "SO-0O3" in output  # named, not silently dropped with its answers
     assert store.audit_entries("model.renorm") == []
+
+
+def test_renorm_on_a_response_file_leaves_out_answers_like_random_picking(
+    store: Store, tmp_path: Path
+) -> None:
+    bank = load_bank()
+    drawn = synthetic_responses(bank, n=40, seed=21)
+    mixed = split_most_least(with_random_pickers(drawn, 10, seed=22), synthetic_model(bank))
+    sample = tmp_path / "mixed.csv"
+    write_response_csv(sample, [f"r{n}" for n in range(40)], mixed)  # as sjt simulate writes
+    base = ("model", "renorm", "--sample", sample, "--name", "mixed", "--reason", "test")
+    code, output = sjt(*base, "--min-sample", "2")
+    assert code == 0, output
+    counted = re.search(r"Left out (\d+) of 40 respondents", output)
+    assert counted is not None, output
+    left_out = int(counted.group(1))
+    assert 10 <= left_out < 20
+    assert "cannot be told apart from random picking" in output
+    assert f"(n={40 - left_out}," in output
+    code, output = sjt(*base, "--min-sample", str(40 - left_out + 1))
+    assert code == 1
+    assert "pass the data-quality checks" in output
+    code, output = sjt(*base, "--min-sample", "2", "--yes")
+    assert code == 0, output
+    detail = store.audit_entries("model.renorm")[0].detail
+    assert (detail["n"], detail["left_out"]) == (40 - left_out, left_out)
+    assert detail["left_out_flags"]["random_like"] >= 10
+
+
+def test_rollback_says_whose_scores_are_current_and_rescores_only_when_asked(
+    store: Store, seeded_file: Path
+) -> None:
+    completed = len(store.current_scores_of_completed())
+    code, output = sjt("model", "promote", seeded_file.parent / "model.json", "--note", "again")
+    assert code == 0, output
+    assert f"{completed} tested candidates still come from {SYNTHETIC_LABEL}" in output
+    assert "run sjt rescore" in output
+    assert sjt("rescore")[0] == 0
+    code, output = sjt("model", "rollback", "--reason", "drift")
+    assert code == 0, output
+    assert f"{completed} tested candidates still come from v1, not from the active" in output
+    assert f"run sjt rescore to score them with {SYNTHETIC_LABEL}" in output
+    renorm = ("model", "renorm", "--sample", "collected", "--name", "demo", "--reason", "x")
+    code, output = sjt(*renorm, "--min-sample", "2")
+    assert code == 0, output
+    assert f"of {completed} tested candidates would change band" in output
+    code, output = sjt("model", "promote", seeded_file.parent / "model.json", "--note", "v2")
+    assert code == 0, output
+    code, output = sjt("model", "rollback", "--reason", "again", "--rescore", "--actor", "psy")
+    assert code == 0, output
+    assert f"rescored {completed} completed sessions with {SYNTHETIC_LABEL}" in output
+    assert "still come from" not in output
+    entry = next(e for e in store.audit_entries("model.rescore") if e.actor == "psy")
+    assert (entry.target, entry.detail) == (SYNTHETIC_LABEL, {"sessions": completed})
+    others = scores_from_other_versions(store)
+    assert others is not None
+    assert others.count == 0

@@ -224,7 +224,7 @@ def test_renorm_previews_band_changes_and_applies_only_when_asked(seeded: Store)
     with pytest.raises(AssessmentError, match="at least 200"):
         preview_renorm(seeded, sessions.data, "demo candidates 2026")
     preview = preview_renorm(seeded, sessions.data, "demo candidates 2026", minimum=2)
-    assert preview.n == sessions.data.n_candidates
+    assert preview.n == sessions.data.n_candidates - preview.left_out
     assert preview.n_candidates == len(sessions.session_ids)
     assert seeded.active_model_version().label == before.label  # type: ignore[union-attr]
     # the demo candidates' own distribution differs from the synthetic norms: some bands move

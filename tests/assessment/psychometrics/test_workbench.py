@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from assessment.demo import ensure_active_model
+from assessment.demo import ensure_active_model, seed_demo
 from assessment.errors import AssessmentError
 from assessment.model_document import NormSection
 from assessment.persistence.store import Store
@@ -28,7 +28,12 @@ from assessment.psychometrics.version_compare import (
     load_version,
 )
 from assessment.psychometrics.versions import next_version_label, promote
-from assessment.psychometrics.workbench import key_table, parameter_table, rollback_with_reason
+from assessment.psychometrics.workbench import (
+    key_table,
+    parameter_table,
+    rescore_confirmed,
+    rollback_with_reason,
+)
 from items import load_bank
 from items.scoring_map import split_most_least, synthetic_model
 from scoring import MMLCalibrator, ScoringError, simulate_responses, simulate_theta
@@ -123,7 +128,8 @@ def test_rollback_needs_confirmation_and_a_reason_kept_in_the_audit(
     active = store.active_model_version()
     assert active is not None
     assert active.label == second  # nothing happened
-    assert rollback_with_reason(store, "psy", " norms look wrong ", confirmed=True) == first
+    outcome = rollback_with_reason(store, "psy", " norms look wrong ", confirmed=True)
+    assert (outcome.label, outcome.rescored) == (first, None)  # no rescore unless asked
     entry = store.audit_entries("model.activate")[0]
     assert (entry.actor, entry.target, entry.detail) == ("psy", first, {"note": "norms look wrong"})
 
@@ -294,3 +300,25 @@ def test_items_whose_answers_are_all_the_same_are_left_out_of_a_workbench_calibr
     assert without_constant_items(data) == (data, ())
     result = MMLCalibrator("gpcm").fit(kept)
     assert result.converged
+
+
+def test_the_workbench_rescores_only_with_confirmation_and_audits_who_did(
+    promoted: tuple[Store, str, str],
+) -> None:
+    store, first, second = promoted
+    seed_demo(store, BANK, 3, seed=7)  # scored by the active (second) version
+    completed = len(store.current_scores_of_completed())
+    outcome = rollback_with_reason(store, "psy", "drift", confirmed=True)
+    assert outcome.others is not None
+    assert (outcome.others.active_label, outcome.others.by_version) == (first, {second: completed})
+    with pytest.raises(AssessmentError, match="confirmation"):
+        rescore_confirmed(store, BANK, "psy", confirmed=False)
+    assert store.audit_entries("model.rescore") == []
+    assert rescore_confirmed(store, BANK, "psy", confirmed=True) == completed > 0
+    entry = store.audit_entries("model.rescore")[0]
+    assert (entry.actor, entry.target, entry.detail) == ("psy", first, {"sessions": completed})
+    promote_steeper_first_item(store)
+    outcome = rollback_with_reason(store, "psy", "again", confirmed=True, rescore_bank=BANK)
+    assert (outcome.label, outcome.rescored) == (first, completed)
+    assert outcome.others is not None
+    assert outcome.others.count == 0

@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 
 from assessment.errors import DataFileError
+from assessment.model_document import CompositeBasis
 from assessment.persistence.results import latest_completed_result, real_unflagged_estimates
 from assessment.persistence.store import Store, StoredModel
 from assessment.session_values import (
@@ -36,8 +37,11 @@ from reports.profile import (
     RoleProfile,
     build_profile,
     composite_and_band,
+    norm_group_reference,
 )
 from reports.render import render_profile_pdf
+from scoring.arrays import FloatArray
+from scoring.composite import CompositeReference
 from scoring.norms import NormTable
 
 Reason = Literal["unknown", "not_completed"]
@@ -80,42 +84,46 @@ class _ModelFacts:
     simulated: dict[str, float]
     """Reliability of the delivered test from the version's simulation (may be empty)."""
     synthetic: bool
-    correlation: Matrix
-    """The version's latent correlation of the competencies (``COMPETENCIES`` order)."""
+    correlation: FloatArray
+    """Correlation of the norm group's estimates (``COMPETENCIES`` order), or the version's
+    latent correlation in its place (``composite_basis``)."""
+    composite_basis: CompositeBasis
 
 
-def scoring_matrices(
-    posterior: StoredPosterior | None, version_id: int, correlation: Matrix
-) -> tuple[Matrix | None, Matrix]:
-    """(posterior covariance, latent correlation) for the composite of a session's scores by
-    ``version_id``: the posterior stored with the session when it belongs to those scores,
-    else no covariance (the SEs enter as a diagonal) and the version's ``correlation``.
+def posterior_covariance(posterior: StoredPosterior | None, version_id: int) -> Matrix | None:
+    """The posterior covariance for the composite's SE of a session's scores by
+    ``version_id``: the one stored with the session when it belongs to those scores, else
+    None (the SEs enter as a diagonal).
 
-    The profile and the scores export both take their matrices from here, so the profile score
-    and the overall result in the export are the ones in the PDF.
+    The profile and the scores export both take it from here, so the profile score and the
+    overall result in the export are the ones in the PDF.
     """
     if posterior is None or posterior.model_version_id not in (None, version_id):
-        return None, correlation
-    return posterior.covariance, posterior.latent_correlation
+        return None
+    return posterior.covariance
 
 
 def overall_rule(store: Store, role: RoleProfile | None = None) -> OverallRule:
     """The profile's composite and overall band for scores read outside a profile (the scores
-    export, re-norming's preview): the same matrices (``scoring_matrices``) and the same rule
-    (``composite_and_band``) as ``profile_for_candidate``. Model versions are read once."""
-    correlations: dict[int, Matrix] = {}
+    export, re-norming's preview, fairness): the same covariance (``posterior_covariance``),
+    the same reference group (the scoring version's norm group, ``norm_group_reference``,
+    unless the scores bring their own, as re-norming's preview of new norms does) and the
+    same rule (``composite_and_band``) as ``profile_for_candidate``. Model versions are read
+    once."""
+    references: dict[int, CompositeReference] = {}
 
     def rule(scores: CompletedScores) -> tuple[float, str]:
         version = scores.model_version_id
-        if version not in correlations:
+        if version not in references:
             stored = store.model_document(version)
             if stored is None:  # pragma: no cover - the foreign key prevents it
                 raise ReportError(f"the scoring model version {version} is missing")
-            correlations[version] = model_correlation(stored)
-        covariance, correlation = scoring_matrices(scores.posterior, version, correlations[version])
+            correlation, _ = stored.document.norm_group_correlation(COMPETENCIES)
+            references[version] = norm_group_reference(stored.norms, correlation)
         return composite_and_band(
             scores.theta, scores.se, scores.t_scores, scores.flags, scores.evidence,
-            covariance, correlation, role,
+            posterior_covariance(scores.posterior, version),
+            scores.reference or references[version], role,
         )  # fmt: skip
 
     return rule
@@ -142,21 +150,8 @@ def _model_facts(store: Store, version_id: int) -> _ModelFacts:
     missing = [c for c in COMPETENCIES if not math.isfinite(reliability.get(c, math.nan))]
     if missing:
         raise ReportError(f"model version {label} states no marginal reliability for {missing}")
-    return _ModelFacts(label, norms, reliability, simulated, synthetic, model_correlation(stored))
-
-
-def model_correlation(stored: StoredModel) -> Matrix:
-    """A version's latent correlation of the competencies in ``COMPETENCIES`` order (the
-    identity for competencies the model does not correlate)."""
-    matrix = stored.document.correlation_matrix()
-    where = {d: n for n, d in enumerate(stored.document.dimensions)}
-    return tuple(
-        tuple(
-            float(matrix[where[a], where[b]]) if a in where and b in where else float(a == b)
-            for b in COMPETENCIES
-        )
-        for a in COMPETENCIES
-    )
+    correlation, basis = stored.document.norm_group_correlation(COMPETENCIES)
+    return _ModelFacts(label, norms, reliability, simulated, synthetic, correlation, basis)
 
 
 def profile_for_candidate(
@@ -206,7 +201,6 @@ def profile_for_candidate(
         raise ReportError(f"candidate {candidate_id}: no current scores for {missing}")
     raised = raised_flags(session.flags)
     posterior = StoredPosterior.from_flags(session.flags, COMPETENCIES)
-    covariance, correlation = scoring_matrices(posterior, version_id, facts.correlation)
     completed = session.completed_at or session.started_at
     return build_profile(
         candidate_name=candidate.display_name or candidate.id,
@@ -224,9 +218,10 @@ def profile_for_candidate(
         reliability_source=source,
         role=role,
         flags=[flag for flag in raised if flag in QUALITY_FLAGS],
-        covariance=covariance,
-        correlation=correlation,
+        covariance=posterior_covariance(posterior, version_id),
+        correlation=facts.correlation.tolist(),
         evidence=stored_evidence(session.flags),
+        composite_basis=facts.composite_basis,
     )
 
 

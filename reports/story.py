@@ -354,6 +354,7 @@ def technical_block(parts: StoryParts) -> list[Flowable]:
         high_cut=fmt_t(profile.cuts.high_above),
     )
     text += " " + words.profile.reliability_source.get(profile.reliability_source)
+    text += " " + words.profile.composite_basis.get(profile.composite_basis)
     cols = words.profile.technical_columns
     head = [KinsokuParagraph(styles.markup(cols.competency), styles["cell_head"])] + [
         KinsokuParagraph(styles.markup(label), styles["cell_head_right"])

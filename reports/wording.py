@@ -122,6 +122,14 @@ class ReliabilitySources(_Strict):
         return str(getattr(self, key))
 
 
+class CompositeBases(_Keyed):
+    """What the composite's T and percentile refer to, one sentence per
+    ``CandidateProfile.composite_basis``."""
+
+    norm_group: str
+    norm_group_latent_correlation: str
+
+
 class ProfileLabels(_Strict):
     candidate: str
     candidate_id: str
@@ -197,6 +205,7 @@ class ProfileWording(_Strict):
     technical: str
     method_names: dict[str, str]
     reliability_source: ReliabilitySources
+    composite_basis: CompositeBases
     technical_columns: TechnicalColumns
     reliability_note: str
     responsible_use: str

@@ -34,7 +34,7 @@ from items import ItemBank
 from items.formats import item_format
 from scoring import ModelParameters, simulate_theta
 from scoring.arrays import FloatArray, IntArray
-from scoring.composite import composite
+from scoring.composite import CompositeReference, composite
 from scoring.norms import NormTable
 
 ANSWERED_AT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -263,8 +263,9 @@ class CatSimulationResult:
     def composite_columns(self, outcome: Outcome | None = None) -> dict[str, FloatArray]:
         """``composite_true``, ``composite``, ``composite_se`` (T scale) of every candidate."""
         outcome = outcome or self.adaptive
-        found = composite(outcome.theta, outcome.covariance, self.correlation)
-        truth = composite(self.true_theta, np.zeros_like(outcome.covariance), self.correlation)
+        latent = CompositeReference.latent(self.correlation)
+        found = composite(outcome.theta, outcome.covariance, latent)
+        truth = composite(self.true_theta, np.zeros_like(outcome.covariance), latent)
         return {"composite_true": truth.t, "composite": found.t, "composite_se": found.se}
 
     def composite_summary(self, outcome: Outcome | None = None) -> dict[str, float]:

@@ -29,7 +29,12 @@ from reports.assemble import (
     render_candidate_pdf,
 )
 from reports.errors import ReportError
-from reports.explain import overall_numbers, overall_reason, score_numbers
+from reports.explain import (
+    overall_numbers,
+    overall_reason,
+    reliability_source_text,
+    score_numbers,
+)
 from reports.formatting import fmt_date, fmt_t
 from reports.profile import CandidateProfile
 from reports.render import default_definitions
@@ -122,7 +127,7 @@ def show_profile(profile: CandidateProfile) -> None:
         f"(T ± 1.645 SEM, the candidate's own standard error); the shaded range "
         f"{fmt_t(profile.cuts.low_below)}–{fmt_t(profile.cuts.high_above)} is typical. "
         f"Norm group: {md_escape(profile.norm_group, 120)}. "
-        + md_escape(words.profile.reliability_source.get(profile.reliability_source), 400)
+        + md_escape(reliability_source_text(profile, words), 400)
     )
     st.markdown("##### Data quality")
     if profile.flags:

@@ -312,12 +312,15 @@ class Linking(_Section):
 
 class SimulationSection(_Section):
     """Figures of the test as delivered under this model, from a simulation of it
-    (``sjt cat-sim --save-record``): reliability per dimension (squared correlation of the
-    estimate with the true θ), the composite's, RMSE / posterior SD and the mean length.
-    ``provenance`` (free-form) names the generating model, policy, n, seed and ρ;
-    ``synthetic`` says the simulated candidates answered a synthetic model."""
+    (``sjt cat-sim --save-record``): the adaptive test's reliability per dimension (squared
+    correlation of the estimate with the true θ), the composite's, RMSE / posterior SD and
+    the mean length; ``fixed_reliability`` the fixed form's reliability per dimension on the
+    same simulated candidates (files before it have none). ``provenance`` (free-form) names
+    the generating model, policy, n, seed and ρ; ``synthetic`` says the simulated candidates
+    answered a synthetic model."""
 
     reliability: dict[str, Number]
+    fixed_reliability: dict[str, Number] | None = None
     composite_reliability: Number | None = None
     rmse_over_se: dict[str, Number] | None = None
     mean_items: Number | None = None
@@ -408,7 +411,7 @@ class ModelDocument(_Section):
     norms : dict of NormSection, optional
         Per dimension.
     simulation : SimulationSection, optional
-        Reliability of the delivered test from a simulation of it.
+        Reliability of the delivered test (adaptive, and the fixed form) from a simulation.
     provenance : Provenance, optional
     linking : Linking, optional
     carried_over : tuple of str, optional
@@ -522,6 +525,9 @@ class ModelDocument(_Section):
             "fit.marginal_reliability": self.fit.marginal_reliability if self.fit else None,
             "fit.iterations": self.fit.iterations if self.fit else None,
             "simulation.reliability": self.simulation.reliability if self.simulation else None,
+            "simulation.fixed_reliability": (
+                self.simulation.fixed_reliability if self.simulation else None
+            ),
             "simulation.rmse_over_se": self.simulation.rmse_over_se if self.simulation else None,
             "linking.slope": self.linking.slope if self.linking else None,
             "linking.intercept": self.linking.intercept if self.linking else None,

@@ -42,6 +42,7 @@ from reports.profile import (
 from reports.render import render_profile_pdf
 from scoring.arrays import FloatArray
 from scoring.composite import CompositeReference
+from scoring.empirical_reliability import bootstrapped_reliability
 from scoring.norms import NormTable
 
 Reason = Literal["unknown", "not_completed"]
@@ -81,8 +82,9 @@ class _ModelFacts:
     label: str
     norms: dict[str, NormTable]
     reliability: dict[str, float]
-    simulated: dict[str, float]
-    """Reliability of the delivered test from the version's simulation (may be empty)."""
+    simulated: dict[str, dict[str, float]]
+    """Reliability of each form as delivered from the version's simulation (the adaptive
+    test's, and the fixed form's when the simulation kept it; may be empty)."""
     synthetic: bool
     correlation: FloatArray
     """Correlation of the norm group's estimates (``COMPETENCIES`` order), or the version's
@@ -139,7 +141,11 @@ def _model_facts(store: Store, version_id: int) -> _ModelFacts:
         raise ReportError(f"the scoring model version {version_id} is missing")
     label, norms, reliability = stored.label, stored.norms, stored.reliability
     simulation = stored.document.simulation
-    simulated = dict(simulation.reliability) if simulation is not None else {}
+    simulated: dict[str, dict[str, float]] = {}
+    if simulation is not None:
+        simulated["adaptive"] = dict(simulation.reliability)
+        if simulation.fixed_reliability is not None:
+            simulated["fixed"] = dict(simulation.fixed_reliability)
     synthetic = stored.document.synthetic
     missing = [c for c in COMPETENCIES if c not in norms]
     if missing:
@@ -194,7 +200,7 @@ def profile_for_candidate(
         )
     version_id = versions.pop()
     facts = _model_facts(store, version_id)
-    reliability, source = _delivered_reliability(store, version_id, facts)
+    reliability = delivered_reliability(store, version_id, facts, session.form)
     by_competency = {score.competency: score for score in scores}
     missing = [c for c in COMPETENCIES if c not in by_competency]
     if missing:
@@ -214,8 +220,10 @@ def profile_for_candidate(
         theta={c: by_competency[c].theta for c in COMPETENCIES},
         se={c: by_competency[c].se for c in COMPETENCIES},
         norms=facts.norms,
-        reliability=reliability,
-        reliability_source=source,
+        reliability=reliability.values,
+        reliability_source=reliability.source,
+        reliability_n=reliability.n,
+        reliability_intervals=reliability.intervals,
         role=role,
         flags=[flag for flag in raised if flag in QUALITY_FLAGS],
         covariance=posterior_covariance(posterior, version_id),
@@ -225,36 +233,52 @@ def profile_for_candidate(
     )
 
 
-def _delivered_reliability(
-    store: Store, version_id: int, facts: _ModelFacts
-) -> tuple[dict[str, float], str]:
-    """Reliability of the test as delivered under a model version, and where it comes from.
+@dataclass(frozen=True)
+class DeliveredReliability:
+    """The reliability printed in a profile: values per competency, where they come from
+    (``reports.profile.RELIABILITY_SOURCES``) and, for real candidates' scores, how many
+    sessions they rest on and their 90% bootstrap intervals."""
 
-    Empirical reliability ``Var(θ̂) / (Var(θ̂) + mean SE²)`` over the current scores of the
-    version once at least ``MIN_CANDIDATES_FOR_RELIABILITY`` real candidates have completed
-    the test without data-quality flags and are scored with it (``real_unflagged_estimates``:
-    synthetic demo candidates and flagged sessions never count, so demo data is never
-    presented as candidates and random responders do not lower the figure); before that the
-    version's simulation of the delivered test (``"simulation"`` in the model file, said to be
-    synthetic for a synthetic model), or the calibration's marginal reliability when it has
-    none.
+    values: dict[str, float]
+    source: str
+    n: int | None = None
+    intervals: dict[str, tuple[float, float]] | None = None
 
-    References
-    ----------
-    du Toit, M. (Ed.). (2003). IRT from SSI (p. 34: empirical reliability of EAP scores).
-    Scientific Software International.
+
+def delivered_reliability(
+    store: Store, version_id: int, facts: _ModelFacts, form: str
+) -> DeliveredReliability:
+    """Reliability of ``form`` as delivered under a model version, and where it comes from.
+
+    Never pooled across forms: the adaptive test and the fixed form are different tests.
+    Empirical reliability (``scoring.empirical_reliability``, du Toit 2003, p. 34) over the
+    current scores of the version for sessions of ``form``, once at least
+    ``MIN_CANDIDATES_FOR_RELIABILITY`` real candidates have completed that form without
+    data-quality flags (``real_unflagged_estimates``: synthetic demo candidates and flagged
+    sessions never count, so demo data is never presented as candidates and random responders
+    do not lower the figure), with the number of sessions and a percentile bootstrap 90%
+    interval (Efron & Tibshirani 1993, ch. 13), since 30 sessions leave it uncertain. Before
+    that, the version's simulation of that form (``"simulation"`` in the model file, said to
+    be synthetic for a synthetic model), or the calibration's marginal reliability when the
+    simulation has no figure for the form.
     """
-    values = real_unflagged_estimates(store, version_id)
+    values = real_unflagged_estimates(store, version_id, form)
     if all(len(values.get(c, ())) >= MIN_CANDIDATES_FOR_RELIABILITY for c in COMPETENCIES):
-        empirical = {}
+        found = {}
         for c in COMPETENCIES:
             theta, se = np.array(values[c]).T
-            variance = float(np.var(theta, ddof=1))
-            empirical[c] = variance / (variance + float(np.mean(se**2)))
-        return empirical, "candidates"
-    if all(c in facts.simulated for c in COMPETENCIES):
-        return facts.simulated, "synthetic_simulation" if facts.synthetic else "simulation"
-    return facts.reliability, "calibration"
+            found[c] = bootstrapped_reliability(theta, se)
+        return DeliveredReliability(
+            {c: r.value for c, r in found.items()},
+            "candidates",
+            min(r.n for r in found.values()),
+            {c: (r.low, r.high) for c, r in found.items()},
+        )
+    simulated = facts.simulated.get(form, {})
+    if all(c in simulated for c in COMPETENCIES):
+        source = "synthetic_simulation" if facts.synthetic else "simulation"
+        return DeliveredReliability(simulated, source)
+    return DeliveredReliability(facts.reliability, "calibration")
 
 
 def render_candidate_pdf(

@@ -283,6 +283,8 @@ class CompetencyScore:
     reliability: float
     percentile_low: float = 0.0
     percentile_high: float = 100.0
+    reliability_interval: tuple[float, float] | None = None
+    """90% bootstrap interval of an empirical reliability (None for other sources)."""
 
 
 @dataclass(frozen=True)
@@ -371,6 +373,8 @@ class CandidateProfile:
     cuts: BandCuts = BandCuts()
     method: str = "EAP"
     reliability_source: str = "simulation"
+    reliability_n: int | None = None
+    """Sessions an empirical reliability (source ``"candidates"``) rests on."""
     composite_basis: str = "norm_group"
     """What the composite's reference group rests on (:data:`COMPOSITE_BASES`)."""
 
@@ -421,6 +425,8 @@ def build_profile(
     reliability_source: str = "simulation",
     evidence: float | None = None,
     composite_basis: str = "norm_group",
+    reliability_n: int | None = None,
+    reliability_intervals: Mapping[str, tuple[float, float]] | None = None,
 ) -> CandidateProfile:
     """Compute a candidate profile from trait estimates and norm tables.
 
@@ -454,6 +460,9 @@ def build_profile(
         ``random_like`` flag.
     reliability_source : str
         Where ``reliability`` comes from (:data:`RELIABILITY_SOURCES`), printed beside it.
+    reliability_n, reliability_intervals : int and mapping of competency id → (low, high)
+        For an empirical reliability (``"candidates"``, required then): the number of
+        sessions it rests on and its 90% bootstrap intervals, printed with it.
 
     Raises
     ------
@@ -480,6 +489,9 @@ def build_profile(
         raise ReportError(
             f"unknown reliability source {reliability_source!r}; known: {RELIABILITY_SOURCES}"
         )
+    empirical = reliability_source == "candidates"
+    if empirical and (reliability_n is None or reliability_intervals is None):
+        raise ReportError("an empirical reliability needs its number of sessions and intervals")
     if composite_basis not in COMPOSITE_BASES:
         raise ReportError(f"unknown composite basis {composite_basis!r}; known: {COMPOSITE_BASES}")
     matrices = {}
@@ -520,6 +532,11 @@ def build_profile(
                 percentile=float(table.percentile(np.asarray(value))),
                 band=cuts.band(t),
                 reliability=rel,
+                reliability_interval=(
+                    (float(reliability_intervals[c][0]), float(reliability_intervals[c][1]))
+                    if empirical and reliability_intervals is not None
+                    else None
+                ),
                 percentile_low=float(table.percentile(np.asarray(value - Z90 * error))),
                 percentile_high=float(table.percentile(np.asarray(value + Z90 * error))),
             )
@@ -549,6 +566,7 @@ def build_profile(
         flags=tuple(f for f in QUALITY_FLAGS if f in flag_set),
         cuts=cuts,
         reliability_source=reliability_source,
+        reliability_n=reliability_n if empirical else None,
         composite_basis=composite_basis,
     )
 

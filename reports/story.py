@@ -22,10 +22,14 @@ from reportlab.platypus import (
 
 from items.models import CompetencyDefinition
 from reports.chart import ProfileChart
-from reports.explain import overall_numbers, overall_reason
+from reports.explain import (
+    overall_numbers,
+    overall_reason,
+    reliability_source_text,
+    reliability_text,
+)
 from reports.formatting import (
     fmt_date,
-    fmt_reliability,
     fmt_sem,
     fmt_t,
     fmt_theta,
@@ -353,7 +357,7 @@ def technical_block(parts: StoryParts) -> list[Flowable]:
         low_cut=fmt_t(profile.cuts.low_below),
         high_cut=fmt_t(profile.cuts.high_above),
     )
-    text += " " + words.profile.reliability_source.get(profile.reliability_source)
+    text += " " + reliability_source_text(profile, words)
     text += " " + words.profile.composite_basis.get(profile.composite_basis)
     cols = words.profile.technical_columns
     head = [KinsokuParagraph(styles.markup(cols.competency), styles["cell_head"])] + [
@@ -368,7 +372,7 @@ def technical_block(parts: StoryParts) -> list[Flowable]:
                 fmt_theta(score.theta),
                 fmt_theta(score.se),
                 fmt_sem(score.t_se),
-                fmt_reliability(score.reliability),
+                reliability_text(score),
             ]
         )
     first = FRAME_WIDTH * 0.3

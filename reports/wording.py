@@ -58,6 +58,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
         }
     ),
     "profile.reliability_note": frozenset({"model_version"}),
+    "profile.reliability_source.candidates": frozenset({"n"}),
     "feedback.greeting": frozenset({"name"}),
     "feedback.date": frozenset({"date"}),
 }

@@ -365,8 +365,12 @@ def simulation_record(result: CatSimulationResult, model_name: str) -> dict[str,
     """What a model version keeps of a simulation of its delivered test.
 
     Reliability per competency and of the composite (squared correlation with the true
-    values), RMSE / SE, mean length, and norm tables of the adaptive test's estimates (the
-    simulated candidates as a norm group of the test as delivered), with provenance.
+    values), RMSE / SE and mean length of the adaptive test; the fixed form's reliability per
+    competency on the same simulated candidates (``fixed_reliability``: a fixed-form profile
+    must not print the adaptive test's figure); norm tables of the adaptive test's estimates
+    (the simulated candidates as a norm group of the test as delivered) with the correlation
+    of those estimates (``estimate_correlation``, for the composite's reference), and
+    provenance.
     """
     composite_figures = result.composite_summary()
     return {
@@ -379,6 +383,7 @@ def simulation_record(result: CatSimulationResult, model_name: str) -> dict[str,
             "computed_by": "assessment.delivery.simulation.simulate_cat",
         },
         "reliability": {d.competency: round(d.reliability, 4) for d in result.details},
+        "fixed_reliability": {d.competency: round(d.fixed_reliability, 4) for d in result.details},
         "rmse_over_se": {d.competency: round(d.rmse_over_se, 4) for d in result.details},
         "composite_reliability": round(composite_figures["reliability"], 4),
         "mean_items": round(result.mean_items, 3),
@@ -388,6 +393,10 @@ def simulation_record(result: CatSimulationResult, model_name: str) -> dict[str,
                 f"simulated candidates taking the adaptive test (n={result.n_candidates})",
             ).to_dict()
             for c, name in enumerate(result.competencies)
+        },
+        "estimate_correlation": {
+            "dimensions": list(result.competencies),
+            "rows": np.round(np.corrcoef(result.adaptive.theta, rowvar=False), 6).tolist(),
         },
     }
 

@@ -287,7 +287,7 @@ def test_renorm_on_a_strong_pool_moves_the_composite_with_the_competency_scores(
     strong = simulate_responses(active.parameters, theta, rng)
     completed = [row.candidate_id for row in candidate_overview(seeded, status="completed")]
     before = {c: profile_for_candidate(seeded, c) for c in completed}
-    assert {p.composite_basis for p in before.values()} == {"norm_group_latent_correlation"}
+    assert {p.composite_basis for p in before.values()} == {"norm_group"}
     preview = preview_renorm(seeded, strong, "strong pool", overall_rule(seeded))
     apply_renorm(seeded, preview, "psy", "strong applicant pool")
     rescore(seeded, BANK)

@@ -32,6 +32,7 @@ from reports.errors import ReportError
 from reports.explain import (
     overall_numbers,
     overall_reason,
+    quality_caveat,
     reliability_source_text,
     score_numbers,
 )
@@ -130,10 +131,12 @@ def show_profile(profile: CandidateProfile) -> None:
         + md_escape(reliability_source_text(profile, words), 400)
     )
     st.markdown("##### Data quality")
-    if profile.flags:
-        for flag in profile.flags:
-            st.warning(md_escape(words.profile.flags.get(flag), 600), icon=":material/flag:")
-    else:
+    caveat = quality_caveat(profile, words)
+    for flag in profile.flags:
+        st.warning(md_escape(words.profile.flags.get(flag), 600), icon=":material/flag:")
+    if caveat is not None:
+        st.warning(md_escape(caveat, 600), icon=":material/flag:")
+    elif not profile.flags:
         st.caption(md_escape(words.profile.quality_none, 600))
     st.markdown("##### Suggested interview questions")
     definitions = definitions_by_id(default_definitions())

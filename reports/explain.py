@@ -57,6 +57,13 @@ def reliability_source_text(profile: CandidateProfile, words: LanguageWording) -
     )
 
 
+def quality_caveat(profile: CandidateProfile, words: LanguageWording) -> str | None:
+    """The caution that the answers are not clearly more probable under the scoring model
+    than under random picks (``OverallSummary.evidence_caveat``), whatever the band; None
+    when it does not apply. While it applies, no "no concerns" sentence is printed."""
+    return words.profile.evidence_caveat if profile.overall.evidence_caveat else None
+
+
 def score_numbers(score: CompetencyScore) -> dict[str, str]:
     """A competency score's numbers as printed: T, its 90% interval, percentile with its 90%
     interval, SEM on the T scale and the reliability (with its interval, if any)."""
@@ -98,6 +105,7 @@ __all__ = [
     "low_competencies",
     "overall_numbers",
     "overall_reason",
+    "quality_caveat",
     "reliability_source_text",
     "reliability_text",
     "score_numbers",

@@ -208,7 +208,8 @@ class RoleProfile:
             ``assessment.vocabulary.RANDOM_LIKE_BELOW`` the answers cannot be told apart from
             random picking: the ``random_like`` flag is raised and the result is "review".
             Below ``min_evidence`` a result that would be "recommended" is "borderline" (reason
-            "evidence"). None: not known (neither rule applied).
+            "evidence"), and whatever the band ``low_evidence`` is set (the profile then says
+            so). None: not known (neither rule applied).
 
         Notes
         -----
@@ -249,9 +250,8 @@ class RoleProfile:
             else:
                 band = self.decision(t, bool(below))
         # NaN evidence counts as weak: a recommendation needs evidence that is really there.
-        weak_evidence = (
-            band == "recommended" and evidence is not None and not evidence >= self.min_evidence
-        )
+        low_evidence = evidence is not None and not evidence >= self.min_evidence
+        weak_evidence = band == "recommended" and low_evidence
         if weak_evidence:
             band = "borderline"
         return OverallSummary(
@@ -259,7 +259,7 @@ class RoleProfile:
             floor=self.floor, composite_se=float(found.se), composite_low=low, composite_high=high,
             percentile=float(found.percentile), percentile_low=float(found.percentile_low),
             percentile_high=float(found.percentile_high), straddled=straddled, flags=raised,
-            weak_evidence=weak_evidence,
+            weak_evidence=weak_evidence, low_evidence=low_evidence,
         )  # fmt: skip
 
 
@@ -325,6 +325,17 @@ class OverallSummary:
     weak_evidence: bool = False
     """A recommendation withheld: the answers are not clearly more probable under the model
     than under random picks (``RoleProfile.min_evidence``)."""
+    low_evidence: bool = False
+    """Whatever the band, the answers are not clearly more probable under the model than
+    under random picks (evidence known and below ``RoleProfile.min_evidence``): random
+    responders who escape the data-quality flags land here, so the profile says so and never
+    reports "no concerns"."""
+
+    @property
+    def evidence_caveat(self) -> bool:
+        """Whether the profile must say the answers are too close to random picking: low
+        evidence, unless a ``random_like`` review already says so more strongly."""
+        return self.low_evidence and "random_like" not in self.flags
 
     @property
     def headline(self) -> str:

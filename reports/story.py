@@ -25,6 +25,7 @@ from reports.chart import ProfileChart
 from reports.explain import (
     overall_numbers,
     overall_reason,
+    quality_caveat,
     reliability_source_text,
     reliability_text,
 )
@@ -201,6 +202,9 @@ def summary_block(parts: StoryParts) -> list[Flowable]:
             styles.markup(overall_reason(profile, words, names)), styles["banner_note"]
         )
     )
+    caveat_text = quality_caveat(profile, words)
+    if caveat_text is not None and overall.headline != "evidence":  # that headline says it
+        content.append(KinsokuParagraph(styles.markup(caveat_text), styles["banner_note"]))
     table = Table([["", content]], colWidths=[5, FRAME_WIDTH - 5])
     table.setStyle(
         TableStyle(
@@ -333,14 +337,18 @@ def interview_block(parts: StoryParts) -> list[Flowable]:
 
 
 def quality_block(parts: StoryParts) -> list[Flowable]:
-    """Data-quality flags with their explanations, or the "none" sentence."""
+    """Data-quality flags with their explanations and the caution on answers close to random
+    picking (``quality_caveat``), or, with neither, the "none" sentence."""
     profile, words, styles = parts.profile, parts.words, parts.styles
     story = section(styles, "quality", words.profile.sections.quality)
-    if not profile.flags:
+    caveat_text = quality_caveat(profile, words)
+    if not profile.flags and caveat_text is None:
         story.append(KinsokuParagraph(styles.markup(words.profile.quality_none), styles["body"]))
-    else:
+    if profile.flags:
         story.append(KinsokuParagraph(styles.markup(words.profile.quality_intro), styles["body"]))
         story.extend(bullets(styles, [words.profile.flags.get(flag) for flag in profile.flags]))
+    if caveat_text is not None:
+        story.append(KinsokuParagraph(styles.markup(caveat_text), styles["body"]))
     return [KeepTogether(story)]
 
 

@@ -200,6 +200,9 @@ class ProfileWording(_Strict):
     quality_none: str
     random_like_caveat: str
     """Heads the narratives when the answers cannot be told apart from random picking."""
+    evidence_caveat: str
+    """Replaces ``quality_none`` (and joins the flags) when the answers are not clearly more
+    probable under the model than under random picks (``OverallSummary.evidence_caveat``)."""
     flags: FlagWording
     flag_labels: FlagWording
     """Each flag's short name (the start of its explanation in ``flags``)."""

@@ -142,6 +142,42 @@ def test_a_recommendation_withheld_for_weak_evidence_says_why_not_that_a_cut_is_
     assert words.overall.borderline in story_text(build_story(straddling, definitions, wording))
 
 
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize(
+    ("theta", "floor", "band"),
+    [(0.0, 0.0, "borderline"), (1.5, 90.0, "with_care"), (-0.6, 0.0, "not_a_match")],
+)
+def test_answers_close_to_random_picking_are_cautioned_whatever_the_band(
+    make_profile: MakeProfile,
+    definitions: tuple[CompetencyDefinition, ...],
+    wording: Wording,
+    language: str,
+    theta: float,
+    floor: float,
+    band: str,
+) -> None:
+    # Random responders who escape every flag came out "Borderline" with "no concerns": the
+    # weak evidence was only mentioned when it withheld a recommendation.
+    words = wording.get(language).profile
+    weak = make_profile(
+        theta=dict.fromkeys(COMPETENCIES, theta), role=RoleProfile(floor=floor),
+        language=language, evidence=RoleProfile().min_evidence - 1.0,
+    )  # fmt: skip
+    assert not weak.flags
+    assert weak.overall.band == band
+    assert weak.overall.low_evidence
+    text = " ".join(story_text(build_story(weak, definitions, wording)).split())
+    assert " ".join(words.evidence_caveat.split()) in text
+    assert " ".join(words.quality_none.split()) not in text
+    decisive = make_profile(
+        theta=dict.fromkeys(COMPETENCIES, theta), role=RoleProfile(floor=floor),
+        language=language, evidence=RoleProfile().min_evidence + 1.0,
+    )  # fmt: skip
+    text = " ".join(story_text(build_story(decisive, definitions, wording)).split())
+    assert " ".join(words.evidence_caveat.split()) not in text
+    assert " ".join(words.quality_none.split()) in text
+
+
 def test_summary_puts_review_before_use_first_when_a_flag_is_raised(
     story: list[Flowable],
 ) -> None:

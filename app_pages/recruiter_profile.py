@@ -104,7 +104,8 @@ def show_profile(profile: CandidateProfile) -> None:
         f"{md_escape(overall_reason(profile, words, names), 600)}  \n"
         f"Rule of the role profile “{md_escape(overall.role_name)}”: recommended from a "
         f"profile score of T {n['recommend_at']}, interview with care from "
-        f"T {n['care_at']}; a competency below the floor of "
+        f"T {n['care_at']} when the whole 90% interval is at or above the cut score; "
+        f"borderline when it includes a cut score; a competency below the floor of "
         f"T {n['floor']} caps the result at interview with care."
         + "".join(f"\n\n- {md_escape(reason, 400)}" for reason in reasons)
     )

@@ -24,7 +24,18 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "forms.adaptive": frozenset({"n_items"}),
     "forms.fixed": frozenset({"n_items"}),
     "profile.composite": frozenset(
-        {"role", "t", "low", "high", "pct", "pct_low", "pct_high", "recommend_at", "care_at"}
+        {
+            "role",
+            "t",
+            "low",
+            "high",
+            "pct",
+            "pct_low",
+            "pct_high",
+            "recommend_at",
+            "care_at",
+            "floor",
+        }
     ),
     "profile.straddled": frozenset({"cut"}),
     "profile.below_floor": frozenset({"names"}),

@@ -9,7 +9,7 @@ from reportlab.platypus import Flowable
 
 from items import COMPETENCIES, CompetencyDefinition
 from reports.chart import ProfileChart
-from reports.explain import score_numbers
+from reports.explain import overall_numbers, score_numbers
 from reports.feedback import build_feedback_story, level_meter
 from reports.formatting import (
     fmt_date,
@@ -117,6 +117,36 @@ def test_summary_states_the_overall_band_and_composite(
     assert f"composite T {fmt_t(overall.composite_t)}, {interval}" in text
     low = fmt_t(profile.score("composure").t_score)
     assert f"Composure (T {low})" in text  # the floor that capped the result, named
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_printed_rule_is_the_rule_that_decides_a_composite_between_the_cut_scores(
+    make_profile: MakeProfile,
+    definitions: tuple[CompetencyDefinition, ...],
+    wording: Wording,
+    language: str,
+) -> None:
+    # The summary printed "interview with care from T 42", but a composite between 42 and 50
+    # with the delivered tests' intervals (9 T or wider) is always borderline: the printed
+    # rule now says that the whole interval must lie on one side of the cut scores.
+    words = wording.get(language).profile
+    middle = {"theta": dict.fromkeys(COMPETENCIES, -0.05), "role": RoleProfile(floor=0.0)}
+    usual = make_profile(**middle, language=language)
+    precise = make_profile(**middle, language=language, se=dict.fromkeys(COMPETENCIES, 0.05))
+    for profile in (usual, precise):
+        assert 42 <= profile.overall.composite_t < 50
+    assert usual.overall.composite_high - usual.overall.composite_low > 8
+    assert usual.overall.band == "borderline"
+    assert precise.overall.band == "with_care"  # reachable only with an interval under 8 T
+    text = " ".join(story_text(build_story(usual, definitions, wording)).split())
+    rule = words.composite.format(role=usual.overall.role_name, **overall_numbers(usual.overall))
+    assert " ".join(rule.split()) in text
+    stated = {
+        "en": "borderline when it includes a cut score",
+        "zh": "区间包含分界线时为临界",
+    }
+    assert stated[language] in rule
+    assert f"T {fmt_t(usual.overall.floor)}" in rule
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])

@@ -29,7 +29,13 @@ from reports.assemble import (
     render_candidate_pdf,
 )
 from reports.errors import ReportError
-from reports.explain import overall_numbers, overall_reason, score_numbers
+from reports.explain import (
+    overall_numbers,
+    overall_reason,
+    quality_caveat,
+    reliability_source_text,
+    score_numbers,
+)
 from reports.formatting import fmt_date, fmt_t
 from reports.profile import CandidateProfile
 from reports.render import default_definitions
@@ -98,7 +104,8 @@ def show_profile(profile: CandidateProfile) -> None:
         f"{md_escape(overall_reason(profile, words, names), 600)}  \n"
         f"Rule of the role profile “{md_escape(overall.role_name)}”: recommended from a "
         f"profile score of T {n['recommend_at']}, interview with care from "
-        f"T {n['care_at']}; a competency below the floor of "
+        f"T {n['care_at']} when the whole 90% interval is at or above the cut score; "
+        f"borderline when it includes a cut score; a competency below the floor of "
         f"T {n['floor']} caps the result at interview with care."
         + "".join(f"\n\n- {md_escape(reason, 400)}" for reason in reasons)
     )
@@ -122,13 +129,15 @@ def show_profile(profile: CandidateProfile) -> None:
         f"(T ± 1.645 SEM, the candidate's own standard error); the shaded range "
         f"{fmt_t(profile.cuts.low_below)}–{fmt_t(profile.cuts.high_above)} is typical. "
         f"Norm group: {md_escape(profile.norm_group, 120)}. "
-        + md_escape(words.profile.reliability_source.get(profile.reliability_source), 400)
+        + md_escape(reliability_source_text(profile, words), 400)
     )
     st.markdown("##### Data quality")
-    if profile.flags:
-        for flag in profile.flags:
-            st.warning(md_escape(words.profile.flags.get(flag), 600), icon=":material/flag:")
-    else:
+    caveat = quality_caveat(profile, words)
+    for flag in profile.flags:
+        st.warning(md_escape(words.profile.flags.get(flag), 600), icon=":material/flag:")
+    if caveat is not None:
+        st.warning(md_escape(caveat, 600), icon=":material/flag:")
+    elif not profile.flags:
         st.caption(md_escape(words.profile.quality_none, 600))
     st.markdown("##### Suggested interview questions")
     definitions = definitions_by_id(default_definitions())

@@ -17,7 +17,7 @@ from assessment.clock import utcnow
 from assessment.delivery.policy import CATPolicy
 from assessment.delivery.service import Delivery
 from assessment.delivery.simulation import draw_answers, load_simulation_record
-from assessment.model_document import ModelDocument
+from assessment.model_document import EstimateCorrelation, ModelDocument
 from assessment.persistence.store import Store
 from items import ItemBank
 from items.scoring_map import synthetic_model
@@ -83,24 +83,36 @@ def synthetic_model_document(bank: ItemBank, seed: int = 7, n_norm: int = 5000) 
             "provenance": record["provenance"],
             "synthetic": True,
         }
+        if "fixed_reliability" in record:  # records written before it have none
+            out["simulation"]["fixed_reliability"] = record["fixed_reliability"]
+        if "estimate_correlation" in record:
+            group = next(iter(out["norms"].values()))
+            out["norm_reference"] = {
+                "sample": group["group"],
+                "n": group["n"],
+                "date": "",
+                "estimate_correlation": record["estimate_correlation"],
+            }
     rng = np.random.default_rng(seed)
     theta = simulate_theta(n_norm, len(parameters.dimensions), rng, parameters.correlation)
     data = simulate_responses(parameters, theta, rng)
     estimate = score_eap_correlated(parameters, data)
-    out.setdefault(
-        "norms",
-        {
+    if "norms" not in out:
+        group = f"simulated norm group (synthetic, n={n_norm})"
+        out["norms"] = {
             dimension: {
                 **NormTable.from_estimates(
-                    estimate.theta[:, d],
-                    f"simulated norm group (synthetic, n={n_norm})",
-                    {"zh": "模拟常模组（合成数据）"},
+                    estimate.theta[:, d], group, {"zh": "模拟常模组（合成数据）"}
                 ).to_dict(),
                 "synthetic": True,
             }
             for d, dimension in enumerate(parameters.dimensions)
-        },
-    )
+        }
+        correlation = EstimateCorrelation.of_estimates(estimate.theta, parameters.dimensions)
+        out["norm_reference"] = {
+            "sample": group, "n": n_norm, "date": "",
+            "estimate_correlation": correlation.model_dump(),
+        }  # fmt: skip
     reliability = {
         dimension: float(1 - np.mean(estimate.se[:, d] ** 2) / np.var(theta[:, d]))
         for d, dimension in enumerate(parameters.dimensions)

@@ -76,6 +76,10 @@ Count = Annotated[int, Strict(), Field(ge=0)]
 Text = Annotated[str, Strict()]
 Name = Annotated[str, Strict(), Field(min_length=1)]
 _GRID = tuple(float(v) for v in PERCENTILE_POINTS)
+CompositeBasis = Literal["norm_group", "norm_group_latent_correlation"]
+"""What the composite's reference group rests on (``ModelDocument.composite_reference``): the
+norm tables with the correlation of the norm group's estimates, or (older files) the norm
+tables with the model's latent correlation in its place."""
 
 
 def _code(value: Any) -> str | int:
@@ -308,17 +312,56 @@ class Linking(_Section):
 
 class SimulationSection(_Section):
     """Figures of the test as delivered under this model, from a simulation of it
-    (``sjt cat-sim --save-record``): reliability per dimension (squared correlation of the
-    estimate with the true θ), the composite's, RMSE / posterior SD and the mean length.
-    ``provenance`` (free-form) names the generating model, policy, n, seed and ρ;
-    ``synthetic`` says the simulated candidates answered a synthetic model."""
+    (``sjt cat-sim --save-record``): the adaptive test's reliability per dimension (squared
+    correlation of the estimate with the true θ), the composite's, RMSE / posterior SD and
+    the mean length; ``fixed_reliability`` the fixed form's reliability per dimension on the
+    same simulated candidates (files before it have none). ``provenance`` (free-form) names
+    the generating model, policy, n, seed and ρ; ``synthetic`` says the simulated candidates
+    answered a synthetic model."""
 
     reliability: dict[str, Number]
+    fixed_reliability: dict[str, Number] | None = None
     composite_reliability: Number | None = None
     rmse_over_se: dict[str, Number] | None = None
     mean_items: Number | None = None
     provenance: dict[str, JsonValue] | None = None
     synthetic: StrictBool | None = None
+
+
+class EstimateCorrelation(_Section):
+    """The correlation of the reference sample's θ estimates between dimensions
+    (``norm_reference.estimate_correlation``): rows and columns in the order of
+    ``dimensions``. With the norm tables' means and SDs it places the composite on the same
+    reference group as the competency scores (``ModelDocument.composite_reference``)."""
+
+    dimensions: tuple[Name, ...] = Field(min_length=1)
+    rows: tuple[tuple[Number, ...], ...]
+
+    @model_validator(mode="after")
+    def _a_correlation(self) -> EstimateCorrelation:
+        if len(set(self.dimensions)) != len(self.dimensions):
+            raise ValueError(f"dimensions: a name appears twice in {list(self.dimensions)}")
+        _check_correlation(self.rows, self.dimensions, "estimate_correlation")
+        return self
+
+    @classmethod
+    def of_estimates(cls, theta: FloatArray, dimensions: tuple[str, ...]) -> EstimateCorrelation:
+        """The correlation of a sample's estimates ``theta`` (n, D), rounded to 6 places."""
+        matrix = np.corrcoef(np.asarray(theta, dtype=float), rowvar=False)
+        matrix = np.atleast_2d(matrix)
+        return cls(
+            dimensions=tuple(dimensions),
+            rows=tuple(tuple(round(float(v), 6) for v in row) for row in matrix),
+        )
+
+    def matrix(self, order: tuple[str, ...]) -> FloatArray | None:
+        """The correlation in ``order``; None when a dimension of ``order`` is missing."""
+        where = {d: n for n, d in enumerate(self.dimensions)}
+        if any(d not in where for d in order):
+            return None
+        rows = np.array(self.rows, dtype=float)
+        index = [where[d] for d in order]
+        return np.asarray(rows[np.ix_(index, index)], dtype=np.float64)
 
 
 class NormReference(_Section):
@@ -337,6 +380,8 @@ class NormReference(_Section):
     carried_from: Text | None = None
     own_norms: tuple[Name, ...] | None = None
     reason: Text | None = None
+    estimate_correlation: EstimateCorrelation | None = None
+    """Correlation of the sample's estimates (files before it use ``latent_correlation``)."""
 
 
 _SECTIONS = ("fit", "norms", "simulation", "linking")
@@ -366,7 +411,7 @@ class ModelDocument(_Section):
     norms : dict of NormSection, optional
         Per dimension.
     simulation : SimulationSection, optional
-        Reliability of the delivered test from a simulation of it.
+        Reliability of the delivered test (adaptive, and the fixed form) from a simulation.
     provenance : Provenance, optional
     linking : Linking, optional
     carried_over : tuple of str, optional
@@ -480,6 +525,9 @@ class ModelDocument(_Section):
             "fit.marginal_reliability": self.fit.marginal_reliability if self.fit else None,
             "fit.iterations": self.fit.iterations if self.fit else None,
             "simulation.reliability": self.simulation.reliability if self.simulation else None,
+            "simulation.fixed_reliability": (
+                self.simulation.fixed_reliability if self.simulation else None
+            ),
             "simulation.rmse_over_se": self.simulation.rmse_over_se if self.simulation else None,
             "linking.slope": self.linking.slope if self.linking else None,
             "linking.intercept": self.linking.intercept if self.linking else None,
@@ -510,6 +558,12 @@ class ModelDocument(_Section):
         unknown = sorted(set(own or ()) - dimensions)
         if unknown:
             raise ValueError(f"norm_reference.own_norms: {unknown} not in dimensions")
+        correlated = self.norm_reference.estimate_correlation if self.norm_reference else None
+        unknown = sorted(set(correlated.dimensions if correlated else ()) - dimensions)
+        if unknown:
+            raise ValueError(
+                f"norm_reference.estimate_correlation.dimensions: {unknown} not in dimensions"
+            )
         clash = sorted(set(self.extra) & set(type(self).model_fields))
         if clash:
             raise ValueError(f"extra: {clash} are fields of the document, not extra keys")
@@ -563,6 +617,31 @@ class ModelDocument(_Section):
         if self.latent_correlation is None:
             return np.eye(len(self.dimensions))
         return np.array(self.latent_correlation, dtype=float)
+
+    def norm_group_correlation(self, order: tuple[str, ...]) -> tuple[FloatArray, CompositeBasis]:
+        """The correlation between the norm group's estimates on dimensions ``order``, with
+        which the composite is referenced to the norm group of the competency scores (with the
+        norm tables' means and SDs, ``scoring.composite.CompositeReference.of_norm_group``).
+
+        It is ``norm_reference.estimate_correlation`` (basis ``"norm_group"``). Files without
+        it (written before it was kept, or whose stored correlation lacks a dimension of
+        ``order``) use ``latent_correlation`` in its place (basis
+        ``"norm_group_latent_correlation"``): the EAP estimates of a norm group correlate
+        about as the latent traits do. A dimension the model does not correlate counts as
+        uncorrelated.
+        """
+        stored = self.norm_reference.estimate_correlation if self.norm_reference else None
+        matrix = stored.matrix(order) if stored is not None else None
+        if matrix is not None:
+            return matrix, "norm_group"
+        latent = self.correlation_matrix()
+        where = {d: n for n, d in enumerate(self.dimensions)}
+        rows = [
+            [latent[where[a], where[b]] if a in where and b in where else float(a == b)
+             for b in order]
+            for a in order
+        ]  # fmt: skip
+        return np.array(rows, dtype=np.float64), "norm_group_latent_correlation"
 
     # ---------------------------------------------------------------- building
     @classmethod
@@ -652,8 +731,11 @@ class ModelDocument(_Section):
 
 
 # -------------------------------------------------------------------------- helpers
-def _check_correlation(rows: tuple[tuple[float, ...], ...], dimensions: tuple[str, ...]) -> None:
-    where = "latent_correlation"
+def _check_correlation(
+    rows: tuple[tuple[float, ...], ...],
+    dimensions: tuple[str, ...],
+    where: str = "latent_correlation",
+) -> None:
     size = len(dimensions)
     if len(rows) != size or any(len(row) != size for row in rows):
         shape = f"{len(rows)} rows of lengths {sorted({len(row) for row in rows})}"
@@ -843,8 +925,10 @@ __all__ = [
     "MAX_DEPTH",
     "CalibrationIssue",
     "Category",
+    "CompositeBasis",
     "CorrelationFit",
     "DimensionFit",
+    "EstimateCorrelation",
     "FitSection",
     "ItemEntry",
     "Linking",

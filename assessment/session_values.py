@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from assessment.errors import AssessmentError
 from assessment.vocabulary import Form, Language
+from scoring.composite import CompositeReference
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,9 @@ class CompletedScores:
     ``theta``, ``se`` and ``t_scores`` by competency; ``flags`` the raised data-quality flags;
     ``evidence`` the log Bayes factor of the model against random picks (None: unknown);
     ``posterior`` the session's stored posterior (None: not kept); ``model_version_id`` the
-    version that produced the scores.
+    version that produced the scores; ``reference`` the composite's reference group when it
+    is not that version's norm group (re-norming's preview of new norms: the same group as
+    ``t_scores``), else None.
     """
 
     theta: Mapping[str, float]
@@ -133,6 +136,7 @@ class CompletedScores:
     evidence: float | None
     posterior: StoredPosterior | None
     model_version_id: int
+    reference: CompositeReference | None = None
 
 
 OverallRule = Callable[[CompletedScores], tuple[float, str]]

@@ -32,7 +32,14 @@ BAND_HIGH_ABOVE = 60.0
 RECOMMEND_AT = 50.0
 """Composite T at or above which the overall result may be "recommended" (default role)."""
 CARE_AT = 42.0
-"""Composite T at or above which it is at least "with care"; below, "not a match"."""
+"""Composite T at or above which it is at least "with care"; below, "not a match".
+
+Both cut scores apply to the whole 90% interval of the composite: an interval that includes
+one is "borderline" (``reports.profile.RoleProfile.summarise_values``). "With care" from the
+composite alone therefore needs an interval narrower than ``RECOMMEND_AT - CARE_AT`` (8 T);
+the delivered tests' narrowest are wider (about 9 T adaptive, 11 T fixed form, simulated), so
+at present "with care" comes from the floor, and the reports state the rule that way rather
+than implying a 42–50 composite is "with care"."""
 FLOOR_BELOW = 35.0
 """A weighted competency with T below this caps the result at "with care"."""
 

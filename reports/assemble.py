@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 
 from assessment.errors import DataFileError
+from assessment.model_document import CompositeBasis
 from assessment.persistence.results import latest_completed_result, real_unflagged_estimates
 from assessment.persistence.store import Store, StoredModel
 from assessment.session_values import (
@@ -36,8 +37,12 @@ from reports.profile import (
     RoleProfile,
     build_profile,
     composite_and_band,
+    norm_group_reference,
 )
 from reports.render import render_profile_pdf
+from scoring.arrays import FloatArray
+from scoring.composite import CompositeReference
+from scoring.empirical_reliability import bootstrapped_reliability
 from scoring.norms import NormTable
 
 Reason = Literal["unknown", "not_completed"]
@@ -77,45 +82,50 @@ class _ModelFacts:
     label: str
     norms: dict[str, NormTable]
     reliability: dict[str, float]
-    simulated: dict[str, float]
-    """Reliability of the delivered test from the version's simulation (may be empty)."""
+    simulated: dict[str, dict[str, float]]
+    """Reliability of each form as delivered from the version's simulation (the adaptive
+    test's, and the fixed form's when the simulation kept it; may be empty)."""
     synthetic: bool
-    correlation: Matrix
-    """The version's latent correlation of the competencies (``COMPETENCIES`` order)."""
+    correlation: FloatArray
+    """Correlation of the norm group's estimates (``COMPETENCIES`` order), or the version's
+    latent correlation in its place (``composite_basis``)."""
+    composite_basis: CompositeBasis
 
 
-def scoring_matrices(
-    posterior: StoredPosterior | None, version_id: int, correlation: Matrix
-) -> tuple[Matrix | None, Matrix]:
-    """(posterior covariance, latent correlation) for the composite of a session's scores by
-    ``version_id``: the posterior stored with the session when it belongs to those scores,
-    else no covariance (the SEs enter as a diagonal) and the version's ``correlation``.
+def posterior_covariance(posterior: StoredPosterior | None, version_id: int) -> Matrix | None:
+    """The posterior covariance for the composite's SE of a session's scores by
+    ``version_id``: the one stored with the session when it belongs to those scores, else
+    None (the SEs enter as a diagonal).
 
-    The profile and the scores export both take their matrices from here, so the profile score
-    and the overall result in the export are the ones in the PDF.
+    The profile and the scores export both take it from here, so the profile score and the
+    overall result in the export are the ones in the PDF.
     """
     if posterior is None or posterior.model_version_id not in (None, version_id):
-        return None, correlation
-    return posterior.covariance, posterior.latent_correlation
+        return None
+    return posterior.covariance
 
 
 def overall_rule(store: Store, role: RoleProfile | None = None) -> OverallRule:
     """The profile's composite and overall band for scores read outside a profile (the scores
-    export, re-norming's preview): the same matrices (``scoring_matrices``) and the same rule
-    (``composite_and_band``) as ``profile_for_candidate``. Model versions are read once."""
-    correlations: dict[int, Matrix] = {}
+    export, re-norming's preview, fairness): the same covariance (``posterior_covariance``),
+    the same reference group (the scoring version's norm group, ``norm_group_reference``,
+    unless the scores bring their own, as re-norming's preview of new norms does) and the
+    same rule (``composite_and_band``) as ``profile_for_candidate``. Model versions are read
+    once."""
+    references: dict[int, CompositeReference] = {}
 
     def rule(scores: CompletedScores) -> tuple[float, str]:
         version = scores.model_version_id
-        if version not in correlations:
+        if version not in references:
             stored = store.model_document(version)
             if stored is None:  # pragma: no cover - the foreign key prevents it
                 raise ReportError(f"the scoring model version {version} is missing")
-            correlations[version] = model_correlation(stored)
-        covariance, correlation = scoring_matrices(scores.posterior, version, correlations[version])
+            correlation, _ = stored.document.norm_group_correlation(COMPETENCIES)
+            references[version] = norm_group_reference(stored.norms, correlation)
         return composite_and_band(
             scores.theta, scores.se, scores.t_scores, scores.flags, scores.evidence,
-            covariance, correlation, role,
+            posterior_covariance(scores.posterior, version),
+            scores.reference or references[version], role,
         )  # fmt: skip
 
     return rule
@@ -131,7 +141,11 @@ def _model_facts(store: Store, version_id: int) -> _ModelFacts:
         raise ReportError(f"the scoring model version {version_id} is missing")
     label, norms, reliability = stored.label, stored.norms, stored.reliability
     simulation = stored.document.simulation
-    simulated = dict(simulation.reliability) if simulation is not None else {}
+    simulated: dict[str, dict[str, float]] = {}
+    if simulation is not None:
+        simulated["adaptive"] = dict(simulation.reliability)
+        if simulation.fixed_reliability is not None:
+            simulated["fixed"] = dict(simulation.fixed_reliability)
     synthetic = stored.document.synthetic
     missing = [c for c in COMPETENCIES if c not in norms]
     if missing:
@@ -142,21 +156,8 @@ def _model_facts(store: Store, version_id: int) -> _ModelFacts:
     missing = [c for c in COMPETENCIES if not math.isfinite(reliability.get(c, math.nan))]
     if missing:
         raise ReportError(f"model version {label} states no marginal reliability for {missing}")
-    return _ModelFacts(label, norms, reliability, simulated, synthetic, model_correlation(stored))
-
-
-def model_correlation(stored: StoredModel) -> Matrix:
-    """A version's latent correlation of the competencies in ``COMPETENCIES`` order (the
-    identity for competencies the model does not correlate)."""
-    matrix = stored.document.correlation_matrix()
-    where = {d: n for n, d in enumerate(stored.document.dimensions)}
-    return tuple(
-        tuple(
-            float(matrix[where[a], where[b]]) if a in where and b in where else float(a == b)
-            for b in COMPETENCIES
-        )
-        for a in COMPETENCIES
-    )
+    correlation, basis = stored.document.norm_group_correlation(COMPETENCIES)
+    return _ModelFacts(label, norms, reliability, simulated, synthetic, correlation, basis)
 
 
 def profile_for_candidate(
@@ -199,14 +200,13 @@ def profile_for_candidate(
         )
     version_id = versions.pop()
     facts = _model_facts(store, version_id)
-    reliability, source = _delivered_reliability(store, version_id, facts)
+    reliability = delivered_reliability(store, version_id, facts, session.form)
     by_competency = {score.competency: score for score in scores}
     missing = [c for c in COMPETENCIES if c not in by_competency]
     if missing:
         raise ReportError(f"candidate {candidate_id}: no current scores for {missing}")
     raised = raised_flags(session.flags)
     posterior = StoredPosterior.from_flags(session.flags, COMPETENCIES)
-    covariance, correlation = scoring_matrices(posterior, version_id, facts.correlation)
     completed = session.completed_at or session.started_at
     return build_profile(
         candidate_name=candidate.display_name or candidate.id,
@@ -220,46 +220,65 @@ def profile_for_candidate(
         theta={c: by_competency[c].theta for c in COMPETENCIES},
         se={c: by_competency[c].se for c in COMPETENCIES},
         norms=facts.norms,
-        reliability=reliability,
-        reliability_source=source,
+        reliability=reliability.values,
+        reliability_source=reliability.source,
+        reliability_n=reliability.n,
+        reliability_intervals=reliability.intervals,
         role=role,
         flags=[flag for flag in raised if flag in QUALITY_FLAGS],
-        covariance=covariance,
-        correlation=correlation,
+        covariance=posterior_covariance(posterior, version_id),
+        correlation=facts.correlation.tolist(),
         evidence=stored_evidence(session.flags),
+        composite_basis=facts.composite_basis,
     )
 
 
-def _delivered_reliability(
-    store: Store, version_id: int, facts: _ModelFacts
-) -> tuple[dict[str, float], str]:
-    """Reliability of the test as delivered under a model version, and where it comes from.
+@dataclass(frozen=True)
+class DeliveredReliability:
+    """The reliability printed in a profile: values per competency, where they come from
+    (``reports.profile.RELIABILITY_SOURCES``) and, for real candidates' scores, how many
+    sessions they rest on and their 90% bootstrap intervals."""
 
-    Empirical reliability ``Var(θ̂) / (Var(θ̂) + mean SE²)`` over the current scores of the
-    version once at least ``MIN_CANDIDATES_FOR_RELIABILITY`` real candidates have completed
-    the test without data-quality flags and are scored with it (``real_unflagged_estimates``:
-    synthetic demo candidates and flagged sessions never count, so demo data is never
-    presented as candidates and random responders do not lower the figure); before that the
-    version's simulation of the delivered test (``"simulation"`` in the model file, said to be
-    synthetic for a synthetic model), or the calibration's marginal reliability when it has
-    none.
+    values: dict[str, float]
+    source: str
+    n: int | None = None
+    intervals: dict[str, tuple[float, float]] | None = None
 
-    References
-    ----------
-    du Toit, M. (Ed.). (2003). IRT from SSI (p. 34: empirical reliability of EAP scores).
-    Scientific Software International.
+
+def delivered_reliability(
+    store: Store, version_id: int, facts: _ModelFacts, form: str
+) -> DeliveredReliability:
+    """Reliability of ``form`` as delivered under a model version, and where it comes from.
+
+    Never pooled across forms: the adaptive test and the fixed form are different tests.
+    Empirical reliability (``scoring.empirical_reliability``, du Toit 2003, p. 34) over the
+    current scores of the version for sessions of ``form``, once at least
+    ``MIN_CANDIDATES_FOR_RELIABILITY`` real candidates have completed that form without
+    data-quality flags (``real_unflagged_estimates``: synthetic demo candidates and flagged
+    sessions never count, so demo data is never presented as candidates and random responders
+    do not lower the figure), with the number of sessions and a percentile bootstrap 90%
+    interval (Efron & Tibshirani 1993, ch. 13), since 30 sessions leave it uncertain. Before
+    that, the version's simulation of that form (``"simulation"`` in the model file, said to
+    be synthetic for a synthetic model), or the calibration's marginal reliability when the
+    simulation has no figure for the form.
     """
-    values = real_unflagged_estimates(store, version_id)
+    values = real_unflagged_estimates(store, version_id, form)
     if all(len(values.get(c, ())) >= MIN_CANDIDATES_FOR_RELIABILITY for c in COMPETENCIES):
-        empirical = {}
+        found = {}
         for c in COMPETENCIES:
             theta, se = np.array(values[c]).T
-            variance = float(np.var(theta, ddof=1))
-            empirical[c] = variance / (variance + float(np.mean(se**2)))
-        return empirical, "candidates"
-    if all(c in facts.simulated for c in COMPETENCIES):
-        return facts.simulated, "synthetic_simulation" if facts.synthetic else "simulation"
-    return facts.reliability, "calibration"
+            found[c] = bootstrapped_reliability(theta, se)
+        return DeliveredReliability(
+            {c: r.value for c, r in found.items()},
+            "candidates",
+            min(r.n for r in found.values()),
+            {c: (r.low, r.high) for c, r in found.items()},
+        )
+    simulated = facts.simulated.get(form, {})
+    if all(c in simulated for c in COMPETENCIES):
+        source = "synthetic_simulation" if facts.synthetic else "simulation"
+        return DeliveredReliability(simulated, source)
+    return DeliveredReliability(facts.reliability, "calibration")
 
 
 def render_candidate_pdf(

@@ -39,9 +39,34 @@ def overall_numbers(overall: OverallSummary) -> dict[str, str]:
     }
 
 
+def reliability_text(score: CompetencyScore) -> str:
+    """The reliability as printed, with its 90% bootstrap interval when it is an empirical
+    one (e.g. ``"0.81 (0.74–0.86)"``)."""
+    text = fmt_reliability(score.reliability)
+    if score.reliability_interval is None:
+        return text
+    low, high = score.reliability_interval
+    return f"{text} ({fmt_reliability(low)}–{fmt_reliability(high)})"
+
+
+def reliability_source_text(profile: CandidateProfile, words: LanguageWording) -> str:
+    """The sentence saying where the printed reliability comes from (with the number of
+    sessions for an empirical one)."""
+    return words.profile.reliability_source.get(profile.reliability_source).format(
+        n=profile.reliability_n
+    )
+
+
+def quality_caveat(profile: CandidateProfile, words: LanguageWording) -> str | None:
+    """The caution that the answers are not clearly more probable under the scoring model
+    than under random picks (``OverallSummary.evidence_caveat``), whatever the band; None
+    when it does not apply. While it applies, no "no concerns" sentence is printed."""
+    return words.profile.evidence_caveat if profile.overall.evidence_caveat else None
+
+
 def score_numbers(score: CompetencyScore) -> dict[str, str]:
     """A competency score's numbers as printed: T, its 90% interval, percentile with its 90%
-    interval, SEM on the T scale and the reliability."""
+    interval, SEM on the T scale and the reliability (with its interval, if any)."""
     pct_low, pct_high = fmt_percentile(score.percentile_low), fmt_percentile(score.percentile_high)
     return {
         "t": fmt_t(score.t_score),
@@ -49,7 +74,7 @@ def score_numbers(score: CompetencyScore) -> dict[str, str]:
         "pct": fmt_percentile(score.percentile),
         "pct_interval": f"{pct_low}–{pct_high}",
         "sem": fmt_sem(score.t_se),
-        "reliability": fmt_reliability(score.reliability),
+        "reliability": reliability_text(score),
     }
 
 
@@ -76,4 +101,12 @@ def overall_reason(
     return reason
 
 
-__all__ = ["low_competencies", "overall_numbers", "overall_reason", "score_numbers"]
+__all__ = [
+    "low_competencies",
+    "overall_numbers",
+    "overall_reason",
+    "quality_caveat",
+    "reliability_source_text",
+    "reliability_text",
+    "score_numbers",
+]

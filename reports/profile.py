@@ -34,7 +34,7 @@ from assessment.vocabulary import (
 )
 from items.models import COMPETENCIES, Text
 from reports.errors import ReportError
-from scoring.composite import composite
+from scoring.composite import CompositeReference, composite
 from scoring.norms import NormTable
 
 Band = Literal["low", "typical", "high"]
@@ -73,6 +73,13 @@ RELIABILITY_SOURCES: tuple[str, ...] = (
 (empirical reliability of the test as delivered), the version's simulation of the delivered
 test, that simulation under a synthetic model, or (until either exists) the calibration
 sample's marginal reliability, which is not that of the delivered test."""
+
+
+COMPOSITE_BASES: tuple[str, ...] = ("norm_group", "norm_group_latent_correlation")
+"""The composite's reference group is always the norm group of the competency scores (its
+tables' means and SDs); the correlation between its estimates is the group's own or, for
+model files that do not keep it, the model's latent correlation
+(``assessment.model_document.CompositeBasis``)."""
 
 
 def printed_t(value: float) -> float:
@@ -176,7 +183,7 @@ class RoleProfile:
         se_by: Mapping[str, float],
         t_by: Mapping[str, float],
         covariance: np.ndarray | None = None,
-        correlation: np.ndarray | None = None,
+        reference: CompositeReference | None = None,
         flags: Iterable[str] = (),
         language: str = "en",
         evidence: float | None = None,
@@ -190,8 +197,10 @@ class RoleProfile:
         covariance : ndarray (5, 5), optional
             Posterior covariance of the θ estimates (``items.COMPETENCIES`` order); default
             the diagonal of the squared SEs (no covariance stored).
-        correlation : ndarray (5, 5), optional
-            Latent correlation of the reference population (default identity).
+        reference : CompositeReference, optional
+            The reference group of the composite in ``items.COMPETENCIES`` order: the norm
+            group of ``t_by`` (``build_profile`` makes it from the norm tables). Default
+            ``N(0, I)``, for callers without norms.
         flags : iterable of str
             Raised data-quality flags: any makes the result "review".
         evidence : float, optional
@@ -199,12 +208,13 @@ class RoleProfile:
             ``assessment.vocabulary.RANDOM_LIKE_BELOW`` the answers cannot be told apart from
             random picking: the ``random_like`` flag is raised and the result is "review".
             Below ``min_evidence`` a result that would be "recommended" is "borderline" (reason
-            "evidence"). None: not known (neither rule applied).
+            "evidence"), and whatever the band ``low_evidence`` is set (the profile then says
+            so). None: not known (neither rule applied).
 
         Notes
         -----
         The composite is :mod:`scoring.composite` with this profile's weights: the weighted
-        mean θ re-standardised to T (mean 50, SD 10) in the reference population N(0, R),
+        mean θ re-standardised to T (mean 50, SD 10) in the reference group ``reference``,
         its SE from the posterior covariance and its 90% interval. Decision: data-quality
         flags → "review"; otherwise the band of each end of the 90% interval (cut scores
         ``recommend_at`` and ``care_at``, a weighted competency below ``floor`` caps at
@@ -215,10 +225,10 @@ class RoleProfile:
         theta = np.array([theta_by[c] for c in COMPETENCIES])
         if covariance is None:
             covariance = np.diag([se_by[c] ** 2 for c in COMPETENCIES])
-        if correlation is None:
-            correlation = np.eye(len(COMPETENCIES))
+        if reference is None:
+            reference = CompositeReference.latent(np.eye(len(COMPETENCIES)))
         weights = np.array([self.weights[c] for c in COMPETENCIES])
-        found = composite(theta, np.asarray(covariance), np.asarray(correlation), weights)
+        found = composite(theta, np.asarray(covariance), reference, weights)
         t, low, high = float(found.t), float(found.low), float(found.high)
         below = tuple(c for c in used if printed_t(t_by[c]) < self.floor)
         flagged = set(flags) | ({"random_like"} if random_like(evidence) else set())
@@ -240,9 +250,8 @@ class RoleProfile:
             else:
                 band = self.decision(t, bool(below))
         # NaN evidence counts as weak: a recommendation needs evidence that is really there.
-        weak_evidence = (
-            band == "recommended" and evidence is not None and not evidence >= self.min_evidence
-        )
+        low_evidence = evidence is not None and not evidence >= self.min_evidence
+        weak_evidence = band == "recommended" and low_evidence
         if weak_evidence:
             band = "borderline"
         return OverallSummary(
@@ -250,7 +259,7 @@ class RoleProfile:
             floor=self.floor, composite_se=float(found.se), composite_low=low, composite_high=high,
             percentile=float(found.percentile), percentile_low=float(found.percentile_low),
             percentile_high=float(found.percentile_high), straddled=straddled, flags=raised,
-            weak_evidence=weak_evidence,
+            weak_evidence=weak_evidence, low_evidence=low_evidence,
         )  # fmt: skip
 
 
@@ -274,6 +283,8 @@ class CompetencyScore:
     reliability: float
     percentile_low: float = 0.0
     percentile_high: float = 100.0
+    reliability_interval: tuple[float, float] | None = None
+    """90% bootstrap interval of an empirical reliability (None for other sources)."""
 
 
 @dataclass(frozen=True)
@@ -314,6 +325,17 @@ class OverallSummary:
     weak_evidence: bool = False
     """A recommendation withheld: the answers are not clearly more probable under the model
     than under random picks (``RoleProfile.min_evidence``)."""
+    low_evidence: bool = False
+    """Whatever the band, the answers are not clearly more probable under the model than
+    under random picks (evidence known and below ``RoleProfile.min_evidence``): random
+    responders who escape the data-quality flags land here, so the profile says so and never
+    reports "no concerns"."""
+
+    @property
+    def evidence_caveat(self) -> bool:
+        """Whether the profile must say the answers are too close to random picking: low
+        evidence, unless a ``random_like`` review already says so more strongly."""
+        return self.low_evidence and "random_like" not in self.flags
 
     @property
     def headline(self) -> str:
@@ -362,6 +384,10 @@ class CandidateProfile:
     cuts: BandCuts = BandCuts()
     method: str = "EAP"
     reliability_source: str = "simulation"
+    reliability_n: int | None = None
+    """Sessions an empirical reliability (source ``"candidates"``) rests on."""
+    composite_basis: str = "norm_group"
+    """What the composite's reference group rests on (:data:`COMPOSITE_BASES`)."""
 
     def score(self, competency_id: str) -> CompetencyScore:
         """The score of one competency."""
@@ -409,6 +435,9 @@ def build_profile(
     correlation: Sequence[Sequence[float]] | None = None,
     reliability_source: str = "simulation",
     evidence: float | None = None,
+    composite_basis: str = "norm_group",
+    reliability_n: int | None = None,
+    reliability_intervals: Mapping[str, tuple[float, float]] | None = None,
 ) -> CandidateProfile:
     """Compute a candidate profile from trait estimates and norm tables.
 
@@ -428,14 +457,23 @@ def build_profile(
         Data-quality flag keys from ``QUALITY_FLAGS``; duplicates are dropped. Any flag makes
         the overall result "review".
     covariance, correlation : 5 × 5 nested sequences, optional
-        Posterior covariance of the estimates and the model's latent correlation
-        (``items.COMPETENCIES`` order), for the composite's SE (``RoleProfile.summarise_values``).
+        Posterior covariance of the estimates (for the composite's SE) and the correlation of
+        the norm group's estimates (``items.COMPETENCIES`` order; default identity). With the
+        norm tables' means and SDs the correlation makes the composite's reference group the
+        norm group of the competency scores (``scoring.composite.CompositeReference``).
+    composite_basis : str
+        What the correlation is (:data:`COMPOSITE_BASES`), printed in the technical note:
+        the norm group's own (``"norm_group"``) or the model's latent correlation in its
+        place (``"norm_group_latent_correlation"``, model files without it).
     evidence : float, optional
         Log Bayes factor of the model against random picks for the answers
         (``RoleProfile.summarise_values``); below ``RANDOM_LIKE_BELOW`` it raises the
         ``random_like`` flag.
     reliability_source : str
         Where ``reliability`` comes from (:data:`RELIABILITY_SOURCES`), printed beside it.
+    reliability_n, reliability_intervals : int and mapping of competency id → (low, high)
+        For an empirical reliability (``"candidates"``, required then): the number of
+        sessions it rests on and its 90% bootstrap intervals, printed with it.
 
     Raises
     ------
@@ -462,6 +500,11 @@ def build_profile(
         raise ReportError(
             f"unknown reliability source {reliability_source!r}; known: {RELIABILITY_SOURCES}"
         )
+    empirical = reliability_source == "candidates"
+    if empirical and (reliability_n is None or reliability_intervals is None):
+        raise ReportError("an empirical reliability needs its number of sessions and intervals")
+    if composite_basis not in COMPOSITE_BASES:
+        raise ReportError(f"unknown composite basis {composite_basis!r}; known: {COMPOSITE_BASES}")
     matrices = {}
     for what, matrix in (("covariance", covariance), ("correlation", correlation)):
         if matrix is not None:
@@ -500,6 +543,11 @@ def build_profile(
                 percentile=float(table.percentile(np.asarray(value))),
                 band=cuts.band(t),
                 reliability=rel,
+                reliability_interval=(
+                    (float(reliability_intervals[c][0]), float(reliability_intervals[c][1]))
+                    if empirical and reliability_intervals is not None
+                    else None
+                ),
                 percentile_low=float(table.percentile(np.asarray(value - Z90 * error))),
                 percentile_high=float(table.percentile(np.asarray(value + Z90 * error))),
             )
@@ -521,7 +569,7 @@ def build_profile(
             {score.competency_id: score.se for score in scores},
             {score.competency_id: score.t_score for score in scores},
             matrices.get("covariance"),
-            matrices.get("correlation"),
+            norm_group_reference(norms, matrices.get("correlation")),
             flag_set,
             language,
             evidence,
@@ -529,7 +577,19 @@ def build_profile(
         flags=tuple(f for f in QUALITY_FLAGS if f in flag_set),
         cuts=cuts,
         reliability_source=reliability_source,
+        reliability_n=reliability_n if empirical else None,
+        composite_basis=composite_basis,
     )
+
+
+def norm_group_reference(
+    norms: Mapping[str, NormTable], correlation: ArrayLike | None = None
+) -> CompositeReference:
+    """The composite's reference group: the norm group of ``norms`` with ``correlation``
+    between its estimates (``items.COMPETENCIES`` order; default identity), so the composite
+    refers to the group the competency scores refer to."""
+    matrix = None if correlation is None else np.asarray(correlation, dtype=float)
+    return CompositeReference.of_norm_group([norms[c] for c in COMPETENCIES], matrix)
 
 
 def composite_and_band(
@@ -539,16 +599,15 @@ def composite_and_band(
     flags: Iterable[str] = (),
     evidence: float | None = None,
     covariance: ArrayLike | None = None,
-    correlation: ArrayLike | None = None,
+    reference: CompositeReference | None = None,
     role: RoleProfile | None = None,
 ) -> tuple[float, str]:
     """(composite T, overall band) of one candidate, as the profile computes them
     (``RoleProfile.summarise_values``); ``reports.assemble.overall_rule`` supplies the
-    matrices the profile uses."""
+    posterior covariance and the norm group's reference the profile uses."""
     overall = (role or RoleProfile()).summarise_values(
         theta, se, t_scores,
         None if covariance is None else np.asarray(covariance, dtype=float),
-        None if correlation is None else np.asarray(correlation, dtype=float),
-        flags, evidence=evidence,
+        reference, flags, evidence=evidence,
     )  # fmt: skip
     return overall.composite_t, overall.band

@@ -22,10 +22,15 @@ from reportlab.platypus import (
 
 from items.models import CompetencyDefinition
 from reports.chart import ProfileChart
-from reports.explain import overall_numbers, overall_reason
+from reports.explain import (
+    overall_numbers,
+    overall_reason,
+    quality_caveat,
+    reliability_source_text,
+    reliability_text,
+)
 from reports.formatting import (
     fmt_date,
-    fmt_reliability,
     fmt_sem,
     fmt_t,
     fmt_theta,
@@ -197,6 +202,9 @@ def summary_block(parts: StoryParts) -> list[Flowable]:
             styles.markup(overall_reason(profile, words, names)), styles["banner_note"]
         )
     )
+    caveat_text = quality_caveat(profile, words)
+    if caveat_text is not None and overall.headline != "evidence":  # that headline says it
+        content.append(KinsokuParagraph(styles.markup(caveat_text), styles["banner_note"]))
     table = Table([["", content]], colWidths=[5, FRAME_WIDTH - 5])
     table.setStyle(
         TableStyle(
@@ -329,14 +337,18 @@ def interview_block(parts: StoryParts) -> list[Flowable]:
 
 
 def quality_block(parts: StoryParts) -> list[Flowable]:
-    """Data-quality flags with their explanations, or the "none" sentence."""
+    """Data-quality flags with their explanations and the caution on answers close to random
+    picking (``quality_caveat``), or, with neither, the "none" sentence."""
     profile, words, styles = parts.profile, parts.words, parts.styles
     story = section(styles, "quality", words.profile.sections.quality)
-    if not profile.flags:
+    caveat_text = quality_caveat(profile, words)
+    if not profile.flags and caveat_text is None:
         story.append(KinsokuParagraph(styles.markup(words.profile.quality_none), styles["body"]))
-    else:
+    if profile.flags:
         story.append(KinsokuParagraph(styles.markup(words.profile.quality_intro), styles["body"]))
         story.extend(bullets(styles, [words.profile.flags.get(flag) for flag in profile.flags]))
+    if caveat_text is not None:
+        story.append(KinsokuParagraph(styles.markup(caveat_text), styles["body"]))
     return [KeepTogether(story)]
 
 
@@ -353,7 +365,8 @@ def technical_block(parts: StoryParts) -> list[Flowable]:
         low_cut=fmt_t(profile.cuts.low_below),
         high_cut=fmt_t(profile.cuts.high_above),
     )
-    text += " " + words.profile.reliability_source.get(profile.reliability_source)
+    text += " " + reliability_source_text(profile, words)
+    text += " " + words.profile.composite_basis.get(profile.composite_basis)
     cols = words.profile.technical_columns
     head = [KinsokuParagraph(styles.markup(cols.competency), styles["cell_head"])] + [
         KinsokuParagraph(styles.markup(label), styles["cell_head_right"])
@@ -367,7 +380,7 @@ def technical_block(parts: StoryParts) -> list[Flowable]:
                 fmt_theta(score.theta),
                 fmt_theta(score.se),
                 fmt_sem(score.t_se),
-                fmt_reliability(score.reliability),
+                reliability_text(score),
             ]
         )
     first = FRAME_WIDTH * 0.3

@@ -24,7 +24,18 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "forms.adaptive": frozenset({"n_items"}),
     "forms.fixed": frozenset({"n_items"}),
     "profile.composite": frozenset(
-        {"role", "t", "low", "high", "pct", "pct_low", "pct_high", "recommend_at", "care_at"}
+        {
+            "role",
+            "t",
+            "low",
+            "high",
+            "pct",
+            "pct_low",
+            "pct_high",
+            "recommend_at",
+            "care_at",
+            "floor",
+        }
     ),
     "profile.straddled": frozenset({"cut"}),
     "profile.below_floor": frozenset({"names"}),
@@ -58,6 +69,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
         }
     ),
     "profile.reliability_note": frozenset({"model_version"}),
+    "profile.reliability_source.candidates": frozenset({"n"}),
     "feedback.greeting": frozenset({"name"}),
     "feedback.date": frozenset({"date"}),
 }
@@ -120,6 +132,14 @@ class ReliabilitySources(_Strict):
     def get(self, key: str) -> str:
         """The sentence of one reliability source."""
         return str(getattr(self, key))
+
+
+class CompositeBases(_Keyed):
+    """What the composite's T and percentile refer to, one sentence per
+    ``CandidateProfile.composite_basis``."""
+
+    norm_group: str
+    norm_group_latent_correlation: str
 
 
 class ProfileLabels(_Strict):
@@ -191,12 +211,16 @@ class ProfileWording(_Strict):
     quality_none: str
     random_like_caveat: str
     """Heads the narratives when the answers cannot be told apart from random picking."""
+    evidence_caveat: str
+    """Replaces ``quality_none`` (and joins the flags) when the answers are not clearly more
+    probable under the model than under random picks (``OverallSummary.evidence_caveat``)."""
     flags: FlagWording
     flag_labels: FlagWording
     """Each flag's short name (the start of its explanation in ``flags``)."""
     technical: str
     method_names: dict[str, str]
     reliability_source: ReliabilitySources
+    composite_basis: CompositeBases
     technical_columns: TechnicalColumns
     reliability_note: str
     responsible_use: str

@@ -37,7 +37,7 @@ from items.formats import item_format
 from items.forms import load_fixed_form
 from scoring import ModelParameters
 from scoring.arrays import FloatArray, IntArray
-from scoring.composite import composite
+from scoring.composite import CompositeReference, composite
 from scoring.most_least import is_joint
 from scoring.multivariate import LatentPrior, expected_posterior_covariance, posterior_moments
 
@@ -480,7 +480,8 @@ class AdaptiveSelector:
         imprecise = post.se > self.policy.se_target
         target = self.policy.composite_se_target
         if target is not None:
-            found = composite(post.mean, post.covariance, self.pool.prior.correlation)
+            latent = CompositeReference.latent(self.pool.prior.correlation)
+            found = composite(post.mean, post.covariance, latent)
             if float(found.se) > target:
                 imprecise = np.ones_like(imprecise)
         return np.asarray(imprecise, dtype=bool)

@@ -34,7 +34,7 @@ from items import ItemBank
 from items.formats import item_format
 from scoring import ModelParameters, simulate_theta
 from scoring.arrays import FloatArray, IntArray
-from scoring.composite import composite
+from scoring.composite import CompositeReference, composite
 from scoring.norms import NormTable
 
 ANSWERED_AT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -263,8 +263,9 @@ class CatSimulationResult:
     def composite_columns(self, outcome: Outcome | None = None) -> dict[str, FloatArray]:
         """``composite_true``, ``composite``, ``composite_se`` (T scale) of every candidate."""
         outcome = outcome or self.adaptive
-        found = composite(outcome.theta, outcome.covariance, self.correlation)
-        truth = composite(self.true_theta, np.zeros_like(outcome.covariance), self.correlation)
+        latent = CompositeReference.latent(self.correlation)
+        found = composite(outcome.theta, outcome.covariance, latent)
+        truth = composite(self.true_theta, np.zeros_like(outcome.covariance), latent)
         return {"composite_true": truth.t, "composite": found.t, "composite_se": found.se}
 
     def composite_summary(self, outcome: Outcome | None = None) -> dict[str, float]:
@@ -364,8 +365,12 @@ def simulation_record(result: CatSimulationResult, model_name: str) -> dict[str,
     """What a model version keeps of a simulation of its delivered test.
 
     Reliability per competency and of the composite (squared correlation with the true
-    values), RMSE / SE, mean length, and norm tables of the adaptive test's estimates (the
-    simulated candidates as a norm group of the test as delivered), with provenance.
+    values), RMSE / SE and mean length of the adaptive test; the fixed form's reliability per
+    competency on the same simulated candidates (``fixed_reliability``: a fixed-form profile
+    must not print the adaptive test's figure); norm tables of the adaptive test's estimates
+    (the simulated candidates as a norm group of the test as delivered) with the correlation
+    of those estimates (``estimate_correlation``, for the composite's reference), and
+    provenance.
     """
     composite_figures = result.composite_summary()
     return {
@@ -378,6 +383,7 @@ def simulation_record(result: CatSimulationResult, model_name: str) -> dict[str,
             "computed_by": "assessment.delivery.simulation.simulate_cat",
         },
         "reliability": {d.competency: round(d.reliability, 4) for d in result.details},
+        "fixed_reliability": {d.competency: round(d.fixed_reliability, 4) for d in result.details},
         "rmse_over_se": {d.competency: round(d.rmse_over_se, 4) for d in result.details},
         "composite_reliability": round(composite_figures["reliability"], 4),
         "mean_items": round(result.mean_items, 3),
@@ -387,6 +393,10 @@ def simulation_record(result: CatSimulationResult, model_name: str) -> dict[str,
                 f"simulated candidates taking the adaptive test (n={result.n_candidates})",
             ).to_dict()
             for c, name in enumerate(result.competencies)
+        },
+        "estimate_correlation": {
+            "dimensions": list(result.competencies),
+            "rows": np.round(np.corrcoef(result.adaptive.theta, rowvar=False), 6).tolist(),
         },
     }
 

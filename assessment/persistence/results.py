@@ -77,27 +77,33 @@ def latest_completed_result(store: Store, candidate_id: str) -> LatestResult:
         return LatestResult(facts, session_facts(session), None, scores, n_items)
 
 
-def real_unflagged_estimates(store: Store, version_id: int) -> dict[str, list[tuple[float, float]]]:
+def real_unflagged_estimates(
+    store: Store, version_id: int, form: str | None = None
+) -> dict[str, list[tuple[float, float]]]:
     """Competency → (θ, SE) of the current scores a model version made for the completed,
-    unflagged sessions of real candidates.
+    unflagged sessions of real candidates (of one ``form`` when given: the adaptive test and
+    the fixed form are different tests with different reliabilities).
 
     Synthetic (demo) candidates and sessions with data-quality flags
     (``assessment.vocabulary.raised_flags``, which also reads an old session's random-picking
     evidence) are left out: an empirical reliability must describe real candidates' usable
     results, not demo data or answers that cannot be told apart from random picking.
     """
+    query = (
+        select(Score.competency, Score.theta, Score.se, TestSession.flags)
+        .join(TestSession, TestSession.id == Score.session_id)
+        .join(Candidate, Candidate.id == TestSession.candidate_id)
+        .where(
+            Score.model_version_id == version_id,
+            Score.current,
+            TestSession.status == "completed",
+            Candidate.synthetic.is_(False),
+        )
+    )
+    if form is not None:
+        query = query.where(TestSession.form == form)
     with store.transaction() as db:
-        rows = db.execute(
-            select(Score.competency, Score.theta, Score.se, TestSession.flags)
-            .join(TestSession, TestSession.id == Score.session_id)
-            .join(Candidate, Candidate.id == TestSession.candidate_id)
-            .where(
-                Score.model_version_id == version_id,
-                Score.current,
-                TestSession.status == "completed",
-                Candidate.synthetic.is_(False),
-            )
-        ).all()
+        rows = db.execute(query).all()
     values: dict[str, list[tuple[float, float]]] = {}
     for competency, theta, se, flags in rows:
         if not raised_flags(flags):

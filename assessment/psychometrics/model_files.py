@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from assessment.model_document import ModelDocument, NormReference, NormSection, Provenance
+from assessment.model_document import (
+    EstimateCorrelation,
+    ModelDocument,
+    NormReference,
+    NormSection,
+    Provenance,
+)
 from scoring import (
     CalibrationResult,
     ModelParameters,
@@ -54,7 +60,12 @@ def calibrated_model_file(
         data=source,
         scale="theta ~ N(0, 1) in the calibration sample on every dimension",
     )
-    reference = NormReference(sample=sample, n=data.n_candidates, date=now.date().isoformat())
+    reference = NormReference(
+        sample=sample, n=data.n_candidates, date=now.date().isoformat(),
+        estimate_correlation=EstimateCorrelation.of_estimates(
+            estimate.theta, tuple(parameters.dimensions)
+        ),
+    )  # fmt: skip
     answers = dict(zip(data.item_ids, map(int, data.answered_counts()), strict=True))
     layout = parameters.to_dict()
     items = {k: layout[k] for k in ("dimensions", "latent_correlation", "items") if k in layout}

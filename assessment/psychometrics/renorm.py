@@ -32,7 +32,11 @@ import numpy as np
 
 from assessment.delivery.quality import model_fit_verdicts
 from assessment.errors import AssessmentError
-from assessment.model_document import NormReference, NormSection
+from assessment.model_document import (
+    EstimateCorrelation,
+    NormReference,
+    NormSection,
+)
 from assessment.persistence.store import Store
 from assessment.psychometrics.data_files import aligned_as_delivered
 from assessment.psychometrics.model_files import eap_estimates
@@ -47,6 +51,7 @@ from assessment.session_values import (
 from assessment.vocabulary import QUALITY_FLAGS, raised_flags
 from items.models import COMPETENCIES
 from scoring import MISSING, ResponseMatrix
+from scoring.composite import CompositeReference
 from scoring.norms import NormTable
 
 MIN_NORM_SAMPLE = 200
@@ -71,6 +76,8 @@ class RenormPreview:
     tables: dict[str, NormTable]
     """The new norm tables, by dimension."""
     old_tables: dict[str, NormTable]
+    correlation: EstimateCorrelation
+    """Correlation of the sample's estimates (the composite's reference with ``tables``)."""
     n_candidates: int
     """Tested candidates whose current scores are on the active version's scale."""
     band_changes: dict[str, int]
@@ -179,6 +186,14 @@ def preview_renorm(
         dimension: NormTable.from_estimates(estimate.theta[:, d], group)
         for d, dimension in enumerate(estimate.dimensions)
     }
+    correlation = EstimateCorrelation.of_estimates(estimate.theta, tuple(estimate.dimensions))
+    new_reference = (
+        CompositeReference.of_norm_group(
+            [tables[c] for c in COMPETENCIES], correlation.matrix(COMPETENCIES)
+        )
+        if all(c in tables for c in COMPETENCIES)
+        else None  # the rule has no band without a norm table for every competency
+    )
     thetas = _current_thetas(store, model.version_id)
     changes: dict[str, int] = {}
     any_change = np.zeros(len(thetas), dtype=bool)
@@ -199,7 +214,7 @@ def preview_renorm(
     if overall is not None:
         overall_changes = sum(
             _overall_band(thetas[n], old_t, n, overall)
-            != _overall_band(thetas[n], new_t, n, overall)
+            != _overall_band(thetas[n], new_t, n, overall, new_reference)
             for n in range(len(thetas))
         )
     return RenormPreview(
@@ -209,6 +224,7 @@ def preview_renorm(
         date=(date or dt.datetime.now(dt.UTC).date()).isoformat(),
         tables=tables,
         old_tables=dict(model.norms),
+        correlation=correlation,
         n_candidates=len(thetas),
         band_changes=changes,
         any_band_changes=int(any_change.sum()),
@@ -258,10 +274,12 @@ def _overall_band(
     t: Mapping[str, np.ndarray],
     n: int,
     overall: OverallRule,
+    reference: CompositeReference | None = None,
 ) -> str | None:
     """The candidate's overall band with T-scores ``t`` (old or new norms), by the profile's
-    rule with the session's flags, evidence and stored posterior; the composite itself is on
-    the reference θ scale, so norms move only the competency floors."""
+    rule with the session's flags, evidence and stored posterior. The composite refers to the
+    same norm group as ``t``: with new norms ``reference`` is that group, otherwise the rule
+    uses the scoring version's norm group, as the profile does."""
     scores = {dimension: float(values[n]) for dimension, values in t.items()}
     if not scores or not all(np.isfinite(list(scores.values()))):
         return None
@@ -269,7 +287,7 @@ def _overall_band(
         return overall(
             CompletedScores(
                 current.theta, current.se, scores, current.flags, current.evidence,
-                current.posterior, current.version_id,
+                current.posterior, current.version_id, reference,
             )
         )[1]  # fmt: skip
     except KeyError:  # a competency the rule weighs has no score
@@ -298,7 +316,7 @@ def apply_renorm(
         norms={d: NormSection.from_table(t) for d, t in preview.tables.items()},
         norm_reference=NormReference(
             sample=preview.sample, n=preview.n, date=preview.date, defined_in=label,
-            reason=reason.strip(),
+            reason=reason.strip(), estimate_correlation=preview.correlation,
         ),
         renormed_from=version.label,
         version=None,

@@ -11,9 +11,11 @@ import pytest
 
 from assessment.errors import DataFileError
 from assessment.model_document import (
+    EstimateCorrelation,
     FitSection,
     Linking,
     ModelDocument,
+    NormReference,
     NormSection,
     Provenance,
 )
@@ -382,6 +384,27 @@ def test_without_a_latent_correlation_the_dimensions_are_independent() -> None:
     np.testing.assert_array_equal(
         ModelDocument.from_dict(old_file()).correlation_matrix(), np.eye(2)
     )
+
+
+def test_the_norm_groups_correlation_is_its_own_or_for_old_files_the_latent_one() -> None:
+    old = full_document()  # no estimate_correlation: the latent correlation stands in
+    matrix, basis = old.norm_group_correlation(("integrity", "empathy", "composure"))
+    assert basis == "norm_group_latent_correlation"
+    np.testing.assert_array_equal(matrix, [[1.0, 0.35, 0.0], [0.35, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    theta = np.random.default_rng(3).multivariate_normal([0, 0], [[1, 0.6], [0.6, 1]], 500)
+    own = EstimateCorrelation.of_estimates(theta, ("empathy", "integrity"))
+    document = old.with_changes(
+        norm_reference=NormReference(sample="s", n=500, date="2026-01-01", estimate_correlation=own)
+    )
+    matrix, basis = document.norm_group_correlation(("integrity", "empathy"))
+    assert basis == "norm_group"
+    assert matrix[0, 1] == pytest.approx(np.corrcoef(theta, rowvar=False)[0, 1], abs=1e-6)
+    assert ModelDocument.from_json(document.to_json()) == document
+    data = document.to_dict()
+    data["norm_reference"]["estimate_correlation"]["rows"] = [[1.0, 0.3], [0.2, 1.0]]
+    assert "estimate_correlation: not symmetric" in problems_of(json.dumps(data))
+    data["norm_reference"]["estimate_correlation"] = {"dimensions": ["honesty"], "rows": [[1.0]]}
+    assert "['honesty'] not in dimensions" in problems_of(json.dumps(data))
 
 
 # ----------------------------------------------------------------------- building

@@ -8,7 +8,7 @@ version's simulation and says it is one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pytest
@@ -19,7 +19,7 @@ from assessment.delivery.simulation import load_simulation_record
 from assessment.demo import seed_demo
 from assessment.persistence.results import latest_completed_result
 from assessment.persistence.store import ScoreRecord, Store
-from assessment.persistence.tables import Candidate
+from assessment.persistence.tables import Candidate, TestSession
 from assessment.recruiting.overview import candidate_overview
 from assessment.vocabulary import raised_flags
 from items import COMPETENCIES, load_bank
@@ -61,7 +61,7 @@ def test_reliability_counts_only_real_completed_unflagged_candidates(store: Stor
         assert result.session is not None
         if raised_flags(result.session.flags):
             flagged += 1
-        else:
+        elif result.session.form == "adaptive":  # the clicker's form: never pooled with fixed
             usable.append({score.competency: score for score in result.scores})
     assert len(usable) >= MIN_CANDIDATES_FOR_RELIABILITY
     assert flagged >= len(clickers)  # every random clicker is flagged, some fast demo ones too
@@ -73,3 +73,63 @@ def test_reliability_counts_only_real_completed_unflagged_candidates(store: Stor
         variance = float(np.var(theta, ddof=1))
         expected = variance / (variance + float(np.mean(se**2)))
         assert profile.score(c).reliability == pytest.approx(expected)
+
+
+def test_each_form_shows_its_own_reliability_never_one_pooled_across_forms(
+    store: Store,
+) -> None:
+    # A fixed-form candidate was shown the adaptive test's reliability: the simulation
+    # figure was the adaptive one, and the empirical figure pooled both forms.
+    bank = load_bank()
+    seed_demo(store, bank, 50)
+    with store.transaction() as db:
+        db.execute(update(Candidate).values(synthetic=False))
+    usable = []
+    for row in candidate_overview(store, status="completed"):
+        result = latest_completed_result(store, row.candidate_id)
+        assert result.session is not None
+        if not raised_flags(result.session.flags):
+            usable.append((row.candidate_id, result.session.id))
+    assert len(usable) > MIN_CANDIDATES_FOR_RELIABILITY
+    set_form = _form_setter(store)
+    set_form([session for _, session in usable], "adaptive")  # the demo has fixed ones too
+    record = load_simulation_record()
+    assert record is not None
+    fixed_figures = [pytest.approx(record["fixed_reliability"][c]) for c in COMPETENCIES]
+
+    # one fixed-form session among many adaptive ones: too few for its own empirical figure
+    (fixed_candidate, fixed_session), *adaptive = usable
+    set_form([fixed_session], "fixed")
+    fixed = profile_for_candidate(store, fixed_candidate)
+    assert (fixed.form, fixed.reliability_source) == ("fixed", "synthetic_simulation")
+    assert [s.reliability for s in fixed.scores] == fixed_figures
+    assert fixed.reliability_n is None
+    adaptive_profile = profile_for_candidate(store, adaptive[0][0])
+    assert adaptive_profile.reliability_source == "candidates"
+    assert adaptive_profile.reliability_n == len(adaptive)  # the fixed session is not pooled
+
+    # every usable session fixed: the fixed form has its own empirical figure, with n and a
+    # bootstrap interval around it; the adaptive test falls back to its own simulation
+    set_form([session for _, session in usable], "fixed")
+    fixed = profile_for_candidate(store, fixed_candidate)
+    assert (fixed.reliability_source, fixed.reliability_n) == ("candidates", len(usable))
+    for score in fixed.scores:
+        assert score.reliability_interval is not None
+        low, high = score.reliability_interval
+        assert low < score.reliability < high
+    set_form([adaptive[0][1]], "adaptive")
+    adaptive_profile = profile_for_candidate(store, adaptive[0][0])
+    assert adaptive_profile.reliability_source == "synthetic_simulation"
+    assert [s.reliability for s in adaptive_profile.scores] == [
+        pytest.approx(record["reliability"][c]) for c in COMPETENCIES
+    ]
+
+
+def _form_setter(store: Store) -> Callable[[list[str], str], None]:
+    """Set the form of sessions (a test's stand-in for candidates taking the other form)."""
+
+    def set_form(session_ids: list[str], form: str) -> None:
+        with store.transaction() as db:
+            db.execute(update(TestSession).where(TestSession.id.in_(session_ids)).values(form=form))
+
+    return set_form

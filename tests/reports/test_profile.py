@@ -97,15 +97,18 @@ def test_the_overall_result_agrees_with_the_composite_as_printed() -> None:
     assert role.decision(41.49, below_floor=False) == "not_a_match"
 
 
-def test_overall_summary_is_the_composite_on_the_reference_t_scale_with_its_interval(
-    make_profile: MakeProfile,
+def test_overall_summary_is_the_composite_on_the_norm_groups_t_scale_with_its_interval(
+    make_profile: MakeProfile, norms: dict[str, NormTable]
 ) -> None:
     profile = make_profile()
     theta = np.array([THETA[c] for c in COMPETENCIES])
     se = np.array([SE[c] for c in COMPETENCIES])
-    w = np.full(5, 0.2)  # no covariance or correlation given: diagonal SEs, identity R
-    assert profile.overall.composite_t == pytest.approx(50 + 10 * (w @ theta) / np.sqrt(0.2))
-    assert profile.overall.composite_se == pytest.approx(10 * np.sqrt(w**2 @ se**2 / 0.2))
+    mean = np.array([norms[c].mean for c in COMPETENCIES])
+    sd = np.array([norms[c].sd for c in COMPETENCIES])
+    w = np.full(5, 0.2)  # no covariance or correlation given: diagonal SEs, identity ρ
+    scale = np.sqrt(w**2 @ sd**2)
+    assert profile.overall.composite_t == pytest.approx(50 + 10 * w @ (theta - mean) / scale)
+    assert profile.overall.composite_se == pytest.approx(10 * np.sqrt(w**2 @ se**2) / scale)
     assert profile.overall.composite_low == pytest.approx(
         profile.overall.composite_t - 1.645 * profile.overall.composite_se, abs=1e-3
     )
@@ -116,8 +119,8 @@ def test_overall_summary_is_the_composite_on_the_reference_t_scale_with_its_inte
     correlation = np.full((5, 5), 0.5) + 0.5 * np.eye(5)
     covariance = np.diag(se**2) + 0.01 * (1 - np.eye(5))
     correlated = make_profile(covariance=covariance.tolist(), correlation=correlation.tolist())
-    scale = np.sqrt(w @ correlation @ w)
-    assert correlated.overall.composite_t == pytest.approx(50 + 10 * (w @ theta) / scale)
+    scale = np.sqrt((w * sd) @ correlation @ (w * sd))
+    assert correlated.overall.composite_t == pytest.approx(50 + 10 * w @ (theta - mean) / scale)
     assert correlated.overall.composite_se == pytest.approx(
         10 * np.sqrt(w @ covariance @ w) / scale
     )
@@ -125,11 +128,43 @@ def test_overall_summary_is_the_composite_on_the_reference_t_scale_with_its_inte
     weights = {"integrity": 2.0, "service_orientation": 1.0}
     weighted = make_profile(role=RoleProfile(name="Counter", weights=weights, floor=0.0))
     v = np.array([weights.get(c, 0.0) for c in COMPETENCIES]) / 3
-    assert weighted.overall.composite_t == pytest.approx(50 + 10 * (v @ theta) / np.sqrt(v @ v))
+    assert weighted.overall.composite_t == pytest.approx(
+        50 + 10 * v @ (theta - mean) / np.sqrt(v**2 @ sd**2)
+    )
     assert weighted.overall.band == "recommended"
     assert weighted.overall.role_name == "Counter"
     low_theta = dict.fromkeys(COMPETENCIES, -1.5)
     assert make_profile(theta=low_theta).overall.band == "not_a_match"
+
+
+def test_the_composite_refers_to_the_norm_group_the_competency_scores_refer_to(
+    make_profile: MakeProfile, norms: dict[str, NormTable]
+) -> None:
+    # A strong norm group (θ about 0.6 above the model's population): a candidate at its
+    # mean is average on every competency and on the composite. The old composite kept the
+    # model's N(0, R): T 57 (percentile 75) and "recommended" beside average competencies.
+    rng = np.random.default_rng(2026)
+    strong = {
+        c: NormTable.from_estimates(rng.normal(0.6, 0.9, 400), "applicants (strong pool)")
+        for c in COMPETENCIES
+    }
+    at_mean = {c: strong[c].mean for c in COMPETENCIES}
+    correlation = np.full((5, 5), 0.5) + 0.5 * np.eye(5)
+    profile = make_profile(
+        norms=strong, theta=at_mean, se=dict.fromkeys(COMPETENCIES, 0.3),
+        correlation=correlation.tolist(),
+    )  # fmt: skip
+    assert [round(s.t_score) for s in profile.scores] == [50] * 5
+    assert profile.overall.composite_t == pytest.approx(50.0)
+    assert profile.overall.percentile == pytest.approx(50.0)
+    assert profile.overall.band != "recommended"
+    # the same θ against the fixture's average group is above average, on both scales
+    usual = make_profile(
+        theta=at_mean, se=dict.fromkeys(COMPETENCIES, 0.3), correlation=correlation.tolist()
+    )
+    assert all(s.t_score > 53 for s in usual.scores)
+    assert usual.overall.composite_t > 53
+    assert profile.composite_basis == "norm_group"
 
 
 def test_borderline_when_the_composites_interval_straddles_a_cut_score(

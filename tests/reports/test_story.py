@@ -9,7 +9,7 @@ from reportlab.platypus import Flowable
 
 from items import COMPETENCIES, CompetencyDefinition
 from reports.chart import ProfileChart
-from reports.explain import score_numbers
+from reports.explain import overall_numbers, score_numbers
 from reports.feedback import build_feedback_story, level_meter
 from reports.formatting import (
     fmt_date,
@@ -120,6 +120,36 @@ def test_summary_states_the_overall_band_and_composite(
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_printed_rule_is_the_rule_that_decides_a_composite_between_the_cut_scores(
+    make_profile: MakeProfile,
+    definitions: tuple[CompetencyDefinition, ...],
+    wording: Wording,
+    language: str,
+) -> None:
+    # The summary printed "interview with care from T 42", but a composite between 42 and 50
+    # with the delivered tests' intervals (9 T or wider) is always borderline: the printed
+    # rule now says that the whole interval must lie on one side of the cut scores.
+    words = wording.get(language).profile
+    middle = {"theta": dict.fromkeys(COMPETENCIES, -0.05), "role": RoleProfile(floor=0.0)}
+    usual = make_profile(**middle, language=language)
+    precise = make_profile(**middle, language=language, se=dict.fromkeys(COMPETENCIES, 0.05))
+    for profile in (usual, precise):
+        assert 42 <= profile.overall.composite_t < 50
+    assert usual.overall.composite_high - usual.overall.composite_low > 8
+    assert usual.overall.band == "borderline"
+    assert precise.overall.band == "with_care"  # reachable only with an interval under 8 T
+    text = " ".join(story_text(build_story(usual, definitions, wording)).split())
+    rule = words.composite.format(role=usual.overall.role_name, **overall_numbers(usual.overall))
+    assert " ".join(rule.split()) in text
+    stated = {
+        "en": "borderline when it includes a cut score",
+        "zh": "区间包含分界线时为临界",
+    }
+    assert stated[language] in rule
+    assert f"T {fmt_t(usual.overall.floor)}" in rule
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
 def test_a_recommendation_withheld_for_weak_evidence_says_why_not_that_a_cut_is_straddled(
     make_profile: MakeProfile,
     definitions: tuple[CompetencyDefinition, ...],
@@ -140,6 +170,42 @@ def test_a_recommendation_withheld_for_weak_evidence_says_why_not_that_a_cut_is_
     )
     assert (straddling.overall.band, straddling.overall.reason) == ("borderline", "borderline")
     assert words.overall.borderline in story_text(build_story(straddling, definitions, wording))
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize(
+    ("theta", "floor", "band"),
+    [(0.0, 0.0, "borderline"), (1.5, 90.0, "with_care"), (-0.6, 0.0, "not_a_match")],
+)
+def test_answers_close_to_random_picking_are_cautioned_whatever_the_band(
+    make_profile: MakeProfile,
+    definitions: tuple[CompetencyDefinition, ...],
+    wording: Wording,
+    language: str,
+    theta: float,
+    floor: float,
+    band: str,
+) -> None:
+    # Random responders who escape every flag came out "Borderline" with "no concerns": the
+    # weak evidence was only mentioned when it withheld a recommendation.
+    words = wording.get(language).profile
+    weak = make_profile(
+        theta=dict.fromkeys(COMPETENCIES, theta), role=RoleProfile(floor=floor),
+        language=language, evidence=RoleProfile().min_evidence - 1.0,
+    )  # fmt: skip
+    assert not weak.flags
+    assert weak.overall.band == band
+    assert weak.overall.low_evidence
+    text = " ".join(story_text(build_story(weak, definitions, wording)).split())
+    assert " ".join(words.evidence_caveat.split()) in text
+    assert " ".join(words.quality_none.split()) not in text
+    decisive = make_profile(
+        theta=dict.fromkeys(COMPETENCIES, theta), role=RoleProfile(floor=floor),
+        language=language, evidence=RoleProfile().min_evidence + 1.0,
+    )  # fmt: skip
+    text = " ".join(story_text(build_story(decisive, definitions, wording)).split())
+    assert " ".join(words.evidence_caveat.split()) not in text
+    assert " ".join(words.quality_none.split()) in text
 
 
 def test_summary_puts_review_before_use_first_when_a_flag_is_raised(

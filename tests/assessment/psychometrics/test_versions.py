@@ -24,8 +24,10 @@ from assessment.psychometrics.versions import (
     rollback,
 )
 from assessment.recruiting.overview import candidate_overview
-from items import load_bank
+from assessment.session_values import CompletedScores
+from items import COMPETENCIES, load_bank
 from reports.assemble import overall_rule, profile_for_candidate
+from scoring import simulate_responses, simulate_theta
 from tests.assessment.psychometrics.conftest import with_scaled_slopes
 
 BANK = load_bank()
@@ -268,3 +270,51 @@ def test_renorm_counts_the_overall_results_that_the_profiles_change(seeded: Stor
     after = {c: profile_for_candidate(seeded, c).overall.band for c in completed}
     changed = sum(before[c] != after[c] for c in completed)
     assert preview.overall_changes == changed
+
+
+def test_renorm_on_a_strong_pool_moves_the_composite_with_the_competency_scores(
+    seeded: Store,
+) -> None:
+    # 400 simulees 0.6 SD above the model's population as the new reference sample. The old
+    # composite stayed on the model's N(0, R): every competency T fell by about 6 while the
+    # composite and the overall band stayed put ("0 would change overall band").
+    rescore(seeded, BANK)
+    active = seeded.active_model_document()
+    assert active is not None
+    rng = np.random.default_rng(41)
+    dimensions = len(active.parameters.dimensions)
+    theta = simulate_theta(400, dimensions, rng, active.document.correlation_matrix()) + 0.6
+    strong = simulate_responses(active.parameters, theta, rng)
+    completed = [row.candidate_id for row in candidate_overview(seeded, status="completed")]
+    before = {c: profile_for_candidate(seeded, c) for c in completed}
+    assert {p.composite_basis for p in before.values()} == {"norm_group"}
+    preview = preview_renorm(seeded, strong, "strong pool", overall_rule(seeded))
+    apply_renorm(seeded, preview, "psy", "strong applicant pool")
+    rescore(seeded, BANK)
+    after = {c: profile_for_candidate(seeded, c) for c in completed}
+    for c in completed:
+        assert after[c].composite_basis == "norm_group"
+        pairs = zip(before[c].scores, after[c].scores, strict=True)
+        drops = [old.t_score - new.t_score for old, new in pairs]
+        composite_drop = before[c].overall.composite_t - after[c].overall.composite_t
+        assert min(drops) > 3.0  # every competency T falls against the stronger group …
+        assert composite_drop > 3.0  # … and so does the composite referred to it
+    changed = sum(before[c].overall.band != after[c].overall.band for c in completed)
+    assert changed > 0
+    assert preview.overall_changes == changed  # the preview used the profile's own rule
+    # a candidate at the new group's mean is average on the composite too
+    stored = seeded.active_model_document()
+    assert stored is not None
+    reference = stored.document.norm_reference
+    assert reference is not None
+    assert reference.estimate_correlation is not None
+    at_mean = {c: stored.norms[c].mean for c in COMPETENCIES}
+    t_scores = {c: stored.norms[c].t_score(at_mean[c]) for c in COMPETENCIES}
+    rule = overall_rule(seeded)
+    composite_t, _ = rule(
+        CompletedScores(
+            at_mean, dict.fromkeys(COMPETENCIES, 0.3), t_scores, (), None, None,
+            stored.version_id,
+        )
+    )  # fmt: skip
+    assert composite_t == pytest.approx(50.0)

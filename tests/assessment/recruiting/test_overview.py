@@ -29,7 +29,7 @@ from assessment.recruiting.overview import candidate_overview, filter_rows, sort
 from assessment.session_values import StoredPosterior
 from assessment.vocabulary import STATUSES
 from items import COMPETENCIES, load_bank
-from reports.assemble import scoring_matrices
+from reports.assemble import posterior_covariance
 
 N_DEMO = 8
 
@@ -363,9 +363,5 @@ def test_a_posterior_kept_by_another_version_is_not_used_for_historic_scores() -
     assert StoredPosterior.from_flags(broken, COMPETENCIES) is None
     assert StoredPosterior.from_flags(None, COMPETENCIES) is None
     # the profile's rule takes the stored posterior only for the scores it belongs to
-    identity = tuple(tuple(float(a == b) for b in range(5)) for a in range(5))
-    assert scoring_matrices(posterior, 7, identity) == (
-        posterior.covariance,
-        posterior.latent_correlation,
-    )
-    assert scoring_matrices(posterior, 8, identity) == (None, identity)
+    assert posterior_covariance(posterior, 7) == posterior.covariance
+    assert posterior_covariance(posterior, 8) is None

@@ -56,7 +56,7 @@ from pydantic import (
     model_validator,
 )
 
-from assessment.errors import DataFileError
+from assessment.errors import AssessmentError, DataFileError
 from scoring import ModelParameters, ScoringError
 from scoring.models import get_model
 from scoring.norms import PERCENTILE_POINTS, NormTable
@@ -346,12 +346,28 @@ class EstimateCorrelation(_Section):
 
     @classmethod
     def of_estimates(cls, theta: FloatArray, dimensions: tuple[str, ...]) -> EstimateCorrelation:
-        """The correlation of a sample's estimates ``theta`` (n, D), rounded to 6 places."""
-        matrix = np.corrcoef(np.asarray(theta, dtype=float), rowvar=False)
-        matrix = np.atleast_2d(matrix)
+        """The correlation of a sample's estimates ``theta`` (n, D), rounded to 6 places.
+
+        Raises ``AssessmentError`` when the sample does not determine it: too few respondents
+        for the dimensions, or a dimension whose estimates do not vary.
+        """
+        theta = np.atleast_2d(np.asarray(theta, dtype=float))
+        with np.errstate(all="ignore"):  # a constant column gives NaN: refused below
+            rounded = np.round(np.atleast_2d(np.corrcoef(theta, rowvar=False)), 6)
+        determined = (
+            len(theta) > len(dimensions)
+            and bool(np.all(np.isfinite(rounded)))
+            and float(np.linalg.eigvalsh(rounded).min()) > 0.0
+        )
+        if not determined:
+            raise AssessmentError(
+                f"the θ estimates of {len(theta)} respondent(s) do not determine the correlation "
+                f"of the {len(dimensions)} dimensions (a larger sample is needed, with estimates "
+                "that vary on every dimension)"
+            )
         return cls(
             dimensions=tuple(dimensions),
-            rows=tuple(tuple(round(float(v), 6) for v in row) for row in matrix),
+            rows=tuple(tuple(float(v) for v in row) for row in rounded),
         )
 
     def matrix(self, order: tuple[str, ...]) -> FloatArray | None:

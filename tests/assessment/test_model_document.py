@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from assessment.errors import DataFileError
+from assessment.errors import AssessmentError, DataFileError
 from assessment.model_document import (
     EstimateCorrelation,
     FitSection,
@@ -476,3 +476,18 @@ def test_a_joint_items_categories_contradicting_its_options_are_refused_by_name(
     assert "item EM-001.categories[1].intercept: 2.5 contradicts options[1].most_intercept" in (
         problems_of(text_of(data))
     )
+
+
+@pytest.mark.parametrize(
+    "theta",
+    [
+        np.random.default_rng(4).normal(size=(2, 2)),  # no more respondents than dimensions
+        np.column_stack([np.random.default_rng(5).normal(size=50), np.ones(50)]),  # constant
+    ],
+    ids=["too-few", "constant"],
+)
+def test_a_sample_that_does_not_determine_the_correlation_is_refused_clearly(
+    theta: np.ndarray,
+) -> None:
+    with pytest.raises(AssessmentError, match="do not determine the correlation of the 2"):
+        EstimateCorrelation.of_estimates(theta, ("empathy", "integrity"))

@@ -21,7 +21,6 @@ from assessment.errors import MAX_PROBLEMS, DataFileError
 from assessment.model_document import ModelDocument
 from assessment.persistence.private import open_private
 from assessment.psychometrics.number_text import format_rows
-from items.scoring_map import join_most_least, joint_item_ids
 from scoring import MISSING, ItemSpec, ModelParameters, ResponseMatrix, ScoringError, ThetaEstimate
 from scoring.norms import NormTable
 
@@ -495,14 +494,6 @@ def align_to_model(data: ResponseMatrix, model: ModelParameters) -> ResponseMatr
     out = data.responses[:, np.maximum(source, 0)] if source.size else data.responses[:, :0]
     out = np.where(source >= 0, out, MISSING)
     return ResponseMatrix(out, model.specs, model.dimensions)
-
-
-def aligned_as_delivered(data: ResponseMatrix, model: ModelParameters) -> ResponseMatrix:
-    """``data`` as delivery scores it under ``model``: the ``.most`` and ``.least`` columns of
-    every most_least item the model scores jointly joined into one answer, then aligned to the
-    model's items. Raises ``ScoringError`` naming the row where one part is missing or both
-    parts name the same option."""
-    return align_to_model(join_most_least(data, only=joint_item_ids(model)), model)
 
 
 # ------------------------------------------------------------------------------ model files

@@ -38,10 +38,13 @@ from assessment.model_document import (
     NormSection,
 )
 from assessment.persistence.store import Store
-from assessment.psychometrics.data_files import aligned_as_delivered
 from assessment.psychometrics.model_files import eap_estimates
 from assessment.psychometrics.review import band_index
-from assessment.psychometrics.versions import next_version_label, same_scale_versions
+from assessment.psychometrics.versions import (
+    aligned_as_delivered,
+    next_version_label,
+    same_scale_versions,
+)
 from assessment.session_values import (
     CompletedScores,
     OverallRule,

@@ -40,7 +40,7 @@ from assessment.model_document import (
 from assessment.persistence.answers import completed_answers
 from assessment.persistence.audit import AuditLog
 from assessment.persistence.store import Store, StoredModel
-from assessment.psychometrics.data_files import align_to_model, aligned_as_delivered
+from assessment.psychometrics.data_files import align_to_model
 from assessment.psychometrics.model_files import reference_of
 from assessment.psychometrics.promotion_guard import (
     MIN_COMMON_ITEMS,
@@ -51,6 +51,8 @@ from assessment.psychometrics.promotion_guard import (
 from items import ItemBank
 from items.scoring_map import (
     item_specs,
+    join_most_least,
+    joint_item_ids,
     reading_specs,
     scored_responses,
 )
@@ -379,6 +381,14 @@ def collected_responses(
     return CollectedData(
         ids, data, stored.excluded_flagged, stored.candidate_ids, stored.excluded_synthetic
     )
+
+
+def aligned_as_delivered(data: ResponseMatrix, model: ModelParameters) -> ResponseMatrix:
+    """``data`` as delivery scores it under ``model``: the ``.most`` and ``.least`` columns of
+    every most_least item the model scores jointly joined into one answer, then aligned to the
+    model's items. Raises ``ScoringError`` naming the row where one part is missing or both
+    parts name the same option."""
+    return align_to_model(join_most_least(data, only=joint_item_ids(model)), model)
 
 
 def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str = "cli") -> int:

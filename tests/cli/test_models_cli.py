@@ -32,8 +32,9 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An SQLite database with the synthetic model active and six scored demo candidates."""
-    return seeded_database(tmp_path_factory.mktemp("models-cli"), 6, seed=5)
+    """An SQLite database with the synthetic model active and sixteen demo candidates: enough
+    pass the data-quality checks for a re-norm sample to determine the five correlations."""
+    return seeded_database(tmp_path_factory.mktemp("models-cli"), 16, seed=5)
 
 
 @pytest.fixture

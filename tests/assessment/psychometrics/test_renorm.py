@@ -10,10 +10,10 @@ from assessment.delivery.quality import model_fit_verdicts
 from assessment.demo import synthetic_responses
 from assessment.errors import AssessmentError
 from assessment.persistence.store import Store
-from assessment.psychometrics.data_files import aligned_as_delivered
 from assessment.psychometrics.renorm import preview_renorm
 from assessment.psychometrics.versions import (
     ScoresFromOtherVersions,
+    aligned_as_delivered,
     collected_responses,
     promote,
     rescore,

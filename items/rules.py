@@ -184,7 +184,7 @@ def _length_rank_balance(
     targets = {
         "best": [(item, item.best_option) for item, _ in items],
         "least effective": [
-            (item, min(item.options, key=lambda option: option.credit))
+            (item, item.worst_option)
             for item, _ in items
             if item.format_rules.needs_unique_lowest_credit
         ],

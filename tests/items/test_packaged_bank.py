@@ -43,8 +43,7 @@ def test_no_length_rank_marks_the_best_or_the_least_effective_option(bank: ItemB
         )
         paired = [item for item in bank if item.format == "most_least"]
         least = Counter(
-            length_ranks(item, lang)[min(range(4), key=lambda j: item.options[j].credit)]
-            for item in paired
+            length_ranks(item, lang)[item.options.index(item.worst_option)] for item in paired
         )
         assert max(best.values()) <= 0.32 * len(bank), (lang, best)
         assert max(least.values()) <= 0.32 * len(paired), (lang, least)

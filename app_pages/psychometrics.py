@@ -4,6 +4,7 @@ monitor fairness."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,7 @@ from app_pages.workbench_display import (
 )
 from assessment.demo import SYNTHETIC_N, synthetic_responses
 from assessment.errors import AssessmentError
+from assessment.persistence.answers import SessionFilter
 from assessment.psychometrics.bank_models import bank_models
 from assessment.psychometrics.model_files import calibrated_model_file
 from assessment.psychometrics.response_export import export_responses
@@ -107,14 +109,15 @@ def calibrate_section(username: str) -> None:
         until = middle.date_input("Completed until", today)
         form = right.selectbox("Form", ["any", "adaptive", "fixed"])
         include_flagged = st.checkbox("Include sessions with data-quality flags", value=False)
-        filters: dict[str, Any] = {
-            "since": dt.datetime.combine(since, dt.time(), dt.UTC),
-            "until": dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC),
-            "form": None if form == "any" else form,
-            "include_flagged": include_flagged,
-        }
-        collected = collected_responses(get_store(), get_bank(), **filters)
-        responses_download(username, filters, f"responses-{since}-{until}.csv")
+        try:
+            chosen = SessionFilter.days(
+                since, until, None if form == "any" else form, include_flagged=include_flagged
+            )
+        except ValueError as error:
+            st.error(md_escape(str(error)))
+            return
+        collected = collected_responses(get_store(), get_bank(), chosen)
+        responses_download(username, chosen, f"responses-{since}-{until}.csv")
         data = collected.data
         label = f"collected {since}–{until}"
         st.caption(
@@ -175,12 +178,13 @@ def calibrate_section(username: str) -> None:
         workbench_jobs.start_job(data, model, label, username)
 
 
-def responses_download(username: str, filters: dict[str, Any], file_name: str) -> None:
-    """Download of the collected responses as ``DATA.csv``, the file ``sjt responses`` writes
+def responses_download(username: str, chosen: SessionFilter, file_name: str) -> None:
+    """Download of the ``chosen`` responses as ``DATA.csv``, the file ``sjt responses`` writes
     (without synthetic demo candidates); built and audited only when clicked."""
 
     def data_file() -> str:
-        export = export_responses(get_store(), get_bank(), **filters)
+        real = replace(chosen, include_synthetic=False)
+        export = export_responses(get_store(), get_bank(), real)
         get_store().audit(
             username, "export.responses", None,
             {"candidates": export.n_candidates, "summary": export.summary(), "via": "workbench"},

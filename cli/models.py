@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from assessment.persistence.answers import SessionFilter
 from assessment.persistence.store import Store
 from assessment.psychometrics.data_files import (
     read_model_file,
@@ -260,15 +261,14 @@ def responses_command(
     UTC. See docs/file-formats.md.
     """
     store = Store.open()
-    export = export_responses(
-        store,
-        load_bank(),
-        since=since.replace(tzinfo=dt.UTC) if since else None,
-        until=until.replace(tzinfo=dt.UTC) + dt.timedelta(days=1) if until else None,
-        form=form.value if form else None,
+    chosen = SessionFilter.days(
+        since.date() if since else None,
+        until.date() if until else None,
+        form.value if form else None,
         include_flagged=include_flagged,
         include_synthetic=include_synthetic,
     )
+    export = export_responses(store, load_bank(), chosen)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(export.text, encoding="utf-8", newline="")
     store.audit(

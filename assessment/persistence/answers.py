@@ -1,4 +1,5 @@
-"""The answers of completed sessions, as plain values, read in one transaction.
+"""The answers of completed sessions, as plain values, read in one transaction, and the
+``SessionFilter`` that chooses the sessions.
 
 Calibration data, rescoring and the fairness report are built from them
 (``assessment.psychometrics.versions.collected_responses`` turns them into a response
@@ -14,7 +15,74 @@ from sqlalchemy import select
 
 from assessment.persistence.store import Store
 from assessment.persistence.tables import Candidate, ResponseRow, TestSession
-from assessment.vocabulary import raised_flags
+from assessment.vocabulary import form_problem, raised_flags
+
+
+@dataclass(frozen=True)
+class SessionFilter:
+    """Which completed sessions a data set is built from.
+
+    Sessions completed in ``[since, until)`` (UTC-aware; an end left None is open), of
+    ``form`` when given; those with raised data-quality flags only with ``include_flagged``,
+    those of synthetic demo candidates only with ``include_synthetic`` (a flagged synthetic
+    session counts as flagged). Calibration, rescoring, re-norming and the fairness report
+    take synthetic demo candidates by default; the response export does not (see
+    ``assessment.psychometrics.response_export``). Raises ``ValueError`` for a naive time,
+    an empty interval or an unknown form.
+    """
+
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    form: str | None = None
+    include_flagged: bool = False
+    include_synthetic: bool = True
+
+    def __post_init__(self) -> None:
+        for name, value in (("since", self.since), ("until", self.until)):
+            if value is not None and value.tzinfo is None:
+                raise ValueError(f"sessions completed {name} {value}: give a UTC-aware time")
+        if self.since is not None and self.until is not None and self.since >= self.until:
+            raise ValueError(
+                f"sessions completed since {self.since} until {self.until}: "
+                "the start must come before the end"
+            )
+        if self.form is not None and (problem := form_problem(self.form)):
+            raise ValueError(problem)
+
+    @classmethod
+    def days(
+        cls,
+        first: dt.date | None = None,
+        last: dt.date | None = None,
+        form: str | None = None,
+        include_flagged: bool = False,
+        include_synthetic: bool = True,
+    ) -> SessionFilter:
+        """Sessions completed on the UTC days ``first`` to ``last``, both included (as
+        ``sjt responses --since/--until`` and the workbench's date fields choose them)."""
+        if first is not None and last is not None and last < first:
+            raise ValueError(
+                f"sessions completed from {first} until {last}: the last day is before the first"
+            )
+        return cls(
+            since=None if first is None else _midnight(first),
+            until=None if last is None else _midnight(last + dt.timedelta(days=1)),
+            form=form,
+            include_flagged=include_flagged,
+            include_synthetic=include_synthetic,
+        )
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    """The start of ``day`` in UTC."""
+    return dt.datetime.combine(day, dt.time(), dt.UTC)
+
+
+UNFLAGGED_SESSIONS = SessionFilter()
+"""Completed sessions without data-quality flags, synthetic demo candidates included: what
+calibration and re-norming read by default."""
+EVERY_COMPLETED_SESSION = SessionFilter(include_flagged=True, include_synthetic=True)
+"""Every completed session, flagged or not, synthetic or not (rescoring takes them all)."""
 
 
 @dataclass(frozen=True)
@@ -35,48 +103,39 @@ class CompletedAnswers:
     """Sessions in order of completion."""
     answers: tuple[StoredAnswer, ...]
     excluded_flagged: int
-    """Completed sessions left out for their data-quality flags (0 with ``include_flagged``)."""
+    """Completed sessions left out for their data-quality flags (0 when the filter includes
+    them)."""
     candidate_ids: tuple[str, ...] = ()
     """The candidate of each session, in the order of ``session_ids``."""
     excluded_synthetic: int = 0
-    """Completed sessions of synthetic demo candidates left out (0 with ``include_synthetic``)."""
+    """Completed sessions of synthetic demo candidates left out (0 when the filter includes
+    them)."""
 
 
-def completed_answers(
-    store: Store,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    form: str | None = None,
-    include_flagged: bool = False,
-    include_synthetic: bool = True,
-) -> CompletedAnswers:
-    """Sessions completed in ``[since, until)`` (with ``form``, if given) and their answers.
-
-    Sessions with raised data-quality flags are left out unless ``include_flagged``, and
-    sessions of synthetic demo candidates when ``include_synthetic`` is false (flagged ones
-    count as flagged).
-    """
+def completed_answers(store: Store, chosen: SessionFilter = UNFLAGGED_SESSIONS) -> CompletedAnswers:
+    """The sessions ``chosen`` (by default: not flagged, synthetic ones included) and their
+    answers, in order of completion."""
     with store.transaction() as db:
         query = (
             select(TestSession, Candidate.synthetic)
             .join(Candidate, Candidate.id == TestSession.candidate_id)
             .where(TestSession.status == "completed")
         )
-        if since is not None:
-            query = query.where(TestSession.completed_at >= since)
-        if until is not None:
-            query = query.where(TestSession.completed_at < until)
-        if form is not None:
-            query = query.where(TestSession.form == form)
+        if chosen.since is not None:
+            query = query.where(TestSession.completed_at >= chosen.since)
+        if chosen.until is not None:
+            query = query.where(TestSession.completed_at < chosen.until)
+        if chosen.form is not None:
+            query = query.where(TestSession.form == chosen.form)
         sessions = db.execute(query.order_by(TestSession.completed_at)).all()
         flagged = [s.id for s, _ in sessions if raised_flags(s.flags)]
         considered = [
             (s, is_synthetic)
             for s, is_synthetic in sessions
-            if include_flagged or not raised_flags(s.flags)
+            if chosen.include_flagged or not raised_flags(s.flags)
         ]
         synthetic = [s.id for s, is_synthetic in considered if is_synthetic]
-        kept = [s for s, is_synthetic in considered if include_synthetic or not is_synthetic]
+        kept = [s for s, is_synthetic in considered if chosen.include_synthetic or not is_synthetic]
         ids = tuple(s.id for s in kept)
         candidates = tuple(s.candidate_id for s in kept)
         rows = db.execute(
@@ -87,10 +146,17 @@ def completed_answers(
     return CompletedAnswers(
         ids,
         answers,
-        0 if include_flagged else len(flagged),
+        0 if chosen.include_flagged else len(flagged),
         candidates,
-        0 if include_synthetic else len(synthetic),
+        0 if chosen.include_synthetic else len(synthetic),
     )
 
 
-__all__ = ["CompletedAnswers", "StoredAnswer", "completed_answers"]
+__all__ = [
+    "EVERY_COMPLETED_SESSION",
+    "UNFLAGGED_SESSIONS",
+    "CompletedAnswers",
+    "SessionFilter",
+    "StoredAnswer",
+    "completed_answers",
+]

@@ -18,6 +18,7 @@ import numpy as np
 
 from assessment.errors import AssessmentError
 from assessment.persistence import groups
+from assessment.persistence.answers import EVERY_COMPLETED_SESSION
 from assessment.persistence.store import Store
 from assessment.psychometrics.versions import align_to_model, collected_responses
 from assessment.session_values import (
@@ -247,7 +248,7 @@ def fairness_report(
         raise AssessmentError(
             f"unknown competency {rule.competency!r}; known: {', '.join(COMPETENCIES)}"
         )
-    collected = collected_responses(store, bank, include_flagged=True)
+    collected = collected_responses(store, bank, EVERY_COMPLETED_SESSION)
     labels = group_labels(store, collected.session_ids, field)
     answered = [n for n, label in enumerate(labels) if label]
     results = groups.session_results(store, [collected.session_ids[n] for n in answered])

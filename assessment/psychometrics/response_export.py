@@ -7,16 +7,19 @@ holds candidate ids and option ids only: never a name, an e-mail address or a gr
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 
+from assessment.persistence.answers import SessionFilter
 from assessment.persistence.store import Store
 from assessment.psychometrics.data_files import response_csv_text
 from assessment.psychometrics.versions import collected_responses
 from assessment.spreadsheets import neutralise
 from items import ItemBank
+
+UNFLAGGED_REAL_SESSIONS = SessionFilter(include_synthetic=False)
+"""The export's default: completed sessions without data-quality flags, of real candidates."""
 
 
 @dataclass(frozen=True)
@@ -52,25 +55,16 @@ class ResponseExport:
 
 
 def export_responses(
-    store: Store,
-    bank: ItemBank,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    form: str | None = None,
-    include_flagged: bool = False,
-    include_synthetic: bool = False,
+    store: Store, bank: ItemBank, chosen: SessionFilter = UNFLAGGED_REAL_SESSIONS
 ) -> ResponseExport:
-    """The responses of completed sessions in ``[since, until)`` as ``DATA.csv``.
+    """The responses of the completed sessions ``chosen`` as ``DATA.csv`` (by default: neither
+    flagged sessions nor synthetic demo candidates).
 
-    Flagged sessions and synthetic demo candidates are left out unless included. A candidate
-    id must be unique in the file, so a candidate who completed the test more than once is
-    written with their latest session. Candidate ids pass through ``neutralise`` as in the
-    recruiters' scores export, so the two files join on the same ids.
+    A candidate id must be unique in the file, so a candidate who completed the test more
+    than once is written with their latest session. Candidate ids pass through ``neutralise``
+    as in the recruiters' scores export, so the two files join on the same ids.
     """
-    collected = collected_responses(
-        store, bank, since, until, form,
-        include_flagged=include_flagged, include_synthetic=include_synthetic,
-    )  # fmt: skip
+    collected = collected_responses(store, bank, chosen)
     latest = {candidate: row for row, candidate in enumerate(collected.candidate_ids)}
     rows = np.array(sorted(latest.values()), dtype=np.int64)
     data = collected.data.subset(rows)

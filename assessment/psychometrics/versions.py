@@ -37,7 +37,12 @@ from assessment.model_document import (
     NormReference,
     NormSection,
 )
-from assessment.persistence.answers import completed_answers
+from assessment.persistence.answers import (
+    EVERY_COMPLETED_SESSION,
+    UNFLAGGED_SESSIONS,
+    SessionFilter,
+    completed_answers,
+)
 from assessment.persistence.audit import AuditLog
 from assessment.persistence.store import Store, StoredModel
 from assessment.psychometrics.data_files import align_to_model
@@ -346,26 +351,17 @@ class CollectedData:
     candidate_ids: tuple[str, ...] = ()
     """The candidate of each row (session) of ``data``."""
     excluded_synthetic: int = 0
-    """Sessions of synthetic demo candidates left out (only with ``include_synthetic=False``)."""
+    """Sessions of synthetic demo candidates left out (only when the filter leaves them out)."""
 
 
 def collected_responses(
-    store: Store,
-    bank: ItemBank,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    form: str | None = None,
-    include_flagged: bool = False,
-    include_synthetic: bool = True,
+    store: Store, bank: ItemBank, chosen: SessionFilter = UNFLAGGED_SESSIONS
 ) -> CollectedData:
-    """Responses of completed sessions as a matrix over the bank's scored items.
-
-    Sessions with data-quality flags are left out unless ``include_flagged``; sessions of
-    synthetic demo candidates are left out when ``include_synthetic`` is false.
-    """
+    """Responses of the completed sessions ``chosen`` as a matrix over the bank's scored items
+    (by default: sessions without data-quality flags, synthetic demo candidates included)."""
     specs = item_specs(bank)
     column = {spec.item_id: j for j, spec in enumerate(specs)}
-    stored = completed_answers(store, since, until, form, include_flagged, include_synthetic)
+    stored = completed_answers(store, chosen)
     ids = stored.session_ids
     position = {session_id: n for n, session_id in enumerate(ids)}
     matrix = np.full((len(ids), len(specs)), MISSING, dtype=np.int64)
@@ -402,7 +398,7 @@ def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str =
     model = store.model_document_by_label(label) if label else store.active_model_document()
     if model is None:
         raise AssessmentError(f"no model version {label!r}" if label else "no active version")
-    collected = collected_responses(store, bank, include_flagged=True)
+    collected = collected_responses(store, bank, EVERY_COMPLETED_SESSION)
     if not collected.session_ids:
         return 0
     # As delivery scores: joint most/least items as one answer, under the model's N(0, R).

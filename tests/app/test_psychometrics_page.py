@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from typing import Any
@@ -18,6 +19,7 @@ from app_pages.workbench_jobs import get_jobs
 from assessment.access.accounts import StaffUser
 from assessment.demo import seed_demo
 from assessment.persistence import store as store_module
+from assessment.persistence.answers import EVERY_COMPLETED_SESSION
 from assessment.persistence.store import Store
 from assessment.psychometrics import renorm, workbench
 from assessment.psychometrics.fairness import OVERALL_BANDS, fairness_report, record_groups
@@ -77,7 +79,7 @@ def test_the_collected_responses_download_is_the_file_sjt_responses_writes_and_i
 
     monkeypatch.setattr(streamlit, "download_button", recording_download)
     seed_demo(app_store, load_bank(), 8, seed=9)
-    everything = collected_responses(app_store, load_bank(), include_flagged=True)
+    everything = collected_responses(app_store, load_bank(), EVERY_COMPLETED_SESSION)
     real = everything.candidate_ids[:3]
     with app_store.engine.begin() as connection:  # the demo only makes synthetic candidates
         for candidate_id in real:
@@ -98,6 +100,17 @@ def test_the_collected_responses_download_is_the_file_sjt_responses_writes_and_i
     entry = app_store.audit_entries("export.responses")[0]
     assert entry.actor == "psy"
     assert entry.detail["candidates"] == len(written)
+
+
+def test_a_last_day_before_the_first_is_refused_by_name(app_store: Store) -> None:
+    app = open_page(StaffUser("psy", "psychometrician"))
+    dates = {field.label: field for field in app.date_input}
+    dates["Completed from"].set_value(dt.date(2026, 2, 1))
+    dates["Completed until"].set_value(dt.date(2026, 1, 31))
+    app.run()
+    refusal = "from 2026-02-01 until 2026-01-31: the last day is before the first"
+    assert md_escape(refusal) in all_text(app)
+    assert "Run calibration" not in [button.label for button in app.button]
 
 
 def test_versions_tab_lists_the_active_version(app_store: Store) -> None:
@@ -311,7 +324,7 @@ def test_fairness_tab_shows_rates_of_the_profiles_overall_results(
     bank = load_bank()
     monkeypatch.setattr(store_module, "new_id", seeded_ids(3))  # the same demo every run
     seed_demo(app_store, bank, 14, seed=3)
-    sessions = collected_responses(app_store, bank, include_flagged=True).session_ids
+    sessions = collected_responses(app_store, bank, EVERY_COMPLETED_SESSION).session_ids
     for n, session_id in enumerate(sessions):
         record_groups(app_store, session_id, {"gender": "woman" if n % 2 else "man"})
     report = fairness_report(app_store, bank, "gender", overall_rule(app_store), with_dif=False)

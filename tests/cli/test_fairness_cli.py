@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from assessment.persistence.answers import EVERY_COMPLETED_SESSION
 from assessment.persistence.store import Store
 from assessment.persistence.tables import TestSession
 from assessment.psychometrics.fairness import OVERALL_BANDS, record_groups
@@ -28,7 +29,7 @@ def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def grouped(seeded_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
     """The seeded database (a copy) with every completed session answering gender alternately."""
     store = Store.open(use_copy_of(seeded_file, tmp_path, monkeypatch))
-    sessions = collected_responses(store, load_bank(), include_flagged=True).session_ids
+    sessions = collected_responses(store, load_bank(), EVERY_COMPLETED_SESSION).session_ids
     for n, session_id in enumerate(sessions):
         record_groups(store, session_id, {"gender": "woman" if n % 2 else "man"})
     return store
@@ -36,7 +37,7 @@ def grouped(seeded_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 def profile_bands(store: Store) -> dict[str, Counter[str]]:
     """Group → overall results on the candidates' profiles."""
-    sessions = collected_responses(store, load_bank(), include_flagged=True).session_ids
+    sessions = collected_responses(store, load_bank(), EVERY_COMPLETED_SESSION).session_ids
     with store.transaction() as db:
         owner = dict(db.execute(select(TestSession.id, TestSession.candidate_id)).all())
     out: dict[str, Counter[str]] = {}

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from assessment.persistence.answers import EVERY_COMPLETED_SESSION
 from assessment.persistence.store import Store
 from assessment.psychometrics.versions import collected_responses
 from items import load_bank
@@ -47,7 +48,7 @@ def test_the_exported_responses_are_read_by_calibrate_and_item_analysis(
     data_file = tmp_path / "responses.csv"
     code, output = run("responses", "--out", data_file, "--include-synthetic", "--include-flagged")
     assert code == 0, output
-    collected = collected_responses(store, load_bank(), include_flagged=True)
+    collected = collected_responses(store, load_bank(), EVERY_COMPLETED_SESSION)
     rows = rows_of(data_file)
     assert [row["candidate_id"] for row in rows] == list(collected.candidate_ids)
     assert f"wrote {len(rows)} completed candidates; none left out" in output
@@ -72,7 +73,7 @@ def test_the_exported_responses_are_read_by_calibrate_and_item_analysis(
 def test_flagged_and_synthetic_sessions_are_left_out_and_counted_and_names_never_written(
     store: Store, tmp_path: Path
 ) -> None:
-    everything = collected_responses(store, load_bank(), include_flagged=True)
+    everything = collected_responses(store, load_bank(), EVERY_COMPLETED_SESSION)
     flags = store.completed_session_flags()
     real = [
         candidate
@@ -99,3 +100,8 @@ def test_flagged_and_synthetic_sessions_are_left_out_and_counted_and_names_never
     assert rows_of(data_file) == []
     code, output = run("responses", "--out", data_file, "--since", "6.12.2026")
     assert code == 2
+    code, output = run(
+        "responses", "--out", data_file, "--since", "2026-02-01", "--until", "2026-01-31"
+    )
+    assert code == 1
+    assert "from 2026-02-01 until 2026-01-31: the last day is before the first" in output

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from assessment.clock import utcnow
 from assessment.errors import AssessmentError, ConstraintError, DatabaseError, InvitationError
 from assessment.model_document import ModelDocument
-from assessment.persistence.answers import completed_answers
+from assessment.persistence.answers import EVERY_COMPLETED_SESSION, SessionFilter, completed_answers
 from assessment.persistence.store import AnswerDecision, ScoreRecord, Store, hash_token
 from assessment.session_values import Response
 
@@ -170,11 +170,12 @@ def test_completed_answers_in_completion_order_without_flagged_sessions(store: S
         (sessions[0], "SO-001", "B", None),
         (sessions[2], "SO-001", "B", None),
     }
-    everything = completed_answers(store, include_flagged=True)
+    everything = completed_answers(store, EVERY_COMPLETED_SESSION)
     assert everything.session_ids == tuple(sessions)
     assert everything.excluded_flagged == 0
-    assert completed_answers(store, form="fixed").session_ids == ()
-    assert completed_answers(store, until=utcnow() - dt.timedelta(days=1)).session_ids == ()
+    assert completed_answers(store, SessionFilter(form="fixed")).session_ids == ()
+    yesterday = SessionFilter(until=utcnow() - dt.timedelta(days=1))
+    assert completed_answers(store, yesterday).session_ids == ()
 
 
 def test_invitation_options_are_validated(store: Store) -> None:

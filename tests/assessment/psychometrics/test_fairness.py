@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from assessment.errors import AssessmentError
+from assessment.persistence.answers import EVERY_COMPLETED_SESSION
 from assessment.persistence.store import Store
 from assessment.persistence.tables import Score, TestSession
 from assessment.psychometrics.fairness import (
@@ -33,7 +34,7 @@ BANK = load_bank()
 def grouped(seeded: Store) -> Store:
     """The seeded demo candidates, answering gender alternately."""
     store = seeded
-    sessions = collected_responses(store, BANK, include_flagged=True).session_ids
+    sessions = collected_responses(store, BANK, EVERY_COMPLETED_SESSION).session_ids
     for n, session_id in enumerate(sessions):
         record_groups(store, session_id, {"gender": "woman" if n % 2 else "man"})
     return store
@@ -57,7 +58,7 @@ def widen_posterior(store: Store, candidate_id: str) -> None:
 
 
 def test_a_group_answer_is_kept_once_and_unknown_fields_are_refused(grouped: Store) -> None:
-    sessions = collected_responses(grouped, BANK, include_flagged=True).session_ids
+    sessions = collected_responses(grouped, BANK, EVERY_COMPLETED_SESSION).session_ids
     assert record_groups(grouped, sessions[0], {"gender": "woman"}) == 0  # first answer stands
     with pytest.raises(AssessmentError, match="unknown group field"):
         record_groups(grouped, sessions[0], {"religion": "x"})
@@ -69,7 +70,7 @@ def test_a_group_answer_is_kept_once_and_unknown_fields_are_refused(grouped: Sto
 
 def test_the_bands_are_those_of_the_profiles_with_their_stored_posterior(grouped: Store) -> None:
     owner = candidate_of(grouped)
-    sessions = collected_responses(grouped, BANK, include_flagged=True).session_ids
+    sessions = collected_responses(grouped, BANK, EVERY_COMPLETED_SESSION).session_ids
     before = {s: profile_for_candidate(grouped, owner[s]).overall.band for s in sessions}
     recommended = next(owner[s] for s in sessions if before[s] == "recommended")
     widen_posterior(grouped, recommended)  # the stored matrix decides: now borderline
@@ -114,7 +115,7 @@ def test_the_decision_report_states_its_caveats(grouped: Store) -> None:
 
 def test_the_plain_t_cut_stays_available(grouped: Store) -> None:
     report = fairness_report(grouped, BANK, "gender", CutRule(50.0), with_dif=False)
-    sessions = collected_responses(grouped, BANK, include_flagged=True).session_ids
+    sessions = collected_responses(grouped, BANK, EVERY_COMPLETED_SESSION).session_ids
     with grouped.transaction() as db:
         rows = db.execute(select(Score.session_id, Score.t_score).where(Score.current)).all()
     mean_t = {s: float(np.mean([t for sid, t in rows if sid == s])) for s in sessions}
@@ -131,7 +132,7 @@ def test_the_plain_t_cut_stays_available(grouped: Store) -> None:
 
 
 def test_sessions_without_complete_scores_are_left_out_and_counted(grouped: Store) -> None:
-    first = collected_responses(grouped, BANK, include_flagged=True).session_ids[0]
+    first = collected_responses(grouped, BANK, EVERY_COMPLETED_SESSION).session_ids[0]
     with grouped.transaction() as db:  # scored by a version without norms: no T-scores
         db.execute(update(Score).where(Score.session_id == first).values(t_score=None))
     report = fairness_report(grouped, BANK, "gender", overall_rule(grouped), with_dif=False)

@@ -9,6 +9,7 @@ import pytest
 from assessment.delivery.quality import model_fit_verdicts
 from assessment.demo import synthetic_responses
 from assessment.errors import AssessmentError
+from assessment.persistence.answers import EVERY_COMPLETED_SESSION
 from assessment.persistence.store import Store
 from assessment.psychometrics.renorm import preview_renorm
 from assessment.psychometrics.versions import (
@@ -76,7 +77,7 @@ def test_after_a_rollback_the_preview_counts_candidates_scored_by_the_linked_ver
     assert others is not None
     assert (others.active_label, others.by_version) == (synthetic.label, {"v1": completed})
     assert "still come from v1, not from the active" in others.message("rescore them")
-    sample = collected_responses(seeded, BANK, include_flagged=True).data
+    sample = collected_responses(seeded, BANK, EVERY_COMPLETED_SESSION).data
     preview = preview_renorm(seeded, sample, "demo", minimum=2)
     assert preview.n_candidates == completed > 0  # v1's scores are on the active scale
     rescore(seeded, BANK)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from assessment.delivery.quality import quality_flags
 from assessment.errors import AssessmentError
 from assessment.model_document import ModelDocument
+from assessment.persistence.answers import EVERY_COMPLETED_SESSION
 from assessment.persistence.store import Store
 from assessment.persistence.tables import Score, TestSession
 from assessment.psychometrics.renorm import apply_renorm, preview_renorm
@@ -83,7 +84,7 @@ def test_rollback_reactivates_the_previous_version(seeded: Store) -> None:
 
 
 def test_rescore_keeps_old_scores_as_history(seeded: Store) -> None:
-    completed = collected_responses(seeded, BANK, include_flagged=True).session_ids
+    completed = collected_responses(seeded, BANK, EVERY_COMPLETED_SESSION).session_ids
     assert completed
     old = seeded.scores(completed[0])
     version_id = promote(seeded, stronger_model(seeded), BANK, "psy", "new")
@@ -102,7 +103,7 @@ def test_rescoring_with_the_delivering_model_reproduces_the_delivered_scores(
     seeded: Store,
 ) -> None:
     """Delivery and rescoring score alike: joint most/least answers, the model's N(0, R)."""
-    completed = collected_responses(seeded, BANK, include_flagged=True).session_ids
+    completed = collected_responses(seeded, BANK, EVERY_COMPLETED_SESSION).session_ids
     before = {session_id: seeded.scores(session_id) for session_id in completed}
     with seeded.transaction() as db:
         stored = {s: dict(db.get(TestSession, s).flags["posterior"]) for s in completed}
@@ -167,7 +168,7 @@ def test_rescoring_under_a_new_version_recomputes_the_model_based_quality_flags(
 
 
 def test_collected_responses_exclude_flagged_sessions_by_default(seeded: Store) -> None:
-    everything = collected_responses(seeded, BANK, include_flagged=True)
+    everything = collected_responses(seeded, BANK, EVERY_COMPLETED_SESSION)
     clean = collected_responses(seeded, BANK)
     assert clean.data.n_candidates + clean.excluded_flagged == everything.data.n_candidates
     answered = (everything.data.responses >= 0).sum(axis=1)
@@ -221,7 +222,7 @@ def test_guard_refuses_implausible_items_unless_forced_with_a_reason(seeded: Sto
 def test_renorm_previews_band_changes_and_applies_only_when_asked(seeded: Store) -> None:
     before = seeded.active_model_version()
     assert before is not None
-    sessions = collected_responses(seeded, BANK, include_flagged=True)
+    sessions = collected_responses(seeded, BANK, EVERY_COMPLETED_SESSION)
     rescore(seeded, BANK)
     with pytest.raises(AssessmentError, match="at least 200"):
         preview_renorm(seeded, sessions.data, "demo candidates 2026")
@@ -260,7 +261,7 @@ def test_renorm_previews_band_changes_and_applies_only_when_asked(seeded: Store)
 
 
 def test_renorm_counts_the_overall_results_that_the_profiles_change(seeded: Store) -> None:
-    sessions = collected_responses(seeded, BANK, include_flagged=True)
+    sessions = collected_responses(seeded, BANK, EVERY_COMPLETED_SESSION)
     rescore(seeded, BANK)
     completed = [row.candidate_id for row in candidate_overview(seeded, status="completed")]
     before = {c: profile_for_candidate(seeded, c).overall.band for c in completed}

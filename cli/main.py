@@ -19,49 +19,53 @@ import typer
 
 from cli.errors import guard_commands
 
-FILE_COMMANDS: dict[str, tuple[str, str]] = {
+COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("cli.psychometrics", "simulate"),
     "calibrate": ("cli.psychometrics", "calibrate"),
     "score": ("cli.psychometrics", "score_command"),
+    "item-analysis": ("cli.psychometrics", "item_analysis"),
+    "demo": ("cli.admin", "demo"),
+    "invite": ("cli.admin", "invite"),
+    "remind": ("cli.mail", "remind"),
+    "report": ("cli.reports", "report"),
+    "rescore": ("cli.models", "rescore_command"),
+    "scores": ("cli.models", "scores_command"),
+    "responses": ("cli.models", "responses_command"),
+    "fairness": ("cli.models", "fairness"),
+    "cat-sim": ("cli.cat_sim", "cat_sim"),
+    "purge": ("cli.privacy", "purge"),
+    "export": ("cli.privacy", "export"),
+    "backup": ("cli.privacy", "backup"),
+    "restore": ("cli.privacy", "restore"),
 }
-"""Commands that need neither the database nor the bank at import time: name → (module,
-function)."""
+"""The commands of ``sjt``, in the order its help lists them: name → (module, function)."""
+GROUPS: dict[str, tuple[str, str]] = {
+    "bank": ("cli.bank", "app"),
+    "user": ("cli.users", "users"),
+    "settings": ("cli.settings", "settings"),
+    "model": ("cli.models", "models"),
+}
+"""The command groups of ``sjt`` (listed after the commands): name → (module, Typer app)."""
+FILE_COMMANDS = ("simulate", "calibrate", "score")
+"""Commands that need neither the database nor the bank at import time."""
+
+
+def _load(module: str, name: str) -> Any:
+    return getattr(importlib.import_module(module), name)
 
 
 def build_app() -> typer.Typer:
     """The complete ``sjt`` command tree."""
-    from cli import admin, bank, cat_sim, mail, models, psychometrics, users
-    from cli.privacy import backup, export, purge, restore
-    from cli.reports import report
-    from cli.settings import settings
-
     app = typer.Typer(
         help="Situational-judgement test for customer-service staff.",
         no_args_is_help=True,
         pretty_exceptions_enable=False,
         add_completion=False,
     )
-    app.add_typer(bank.app, name="bank")
-    app.command("simulate")(psychometrics.simulate)
-    app.command("calibrate")(psychometrics.calibrate)
-    app.command("score")(psychometrics.score_command)
-    app.command("item-analysis")(psychometrics.item_analysis)
-    app.command("demo")(admin.demo)
-    app.command("invite")(admin.invite)
-    app.command("remind")(mail.remind)
-    app.command("report")(report)
-    app.add_typer(users.users, name="user")
-    app.add_typer(settings, name="settings")
-    app.add_typer(models.models, name="model")
-    app.command("rescore")(models.rescore_command)
-    app.command("scores")(models.scores_command)
-    app.command("responses")(models.responses_command)
-    app.command("fairness")(models.fairness)
-    app.command("cat-sim")(cat_sim.cat_sim)
-    app.command("purge")(purge)
-    app.command("export")(export)
-    app.command("backup")(backup)
-    app.command("restore")(restore)
+    for name, (module, function) in COMMANDS.items():
+        app.command(name)(_load(module, function))
+    for name, (module, group) in GROUPS.items():
+        app.add_typer(_load(module, group), name=name)
     guard_commands(app)  # every command: user and environment errors end in one paragraph
     flow_help_texts(app)
     return app
@@ -104,9 +108,8 @@ def flow_help_texts(app: typer.Typer) -> None:
 
 def single_command(name: str) -> typer.Typer:
     """A one-command app for ``name`` (one of ``FILE_COMMANDS``)."""
-    module, function = FILE_COMMANDS[name]
     app = typer.Typer(pretty_exceptions_enable=False, add_completion=False)
-    app.command(name)(getattr(importlib.import_module(module), function))
+    app.command(name)(_load(*COMMANDS[name]))
     guard_commands(app)
     flow_help_texts(app)
     return app

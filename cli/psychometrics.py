@@ -46,6 +46,7 @@ from scoring import (
 )
 from scoring.models import BASE_MODELS, get_model
 from scoring.most_least import JOINT_BASES, joint_model_name
+from scoring.quadrature import QuadratureGrid
 
 MODEL_CHOICES = "[" + "|".join(BASE_MODELS) + "]"
 """The ``--model`` choices of ``sjt calibrate``: every base model in the registry."""
@@ -302,7 +303,7 @@ def calibrate(
     item_models = {item_id: name for item_id, name in item_models.items() if item_id in kept}
     calibrator = MMLCalibrator(
         model,
-        n_quad=quadrature,
+        grid=QuadratureGrid(quadrature),
         max_iter=max_iter,
         tol=tol,
         priors="default" if priors is PriorChoice.default else None,

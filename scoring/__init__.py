@@ -39,11 +39,12 @@ from scoring.multivariate import (
     score_map_correlated,
 )
 from scoring.parameters import ItemParameters, ModelParameters
-from scoring.quadrature import Quadrature, normal_quadrature
+from scoring.quadrature import DEFAULT_GRID, Quadrature, QuadratureGrid
 from scoring.scoring import ThetaEstimate, score, score_eap, score_map
 from scoring.simulate import simulate_responses, simulate_theta
 
 __all__ = [
+    "DEFAULT_GRID",
     "MISSING",
     "MODELS",
     "CalibrationResult",
@@ -66,6 +67,7 @@ __all__ = [
     "PosteriorEstimate",
     "Priors",
     "Quadrature",
+    "QuadratureGrid",
     "ResponseMatrix",
     "ScoringError",
     "ThetaEstimate",
@@ -77,7 +79,6 @@ __all__ = [
     "get_model",
     "item_fit",
     "mcdonald_omega",
-    "normal_quadrature",
     "person_fit",
     "score",
     "score_correlated",

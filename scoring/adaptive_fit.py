@@ -23,7 +23,7 @@ from scoring.arrays import FloatArray
 from scoring.data import MISSING, ResponseMatrix
 from scoring.estep import PatternData, log_probability_table
 from scoring.parameters import ModelParameters
-from scoring.quadrature import normal_quadrature
+from scoring.quadrature import DEFAULT_GRID, QuadratureGrid
 from scoring.scoring import score_eap
 from scoring.sparse_cells import merge_sparse_cells
 
@@ -73,8 +73,7 @@ def rest_posterior_fit(
     model: ModelParameters,
     data: ResponseMatrix,
     min_answers: int = MIN_ANSWERS,
-    n_quad: int = 61,
-    bound: float = 6.0,
+    grid: QuadratureGrid = DEFAULT_GRID,
 ) -> tuple[RestFit, ...]:
     """Rest-posterior item fit (a generalised S-X2 for incomplete designs) of every item.
 
@@ -85,6 +84,8 @@ def rest_posterior_fit(
         Responses to the model's items in the model's order; any cells may be missing.
     min_answers : int
         Items with fewer answers get NaN with a note.
+    grid : QuadratureGrid
+        Nodes of the rest-posterior integrals over theta.
 
     Returns
     -------
@@ -122,7 +123,7 @@ def rest_posterior_fit(
     misfit. Applied Psychological Measurement, 41, 372–387.
     """
     model.check_responses(data)
-    quad = normal_quadrature(n_quad, bound)
+    quad = grid.normal()
     results: dict[int, RestFit] = {}
     for dimension in model.dimensions:
         groups = model.groups(dimension)

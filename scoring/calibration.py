@@ -51,7 +51,7 @@ from scoring.priors import (
     build_prior,
     legacy_prior,
 )
-from scoring.quadrature import Quadrature, normal_quadrature
+from scoring.quadrature import DEFAULT_GRID, Quadrature, QuadratureGrid
 
 Progress = Callable[[EMStep], None]
 """Called after each EM step (and once when a dimension ends) with an ``EMStep``."""
@@ -199,7 +199,7 @@ class MMLCalibrator:
     Parameters
     ----------
     model : {"nrm", "gpcm", "2pl", "grm"}
-    n_quad : int
+    grid : QuadratureGrid
         Quadrature nodes, equally spaced on [-bound, bound] (default 61 on [-6, 6]).
     max_iter : int
         Maximum EM iterations per dimension.
@@ -272,8 +272,7 @@ class MMLCalibrator:
     """
 
     model: str = "gpcm"
-    n_quad: int = 61
-    bound: float = 6.0
+    grid: QuadratureGrid = DEFAULT_GRID
     max_iter: int = 500
     tol: float = 1e-4
     loglik_tol: float = 1e-7
@@ -318,7 +317,7 @@ class MMLCalibrator:
         self._validate(data, models)
         priors_active = self._priors_active()
         problems: list[CalibrationProblem] = unused_category_problems(data, priors_active, models)
-        quad = normal_quadrature(self.n_quad, self.bound)
+        quad = self.grid.normal()
         dtype = np.float32 if self.precision == "float32" else np.float64
         params_by_column: dict[int, FloatArray] = {}
         se_by_column: dict[int, FloatArray] = {}
@@ -388,7 +387,7 @@ class MMLCalibrator:
                     data.n_candidates, self.correlation_sample, replace=False
                 )
                 sample = data.subset(np.sort(rows))
-            correlation = estimate_latent_correlation(parameters, sample, self.n_quad, self.bound)
+            correlation = estimate_latent_correlation(parameters, sample, self.grid)
             parameters = dataclasses.replace(parameters, latent_correlation=correlation.rows())
         return CalibrationResult(
             parameters=parameters,
@@ -403,8 +402,8 @@ class MMLCalibrator:
             se_method=self.standard_errors,
             settings={
                 "method": "MML-EM (Bock-Aitkin)" + (" + SQUAREM" if self.accelerate else ""),
-                "n_quad": self.n_quad,
-                "bound": self.bound,
+                "n_quad": self.grid.n_points,
+                "bound": self.grid.bound,
                 "tol": self.tol,
                 "loglik_tol": self.loglik_tol,
                 "max_iter": self.max_iter,
@@ -475,8 +474,8 @@ class MMLCalibrator:
         return [get_model(chosen.get(spec.item_id, item_model.name)) for spec in data.items]
 
     def _validate(self, data: ResponseMatrix, models: list[ItemModel]) -> None:
-        if self.n_quad < 5 or self.max_iter < 1 or self.tol <= 0:
-            raise ScoringError("n_quad >= 5, max_iter >= 1 and tol > 0 are required")
+        if self.max_iter < 1 or self.tol <= 0:
+            raise ScoringError("max_iter >= 1 and tol > 0 are required")
         if self.standard_errors not in ("louis", "oakes", "none"):
             raise ScoringError("standard_errors must be 'louis', 'oakes' or 'none'")
         if self.workers is not None and self.workers < 1:

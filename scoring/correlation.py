@@ -47,6 +47,7 @@ from scoring.data import ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.multivariate import GridLikelihood
 from scoring.parameters import ModelParameters
+from scoring.quadrature import DEFAULT_GRID, QuadratureGrid
 
 MAX_ABS = 0.99
 """Bound of the search for each correlation."""
@@ -98,8 +99,7 @@ class LatentCorrelation:
 def estimate_latent_correlation(
     model: ModelParameters,
     data: ResponseMatrix,
-    n_quad: int = 61,
-    bound: float = 6.0,
+    grid: QuadratureGrid = DEFAULT_GRID,
     min_candidates: int = 30,
 ) -> LatentCorrelation:
     """Estimate the correlation matrix of the dimensions with the item parameters fixed.
@@ -110,9 +110,8 @@ def estimate_latent_correlation(
         Calibrated items on the N(0, 1) scale of every dimension.
     data : ResponseMatrix
         The calibration responses (the model's items in the model's order).
-    n_quad, bound : int, float
-        Rectangular quadrature on ``[-bound, bound]`` per dimension (``n_quad²`` nodes for a
-        pair).
+    grid : QuadratureGrid
+        Rectangular quadrature per dimension, at least 11 nodes (their square for a pair).
     min_candidates : int
         A pair answered together by fewer candidates gets correlation 0 and SE NaN.
 
@@ -134,10 +133,10 @@ def estimate_latent_correlation(
     IMA Journal of Numerical Analysis, 22, 329–343.
     """
     model.check_responses(data)
-    if n_quad < 11 or bound <= 0:
-        raise ScoringError("n_quad >= 11 and bound > 0 are required")
-    grid = np.linspace(-bound, bound, n_quad)
-    likelihood = GridLikelihood.build(model, data, grid)
+    if grid.n_points < 11:
+        raise ScoringError(f"the latent correlation needs at least 11 nodes, got {grid.n_points}")
+    nodes = grid.nodes
+    likelihood = GridLikelihood.build(model, data, nodes)
     n_dims = len(model.dimensions)
     pairwise = np.eye(n_dims)
     se = np.full((n_dims, n_dims), np.nan)
@@ -152,7 +151,7 @@ def estimate_latent_correlation(
                 continue
             left = _scaled(likelihood.patterns[d][likelihood.inverse[both, d]])
             right = _scaled(likelihood.patterns[e][likelihood.inverse[both, e]])
-            rho, rho_se = _pair_estimate(left, right, grid)
+            rho, rho_se = _pair_estimate(left, right, nodes)
             pairwise[d, e] = pairwise[e, d] = rho
             se[d, e] = se[e, d] = rho_se
     matrix, adjusted = pairwise, False

@@ -21,7 +21,7 @@ from scoring.arrays import BoolArray, FloatArray, IntArray
 from scoring.data import MISSING, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.parameters import ItemGroup, ModelParameters
-from scoring.quadrature import normal_quadrature
+from scoring.quadrature import DEFAULT_GRID, QuadratureGrid
 from scoring.scoring import score_eap, theta_mode
 from scoring.sparse_cells import merge_sparse_cells, smaller_neighbour
 
@@ -167,8 +167,7 @@ def item_fit(
     data: ResponseMatrix,
     min_expected: float = 1.0,
     min_candidates: int = 100,
-    n_quad: int = 61,
-    bound: float = 6.0,
+    grid: QuadratureGrid = DEFAULT_GRID,
 ) -> ItemFitResult:
     """Orlando–Thissen S-X2 item fit for every item, polytomous form.
 
@@ -183,8 +182,8 @@ def item_fit(
         Cells are collapsed until every expected count is at least this (mirt's ``mincell``).
     min_candidates : int
         Below this many complete response vectors on a dimension, its items get NaN.
-    n_quad, bound : int, float
-        Rectangular quadrature for the integrals over theta.
+    grid : QuadratureGrid
+        Nodes of the rectangular quadrature for the integrals over theta.
 
     Returns
     -------
@@ -241,7 +240,7 @@ def item_fit(
         raise ScoringError("min_expected must not be negative (0 turns collapsing off)")
     if min_candidates < 1:
         raise ScoringError("min_candidates must be at least 1")
-    quad = normal_quadrature(n_quad, bound)
+    quad = grid.normal()
     results: dict[int, ItemFit] = {}
     for dimension in model.dimensions:
         columns = np.array(
@@ -272,7 +271,9 @@ def item_fit(
         for position, column in enumerate(columns):
             results[int(column)] = table.sx2(position, quad.weights, min_expected)
     return ItemFitResult(
-        items=tuple(results[j] for j in sorted(results)), min_expected=min_expected, n_quad=n_quad
+        items=tuple(results[j] for j in sorted(results)),
+        min_expected=min_expected,
+        n_quad=grid.n_points,
     )
 
 

@@ -11,7 +11,7 @@ from scipy import optimize
 from scoring.arrays import FloatArray
 from scoring.errors import ScoringError
 from scoring.parameters import ModelParameters
-from scoring.quadrature import normal_quadrature
+from scoring.quadrature import QuadratureGrid
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def stocking_lord(new: ModelParameters, old: ModelParameters, min_common: int = 
     """
     if new.model != old.model:
         raise ScoringError(f"cannot link a {new.model} model to a {old.model} model")
-    quad = normal_quadrature(41, 4.0)
+    quad = QuadratureGrid(41, 4.0).normal()
     old_ids = set(old.item_ids)
     slope, intercept, n_common = {}, {}, {}
     for dimension in new.dimensions:

@@ -60,6 +60,7 @@ from scoring.data import ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.grid_likelihood import GridLikelihood, grid_moments
 from scoring.parameters import ModelParameters
+from scoring.quadrature import DEFAULT_GRID
 from scoring.scoring import ThetaEstimate, log_likelihood_slope
 
 Integration = Literal["ep", "qmc"]
@@ -91,8 +92,8 @@ class LatentPrior:
     """
 
     correlation: FloatArray
-    n_grid: int = 61
-    bound: float = 6.0
+    n_grid: int = DEFAULT_GRID.n_points
+    bound: float = DEFAULT_GRID.bound
     integration: Integration = "ep"
     max_sweeps: int = 30
     tol: float = 1e-6

@@ -18,7 +18,7 @@ from scoring.data import MISSING, ResponseMatrix
 from scoring.errors import ScoringError
 from scoring.grid_likelihood import GridLikelihood, grid_moments
 from scoring.parameters import ItemGroup, ModelParameters
-from scoring.quadrature import normal_quadrature
+from scoring.quadrature import DEFAULT_GRID, QuadratureGrid
 
 
 @dataclass(frozen=True)
@@ -44,12 +44,11 @@ class ThetaEstimate:
 def score_eap(
     model: ModelParameters,
     data: ResponseMatrix,
-    n_quad: int = 61,
-    bound: float = 6.0,
+    grid: QuadratureGrid = DEFAULT_GRID,
     prior_mean: float = 0.0,
     prior_sd: float = 1.0,
 ) -> ThetaEstimate:
-    """Expected a posteriori estimates with posterior standard deviations.
+    """Expected a posteriori estimates with posterior standard deviations, on ``grid``.
 
     Notes
     -----
@@ -64,7 +63,7 @@ def score_eap(
     microcomputer environment. Applied Psychological Measurement, 6, 431–444.
     """
     model.check_responses(data)
-    quad = normal_quadrature(n_quad, bound, prior_mean, prior_sd)
+    quad = grid.normal(prior_mean, prior_sd)
     likelihood = GridLikelihood.build(model, data, quad.points)
     shape = (data.n_candidates, len(model.dimensions))
     theta, se = np.empty(shape), np.empty(shape)
@@ -201,10 +200,13 @@ def score(
     raise ScoringError(f"unknown scoring method {method!r}; use 'eap' or 'map'")
 
 
-def marginal_loglik(model: ModelParameters, data: ResponseMatrix, n_quad: int = 61) -> float:
-    """Marginal log-likelihood of ``data`` under ``model`` with N(0, 1) on every dimension."""
+def marginal_loglik(
+    model: ModelParameters, data: ResponseMatrix, grid: QuadratureGrid = DEFAULT_GRID
+) -> float:
+    """Marginal log-likelihood of ``data`` under ``model`` with N(0, 1) on every dimension,
+    integrated on ``grid``."""
     model.check_responses(data)
-    quad = normal_quadrature(n_quad)
+    quad = grid.normal()
     likelihood = GridLikelihood.build(model, data, quad.points)
     total = 0.0
     for d, dimension in enumerate(model.dimensions):

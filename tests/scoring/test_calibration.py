@@ -18,6 +18,7 @@ from scoring import (
     simulate_responses,
     simulate_theta,
 )
+from scoring.quadrature import QuadratureGrid
 from tests.scoring.builders import simulate, with_responses
 from tests.scoring.conftest import gpcm_model, nominal_model
 
@@ -169,11 +170,10 @@ def test_item_without_responses_is_rejected(rng: np.random.Generator) -> None:
 
 
 def test_constructor_only_stores_settings() -> None:
-    calibrator = MMLCalibrator("nrm", n_quad=21, tol=1e-3)
+    calibrator = MMLCalibrator("nrm", grid=QuadratureGrid(21), tol=1e-3)
     assert vars(calibrator) == {
         "model": "nrm",
-        "n_quad": 21,
-        "bound": 6.0,
+        "grid": QuadratureGrid(21, 6.0),
         "max_iter": 500,
         "tol": 1e-3,
         "loglik_tol": 1e-7,

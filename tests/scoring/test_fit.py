@@ -26,6 +26,7 @@ from scoring.fit import (
     summed_score_distribution,
     test_information,
 )
+from scoring.quadrature import QuadratureGrid
 from tests.scoring.builders import ordered_spec, responses_for, simulate
 from tests.scoring.conftest import data_from_other_items, gpcm_model, nominal_model
 
@@ -86,7 +87,7 @@ def test_sx2_matches_mirt_on_lsat7() -> None:
     )
     model = ModelParameters("2pl", ("lsat",), items)
     data = responses_for(model, responses)
-    fit = item_fit(model, data, min_expected=0.0, n_quad=41, bound=0.8 * np.sqrt(41))
+    fit = item_fit(model, data, min_expected=0.0, grid=QuadratureGrid(41, 0.8 * np.sqrt(41)))
     mirt = (4.7492191, 14.4528980, 1.2703374, 5.2373430, 0.9407036)
     np.testing.assert_allclose([entry.sx2 for entry in fit.items], mirt, atol=0.01)
     assert [entry.df for entry in fit.items] == [2] * 5

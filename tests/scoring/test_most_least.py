@@ -32,6 +32,7 @@ from scoring.most_least import (
     split_pair_scores,
     split_pairs,
 )
+from scoring.quadrature import QuadratureGrid
 from tests.scoring.conftest import joint_model, split_parts
 
 THETA = np.linspace(-4, 4, 17)
@@ -292,7 +293,7 @@ def test_a_bad_joint_item_in_the_model_file_is_named(rng: np.random.Generator) -
 def test_eap_of_joint_items_is_the_posterior_mean_on_the_grid(rng: np.random.Generator) -> None:
     model, _ = joint_model(rng, n_items=4, name="nrm_most_least")
     data = simulate_responses(model, np.array([[0.8]]), rng)
-    estimate = score_eap(model, data, n_quad=201, bound=7.0)
+    estimate = score_eap(model, data, grid=QuadratureGrid(201, 7.0))
     grid = np.linspace(-7, 7, 2001)
     log_post = -0.5 * grid**2
     for column, category in enumerate(data.responses[0]):

@@ -32,7 +32,7 @@ from scipy.optimize import minimize
 from scoring.calibration import CalibrationResult, MMLCalibrator
 from scoring.data import ItemSpec, ResponseMatrix
 from scoring.models import get_model
-from scoring.quadrature import normal_quadrature
+from scoring.quadrature import QuadratureGrid
 
 DATA_DIR = Path(__file__).parent / "reference_data"
 REFERENCE: dict[str, Any] = json.loads((DATA_DIR / "reference_values.json").read_text("utf-8"))
@@ -84,7 +84,7 @@ def calibrate(dataset: str, model: str, standard_errors: str = "louis") -> Calib
     """Our fit with settings matched to mirt's defaults (61 nodes on [-6, 6], TOL 1e-4, no
     priors: maximum likelihood, as mirt)."""
     calibrator = MMLCalibrator(
-        model, n_quad=61, bound=6.0, tol=1e-4, priors=None,
+        model, grid=QuadratureGrid(61, 6.0), tol=1e-4, priors=None,
         standard_errors=standard_errors,  # type: ignore[arg-type]
     )  # fmt: skip
     return calibrator.fit(DATASETS[dataset]())
@@ -138,7 +138,7 @@ def mirt_standard_errors(reference: dict[str, Any]) -> FloatArray:
 
 def marginal_loglik(model: str, params: FloatArray, data: ResponseMatrix) -> float:
     """Marginal log-likelihood on mirt's default grid (61 nodes on [-6, 6], N(0, 1) weights)."""
-    quad = normal_quadrature(61, 6.0)
+    quad = QuadratureGrid(61, 6.0).normal()
     prob = get_model(model).probabilities(np.asarray(params, float), scores_of(data), quad.points)
     patterns, counts = np.unique(data.responses, axis=0, return_counts=True)
     log_joint = np.zeros((patterns.shape[0], quad.points.size))

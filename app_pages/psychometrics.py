@@ -39,6 +39,7 @@ from assessment.demo import SYNTHETIC_N, synthetic_responses
 from assessment.errors import AssessmentError
 from assessment.psychometrics.bank_models import bank_models
 from assessment.psychometrics.model_files import calibrated_model_file
+from assessment.psychometrics.partial import carried_note, scope_note
 from assessment.psychometrics.response_export import export_responses
 from assessment.psychometrics.review import (
     calibration_items,
@@ -239,6 +240,7 @@ def review_section(username: str) -> None:
     plots(result.parameters, data, job.job_id)
     comparison_section(result, data)
     st.markdown("**Promote**")
+    promotion_scope(result.parameters.dimensions)
     with st.form("promote"):
         note = st.text_area("Why is this version promoted? (recorded in the audit log)")
         force = st.checkbox(FORCE_LABEL)
@@ -256,12 +258,22 @@ def review_section(username: str) -> None:
             except AssessmentError as error:
                 st.error(md_escape(str(error), 600))
             else:
-                version = get_store().model_version(version_id)
-                st.success(f"Promoted {version.label if version else version_id}.")
+                stored = get_store().model_document(version_id)
+                st.success(f"Promoted {md_escape(stored.label) if stored else version_id}.")
+                carried = carried_note(stored.document) if stored else None
+                if carried:
+                    st.info(md_escape(carried[0].upper() + carried[1:] + "."))
                 st.info(
                     "Current scores stay those of the previous version until you rescore "
                     "(Versions tab, Rescore)."
                 )
+
+
+def promotion_scope(dimensions: tuple[str, ...]) -> None:
+    """Say before promoting which competencies the active version would lend the new one."""
+    scope = scope_note(dimensions, get_store().active_model_document())
+    if scope:
+        st.info(md_escape(scope))
 
 
 def plots(parameters: Any, data: ResponseMatrix, job_id: str) -> None:

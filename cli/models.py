@@ -22,6 +22,7 @@ from assessment.psychometrics.fairness import (
     CutRule,
     fairness_report,
 )
+from assessment.psychometrics.partial import carried_note
 from assessment.psychometrics.renorm import MIN_NORM_SAMPLE, apply_renorm, preview_renorm
 from assessment.psychometrics.response_export import export_responses
 from assessment.psychometrics.versions import (
@@ -75,6 +76,14 @@ def model_promote(
     link: Annotated[
         bool, typer.Option("--link/--no-link", help="Link to the active scale (Stocking-Lord).")
     ] = True,
+    carry_over: Annotated[
+        bool,
+        typer.Option(
+            "--carry-over/--no-carry-over",
+            help="Bank items the file has no parameters for keep the active version's (listed "
+            "in carried_over), as the workbench does; --no-carry-over needs every item.",
+        ),
+    ] = True,
     force: Annotated[
         bool, typer.Option("--force", help="Promote despite the guard's problems (needs --reason).")
     ] = False,
@@ -86,7 +95,10 @@ def model_promote(
 
     With --link (the default) the parameters are placed on the active version's scale and
     the active version's reference norms carry over unchanged: T-scores move only when θ
-    moves (re-norm with sjt model renorm). The guard refuses a calibration that did not
+    moves (re-norm with sjt model renorm). A file that calibrates some competencies only is
+    completed with the others from the active version (items, norms, reliability), and bank
+    items the file lacks keep the active version's parameters (--no-carry-over refuses
+    them); what was carried over is printed. The guard refuses a calibration that did not
     converge, items with implausible parameters (effective slope > 6, intercept spread > 30,
     SE > 10) or fewer than 20 answers per parameter, and dimensions that cannot be linked;
     --force --reason TEXT promotes anyway and the audit log keeps the reason.
@@ -97,12 +109,15 @@ def model_promote(
     store = Store.open()
     try:
         version_id = promote(
-            store, document, load_bank(), actor, note, label, link, force=force, reason=reason
+            store, document, load_bank(), actor, note, label, link, carry_over, force, reason
         )
     except PromotionRefusedError as error:
         raise fail(str(error), EXIT_PROMOTION_REFUSED) from None
-    version = store.model_version(version_id)
-    typer.echo(f"promoted {version.label if version else version_id}; it is now active")
+    stored = store.model_document(version_id)
+    typer.echo(f"promoted {stored.label if stored else version_id}; it is now active")
+    carried = carried_note(stored.document) if stored else None
+    if carried:
+        typer.echo(carried)
     _echo_rescore_hint(store)
 
 

@@ -42,6 +42,11 @@ from assessment.persistence.audit import AuditLog
 from assessment.persistence.store import Store, StoredModel
 from assessment.psychometrics.data_files import align_to_model
 from assessment.psychometrics.model_files import reference_of
+from assessment.psychometrics.partial import (
+    check_partial,
+    uncalibrated_competencies,
+    with_carried_competencies,
+)
 from assessment.psychometrics.promotion_guard import (
     MIN_COMMON_ITEMS,
     PromotionProblem,
@@ -144,10 +149,13 @@ def promote(
 
     With ``link`` (and an active version), the parameters are placed on the active scale and
     the active version's reference norms carry over (see the module docstring); the constants
-    are recorded in ``linking``. With ``carry_over``, bank items missing from ``document`` keep
-    the active version's parameters (listed in ``carried_over``). A document with problems
-    (``promotion_guard``) is refused with ``PromotionRefusedError`` unless ``force`` is given
-    with a written ``reason``; the audit entry keeps the reason and the problems.
+    are recorded in ``linking``. Competencies the active version has and ``document`` does
+    not are carried over from it whole, with their norms (``partial``; refused when they
+    cannot be: another item model, or no ``link``). With ``carry_over``, bank items missing
+    from ``document`` keep the active version's parameters (listed in ``carried_over``). A
+    document with problems (``promotion_guard``) is refused with ``PromotionRefusedError``
+    unless ``force`` is given with a written ``reason``; the audit entry keeps the reason and
+    the problems.
     """
     if not note.strip():
         raise AssessmentError("a note saying why this version is promoted is required")
@@ -157,6 +165,9 @@ def promote(
         raise AssessmentError("the model has no norm tables; use a model file from sjt calibrate")
     problems = promotion_problems(document)
     active = store.active_model_document()
+    missing = uncalibrated_competencies(document.dimensions, active)
+    if active is not None and missing:
+        check_partial(document, active, missing, link)
     norms_basis = "calibration sample of the promoted file"
     if link and active is not None:
         same_model = active.document.model == document.model
@@ -168,8 +179,11 @@ def promote(
         problems += linking_problems(linking, document.model, active.document.model, active.label)
         if linking is not None:
             linked = transform(document.parameters, linking.slope, linking.intercept)
+            document = document.with_parameters(linked)
+            if missing:  # linked first: the carried items are on the active scale already
+                document = with_carried_competencies(document, active, missing)
             norms, reference = _reference_norms(document, active, linking)
-            document = document.with_parameters(linked).with_changes(
+            document = document.with_changes(
                 norms=norms,
                 norm_reference=reference,
                 linking=Linking(
@@ -200,6 +214,8 @@ def promote(
         label, document, created_by=actor, note=note, activate=True
     )
     detail: dict[str, Any] = {"note": note, "version_id": version_id, "norms": norms_basis}
+    if missing:
+        detail["carried_competencies"] = list(missing)
     if force:
         detail.update(forced=True, reason=reason, problems=[p.to_dict() for p in problems])
     store.audit(actor, "model.promote", label, detail)

@@ -28,7 +28,13 @@ from typing import Any
 import numpy as np
 
 from assessment.delivery.policy import CATPolicy
-from assessment.delivery.quality import QualityFlags, quality_flags
+from assessment.delivery.quality import (
+    NO_ANSWERS_VERDICT,
+    QualityFlags,
+    answer_counts,
+    model_fit_verdicts,
+    session_flags,
+)
 from assessment.delivery.score_record import posterior_record, score_record
 from assessment.errors import AssessmentError, DataFileError
 from assessment.model_document import (
@@ -37,7 +43,7 @@ from assessment.model_document import (
     NormReference,
     NormSection,
 )
-from assessment.persistence.answers import completed_answers
+from assessment.persistence.answers import CompletedAnswers, completed_answers
 from assessment.persistence.audit import AuditLog
 from assessment.persistence.store import Store, StoredModel
 from assessment.psychometrics.data_files import align_to_model
@@ -53,6 +59,7 @@ from assessment.psychometrics.promotion_guard import (
     linking_problems,
     promotion_problems,
 )
+from assessment.session_values import Response
 from items import ItemBank
 from items.scoring_map import (
     item_specs,
@@ -379,9 +386,14 @@ def collected_responses(
     Sessions with data-quality flags are left out unless ``include_flagged``; sessions of
     synthetic demo candidates are left out when ``include_synthetic`` is false.
     """
+    stored = completed_answers(store, since, until, form, include_flagged, include_synthetic)
+    return _as_matrix(stored, bank)
+
+
+def _as_matrix(stored: CompletedAnswers, bank: ItemBank) -> CollectedData:
+    """The stored answers as a matrix over the bank's scored items (``collected_responses``)."""
     specs = item_specs(bank)
     column = {spec.item_id: j for j, spec in enumerate(specs)}
-    stored = completed_answers(store, since, until, form, include_flagged, include_synthetic)
     ids = stored.session_ids
     position = {session_id: n for n, session_id in enumerate(ids)}
     matrix = np.full((len(ids), len(specs)), MISSING, dtype=np.int64)
@@ -418,14 +430,15 @@ def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str =
     model = store.model_document_by_label(label) if label else store.active_model_document()
     if model is None:
         raise AssessmentError(f"no model version {label!r}" if label else "no active version")
-    collected = collected_responses(store, bank, include_flagged=True)
+    stored = completed_answers(store, include_flagged=True)
+    collected = _as_matrix(stored, bank)
     if not collected.session_ids:
         return 0
     # As delivery scores: joint most/least items as one answer, under the model's N(0, R).
     data = aligned_as_delivered(collected.data, model.parameters)
     prior = LatentPrior(model.parameters.correlation, n_grid=CATPolicy().n_quad)
     estimate = score_eap_correlated(model.parameters, data, prior=prior)
-    stored_flags = store.completed_session_flags()
+    qualities = sessions_quality(stored, bank, model.parameters, data, collected)
     for n, session_id in enumerate(collected.session_ids):
         records = [
             score_record(model, competency, estimate.theta[n, d], estimate.se[n, d],
@@ -436,8 +449,7 @@ def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str =
             estimate.dimensions, estimate.covariance[n], model.parameters.correlation,
             model.version_id,
         )  # fmt: skip
-        quality = session_quality(store, bank, model.parameters, session_id, stored_flags)
-        store.replace_scores(session_id, records, posterior, quality.stored())
+        store.replace_scores(session_id, records, posterior, qualities[n].stored())
     store.audit(actor, "model.rescore", model.label, {"sessions": len(collected.session_ids)})
     return len(collected.session_ids)
 
@@ -484,18 +496,36 @@ def scores_from_other_versions(store: Store) -> ScoresFromOtherVersions | None:
     return ScoresFromOtherVersions(active.label, by_version)
 
 
-def session_quality(
-    store: Store,
+def sessions_quality(
+    stored: CompletedAnswers,
     bank: ItemBank,
     model: ModelParameters,
-    session_id: str,
-    stored_flags: dict[str, dict[str, Any]],
-) -> QualityFlags:
-    """The data-quality flags of a completed session under ``model`` (its answers to items the
-    bank still holds; ``incomplete`` as recorded when the session ended)."""
-    responses = [r for r in store.load_session(session_id).session.responses if r.item_id in bank]
-    incomplete = bool(stored_flags.get(session_id, {}).get("incomplete", False))
-    return quality_flags(bank, model, responses, incomplete)
+    data: ResponseMatrix,
+    collected: CollectedData,
+) -> list[QualityFlags]:
+    """The data-quality flags of every session of ``collected`` under ``model``, exactly as
+    delivery judges one session (``quality_flags``), with the model's verdicts for all rows
+    of ``data`` (``collected`` aligned to the model) in one pass. A session counts its
+    answers to items the bank still holds as delivery does (a most/least item once);
+    ``incomplete`` is as recorded when the session ended."""
+    responses: dict[str, list[Response]] = {}
+    for answer in stored.answers:
+        if answer.item_id in bank:
+            responses.setdefault(answer.session_id, []).append(
+                Response(answer.item_id, answer.most, answer.least, answer.response_ms)
+            )
+    counts = answer_counts(collected.data)
+    answered = np.flatnonzero(counts > 0)
+    judged = model_fit_verdicts(model, data.subset(answered), counts[answered].tolist())
+    verdicts = dict(zip(answered.tolist(), judged, strict=True))
+    return [
+        session_flags(
+            responses.get(session_id, ()),
+            verdicts.get(n, NO_ANSWERS_VERDICT),
+            bool(stored.flags.get(session_id, {}).get("incomplete", False)),
+        )
+        for n, session_id in enumerate(collected.session_ids)
+    ]
 
 
 __all__ = [

@@ -25,11 +25,12 @@ class _Waiter(Generic[T]):
     """One thread waiting for an item, and the item once handed to it."""
 
     __slots__ = ("handed", "item", "ready")
+    item: T
+    """Set by ``put`` together with ``handed``."""
 
     def __init__(self) -> None:
         self.ready = threading.Event()
         self.handed = False
-        self.item: T | None = None
 
 
 class FairQueue(Queue[T]):
@@ -66,12 +67,20 @@ class FairQueue(Queue[T]):
                 self._waiters.append(waiter)
             else:
                 return super().get(False)
-        waiter.ready.wait(timeout)
+        try:
+            waiter.ready.wait(timeout)
+        except BaseException:  # interrupted: leave the line, passing on an item handed meanwhile
+            with self.mutex:
+                if waiter.handed:
+                    self.put(waiter.item)
+                else:
+                    self._waiters.remove(waiter)
+            raise
         with self.mutex:
             if not waiter.handed:  # timed out (an item handed meanwhile is still taken)
                 self._waiters.remove(waiter)
                 raise Empty
-        return waiter.item  # type: ignore[return-value]  # handed: set by ``put``
+        return waiter.item
 
 
 class FairQueuePool(QueuePool):

@@ -14,6 +14,7 @@ from app_pages.common import get_settings, link_base
 from app_pages.markup import md_escape
 from app_pages.recruiter_mail import mail_settings, send_created, send_option, show_outcomes
 from app_pages.recruiter_shared import LANGUAGES
+from app_pages.staff_session import guarded
 from assessment.access.accounts import StaffUser
 from assessment.errors import AssessmentError, InvitationFileError, SettingsError
 from assessment.persistence.store import Store
@@ -56,7 +57,7 @@ def invite_section(store: Store, user: StaffUser) -> None:
         invite_one(store, user)
     result = st.session_state.get(RESULT_KEY)
     if result is not None:
-        show_links(*result)
+        show_links(user, *result)
     mailed = st.session_state.get(MAILED_KEY)
     if mailed is not None:
         show_outcomes(mailed, "invitation e-mail")
@@ -306,15 +307,23 @@ def links_message(n: int) -> str:
 
 
 def show_links(
-    created: Sequence[tuple[str, str]], requests: Sequence[InvitationRequest], base: str
+    user: StaffUser,
+    created: Sequence[tuple[str, str]],
+    requests: Sequence[InvitationRequest],
+    base: str,
 ) -> None:
-    """The new links, until the next invitation: only a hash of each token is stored."""
+    """The new links, until the next invitation: only a hash of each token is stored. The
+    CSV is made only while the staff session and the recruiter role still hold."""
     st.success(links_message(len(created)))
     st.code(links_text(created, requests, base), language=None, wrap_lines=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M")
     st.download_button(
         "Download the links (CSV)",
-        data=links_csv(created, requests, base).encode("utf-8-sig"),
+        data=guarded(
+            user,
+            ("recruiter",),
+            lambda: links_csv(created, requests, base).encode("utf-8-sig"),
+        ),
         file_name=f"invitations-{stamp}.csv",
         mime="text/csv",
         icon=":material/download:",

@@ -24,6 +24,7 @@ from assessment.recruiting.invitations import (
     invite_candidates,
     links_csv,
     links_text,
+    open_invitation_problems,
     parse_invitation_csv,
     request_from_form,
 )
@@ -38,6 +39,16 @@ CSV_TEMPLATE = (
     "Sam Okafor,sam.okafor@example.com,Call centre agent,en\n"
 )
 
+
+REPEAT_LABEL = "Invite again an email that already has an open invitation"
+REPEAT_HELP = (
+    "Off: an email whose earlier invitation is still open (not started, or in progress, and "
+    "not expired) is refused, so nobody gets two links by mistake."
+)
+REPEAT_ADVICE = (
+    "the earlier link still works (e-mailed invitations get reminders from the Candidates "
+    f"tab); to create a new invitation anyway, tick “{REPEAT_LABEL}”"
+)
 
 RESULT_KEY = "invite_result"
 """The last invitations created in this browser session: (created, requests, link base)."""
@@ -141,13 +152,17 @@ class FormChoices:
     """The SMTP settings (None when e-mail is not set up)."""
     send: bool
     """Whether to e-mail the new links."""
+    repeat_open: bool = False
+    """Whether to invite an email that already has an open invitation again."""
 
 
 def _settings_and_mail(prefix: str) -> FormChoices:
     """Inside an invitation form: its test settings, the SMTP settings and whether to e-mail."""
     settings = _settings(prefix)
     mail, problem = mail_settings()
-    return FormChoices(settings, mail, send_option(mail, problem, f"{prefix}_send"))
+    send = send_option(mail, problem, f"{prefix}_send")
+    repeat = st.checkbox(REPEAT_LABEL, key=f"{prefix}_repeat", help=REPEAT_HELP)
+    return FormChoices(settings, mail, send, repeat)
 
 
 def _settings(prefix: str) -> dict[str, Any]:
@@ -276,6 +291,8 @@ def create_invitations(
     """
     try:
         requests = read_requests()
+        if not choices.repeat_open and (repeated := open_invitation_problems(store, requests)):
+            raise InvitationFileError([*repeated, REPEAT_ADVICE])
         rows = invite_candidates(
             store, requests, language=language or "en", actor=user.username, **choices.settings
         )

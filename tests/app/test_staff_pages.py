@@ -126,6 +126,40 @@ def test_a_list_with_problems_lists_them_and_creates_nothing(app_store: Store) -
     assert app_store.count_candidates() == 1
 
 
+@pytest.mark.parametrize("mode", ["One candidate", "Upload a list (CSV)"])
+def test_an_email_with_an_open_invitation_is_refused_unless_confirmed(
+    app_store: Store, mode: str
+) -> None:
+    """The single form made a second open invitation for the same email without a word."""
+    first = app_store.add_candidate("Ann", "ann@example.com")
+    app_store.create_invitation(first)
+    app = AppTest.from_file(str(RECRUITER_PAGE), default_timeout=TIMEOUT)
+    sign_in_as(app, get_store(), "rita", "recruiter")
+    app.session_state["invite_mode"] = mode
+    app.run()
+
+    def submit() -> None:
+        if mode == "One candidate":
+            app.text_input[0].input("Ann Again")
+            app.text_input[1].input("ANN@example.com ")
+        else:
+            data = b"name,email\nAnn Again,ANN@example.com\nBo,bo@example.com\n"
+            app.file_uploader[0].set_value(("people.csv", data, "text/csv"))
+        next(b for b in app.button if b.label.startswith("Create invitation")).click().run()
+
+    submit()
+    assert not app.exception
+    shown = " ".join(errors(app) + [str(c.value) for c in app.code])
+    shown = shown.replace("\\", "").replace("\u200b", "")  # the Markdown escapes
+    assert f"already has an open invitation (candidate {first})" in shown
+    assert "Invite again an email that already has an open invitation" in shown
+    assert app_store.count_candidates() == 1  # nothing created, not even Bo
+    next(c for c in app.checkbox if c.label.startswith("Invite again")).check()
+    submit()
+    assert not errors(app)
+    assert app_store.count_candidates() == (2 if mode == "One candidate" else 3)
+
+
 # ----------------------------------------------- recruiter: the other tabs
 @pytest.fixture
 def seeded(app_store: Store) -> Store:

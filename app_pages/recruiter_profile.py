@@ -224,6 +224,7 @@ def downloads(store: Store, user: StaffUser, profile: CandidateProfile, test_lan
         format_func=LANGUAGES.__getitem__,
         horizontal=True,
         help="Defaults to the language the candidate took the test in.",
+        key=f"pdf_language_{profile.candidate_id}",  # a new candidate starts from their own
     )
     candidate_id = profile.candidate_id
     for column, feedback, label, icon, help_text in (

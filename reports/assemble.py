@@ -9,7 +9,6 @@ PDF step for downloads and batch exports.
 from __future__ import annotations
 
 import io
-import math
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -81,7 +80,6 @@ count)."""
 class _ModelFacts:
     label: str
     norms: dict[str, NormTable]
-    reliability: dict[str, float]
     simulated: dict[str, dict[str, float]]
     """Reliability of each form as delivered from the version's simulation (the adaptive
     test's, and the fixed form's when the simulation kept it; may be empty)."""
@@ -132,14 +130,14 @@ def overall_rule(store: Store, role: RoleProfile | None = None) -> OverallRule:
 
 
 def _model_facts(store: Store, version_id: int) -> _ModelFacts:
-    """Norm tables and reliabilities of a model version (the store parses it once)."""
+    """Norm tables and simulated reliabilities of a model version (parsed once)."""
     try:
         stored: StoredModel | None = store.model_document(version_id)
     except DataFileError as error:
         raise ReportError(f"cannot read the scoring model version: {error}") from None
     if stored is None:  # pragma: no cover - the foreign key prevents it
         raise ReportError(f"the scoring model version {version_id} is missing")
-    label, norms, reliability = stored.label, stored.norms, stored.reliability
+    label, norms = stored.label, stored.norms
     simulation = stored.document.simulation
     simulated: dict[str, dict[str, float]] = {}
     if simulation is not None:
@@ -153,11 +151,8 @@ def _model_facts(store: Store, version_id: int) -> _ModelFacts:
             f"model version {label} has no norm tables for {missing}; promote a model "
             "version with norms before making profiles"
         )
-    missing = [c for c in COMPETENCIES if not math.isfinite(reliability.get(c, math.nan))]
-    if missing:
-        raise ReportError(f"model version {label} states no marginal reliability for {missing}")
     correlation, basis = stored.document.norm_group_correlation(COMPETENCIES)
-    return _ModelFacts(label, norms, reliability, simulated, synthetic, correlation, basis)
+    return _ModelFacts(label, norms, simulated, synthetic, correlation, basis)
 
 
 def profile_for_candidate(
@@ -214,6 +209,7 @@ def profile_for_candidate(
         position=candidate.position or "—",
         test_date=completed.date(),
         language=lang or session.language,  # type: ignore[arg-type]
+        test_language=session.language,  # type: ignore[arg-type]
         form=session.form,  # type: ignore[arg-type]
         n_items=result.n_items,
         model_version=facts.label,
@@ -259,8 +255,9 @@ def delivered_reliability(
     do not lower the figure), with the number of sessions and a percentile bootstrap 90%
     interval (Efron & Tibshirani 1993, ch. 13), since 30 sessions leave it uncertain. Before
     that, the version's simulation of that form (``"simulation"`` in the model file, said to
-    be synthetic for a synthetic model), or the calibration's marginal reliability when the
-    simulation has no figure for the form.
+    be synthetic for a synthetic model); without one (e.g. a calibrated version promoted
+    without a simulation), ``"unavailable"``: no figure is printed, since the calibration's
+    marginal reliability describes the whole bank, not the shorter test as delivered.
     """
     values = real_unflagged_estimates(store, version_id, form)
     if all(len(values.get(c, ())) >= MIN_CANDIDATES_FOR_RELIABILITY for c in COMPETENCIES):
@@ -278,7 +275,7 @@ def delivered_reliability(
     if all(c in simulated for c in COMPETENCIES):
         source = "synthetic_simulation" if facts.synthetic else "simulation"
         return DeliveredReliability(simulated, source)
-    return DeliveredReliability(facts.reliability, "calibration")
+    return DeliveredReliability({}, "unavailable")
 
 
 def render_candidate_pdf(

@@ -41,7 +41,10 @@ def overall_numbers(overall: OverallSummary) -> dict[str, str]:
 
 def reliability_text(score: CompetencyScore) -> str:
     """The reliability as printed, with its 90% bootstrap interval when it is an empirical
-    one (e.g. ``"0.81 (0.74–0.86)"``)."""
+    one (e.g. ``"0.81 (0.74–0.86)"``), or a dash when no figure of the test as delivered is
+    available."""
+    if score.reliability is None:
+        return "–"
     text = fmt_reliability(score.reliability)
     if score.reliability_interval is None:
         return text

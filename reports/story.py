@@ -144,7 +144,7 @@ def header_block(parts: StoryParts) -> list[Flowable]:
         ],
         [
             _cell(styles, labels.form, form),
-            _cell(styles, labels.language, words.language_name),
+            _cell(styles, labels.language, words.language_names.get(profile.tested_in)),
             _cell(styles, labels.model_version, profile.model_version, 60),
         ],
     ]
@@ -401,9 +401,11 @@ def technical_block(parts: StoryParts) -> list[Flowable]:
             ]
         )
     )
-    note = words.profile.reliability_note.format(
-        model_version=clean_text(profile.model_version, 60)
-    )
+    note = (
+        words.profile.reliability_note_unavailable
+        if profile.reliability_source == "unavailable"
+        else words.profile.reliability_note
+    ).format(model_version=clean_text(profile.model_version, 60))
     return [
         *section(styles, "technical", words.profile.sections.technical),
         KinsokuParagraph(styles.markup(text), styles["note"]),

@@ -69,6 +69,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
         }
     ),
     "profile.reliability_note": frozenset({"model_version"}),
+    "profile.reliability_note_unavailable": frozenset({"model_version"}),
     "profile.reliability_source.candidates": frozenset({"n"}),
     "feedback.greeting": frozenset({"name"}),
     "feedback.date": frozenset({"date"}),
@@ -127,7 +128,7 @@ class ReliabilitySources(_Strict):
     candidates: str
     simulation: str
     synthetic_simulation: str
-    calibration: str
+    unavailable: str
 
     def get(self, key: str) -> str:
         """The sentence of one reliability source."""
@@ -223,6 +224,9 @@ class ProfileWording(_Strict):
     composite_basis: CompositeBases
     technical_columns: TechnicalColumns
     reliability_note: str
+    """Under the table when its reliabilities are those of the test as delivered."""
+    reliability_note_unavailable: str
+    """Under the table when no reliability of the test as delivered is available."""
     responsible_use: str
 
 
@@ -241,10 +245,18 @@ class FeedbackWording(_Strict):
     date: str
 
 
+class LanguageNames(_Keyed):
+    """The name of each test language, as the report's language writes it."""
+
+    en: str
+    zh: str
+
+
 class LanguageWording(_Strict):
     """All wording of the reports in one language."""
 
-    language_name: str
+    language_names: LanguageNames
+    """Names of the languages a test can be taken in (the "Test language" field)."""
     confidential: str
     page: str
     forms: Forms

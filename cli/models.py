@@ -39,6 +39,7 @@ from assessment.session_values import OverallRule
 from cli.errors import fail, user_errors
 from cli.options import ActorOption, FormChoice, ModelOutOption
 from items import load_bank
+from items.forms import load_fixed_form
 from items.scoring_map import item_specs
 from reports.assemble import overall_rule
 
@@ -180,7 +181,10 @@ def model_renorm(
         data = collected_responses(store, bank).data
     else:
         data = read_response_csv(Path(sample), specs=item_specs(bank)).data
-    preview = preview_renorm(store, data, name, overall_rule(store), minimum=min_sample)
+    preview = preview_renorm(
+        store, data, name, overall_rule(store), minimum=min_sample,
+        fixed_form=load_fixed_form(bank),
+    )  # fmt: skip
     for line in preview.lines():
         typer.echo(line)
     if not yes:

@@ -57,6 +57,12 @@ def reliability_source_text(profile: CandidateProfile, words: LanguageWording) -
     )
 
 
+def norm_basis_text(profile: CandidateProfile, words: LanguageWording) -> str:
+    """The sentence saying whether the norm group was measured with the candidate's form."""
+    form = getattr(words.forms, profile.form).format(n_items=profile.n_items)
+    return words.profile.norm_basis.get(profile.norm_basis).format(form=form)
+
+
 def quality_caveat(profile: CandidateProfile, words: LanguageWording) -> str | None:
     """The caution that the answers are not clearly more probable under the scoring model
     than under random picks (``OverallSummary.evidence_caveat``), whatever the band; None
@@ -103,6 +109,7 @@ def overall_reason(
 
 __all__ = [
     "low_competencies",
+    "norm_basis_text",
     "overall_numbers",
     "overall_reason",
     "quality_caveat",

@@ -142,6 +142,15 @@ class CompositeBases(_Keyed):
     norm_group_latent_correlation: str
 
 
+class NormBases(_Keyed):
+    """Where the norm group's estimates come from relative to the candidate's form, one
+    sentence per ``CandidateProfile.norm_basis`` (``{form}`` is the candidate's form)."""
+
+    form: str
+    other_form: str
+    design_not_recorded: str
+
+
 class ProfileLabels(_Strict):
     candidate: str
     candidate_id: str
@@ -221,6 +230,7 @@ class ProfileWording(_Strict):
     method_names: dict[str, str]
     reliability_source: ReliabilitySources
     composite_basis: CompositeBases
+    norm_basis: NormBases
     technical_columns: TechnicalColumns
     reliability_note: str
     responsible_use: str

@@ -410,10 +410,11 @@ def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str =
     prior = LatentPrior(model.parameters.correlation, n_grid=CATPolicy().n_quad)
     estimate = score_eap_correlated(model.parameters, data, prior=prior)
     stored_flags = store.completed_session_flags()
+    forms = store.completed_session_forms()
     for n, session_id in enumerate(collected.session_ids):
         records = [
             score_record(model, competency, estimate.theta[n, d], estimate.se[n, d],
-                         estimate.n_answered[n, d])
+                         estimate.n_answered[n, d], forms[session_id])
             for d, competency in enumerate(estimate.dimensions)
         ]  # fmt: skip
         posterior = posterior_record(

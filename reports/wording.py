@@ -70,6 +70,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     ),
     "profile.reliability_note": frozenset({"model_version"}),
     "profile.reliability_source.candidates": frozenset({"n"}),
+    "profile.norm_basis.form": frozenset({"form"}),
     "feedback.greeting": frozenset({"name"}),
     "feedback.date": frozenset({"date"}),
 }

@@ -59,7 +59,7 @@ def reliability_source_text(profile: CandidateProfile, words: LanguageWording) -
 
 def norm_basis_text(profile: CandidateProfile, words: LanguageWording) -> str:
     """The sentence saying whether the norm group was measured with the candidate's form."""
-    form = getattr(words.forms, profile.form).format(n_items=profile.n_items)
+    form = getattr(words.form_names, profile.form)
     return words.profile.norm_basis.get(profile.norm_basis).format(form=form)
 
 

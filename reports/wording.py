@@ -259,6 +259,9 @@ class LanguageWording(_Strict):
     confidential: str
     page: str
     forms: Forms
+    form_names: Forms
+    """The forms named in a sentence, without the candidate's number of items (the norm
+    group's members answered other numbers of items on the adaptive test)."""
     bands: Bands
     profile: ProfileWording
     feedback: FeedbackWording

@@ -40,6 +40,8 @@ class CompletedAnswers:
     """The candidate of each session, in the order of ``session_ids``."""
     excluded_synthetic: int = 0
     """Completed sessions of synthetic demo candidates left out (0 with ``include_synthetic``)."""
+    forms: tuple[str, ...] = ()
+    """The form (adaptive or fixed) of each session, in the order of ``session_ids``."""
 
 
 def completed_answers(
@@ -79,6 +81,7 @@ def completed_answers(
         kept = [s for s, is_synthetic in considered if include_synthetic or not is_synthetic]
         ids = tuple(s.id for s in kept)
         candidates = tuple(s.candidate_id for s in kept)
+        forms = tuple(str(s.form) for s in kept)
         rows = db.execute(
             select(ResponseRow.session_id, ResponseRow.item_id, ResponseRow.most, ResponseRow.least)
             .where(ResponseRow.session_id.in_(ids))
@@ -90,6 +93,7 @@ def completed_answers(
         0 if include_flagged else len(flagged),
         candidates,
         0 if include_synthetic else len(synthetic),
+        forms,
     )
 
 

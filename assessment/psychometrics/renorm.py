@@ -22,9 +22,11 @@ applies to the respondents kept.
 
 Norm tables are made per form (``assessment.psychometrics.form_norms``): EAP estimates of
 the adaptive test and of the fixed form spread differently, so each form's candidates are
-compared with the sample's estimates from that form. A respondent whose answers are exactly
-the fixed form's items took the fixed form; every other respondent counts for the adaptive
-test (``norms``, which needs the minimum). The fixed form's tables (``form_norms.fixed``)
+compared with the sample's estimates from that form. Each respondent's form is the one
+recorded for them (the session's form for completed tests in the database, a response file's
+``_form`` column); only where none is recorded is it judged from the answers: exactly the
+fixed form's items is the fixed form, anything else the adaptive test. The adaptive test's
+respondents make ``norms``, which needs the minimum. The fixed form's tables (``form_norms.fixed``)
 come from the sample's fixed-form respondents when there are at least the minimum; otherwise
 from the fixed form's answers simulated under the active model for one plausible value of
 every kept respondent (``RENORM_SEED``), and the preview says so.
@@ -34,7 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,7 +69,7 @@ from assessment.session_values import (
     StoredPosterior,
     stored_evidence,
 )
-from assessment.vocabulary import QUALITY_FLAGS, raised_flags
+from assessment.vocabulary import QUALITY_FLAGS, form_problem, raised_flags
 from items.models import COMPETENCIES
 from scoring import MISSING, ResponseMatrix
 from scoring.composite import CompositeReference
@@ -117,6 +119,20 @@ class RenormPreview:
     """The fixed form's norm tables (``form_norms.fixed`` of the new version)."""
     n_fixed: int = 0
     """Kept respondents who took the fixed form."""
+    forms_judged: int = 0
+    """Kept respondents with no recorded form, whose form was judged from their answers."""
+
+    def forms_line(self) -> str:
+        """Where the respondents' forms come from (recorded, or judged from the answers)."""
+        rule = "exactly the fixed form's items: the fixed form; otherwise the adaptive test"
+        if not self.forms_judged:
+            return "Forms: as recorded for every respondent"
+        if self.forms_judged == self.n:
+            return f"Forms: not recorded, judged from the answered items ({rule})"
+        return (
+            f"Forms: recorded for {self.n - self.forms_judged} respondents, judged from the "
+            f"answered items for {self.forms_judged} ({rule})"
+        )
 
     def fixed_line(self) -> str:
         """Where the fixed form's norm tables come from."""
@@ -129,6 +145,14 @@ class RenormPreview:
             "its norm tables are the fixed form's answers simulated under "
             f"{self.active_label} for a plausible value of each of the {self.n} respondents"
         )
+
+    def form_lines(self) -> list[str]:
+        """Where the forms come from and each form's norm sample."""
+        return [
+            self.forms_line(),
+            f"Adaptive test: norm tables of {self.n - self.n_fixed} respondents",
+            self.fixed_line(),
+        ]
 
     def left_out_line(self) -> str:
         """How many respondents the data-quality checks left out, and why."""
@@ -181,8 +205,7 @@ class RenormPreview:
             )
         )
         out.insert(1, f"  {self.left_out_line()}")
-        out.insert(2, f"  Adaptive test: norm tables of {self.n - self.n_fixed} respondents")
-        out.insert(3, f"  {self.fixed_line()}")
+        out[2:2] = [f"  {line}" for line in self.form_lines()]
         return out
 
 
@@ -194,20 +217,24 @@ def preview_renorm(
     date: dt.date | None = None,
     minimum: int = MIN_NORM_SAMPLE,
     fixed_form: Collection[str] | None = None,
+    forms: Sequence[str | None] | None = None,
 ) -> RenormPreview:
     """Norm tables of ``sample`` per form under the active model and the band changes they
     would cause (module docstring).
 
     ``name`` names the reference sample (for example "applicants 2027 Q1"); it is stored
     with the tables and shown on reports. A sample with fewer than ``minimum`` respondents
-    of the adaptive test (at least 2) is refused. ``fixed_form`` lists the fixed form's
-    items (default: the packaged form, ``items.forms.load_fixed_form``).
+    of the adaptive test (at least 2) is refused. ``forms`` gives the form each row of
+    ``sample`` took (None: not recorded); a row without one is judged from its answers
+    against ``fixed_form``, the fixed form's items (default: the packaged form,
+    ``items.forms.load_fixed_form``).
     """
     if not name.strip():
         raise AssessmentError("name the reference sample (for example 'applicants 2027 Q1')")
     model = store.active_model_document()
     if model is None:
         raise AssessmentError("there is no active model version to re-norm")
+    recorded = _recorded_forms(forms, sample.n_candidates)
     data = aligned_as_delivered(sample, model.parameters)
     n_answers = (data.responses != MISSING).sum(axis=1)
     answered = np.flatnonzero(n_answers > 0)
@@ -223,7 +250,11 @@ def preview_renorm(
             f"(the documented minimum is {MIN_NORM_SAMPLE})"
         )
     form_items = set(_packaged_fixed_form() if fixed_form is None else fixed_form)
-    took_fixed = _took_form(data.subset(kept), form_items, model.parameters.item_ids)
+    judged = recorded[kept] == ""
+    took_fixed = np.where(
+        judged, _took_form(data.subset(kept), form_items, model.parameters.item_ids),
+        recorded[kept] == "fixed",
+    )  # fmt: skip
     adaptive = kept[~took_fixed]
     if adaptive.size < max(minimum, 2):
         raise AssessmentError(
@@ -268,10 +299,10 @@ def preview_renorm(
         ),
     }
     thetas = _current_thetas(store, model.version_id)
-    forms = [row.form for row in thetas]
+    tested_forms = [row.form for row in thetas]
     old = {
         form: _Reference(found.tables, None, found.correlation)
-        for form in set(forms)
+        for form in set(tested_forms)
         for found in [model.document.form_reference(form, COMPETENCIES)]
     }
     changes: dict[str, int] = {}
@@ -280,10 +311,10 @@ def preview_renorm(
     new_t: dict[str, np.ndarray] = {}
     for dimension in tables:
         values = np.array([row.theta.get(dimension, np.nan) for row in thetas], dtype=float)
-        new_t[dimension] = _t_scores(values, forms, new, dimension)
+        new_t[dimension] = _t_scores(values, tested_forms, new, dimension)
         if not all(dimension in old[form].tables for form in old):
             continue
-        old_t[dimension] = _t_scores(values, forms, old, dimension)
+        old_t[dimension] = _t_scores(values, tested_forms, old, dimension)
         changed = band_index(old_t[dimension]) != band_index(new_t[dimension])
         changed &= np.isfinite(values)
         changes[dimension] = int(changed.sum())
@@ -292,7 +323,7 @@ def preview_renorm(
     if overall is not None:
         overall_changes = sum(
             _overall_band(thetas[n], old_t, n, overall)
-            != _overall_band(thetas[n], new_t, n, overall, new[forms[n]].composite())
+            != _overall_band(thetas[n], new_t, n, overall, new[tested_forms[n]].composite())
             for n in range(len(thetas))
         )
     return RenormPreview(
@@ -312,6 +343,7 @@ def preview_renorm(
         left_out_flags={flag: left_out[flag] for flag in QUALITY_FLAGS if left_out[flag]},
         fixed=fixed,
         n_fixed=int(took_fixed.sum()),
+        forms_judged=int(judged.sum()),
     )
 
 
@@ -321,6 +353,19 @@ def _packaged_fixed_form() -> tuple[str, ...]:
     from items.forms import load_fixed_form
 
     return load_fixed_form(load_bank())
+
+
+def _recorded_forms(forms: Sequence[str | None] | None, n: int) -> NDArray[np.str_]:
+    """Each row's recorded form ("" where none is recorded); refuses a list of the wrong
+    length or an unknown form."""
+    if forms is None:
+        return np.full(n, "")
+    if len(forms) != n:
+        raise AssessmentError(f"{len(forms)} recorded forms for a sample of {n} respondents")
+    problems = sorted({p for form in forms if form is not None and (p := form_problem(form))})
+    if problems:
+        raise AssessmentError(f"recorded forms: {'; '.join(problems)}")
+    return np.array([form or "" for form in forms], dtype=str)
 
 
 def _took_form(
@@ -464,6 +509,7 @@ def apply_renorm(
         "overall_changes": preview.overall_changes, "left_out": preview.left_out,
         "left_out_flags": preview.left_out_flags, "n_fixed": preview.n_fixed,
         "fixed_method": preview.fixed.method if preview.fixed is not None else None,
+        "forms_judged": preview.forms_judged,
     })  # fmt: skip
     return version_id
 

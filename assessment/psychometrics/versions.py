@@ -172,6 +172,7 @@ def promote(
             document = document.with_parameters(linked).with_changes(
                 norms=norms,
                 norm_reference=reference,
+                form_norms=active.document.form_norms,  # per form, on the same scale
                 linking=Linking(
                     method="Stocking-Lord on common items",
                     linked_to=active.label,
@@ -347,6 +348,8 @@ class CollectedData:
     """The candidate of each row (session) of ``data``."""
     excluded_synthetic: int = 0
     """Sessions of synthetic demo candidates left out (only with ``include_synthetic=False``)."""
+    forms: tuple[str, ...] = ()
+    """The form (adaptive or fixed) each row's session took, as the session records it."""
 
 
 def collected_responses(
@@ -379,8 +382,9 @@ def collected_responses(
     dimensions = tuple(dict.fromkeys(spec.dimension for spec in specs))
     data = ResponseMatrix(matrix, specs, dimensions)
     return CollectedData(
-        ids, data, stored.excluded_flagged, stored.candidate_ids, stored.excluded_synthetic
-    )
+        ids, data, stored.excluded_flagged, stored.candidate_ids, stored.excluded_synthetic,
+        stored.forms,
+    )  # fmt: skip
 
 
 def aligned_as_delivered(data: ResponseMatrix, model: ModelParameters) -> ResponseMatrix:

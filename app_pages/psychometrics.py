@@ -146,7 +146,8 @@ def calibrate_section(user: StaffUser) -> None:
             type=["csv"], max_upload_size=MAX_UPLOAD_MB,
         )  # fmt: skip
         if upload is not None:
-            data = read_upload(upload.getvalue(), upload.name)
+            loaded = read_upload(upload.getvalue(), upload.name)
+            data = loaded.data if loaded is not None else None
             label = upload.name
     if data is None or data.n_candidates == 0:
         st.info("No data to calibrate yet.")

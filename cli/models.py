@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,7 @@ from assessment.persistence.store import Store
 from assessment.psychometrics.data_files import (
     read_model_file,
     read_response_csv,
+    response_forms,
     write_csv,
     write_model_file,
 )
@@ -40,6 +42,7 @@ from assessment.session_values import OverallRule
 from cli.errors import fail, user_errors
 from cli.options import ActorOption, FormChoice, ModelOutOption
 from items import load_bank
+from items.forms import load_fixed_form
 from items.scoring_map import item_specs
 from reports.assemble import overall_rule
 
@@ -191,11 +194,17 @@ def model_renorm(
     """
     store = Store.open()
     bank = load_bank()
-    if sample == "collected":
-        data = collected_responses(store, bank).data
-    else:
-        data = read_response_csv(Path(sample), specs=item_specs(bank)).data
-    preview = preview_renorm(store, data, name, overall_rule(store), minimum=min_sample)
+    forms: Sequence[str | None] | None
+    if sample == "collected":  # each session's recorded form
+        collected = collected_responses(store, bank)
+        data, forms = collected.data, collected.forms
+    else:  # the file's _form column when it has one
+        loaded = read_response_csv(Path(sample), specs=item_specs(bank))
+        data, forms = loaded.data, response_forms(loaded, sample)
+    preview = preview_renorm(
+        store, data, name, overall_rule(store), minimum=min_sample,
+        fixed_form=load_fixed_form(bank), forms=forms,
+    )  # fmt: skip
     for line in preview.lines():
         typer.echo(line)
     if not yes:

@@ -60,6 +60,12 @@ def reliability_source_text(profile: CandidateProfile, words: LanguageWording) -
     )
 
 
+def norm_basis_text(profile: CandidateProfile, words: LanguageWording) -> str:
+    """The sentence saying whether the norm group was measured with the candidate's form."""
+    form = getattr(words.form_names, profile.form)
+    return words.profile.norm_basis.get(profile.norm_basis).format(form=form)
+
+
 def quality_caveat(profile: CandidateProfile, words: LanguageWording) -> str | None:
     """The caution that the answers are not clearly more probable under the scoring model
     than under random picks (``OverallSummary.evidence_caveat``), whatever the band; None
@@ -106,6 +112,7 @@ def overall_reason(
 
 __all__ = [
     "low_competencies",
+    "norm_basis_text",
     "overall_numbers",
     "overall_reason",
     "quality_caveat",

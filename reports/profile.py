@@ -83,6 +83,12 @@ model files that do not keep it, the model's latent correlation
 (``assessment.model_document.CompositeBasis``)."""
 
 
+NORM_BASES: tuple[str, ...] = ("form", "other_form", "design_not_recorded")
+"""Where the norm group's estimates come from, relative to the candidate's form
+(``assessment.model_document.NormBasis``): the same form, the other form (the version has no
+table of this form), or a design the version does not record."""
+
+
 def printed_t(value: float) -> float:
     """A T-score as the reports print it: a whole number, rounded half away from zero.
 
@@ -390,6 +396,8 @@ class CandidateProfile:
     """Sessions an empirical reliability (source ``"candidates"``) rests on."""
     composite_basis: str = "norm_group"
     """What the composite's reference group rests on (:data:`COMPOSITE_BASES`)."""
+    norm_basis: str = "form"
+    """Whether the norm group was measured with the candidate's form (:data:`NORM_BASES`)."""
     test_language: Language | None = None
     """The language the candidate took the test in (None: the report's ``language``)."""
 
@@ -448,6 +456,7 @@ def build_profile(
     reliability_n: int | None = None,
     reliability_intervals: Mapping[str, tuple[float, float]] | None = None,
     test_language: Language | None = None,
+    norm_basis: str = "form",
 ) -> CandidateProfile:
     """Compute a candidate profile from trait estimates and norm tables.
 
@@ -487,6 +496,10 @@ def build_profile(
         sessions it rests on and its 90% bootstrap intervals, printed with it.
     test_language : {"en", "zh"}, optional
         The language the candidate took the test in (default: ``language``, the report's).
+    norm_basis : str
+        Whether ``norms`` were made from estimates of ``form`` (:data:`NORM_BASES`), printed
+        in the technical note: estimates of different forms spread differently, so a norm
+        group measured with another form gives approximate percentiles.
 
     Raises
     ------
@@ -519,6 +532,8 @@ def build_profile(
         raise ReportError("an empirical reliability needs its number of sessions and intervals")
     if composite_basis not in COMPOSITE_BASES:
         raise ReportError(f"unknown composite basis {composite_basis!r}; known: {COMPOSITE_BASES}")
+    if norm_basis not in NORM_BASES:
+        raise ReportError(f"unknown norm basis {norm_basis!r}; known: {NORM_BASES}")
     matrices = {}
     for what, matrix in (("covariance", covariance), ("correlation", correlation)):
         if matrix is not None:
@@ -592,6 +607,7 @@ def build_profile(
         reliability_n=reliability_n if empirical else None,
         composite_basis=composite_basis,
         test_language=tested_in,
+        norm_basis=norm_basis,
     )
 
 

@@ -23,6 +23,7 @@ from reportlab.platypus import (
 from items.models import CompetencyDefinition
 from reports.chart import ProfileChart
 from reports.explain import (
+    norm_basis_text,
     overall_numbers,
     overall_reason,
     quality_caveat,
@@ -365,6 +366,7 @@ def technical_block(parts: StoryParts) -> list[Flowable]:
         low_cut=fmt_t(profile.cuts.low_below),
         high_cut=fmt_t(profile.cuts.high_above),
     )
+    text += " " + norm_basis_text(profile, words)
     text += " " + reliability_source_text(profile, words)
     text += " " + words.profile.composite_basis.get(profile.composite_basis)
     cols = words.profile.technical_columns

@@ -71,6 +71,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "profile.reliability_note": frozenset({"model_version"}),
     "profile.reliability_note_unavailable": frozenset({"model_version"}),
     "profile.reliability_source.candidates": frozenset({"n"}),
+    "profile.norm_basis.form": frozenset({"form"}),
     "feedback.greeting": frozenset({"name"}),
     "feedback.date": frozenset({"date"}),
 }
@@ -141,6 +142,15 @@ class CompositeBases(_Keyed):
 
     norm_group: str
     norm_group_latent_correlation: str
+
+
+class NormBases(_Keyed):
+    """Where the norm group's estimates come from relative to the candidate's form, one
+    sentence per ``CandidateProfile.norm_basis`` (``{form}`` is the candidate's form)."""
+
+    form: str
+    other_form: str
+    design_not_recorded: str
 
 
 class ProfileLabels(_Strict):
@@ -222,6 +232,7 @@ class ProfileWording(_Strict):
     method_names: dict[str, str]
     reliability_source: ReliabilitySources
     composite_basis: CompositeBases
+    norm_basis: NormBases
     technical_columns: TechnicalColumns
     reliability_note: str
     """Under the table when its reliabilities are those of the test as delivered."""
@@ -260,6 +271,9 @@ class LanguageWording(_Strict):
     confidential: str
     page: str
     forms: Forms
+    form_names: Forms
+    """The forms named in a sentence, without the candidate's number of items (the norm
+    group's members answered other numbers of items on the adaptive test)."""
     bands: Bands
     profile: ProfileWording
     feedback: FeedbackWording

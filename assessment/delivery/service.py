@@ -324,7 +324,8 @@ class Delivery:
         )
         scores = [
             score_record(self.model, competency, estimate.theta[competency],
-                         estimate.se[competency], estimate.n_items[competency])
+                         estimate.se[competency], estimate.n_items[competency],
+                         record.session.form)
             for competency in estimate.theta
         ]  # fmt: skip
         stored: dict[str, Any] = flags.stored()

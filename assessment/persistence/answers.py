@@ -46,6 +46,8 @@ class CompletedAnswers:
     """Completed sessions of synthetic demo candidates left out (0 with ``include_synthetic``)."""
     flags: dict[str, dict[str, Any]] = field(default_factory=dict)
     """The stored flags (data-quality checks, posterior) of each session chosen, by id."""
+    forms: tuple[str, ...] = ()
+    """The form (adaptive or fixed) of each session, in the order of ``session_ids``."""
 
 
 def completed_answers(
@@ -85,6 +87,7 @@ def completed_answers(
         kept = [s for s, is_synthetic in considered if include_synthetic or not is_synthetic]
         ids = tuple(s.id for s in kept)
         candidates = tuple(s.candidate_id for s in kept)
+        forms = tuple(str(s.form) for s in kept)
         rows = db.execute(
             select(ResponseRow.session_id, ResponseRow.item_id, ResponseRow.most, ResponseRow.least,
                    ResponseRow.response_ms)
@@ -99,6 +102,7 @@ def completed_answers(
         candidates,
         0 if include_synthetic else len(synthetic),
         {s.id: dict(s.flags or {}) for s in kept},
+        forms,
     )
 
 

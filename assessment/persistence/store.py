@@ -125,8 +125,14 @@ class StoredModel:
 
     @property
     def norms(self) -> dict[str, NormTable]:
-        """Norm tables per dimension (empty without norms)."""
+        """Norm tables per dimension (empty without norms); a form's candidates are compared
+        with ``norms_for(form)``."""
         return self.document.norm_tables
+
+    def norms_for(self, form: str) -> dict[str, NormTable]:
+        """The norm tables ``form``'s candidates are compared with (the form's own when the
+        version has them, ``ModelDocument.form_reference``)."""
+        return self.document.form_reference(form, self.document.dimensions).tables
 
     @property
     def reliability(self) -> dict[str, float]:
@@ -531,6 +537,14 @@ class Store(JourneyQueries):
                     )
                 )  # fmt: skip
             return out
+
+    def completed_session_forms(self) -> dict[str, str]:
+        """The form (adaptive or fixed) of every completed session, by id."""
+        with self.transaction() as db:
+            rows = db.execute(
+                select(TestSession.id, TestSession.form).where(TestSession.status == "completed")
+            )
+            return {session_id: str(form) for session_id, form in rows}
 
     def completed_session_flags(self) -> dict[str, dict[str, Any]]:
         """The stored flags (data-quality checks, posterior) of every completed session, by id."""

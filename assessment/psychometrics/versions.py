@@ -193,6 +193,7 @@ def promote(
             document = document.with_changes(
                 norms=norms,
                 norm_reference=reference,
+                form_norms=active.document.form_norms,  # per form, on the same scale
                 linking=Linking(
                     method="Stocking-Lord on common items",
                     linked_to=active.label,
@@ -370,6 +371,8 @@ class CollectedData:
     """The candidate of each row (session) of ``data``."""
     excluded_synthetic: int = 0
     """Sessions of synthetic demo candidates left out (only with ``include_synthetic=False``)."""
+    forms: tuple[str, ...] = ()
+    """The form (adaptive or fixed) each row's session took, as the session records it."""
 
 
 def collected_responses(
@@ -407,8 +410,9 @@ def _as_matrix(stored: CompletedAnswers, bank: ItemBank) -> CollectedData:
     dimensions = tuple(dict.fromkeys(spec.dimension for spec in specs))
     data = ResponseMatrix(matrix, specs, dimensions)
     return CollectedData(
-        ids, data, stored.excluded_flagged, stored.candidate_ids, stored.excluded_synthetic
-    )
+        ids, data, stored.excluded_flagged, stored.candidate_ids, stored.excluded_synthetic,
+        stored.forms,
+    )  # fmt: skip
 
 
 def aligned_as_delivered(data: ResponseMatrix, model: ModelParameters) -> ResponseMatrix:
@@ -439,10 +443,11 @@ def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str =
     prior = LatentPrior(model.parameters.correlation, n_grid=CATPolicy().n_quad)
     estimate = score_eap_correlated(model.parameters, data, prior=prior)
     qualities = sessions_quality(stored, bank, model.parameters, data, collected)
+    forms = dict(zip(stored.session_ids, stored.forms, strict=True))
     for n, session_id in enumerate(collected.session_ids):
         records = [
             score_record(model, competency, estimate.theta[n, d], estimate.se[n, d],
-                         estimate.n_answered[n, d])
+                         estimate.n_answered[n, d], forms[session_id])
             for d, competency in enumerate(estimate.dimensions)
         ]  # fmt: skip
         posterior = posterior_record(

@@ -80,8 +80,9 @@ class CandidateRow:
         if self.model_version_id is None or not complete:
             return None
         return CompletedScores(
-            theta, se, t_scores, self.flags, self.evidence, self.posterior, self.model_version_id
-        )
+            theta, se, t_scores, self.flags, self.evidence, self.posterior,
+            self.model_version_id, form=self.form,
+        )  # fmt: skip
 
     def t_score(self, competency: str) -> float | None:
         """The T-score of one competency (None unless completed)."""

@@ -83,6 +83,7 @@ def test_renorm_previews_without_yes_refuses_a_tiny_sample_and_applies_with_yes(
     assert code == 0, output
     assert "would change band" in output
     assert "preview only: nothing changed" in output
+    assert "Forms: as recorded for every respondent" in output  # the sessions' own forms
     assert [v.label for v in store.model_versions()] == [SYNTHETIC_LABEL]
     assert store.audit_entries("model.renorm") == []
     code, output = sjt(*base, "--reason", "local norms", "--min-sample", "2", "--yes")

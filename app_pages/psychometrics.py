@@ -4,6 +4,7 @@ monitor fairness."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import replace
 from typing import Any
 
@@ -28,6 +29,7 @@ from app_pages.phrasing import (
     thin_items_warning,
 )
 from app_pages.staff_access import require_role
+from app_pages.staff_session import guarded
 from app_pages.workbench_display import (
     MAX_UPLOAD_MB,
     MISSING_NOTE,
@@ -36,11 +38,13 @@ from app_pages.workbench_display import (
     table_for_display,
     theta_histogram_chart,
 )
+from assessment.access.accounts import StaffUser
 from assessment.demo import SYNTHETIC_N, synthetic_responses
 from assessment.errors import AssessmentError
 from assessment.persistence.answers import SessionFilter
 from assessment.psychometrics.bank_models import bank_models
 from assessment.psychometrics.model_files import calibrated_model_file
+from assessment.psychometrics.partial import carried_note, scope_note
 from assessment.psychometrics.response_export import export_responses
 from assessment.psychometrics.review import (
     calibration_items,
@@ -59,6 +63,8 @@ from assessment.psychometrics.workbench import (
     item_analysis_rows,
 )
 
+ROLES = ("psychometrician",)
+"""The role of this page, checked when it is drawn and again when a download is clicked."""
 SYNTHETIC_SOURCE = f"Synthetic demo responses ({SYNTHETIC_N} simulated candidates)"
 
 
@@ -76,24 +82,25 @@ def job_item_analysis(job_id: str, _parameters: Any, _data: ResponseMatrix) -> l
 
 
 def render() -> None:
-    user = require_role("psychometrician")
+    user = require_role(*ROLES)
     st.title("Calibration workbench")
     calibrate_tab, review_tab, versions_tab, fairness_tab = st.tabs(
         ["Calibrate", "Review", "Versions", "Fairness"]
     )
     with calibrate_tab:
-        calibrate_section(user.username)
+        calibrate_section(user)
         workbench_jobs.jobs_section(user.username)
     with review_tab:
         review_section(user.username)
     with versions_tab:
-        versions_section(user.username)
+        versions_section(user)
     with fairness_tab:
         workbench_fairness.fairness_section()
 
 
 # --------------------------------------------------------------------------- calibrate
-def calibrate_section(username: str) -> None:
+def calibrate_section(user: StaffUser) -> None:
+    username = user.username
     source = st.radio(
         "Data",
         ["Collected responses", "Upload a CSV", SYNTHETIC_SOURCE],
@@ -117,7 +124,7 @@ def calibrate_section(username: str) -> None:
             st.error(md_escape(str(error)))
             return
         collected = collected_responses(get_store(), get_bank(), chosen)
-        responses_download(username, chosen, f"responses-{since}-{until}.csv")
+        responses_download(user, chosen, f"responses-{since}-{until}.csv")
         data = collected.data
         label = f"collected {since}–{until}"
         st.caption(
@@ -142,7 +149,8 @@ def calibrate_section(username: str) -> None:
             type=["csv"], max_upload_size=MAX_UPLOAD_MB,
         )  # fmt: skip
         if upload is not None:
-            data = read_upload(upload.getvalue(), upload.name)
+            loaded = read_upload(upload.getvalue(), upload.name)
+            data = loaded.data if loaded is not None else None
             label = upload.name
     if data is None or data.n_candidates == 0:
         st.info("No data to calibrate yet.")
@@ -178,21 +186,23 @@ def calibrate_section(username: str) -> None:
         workbench_jobs.start_job(data, model, label, username)
 
 
-def responses_download(username: str, chosen: SessionFilter, file_name: str) -> None:
+def responses_download(user: StaffUser, chosen: SessionFilter, file_name: str) -> None:
     """Download of the ``chosen`` responses as ``DATA.csv``, the file ``sjt responses`` writes
-    (without synthetic demo candidates); built and audited only when clicked."""
+    (without synthetic demo candidates); built and audited only when clicked, and only while
+    the staff session and the psychometrician role still hold (``guarded``)."""
 
     def data_file() -> str:
         real = replace(chosen, include_synthetic=False)
         export = export_responses(get_store(), get_bank(), real)
         get_store().audit(
-            username, "export.responses", None,
+            user.username, "export.responses", None,
             {"candidates": export.n_candidates, "summary": export.summary(), "via": "workbench"},
         )  # fmt: skip
         return export.text
 
     st.download_button(
-        "Download these responses (DATA.csv)", data=data_file, file_name=file_name,
+        "Download these responses (DATA.csv)", data=guarded(user, ROLES, data_file),
+        file_name=file_name,
         mime="text/csv", on_click="ignore",
         help="Candidate ids and answers in the response data format of sjt calibrate "
         "(docs/file-formats.md), as `sjt responses` writes them: without synthetic demo "
@@ -243,6 +253,7 @@ def review_section(username: str) -> None:
     plots(result.parameters, data, job.job_id)
     comparison_section(result, data)
     st.markdown("**Promote**")
+    promotion_scope(result.parameters.dimensions)
     with st.form("promote"):
         note = st.text_area("Why is this version promoted? (recorded in the audit log)")
         force = st.checkbox(FORCE_LABEL)
@@ -260,12 +271,22 @@ def review_section(username: str) -> None:
             except AssessmentError as error:
                 st.error(md_escape(str(error), 600))
             else:
-                version = get_store().model_version(version_id)
-                st.success(f"Promoted {version.label if version else version_id}.")
+                stored = get_store().model_document(version_id)
+                st.success(f"Promoted {md_escape(stored.label) if stored else version_id}.")
+                carried = carried_note(stored.document) if stored else None
+                if carried:
+                    st.info(md_escape(carried[0].upper() + carried[1:] + "."))
                 st.info(
                     "Current scores stay those of the previous version until you rescore "
                     "(Versions tab, Rescore)."
                 )
+
+
+def promotion_scope(dimensions: tuple[str, ...]) -> None:
+    """Say before promoting which competencies the active version would lend the new one."""
+    scope = scope_note(dimensions, get_store().active_model_document())
+    if scope:
+        st.info(md_escape(scope))
 
 
 def plots(parameters: Any, data: ResponseMatrix, job_id: str) -> None:
@@ -314,7 +335,8 @@ def comparison_section(result: Any, data: ResponseMatrix) -> None:
 
 
 # ---------------------------------------------------------------------------- versions
-def versions_section(username: str) -> None:
+def versions_section(user: StaffUser) -> None:
+    username = user.username
     versions = list_versions(get_store())
     st.dataframe(
         pd.DataFrame(
@@ -335,17 +357,25 @@ def versions_section(username: str) -> None:
     )
     active = next((v for v in versions if v.active), None)
     if active is not None:
-        stored = get_store().model_document(active.version_id)
         st.download_button(
             f"Export {active.label} (model file JSON)",
-            data=stored.document.with_changes(version=active.label).to_json() if stored else "{}",
+            data=guarded(user, ROLES, functools.partial(model_file_json, active.version_id)),
             file_name=f"model-{active.label}.json",
             mime="application/json",
+            on_click="ignore",
         )
     workbench_versions.compare_section([v.label for v in versions])
     workbench_versions.rollback_section(username)
     workbench_renorm.renorm_section(username)
     workbench_versions.rescore_section(username)
+
+
+def model_file_json(version_id: int) -> str:
+    """The model file of a stored version, labelled with its version label."""
+    stored = get_store().model_document(version_id)
+    if stored is None:  # pragma: no cover - versions are never deleted
+        return "{}"
+    return stored.document.with_changes(version=stored.label).to_json()
 
 
 render()

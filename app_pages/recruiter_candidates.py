@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -21,6 +21,7 @@ from assessment.recruiting.overview import (
 )
 from assessment.vocabulary import STATUSES
 from items import COMPETENCIES
+from reports.assemble import overall_rule
 from reports.formatting import fmt_t
 from reports.profile import QUALITY_FLAGS
 
@@ -58,6 +59,17 @@ FLAG_LABELS = {  # each profile explanation (reports/wording.yaml) starts with i
 }
 
 
+RESULT_LABELS = {  # the profile's overall bands, best first (reports.profile.OverallBand)
+    "recommended": "Recommended",
+    "with_care": "Interview with care",
+    "borderline": "Borderline",
+    "not_a_match": "Not a match",
+    "review": "Review (data quality)",
+}
+Results = Mapping[str, tuple[float, str]]
+"""Composite T and overall band per completed candidate id."""
+
+
 NO_PROFILE_YET = {
     "invited": "the candidate has not started the test",
     "started": "the candidate is still taking the test",
@@ -73,6 +85,8 @@ def candidates_section(store: Store, user: StaffUser) -> None:
         column.metric(label, counts[status], border=True)
     reminders_section(store, user)
     names = competency_names()
+    rule = overall_rule(store)  # the profile's composite and band, never computed apart
+    results = {r.candidate_id: found for r in rows if (found := r.overall_result(rule))}
     search_column, sort_column, order_column = st.columns(
         [2, 1.4, 0.8], vertical_alignment="bottom"
     )
@@ -81,11 +95,11 @@ def candidates_section(store: Store, user: StaffUser) -> None:
     )
     sort_by = sort_column.selectbox(
         "Sort by",
-        ["newest", *COMPETENCIES],
-        format_func=lambda key: "Newest invitation" if key == "newest" else f"T: {names[key]}",
+        ["newest", "composite", *COMPETENCIES],
+        format_func=lambda key: SORT_LABELS.get(key) or f"T: {names[key]}",
     )
     descending = order_column.toggle("Highest first", value=True, disabled=sort_by == "newest")
-    left, middle, right = st.columns(3)
+    left, middle, right, result_column = st.columns(4)
     statuses = left.multiselect(
         "Status", list(STATUSES), format_func=STATUS_LABELS.__getitem__, placeholder="Any status"
     )
@@ -96,12 +110,20 @@ def candidates_section(store: Store, user: StaffUser) -> None:
         "Data-quality flag", list(QUALITY_FLAGS), format_func=FLAG_LABELS.__getitem__,
         placeholder="Any",
     )  # fmt: skip
+    wanted = result_column.multiselect(
+        "Overall result", list(RESULT_LABELS), format_func=RESULT_LABELS.__getitem__,
+        placeholder="Any",
+    )  # fmt: skip
     shown = filter_rows(rows, status=statuses, position=positions, flag=flags, search=search)
-    if sort_by != "newest":
+    if wanted:
+        shown = [r for r in shown if results.get(r.candidate_id, (0.0, ""))[1] in wanted]
+    if sort_by == "composite":
+        shown = sort_by_composite(shown, results, descending=descending)
+    elif sort_by != "newest":
         shown = sort_rows(shown, sort_by, descending=descending)
     st.session_state["overview_rows"] = [(row.candidate_id, row.status) for row in shown]
     st.dataframe(
-        overview_frame(shown, email_statuses(store)),
+        overview_frame(shown, email_statuses(store), results),
         hide_index=True,
         column_config=overview_columns(names),
         on_select=open_selected_profile,
@@ -112,20 +134,40 @@ def candidates_section(store: Store, user: StaffUser) -> None:
     )
     st.caption(
         f"{len(shown)} of {len(rows)} candidates · T-scores have mean 50 and SD 10 in the norm "
-        "group · select a completed candidate's row to open the profile."
+        "group · Result and Composite are the overall result and the composite T of each "
+        "candidate's profile (equal weights; the composite is referred to the same norm group) "
+        "· select a completed candidate's row to open the profile."
     )
 
 
+SORT_LABELS = {"newest": "Newest invitation", "composite": "Composite T"}
+
+
+def sort_by_composite(
+    rows: Sequence[CandidateRow], results: Results, *, descending: bool = True
+) -> list[CandidateRow]:
+    """Rows ordered by the profile's composite T; rows without one come last."""
+    scored = [r for r in rows if r.candidate_id in results]
+    scored.sort(key=lambda r: results[r.candidate_id][0], reverse=descending)
+    return scored + [r for r in rows if r.candidate_id not in results]
+
+
 def overview_frame(
-    rows: Sequence[CandidateRow], emails: dict[str, str] | None = None
+    rows: Sequence[CandidateRow],
+    emails: dict[str, str] | None = None,
+    results: Results | None = None,
 ) -> pd.DataFrame:
-    """The table of the Candidates tab; ``emails`` is the e-mail status per candidate id."""
-    emails = emails or {}
+    """The table of the Candidates tab; ``emails`` is the e-mail status and ``results`` the
+    profile's composite T and overall band per candidate id."""
+    emails, results = emails or {}, results or {}
     records = []
     for row in rows:
+        result = results.get(row.candidate_id)
         record: dict[str, Any] = {
             "name": row.display_name or ("(personal data removed)" if row.purged else ""),
             "status": STATUS_LABELS[row.status],
+            "result": None if result is None else RESULT_LABELS[result[1]],
+            "composite": None if result is None else int(fmt_t(result[0])),
         }
         for c in COMPETENCIES:
             value = row.t_score(c)
@@ -142,8 +184,9 @@ def overview_frame(
             "email_status": emails.get(row.candidate_id, ""),
         }
         records.append(record)
-    columns = ["name", "status", *COMPETENCIES, "flags", "position", "candidate_id", "items",
-               "language", "invited", "completed", "email", "email_status"]  # fmt: skip
+    columns = ["name", "status", "result", "composite", *COMPETENCIES, "flags", "position",
+               "candidate_id", "items", "language", "invited", "completed", "email",
+               "email_status"]  # fmt: skip
     return pd.DataFrame.from_records(records, columns=columns)
 
 
@@ -151,6 +194,15 @@ def overview_columns(names: dict[str, str]) -> dict[str, Any]:
     config: dict[str, Any] = {
         "name": st.column_config.TextColumn("Name", width=215),
         "status": st.column_config.TextColumn("Status", width=95),
+        "result": st.column_config.TextColumn(
+            "Result", width=150, help="Overall result of the candidate's profile."
+        ),
+        "composite": st.column_config.NumberColumn(
+            "Composite",
+            format="%d",
+            width=80,
+            help="Composite T of the candidate's profile (mean 50, SD 10 in the norm group).",
+        ),
         "flags": st.column_config.ListColumn("Flags", width=120),
         "position": st.column_config.TextColumn("Position", width=160),
         "candidate_id": st.column_config.TextColumn("Id", width=115),

@@ -72,7 +72,7 @@ def export_section(store: Store, user: StaffUser) -> None:
         )
         st.download_button(
             "Download codebook (Markdown)",
-            data=scores_codebook(),
+            data=guarded(user, ("recruiter",), scores_codebook),
             file_name="scores-codebook.md",
             mime="text/markdown",
             icon=":material/menu_book:",

@@ -14,6 +14,7 @@ from app_pages.common import get_settings, link_base
 from app_pages.markup import md_escape
 from app_pages.recruiter_mail import mail_settings, send_created, send_option, show_outcomes
 from app_pages.recruiter_shared import LANGUAGES
+from app_pages.staff_session import guarded
 from assessment.access.accounts import StaffUser
 from assessment.errors import AssessmentError, InvitationFileError, SettingsError
 from assessment.persistence.store import Store
@@ -23,6 +24,7 @@ from assessment.recruiting.invitations import (
     invite_candidates,
     links_csv,
     links_text,
+    open_invitation_problems,
     parse_invitation_csv,
     request_from_form,
 )
@@ -37,6 +39,16 @@ CSV_TEMPLATE = (
     "Sam Okafor,sam.okafor@example.com,Call centre agent,en\n"
 )
 
+
+REPEAT_LABEL = "Invite again an email that already has an open invitation"
+REPEAT_HELP = (
+    "Off: an email whose earlier invitation is still open (not started, or in progress, and "
+    "not expired) is refused, so nobody gets two links by mistake."
+)
+REPEAT_ADVICE = (
+    "the earlier link still works (e-mailed invitations get reminders from the Candidates "
+    f"tab); to create a new invitation anyway, tick “{REPEAT_LABEL}”"
+)
 
 RESULT_KEY = "invite_result"
 """The last invitations created in this browser session: (created, requests, link base)."""
@@ -56,7 +68,7 @@ def invite_section(store: Store, user: StaffUser) -> None:
         invite_one(store, user)
     result = st.session_state.get(RESULT_KEY)
     if result is not None:
-        show_links(*result)
+        show_links(user, *result)
     mailed = st.session_state.get(MAILED_KEY)
     if mailed is not None:
         show_outcomes(mailed, "invitation e-mail")
@@ -140,13 +152,17 @@ class FormChoices:
     """The SMTP settings (None when e-mail is not set up)."""
     send: bool
     """Whether to e-mail the new links."""
+    repeat_open: bool = False
+    """Whether to invite an email that already has an open invitation again."""
 
 
 def _settings_and_mail(prefix: str) -> FormChoices:
     """Inside an invitation form: its test settings, the SMTP settings and whether to e-mail."""
     settings = _settings(prefix)
     mail, problem = mail_settings()
-    return FormChoices(settings, mail, send_option(mail, problem, f"{prefix}_send"))
+    send = send_option(mail, problem, f"{prefix}_send")
+    repeat = st.checkbox(REPEAT_LABEL, key=f"{prefix}_repeat", help=REPEAT_HELP)
+    return FormChoices(settings, mail, send, repeat)
 
 
 def _settings(prefix: str) -> dict[str, Any]:
@@ -275,6 +291,8 @@ def create_invitations(
     """
     try:
         requests = read_requests()
+        if not choices.repeat_open and (repeated := open_invitation_problems(store, requests)):
+            raise InvitationFileError([*repeated, REPEAT_ADVICE])
         rows = invite_candidates(
             store, requests, language=language or "en", actor=user.username, **choices.settings
         )
@@ -306,15 +324,23 @@ def links_message(n: int) -> str:
 
 
 def show_links(
-    created: Sequence[tuple[str, str]], requests: Sequence[InvitationRequest], base: str
+    user: StaffUser,
+    created: Sequence[tuple[str, str]],
+    requests: Sequence[InvitationRequest],
+    base: str,
 ) -> None:
-    """The new links, until the next invitation: only a hash of each token is stored."""
+    """The new links, until the next invitation: only a hash of each token is stored. The
+    CSV is made only while the staff session and the recruiter role still hold."""
     st.success(links_message(len(created)))
     st.code(links_text(created, requests, base), language=None, wrap_lines=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M")
     st.download_button(
         "Download the links (CSV)",
-        data=links_csv(created, requests, base).encode("utf-8-sig"),
+        data=guarded(
+            user,
+            ("recruiter",),
+            lambda: links_csv(created, requests, base).encode("utf-8-sig"),
+        ),
         file_name=f"invitations-{stamp}.csv",
         mime="text/csv",
         icon=":material/download:",

@@ -30,6 +30,7 @@ from reports.assemble import (
 )
 from reports.errors import ReportError
 from reports.explain import (
+    norm_basis_text,
     overall_numbers,
     overall_reason,
     quality_caveat,
@@ -129,6 +130,8 @@ def show_profile(profile: CandidateProfile) -> None:
         f"(T ± 1.645 SEM, the candidate's own standard error); the shaded range "
         f"{fmt_t(profile.cuts.low_below)}–{fmt_t(profile.cuts.high_above)} is typical. "
         f"Norm group: {md_escape(profile.norm_group, 120)}. "
+        + md_escape(norm_basis_text(profile, words), 400)
+        + " "
         + md_escape(reliability_source_text(profile, words), 400)
     )
     st.markdown("##### Data quality")
@@ -224,6 +227,7 @@ def downloads(store: Store, user: StaffUser, profile: CandidateProfile, test_lan
         format_func=LANGUAGES.__getitem__,
         horizontal=True,
         help="Defaults to the language the candidate took the test in.",
+        key=f"pdf_language_{profile.candidate_id}",  # a new candidate starts from their own
     )
     candidate_id = profile.candidate_id
     for column, feedback, label, icon, help_text in (

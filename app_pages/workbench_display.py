@@ -17,7 +17,7 @@ from app_pages.markup import md_escape
 from assessment.demo import MIN_PAIR_COUNT
 from assessment.errors import DataFileError
 from assessment.psychometrics.data_files import (
-    ResponseMatrix,
+    ResponseFile,
     check_most_least_pairs,
     read_response_csv,
 )
@@ -91,7 +91,7 @@ def theta_histogram_chart(theta: np.ndarray, dimensions: Sequence[str]) -> alt.F
     return bars.facet(column=alt.Column("competency:N", sort=list(dimensions), title=None))
 
 
-def read_upload(content: bytes, name: str) -> ResponseMatrix | None:
+def read_upload(content: bytes, name: str) -> ResponseFile | None:
     """Parse an uploaded CSV against the bank and check its most/least answers as
     ``sjt calibrate`` does (a pick missing, or one option picked as both), so that every
     problem of the file shows on upload, with its line or row, before anything is run."""
@@ -110,7 +110,7 @@ def read_upload(content: bytes, name: str) -> ResponseMatrix | None:
         except DataFileError as error:
             problems = list(error.problems[:50])
         else:
-            return loaded.data
+            return loaded
     st.error(f"{md_escape(name)} cannot be used:")
     st.code("\n".join(problems), language=None)
     return None

@@ -6,6 +6,8 @@ confirmation and a reason, which the audit log keeps.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 import streamlit as st
 
@@ -14,6 +16,7 @@ from app_pages.markup import md_escape
 from app_pages.workbench_display import MAX_UPLOAD_MB, read_upload, table_for_display
 from assessment.errors import AssessmentError
 from assessment.psychometrics import renorm
+from assessment.psychometrics.data_files import response_forms
 from assessment.psychometrics.versions import collected_responses
 from assessment.psychometrics.workbench import (
     RenormPreview,
@@ -53,27 +56,34 @@ def renorm_section(username: str) -> None:
         name = st.text_input("Name of the reference sample (e.g. applicants 2027 Q1)")
         if st.form_submit_button("Preview re-norm"):
             st.session_state.pop(PREVIEW_KEY, None)
-            data = _sample(source, upload)
-            if data is not None:
-                try:
+            try:
+                sample = _sample(source, upload)
+                if sample is not None:
                     store = get_store()
                     st.session_state[PREVIEW_KEY] = renorm_preview(
-                        store, data, name, overall_rule(store)
+                        store, sample[0], name, overall_rule(store), sample[1]
                     )
-                except AssessmentError as error:
-                    st.error(md_escape(str(error)))
+            except AssessmentError as error:
+                st.error(md_escape(str(error)))
     preview: RenormPreview | None = st.session_state.get(PREVIEW_KEY)
     if preview is not None:
         _show(preview, username)
 
 
-def _sample(source: str, upload: object | None) -> ResponseMatrix | None:
+def _sample(
+    source: str, upload: object | None
+) -> tuple[ResponseMatrix, Sequence[str | None] | None] | None:
+    """The reference sample's responses with the form each row took: the sessions' recorded
+    forms, or the file's ``_form`` column (None without it: judged from the answers)."""
     if source.startswith("Completed"):
-        return collected_responses(get_store(), get_bank()).data
+        collected = collected_responses(get_store(), get_bank())
+        return collected.data, collected.forms
     if upload is None:
         st.error("choose a CSV file of the reference sample's responses")
         return None
-    return read_upload(upload.getvalue(), upload.name)  # type: ignore[attr-defined]
+    name = upload.name  # type: ignore[attr-defined]
+    loaded = read_upload(upload.getvalue(), name)  # type: ignore[attr-defined]
+    return None if loaded is None else (loaded.data, response_forms(loaded, name))
 
 
 def _show(preview: RenormPreview, username: str) -> None:
@@ -81,7 +91,7 @@ def _show(preview: RenormPreview, username: str) -> None:
         f"Re-norm **{md_escape(preview.active_label)}** on "
         f"**{md_escape(preview.sample)}** (n = {preview.n}):"
     )
-    st.caption(md_escape(f"{preview.left_out_line()}."))
+    st.caption(md_escape(". ".join([preview.left_out_line(), *preview.form_lines()]) + "."))
     st.dataframe(table_for_display(pd.DataFrame(preview.rows())), hide_index=True)
     overall = (
         "" if preview.overall_changes is None

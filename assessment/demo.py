@@ -19,7 +19,9 @@ from assessment.delivery.service import Delivery
 from assessment.delivery.simulation import draw_answers, load_simulation_record
 from assessment.model_document import EstimateCorrelation, ModelDocument
 from assessment.persistence.store import Store
+from assessment.psychometrics.form_norms import form_norms, simulated_form_estimates
 from items import ItemBank
+from items.forms import load_fixed_form
 from items.scoring_map import synthetic_model
 from scoring import (
     ModelParameters,
@@ -57,24 +59,16 @@ def synthetic_model_document(bank: ItemBank, seed: int = 7, n_norm: int = 5000) 
     The model (``items.scoring_map.synthetic_model``) has joint most/least items and a stated
     latent correlation. When the shipped simulation record
     (``assessment/delivery/simulation.json``) belongs to this model and the default test, its
-    norm tables (the simulated candidates' estimates from the adaptive test as delivered) and
-    reliabilities of the delivered test are used; otherwise norms come from multivariate EAP
-    estimates of a simulated norm group answering the whole bank.
+    norm tables (the simulated candidates' estimates from the adaptive test as delivered, and
+    from the fixed form in ``form_norms``) and reliabilities of the delivered test are used;
+    otherwise norms come from multivariate EAP estimates of a simulated norm group answering
+    the whole bank, and the fixed form's from the same group answering only the fixed form.
     """
     parameters: ModelParameters = synthetic_model(bank)
     out = parameters.to_dict()
     record = load_simulation_record()
     if record is not None and _fits(record, parameters):
-        out["norms"] = {
-            dimension: {
-                **NormTable.from_dict(
-                    {**table, "group": f"{table['group']}, synthetic model"}
-                ).to_dict(),
-                "synthetic": True,
-                "group_names": {"zh": "模拟常模组（合成模型，按实际施测的自适应测验）"},
-            }
-            for dimension, table in record["norms"].items()
-        }
+        out["norms"] = _synthetic_tables(record["norms"], "自适应测验")
         out["simulation"] = {
             "reliability": record["reliability"],
             "composite_reliability": record["composite_reliability"],
@@ -92,6 +86,15 @@ def synthetic_model_document(bank: ItemBank, seed: int = 7, n_norm: int = 5000) 
                 "n": group["n"],
                 "date": "",
                 "estimate_correlation": record["estimate_correlation"],
+                "form": "adaptive",
+            }
+        if "fixed_norms" in record:  # records written before it have none
+            out["form_norms"] = {
+                "fixed": {
+                    "norms": _synthetic_tables(record["fixed_norms"], "固定题本"),
+                    "method": "simulation",
+                    "estimate_correlation": record["fixed_estimate_correlation"],
+                }
             }
     rng = np.random.default_rng(seed)
     theta = simulate_theta(n_norm, len(parameters.dimensions), rng, parameters.correlation)
@@ -113,6 +116,15 @@ def synthetic_model_document(bank: ItemBank, seed: int = 7, n_norm: int = 5000) 
             "sample": group, "n": n_norm, "date": "",
             "estimate_correlation": correlation.model_dump(),
         }  # fmt: skip
+    if "form_norms" not in out:
+        fixed = simulated_form_estimates(parameters, theta, load_fixed_form(bank), rng)
+        out["form_norms"] = {
+            "fixed": form_norms(
+                fixed, parameters.dimensions,
+                f"simulated candidates taking the fixed form (synthetic, n={n_norm})",
+                "simulation", {"zh": "模拟常模组（合成数据，固定题本）"},
+            ).model_dump(mode="json")
+        }  # fmt: skip
     reliability = {
         dimension: float(1 - np.mean(estimate.se[:, d] ** 2) / np.var(theta[:, d]))
         for d, dimension in enumerate(parameters.dimensions)
@@ -125,6 +137,20 @@ def synthetic_model_document(bank: ItemBank, seed: int = 7, n_norm: int = 5000) 
         "model.",
     }
     return ModelDocument.from_dict(out, source="synthetic model")
+
+
+def _synthetic_tables(tables: dict[str, Any], form_zh: str) -> dict[str, Any]:
+    """A simulation record's norm tables of one form, marked synthetic and named so."""
+    return {
+        dimension: {
+            **NormTable.from_dict(
+                {**table, "group": f"{table['group']}, synthetic model"}
+            ).to_dict(),
+            "synthetic": True,
+            "group_names": {"zh": f"模拟常模组（合成模型，按实际施测的{form_zh}）"},
+        }
+        for dimension, table in tables.items()
+    }
 
 
 def _fits(record: dict[str, Any], parameters: ModelParameters) -> bool:

@@ -9,7 +9,8 @@ The format is the model file of ``interfaces.md`` (``model``, ``form``, ``dimens
 ``items`` with ``categories``) plus the sections written by ``sjt calibrate``, by
 promotion and by the synthetic demo model: ``latent_correlation``, ``fit``, ``estimation``,
 ``norms``, ``simulation``, ``provenance``, ``linking``, ``carried_over``, ``norm_reference``,
-``item_answers``, ``renormed_from`` and ``version`` (the label written by ``sjt model export``).
+``item_answers``, ``renormed_from``, ``version`` (the label written by ``sjt model export``)
+and ``form_norms`` (norm tables of a form other than the one ``norms`` describes).
 
 Unknown keys
 ------------
@@ -35,6 +36,7 @@ import json
 import math
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
@@ -57,6 +59,7 @@ from pydantic import (
 )
 
 from assessment.errors import AssessmentError, DataFileError
+from assessment.vocabulary import Form
 from scoring import ModelParameters, ScoringError
 from scoring.models import get_model
 from scoring.norms import PERCENTILE_POINTS, NormTable
@@ -80,6 +83,18 @@ CompositeBasis = Literal["norm_group", "norm_group_latent_correlation"]
 """What the composite's reference group rests on (``ModelDocument.composite_reference``): the
 norm tables with the correlation of the norm group's estimates, or (older files) the norm
 tables with the model's latent correlation in its place."""
+NormBasis = Literal["form", "other_form", "design_not_recorded"]
+"""Whether the norm tables a form's candidates are compared with come from estimates of that
+same form (``"form"``), of the other form (``"other_form"``: the version has no table of this
+form), or of a design the file does not record (``"design_not_recorded"``: files before
+``norm_reference.form``). EAP estimates shrink towards the prior by an amount that depends on
+the items answered, so only ``"form"`` gives the form's candidates their percentile in the
+norm group (``ModelDocument.form_reference``)."""
+FormNormMethod = Literal["respondents", "plausible_values", "simulation"]
+"""How a form's norm tables were made (``FormNorms.method``): from the reference sample's
+respondents who took the form; from answers to the form simulated under the model for
+plausible values of every respondent of the sample (the sample had too few who took it); or
+from simulated candidates of the model's latent population taking the form."""
 
 
 def _code(value: Any) -> str | int:
@@ -380,6 +395,34 @@ class EstimateCorrelation(_Section):
         return np.asarray(rows[np.ix_(index, index)], dtype=np.float64)
 
 
+class FormNorms(_Section):
+    """Norm tables of one form's estimates (``form_norms``), for a form other than the one
+    ``norms`` describes: the same reference group measured with that form's design.
+
+    ``method`` says how they were made (:data:`FormNormMethod`); ``estimate_correlation``
+    is the correlation of that form's estimates, the composite's reference with ``norms``.
+    """
+
+    norms: dict[str, NormSection]
+    method: FormNormMethod
+    estimate_correlation: EstimateCorrelation | None = None
+    note: Text | None = None
+
+
+@dataclass(frozen=True)
+class FormReference:
+    """What one form's candidates are compared with (``ModelDocument.form_reference``)."""
+
+    form: str
+    tables: dict[str, NormTable]
+    correlation: FloatArray
+    """Correlation of the norm group's estimates in the order asked for."""
+    composite_basis: CompositeBasis
+    norm_basis: NormBasis
+    method: FormNormMethod | None = None
+    """How a table of the form's own was made (None for ``norms``)."""
+
+
 class NormReference(_Section):
     """The reference sample the norm tables describe (``norm_reference``).
 
@@ -398,9 +441,12 @@ class NormReference(_Section):
     reason: Text | None = None
     estimate_correlation: EstimateCorrelation | None = None
     """Correlation of the sample's estimates (files before it use ``latent_correlation``)."""
+    form: Form | None = None
+    """The form whose estimates ``norms`` describe (None: not recorded, files before it);
+    tables of the other form are in ``form_norms``."""
 
 
-_SECTIONS = ("fit", "norms", "simulation", "linking")
+_SECTIONS = ("fit", "norms", "simulation", "linking", "form_norms")
 _EXTRA = "\x00extra"
 """Key under which ``with_changes`` passes the unknown-key bag (a file's own top-level key
 ``"extra"`` is an unknown key like any other)."""
@@ -435,6 +481,9 @@ class ModelDocument(_Section):
     norm_reference : NormReference, optional
         The named reference sample of the norm tables (files before it derive one from the
         norm tables, see ``assessment.psychometrics.versions.reference_of``).
+    form_norms : dict of FormNorms, optional
+        By form: norm tables of that form's estimates, for the forms ``norms`` does not
+        describe (``norm_reference.form``); see ``form_reference``.
     item_answers : dict of int, optional
         Answers per item in the calibration sample (written by ``sjt calibrate``; the
         promotion guard checks answers per parameter with it).
@@ -464,6 +513,7 @@ class ModelDocument(_Section):
     item_answers: dict[str, Count] | None = None
     renormed_from: Text | None = None
     version: Text | None = None
+    form_norms: dict[Form, FormNorms] | None = None
     extra: dict[str, JsonValue] = Field(default_factory=dict)
 
     _parameters: ModelParameters = PrivateAttr()
@@ -580,6 +630,13 @@ class ModelDocument(_Section):
             raise ValueError(
                 f"norm_reference.estimate_correlation.dimensions: {unknown} not in dimensions"
             )
+        for form, section in (self.form_norms or {}).items():
+            named = set(section.norms) | set(
+                section.estimate_correlation.dimensions if section.estimate_correlation else ()
+            )
+            unknown = sorted(named - dimensions)
+            if unknown:
+                raise ValueError(f"form_norms.{form}: {unknown} not in dimensions")
         clash = sorted(set(self.extra) & set(type(self).model_fields))
         if clash:
             raise ValueError(f"extra: {clash} are fields of the document, not extra keys")
@@ -647,6 +704,12 @@ class ModelDocument(_Section):
         uncorrelated.
         """
         stored = self.norm_reference.estimate_correlation if self.norm_reference else None
+        return self._correlation_of(stored, order)
+
+    def _correlation_of(
+        self, stored: EstimateCorrelation | None, order: tuple[str, ...]
+    ) -> tuple[FloatArray, CompositeBasis]:
+        """``stored`` in ``order``, or the latent correlation in its place (see above)."""
         matrix = stored.matrix(order) if stored is not None else None
         if matrix is not None:
             return matrix, "norm_group"
@@ -658,6 +721,30 @@ class ModelDocument(_Section):
             for a in order
         ]  # fmt: skip
         return np.array(rows, dtype=np.float64), "norm_group_latent_correlation"
+
+    def form_reference(self, form: str, order: tuple[str, ...]) -> FormReference:
+        """The norm tables and estimate correlation ``form``'s candidates are compared with.
+
+        A form with tables of its own (``form_norms[form]``, or ``norms`` when
+        ``norm_reference.form`` is ``form``) is compared with the norm group measured by that
+        form: the percentile of an estimate is its rank among the group's estimates from the
+        same design, so the group's own members would get uniform percentiles whichever form
+        they took. Otherwise ``norms`` stand in, and ``norm_basis`` says they come from the
+        other form or from an unrecorded design (older files), for the report to state.
+        """
+        own = (self.form_norms or {}).get(form)  # type: ignore[call-overload]
+        if own is not None:
+            correlation, basis = self._correlation_of(own.estimate_correlation, order)
+            tables = {d: section.table() for d, section in own.norms.items()}
+            return FormReference(form, tables, correlation, basis, "form", own.method)
+        correlation, basis = self.norm_group_correlation(order)
+        described = self.norm_reference.form if self.norm_reference else None
+        norm_basis: NormBasis = (
+            "design_not_recorded"
+            if described is None
+            else ("form" if described == form else "other_form")
+        )
+        return FormReference(form, self.norm_tables, correlation, basis, norm_basis)
 
     # ---------------------------------------------------------------- building
     @classmethod
@@ -946,9 +1033,13 @@ __all__ = [
     "DimensionFit",
     "EstimateCorrelation",
     "FitSection",
+    "FormNormMethod",
+    "FormNorms",
+    "FormReference",
     "ItemEntry",
     "Linking",
     "ModelDocument",
+    "NormBasis",
     "NormReference",
     "NormSection",
     "Provenance",

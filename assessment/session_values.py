@@ -126,7 +126,8 @@ class CompletedScores:
     ``posterior`` the session's stored posterior (None: not kept); ``model_version_id`` the
     version that produced the scores; ``reference`` the composite's reference group when it
     is not that version's norm group (re-norming's preview of new norms: the same group as
-    ``t_scores``), else None.
+    ``t_scores``), else None; ``form`` the form taken, whose norm group the composite refers
+    to (None: not known, the version's ``norms``).
     """
 
     theta: Mapping[str, float]
@@ -137,6 +138,7 @@ class CompletedScores:
     posterior: StoredPosterior | None
     model_version_id: int
     reference: CompositeReference | None = None
+    form: str | None = None
 
 
 OverallRule = Callable[[CompletedScores], tuple[float, str]]

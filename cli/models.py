@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +15,7 @@ from assessment.persistence.store import Store
 from assessment.psychometrics.data_files import (
     read_model_file,
     read_response_csv,
+    response_forms,
     write_csv,
     write_model_file,
 )
@@ -23,6 +25,7 @@ from assessment.psychometrics.fairness import (
     CutRule,
     fairness_report,
 )
+from assessment.psychometrics.partial import carried_note
 from assessment.psychometrics.renorm import MIN_NORM_SAMPLE, apply_renorm, preview_renorm
 from assessment.psychometrics.response_export import export_responses
 from assessment.psychometrics.versions import (
@@ -40,6 +43,7 @@ from assessment.session_values import OverallRule
 from cli.errors import fail, user_errors
 from cli.options import ActorOption, FormChoice, ModelOutOption
 from items import load_bank
+from items.forms import load_fixed_form
 from items.scoring_map import item_specs
 from reports.assemble import overall_rule
 
@@ -76,6 +80,14 @@ def model_promote(
     link: Annotated[
         bool, typer.Option("--link/--no-link", help="Link to the active scale (Stocking-Lord).")
     ] = True,
+    carry_over: Annotated[
+        bool,
+        typer.Option(
+            "--carry-over/--no-carry-over",
+            help="Bank items the file has no parameters for keep the active version's (listed "
+            "in carried_over), as the workbench does; --no-carry-over needs every item.",
+        ),
+    ] = True,
     force: Annotated[
         bool, typer.Option("--force", help="Promote despite the guard's problems (needs --reason).")
     ] = False,
@@ -87,7 +99,10 @@ def model_promote(
 
     With --link (the default) the parameters are placed on the active version's scale and
     the active version's reference norms carry over unchanged: T-scores move only when θ
-    moves (re-norm with sjt model renorm). The guard refuses a calibration that did not
+    moves (re-norm with sjt model renorm). A file that calibrates some competencies only is
+    completed with the others from the active version (items, norms, reliability), and bank
+    items the file lacks keep the active version's parameters (--no-carry-over refuses
+    them); what was carried over is printed. The guard refuses a calibration that did not
     converge, items with implausible parameters (effective slope > 6, intercept spread > 30,
     SE > 10) or fewer than 20 answers per parameter, and dimensions that cannot be linked;
     --force --reason TEXT promotes anyway and the audit log keeps the reason.
@@ -98,12 +113,15 @@ def model_promote(
     store = Store.open()
     try:
         version_id = promote(
-            store, document, load_bank(), actor, note, label, link, force=force, reason=reason
+            store, document, load_bank(), actor, note, label, link, carry_over, force, reason
         )
     except PromotionRefusedError as error:
         raise fail(str(error), EXIT_PROMOTION_REFUSED) from None
-    version = store.model_version(version_id)
-    typer.echo(f"promoted {version.label if version else version_id}; it is now active")
+    stored = store.model_document(version_id)
+    typer.echo(f"promoted {stored.label if stored else version_id}; it is now active")
+    carried = carried_note(stored.document) if stored else None
+    if carried:
+        typer.echo(carried)
     _echo_rescore_hint(store)
 
 
@@ -177,11 +195,17 @@ def model_renorm(
     """
     store = Store.open()
     bank = load_bank()
-    if sample == "collected":
-        data = collected_responses(store, bank).data
-    else:
-        data = read_response_csv(Path(sample), specs=item_specs(bank)).data
-    preview = preview_renorm(store, data, name, overall_rule(store), minimum=min_sample)
+    forms: Sequence[str | None] | None
+    if sample == "collected":  # each session's recorded form
+        collected = collected_responses(store, bank)
+        data, forms = collected.data, collected.forms
+    else:  # the file's _form column when it has one
+        loaded = read_response_csv(Path(sample), specs=item_specs(bank))
+        data, forms = loaded.data, response_forms(loaded, sample)
+    preview = preview_renorm(
+        store, data, name, overall_rule(store), minimum=min_sample,
+        fixed_form=load_fixed_form(bank), forms=forms,
+    )  # fmt: skip
     for line in preview.lines():
         typer.echo(line)
     if not yes:

@@ -9,7 +9,6 @@ PDF step for downloads and batch exports.
 from __future__ import annotations
 
 import io
-import math
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import Literal
 import numpy as np
 
 from assessment.errors import DataFileError
-from assessment.model_document import CompositeBasis
+from assessment.model_document import CompositeBasis, NormBasis
 from assessment.persistence.results import latest_completed_result, real_unflagged_estimates
 from assessment.persistence.store import Store, StoredModel
 from assessment.session_values import (
@@ -81,7 +80,6 @@ count)."""
 class _ModelFacts:
     label: str
     norms: dict[str, NormTable]
-    reliability: dict[str, float]
     simulated: dict[str, dict[str, float]]
     """Reliability of each form as delivered from the version's simulation (the adaptive
     test's, and the fixed form's when the simulation kept it; may be empty)."""
@@ -90,6 +88,8 @@ class _ModelFacts:
     """Correlation of the norm group's estimates (``COMPETENCIES`` order), or the version's
     latent correlation in its place (``composite_basis``)."""
     composite_basis: CompositeBasis
+    norm_basis: NormBasis
+    """Whether ``norms`` come from estimates of the form the facts are for."""
 
 
 def posterior_covariance(posterior: StoredPosterior | None, version_id: int) -> Matrix | None:
@@ -111,35 +111,42 @@ def overall_rule(store: Store, role: RoleProfile | None = None) -> OverallRule:
     the same reference group (the scoring version's norm group, ``norm_group_reference``,
     unless the scores bring their own, as re-norming's preview of new norms does) and the
     same rule (``composite_and_band``) as ``profile_for_candidate``. Model versions are read
-    once."""
-    references: dict[int, CompositeReference] = {}
+    once. The reference group is that of the form the scores come from (the version's
+    ``norms`` when the form is not known)."""
+    references: dict[tuple[int, str | None], CompositeReference] = {}
 
     def rule(scores: CompletedScores) -> tuple[float, str]:
-        version = scores.model_version_id
-        if version not in references:
+        version, key = scores.model_version_id, (scores.model_version_id, scores.form)
+        if key not in references:
             stored = store.model_document(version)
             if stored is None:  # pragma: no cover - the foreign key prevents it
                 raise ReportError(f"the scoring model version {version} is missing")
-            correlation, _ = stored.document.norm_group_correlation(COMPETENCIES)
-            references[version] = norm_group_reference(stored.norms, correlation)
+            if scores.form is None:
+                correlation, _ = stored.document.norm_group_correlation(COMPETENCIES)
+                references[key] = norm_group_reference(stored.norms, correlation)
+            else:
+                found = stored.document.form_reference(scores.form, COMPETENCIES)
+                references[key] = norm_group_reference(found.tables, found.correlation)
         return composite_and_band(
             scores.theta, scores.se, scores.t_scores, scores.flags, scores.evidence,
             posterior_covariance(scores.posterior, version),
-            scores.reference or references[version], role,
+            scores.reference or references[key], role,
         )  # fmt: skip
 
     return rule
 
 
-def _model_facts(store: Store, version_id: int) -> _ModelFacts:
-    """Norm tables and reliabilities of a model version (the store parses it once)."""
+def _model_facts(store: Store, version_id: int, form: str) -> _ModelFacts:
+    """Norm tables for ``form`` and simulated reliabilities of a model version (the store
+    parses it once)."""
     try:
         stored: StoredModel | None = store.model_document(version_id)
     except DataFileError as error:
         raise ReportError(f"cannot read the scoring model version: {error}") from None
     if stored is None:  # pragma: no cover - the foreign key prevents it
         raise ReportError(f"the scoring model version {version_id} is missing")
-    label, norms, reliability = stored.label, stored.norms, stored.reliability
+    reference = stored.document.form_reference(form, COMPETENCIES)
+    label, norms = stored.label, reference.tables
     simulation = stored.document.simulation
     simulated: dict[str, dict[str, float]] = {}
     if simulation is not None:
@@ -153,11 +160,10 @@ def _model_facts(store: Store, version_id: int) -> _ModelFacts:
             f"model version {label} has no norm tables for {missing}; promote a model "
             "version with norms before making profiles"
         )
-    missing = [c for c in COMPETENCIES if not math.isfinite(reliability.get(c, math.nan))]
-    if missing:
-        raise ReportError(f"model version {label} states no marginal reliability for {missing}")
-    correlation, basis = stored.document.norm_group_correlation(COMPETENCIES)
-    return _ModelFacts(label, norms, reliability, simulated, synthetic, correlation, basis)
+    return _ModelFacts(
+        label, norms, simulated, synthetic, reference.correlation, reference.composite_basis,
+        reference.norm_basis,
+    )  # fmt: skip
 
 
 def profile_for_candidate(
@@ -199,7 +205,7 @@ def profile_for_candidate(
             f"from {len(versions)} model versions; rescore the session"
         )
     version_id = versions.pop()
-    facts = _model_facts(store, version_id)
+    facts = _model_facts(store, version_id, session.form)
     reliability = delivered_reliability(store, version_id, facts, session.form)
     by_competency = {score.competency: score for score in scores}
     missing = [c for c in COMPETENCIES if c not in by_competency]
@@ -214,6 +220,7 @@ def profile_for_candidate(
         position=candidate.position or "—",
         test_date=completed.date(),
         language=lang or session.language,  # type: ignore[arg-type]
+        test_language=session.language,  # type: ignore[arg-type]
         form=session.form,  # type: ignore[arg-type]
         n_items=result.n_items,
         model_version=facts.label,
@@ -230,6 +237,7 @@ def profile_for_candidate(
         correlation=facts.correlation.tolist(),
         evidence=stored_evidence(session.flags),
         composite_basis=facts.composite_basis,
+        norm_basis=facts.norm_basis,
     )
 
 
@@ -259,8 +267,9 @@ def delivered_reliability(
     do not lower the figure), with the number of sessions and a percentile bootstrap 90%
     interval (Efron & Tibshirani 1993, ch. 13), since 30 sessions leave it uncertain. Before
     that, the version's simulation of that form (``"simulation"`` in the model file, said to
-    be synthetic for a synthetic model), or the calibration's marginal reliability when the
-    simulation has no figure for the form.
+    be synthetic for a synthetic model); without one (e.g. a calibrated version promoted
+    without a simulation), ``"unavailable"``: no figure is printed, since the calibration's
+    marginal reliability describes the whole bank, not the shorter test as delivered.
     """
     values = real_unflagged_estimates(store, version_id, form)
     if all(len(values.get(c, ())) >= MIN_CANDIDATES_FOR_RELIABILITY for c in COMPETENCIES):
@@ -278,7 +287,7 @@ def delivered_reliability(
     if all(c in simulated for c in COMPETENCIES):
         source = "synthetic_simulation" if facts.synthetic else "simulation"
         return DeliveredReliability(simulated, source)
-    return DeliveredReliability(facts.reliability, "calibration")
+    return DeliveredReliability({}, "unavailable")
 
 
 def render_candidate_pdf(

@@ -41,7 +41,10 @@ def overall_numbers(overall: OverallSummary) -> dict[str, str]:
 
 def reliability_text(score: CompetencyScore) -> str:
     """The reliability as printed, with its 90% bootstrap interval when it is an empirical
-    one (e.g. ``"0.81 (0.74–0.86)"``)."""
+    one (e.g. ``"0.81 (0.74–0.86)"``), or a dash when no figure of the test as delivered is
+    available."""
+    if score.reliability is None:
+        return "–"
     text = fmt_reliability(score.reliability)
     if score.reliability_interval is None:
         return text
@@ -55,6 +58,12 @@ def reliability_source_text(profile: CandidateProfile, words: LanguageWording) -
     return words.profile.reliability_source.get(profile.reliability_source).format(
         n=profile.reliability_n
     )
+
+
+def norm_basis_text(profile: CandidateProfile, words: LanguageWording) -> str:
+    """The sentence saying whether the norm group was measured with the candidate's form."""
+    form = getattr(words.form_names, profile.form)
+    return words.profile.norm_basis.get(profile.norm_basis).format(form=form)
 
 
 def quality_caveat(profile: CandidateProfile, words: LanguageWording) -> str | None:
@@ -103,6 +112,7 @@ def overall_reason(
 
 __all__ = [
     "low_competencies",
+    "norm_basis_text",
     "overall_numbers",
     "overall_reason",
     "quality_caveat",

@@ -67,12 +67,13 @@ RELIABILITY_SOURCES: tuple[str, ...] = (
     "candidates",
     "simulation",
     "synthetic_simulation",
-    "calibration",
+    "unavailable",
 )
 """Where a printed reliability comes from: the scored candidates of the model version
 (empirical reliability of the test as delivered), the version's simulation of the delivered
-test, that simulation under a synthetic model, or (until either exists) the calibration
-sample's marginal reliability, which is not that of the delivered test."""
+test, or that simulation under a synthetic model; ``"unavailable"`` until one of them exists
+for the form, when no reliability is printed (the calibration sample's whole-bank marginal
+reliability is not that of the delivered test, which is shorter)."""
 
 
 COMPOSITE_BASES: tuple[str, ...] = ("norm_group", "norm_group_latent_correlation")
@@ -80,6 +81,12 @@ COMPOSITE_BASES: tuple[str, ...] = ("norm_group", "norm_group_latent_correlation
 tables' means and SDs); the correlation between its estimates is the group's own or, for
 model files that do not keep it, the model's latent correlation
 (``assessment.model_document.CompositeBasis``)."""
+
+
+NORM_BASES: tuple[str, ...] = ("form", "other_form", "design_not_recorded")
+"""Where the norm group's estimates come from, relative to the candidate's form
+(``assessment.model_document.NormBasis``): the same form, the other form (the version has no
+table of this form), or a design the version does not record."""
 
 
 def printed_t(value: float) -> float:
@@ -280,7 +287,8 @@ class CompetencyScore:
     t_high: float
     percentile: float
     band: Band
-    reliability: float
+    reliability: float | None
+    """Reliability of the test as delivered (None when no figure of it is available)."""
     percentile_low: float = 0.0
     percentile_high: float = 100.0
     reliability_interval: tuple[float, float] | None = None
@@ -388,6 +396,15 @@ class CandidateProfile:
     """Sessions an empirical reliability (source ``"candidates"``) rests on."""
     composite_basis: str = "norm_group"
     """What the composite's reference group rests on (:data:`COMPOSITE_BASES`)."""
+    norm_basis: str = "form"
+    """Whether the norm group was measured with the candidate's form (:data:`NORM_BASES`)."""
+    test_language: Language | None = None
+    """The language the candidate took the test in (None: the report's ``language``)."""
+
+    @property
+    def tested_in(self) -> Language:
+        """The language the candidate took the test in, whatever the report's language."""
+        return self.test_language or self.language
 
     def score(self, competency_id: str) -> CompetencyScore:
         """The score of one competency."""
@@ -438,6 +455,8 @@ def build_profile(
     composite_basis: str = "norm_group",
     reliability_n: int | None = None,
     reliability_intervals: Mapping[str, tuple[float, float]] | None = None,
+    test_language: Language | None = None,
+    norm_basis: str = "form",
 ) -> CandidateProfile:
     """Compute a candidate profile from trait estimates and norm tables.
 
@@ -448,7 +467,8 @@ def build_profile(
     norms : mapping of competency id → NormTable
         The norm table of each competency; all must come from the same norm group.
     reliability : mapping of competency id → float
-        Reliability (0–1) of each competency's score, for the technical note.
+        Reliability (0–1) of each competency's score on the test as delivered, for the
+        technical note (ignored, and may be empty, for source ``"unavailable"``).
     role : RoleProfile, optional
         Weights and cut scores of the overall summary (default: equal weights).
     cuts : BandCuts, optional
@@ -474,6 +494,12 @@ def build_profile(
     reliability_n, reliability_intervals : int and mapping of competency id → (low, high)
         For an empirical reliability (``"candidates"``, required then): the number of
         sessions it rests on and its 90% bootstrap intervals, printed with it.
+    test_language : {"en", "zh"}, optional
+        The language the candidate took the test in (default: ``language``, the report's).
+    norm_basis : str
+        Whether ``norms`` were made from estimates of ``form`` (:data:`NORM_BASES`), printed
+        in the technical note: estimates of different forms spread differently, so a norm
+        group measured with another form gives approximate percentiles.
 
     Raises
     ------
@@ -483,7 +509,8 @@ def build_profile(
     """
     role = role if role is not None else RoleProfile()
     cuts = cuts if cuts is not None else BandCuts()
-    if problem := language_problem(language) or form_problem(form):
+    tested_in = language if test_language is None else test_language
+    if problem := (language_problem(language) or language_problem(tested_in) or form_problem(form)):
         raise ReportError(problem)
     if isinstance(n_items, bool) or not isinstance(n_items, int) or n_items < 0:
         raise ReportError(f"n_items must be a non-negative integer, got {n_items!r}")
@@ -505,6 +532,8 @@ def build_profile(
         raise ReportError("an empirical reliability needs its number of sessions and intervals")
     if composite_basis not in COMPOSITE_BASES:
         raise ReportError(f"unknown composite basis {composite_basis!r}; known: {COMPOSITE_BASES}")
+    if norm_basis not in NORM_BASES:
+        raise ReportError(f"unknown norm basis {norm_basis!r}; known: {NORM_BASES}")
     matrices = {}
     for what, matrix in (("covariance", covariance), ("correlation", correlation)):
         if matrix is not None:
@@ -526,9 +555,7 @@ def build_profile(
         error = _finite(se[c], f"se of {c}")
         if error <= 0:
             raise ReportError(f"se of {c} must be positive, got {error}")
-        rel = _finite(reliability.get(c, math.nan), f"reliability of {c}")
-        if not 0.0 <= rel <= 1.0:
-            raise ReportError(f"reliability of {c} must lie in [0, 1], got {rel}")
+        rel = _delivered_reliability(reliability, c, reliability_source)
         t = float(table.t_score(np.asarray(value)))
         t_se = float(table.t_se(np.asarray(error)))
         scores.append(
@@ -579,7 +606,21 @@ def build_profile(
         reliability_source=reliability_source,
         reliability_n=reliability_n if empirical else None,
         composite_basis=composite_basis,
+        test_language=tested_in,
+        norm_basis=norm_basis,
     )
+
+
+def _delivered_reliability(
+    reliability: Mapping[str, float], competency: str, source: str
+) -> float | None:
+    """The checked reliability of one competency, or None when none is available."""
+    if source == "unavailable":
+        return None
+    rel = _finite(reliability.get(competency, math.nan), f"reliability of {competency}")
+    if not 0.0 <= rel <= 1.0:
+        raise ReportError(f"reliability of {competency} must lie in [0, 1], got {rel}")
+    return rel
 
 
 def norm_group_reference(

@@ -23,6 +23,7 @@ from reportlab.platypus import (
 from items.models import CompetencyDefinition
 from reports.chart import ProfileChart
 from reports.explain import (
+    norm_basis_text,
     overall_numbers,
     overall_reason,
     quality_caveat,
@@ -144,7 +145,7 @@ def header_block(parts: StoryParts) -> list[Flowable]:
         ],
         [
             _cell(styles, labels.form, form),
-            _cell(styles, labels.language, words.language_name),
+            _cell(styles, labels.language, words.language_names.get(profile.tested_in)),
             _cell(styles, labels.model_version, profile.model_version, 60),
         ],
     ]
@@ -365,6 +366,7 @@ def technical_block(parts: StoryParts) -> list[Flowable]:
         low_cut=fmt_t(profile.cuts.low_below),
         high_cut=fmt_t(profile.cuts.high_above),
     )
+    text += " " + norm_basis_text(profile, words)
     text += " " + reliability_source_text(profile, words)
     text += " " + words.profile.composite_basis.get(profile.composite_basis)
     cols = words.profile.technical_columns
@@ -401,9 +403,11 @@ def technical_block(parts: StoryParts) -> list[Flowable]:
             ]
         )
     )
-    note = words.profile.reliability_note.format(
-        model_version=clean_text(profile.model_version, 60)
-    )
+    note = (
+        words.profile.reliability_note_unavailable
+        if profile.reliability_source == "unavailable"
+        else words.profile.reliability_note
+    ).format(model_version=clean_text(profile.model_version, 60))
     return [
         *section(styles, "technical", words.profile.sections.technical),
         KinsokuParagraph(styles.markup(text), styles["note"]),

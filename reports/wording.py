@@ -69,7 +69,9 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
         }
     ),
     "profile.reliability_note": frozenset({"model_version"}),
+    "profile.reliability_note_unavailable": frozenset({"model_version"}),
     "profile.reliability_source.candidates": frozenset({"n"}),
+    "profile.norm_basis.form": frozenset({"form"}),
     "feedback.greeting": frozenset({"name"}),
     "feedback.date": frozenset({"date"}),
 }
@@ -127,7 +129,7 @@ class ReliabilitySources(_Strict):
     candidates: str
     simulation: str
     synthetic_simulation: str
-    calibration: str
+    unavailable: str
 
     def get(self, key: str) -> str:
         """The sentence of one reliability source."""
@@ -140,6 +142,15 @@ class CompositeBases(_Keyed):
 
     norm_group: str
     norm_group_latent_correlation: str
+
+
+class NormBases(_Keyed):
+    """Where the norm group's estimates come from relative to the candidate's form, one
+    sentence per ``CandidateProfile.norm_basis`` (``{form}`` is the candidate's form)."""
+
+    form: str
+    other_form: str
+    design_not_recorded: str
 
 
 class ProfileLabels(_Strict):
@@ -221,8 +232,12 @@ class ProfileWording(_Strict):
     method_names: dict[str, str]
     reliability_source: ReliabilitySources
     composite_basis: CompositeBases
+    norm_basis: NormBases
     technical_columns: TechnicalColumns
     reliability_note: str
+    """Under the table when its reliabilities are those of the test as delivered."""
+    reliability_note_unavailable: str
+    """Under the table when no reliability of the test as delivered is available."""
     responsible_use: str
 
 
@@ -241,13 +256,24 @@ class FeedbackWording(_Strict):
     date: str
 
 
+class LanguageNames(_Keyed):
+    """The name of each test language, as the report's language writes it."""
+
+    en: str
+    zh: str
+
+
 class LanguageWording(_Strict):
     """All wording of the reports in one language."""
 
-    language_name: str
+    language_names: LanguageNames
+    """Names of the languages a test can be taken in (the "Test language" field)."""
     confidential: str
     page: str
     forms: Forms
+    form_names: Forms
+    """The forms named in a sentence, without the candidate's number of items (the norm
+    group's members answered other numbers of items on the adaptive test)."""
     bands: Bands
     profile: ProfileWording
     feedback: FeedbackWording

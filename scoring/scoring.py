@@ -165,7 +165,9 @@ def theta_mode(
     log-likelihood of every model here is concave in theta, so the mode is unique; for the
     divide-by-total models the expected information equals the observed one and Fisher scoring
     is Newton's method. Steps are limited to 1 and theta to ``[-bound, bound]`` (``np.inf``
-    for no limit); iteration stops when no estimate moves by ``tol`` or more.
+    for no limit). Each estimate stops at the first step smaller than ``tol``, so a row's
+    estimate is the one it gets when scored alone, whatever else is in the batch (the
+    rescoring's quality flags are the delivery's); iteration ends when every row has stopped.
 
     References
     ----------
@@ -173,6 +175,7 @@ def theta_mode(
     51, 177–195.
     """
     t = np.clip(np.asarray(start, dtype=float), -bound, bound)
+    moving = np.ones(t.shape, dtype=bool)
     for _ in range(max_iter):
         gradient = -(t - prior_mean) * precision
         information = np.full_like(t, precision)
@@ -182,9 +185,8 @@ def theta_mode(
             information += info
         step = np.clip(gradient / np.maximum(information, 1e-12), -1.0, 1.0)
         new = np.clip(t + step, -bound, bound)
-        change = float(np.max(np.abs(new - t), initial=0.0))
-        t = new
-        if change < tol:
+        t, moving = np.where(moving, new, t), moving & (np.abs(new - t) >= tol)
+        if not moving.any():
             break
     return t
 

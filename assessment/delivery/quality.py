@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from assessment.session_values import Response
 from assessment.vocabulary import QUALITY_FLAGS, RANDOM_LIKE_BELOW
 from items import ItemBank
-from items.scoring_map import scored_responses
+from items.scoring_map import bank_item_id, scored_responses
 from scoring import MISSING, ModelParameters, ResponseMatrix
 from scoring.fit import person_fit
 from scoring.multivariate import GridLikelihood
@@ -178,6 +178,18 @@ def model_fit_verdicts(
     return verdicts
 
 
+def answer_counts(data: ResponseMatrix) -> NDArray[np.int64]:
+    """Answers of each row of a data file as delivery counts a session's (``len(responses)``,
+    one per bank item): the ``.most`` and ``.least`` columns of a most/least item are one
+    answer."""
+    items = {bank_item_id(spec.item_id): None for spec in data.items}
+    index = {item_id: k for k, item_id in enumerate(items)}
+    answered = np.zeros((data.n_candidates, len(index)), dtype=bool)
+    for j, spec in enumerate(data.items):
+        answered[:, index[bank_item_id(spec.item_id)]] |= data.responses[:, j] != MISSING
+    return answered.sum(axis=1).astype(np.int64)
+
+
 def quality_flags(
     bank: ItemBank,
     model: ModelParameters,
@@ -187,13 +199,26 @@ def quality_flags(
 ) -> QualityFlags:
     """Compute every flag for one session."""
     policy = policy or QualityPolicy()
-    times = np.array([r.response_ms for r in responses], dtype=float)
-    fast_share = float(np.mean(times < policy.fast_ms)) if times.size else 0.0
-    run = longest_same_position_run(responses)
     verdict = NO_ANSWERS_VERDICT
     if responses:
         data = response_matrix(bank, model, responses)
         verdict = model_fit_verdicts(model, data, [len(responses)], policy)[0]
+    return session_flags(responses, verdict, incomplete, policy)
+
+
+def session_flags(
+    responses: Sequence[Response],
+    verdict: ModelFitVerdict,
+    incomplete: bool,
+    policy: QualityPolicy | None = None,
+) -> QualityFlags:
+    """Every flag of one session, given the model's ``verdict`` on its answers (judged for
+    many sessions at once by ``model_fit_verdicts`` when they are rescored): the timing and
+    position flags come from ``responses`` alone."""
+    policy = policy or QualityPolicy()
+    times = np.array([r.response_ms for r in responses], dtype=float)
+    fast_share = float(np.mean(times < policy.fast_ms)) if times.size else 0.0
+    run = longest_same_position_run(responses)
     return QualityFlags(
         too_fast=fast_share > policy.max_fast_share,
         same_position_run=run >= policy.max_same_position_run,

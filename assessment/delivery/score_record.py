@@ -13,13 +13,15 @@ from assessment.persistence.store import ScoreRecord, StoredModel
 
 
 def score_record(
-    model: StoredModel, competency: str, theta: float, se: float, n_items: int
+    model: StoredModel, competency: str, theta: float, se: float, n_items: int, form: str
 ) -> ScoreRecord:
-    """A competency's estimate with its T-score and percentile under the version's norms.
+    """A competency's estimate with its T-score and percentile under the version's norms for
+    ``form`` (the form's own tables when it has them: estimates of different forms are
+    spread differently, ``ModelDocument.form_reference``).
 
     ``t_score`` and ``percentile`` are None when the version has no norms for the competency.
     """
-    table = model.norms.get(competency)
+    table = model.norms_for(form).get(competency)
     return ScoreRecord(
         competency,
         float(theta),

@@ -273,8 +273,8 @@ class Delivery:
         Raises ``AssessmentError`` for an answer to an item that was not offered, an invalid
         pick, a finished test, or an answer arriving more than ``DEADLINE_GRACE`` after the
         deadline (the test then ends with the answers given in time). The next item is
-        chosen in the same transaction, so the answer and the next pending item are written
-        together and the next page only reads.
+        chosen before the write, with no connection held, and the answer and the next pending
+        item are written together in one short transaction, so the next page only reads.
         """
         now = now or utcnow()
         if item_id not in self.bank:
@@ -324,7 +324,8 @@ class Delivery:
         )
         scores = [
             score_record(self.model, competency, estimate.theta[competency],
-                         estimate.se[competency], estimate.n_items[competency])
+                         estimate.se[competency], estimate.n_items[competency],
+                         record.session.form)
             for competency in estimate.theta
         ]  # fmt: skip
         stored: dict[str, Any] = flags.stored()

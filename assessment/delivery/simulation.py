@@ -367,10 +367,12 @@ def simulation_record(result: CatSimulationResult, model_name: str) -> dict[str,
     Reliability per competency and of the composite (squared correlation with the true
     values), RMSE / SE and mean length of the adaptive test; the fixed form's reliability per
     competency on the same simulated candidates (``fixed_reliability``: a fixed-form profile
-    must not print the adaptive test's figure); norm tables of the adaptive test's estimates
-    (the simulated candidates as a norm group of the test as delivered) with the correlation
-    of those estimates (``estimate_correlation``, for the composite's reference), and
-    provenance.
+    must not print the adaptive test's figure); norm tables of each form's estimates (the
+    simulated candidates as a norm group of each test as delivered: ``norms`` the adaptive
+    test's, ``fixed_norms`` the fixed form's, since EAP estimates shrink towards the prior by
+    an amount that depends on the design) with the correlation of those estimates
+    (``estimate_correlation``, ``fixed_estimate_correlation``, for the composite's
+    reference), and provenance.
     """
     composite_figures = result.composite_summary()
     return {
@@ -387,17 +389,27 @@ def simulation_record(result: CatSimulationResult, model_name: str) -> dict[str,
         "rmse_over_se": {d.competency: round(d.rmse_over_se, 4) for d in result.details},
         "composite_reliability": round(composite_figures["reliability"], 4),
         "mean_items": round(result.mean_items, 3),
-        "norms": {
-            name: NormTable.from_estimates(
-                result.adaptive.theta[:, c],
-                f"simulated candidates taking the adaptive test (n={result.n_candidates})",
-            ).to_dict()
-            for c, name in enumerate(result.competencies)
-        },
-        "estimate_correlation": {
-            "dimensions": list(result.competencies),
-            "rows": np.round(np.corrcoef(result.adaptive.theta, rowvar=False), 6).tolist(),
-        },
+        "norms": _form_norms(result, result.adaptive, "adaptive test"),
+        "estimate_correlation": _estimate_correlation(result, result.adaptive),
+        "fixed_norms": _form_norms(result, result.fixed, "fixed form"),
+        "fixed_estimate_correlation": _estimate_correlation(result, result.fixed),
+    }
+
+
+def _form_norms(result: CatSimulationResult, outcome: Outcome, form: str) -> dict[str, Any]:
+    """Norm tables of one form's estimates of the simulated candidates (JSON form)."""
+    group = f"simulated candidates taking the {form} (n={result.n_candidates})"
+    return {
+        name: NormTable.from_estimates(outcome.theta[:, c], group).to_dict()
+        for c, name in enumerate(result.competencies)
+    }
+
+
+def _estimate_correlation(result: CatSimulationResult, outcome: Outcome) -> dict[str, Any]:
+    """Correlation of one form's estimates (rows in the pool's competency order)."""
+    return {
+        "dimensions": list(result.competencies),
+        "rows": np.round(np.corrcoef(outcome.theta, rowvar=False), 6).tolist(),
     }
 
 

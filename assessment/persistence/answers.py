@@ -9,7 +9,8 @@ matrix); the queries live here so that only the persistence package talks to the
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
@@ -93,6 +94,8 @@ class StoredAnswer:
     item_id: str
     most: str
     least: str | None
+    response_ms: int = 0
+    """Time from showing the item to submitting it (server-measured)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ class CompletedAnswers:
     session_ids: tuple[str, ...]
     """Sessions in order of completion."""
     answers: tuple[StoredAnswer, ...]
+    """By session, each session's in the order they were given."""
     excluded_flagged: int
     """Completed sessions left out for their data-quality flags (0 when the filter includes
     them)."""
@@ -110,6 +114,10 @@ class CompletedAnswers:
     excluded_synthetic: int = 0
     """Completed sessions of synthetic demo candidates left out (0 when the filter includes
     them)."""
+    flags: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The stored flags (data-quality checks, posterior) of each session chosen, by id."""
+    forms: tuple[str, ...] = ()
+    """The form (adaptive or fixed) of each session, in the order of ``session_ids``."""
 
 
 def completed_answers(store: Store, chosen: SessionFilter = UNFLAGGED_SESSIONS) -> CompletedAnswers:
@@ -138,9 +146,12 @@ def completed_answers(store: Store, chosen: SessionFilter = UNFLAGGED_SESSIONS) 
         kept = [s for s, is_synthetic in considered if chosen.include_synthetic or not is_synthetic]
         ids = tuple(s.id for s in kept)
         candidates = tuple(s.candidate_id for s in kept)
+        forms = tuple(str(s.form) for s in kept)
         rows = db.execute(
-            select(ResponseRow.session_id, ResponseRow.item_id, ResponseRow.most, ResponseRow.least)
+            select(ResponseRow.session_id, ResponseRow.item_id, ResponseRow.most, ResponseRow.least,
+                   ResponseRow.response_ms)
             .where(ResponseRow.session_id.in_(ids))
+            .order_by(ResponseRow.session_id, ResponseRow.position)
         ).all() if ids else []  # fmt: skip
     answers = tuple(StoredAnswer(*row) for row in rows)
     return CompletedAnswers(
@@ -149,6 +160,8 @@ def completed_answers(store: Store, chosen: SessionFilter = UNFLAGGED_SESSIONS) 
         0 if chosen.include_flagged else len(flagged),
         candidates,
         0 if chosen.include_synthetic else len(synthetic),
+        {s.id: dict(s.flags or {}) for s in kept},
+        forms,
     )
 
 

@@ -63,6 +63,8 @@ class SessionResult:
     """The session's stored flags (raised data-quality flags, evidence, posterior)."""
     synthetic: bool = False
     """The session belongs to a synthetic demo candidate."""
+    form: str | None = None
+    """The form the session took (its norm group is that form's)."""
 
 
 def session_results(store: Store, session_ids: Sequence[str]) -> dict[str, SessionResult]:
@@ -70,7 +72,7 @@ def session_results(store: Store, session_ids: Sequence[str]) -> dict[str, Sessi
     (sessions that are not stored are left out)."""
     with store.transaction() as db:
         sessions = db.execute(
-            select(TestSession.id, TestSession.flags, Candidate.synthetic)
+            select(TestSession.id, TestSession.flags, Candidate.synthetic, TestSession.form)
             .join(Candidate, Candidate.id == TestSession.candidate_id)
             .where(TestSession.id.in_(session_ids))
         ).all()
@@ -82,9 +84,9 @@ def session_results(store: Store, session_ids: Sequence[str]) -> dict[str, Sessi
             scores.setdefault(row.session_id, []).append(score_record(row))
     return {
         session_id: SessionResult(
-            tuple(scores.get(session_id, ())), dict(flags or {}), bool(synthetic)
+            tuple(scores.get(session_id, ())), dict(flags or {}), bool(synthetic), form
         )
-        for session_id, flags, synthetic in sessions
+        for session_id, flags, synthetic, form in sessions
     }
 
 

@@ -1,6 +1,7 @@
 """The store: every read and write of delivery data goes through here.
 
-Each public method is one short transaction. Answers are committed before the method returns,
+Each public method is one short transaction, and none holds a connection while the caller's
+CPU work (scoring, item selection) runs. Answers are committed before the method returns,
 so the next item is shown only after the previous answer is durable; repeated submits of the
 same answer are recognised and recorded once.
 """
@@ -124,8 +125,14 @@ class StoredModel:
 
     @property
     def norms(self) -> dict[str, NormTable]:
-        """Norm tables per dimension (empty without norms)."""
+        """Norm tables per dimension (empty without norms); a form's candidates are compared
+        with ``norms_for(form)``."""
         return self.document.norm_tables
+
+    def norms_for(self, form: str) -> dict[str, NormTable]:
+        """The norm tables ``form``'s candidates are compared with (the form's own when the
+        version has them, ``ModelDocument.form_reference``)."""
+        return self.document.form_reference(form, self.document.dimensions).tables
 
     @property
     def reliability(self) -> dict[str, float]:
@@ -133,6 +140,9 @@ class StoredModel:
 
 
 RowT = TypeVar("RowT", bound=Base)
+
+ANSWER_ATTEMPTS = 5
+"""How often an answer is decided again when its session changed before it was written."""
 
 DOCUMENT_CACHE_SIZE = 16
 """Parsed model documents kept per store (versions are immutable, so never stale)."""
@@ -358,13 +368,8 @@ class Store(JourneyQueries):
             return _record(self._session_row(db, session_id))
 
     @staticmethod
-    def _session_row(db: Session, session_id: str, lock: bool = False) -> TestSession:
-        row = db.get(
-            TestSession,
-            session_id,
-            options=[selectinload(TestSession.responses)],
-            with_for_update=lock,
-        )
+    def _session_row(db: Session, session_id: str) -> TestSession:
+        row = db.get(TestSession, session_id, options=[selectinload(TestSession.responses)])
         if row is None:
             raise AssessmentError(f"no session {session_id!r}")
         return row
@@ -394,42 +399,62 @@ class Store(JourneyQueries):
         session_id: str,
         decide: Callable[[SessionRecord], AnswerDecision | None],
     ) -> bool:
-        """Append one answer and set the next pending item, in one short transaction.
+        """Append one answer and set the next pending item; returns whether a row was added.
 
-        ``decide`` receives the session as stored (its row locked on PostgreSQL) and returns
-        the response to record and the next item to show, or None when the answer is a repeat.
-        The (session, item) and (session, position) unique constraints make a concurrent
-        repeat fail and roll back, so exactly one row is recorded. Returns whether a row was
-        added.
+        ``decide`` receives the session as stored and returns the response to record and the
+        next item to show, or None when the answer is a repeat. It runs with no connection
+        checked out: choosing the next item is interim scoring and item selection, CPU work
+        that under load waits for the GIL, and a pooled connection held through it leaves the
+        other candidates queueing for the pool until it times out ("no free connection").
+        The write is then one short transaction that takes the session row's lock and
+        records the answer and the next pending item together, only if the session is still
+        as ``decide`` saw it; otherwise ``decide`` runs again on the new state (the second
+        submit of a double click then finds its answer recorded), so it must have no side
+        effects. The (session, item) and (session, position) unique constraints make a
+        concurrent repeat fail and roll back, so exactly one row is recorded.
         """
-        try:
-            with self.transaction() as db:
-                row = self._session_row(db, session_id, lock=True)
-                if row.status == "completed":
-                    raise AssessmentError("this test has already been submitted")
-                decision = decide(_record(row))
-                if decision is None:
-                    return False
-                response = decision.response
-                db.add(
-                    ResponseRow(
-                        session_id=session_id,
-                        position=len(row.responses),
-                        item_id=response.item_id,
-                        most=response.most,
-                        least=response.least,
-                        shown_at=response.answered_at
-                        - dt.timedelta(milliseconds=response.response_ms),
-                        answered_at=response.answered_at,
-                        response_ms=response.response_ms,
-                    )
+        for _ in range(ANSWER_ATTEMPTS):
+            seen = self.load_session(session_id)
+            if seen.session.completed:
+                raise AssessmentError("this test has already been submitted")
+            decision = decide(seen)
+            if decision is None:
+                return False
+            try:
+                written = self._write_answer(session_id, seen, decision)
+            except ConstraintError:
+                return False
+            if written:
+                return True
+        raise AssessmentError(
+            f"session {session_id!r} kept changing while an answer was saved; try again"
+        )
+
+    def _write_answer(self, session_id: str, seen: SessionRecord, decision: AnswerDecision) -> bool:
+        """Write ``decision`` if the session is still as ``seen``; False if it changed."""
+        with self.transaction() as db:
+            row = db.get(TestSession, session_id, with_for_update=True)
+            if row is None:
+                raise AssessmentError(f"no session {session_id!r}")
+            if _answer_state(row) != _answer_state(seen):
+                return False
+            response = decision.response
+            db.add(
+                ResponseRow(
+                    session_id=session_id,
+                    position=len(seen.session.responses),
+                    item_id=response.item_id,
+                    most=response.most,
+                    least=response.least,
+                    shown_at=response.answered_at - dt.timedelta(milliseconds=response.response_ms),
+                    answered_at=response.answered_at,
+                    response_ms=response.response_ms,
                 )
-                row.pending_item_id = decision.next_item_id
-                row.pending_shown_at = (
-                    response.answered_at if decision.next_item_id is not None else None
-                )
-        except ConstraintError:
-            return False
+            )
+            row.pending_item_id = decision.next_item_id
+            row.pending_shown_at = (
+                response.answered_at if decision.next_item_id is not None else None
+            )
         return True
 
     def complete_session(
@@ -512,6 +537,14 @@ class Store(JourneyQueries):
                     )
                 )  # fmt: skip
             return out
+
+    def completed_session_forms(self) -> dict[str, str]:
+        """The form (adaptive or fixed) of every completed session, by id."""
+        with self.transaction() as db:
+            rows = db.execute(
+                select(TestSession.id, TestSession.form).where(TestSession.status == "completed")
+            )
+            return {session_id: str(form) for session_id, form in rows}
 
     def completed_session_flags(self) -> dict[str, dict[str, Any]]:
         """The stored flags (data-quality checks, posterior) of every completed session, by id."""
@@ -630,6 +663,13 @@ def score_record(row: Score) -> ScoreRecord:
         row.competency, row.theta, row.se, row.t_score, row.percentile, row.n_items,
         row.model_version_id,
     )  # fmt: skip
+
+
+def _answer_state(source: TestSession | SessionRecord) -> tuple[Any, ...]:
+    """What an answer's decision depends on besides the answers: status, pending item and
+    deadline. Every answer changes the pending item (never back to an answered one), so an
+    unchanged state also means that no answer was added in between."""
+    return (source.status, source.pending_item_id, source.pending_shown_at, source.deadline_at)
 
 
 def _record(row: TestSession) -> SessionRecord:

@@ -21,6 +21,7 @@ from assessment.errors import MAX_PROBLEMS, DataFileError
 from assessment.model_document import ModelDocument
 from assessment.persistence.private import open_private
 from assessment.psychometrics.number_text import format_rows
+from assessment.vocabulary import Form, form_problem
 from scoring import MISSING, ItemSpec, ModelParameters, ResponseMatrix, ScoringError, ThetaEstimate
 from scoring.norms import NormTable
 
@@ -37,6 +38,32 @@ class ResponseFile:
     ignored_columns: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     """Warnings about the file that are not errors (inferred category counts, empty items)."""
+
+
+FORM_COLUMN = "_form"
+"""Optional column of a response file: the form (``adaptive`` or ``fixed``) each respondent
+took. Re-norming reads it (``response_forms``); every other reader carries it along like any
+``_`` column."""
+
+
+def response_forms(loaded: ResponseFile, source: str) -> tuple[Form | None, ...] | None:
+    """The form each respondent of ``loaded`` took, from its ``_form`` column (None without
+    the column; None for an empty cell: not known).
+
+    Raises ``DataFileError`` naming every respondent whose cell is neither ``adaptive`` nor
+    ``fixed``: a misspelt form would silently put a respondent in the wrong norm group.
+    """
+    column = loaded.extra.get(FORM_COLUMN)
+    if column is None:
+        return None
+    problems = [
+        f"candidate {candidate_id!r}, column {FORM_COLUMN!r}: {problem}"
+        for candidate_id, value in zip(loaded.candidate_ids, column, strict=True)
+        if value and (problem := form_problem(value))
+    ]
+    if problems:
+        raise DataFileError(source, problems)
+    return tuple(value or None for value in column)  # type: ignore[misc]
 
 
 def _read_bytes(path: Path, source: str) -> bytes:

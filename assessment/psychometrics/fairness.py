@@ -209,6 +209,7 @@ def _overall_result(
         stored_evidence(result.flags),
         StoredPosterior.from_flags(result.flags, COMPETENCIES),
         result.scores[0].model_version_id,
+        form=result.form,
     )
     return overall(scores)[1]
 

@@ -19,25 +19,43 @@ only the answers (``assessment.delivery.quality.model_fit_verdicts``: person mis
 answers like random picking, under the active model; timing cannot be judged from a response
 file). Flagged respondents are left out, the preview says how many and why, and the minimum
 applies to the respondents kept.
+
+Norm tables are made per form (``assessment.psychometrics.form_norms``): EAP estimates of
+the adaptive test and of the fixed form spread differently, so each form's candidates are
+compared with the sample's estimates from that form. Each respondent's form is the one
+recorded for them (the session's form for completed tests in the database, a response file's
+``_form`` column); only where none is recorded is it judged from the answers: exactly the
+fixed form's items is the fixed form, anything else the adaptive test. The adaptive test's
+respondents make ``norms``, which needs the minimum. The fixed form's tables (``form_norms.fixed``)
+come from the sample's fixed-form respondents when there are at least the minimum; otherwise
+from the fixed form's answers simulated under the active model for one plausible value of
+every kept respondent (``RENORM_SEED``), and the preview says so.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import NDArray
 
 from assessment.delivery.quality import model_fit_verdicts
 from assessment.errors import AssessmentError
 from assessment.model_document import (
     EstimateCorrelation,
+    FormNorms,
     NormReference,
     NormSection,
 )
 from assessment.persistence.store import Store
+from assessment.psychometrics.form_norms import (
+    form_norms,
+    plausible_values,
+    simulated_form_estimates,
+)
 from assessment.psychometrics.model_files import eap_estimates
 from assessment.psychometrics.review import band_index
 from assessment.psychometrics.versions import (
@@ -51,7 +69,7 @@ from assessment.session_values import (
     StoredPosterior,
     stored_evidence,
 )
-from assessment.vocabulary import QUALITY_FLAGS, raised_flags
+from assessment.vocabulary import QUALITY_FLAGS, form_problem, raised_flags
 from items.models import COMPETENCIES
 from scoring import MISSING, ResponseMatrix
 from scoring.composite import CompositeReference
@@ -59,6 +77,8 @@ from scoring.norms import NormTable
 
 MIN_NORM_SAMPLE = 200
 """Fewest respondents a reference sample needs (see the module docstring)."""
+RENORM_SEED = 20270101
+"""Seed of the plausible values and simulated answers of a fixed form without respondents."""
 
 FLAG_REASONS = {
     "person_misfit": "fit the model poorly (person misfit lz*, or more probable under random "
@@ -95,6 +115,44 @@ class RenormPreview:
     """Respondents left out of the norm sample for data-quality flags."""
     left_out_flags: dict[str, int] = field(default_factory=dict)
     """Per data-quality flag: the left-out respondents that raised it (one can raise two)."""
+    fixed: FormNorms | None = None
+    """The fixed form's norm tables (``form_norms.fixed`` of the new version)."""
+    n_fixed: int = 0
+    """Kept respondents who took the fixed form."""
+    forms_judged: int = 0
+    """Kept respondents with no recorded form, whose form was judged from their answers."""
+
+    def forms_line(self) -> str:
+        """Where the respondents' forms come from (recorded, or judged from the answers)."""
+        rule = "exactly the fixed form's items: the fixed form; otherwise the adaptive test"
+        if not self.forms_judged:
+            return "Forms: as recorded for every respondent"
+        if self.forms_judged == self.n:
+            return f"Forms: not recorded, judged from the answered items ({rule})"
+        return (
+            f"Forms: recorded for {self.n - self.forms_judged} respondents, judged from the "
+            f"answered items for {self.forms_judged} ({rule})"
+        )
+
+    def fixed_line(self) -> str:
+        """Where the fixed form's norm tables come from."""
+        if self.fixed is None:
+            return "The fixed form has no norm tables of its own"
+        if self.fixed.method == "respondents":
+            return f"Fixed form: norm tables of the sample's {self.n_fixed} fixed-form respondents"
+        return (
+            f"Fixed form: only {self.n_fixed} respondents took it (fewer than {self.minimum}); "
+            "its norm tables are the fixed form's answers simulated under "
+            f"{self.active_label} for a plausible value of each of the {self.n} respondents"
+        )
+
+    def form_lines(self) -> list[str]:
+        """Where the forms come from and each form's norm sample."""
+        return [
+            self.forms_line(),
+            f"Adaptive test: norm tables of {self.n - self.n_fixed} respondents",
+            self.fixed_line(),
+        ]
 
     def left_out_line(self) -> str:
         """How many respondents the data-quality checks left out, and why."""
@@ -147,6 +205,7 @@ class RenormPreview:
             )
         )
         out.insert(1, f"  {self.left_out_line()}")
+        out[2:2] = [f"  {line}" for line in self.form_lines()]
         return out
 
 
@@ -157,18 +216,25 @@ def preview_renorm(
     overall: OverallRule | None = None,
     date: dt.date | None = None,
     minimum: int = MIN_NORM_SAMPLE,
+    fixed_form: Collection[str] | None = None,
+    forms: Sequence[str | None] | None = None,
 ) -> RenormPreview:
-    """Norm tables of ``sample`` under the active model and the band changes they would cause.
+    """Norm tables of ``sample`` per form under the active model and the band changes they
+    would cause (module docstring).
 
     ``name`` names the reference sample (for example "applicants 2027 Q1"); it is stored
     with the tables and shown on reports. A sample with fewer than ``minimum`` respondents
-    (at least 2) is refused.
+    of the adaptive test (at least 2) is refused. ``forms`` gives the form each row of
+    ``sample`` took (None: not recorded); a row without one is judged from its answers
+    against ``fixed_form``, the fixed form's items (default: the packaged form,
+    ``items.forms.load_fixed_form``).
     """
     if not name.strip():
         raise AssessmentError("name the reference sample (for example 'applicants 2027 Q1')")
     model = store.active_model_document()
     if model is None:
         raise AssessmentError("there is no active model version to re-norm")
+    recorded = _recorded_forms(forms, sample.n_candidates)
     data = aligned_as_delivered(sample, model.parameters)
     n_answers = (data.responses != MISSING).sum(axis=1)
     answered = np.flatnonzero(n_answers > 0)
@@ -183,41 +249,81 @@ def preview_renorm(
             f"reference sample needs at least {max(minimum, 2)} "
             f"(the documented minimum is {MIN_NORM_SAMPLE})"
         )
-    estimate = eap_estimates(model.parameters, data.subset(kept))
-    group = f"{name.strip()} (n={kept.size})"
-    tables = {
-        dimension: NormTable.from_estimates(estimate.theta[:, d], group)
-        for d, dimension in enumerate(estimate.dimensions)
-    }
-    correlation = EstimateCorrelation.of_estimates(estimate.theta, tuple(estimate.dimensions))
-    new_reference = (
-        CompositeReference.of_norm_group(
-            [tables[c] for c in COMPETENCIES], correlation.matrix(COMPETENCIES)
+    form_items = set(_packaged_fixed_form() if fixed_form is None else fixed_form)
+    judged = recorded[kept] == ""
+    took_fixed = np.where(
+        judged, _took_form(data.subset(kept), form_items, model.parameters.item_ids),
+        recorded[kept] == "fixed",
+    )  # fmt: skip
+    adaptive = kept[~took_fixed]
+    if adaptive.size < max(minimum, 2):
+        raise AssessmentError(
+            f"the sample {name!r} has {adaptive.size} respondent(s) of the adaptive test that "
+            f"pass the data-quality checks ({int(took_fixed.sum())} took the fixed form); the "
+            f"adaptive test's norm tables need at least {max(minimum, 2)} "
+            f"(the documented minimum is {MIN_NORM_SAMPLE})"
         )
-        if all(c in tables for c in COMPETENCIES)
-        else None  # the rule has no band without a norm table for every competency
-    )
+    estimate = eap_estimates(model.parameters, data.subset(kept))
+    dimensions = tuple(estimate.dimensions)
+    theta = np.asarray(estimate.theta)
+    group = f"{name.strip()} (n={adaptive.size})"
+    tables = {
+        dimension: NormTable.from_estimates(theta[~took_fixed, d], group)
+        for d, dimension in enumerate(dimensions)
+    }
+    correlation = EstimateCorrelation.of_estimates(theta[~took_fixed], dimensions)
+    if took_fixed.sum() >= max(minimum, 2):
+        fixed = form_norms(
+            theta[took_fixed], dimensions,
+            f"{name.strip()}, fixed form (n={int(took_fixed.sum())})", "respondents",
+        )  # fmt: skip
+    else:
+        rng = np.random.default_rng(RENORM_SEED)
+        covariance = getattr(estimate, "covariance", None)
+        if covariance is None:  # independent dimensions: the posterior SDs on the diagonal
+            covariance = np.einsum(
+                "nd,de->nde", np.asarray(estimate.se) ** 2, np.eye(theta.shape[1])
+            )
+        drawn = plausible_values(theta, covariance, rng)
+        simulated = simulated_form_estimates(model.parameters, drawn, form_items, rng)
+        fixed = form_norms(
+            simulated, dimensions,
+            f"{name.strip()} (n={kept.size}), fixed form simulated from plausible values",
+            "plausible_values",
+            note=f"{int(took_fixed.sum())} fixed-form respondents, fewer than {max(minimum, 2)}",
+        )  # fmt: skip
+    new = {
+        "adaptive": _Reference(tables, correlation),
+        "fixed": _Reference(
+            {d: s.table() for d, s in fixed.norms.items()}, fixed.estimate_correlation
+        ),
+    }
     thetas = _current_thetas(store, model.version_id)
+    tested_forms = [row.form for row in thetas]
+    old = {
+        form: _Reference(found.tables, None, found.correlation)
+        for form in set(tested_forms)
+        for found in [model.document.form_reference(form, COMPETENCIES)]
+    }
     changes: dict[str, int] = {}
     any_change = np.zeros(len(thetas), dtype=bool)
     old_t: dict[str, np.ndarray] = {}
     new_t: dict[str, np.ndarray] = {}
-    for dimension, table in tables.items():
-        old_table = model.norms.get(dimension)
-        theta = np.array([row.theta.get(dimension, np.nan) for row in thetas], dtype=float)
-        new_t[dimension] = table.t_score(theta)
-        if old_table is None:
+    for dimension in tables:
+        values = np.array([row.theta.get(dimension, np.nan) for row in thetas], dtype=float)
+        new_t[dimension] = _t_scores(values, tested_forms, new, dimension)
+        if not all(dimension in old[form].tables for form in old):
             continue
-        old_t[dimension] = old_table.t_score(theta)
+        old_t[dimension] = _t_scores(values, tested_forms, old, dimension)
         changed = band_index(old_t[dimension]) != band_index(new_t[dimension])
-        changed &= np.isfinite(theta)
+        changed &= np.isfinite(values)
         changes[dimension] = int(changed.sum())
         any_change |= changed
     overall_changes = None
     if overall is not None:
         overall_changes = sum(
             _overall_band(thetas[n], old_t, n, overall)
-            != _overall_band(thetas[n], new_t, n, overall, new_reference)
+            != _overall_band(thetas[n], new_t, n, overall, new[tested_forms[n]].composite())
             for n in range(len(thetas))
         )
     return RenormPreview(
@@ -235,7 +341,70 @@ def preview_renorm(
         minimum=max(minimum, 2),
         left_out=int(flagged.sum()),
         left_out_flags={flag: left_out[flag] for flag in QUALITY_FLAGS if left_out[flag]},
+        fixed=fixed,
+        n_fixed=int(took_fixed.sum()),
+        forms_judged=int(judged.sum()),
     )
+
+
+def _packaged_fixed_form() -> tuple[str, ...]:
+    """The packaged fixed form's items (the bank is loaded only when no form is given)."""
+    from items import load_bank
+    from items.forms import load_fixed_form
+
+    return load_fixed_form(load_bank())
+
+
+def _recorded_forms(forms: Sequence[str | None] | None, n: int) -> NDArray[np.str_]:
+    """Each row's recorded form ("" where none is recorded); refuses a list of the wrong
+    length or an unknown form."""
+    if forms is None:
+        return np.full(n, "")
+    if len(forms) != n:
+        raise AssessmentError(f"{len(forms)} recorded forms for a sample of {n} respondents")
+    problems = sorted({p for form in forms if form is not None and (p := form_problem(form))})
+    if problems:
+        raise AssessmentError(f"recorded forms: {'; '.join(problems)}")
+    return np.array([form or "" for form in forms], dtype=str)
+
+
+def _took_form(
+    data: ResponseMatrix, form_items: set[str], item_ids: tuple[str, ...]
+) -> NDArray[np.bool_]:
+    """Respondents whose answered items are exactly the form's items."""
+    in_form = np.array([item_id in form_items for item_id in item_ids], dtype=bool)
+    answered = data.responses != MISSING
+    return np.asarray((answered == in_form[None, :]).all(axis=1))
+
+
+@dataclass(frozen=True)
+class _Reference:
+    """One form's norm tables with the correlation of its estimates (or the matrix itself)."""
+
+    tables: Mapping[str, NormTable]
+    correlation: EstimateCorrelation | None
+    matrix: np.ndarray | None = None
+
+    def composite(self) -> CompositeReference | None:
+        """The composite's reference group (None without a table for every competency)."""
+        if not all(c in self.tables for c in COMPETENCIES):
+            return None  # the rule has no band without a norm table for every competency
+        matrix = self.matrix
+        if matrix is None and self.correlation is not None:
+            matrix = self.correlation.matrix(COMPETENCIES)
+        return CompositeReference.of_norm_group([self.tables[c] for c in COMPETENCIES], matrix)
+
+
+def _t_scores(
+    theta: np.ndarray, forms: list[str], references: Mapping[str, _Reference], dimension: str
+) -> np.ndarray:
+    """Each candidate's T-score on ``dimension`` by the norm table of their form."""
+    out = np.full(theta.shape, np.nan)
+    for form, reference in references.items():
+        rows = np.array([f == form for f in forms], dtype=bool)
+        if rows.any():
+            out[rows] = reference.tables[dimension].t_score(theta[rows])
+    return out
 
 
 @dataclass(frozen=True)
@@ -245,6 +414,7 @@ class _CurrentScores:
     theta: dict[str, float]
     se: dict[str, float]
     version_id: int
+    form: str
     flags: tuple[str, ...] = ()
     evidence: float | None = None
     posterior: StoredPosterior | None = None
@@ -255,6 +425,7 @@ def _current_thetas(store: Store, version_id: int) -> list[_CurrentScores]:
     (scored by a version linked or re-normed to or from it, directly or through others)."""
     same_scale = same_scale_versions(store, version_id)
     flags = store.completed_session_flags()
+    forms = store.completed_session_forms()
     out = []
     for session_id, records in store.current_scores_of_completed().items():
         if records and records[0].model_version_id in same_scale:
@@ -264,6 +435,7 @@ def _current_thetas(store: Store, version_id: int) -> list[_CurrentScores]:
                     {r.competency: r.theta for r in records},
                     {r.competency: r.se for r in records},
                     records[0].model_version_id,
+                    forms[session_id],
                     raised_flags(stored),
                     stored_evidence(stored),
                     StoredPosterior.from_flags(stored, COMPETENCIES),
@@ -290,7 +462,7 @@ def _overall_band(
         return overall(
             CompletedScores(
                 current.theta, current.se, scores, current.flags, current.evidence,
-                current.posterior, current.version_id, reference,
+                current.posterior, current.version_id, reference, current.form,
             )
         )[1]  # fmt: skip
     except KeyError:  # a competency the rule weighs has no score
@@ -319,8 +491,9 @@ def apply_renorm(
         norms={d: NormSection.from_table(t) for d, t in preview.tables.items()},
         norm_reference=NormReference(
             sample=preview.sample, n=preview.n, date=preview.date, defined_in=label,
-            reason=reason.strip(), estimate_correlation=preview.correlation,
+            reason=reason.strip(), estimate_correlation=preview.correlation, form="adaptive",
         ),
+        form_norms={"fixed": preview.fixed} if preview.fixed is not None else None,
         renormed_from=version.label,
         version=None,
     )  # fmt: skip
@@ -334,7 +507,9 @@ def apply_renorm(
         "band_changes": preview.band_changes, "candidates": preview.n_candidates,
         "any_band_changes": preview.any_band_changes,
         "overall_changes": preview.overall_changes, "left_out": preview.left_out,
-        "left_out_flags": preview.left_out_flags,
+        "left_out_flags": preview.left_out_flags, "n_fixed": preview.n_fixed,
+        "fixed_method": preview.fixed.method if preview.fixed is not None else None,
+        "forms_judged": preview.forms_judged,
     })  # fmt: skip
     return version_id
 

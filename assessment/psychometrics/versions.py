@@ -28,7 +28,13 @@ from typing import Any
 import numpy as np
 
 from assessment.delivery.policy import CATPolicy
-from assessment.delivery.quality import QualityFlags, quality_flags
+from assessment.delivery.quality import (
+    NO_ANSWERS_VERDICT,
+    QualityFlags,
+    answer_counts,
+    model_fit_verdicts,
+    session_flags,
+)
 from assessment.delivery.score_record import posterior_record, score_record
 from assessment.errors import AssessmentError, DataFileError
 from assessment.model_document import (
@@ -40,6 +46,7 @@ from assessment.model_document import (
 from assessment.persistence.answers import (
     EVERY_COMPLETED_SESSION,
     UNFLAGGED_SESSIONS,
+    CompletedAnswers,
     SessionFilter,
     completed_answers,
 )
@@ -47,12 +54,18 @@ from assessment.persistence.audit import AuditLog
 from assessment.persistence.store import Store, StoredModel
 from assessment.psychometrics.data_files import align_to_model
 from assessment.psychometrics.model_files import reference_of
+from assessment.psychometrics.partial import (
+    check_partial,
+    uncalibrated_competencies,
+    with_carried_competencies,
+)
 from assessment.psychometrics.promotion_guard import (
     MIN_COMMON_ITEMS,
     PromotionProblem,
     linking_problems,
     promotion_problems,
 )
+from assessment.session_values import Response
 from items import ItemBank
 from items.scoring_map import (
     item_specs,
@@ -149,10 +162,13 @@ def promote(
 
     With ``link`` (and an active version), the parameters are placed on the active scale and
     the active version's reference norms carry over (see the module docstring); the constants
-    are recorded in ``linking``. With ``carry_over``, bank items missing from ``document`` keep
-    the active version's parameters (listed in ``carried_over``). A document with problems
-    (``promotion_guard``) is refused with ``PromotionRefusedError`` unless ``force`` is given
-    with a written ``reason``; the audit entry keeps the reason and the problems.
+    are recorded in ``linking``. Competencies the active version has and ``document`` does
+    not are carried over from it whole, with their norms (``partial``; refused when they
+    cannot be: another item model, or no ``link``). With ``carry_over``, bank items missing
+    from ``document`` keep the active version's parameters (listed in ``carried_over``). A
+    document with problems (``promotion_guard``) is refused with ``PromotionRefusedError``
+    unless ``force`` is given with a written ``reason``; the audit entry keeps the reason and
+    the problems.
     """
     if not note.strip():
         raise AssessmentError("a note saying why this version is promoted is required")
@@ -162,6 +178,9 @@ def promote(
         raise AssessmentError("the model has no norm tables; use a model file from sjt calibrate")
     problems = promotion_problems(document)
     active = store.active_model_document()
+    missing = uncalibrated_competencies(document.dimensions, active)
+    if active is not None and missing:
+        check_partial(document, active, missing, link)
     norms_basis = "calibration sample of the promoted file"
     if link and active is not None:
         same_model = active.document.model == document.model
@@ -173,10 +192,14 @@ def promote(
         problems += linking_problems(linking, document.model, active.document.model, active.label)
         if linking is not None:
             linked = transform(document.parameters, linking.slope, linking.intercept)
+            document = document.with_parameters(linked)
+            if missing:  # linked first: the carried items are on the active scale already
+                document = with_carried_competencies(document, active, missing)
             norms, reference = _reference_norms(document, active, linking)
-            document = document.with_parameters(linked).with_changes(
+            document = document.with_changes(
                 norms=norms,
                 norm_reference=reference,
+                form_norms=active.document.form_norms,  # per form, on the same scale
                 linking=Linking(
                     method="Stocking-Lord on common items",
                     linked_to=active.label,
@@ -205,6 +228,8 @@ def promote(
         label, document, created_by=actor, note=note, activate=True
     )
     detail: dict[str, Any] = {"note": note, "version_id": version_id, "norms": norms_basis}
+    if missing:
+        detail["carried_competencies"] = list(missing)
     if force:
         detail.update(forced=True, reason=reason, problems=[p.to_dict() for p in problems])
     store.audit(actor, "model.promote", label, detail)
@@ -352,6 +377,8 @@ class CollectedData:
     """The candidate of each row (session) of ``data``."""
     excluded_synthetic: int = 0
     """Sessions of synthetic demo candidates left out (only when the filter leaves them out)."""
+    forms: tuple[str, ...] = ()
+    """The form (adaptive or fixed) each row's session took, as the session records it."""
 
 
 def collected_responses(
@@ -359,9 +386,13 @@ def collected_responses(
 ) -> CollectedData:
     """Responses of the completed sessions ``chosen`` as a matrix over the bank's scored items
     (by default: sessions without data-quality flags, synthetic demo candidates included)."""
+    return _as_matrix(completed_answers(store, chosen), bank)
+
+
+def _as_matrix(stored: CompletedAnswers, bank: ItemBank) -> CollectedData:
+    """The stored answers as a matrix over the bank's scored items (``collected_responses``)."""
     specs = item_specs(bank)
     column = {spec.item_id: j for j, spec in enumerate(specs)}
-    stored = completed_answers(store, chosen)
     ids = stored.session_ids
     position = {session_id: n for n, session_id in enumerate(ids)}
     matrix = np.full((len(ids), len(specs)), MISSING, dtype=np.int64)
@@ -375,8 +406,9 @@ def collected_responses(
     dimensions = tuple(dict.fromkeys(spec.dimension for spec in specs))
     data = ResponseMatrix(matrix, specs, dimensions)
     return CollectedData(
-        ids, data, stored.excluded_flagged, stored.candidate_ids, stored.excluded_synthetic
-    )
+        ids, data, stored.excluded_flagged, stored.candidate_ids, stored.excluded_synthetic,
+        stored.forms,
+    )  # fmt: skip
 
 
 def aligned_as_delivered(data: ResponseMatrix, model: ModelParameters) -> ResponseMatrix:
@@ -398,26 +430,27 @@ def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str =
     model = store.model_document_by_label(label) if label else store.active_model_document()
     if model is None:
         raise AssessmentError(f"no model version {label!r}" if label else "no active version")
-    collected = collected_responses(store, bank, EVERY_COMPLETED_SESSION)
+    stored = completed_answers(store, EVERY_COMPLETED_SESSION)
+    collected = _as_matrix(stored, bank)
     if not collected.session_ids:
         return 0
     # As delivery scores: joint most/least items as one answer, under the model's N(0, R).
     data = aligned_as_delivered(collected.data, model.parameters)
     prior = LatentPrior(model.parameters.correlation, n_grid=CATPolicy().n_quad)
     estimate = score_eap_correlated(model.parameters, data, prior=prior)
-    stored_flags = store.completed_session_flags()
+    qualities = sessions_quality(stored, bank, model.parameters, data, collected)
+    forms = dict(zip(stored.session_ids, stored.forms, strict=True))
     for n, session_id in enumerate(collected.session_ids):
         records = [
             score_record(model, competency, estimate.theta[n, d], estimate.se[n, d],
-                         estimate.n_answered[n, d])
+                         estimate.n_answered[n, d], forms[session_id])
             for d, competency in enumerate(estimate.dimensions)
         ]  # fmt: skip
         posterior = posterior_record(
             estimate.dimensions, estimate.covariance[n], model.parameters.correlation,
             model.version_id,
         )  # fmt: skip
-        quality = session_quality(store, bank, model.parameters, session_id, stored_flags)
-        store.replace_scores(session_id, records, posterior, quality.stored())
+        store.replace_scores(session_id, records, posterior, qualities[n].stored())
     store.audit(actor, "model.rescore", model.label, {"sessions": len(collected.session_ids)})
     return len(collected.session_ids)
 
@@ -464,18 +497,36 @@ def scores_from_other_versions(store: Store) -> ScoresFromOtherVersions | None:
     return ScoresFromOtherVersions(active.label, by_version)
 
 
-def session_quality(
-    store: Store,
+def sessions_quality(
+    stored: CompletedAnswers,
     bank: ItemBank,
     model: ModelParameters,
-    session_id: str,
-    stored_flags: dict[str, dict[str, Any]],
-) -> QualityFlags:
-    """The data-quality flags of a completed session under ``model`` (its answers to items the
-    bank still holds; ``incomplete`` as recorded when the session ended)."""
-    responses = [r for r in store.load_session(session_id).session.responses if r.item_id in bank]
-    incomplete = bool(stored_flags.get(session_id, {}).get("incomplete", False))
-    return quality_flags(bank, model, responses, incomplete)
+    data: ResponseMatrix,
+    collected: CollectedData,
+) -> list[QualityFlags]:
+    """The data-quality flags of every session of ``collected`` under ``model``, exactly as
+    delivery judges one session (``quality_flags``), with the model's verdicts for all rows
+    of ``data`` (``collected`` aligned to the model) in one pass. A session counts its
+    answers to items the bank still holds as delivery does (a most/least item once);
+    ``incomplete`` is as recorded when the session ended."""
+    responses: dict[str, list[Response]] = {}
+    for answer in stored.answers:
+        if answer.item_id in bank:
+            responses.setdefault(answer.session_id, []).append(
+                Response(answer.item_id, answer.most, answer.least, answer.response_ms)
+            )
+    counts = answer_counts(collected.data)
+    answered = np.flatnonzero(counts > 0)
+    judged = model_fit_verdicts(model, data.subset(answered), counts[answered].tolist())
+    verdicts = dict(zip(answered.tolist(), judged, strict=True))
+    return [
+        session_flags(
+            responses.get(session_id, ()),
+            verdicts.get(n, NO_ANSWERS_VERDICT),
+            bool(stored.flags.get(session_id, {}).get("incomplete", False)),
+        )
+        for n, session_id in enumerate(collected.session_ids)
+    ]
 
 
 __all__ = [

@@ -8,6 +8,7 @@ module shapes them into rows for tables and charts and enforces the rules of the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,11 +139,18 @@ def rescore_confirmed(store: Store, bank: ItemBank, actor: str, confirmed: bool)
 
 
 def renorm_preview(
-    store: Store, sample: ResponseMatrix, name: str, overall: OverallRule | None = None
+    store: Store,
+    sample: ResponseMatrix,
+    name: str,
+    overall: OverallRule | None = None,
+    forms: Sequence[str | None] | None = None,
 ) -> RenormPreview:
-    """What re-norming the active version on ``sample`` would do, at the documented minimum
-    sample size (``renorm.MIN_NORM_SAMPLE``; the workbench offers no way to lower it)."""
-    return renorm.preview_renorm(store, sample, name, overall, minimum=renorm.MIN_NORM_SAMPLE)
+    """What re-norming the active version on ``sample`` (its rows' recorded ``forms``, if
+    known) would do, at the documented minimum sample size (``renorm.MIN_NORM_SAMPLE``; the
+    workbench offers no way to lower it)."""
+    return renorm.preview_renorm(
+        store, sample, name, overall, minimum=renorm.MIN_NORM_SAMPLE, forms=forms
+    )
 
 
 def renorm_with_reason(

@@ -84,10 +84,9 @@ def scores_csv(rows: Iterable[CandidateRow], overall: OverallRule | None = None)
                 _number(row.t_scores[k], 1),
                 _number(row.percentiles[k], 1),
             ]
-        scores = row.completed_scores()
-        if overall is not None and scores is not None:
-            composite, band = overall(scores)
-            cells += [_number(composite, 1), band]
+        result = None if overall is None else row.overall_result(overall)
+        if result is not None:
+            cells += [_number(result[0], 1), result[1]]
         else:
             cells += ["", ""]
         cells += [

@@ -13,6 +13,7 @@ from assessment.errors import AssessmentError, InvitationFileError
 from assessment.persistence.store import Store
 from assessment.recruiting.addresses import email_problem
 from assessment.recruiting.exports import neutralise
+from assessment.recruiting.overview import candidate_overview
 from assessment.settings import public_url, resolve_settings, served_url
 from assessment.vocabulary import form_problem, language_problem
 
@@ -165,6 +166,21 @@ def parse_invitation_csv(data: bytes | str) -> list[InvitationRequest]:
     return requests
 
 
+def open_invitation_problems(store: Store, requests: Sequence[InvitationRequest]) -> list[str]:
+    """One problem per request whose email already has an open invitation (invited or
+    started, not expired), naming the email and the candidate id: a second invitation would
+    give the person two links and two candidate records."""
+    open_by_email: dict[str, str] = {}
+    for row in candidate_overview(store, status=("invited", "started")):
+        if row.email:
+            open_by_email.setdefault(row.email.strip().casefold(), row.candidate_id)
+    return [
+        f"{request.email} already has an open invitation (candidate {candidate_id})"
+        for request in requests
+        if (candidate_id := open_by_email.get(request.email.strip().casefold()))
+    ]
+
+
 def invite_candidates(
     store: Store,
     rows: Sequence[InvitationRequest],
@@ -280,6 +296,7 @@ __all__ = [
     "link_base",
     "links_csv",
     "links_text",
+    "open_invitation_problems",
     "parse_invitation_csv",
     "request_from_form",
 ]

@@ -21,7 +21,12 @@ from assessment.persistence.roster import (
     read_roster,
 )
 from assessment.persistence.store import ScoreRecord, Store
-from assessment.session_values import CompletedScores, StoredPosterior, stored_evidence
+from assessment.session_values import (
+    CompletedScores,
+    OverallRule,
+    StoredPosterior,
+    stored_evidence,
+)
 from assessment.vocabulary import STATUSES, Status, raised_flags, status_problem
 from items.models import COMPETENCIES
 
@@ -75,12 +80,19 @@ class CandidateRow:
         if self.model_version_id is None or not complete:
             return None
         return CompletedScores(
-            theta, se, t_scores, self.flags, self.evidence, self.posterior, self.model_version_id
-        )
+            theta, se, t_scores, self.flags, self.evidence, self.posterior,
+            self.model_version_id, form=self.form,
+        )  # fmt: skip
 
     def t_score(self, competency: str) -> float | None:
         """The T-score of one competency (None unless completed)."""
         return self.t_scores[COMPETENCIES.index(competency)]
+
+    def overall_result(self, overall: OverallRule) -> tuple[float, str] | None:
+        """Composite T and overall band by ``overall`` (the profile's rule,
+        ``reports.assemble.overall_rule``), or None unless the test is completed and scored."""
+        scores = self.completed_scores()
+        return None if scores is None else overall(scores)
 
 
 def candidate_overview(

@@ -28,7 +28,7 @@ from assessment.psychometrics.review import calibration_items
 from assessment.psychometrics.versions import collected_responses
 from assessment.psychometrics.workbench import rollback_with_reason
 from items import COMPETENCIES, load_bank
-from items.scoring_map import synthetic_model
+from items.scoring_map import split_most_least, synthetic_model
 from reports.assemble import overall_rule
 from scoring import MMLCalibrator, simulate_responses, simulate_theta
 from tests.app.conftest import ROOT
@@ -348,3 +348,41 @@ def test_fairness_tab_shows_rates_of_the_profiles_overall_results(
     text = all_text(app)
     assert "Selected: T >= 50 on mean T of the five competencies" in text
     assert "not the decision recruiters see" in text
+
+
+def test_a_calibration_of_one_competency_is_promoted_with_the_others_carried_over(
+    app_store: Store,
+) -> None:
+    active = app_store.active_model_document()
+    assert active is not None
+    so = active.parameters.restricted(
+        item.item_id for item in active.parameters.items if item.dimension == "service_orientation"
+    )
+    rng = np.random.default_rng(5)
+    answers = split_most_least(
+        simulate_responses(so, simulate_theta(300, len(so.dimensions), rng), rng), so
+    )
+    data = answers.select_items(np.ones(answers.n_items, dtype=bool))  # its one competency
+    assert data.dimensions == ("service_orientation",)
+    job = get_jobs().start(data, "gpcm", {"label": "service-orientation.csv"}, owner="psy")
+    deadline = time.monotonic() + 120
+    while not job.status()["finished"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert job.result is not None, job.status()
+    app = open_page(StaffUser("psy", "psychometrician"))
+    others = "resilience, composure, empathy, integrity"
+    unescaped = all_text(app).replace("\\", "").replace("\u200b", "")  # Markdown escapes
+    assert f"the other competencies ({others}) keep that version's items" in unescaped
+    app.text_area[0].input("service orientation recalibrated on new data")
+    next(b for b in app.button if b.label == "Promote as a new model version").click().run()
+    assert not app.error, [e.value for e in app.error]
+    assert "Promoted v1." in [s.value for s in app.success]
+    notes = [i.value.replace("\\", "").replace("\u200b", "") for i in app.info]
+    assert any(f"carried over unchanged from v0-synthetic: {others}" in n for n in notes), notes
+    promoted = app_store.active_model_document()
+    assert promoted is not None
+    assert promoted.label == "v1"
+    assert promoted.document.dimensions == active.document.dimensions
+    assert promoted.document.norms == active.document.norms
+    kept = [item for item in active.document.items if item.dimension != "service_orientation"]
+    assert [i for i in promoted.document.items if i.dimension != "service_orientation"] == kept

@@ -9,14 +9,18 @@ from streamlit.testing.v1 import AppTest
 
 from app_pages.common import get_store
 from app_pages.markup import md_escape
+from app_pages.recruiter_candidates import RESULT_LABELS
+from app_pages.recruiter_shared import PROFILE_KEY
 from assessment.access.accounts import StaffUser
 from assessment.delivery.simulation import load_simulation_record
 from assessment.demo import seed_demo
+from assessment.persistence.results import latest_completed_result
 from assessment.persistence.store import Store
-from assessment.persistence.tables import Candidate
+from assessment.persistence.tables import Candidate, TestSession
 from assessment.recruiting.overview import candidate_overview
 from items import COMPETENCIES, load_bank
-from reports.formatting import fmt_reliability
+from reports.assemble import overall_rule, profile_for_candidate
+from reports.formatting import fmt_reliability, fmt_t
 from tests.app.conftest import ROOT
 from tests.app.staff import sign_in_as
 
@@ -122,6 +126,40 @@ def test_a_list_with_problems_lists_them_and_creates_nothing(app_store: Store) -
     assert app_store.count_candidates() == 1
 
 
+@pytest.mark.parametrize("mode", ["One candidate", "Upload a list (CSV)"])
+def test_an_email_with_an_open_invitation_is_refused_unless_confirmed(
+    app_store: Store, mode: str
+) -> None:
+    """The single form made a second open invitation for the same email without a word."""
+    first = app_store.add_candidate("Ann", "ann@example.com")
+    app_store.create_invitation(first)
+    app = AppTest.from_file(str(RECRUITER_PAGE), default_timeout=TIMEOUT)
+    sign_in_as(app, get_store(), "rita", "recruiter")
+    app.session_state["invite_mode"] = mode
+    app.run()
+
+    def submit() -> None:
+        if mode == "One candidate":
+            app.text_input[0].input("Ann Again")
+            app.text_input[1].input("ANN@example.com ")
+        else:
+            data = b"name,email\nAnn Again,ANN@example.com\nBo,bo@example.com\n"
+            app.file_uploader[0].set_value(("people.csv", data, "text/csv"))
+        next(b for b in app.button if b.label.startswith("Create invitation")).click().run()
+
+    submit()
+    assert not app.exception
+    shown = " ".join(errors(app) + [str(c.value) for c in app.code])
+    shown = shown.replace("\\", "").replace("\u200b", "")  # the Markdown escapes
+    assert f"already has an open invitation (candidate {first})" in shown
+    assert "Invite again an email that already has an open invitation" in shown
+    assert app_store.count_candidates() == 1  # nothing created, not even Bo
+    next(c for c in app.checkbox if c.label.startswith("Invite again")).check()
+    submit()
+    assert not errors(app)
+    assert app_store.count_candidates() == (2 if mode == "One candidate" else 3)
+
+
 # ----------------------------------------------- recruiter: the other tabs
 @pytest.fixture
 def seeded(app_store: Store) -> Store:
@@ -137,6 +175,76 @@ def test_candidates_tab_lists_every_candidate(seeded: Store) -> None:
     assert sum(int(m.value) for m in app.metric) == len(rows)
     table = app.dataframe[0].value
     assert sorted(table["candidate_id"]) == sorted(row.candidate_id for row in rows)
+
+
+def test_candidates_tab_shows_each_profiles_overall_result_and_composite(seeded: Store) -> None:
+    rule = overall_rule(seeded)
+    expected = {
+        row.candidate_id: (RESULT_LABELS[band], int(fmt_t(composite)))
+        for row in candidate_overview(seeded, status="completed")
+        for composite, band in [profile_result(seeded, row.candidate_id)]
+    }
+    assert {  # the profile's numbers, which the scores export also gives
+        row.candidate_id: row.overall_result(rule) for row in candidate_overview(seeded)
+    } == {
+        row.candidate_id: profile_result(seeded, row.candidate_id)
+        if row.status == "completed" else None
+        for row in candidate_overview(seeded)
+    }  # fmt: skip
+    app = recruiter_page(StaffUser("rita", "recruiter"), tab="Candidates")
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert list(table.columns[:4]) == ["name", "status", "result", "composite"]
+    shown = {
+        r.candidate_id: (r.result, r.composite)
+        for r in table.itertuples()
+        if r.candidate_id in expected
+    }
+    assert shown == expected
+    others = table[~table["candidate_id"].isin(list(expected))]
+    assert others["result"].isna().all()
+    assert others["composite"].isna().all()
+    assert any("overall result and the composite T" in str(c.value) for c in app.caption)
+
+    next(s for s in app.selectbox if s.label == "Sort by").set_value("composite").run()
+    table = app.dataframe[0].value
+    composites = [int(v) for v in table["composite"].dropna()]
+    assert composites == sorted(composites, reverse=True)
+    assert table["composite"].notna().iloc[: len(composites)].all()  # unscored rows last
+    band = next(iter(expected.values()))[0]
+    wanted = next(k for k, label in RESULT_LABELS.items() if label == band)
+    next(m for m in app.multiselect if m.label == "Overall result").set_value([wanted]).run()
+    table = app.dataframe[0].value
+    assert set(table["result"]) == {band}
+    assert len(table) == sum(1 for label, _ in expected.values() if label == band)
+
+
+def profile_result(store: Store, candidate_id: str) -> tuple[float, str]:
+    overall = profile_for_candidate(store, candidate_id).overall
+    return overall.composite_t, overall.band
+
+
+def test_the_pdf_language_starts_from_each_candidates_test_language(seeded: Store) -> None:
+    """The choice for one candidate was kept for the next, whatever their test language."""
+    english = [r.candidate_id for r in candidate_overview(seeded, status="completed")]
+    with seeded.transaction() as db:
+        for candidate_id in english[:2]:
+            session = latest_completed_result(seeded, candidate_id).session
+            assert session is not None
+            db.get(TestSession, session.id).language = "en"  # type: ignore[union-attr]
+    first, second = english[:2]
+    app = AppTest.from_file(str(RECRUITER_PAGE), default_timeout=TIMEOUT)
+    sign_in_as(app, get_store(), "rita", "recruiter")
+    app.session_state["recruiter_tab"] = "Profile"
+    app.session_state[PROFILE_KEY] = first
+    app.run()
+    language = next(r for r in app.radio if r.label == "PDF language")
+    assert language.value == "en"
+    language.set_value("zh").run()
+    assert next(r for r in app.radio if r.label == "PDF language").value == "zh"
+    app.selectbox[0].set_value(second).run()
+    assert not app.exception
+    assert next(r for r in app.radio if r.label == "PDF language").value == "en"
 
 
 def test_profile_tab_shows_the_profile_of_a_completed_candidate(seeded: Store) -> None:

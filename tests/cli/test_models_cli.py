@@ -24,6 +24,7 @@ from cli.models import EXIT_PROMOTION_REFUSED
 from items import COMPETENCIES, load_bank
 from items.scoring_map import split_most_least, synthetic_model
 from reports.profile import OverallBand
+from tests.assessment.psychometrics.conftest import calibration_of
 from tests.assessment.psychometrics.test_renorm import with_random_pickers
 from tests.cli.conftest import seeded_database, use_copy_of
 
@@ -82,6 +83,7 @@ def test_renorm_previews_without_yes_refuses_a_tiny_sample_and_applies_with_yes(
     assert code == 0, output
     assert "would change band" in output
     assert "preview only: nothing changed" in output
+    assert "Forms: as recorded for every respondent" in output  # the sessions' own forms
     assert [v.label for v in store.model_versions()] == [SYNTHETIC_LABEL]
     assert store.audit_entries("model.renorm") == []
     code, output = sjt(*base, "--reason", "local norms", "--min-sample", "2", "--yes")
@@ -210,3 +212,35 @@ def test_rollback_says_whose_scores_are_current_and_rescores_only_when_asked(
     others = scores_from_other_versions(store)
     assert others is not None
     assert others.count == 0
+
+
+def test_promoting_a_calibration_of_one_competency_carries_the_others_over(
+    store: Store, seeded_file: Path, tmp_path: Path
+) -> None:
+    active = ModelDocument.from_json((seeded_file.parent / "model.json").read_text())
+    calibrated = calibration_of(active, ("service_orientation",))
+    unanswered = calibrated.items[-1].item_id  # an item nobody was given: no parameters
+    model = tmp_path / "service-orientation.json"
+    model.write_text(calibrated.with_changes(items=calibrated.items[:-1]).to_json())
+    code, output = sjt("model", "promote", model, "--note", "one competency", "--no-link")
+    assert code == 1
+    assert "this calibration covers service orientation only" in output
+    assert "must be linked" in output
+    code, output = sjt("model", "promote", model, "--note", "one competency", "--no-carry-over")
+    assert code == 1
+    assert "no parameters for" in output
+    assert [v.label for v in store.model_versions()] == [SYNTHETIC_LABEL]
+    code, output = sjt("model", "promote", model, "--note", "one competency")
+    assert code == 0, output
+    assert "promoted v1; it is now active" in output
+    others = [c for c in active.dimensions if c != "service_orientation"]
+    assert (
+        f"carried over unchanged from {SYNTHETIC_LABEL}: {', '.join(others)} "
+        f"({sum(i.dimension in others for i in active.items)} items" in output
+    )
+    assert f"1 item(s) of the calibrated competencies keep earlier parameters (carried_over): " \
+        f"{unanswered}" in output  # fmt: skip
+    promoted = store.active_model_document()
+    assert promoted is not None
+    assert promoted.document.dimensions == active.dimensions
+    assert promoted.document.norms == active.norms

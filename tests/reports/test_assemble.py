@@ -121,6 +121,25 @@ def test_pdf_shows_the_stored_t_scores(
 
 
 @requires_pdftotext
+@pytest.mark.parametrize(
+    ("report", "tested_in", "printed"),
+    [("en", "zh", "Chinese"), ("zh", "en", "英语"), ("en", "en", "English"), ("zh", "zh", "中文")],
+)
+def test_the_test_language_is_the_one_the_candidate_took_the_test_in(
+    store: Store, completed: list[CandidateRow], report: str, tested_in: str, printed: str
+) -> None:
+    """The field said the report's language: a Chinese test read "English" in English."""
+    row = next(r for r in completed if r.language == tested_in)
+    profile = profile_for_candidate(store, row.candidate_id, report)
+    assert (profile.language, profile.tested_in) == (report, tested_in)
+    lines = pdf_text(render_candidate_pdf(store, row.candidate_id, report)).splitlines()
+    label = load_wording().get(report).profile.labels.language
+    at = next(i for i, line in enumerate(lines) if label in line)
+    values = next(line for line in lines[at + 1 :] if line.strip())  # the row under the labels
+    assert printed in values.split()
+
+
+@requires_pdftotext
 def test_profile_and_pdf_print_the_reliability_of_the_delivered_test(
     store: Store, completed: list[CandidateRow]
 ) -> None:

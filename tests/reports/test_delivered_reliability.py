@@ -20,11 +20,19 @@ from assessment.demo import seed_demo
 from assessment.persistence.results import latest_completed_result
 from assessment.persistence.store import ScoreRecord, Store
 from assessment.persistence.tables import Candidate, TestSession
+from assessment.psychometrics.versions import promote, rescore
 from assessment.recruiting.overview import candidate_overview
 from assessment.vocabulary import raised_flags
 from items import COMPETENCIES, load_bank
-from reports.assemble import MIN_CANDIDATES_FOR_RELIABILITY, profile_for_candidate
+from reports.assemble import (
+    MIN_CANDIDATES_FOR_RELIABILITY,
+    profile_for_candidate,
+    render_candidate_pdf,
+)
+from reports.formatting import fmt_reliability
+from reports.wording import load_wording
 from tests.assessment.delivery.test_random_responders import HUMAN, random_responder
+from tests.reports.conftest import pdf_text, requires_pdftotext
 
 
 @pytest.fixture
@@ -123,6 +131,43 @@ def test_each_form_shows_its_own_reliability_never_one_pooled_across_forms(
     assert [s.reliability for s in adaptive_profile.scores] == [
         pytest.approx(record["reliability"][c]) for c in COMPETENCIES
     ]
+
+
+@requires_pdftotext
+def test_without_a_figure_of_the_delivered_test_no_reliability_is_printed_as_one(
+    store: Store,
+) -> None:
+    """A version promoted without a simulation, before 30 real candidates: the profile
+    printed the calibration's whole-bank marginal reliability (0.95 beside an SE implying
+    about 0.70) under a note calling it "the reliability of the test as delivered"."""
+    bank = load_bank()
+    seed_demo(store, bank, 6)
+    active = store.active_model_document()
+    assert active is not None
+    bank_figures = dict.fromkeys(COMPETENCIES, 0.95)  # what a calibration on the bank states
+    fit = (active.document.fit.model_dump() if active.document.fit else {}) | {
+        "marginal_reliability": bank_figures
+    }
+    promote(
+        store, active.document.with_changes(simulation=None, fit=fit), bank, "psy", "v1",
+        link=False,
+    )  # fmt: skip
+    rescore(store, bank)
+    row = candidate_overview(store, status="completed")[0]
+    words = load_wording()
+    for lang in ("en", "zh"):
+        profile = profile_for_candidate(store, row.candidate_id, lang)
+        assert profile.reliability_source == "unavailable"
+        assert [s.reliability for s in profile.scores] == [None] * len(COMPETENCIES)
+        text = " ".join(pdf_text(render_candidate_pdf(store, row.candidate_id, lang)).split())
+        assert fmt_reliability(0.95) not in text
+        profile_words = words.get(lang).profile
+        note = profile_words.reliability_note_unavailable.format(model_version="v1")
+        squeezed = "".join(text.split())  # Chinese lines break anywhere
+        assert "".join(note.split()) in squeezed
+        assert "".join(profile_words.reliability_note.split()[:3]) not in squeezed
+        for score in profile.scores:  # each row ends with the SEM and a dash, not a figure
+            assert f"{score.t_se:.1f} –" in text
 
 
 def _form_setter(store: Store) -> Callable[[list[str], str], None]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from reports.explain import overall_numbers, score_numbers
-from reports.profile import CompetencyScore, OverallSummary
+from collections.abc import Callable
+
+from reports.explain import norm_basis_text, overall_numbers, score_numbers
+from reports.profile import CandidateProfile, CompetencyScore, OverallSummary
+from reports.wording import Wording
 
 
 def test_a_scores_numbers_are_rounded_half_up_and_percentiles_kept_within_1_to_99() -> None:
@@ -28,3 +31,19 @@ def test_the_overall_numbers_are_printed_as_whole_numbers() -> None:
         "t": "47", "low": "41", "high": "54", "pct": "40", "pct_low": "20", "pct_high": "67",
         "recommend_at": "55", "care_at": "45", "floor": "35",
     }  # fmt: skip
+
+
+def test_the_norm_basis_names_the_form_but_not_the_candidates_number_of_items(
+    make_profile: Callable[..., CandidateProfile], wording: Wording
+) -> None:
+    for language, words in (("en", wording.en), ("zh", wording.zh)):
+        for form, name in (
+            ("adaptive", words.form_names.adaptive),
+            ("fixed", words.form_names.fixed),
+        ):
+            profile = make_profile(form=form, n_items=37, language=language, norm_basis="form")
+            text = norm_basis_text(profile, words)
+            assert name in text
+            assert "37" not in text  # the norm group answered other numbers of items
+        other = norm_basis_text(make_profile(language=language, norm_basis="other_form"), words)
+        assert other == words.profile.norm_basis.other_form

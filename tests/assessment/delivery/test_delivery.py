@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 from sqlalchemy import text
+from sqlalchemy.pool import QueuePool
 
 from assessment.clock import utcnow
 from assessment.delivery.service import Delivery
@@ -91,6 +92,37 @@ def test_double_submit_records_one_answer(delivery: Delivery) -> None:
     assert delivery.answer(session_id, view.item.id, "A", least) is True
     assert delivery.answer(session_id, view.item.id, "A", least) is False
     assert delivery.store.count_responses(session_id) == 1
+
+
+def test_no_connection_is_held_while_items_are_chosen_or_the_test_is_scored(
+    delivery: Delivery, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Selection and interim or final scoring are CPU work, which under load waits for the
+    GIL: a pooled connection held through it leaves the other candidates queueing for the
+    pool until it times out ("no free connection" in the load benchmark on PostgreSQL)."""
+    pool = delivery.store.engine.pool
+    assert isinstance(pool, QueuePool)
+    engine = delivery.engines["adaptive"]
+    held: list[tuple[str, int]] = []
+
+    def watched(name: str) -> Any:
+        work = getattr(engine, name)
+
+        def run(*args: Any) -> Any:
+            held.append((name, pool.checkedout()))
+            return work(*args)
+
+        return run
+
+    for name in ("next_item", "final_estimate"):
+        monkeypatch.setattr(engine, name, watched(name))
+    session_id = begin(delivery)
+    answers = draw_answers(delivery.pool, delivery.model.parameters, 1, np.random.default_rng(8))
+    n_answered = answer_all(delivery, session_id, answers, 0)
+    assert delivery.record(session_id).session.completed
+    assert [name for name, _ in held].count("next_item") > n_answered  # the first, each next
+    assert ("final_estimate", 0) in held
+    assert [(name, n) for name, n in held if n] == []
 
 
 def test_a_language_switch_keeps_the_item_and_its_response_time(delivery: Delivery) -> None:

@@ -7,12 +7,19 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.pool import QueuePool
 
 from assessment.clock import utcnow
 from assessment.errors import AssessmentError, ConstraintError, DatabaseError, InvitationError
 from assessment.model_document import ModelDocument
 from assessment.persistence.answers import EVERY_COMPLETED_SESSION, SessionFilter, completed_answers
-from assessment.persistence.store import AnswerDecision, ScoreRecord, Store, hash_token
+from assessment.persistence.store import (
+    AnswerDecision,
+    ScoreRecord,
+    SessionRecord,
+    Store,
+    hash_token,
+)
 from assessment.session_values import Response
 
 TINY = ModelDocument.from_dict(
@@ -114,6 +121,49 @@ def test_responses_are_appended_once_and_read_back_in_order(store: Store) -> Non
     ]
     assert record.pending_item_id is None
     assert store.count_responses(session_id) == 2
+
+
+def test_an_answer_is_decided_with_no_connection_checked_out(store: Store) -> None:
+    """``decide`` chooses the next item (CPU work); the pool must not wait on it."""
+    _, token = invited(store)
+    session_id = store.start_session(store.resolve_token(token), "en", None)
+    store.update_session(session_id, pending_item_id="SO-001", pending_shown_at=utcnow())
+    pool = store.engine.pool
+    assert isinstance(pool, QueuePool)
+    held: list[int] = []
+
+    def decide(_: object) -> AnswerDecision:
+        held.append(pool.checkedout())
+        return AnswerDecision(Response("SO-001", "B", response_ms=900), "SO-002")
+
+    assert store.append_response(session_id, decide) is True
+    assert held == [0]
+    assert store.load_session(session_id).pending_item_id == "SO-002"
+
+
+@pytest.mark.timeout(60)  # the old code held the row lock here, so the inner write waited
+def test_a_repeat_written_while_an_answer_is_decided_leaves_one_row(store: Store) -> None:
+    """A double click's second submit that is written first: the first submit decides again
+    on the new state, finds its answer recorded and adds nothing."""
+    _, token = invited(store)
+    session_id = store.start_session(store.resolve_token(token), "en", None)
+    store.update_session(session_id, pending_item_id="SO-001", pending_shown_at=utcnow())
+    answer = Response("SO-001", "B", response_ms=900)
+    seen: list[tuple[str, ...]] = []
+
+    def decide(record: SessionRecord) -> AnswerDecision | None:
+        seen.append(tuple(record.session.answered_ids))
+        if "SO-001" in record.session.answered_ids:
+            return None
+        if len(seen) == 1:  # the other submit overtakes this one
+            assert append(store, session_id, answer, "SO-002") is True
+        return AnswerDecision(answer, "SO-003")
+
+    assert store.append_response(session_id, decide) is False
+    assert seen == [(), ("SO-001",)]
+    record = store.load_session(session_id)
+    assert [r.item_id for r in record.session.responses] == ["SO-001"]
+    assert record.pending_item_id == "SO-002"
 
 
 def test_completed_session_takes_no_more_answers(store: Store) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assessment.demo import seed_demo
-from assessment.model_document import ItemEntry
+from assessment.model_document import ItemEntry, ModelDocument
 from assessment.persistence import store as store_module
 from assessment.persistence.store import Store
 from items import load_bank
@@ -47,5 +47,29 @@ def with_scaled_slopes(item: ItemEntry, factor: float) -> ItemEntry:
                 )
                 for o in item.options
             ),
+        }
+    )
+
+
+def calibration_of(
+    document: ModelDocument,
+    competencies: tuple[str, ...],
+    correlation: tuple[tuple[float, ...], ...] | None = None,
+) -> ModelDocument:
+    """A stand-in for a calibration of ``competencies`` only: ``document``'s items of those
+    competencies, the first one twice as steep (raising every slope would be undone by the
+    linking), their norms and reliability, and the latent ``correlation`` it states."""
+    first, *others = [item for item in document.items if item.dimension in competencies]
+    reliability = document.reliability
+    return ModelDocument.from_dict(
+        {
+            "model": document.model,
+            "dimensions": list(competencies),
+            "items": [
+                item.model_dump(mode="json") for item in (with_scaled_slopes(first, 2.0), *others)
+            ],
+            "fit": {"marginal_reliability": {c: reliability[c] for c in competencies}},
+            "norms": {c: (document.norms or {})[c].model_dump(mode="json") for c in competencies},
+            **({"latent_correlation": correlation} if correlation else {}),
         }
     )

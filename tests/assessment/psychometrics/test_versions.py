@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from assessment.delivery.quality import quality_flags
+from assessment.delivery.quality import answer_counts, model_fit_verdicts, quality_flags
 from assessment.errors import AssessmentError
 from assessment.model_document import ModelDocument
 from assessment.persistence.answers import EVERY_COMPLETED_SESSION
@@ -18,6 +18,7 @@ from assessment.psychometrics.renorm import apply_renorm, preview_renorm
 from assessment.psychometrics.review import band_index
 from assessment.psychometrics.versions import (
     PromotionRefusedError,
+    aligned_as_delivered,
     collected_responses,
     list_versions,
     promote,
@@ -28,7 +29,7 @@ from assessment.recruiting.overview import candidate_overview
 from assessment.session_values import CompletedScores
 from items import COMPETENCIES, load_bank
 from reports.assemble import overall_rule, profile_for_candidate
-from scoring import simulate_responses, simulate_theta
+from scoring import MISSING, simulate_responses, simulate_theta
 from tests.assessment.psychometrics.conftest import with_scaled_slopes
 
 BANK = load_bank()
@@ -126,19 +127,54 @@ def model_flags(flags: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in flags.items() if k not in ("posterior", "stop_reason")}
 
 
+def same_flags(got: dict[str, Any], expected: dict[str, Any]) -> None:
+    """Every flag, count and verdict equal; the statistics to rounding (1e-12): the batch and
+    a single row sum the same terms in another order."""
+    assert got.keys() == expected.keys()
+    for key, value in expected.items():
+        assert got[key] == (pytest.approx(value, rel=0, abs=1e-12) if isinstance(value, float)
+                            else value), key  # fmt: skip
+
+
 def test_rescoring_with_the_delivering_model_keeps_the_delivered_quality_flags(
     seeded: Store,
 ) -> None:
+    """Rescoring judges every session's answers in one batch; the stored flags are those
+    delivery stored, session by session, under the same model."""
     before = seeded.completed_session_flags()
+    assert any(model_flags(flags)["raised"] for flags in before.values())
     rescore(seeded, BANK)
     after = seeded.completed_session_flags()
     assert after.keys() == before.keys()
     for session_id, flags in before.items():
-        expected, got = model_flags(flags), model_flags(after[session_id])
-        assert got.keys() == expected.keys()
-        for key, value in expected.items():
-            assert got[key] == (pytest.approx(value) if isinstance(value, float) else value)
+        same_flags(model_flags(after[session_id]), model_flags(flags))
         assert after[session_id]["stop_reason"] == flags["stop_reason"]
+
+
+def test_the_batch_verdicts_are_each_rows_verdict_alone(seeded: Store) -> None:
+    """A row's misfit statistics do not depend on the other rows judged with it (each MAP
+    estimate stops at its own convergence, not when the slowest row converges)."""
+    active = seeded.active_model_document()
+    assert active is not None
+    collected = collected_responses(seeded, BANK, EVERY_COMPLETED_SESSION)
+    data = aligned_as_delivered(collected.data, active.parameters)
+    counts = answer_counts(collected.data).tolist()
+    together = model_fit_verdicts(active.parameters, data, counts)
+    for n, verdict in enumerate(together):
+        alone = model_fit_verdicts(active.parameters, data.subset(np.array([n])), counts[n : n + 1])
+        assert verdict.raised == alone[0].raised
+        assert verdict.lz_star == pytest.approx(alone[0].lz_star, rel=0, abs=1e-13)
+        assert verdict.random_log_odds == pytest.approx(alone[0].random_log_odds, rel=0, abs=1e-12)
+
+
+def test_answers_are_counted_as_delivery_counts_them(seeded: Store) -> None:
+    """One answer per item: a most/least item's two columns count once (``len(responses)``)."""
+    collected = collected_responses(seeded, BANK, EVERY_COMPLETED_SESSION)
+    counts = answer_counts(collected.data)
+    for n, session_id in enumerate(collected.session_ids):
+        assert counts[n] == len(seeded.load_session(session_id).session.responses)
+    parts = (collected.data.responses != MISSING).sum(axis=1)
+    assert np.all(parts > counts)  # every demo session answered most/least items
 
 
 def test_rescoring_under_a_new_version_recomputes_the_model_based_quality_flags(
@@ -158,9 +194,7 @@ def test_rescoring_under_a_new_version_recomputes_the_model_based_quality_flags(
     for session_id, flags in after.items():
         responses = seeded.load_session(session_id).session.responses
         expected = quality_flags(BANK, active.parameters, responses, flags["incomplete"])
-        assert flags["random_log_odds"] == pytest.approx(expected.random_log_odds)
-        assert flags["lz_star"] == pytest.approx(expected.lz_star)
-        assert flags["raised"] == list(expected.raised)
+        same_flags(model_flags(flags), expected.stored())
         for key in ("fast_share", "longest_run", "too_fast", "same_position_run", "incomplete"):
             assert flags[key] == before[session_id][key]
         moved += abs(flags["random_log_odds"] - before[session_id]["random_log_odds"]) > 1e-6

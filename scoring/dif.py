@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from scoring.arrays import BoolArray, FloatArray, IntArray
 from scoring.data import ResponseMatrix
@@ -225,7 +225,7 @@ def _logistic_loglik(design: FloatArray, y: FloatArray, max_iter: int = 50) -> f
     beta = np.zeros(design.shape[1])
     for _ in range(max_iter):
         eta = design @ beta
-        p = 1.0 / (1.0 + np.exp(-eta))
+        p = special.expit(eta)  # 1 / (1 + exp(-eta)) without overflow when eta << 0
         gradient = design.T @ (y - p)
         hessian = (design * (p * (1 - p))[:, None]).T @ design + 1e-8 * np.eye(beta.size)
         step = np.linalg.solve(hessian, gradient)

@@ -9,7 +9,7 @@ import pytest
 
 from scoring import ItemParameters, ModelParameters, ResponseMatrix, simulate_responses
 from scoring.adverse_impact import adverse_impact
-from scoring.dif import dif_analysis, ets_class, mantel_haenszel
+from scoring.dif import dif_analysis, ets_class, logistic_dif, mantel_haenszel
 from tests.scoring.conftest import gpcm_model
 
 
@@ -96,3 +96,19 @@ def test_an_item_only_one_group_answered_is_left_out_of_dif(rng: np.random.Gener
     data = ResponseMatrix(responses, model.specs, model.dimensions)
     results = dif_analysis(data, ["ref"] * n + ["foc"] * n, {"d1": theta[:, 0]}, reference="ref")
     assert [e.item_id for e in results] == [f"d1-{j}" for j in (0, 1, 2, 4, 5)]
+
+
+def test_logistic_dif_on_perfectly_separated_answers_does_not_overflow() -> None:
+    """Answers that the trait separates perfectly drive the logits far below -709, where
+    ``exp(-eta)`` overflows; the fit must stay finite and warning-free (the suite turns
+    warnings into errors) and find no DIF, since the group adds nothing to the trait."""
+    rng = np.random.default_rng(11)
+    matching = rng.normal(size=400)
+    focal = rng.random(400) < 0.5
+    correct = (matching > 0).astype(np.int64)
+    result = logistic_dif(correct, focal, matching)
+    values = [result.uniform_chi2, result.nonuniform_chi2, result.uniform_p, result.nonuniform_p]
+    assert np.isfinite(values).all()
+    assert result.uniform_p > 0.5
+    assert result.nonuniform_p > 0.5
+    assert result.effect == "A"

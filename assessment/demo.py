@@ -22,7 +22,7 @@ from assessment.persistence.store import Store
 from assessment.psychometrics.form_norms import form_norms, simulated_form_estimates
 from items import ItemBank
 from items.forms import load_fixed_form
-from items.scoring_map import synthetic_model
+from items.scoring_map import split_most_least, synthetic_model
 from scoring import (
     ModelParameters,
     ResponseMatrix,
@@ -253,14 +253,18 @@ SYNTHETIC_SEED = 2026
 
 
 def synthetic_responses(
-    bank: ItemBank, n: int = SYNTHETIC_N, seed: int = SYNTHETIC_SEED
+    bank: ItemBank, n: int = SYNTHETIC_N, seed: int = SYNTHETIC_SEED, *, joint: bool = False
 ) -> ResponseMatrix:
     """Responses of ``n`` simulated candidates drawn from the synthetic generating model.
 
-    Clearly synthetic: for trying the calibration workbench on a demo, never for promoting a
-    real model.
+    In the data-file form (each most_least item as its ``.most`` and ``.least`` parts, as
+    ``sjt simulate`` writes and collected answers come), so a calibration treats them as it
+    treats real data; with ``joint``, as the model scores them (one joint answer per
+    most_least item). Clearly synthetic: for trying the calibration workbench on a demo,
+    never for promoting a real model.
     """
     parameters = synthetic_model(bank)
     rng = np.random.default_rng(seed)
     theta = simulate_theta(n, len(parameters.dimensions), rng, 0.3)
-    return simulate_responses(parameters, theta, rng)
+    drawn = simulate_responses(parameters, theta, rng)
+    return drawn if joint else split_most_least(drawn, parameters)

@@ -161,7 +161,7 @@ def test_renorm_on_a_response_file_leaves_out_answers_like_random_picking(
     store: Store, tmp_path: Path
 ) -> None:
     bank = load_bank()
-    drawn = synthetic_responses(bank, n=40, seed=21)
+    drawn = synthetic_responses(bank, n=40, seed=21, joint=True)
     mixed = split_most_least(with_random_pickers(drawn, 10, seed=22), synthetic_model(bank))
     sample = tmp_path / "mixed.csv"
     write_response_csv(sample, [f"r{n}" for n in range(40)], mixed)  # as sjt simulate writes

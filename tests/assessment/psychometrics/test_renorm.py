@@ -42,7 +42,7 @@ def with_random_pickers(clean: ResponseMatrix, n_random: int, seed: int) -> Resp
 
 
 def test_a_renorm_sample_leaves_out_answers_like_random_picking(seeded: Store) -> None:
-    drawn = synthetic_responses(BANK, n=N_RANDOM + N_MODEL, seed=11)
+    drawn = synthetic_responses(BANK, n=N_RANDOM + N_MODEL, seed=11, joint=True)
     mixed = with_random_pickers(drawn, N_RANDOM, seed=12)
     clean = ResponseMatrix(drawn.responses[N_RANDOM:], drawn.items, drawn.dimensions)
     screened = preview_renorm(seeded, mixed, "mixed", minimum=2)
@@ -98,7 +98,7 @@ def test_a_version_promoted_without_linking_has_a_scale_of_its_own(seeded: Store
 def test_a_sample_is_judged_row_by_row_as_delivery_judges_one_session(seeded: Store) -> None:
     active = seeded.active_model_document()
     assert active is not None
-    drawn = synthetic_responses(BANK, n=12, seed=13)
+    drawn = synthetic_responses(BANK, n=12, seed=13, joint=True)
     sample = aligned_as_delivered(with_random_pickers(drawn, 4, seed=14), active.parameters)
     n_answers = (sample.responses != MISSING).sum(axis=1)
     together = model_fit_verdicts(active.parameters, sample, n_answers)

@@ -59,7 +59,7 @@ def test_recorded_fixed_form_respondents_make_the_fixed_tables_from_their_own_es
 ) -> None:
     # rows 0-29 answered the fixed form: 24 recorded so, 6 not recorded (judged by pattern);
     # rows 30-59 answered every item, recorded as adaptive
-    data = on_fixed_form(synthetic_responses(BANK, n=60, seed=31), slice(0, 30))
+    data = on_fixed_form(synthetic_responses(BANK, n=60, seed=31, joint=True), slice(0, 30))
     forms = ["fixed"] * 24 + [None] * 6 + ["adaptive"] * 30
     preview = preview_renorm(seeded, data, "by form", minimum=MINIMUM, forms=forms)
     own = kept_estimates(seeded, data, np.arange(30))
@@ -80,7 +80,7 @@ def test_recorded_fixed_form_respondents_make_the_fixed_tables_from_their_own_es
 
 
 def test_a_recorded_form_is_believed_over_the_answer_pattern(seeded: Store) -> None:
-    data = on_fixed_form(synthetic_responses(BANK, n=60, seed=31), slice(0, 30))
+    data = on_fixed_form(synthetic_responses(BANK, n=60, seed=31, joint=True), slice(0, 30))
     judged = preview_renorm(seeded, data, "pattern", minimum=MINIMUM)
     recorded = preview_renorm(
         seeded, data, "recorded", minimum=MINIMUM, forms=["adaptive"] * 60
@@ -99,7 +99,7 @@ def test_a_recorded_form_is_believed_over_the_answer_pattern(seeded: Store) -> N
 def test_too_few_fixed_form_respondents_give_simulated_tables_and_the_preview_says_so(
     seeded: Store,
 ) -> None:
-    data = on_fixed_form(synthetic_responses(BANK, n=60, seed=32), slice(0, 5))
+    data = on_fixed_form(synthetic_responses(BANK, n=60, seed=32, joint=True), slice(0, 5))
     forms = ["fixed"] * 5 + ["adaptive"] * 55
     preview = preview_renorm(seeded, data, "few fixed", minimum=MINIMUM, forms=forms)
     assert preview.n_fixed <= 5
@@ -127,7 +127,7 @@ def test_too_few_fixed_form_respondents_give_simulated_tables_and_the_preview_sa
 def test_too_few_adaptive_respondents_are_refused_whatever_the_fixed_form_has(
     seeded: Store,
 ) -> None:
-    data = on_fixed_form(synthetic_responses(BANK, n=45, seed=33), slice(0, 30))
+    data = on_fixed_form(synthetic_responses(BANK, n=45, seed=33, joint=True), slice(0, 30))
     forms = ["fixed"] * 30 + ["adaptive"] * 15
     with pytest.raises(AssessmentError, match=r"respondent\(s\) of the adaptive test"):
         preview_renorm(seeded, data, "mostly fixed", minimum=MINIMUM, forms=forms)

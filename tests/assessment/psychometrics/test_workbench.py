@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from assessment.demo import ensure_active_model, seed_demo
+from assessment.demo import ensure_active_model, seed_demo, synthetic_responses
 from assessment.errors import AssessmentError
 from assessment.model_document import NormSection
 from assessment.persistence.store import Store
@@ -21,13 +21,14 @@ from assessment.psychometrics.jobs import (
     progress_fraction,
     without_constant_items,
 )
+from assessment.psychometrics.model_files import calibrated_model_file
 from assessment.psychometrics.review import sample_warnings
 from assessment.psychometrics.version_compare import (
     compare_versions,
     diff_models,
     load_version,
 )
-from assessment.psychometrics.versions import next_version_label, promote
+from assessment.psychometrics.versions import next_version_label, promote, validate_model
 from assessment.psychometrics.workbench import (
     key_table,
     parameter_table,
@@ -35,9 +36,10 @@ from assessment.psychometrics.workbench import (
     rollback_with_reason,
 )
 from items import load_bank
-from items.scoring_map import split_most_least, synthetic_model
+from items.scoring_map import joined_for_calibration, split_most_least, synthetic_model
 from scoring import MMLCalibrator, ScoringError, simulate_responses, simulate_theta
 from scoring.diagnostics import EMStep
+from scoring.errors import ConvergenceWarning
 from scoring.norms import NormTable
 from tests.assessment.psychometrics.conftest import with_scaled_slopes
 from tests.scoring.conftest import gpcm_model
@@ -206,6 +208,24 @@ def test_a_calibration_job_models_most_least_items_jointly_as_sjt_calibrate_does
     assert job.result.parameters.item_ids == job.data.item_ids
     flagged = {(p.kind, p.item_id) for p in job.result.problems if not p.fatal}
     assert ("unused_category", joint) in flagged
+
+
+def test_demo_responses_calibrate_as_collected_data_do_into_a_promotable_model() -> None:
+    """The workbench's synthetic demo data come as a data file does (``.most``/``.least``
+    parts), so the job joins them and fits the joint most/least model: every bank item gets
+    real parameters and the model file covers the bank (before, the joint columns were fitted
+    as plain 12-category items and promotion named 210 missing parts)."""
+    data = synthetic_responses(BANK, n=200, seed=3)
+    assert "SO-002.most" in data.item_ids
+    assert "SO-002" not in data.item_ids
+    joined, item_models = joined_for_calibration(data, "gpcm")
+    assert "SO-002" in item_models
+    with pytest.warns(ConvergenceWarning):  # two EM steps are enough to check the layout
+        result = MMLCalibrator("gpcm", max_iter=2, item_models=item_models).fit(joined)
+    row = next(row for row in parameter_table(result.parameters) if row["item"] == "SO-002")
+    for name in ("most_a", "least_a", "most_a SE", "least_a SE"):
+        assert np.isfinite(row[name])
+    validate_model(calibrated_model_file(result, joined, "synthetic"), BANK)  # covers the bank
 
 
 def wait_until_finished(job: CalibrationJob) -> None:

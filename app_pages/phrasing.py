@@ -33,3 +33,22 @@ def thin_items_warning(n: int, total: int, smallest: int) -> str:
         f"{n:,} of {total:,} scored items {verb} fewer than 500 candidates (smallest: "
         f"{smallest:,}). Option weights will be unstable; treat this calibration as exploratory."
     )
+
+
+def collected_caption(n_sessions: int, n_synthetic: int, n_flagged: int) -> str:
+    """What the Calibrate tab's collected responses hold: how many of the sessions a
+    calibration would use are synthetic demo candidates', which the download leaves out."""
+    text = plural(n_sessions, "completed session", "completed sessions")
+    if n_synthetic:
+        if n_sessions == 1:
+            who = "by a synthetic demo candidate"
+        elif n_synthetic == n_sessions:
+            who = f"all {n_synthetic:,} by synthetic demo candidates"
+        else:
+            kind = "a synthetic demo candidate" if n_synthetic == 1 else "synthetic demo candidates"
+            who = f"{n_synthetic:,} by {kind}"
+        them = "it" if n_synthetic == 1 else "them"
+        text += f" ({who}: the calibration uses {them}, the download leaves {them} out)"
+    if n_flagged:
+        text += f"; {plural(n_flagged, 'flagged session', 'flagged sessions')} left out"
+    return text

@@ -25,6 +25,7 @@ from app_pages.phrasing import (
     FORCE_LABEL,
     LEAVE_OUT_LABEL,
     PROMOTION_ADVICE,
+    collected_caption,
     rare_options_warning,
     thin_items_warning,
 )
@@ -128,12 +129,7 @@ def calibrate_section(user: StaffUser) -> None:
         data = collected.data
         label = f"collected {since}–{until}"
         st.caption(
-            f"{data.n_candidates} completed sessions"
-            + (
-                f"; {collected.excluded_flagged} flagged sessions left out"
-                if collected.excluded_flagged
-                else ""
-            )
+            collected_caption(data.n_candidates, collected.synthetic, collected.excluded_flagged)
         )
     elif source == SYNTHETIC_SOURCE:
         data = demo_responses()

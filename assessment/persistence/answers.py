@@ -118,6 +118,9 @@ class CompletedAnswers:
     """The stored flags (data-quality checks, posterior) of each session chosen, by id."""
     forms: tuple[str, ...] = ()
     """The form (adaptive or fixed) of each session, in the order of ``session_ids``."""
+    synthetic: int = 0
+    """Sessions chosen that are synthetic demo candidates' (0 when the filter leaves them
+    out), so that a count of sessions can say how many of them are not real."""
 
 
 def completed_answers(store: Store, chosen: SessionFilter = UNFLAGGED_SESSIONS) -> CompletedAnswers:
@@ -162,6 +165,7 @@ def completed_answers(store: Store, chosen: SessionFilter = UNFLAGGED_SESSIONS) 
         0 if chosen.include_synthetic else len(synthetic),
         {s.id: dict(s.flags or {}) for s in kept},
         forms,
+        len(synthetic) if chosen.include_synthetic else 0,
     )
 
 

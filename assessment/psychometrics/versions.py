@@ -379,6 +379,8 @@ class CollectedData:
     """Sessions of synthetic demo candidates left out (only when the filter leaves them out)."""
     forms: tuple[str, ...] = ()
     """The form (adaptive or fixed) each row's session took, as the session records it."""
+    synthetic: int = 0
+    """Rows that are sessions of synthetic demo candidates (0 when the filter leaves them out)."""
 
 
 def collected_responses(
@@ -407,7 +409,7 @@ def _as_matrix(stored: CompletedAnswers, bank: ItemBank) -> CollectedData:
     data = ResponseMatrix(matrix, specs, dimensions)
     return CollectedData(
         ids, data, stored.excluded_flagged, stored.candidate_ids, stored.excluded_synthetic,
-        stored.forms,
+        stored.forms, stored.synthetic,
     )  # fmt: skip
 
 

@@ -102,6 +102,29 @@ def test_the_collected_responses_download_is_the_file_sjt_responses_writes_and_i
     assert entry.detail["candidates"] == len(written)
 
 
+def test_the_collected_count_says_which_sessions_are_synthetic_and_left_out_of_the_download(
+    app_store: Store,
+) -> None:
+    """The caption counts the sessions a calibration uses and says how many are synthetic
+    demo candidates', which the download beside it leaves out (before, "N completed
+    sessions" sat next to an empty download without a word about why)."""
+    seed_demo(app_store, load_bank(), 8, seed=9)
+    everything = collected_responses(app_store, load_bank())
+    n = everything.data.n_candidates
+    assert n >= 3
+    with app_store.engine.begin() as connection:  # the demo only makes synthetic candidates
+        connection.exec_driver_sql(
+            "UPDATE candidates SET synthetic = 0 WHERE id = ?", (everything.candidate_ids[0],)
+        )
+    app = open_page(StaffUser("psy", "psychometrician"))
+    caption = next(c.value for c in app.caption if "completed sessions" in c.value)
+    assert caption.startswith(
+        f"{n} completed sessions ({n - 1} by synthetic demo candidates: the calibration uses "
+        "them, the download leaves them out)"
+    )
+    assert export_responses(app_store, load_bank()).n_candidates == 1  # the one real candidate
+
+
 def test_a_last_day_before_the_first_is_refused_by_name(app_store: Store) -> None:
     app = open_page(StaffUser("psy", "psychometrician"))
     dates = {field.label: field for field in app.date_input}

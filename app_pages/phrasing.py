@@ -10,6 +10,17 @@ PROMOTION_ADVICE = (
     "(kept in the audit log)."
 )
 """What the workbench advises when the promotion guard refuses: its own fields, not flags."""
+NO_LINK_LABEL = "Promote without linking to the active scale (starts a new scale)"
+NO_LINK_REASON_LABEL = "Reason for promoting without linking (recorded in the audit log)"
+
+
+def linking_advice(active_model: str) -> str:
+    """What the workbench advises when the new version cannot be linked to the active one."""
+    return (
+        f"Calibrate again with the active version's model ({active_model}) on the Calibrate "
+        f"tab, or tick “{NO_LINK_LABEL}”, give the reason, and re-norm the new version "
+        "afterwards (Versions tab, Re-norm): its norms then come from the calibration sample."
+    )
 
 
 def plural(n: int, one: str, many: str) -> str:

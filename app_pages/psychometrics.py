@@ -24,8 +24,11 @@ from app_pages.markup import md_escape
 from app_pages.phrasing import (
     FORCE_LABEL,
     LEAVE_OUT_LABEL,
+    NO_LINK_LABEL,
+    NO_LINK_REASON_LABEL,
     PROMOTION_ADVICE,
     collected_caption,
+    linking_advice,
     rare_options_warning,
     thin_items_warning,
 )
@@ -152,7 +155,20 @@ def calibrate_section(user: StaffUser) -> None:
         st.info("No data to calibrate yet.")
         return
     choices = bank_models()
-    model = st.selectbox("Model", list(choices), format_func=choices.__getitem__)
+    active = get_store().active_model_document()
+    # the active version's item model first chosen: only the same model can be linked to it
+    first = (
+        list(choices).index(active.document.model)
+        if active and active.document.model in choices
+        else 0
+    )
+    model = st.selectbox(
+        "Model",
+        list(choices),
+        index=first,
+        format_func=choices.__getitem__,
+        help="A new version can be linked to the active version's scale only with the same model.",
+    )
     min_answers = st.number_input(
         LEAVE_OUT_LABEL, 2, 10_000, 30, 1,
         help="Left-out items keep their current parameters when the calibration is promoted.",
@@ -254,16 +270,27 @@ def review_section(username: str) -> None:
         note = st.text_area("Why is this version promoted? (recorded in the audit log)")
         force = st.checkbox(FORCE_LABEL)
         reason = st.text_input("Reason for overriding the checks (recorded in the audit log)")
+        unlinked = st.checkbox(NO_LINK_LABEL)
+        link_reason = st.text_input(NO_LINK_REASON_LABEL)
         if st.form_submit_button("Promote as a new model version", type="primary"):
             try:
+                if unlinked and not link_reason.strip():
+                    raise AssessmentError(
+                        f"promoting without linking needs a reason: “{NO_LINK_REASON_LABEL}”"
+                    )
                 model_file = calibrated_model_file(result, data, str(job.context["label"]))
                 version_id = promote(
                     get_store(), model_file, get_bank(), username, note, carry_over=True,
-                    force=force, reason=reason,
+                    force=force, reason=reason, link=not unlinked,
+                    link_reason=link_reason if unlinked else None,
                 )  # fmt: skip
             except PromotionRefusedError as error:
                 st.error(md_escape(error.listing(), 1600))
-                st.info(PROMOTION_ADVICE)
+                kinds = {problem.kind for problem in error.problems}
+                if "not_linkable" in kinds:
+                    st.info(linking_advice(active_model_name()))
+                if kinds - {"not_linkable"}:
+                    st.info(PROMOTION_ADVICE)
             except AssessmentError as error:
                 st.error(md_escape(str(error), 600))
             else:
@@ -276,6 +303,18 @@ def review_section(username: str) -> None:
                     "Current scores stay those of the previous version until you rescore "
                     "(Versions tab, Rescore)."
                 )
+                if unlinked:
+                    st.info(
+                        "Not linked: the new version starts a scale of its own, with norms from "
+                        "its calibration sample. Re-norm it on a reference sample (Versions "
+                        "tab, Re-norm) before rescoring."
+                    )
+
+
+def active_model_name() -> str:
+    """The item model of the active version ("" without one)."""
+    active = get_store().active_model_document()
+    return active.document.model if active else ""
 
 
 def promotion_scope(dimensions: tuple[str, ...]) -> None:
@@ -320,6 +359,16 @@ def comparison_section(result: Any, data: ResponseMatrix) -> None:
         {"": "BIC", "new": comparison.bic_new, active: comparison.bic_active},
     ]
     st.dataframe(pd.DataFrame(rows).round(1), hide_index=True)
+    if not comparison.linked:
+        st.write(
+            f"Not linked: a {result.model} calibration cannot be linked to the active "
+            f"{comparison.active_model} version (linking needs the same item model), so their "
+            "θ scales are not comparable and no parameter drift is shown. "
+            f"**{comparison.band_changes}** of {comparison.n_candidates} candidates would "
+            "change band (low / typical / high) on at least one competency if it were "
+            "promoted without linking, with norms from its own calibration sample."
+        )
+        return
     st.write(
         "Parameter drift (mean largest change in an option probability, after linking): "
         + ", ".join(f"{d} {v:.3f}" for d, v in comparison.drift.items())

@@ -164,7 +164,8 @@ def linking_problems(
         return [
             PromotionProblem("not_linkable", "model",
                 f"a {new_model} model cannot be linked to the active {active_model} version "
-                f"{active_label}; promote with --no-link and re-norm it"),
+                f"{active_label} (linking needs the same item model); calibrate with "
+                f"{active_model}, or promote it without linking and re-norm it"),
         ]  # fmt: skip
     return [
         PromotionProblem("not_linkable", dimension,

@@ -86,6 +86,15 @@ class VersionComparison:
     """Candidates whose band (low/typical/high) on at least one competency would change."""
     linking_slope: dict[str, float]
     linking_intercept: dict[str, float]
+    active_model: str = ""
+    """The active version's item model; linking needs the new one to be the same."""
+
+    @property
+    def linked(self) -> bool:
+        """Whether the new version was linked to the active scale (same item model): without
+        it the drift compares two unrelated θ scales and band changes use the calibration
+        sample's own norms, as a promotion without linking would."""
+        return bool(self.linking_slope)
 
     @property
     def aic_new(self) -> float:
@@ -156,6 +165,7 @@ def compare_with_active(
         band_changes=int(changed.sum()),
         linking_slope=dict(linking.slope) if linking else {},
         linking_intercept=dict(linking.intercept) if linking else {},
+        active_model=old.model,
     )
 
 

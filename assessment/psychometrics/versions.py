@@ -157,6 +157,7 @@ def promote(
     carry_over: bool = False,
     force: bool = False,
     reason: str | None = None,
+    link_reason: str | None = None,
 ) -> int:
     """Store ``document`` as a new immutable version and make it active; returns its id.
 
@@ -168,7 +169,8 @@ def promote(
     from ``document`` keep the active version's parameters (listed in ``carried_over``). A
     document with problems (``promotion_guard``) is refused with ``PromotionRefusedError``
     unless ``force`` is given with a written ``reason``; the audit entry keeps the reason and
-    the problems.
+    the problems. ``link_reason`` (why a version is promoted without ``link``) is kept in the
+    audit entry with ``linked``.
     """
     if not note.strip():
         raise AssessmentError("a note saying why this version is promoted is required")
@@ -182,6 +184,7 @@ def promote(
     if active is not None and missing:
         check_partial(document, active, missing, link)
     norms_basis = "calibration sample of the promoted file"
+    is_linked = False
     if link and active is not None:
         same_model = active.document.model == document.model
         linking = (
@@ -209,6 +212,7 @@ def promote(
                 ),
             )
             norms_basis = f"reference norms carried from {active.label}"
+            is_linked = True
     if carry_over:
         document, carried = fill_from_active(store, document)
         earlier = list(document.carried_over or ())  # carried over at calibration
@@ -230,6 +234,10 @@ def promote(
     detail: dict[str, Any] = {"note": note, "version_id": version_id, "norms": norms_basis}
     if missing:
         detail["carried_competencies"] = list(missing)
+    if active is not None:
+        detail["linked"] = is_linked
+    if link_reason:
+        detail["link_reason"] = link_reason
     if force:
         detail.update(forced=True, reason=reason, problems=[p.to_dict() for p in problems])
     store.audit(actor, "model.promote", label, detail)

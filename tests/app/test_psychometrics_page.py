@@ -14,7 +14,12 @@ from streamlit.testing.v1 import AppTest
 
 from app_pages.common import get_store
 from app_pages.markup import md_escape
-from app_pages.phrasing import PROMOTION_ADVICE
+from app_pages.phrasing import (
+    NO_LINK_LABEL,
+    NO_LINK_REASON_LABEL,
+    PROMOTION_ADVICE,
+    linking_advice,
+)
 from app_pages.workbench_jobs import get_jobs
 from assessment.access.accounts import StaffUser
 from assessment.demo import seed_demo
@@ -223,17 +228,23 @@ def test_the_sample_warnings_count_items_as_the_calibration_does(app_store: Stor
     assert warning.startswith(f"{joined.n_items:,} of {joined.n_items:,} scored items")
 
 
-def test_a_refused_promotion_advises_the_pages_own_fields(app_store: Store) -> None:
+def finished_small_job(model_name: str, n: int, seed: int, label: str) -> None:
+    """A finished ``model_name`` calibration, owned by "psy", of ``n`` candidates simulated
+    from the synthetic GPCM on two non-most/least items per competency."""
     single = [i for i in load_bank().items if i.format != "most_least"]
     items = [i for c in COMPETENCIES for i in [i for i in single if i.competency == c][:2]]
     model = synthetic_model(items)
-    rng = np.random.default_rng(2)
-    data = simulate_responses(model, simulate_theta(40, len(COMPETENCIES), rng), rng)
-    job = get_jobs().start(data, "gpcm", {"label": "small.csv"}, owner="psy")
-    deadline = time.monotonic() + 120
+    rng = np.random.default_rng(seed)
+    data = simulate_responses(model, simulate_theta(n, len(COMPETENCIES), rng), rng)
+    job = get_jobs().start(data, model_name, {"label": label}, owner="psy")
+    deadline = time.monotonic() + 180
     while not job.status()["finished"] and time.monotonic() < deadline:
         time.sleep(0.2)
     assert job.result is not None, job.status()
+
+
+def test_a_refused_promotion_advises_the_pages_own_fields(app_store: Store) -> None:
+    finished_small_job("gpcm", 40, seed=2, label="small.csv")
     app = open_page(StaffUser("psy", "psychometrician"))  # the job is chosen after a reload
     app.text_area[0].input("first real calibration")
     next(b for b in app.button if b.label == "Promote as a new model version").click().run()
@@ -247,6 +258,56 @@ def test_a_refused_promotion_advises_the_pages_own_fields(app_store: Store) -> N
     assert "--min-answers" not in shown
     assert "--force" not in shown
     assert "sjt calibrate" not in shown
+
+
+def test_the_model_first_offered_is_the_active_versions_which_can_be_linked(
+    app_store: Store,
+) -> None:
+    app = open_page(StaffUser("psy", "psychometrician"))
+    synthetic = next(o for o in app.radio[0].options if "Synthetic" in o)
+    app.radio[0].set_value(synthetic).run()
+    active = app_store.active_model_document()
+    assert active is not None
+    model = next(box for box in app.selectbox if box.label == "Model")
+    assert model.value == active.document.model
+
+
+def promote_button(app: AppTest) -> Any:
+    return next(b for b in app.button if b.label == "Promote as a new model version")
+
+
+def test_an_unlinkable_calibration_is_reviewed_as_unlinked_and_promoted_without_linking(
+    app_store: Store,
+) -> None:
+    """Another item model than the active version's cannot be linked: the review says so
+    instead of drift "after linking", the refusal advises the page's own "without linking"
+    option (no CLI flag), and that option needs a reason, which the audit keeps."""
+    finished_small_job("nrm", 400, seed=4, label="sim400.csv")  # the active version is GPCM
+    app = open_page(StaffUser("psy", "psychometrician"))
+    text = all_text(app)
+    assert "after linking" not in text
+    assert "Not linked: a nrm calibration cannot be linked to the active gpcm version" in text
+    assert "if it were promoted without linking" in text
+    app.text_area[0].input("NRM on the new sample")
+    promote_button(app).click().run()
+    refusal = next(e.value for e in app.error if "promotion refused" in e.value)
+    assert "cannot be linked" in refusal
+    assert "--no-link" not in refusal
+    advice = [i.value for i in app.info]
+    assert linking_advice("gpcm") in advice
+    assert PROMOTION_ADVICE not in advice  # raising the leave-out threshold would not help
+    assert NO_LINK_LABEL in linking_advice("gpcm")
+    next(c for c in app.checkbox if c.label == NO_LINK_LABEL).check()
+    promote_button(app).click().run()
+    assert any("needs a reason" in e.value for e in app.error)
+    assert app_store.audit_entries("model.promote") == []
+    next(t for t in app.text_input if t.label == NO_LINK_REASON_LABEL).input("new item model")
+    promote_button(app).click().run()
+    assert any(s.value.startswith("Promoted v1") for s in app.success), all_text(app)
+    assert any("Not linked: the new version starts a scale of its own" in i.value for i in app.info)
+    entry = app_store.audit_entries("model.promote")[0]
+    assert entry.detail["linked"] is False
+    assert entry.detail["link_reason"] == "new item model"
 
 
 def test_versions_tab_compares_two_versions_and_rolls_back_only_with_a_reason(

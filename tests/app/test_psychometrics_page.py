@@ -205,7 +205,7 @@ def test_a_running_calibration_is_found_again_after_the_page_is_reloaded_by_its_
         jobs = next(box for box in reloaded.selectbox if box.label.startswith("Your calibrations"))
         assert len(jobs.options) == 1
         assert jobs.options[0].startswith("collected ")
-        assert "· NRM · started" in jobs.options[0]
+        assert "· GPCM · started" in jobs.options[0]  # the active version's model, first offered
         assert progress_texts(reloaded)[0].startswith("Running: ")
         colleague = open_page(StaffUser("pat", "psychometrician"))
         assert not [b for b in colleague.selectbox if b.label.startswith("Your calibrations")]

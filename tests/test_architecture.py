@@ -7,7 +7,8 @@ file's package) and from ``benchmarks/``. Three rules:
    ``assessment`` and ``reports``.
 2. Inside ``assessment`` the sub-packages are layered: the shared modules (``errors``,
    ``clock``, ``vocabulary``, ``model_document``, ``settings``, ``session_values``) import no
-   other part of it but ``errors`` (and ``session_values`` the ``vocabulary``); ``persistence``
+   other part of it but ``errors`` (and ``session_values`` and ``model_document`` the
+   ``vocabulary``); ``persistence``
    sits below
    ``access``, ``delivery`` and ``recruiting``; ``psychometrics`` may also use ``delivery``.
 3. Only ``assessment.persistence`` touches the database: SQLAlchemy, Alembic, the database
@@ -68,7 +69,7 @@ ASSESSMENT_ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "clock": set(),
     "vocabulary": set(),
-    "model_document": {"errors"},
+    "model_document": {"errors", "vocabulary"},
     "settings": {"errors"},
     "session_values": {"errors", "vocabulary"},
     "spreadsheets": set(),

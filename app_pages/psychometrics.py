@@ -67,8 +67,8 @@ from assessment.psychometrics.workbench import (
     item_analysis_rows,
 )
 
+# The role of this page, checked when it is drawn and again when a download is clicked.
 ROLES = ("psychometrician",)
-"""The role of this page, checked when it is drawn and again when a download is clicked."""
 SYNTHETIC_SOURCE = f"Synthetic demo responses ({SYNTHETIC_N} simulated candidates)"
 
 

@@ -636,15 +636,28 @@ def write_response_csv(
     _write_text(Path(path), response_csv_text(candidate_ids, data))
 
 
-def response_csv_text(candidate_ids: Sequence[str], data: ResponseMatrix) -> str:
+def response_csv_text(
+    candidate_ids: Sequence[str],
+    data: ResponseMatrix,
+    extra: Mapping[str, Sequence[str]] | None = None,
+) -> str:
     """The text of ``DATA.csv``: ``candidate_id``, then one column per item of ``data`` holding
-    each response as its category code (an option id for bank items), empty when missing."""
+    each response as its category code (an option id for bank items), empty when missing,
+    then the ``extra`` columns (names starting with ``_``, one value per candidate)."""
+    extra = dict(extra or {})
+    for name, values in extra.items():
+        if not name.startswith("_") or len(values) != len(candidate_ids):
+            raise ValueError(f"extra column {name!r} needs a leading _ and one value per row")
     codes = [spec.codes for spec in data.items]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([CANDIDATE_COLUMN, *data.item_ids])
+    writer.writerow([CANDIDATE_COLUMN, *data.item_ids, *extra])
     writer.writerows(
-        [candidate] + ["" if value < 0 else str(codes[j][value]) for j, value in enumerate(row)]
-        for candidate, row in zip(candidate_ids, data.responses.tolist(), strict=True)
+        [candidate]
+        + ["" if value < 0 else str(codes[j][value]) for j, value in enumerate(row)]
+        + [values[n] for values in extra.values()]
+        for n, (candidate, row) in enumerate(
+            zip(candidate_ids, data.responses.tolist(), strict=True)
+        )
     )
     return buffer.getvalue()

@@ -13,7 +13,7 @@ import numpy as np
 
 from assessment.persistence.answers import SessionFilter
 from assessment.persistence.store import Store
-from assessment.psychometrics.data_files import response_csv_text
+from assessment.psychometrics.data_files import FORM_COLUMN, response_csv_text
 from assessment.psychometrics.versions import collected_responses
 from assessment.spreadsheets import neutralise
 from items import ItemBank
@@ -73,7 +73,9 @@ def export_responses(
         data = data.select_items(answered)
     candidate_ids = [neutralise(collected.candidate_ids[row]) for row in rows]
     return ResponseExport(
-        text=response_csv_text(candidate_ids, data),
+        text=response_csv_text(
+            candidate_ids, data, {FORM_COLUMN: [collected.forms[row] for row in rows]}
+        ),
         n_candidates=len(candidate_ids),
         excluded_flagged=collected.excluded_flagged,
         excluded_synthetic=collected.excluded_synthetic,

@@ -11,8 +11,10 @@ import pytest
 
 from assessment.persistence.answers import EVERY_COMPLETED_SESSION
 from assessment.persistence.store import Store
+from assessment.psychometrics.data_files import read_response_csv, response_forms
 from assessment.psychometrics.versions import collected_responses
 from items import load_bank
+from items.scoring_map import item_specs
 from tests.cli.conftest import run, seeded_database, use_copy_of
 
 
@@ -55,6 +57,10 @@ def test_the_exported_responses_are_read_by_calibrate_and_item_analysis(
     header = list(rows[0])
     assert header[0] == "candidate_id"
     assert any(name.endswith(".most") for name in header)
+    assert header[-1] == "_form"  # each session's recorded form, for a re-norm from this file
+    assert [row["_form"] for row in rows] == list(collected.forms)
+    loaded = read_response_csv(data_file, specs=item_specs(load_bank()))
+    assert response_forms(loaded, str(data_file)) == collected.forms
     report = tmp_path / "items.csv"
     code, output = run(
         "item-analysis", data_file, "--model", seeded_file.parent / "model.json", "--out", report

@@ -449,11 +449,10 @@ def rescore(store: Store, bank: ItemBank, label: str | None = None, actor: str =
     prior = LatentPrior(model.parameters.correlation, n_grid=CATPolicy().n_quad)
     estimate = score_eap_correlated(model.parameters, data, prior=prior)
     qualities = sessions_quality(stored, bank, model.parameters, data, collected)
-    forms = dict(zip(stored.session_ids, stored.forms, strict=True))
     for n, session_id in enumerate(collected.session_ids):
         records = [
             score_record(model, competency, estimate.theta[n, d], estimate.se[n, d],
-                         estimate.n_answered[n, d], forms[session_id])
+                         estimate.n_answered[n, d], collected.forms[n])
             for d, competency in enumerate(estimate.dimensions)
         ]  # fmt: skip
         posterior = posterior_record(

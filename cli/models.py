@@ -234,7 +234,8 @@ def scores_command(
 
     Columns: candidate_id, per competency <c>_theta, <c>_se, <c>_t, <c>_pct, then composite,
     band, the candidate's other fields, flags and model_version; text cells are made safe
-    for spreadsheets. See the codebook in docs/file-formats.md.
+    for spreadsheets. With --model-version, only the candidates that version scored (exit 1
+    when it scored none). See the codebook in docs/file-formats.md.
     """
     store = Store.open()
     version_id = None
@@ -245,6 +246,13 @@ def scores_command(
             raise fail(f"no model version {model_version!r} (stored versions: {known})")
         version_id = versions[model_version]
     rows = candidate_overview(store, status="completed", model_version_id=version_id)
+    if version_id is not None:  # only the rows that version scored, never another's label
+        rows = [row for row in rows if row.model_version_id == version_id]
+        if not rows:
+            raise fail(
+                f"{model_version} produced no scores (run sjt rescore --model-version "
+                f"{model_version} to score the completed tests with it); no file written"
+            )
     out.parent.mkdir(parents=True, exist_ok=True)
     # byte for byte the recruiters' download (the BOM makes Excel read UTF-8)
     out.write_bytes(scores_csv(rows, overall_rule(store)).encode("utf-8-sig"))

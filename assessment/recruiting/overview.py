@@ -118,7 +118,7 @@ def candidate_overview(
     model_version_id : int, optional
         Show the scores this model version produced (the latest of them, current or kept as
         history after a rescore) instead of the current scores; a completed test never scored
-        with it has empty score cells.
+        with it has empty score cells and no model version.
     """
     now = now or utcnow()
     roster = read_roster(store, model_version_id)
@@ -165,7 +165,9 @@ def _row(
     version_id = None
     if scores:
         version_id = next(iter(scores.values())).model_version_id
-    elif session is not None:
+    elif session is not None and roster.model_version_id is None:
+        # no scores: the version the test was taken under, but never another version than
+        # the one asked for (scores of a version that did not score this session are empty)
         version_id = session.model_version_id
     raised = raised_flags(session.flags) if session is not None else ()
     posterior = None

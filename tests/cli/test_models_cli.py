@@ -244,3 +244,24 @@ def test_promoting_a_calibration_of_one_competency_carries_the_others_over(
     assert promoted is not None
     assert promoted.document.dimensions == active.dimensions
     assert promoted.document.norms == active.norms
+
+
+def test_scores_of_a_version_lists_only_the_candidates_it_scored(
+    store: Store, seeded_file: Path, tmp_path: Path
+) -> None:
+    """A version that scored nobody is refused (no file); its rows never carry another label."""
+    code, output = sjt("model", "promote", seeded_file.parent / "model.json", "--note", "again")
+    assert code == 0, output
+    out = tmp_path / "v1.csv"
+    code, output = sjt("scores", "--out", out, "--model-version", "v1")
+    assert code == 1
+    assert "v1 produced no scores (run sjt rescore --model-version v1" in output
+    assert not out.exists()
+    code, output = sjt("rescore", "--model-version", "v1")
+    assert code == 0, output
+    code, output = sjt("scores", "--out", out, "--model-version", "v1")
+    assert code == 0, output
+    rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"))))
+    assert rows
+    assert {row["model_version"] for row in rows} == {"v1"}
+    assert all(row[f"{c}_t"] for row in rows for c in COMPETENCIES)

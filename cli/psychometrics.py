@@ -19,9 +19,11 @@ from assessment.model_document import ModelDocument
 from assessment.psychometrics.data_files import (
     ResponseFile,
     align_to_model,
+    form_norm_tables,
     read_item_map_entries,
     read_model_file,
     read_response_csv,
+    response_forms,
     write_csv,
     write_json,
     write_model_file,
@@ -394,7 +396,9 @@ def score_command(
 
     When the model file states a latent_correlation, all dimensions are scored together
     under the N(0, R) prior (multivariate EAP, or MAP), so each answer informs every
-    competency; the SE is the posterior SD of each dimension.
+    competency; the SE is the posterior SD of each dimension. A _form column (adaptive or
+    fixed, as sjt responses writes it) compares each respondent with their form's norm
+    tables when the model file has them, as the database does.
     """
     document = read_model_file(model)
     parameters = document.parameters
@@ -408,7 +412,10 @@ def score_command(
         )
     except ScoringError as error:
         raise fail(str(error)) from None
-    write_scores_csv(out, loaded.candidate_ids, estimate, document.norm_tables, loaded.extra)
+    row_norms = form_norm_tables(document, response_forms(loaded, str(data)))
+    write_scores_csv(
+        out, loaded.candidate_ids, estimate, document.norm_tables, loaded.extra, row_norms
+    )
     prior = "N(0, R), R from the model's latent_correlation" if correlated else "N(0, 1) each"
     typer.echo(
         f"scored {aligned.n_candidates} candidates by {method.value} (prior {prior}) → {out}"

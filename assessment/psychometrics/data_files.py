@@ -38,27 +38,33 @@ class ResponseFile:
     ignored_columns: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     """Warnings about the file that are not errors (inferred category counts, empty items)."""
+    lines: tuple[int, ...] = ()
+    """The file's line number of each row (blank lines are skipped), for messages."""
 
 
 FORM_COLUMN = "_form"
 """Optional column of a response file: the form (``adaptive`` or ``fixed``) each respondent
-took. Re-norming reads it (``response_forms``); every other reader carries it along like any
-``_`` column."""
+took. Re-norming reads it (``response_forms``) to put each respondent in their form's norm
+sample, and ``sjt score`` to compare each respondent with their form's norm tables
+(``form_norm_tables``); every other reader carries it along like any ``_`` column."""
 
 
 def response_forms(loaded: ResponseFile, source: str) -> tuple[Form | None, ...] | None:
     """The form each respondent of ``loaded`` took, from its ``_form`` column (None without
     the column; None for an empty cell: not known).
 
-    Raises ``DataFileError`` naming every respondent whose cell is neither ``adaptive`` nor
-    ``fixed``: a misspelt form would silently put a respondent in the wrong norm group.
+    Raises ``DataFileError`` naming the line and respondent of every cell that is neither
+    ``adaptive`` nor ``fixed``: a misspelt form would silently put a respondent in the wrong
+    norm group.
     """
     column = loaded.extra.get(FORM_COLUMN)
     if column is None:
         return None
+    lines = loaded.lines or (None,) * len(column)
     problems = [
-        f"candidate {candidate_id!r}, column {FORM_COLUMN!r}: {problem}"
-        for candidate_id, value in zip(loaded.candidate_ids, column, strict=True)
+        ("" if line is None else f"line {line}, ")
+        + f"candidate {candidate_id!r}, column {FORM_COLUMN!r}: {problem}"
+        for line, candidate_id, value in zip(lines, loaded.candidate_ids, column, strict=True)
         if value and (problem := form_problem(value))
     ]
     if problems:
@@ -316,6 +322,7 @@ def read_response_csv(
         {name: tuple(values) for name, values in extra.items()},
         tuple(unknown),
         tuple(notes),
+        tuple(lines),
     )
 
 
@@ -564,15 +571,41 @@ def write_csv(path: str | Path, header: Sequence[str], rows: Sequence[Sequence[A
     temporary.replace(path)
 
 
+def form_norm_tables(
+    document: ModelDocument, forms: Sequence[Form | None] | None
+) -> list[Mapping[str, NormTable]] | None:
+    """The norm tables each respondent is compared with: those of their form
+    (``ModelDocument.form_reference``, as the database scores a session of that form), the
+    file's ``norms`` for a respondent whose form is not known; None without forms."""
+    if forms is None:
+        return None
+    by_form = {
+        form: document.form_reference(form, document.dimensions).tables
+        for form in set(forms)
+        if form is not None
+    }
+    main = document.norm_tables
+    return [main if form is None else by_form[form] for form in forms]
+
+
 def write_scores_csv(
     path: str | Path,
     candidate_ids: Sequence[str],
     estimate: ThetaEstimate,
     norms: Mapping[str, NormTable] | None = None,
     extra: Mapping[str, Sequence[str]] | None = None,
+    row_norms: Sequence[Mapping[str, NormTable]] | None = None,
 ) -> None:
-    """Write ``SCORES.csv``: candidate_id, per dimension theta, se (and t, pct with norms)."""
+    """Write ``SCORES.csv``: candidate_id, per dimension theta, se (and t, pct with norms).
+
+    ``row_norms`` (one mapping per respondent, ``form_norm_tables``) replaces ``norms`` when
+    respondents are compared with different tables; a respondent whose tables lack a
+    dimension others have gets empty cells for it.
+    """
+    tables_of_row = list(row_norms) if row_norms is not None else None
     norms = norms or {}
+    if tables_of_row is not None:
+        norms = {k: v for tables in tables_of_row for k, v in tables.items()}
     header = [CANDIDATE_COLUMN]
     for dimension in estimate.dimensions:
         header += [f"{dimension}_theta", f"{dimension}_se"]
@@ -586,7 +619,10 @@ def write_scores_csv(
         theta, se = estimate.theta[:, d], estimate.se[:, d]
         values += [theta, se]
         decimals += [6, 6]
-        if dimension in norms:
+        if dimension in norms and tables_of_row is not None:
+            values += _normed_by_row(theta, dimension, tables_of_row)
+            decimals += [2, 1]
+        elif dimension in norms:
             table = norms[dimension]
             values += [np.asarray(table.t_score(theta)), np.asarray(table.percentile(theta))]
             decimals += [2, 1]
@@ -598,6 +634,24 @@ def write_scores_csv(
     columns += [_csv_column(column) for column in (extra or {}).values()]
     lines = list(map(",".join, zip(*columns, strict=True)))
     write_text(path, ",".join(_csv_field(name) for name in header) + "\n", lines)
+
+
+def _normed_by_row(
+    theta: np.ndarray, dimension: str, tables_of_row: Sequence[Mapping[str, NormTable]]
+) -> list[np.ndarray]:
+    """T-scores and percentiles of ``theta`` (shape (n_candidates,)), each row by its own
+    tables (NaN where they lack ``dimension``): one pass per distinct table."""
+    t_scores = np.full(theta.shape, np.nan)
+    percentiles = np.full(theta.shape, np.nan)
+    groups: dict[int, list[int]] = {}
+    for row, tables in enumerate(tables_of_row):
+        if dimension in tables:
+            groups.setdefault(id(tables[dimension]), []).append(row)
+    for rows in groups.values():
+        table = tables_of_row[rows[0]][dimension]
+        t_scores[rows] = table.t_score(theta[rows])
+        percentiles[rows] = table.percentile(theta[rows])
+    return [t_scores, percentiles]
 
 
 def _csv_column(texts: Sequence[str]) -> Sequence[str]:

@@ -111,3 +111,32 @@ def test_flagged_and_synthetic_sessions_are_left_out_and_counted_and_names_never
     )
     assert code == 1
     assert "from 2026-02-01 until 2026-01-31: the last day is before the first" in output
+
+
+def test_score_compares_each_respondent_with_their_forms_norms_as_the_database_does(
+    store: Store, tmp_path: Path
+) -> None:
+    data_file, model, scores = tmp_path / "data.csv", tmp_path / "m.json", tmp_path / "s.csv"
+    assert run("responses", "--out", data_file, "--include-synthetic", "--include-flagged")[0] == 0
+    assert run("model", "export", "--out", model)[0] == 0
+    code, output = run("score", data_file, "--model", model, "--out", scores)
+    assert code == 0, output
+    assert run("scores", "--out", tmp_path / "db.csv")[0] == 0
+    stored = {
+        row["candidate_id"]: row
+        for row in csv.DictReader(io.StringIO((tmp_path / "db.csv").read_text("utf-8-sig")))
+    }
+    forms = {row["candidate_id"]: row["_form"] for row in rows_of(data_file)}
+    assert "fixed" in forms.values()
+    for row in rows_of(scores):
+        for competency in ("empathy", "integrity"):
+            assert float(row[f"{competency}_t"]) == pytest.approx(
+                float(stored[row["candidate_id"]][f"{competency}_t"]), abs=0.06
+            ), (row["candidate_id"], forms[row["candidate_id"]])
+    text = data_file.read_text(encoding="utf-8").splitlines()
+    text[2] = text[2].rsplit(",", 1)[0] + ",fixd"
+    data_file.write_text("\n".join(text) + "\n", encoding="utf-8")
+    code, output = run("score", data_file, "--model", model, "--out", scores)
+    assert code == 1
+    assert "line 3, candidate" in output
+    assert "column '_form': form must be one of adaptive, fixed, got 'fixd'" in output

@@ -131,6 +131,16 @@ def with_carried_competencies(
     )
 
 
+def without_carried_record(document: ModelDocument) -> ModelDocument:
+    """``document`` without the carry-over record of an earlier promotion (a version's own
+    exported file keeps it): only the promotion at hand decides what is carried over, so a
+    file that covers every competency has nothing carried over whole, whoever wrote it."""
+    estimation = dict(document.estimation or {})
+    if estimation.pop(RECORD, None) is None:
+        return document
+    return document.with_changes(estimation=estimation or None)
+
+
 def carried_note(document: ModelDocument) -> str | None:
     """Plain words on what a promoted version kept from an earlier one: the competencies it
     carried over whole, and the items of its calibrated competencies listed in
@@ -158,9 +168,9 @@ def carried_note(document: ModelDocument) -> str | None:
         )
     if items:
         shown = ", ".join(items[:10]) + (f" and {len(items) - 10} more" if len(items) > 10 else "")
+        of_calibrated = " of the calibrated competencies" if carried is not None else ""
         parts.append(
-            f"{len(items)} item(s) of the calibrated competencies keep earlier parameters "
-            f"(carried_over): {shown}"
+            f"{len(items)} item(s){of_calibrated} keep earlier parameters (carried_over): {shown}"
         )
     return "; ".join(parts) or None
 
@@ -218,4 +228,5 @@ __all__ = [
     "scope_note",
     "uncalibrated_competencies",
     "with_carried_competencies",
+    "without_carried_record",
 ]

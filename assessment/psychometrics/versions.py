@@ -58,6 +58,7 @@ from assessment.psychometrics.partial import (
     check_partial,
     uncalibrated_competencies,
     with_carried_competencies,
+    without_carried_record,
 )
 from assessment.psychometrics.promotion_guard import (
     MIN_COMMON_ITEMS,
@@ -178,6 +179,7 @@ def promote(
         raise AssessmentError("forcing a promotion needs a written reason (--reason)")
     if not document.norms:
         raise AssessmentError("the model has no norm tables; use a model file from sjt calibrate")
+    document = without_carried_record(document)  # an exported version's is stale now
     problems = promotion_problems(document)
     active = store.active_model_document()
     missing = uncalibrated_competencies(document.dimensions, active)

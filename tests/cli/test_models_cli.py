@@ -244,6 +244,18 @@ def test_promoting_a_calibration_of_one_competency_carries_the_others_over(
     assert promoted is not None
     assert promoted.document.dimensions == active.dimensions
     assert promoted.document.norms == active.norms
+    # v1 exported and promoted again covers every competency: nothing is carried over whole
+    exported = tmp_path / "v1.json"
+    assert sjt("model", "export", "--out", exported)[0] == 0
+    assert "carried_competencies" in exported.read_text()  # the file describes v1 truly
+    code, output = sjt("model", "promote", exported, "--note", "re-promoted")
+    assert code == 0, output
+    assert "carried over unchanged" not in output
+    assert "of the calibrated competencies" not in output
+    again = store.active_model_document()
+    assert again is not None
+    assert again.label == "v2"
+    assert "carried_competencies" not in (again.document.estimation or {})
 
 
 def test_scores_of_a_version_lists_only_the_candidates_it_scored(

@@ -25,6 +25,7 @@ from assessment.psychometrics.fairness import (
     CutRule,
     fairness_report,
 )
+from assessment.psychometrics.model_files import check_bank_codes
 from assessment.psychometrics.partial import carried_note
 from assessment.psychometrics.renorm import MIN_NORM_SAMPLE, apply_renorm, preview_renorm
 from assessment.psychometrics.response_export import export_responses
@@ -110,10 +111,12 @@ def model_promote(
     Exit status: 0 promoted; 1 bad input; 4 refused by the guard (problems on stderr).
     """
     document = read_model_file(file)
+    bank = load_bank()
+    check_bank_codes(document.parameters, bank, str(file))
     store = Store.open()
     try:
         version_id = promote(
-            store, document, load_bank(), actor, note, label, link, carry_over, force, reason
+            store, document, bank, actor, note, label, link, carry_over, force, reason
         )
     except PromotionRefusedError as error:
         raise fail(str(error), EXIT_PROMOTION_REFUSED) from None

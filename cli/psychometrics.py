@@ -30,6 +30,7 @@ from assessment.psychometrics.data_files import (
     write_response_csv,
     write_scores_csv,
 )
+from assessment.psychometrics.model_files import check_bank_codes
 from cli.errors import fail, usage_error, user_errors
 from cli.options import BankOption, SeedOption
 from scoring import (
@@ -402,7 +403,7 @@ def score_command(
     """
     document = read_model_file(model)
     parameters = document.parameters
-    loaded, aligned = read_for_model(data, document)
+    loaded, aligned = read_for_model(data, document, model)
     correlated = parameters.latent_correlation is not None and not independent_prior
     try:
         estimate: ThetaEstimate = (
@@ -422,19 +423,25 @@ def score_command(
     )
 
 
-def read_for_model(data: Path, document: ModelDocument) -> tuple[ResponseFile, ResponseMatrix]:
+def read_for_model(
+    data: Path, document: ModelDocument, model: Path
+) -> tuple[ResponseFile, ResponseMatrix]:
     """Read DATA.csv for a model: its items in the model's order, the two parts of each joint
     most/least item joined into one response.
 
     A column the model lacks is refused unless it is an item of the bank (a pretest item, or
     one the model leaves out) or an item the calibration left out (``left_out``): those are
     skipped with a warning. Anything else is most likely a typo, and skipping it would lose
-    the answers in it.
+    the answers in it. A model file whose codes of a bank item are not the item's option ids
+    (``bank_code_problems``) is refused before the data are read: it, not the data, is wrong.
     """
+    from items import load_bank
     from items.scoring_map import join_most_least, joint_item_ids, reading_specs
 
     parameters = document.parameters
     specs = reading_specs(parameters)
+    if any(isinstance(code, str) for spec in specs for code in spec.codes):
+        check_bank_codes(parameters, load_bank(), str(model))
     loaded = read_response_csv(
         data, specs=specs, ignore_unknown=True, option_ids=_bank_letters(specs)
     )
@@ -557,7 +564,7 @@ def item_analysis(
     as_json = out.suffix.lower() == ".json"
     document = read_model_file(model)
     parameters = document.parameters
-    loaded, aligned = read_for_model(data, document)
+    loaded, aligned = read_for_model(data, document, model)
     analysis = analyse_items(parameters, aligned)
     rows = analysis.rows()
     if group is not None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import zlib
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -155,6 +155,41 @@ def as_joint_model(model: ModelParameters) -> ModelParameters:
         else:
             items.append(item)
     return dataclasses.replace(model, items=tuple(items), _groups={})
+
+
+def bank_code_problems(
+    specs: Iterable[ItemSpec], options: Mapping[str, Sequence[str]]
+) -> list[str]:
+    """Model items whose category codes do not fit the bank's options, one message each.
+
+    ``specs`` are a model's columns (``reading_specs``), ``options`` the bank's option ids
+    per item. A bank item's categories are coded either by the item's option ids or by
+    integers (the k-th option is code k); codes such as ``W, X, Y, Z`` or ``A, 1, C, D``
+    would make every answer in a data file look wrong, so the model file is at fault.
+    """
+    problems = []
+    for spec in specs:
+        expected = options.get(bank_item_id(spec.item_id))
+        if expected is None or all(isinstance(code, int) for code in spec.codes):
+            continue
+        bad = [
+            str(code) for code in spec.codes if not isinstance(code, str) or code not in expected
+        ]
+        repeated = len(set(map(str, spec.codes))) < len(spec.codes)
+        if not bad and not repeated:
+            continue
+        fault = (
+            f"{', '.join(bad)} {'is not an option id' if len(bad) == 1 else 'are not option ids'}"
+            if bad
+            else "a code appears twice"
+        )
+        problems.append(
+            f"item {spec.item_id}: category codes {', '.join(map(str, spec.codes))} ({fault}); "
+            f"the bank's item {bank_item_id(spec.item_id)} has options {', '.join(expected)}: "
+            f"code its categories by those option ids, or by the integers "
+            f"0..{len(expected) - 1} in option order"
+        )
+    return problems
 
 
 def reading_specs(model: ModelParameters) -> tuple[ItemSpec, ...]:

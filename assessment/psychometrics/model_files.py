@@ -8,7 +8,9 @@ model file needs no database: ``sjt calibrate`` runs without one.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
+from assessment.errors import DataFileError
 from assessment.model_document import (
     EstimateCorrelation,
     ModelDocument,
@@ -26,6 +28,9 @@ from scoring import (
     score_eap_correlated,
 )
 from scoring.norms import NormTable
+
+if TYPE_CHECKING:
+    from items import ItemBank
 
 SOFTWARE = "sjt-service 0.1.0"
 
@@ -99,4 +104,25 @@ def reference_of(document: ModelDocument) -> NormReference:
     )
 
 
-__all__ = ["SOFTWARE", "calibrated_model_file", "eap_estimates", "reference_of"]
+def check_bank_codes(parameters: ModelParameters, bank: ItemBank, source: str) -> None:
+    """Refuse a model whose codes of a bank item are not the item's option ids
+    (``bank_code_problems``): scored against the bank, every answer would look wrong and the
+    data file would be blamed for the model file's fault. Raises ``DataFileError`` naming
+    ``source``, each such item, its codes and the bank's options."""
+    from items.scoring_map import bank_code_problems, reading_specs
+
+    specs = reading_specs(parameters)
+    if not any(isinstance(code, str) for spec in specs for code in spec.codes):
+        return
+    problems = bank_code_problems(specs, {item.id: item.option_ids for item in bank})
+    if problems:
+        raise DataFileError(source, problems)
+
+
+__all__ = [
+    "SOFTWARE",
+    "calibrated_model_file",
+    "check_bank_codes",
+    "eap_estimates",
+    "reference_of",
+]

@@ -53,7 +53,7 @@ from assessment.persistence.answers import (
 from assessment.persistence.audit import AuditLog
 from assessment.persistence.store import Store, StoredModel
 from assessment.psychometrics.data_files import align_to_model
-from assessment.psychometrics.model_files import reference_of
+from assessment.psychometrics.model_files import check_bank_codes, reference_of
 from assessment.psychometrics.partial import (
     check_partial,
     uncalibrated_competencies,
@@ -144,6 +144,7 @@ def validate_model(document: ModelDocument, bank: ItemBank) -> ModelParameters:
         )
     if not document.norms:
         raise AssessmentError("the model has no norm tables; use a model file from sjt calibrate")
+    check_bank_codes(parameters, bank, "the model file")
     return parameters
 
 

@@ -395,3 +395,34 @@ def test_calibrate_offers_every_base_model_of_the_registry_and_no_other() -> Non
     code, output = run("calibrate", "data.csv", "--model", "rasch", "--out", "m.json")
     assert code == 2
     assert "'rasch' is not one of " + ", ".join(BASE_MODELS) in " ".join(output.split())
+
+
+@pytest.mark.parametrize("codes", [["A", "1", "C", "D"], ["W", "X", "Y", "Z"]])
+def test_a_model_file_coding_a_bank_item_by_other_codes_is_refused_naming_it(
+    workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, codes: list[str]
+) -> None:
+    """The model file is at fault, not the data: score and promote name it, the item, the
+    wrong codes and the bank's options."""
+    monkeypatch.setenv("SJT_DATABASE_URL", f"sqlite:///{tmp_path / 'sjt.db'}")
+    document = json.loads((workdir / "synthetic.json").read_text(encoding="utf-8"))
+    [item] = [item for item in document["items"] if item["item_id"] == "EM-002"]
+    assert [c["code"] for c in item["categories"]] == ["A", "B", "C", "D"]
+    for category, code in zip(item["categories"], codes, strict=True):
+        category["code"] = code
+    model = tmp_path / "recoded.json"
+    model.write_text(json.dumps(document), encoding="utf-8")
+    data = tmp_path / "data.csv"
+    data.write_text(
+        "\n".join((workdir / "data.csv").read_text(encoding="utf-8").splitlines()[:6]) + "\n",
+        encoding="utf-8",
+    )
+    wrong = ", ".join(code for code in codes if code not in "ABCD")
+    for args in (
+        ("score", data, "--model", model, "--out", tmp_path / "s.csv"),
+        ("model", "promote", model, "--note", "recoded"),
+    ):
+        code, output = run(*args)
+        assert code == 1, output
+        assert f"{model}: item EM-002: category codes {', '.join(codes)} ({wrong} " in output
+        assert "the bank's item EM-002 has options A, B, C, D" in output
+        assert "data.csv" not in output

@@ -122,6 +122,10 @@ def model_promote(
         raise fail(str(error), EXIT_PROMOTION_REFUSED) from None
     stored = store.model_document(version_id)
     typer.echo(f"promoted {stored.label if stored else version_id}; it is now active")
+    provenance = stored.document.provenance if stored else None
+    if stored is not None and provenance is not None and provenance.kind == "synthetic":
+        said = f" ({provenance.note})" if provenance.note else ""
+        typer.echo(f"note: {stored.label} is a synthetic model{said}; profiles say so")
     carried = carried_note(stored.document) if stored else None
     if carried:
         typer.echo(carried)

@@ -17,6 +17,7 @@ import typer
 from assessment.errors import DataFileError
 from assessment.model_document import ModelDocument
 from assessment.psychometrics.data_files import (
+    SYNTHETIC_COLUMN,
     ResponseFile,
     align_to_model,
     form_norm_tables,
@@ -24,6 +25,7 @@ from assessment.psychometrics.data_files import (
     read_model_file,
     read_response_csv,
     response_forms,
+    synthetic_rows,
     write_csv,
     write_json,
     write_model_file,
@@ -167,7 +169,7 @@ def simulate(
     data = split_most_least(simulate_responses(generating, theta, rng, missing_rate), generating)
     width = len(str(n))
     ids = [f"sim{index:0{width}d}" for index in range(1, n + 1)]
-    write_response_csv(out, ids, data)
+    write_response_csv(out, ids, data, {SYNTHETIC_COLUMN: ["true"] * n})
     if theta_out is not None:
         header = ["candidate_id", *(f"{d}_theta" for d in parameters.dimensions)]
         rows = [[cid, *(f"{v:.6f}" for v in row)] for cid, row in zip(ids, theta, strict=True)]
@@ -270,6 +272,7 @@ def calibrate(
     from items.scoring_map import joined_for_calibration
 
     loaded = load_data(data, bank, item_map)
+    n_synthetic = synthetic_rows(loaded, str(data))  # before the fit: a bad cell fails fast
     for note in loaded.notes:
         typer.echo(f"warning: {note}", err=True)
     if get_model(model).ordered_categories:
@@ -374,7 +377,13 @@ def calibrate(
             "(--allow-nonconverged)",
             err=True,
         )
-    write_model_file(out, calibration_file(result, responses, data.name, selection, carried))
+    if n_synthetic:
+        typer.echo(
+            f"note: {n_synthetic} of {len(loaded.candidate_ids)} respondents are synthetic "
+            "(_synthetic); the model file and its norms are marked synthetic"
+        )
+    document = calibration_file(result, responses, data.name, selection, carried, n_synthetic)
+    write_model_file(out, document)
     typer.echo(f"wrote {out}")
 
 

@@ -159,16 +159,17 @@ def calibration_file(
     source: str,
     selection: ItemSelection,
     carried: CarryOver | None = None,
+    n_synthetic: int = 0,
 ) -> ModelDocument:
     """The model document of a calibration on ``selection`` (of ``data``), with carried
     items: their ids in ``carried_over``, where they came from and how they were linked in
     ``estimation.carry_over``, and the left-out items with their answer counts in
-    ``left_out``."""
+    ``left_out``; ``n_synthetic`` as in ``calibrated_model_file``."""
     if carried is None:
-        document = calibrated_model_file(result, selection.data, source)
+        document = calibrated_model_file(result, selection.data, source, None, n_synthetic)
     else:
         aligned = align_to_model(data, carried.parameters)
-        document = calibrated_model_file(result, aligned, source, carried.parameters)
+        document = calibrated_model_file(result, aligned, source, carried.parameters, n_synthetic)
         document = document.with_changes(
             carried_over=list(carried.carried),
             estimation={

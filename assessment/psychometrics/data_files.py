@@ -72,6 +72,31 @@ def response_forms(loaded: ResponseFile, source: str) -> tuple[Form | None, ...]
     return tuple(value or None for value in column)  # type: ignore[misc]
 
 
+SYNTHETIC_COLUMN = "_synthetic"
+"""Optional column of a response file: ``true`` for a synthetic respondent (``sjt simulate``,
+a demo candidate in ``sjt responses``), ``false`` or empty for a real one. ``sjt calibrate``
+counts them (``synthetic_rows``) so that a model of synthetic people says so."""
+_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no", "")
+
+
+def synthetic_rows(loaded: ResponseFile, source: str) -> int:
+    """How many respondents of ``loaded`` its ``_synthetic`` column marks synthetic (0 without
+    the column). Raises ``DataFileError`` naming the line of a value other than true/false."""
+    column = loaded.extra.get(SYNTHETIC_COLUMN)
+    if column is None:
+        return 0
+    lines = loaded.lines or (None,) * len(column)
+    problems = [
+        ("" if line is None else f"line {line}, ")
+        + f"column {SYNTHETIC_COLUMN!r}: must be true or false, got {value[:20]!r}"
+        for line, value in zip(lines, column, strict=True)
+        if value.casefold() not in _TRUE + _FALSE
+    ]
+    if problems:
+        raise DataFileError(source, problems)
+    return sum(value.casefold() in _TRUE for value in column)
+
+
 def _read_bytes(path: Path, source: str) -> bytes:
     try:
         return path.read_bytes()
@@ -685,9 +710,11 @@ def write_response_csv(
     path: str | Path,
     candidate_ids: Sequence[str],
     data: ResponseMatrix,
+    extra: Mapping[str, Sequence[str]] | None = None,
 ) -> None:
-    """Write ``DATA.csv`` with each response as its category code (empty when missing)."""
-    _write_text(Path(path), response_csv_text(candidate_ids, data))
+    """Write ``DATA.csv`` with each response as its category code (empty when missing), then
+    the ``extra`` columns."""
+    _write_text(Path(path), response_csv_text(candidate_ids, data, extra))
 
 
 def response_csv_text(

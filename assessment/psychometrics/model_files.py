@@ -40,30 +40,43 @@ def calibrated_model_file(
     data: ResponseMatrix,
     source: str,
     parameters: ModelParameters | None = None,
+    n_synthetic: int = 0,
 ) -> ModelDocument:
     """The model document of a calibration: parameters, fit, norms from the calibration
     sample (EAP estimates; correlated EAP when the calibration estimated a latent correlation),
     provenance. This is what ``sjt calibrate`` writes and what is promoted.
 
     ``parameters`` replaces the calibration's items (for example with carried-over items
-    added); ``data`` must then list the same items in the same order."""
+    added); ``data`` must then list the same items in the same order. ``n_synthetic``
+    respondents of ``data`` are synthetic (a ``_synthetic`` column): with any, the norm
+    group includes synthetic people, so the norms, their group's name and the provenance
+    say synthetic (and how many), as reports then do."""
     parameters = parameters or result.parameters
     estimate = eap_estimates(parameters, data)
-    sample = f"calibration sample ({source}, n={data.n_candidates})"
+    n = data.n_candidates
+    synthetic = n_synthetic > 0
+    kind = "synthetic " if n_synthetic == n else ("partly synthetic " if synthetic else "")
+    sample = f"{kind}calibration sample ({source}, n={n})"
+    zh = ("合成" if synthetic else "") + f"校准样本（{source}）"
     norms = {
         dimension: NormSection.from_table(
-            NormTable.from_estimates(estimate.theta[:, d], sample, {"zh": f"校准样本（{source}）"}),
-            synthetic=False,
+            NormTable.from_estimates(estimate.theta[:, d], sample, {"zh": zh}),
+            synthetic=synthetic,
         )
         for d, dimension in enumerate(parameters.dimensions)
     }
     now = dt.datetime.now(dt.UTC)
     provenance = Provenance(
-        kind="calibrated",
+        kind="synthetic" if synthetic else "calibrated",
         created_at=now.isoformat(timespec="seconds"),
         software=SOFTWARE,
         data=source,
         scale="theta ~ N(0, 1) in the calibration sample on every dimension",
+        note=(
+            f"calibrated on {n_synthetic} synthetic of {n} respondents ({source}: _synthetic)"
+            if synthetic
+            else None
+        ),
     )
     reference = NormReference(
         sample=sample, n=data.n_candidates, date=now.date().isoformat(),

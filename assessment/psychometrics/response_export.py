@@ -13,7 +13,11 @@ import numpy as np
 
 from assessment.persistence.answers import SessionFilter
 from assessment.persistence.store import Store
-from assessment.psychometrics.data_files import FORM_COLUMN, response_csv_text
+from assessment.psychometrics.data_files import (
+    FORM_COLUMN,
+    SYNTHETIC_COLUMN,
+    response_csv_text,
+)
 from assessment.psychometrics.versions import collected_responses
 from assessment.spreadsheets import neutralise
 from items import ItemBank
@@ -72,10 +76,12 @@ def export_responses(
     if answered.any():
         data = data.select_items(answered)
     candidate_ids = [neutralise(collected.candidate_ids[row]) for row in rows]
+    extra = {FORM_COLUMN: [collected.forms[row] for row in rows]}
+    if any(collected.synthetic_rows[row] for row in rows):  # demo candidates: a model says so
+        marks = ["true" if collected.synthetic_rows[row] else "false" for row in rows]
+        extra = {SYNTHETIC_COLUMN: marks, **extra}
     return ResponseExport(
-        text=response_csv_text(
-            candidate_ids, data, {FORM_COLUMN: [collected.forms[row] for row in rows]}
-        ),
+        text=response_csv_text(candidate_ids, data, extra),
         n_candidates=len(candidate_ids),
         excluded_flagged=collected.excluded_flagged,
         excluded_synthetic=collected.excluded_synthetic,

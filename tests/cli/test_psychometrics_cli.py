@@ -35,6 +35,7 @@ def test_simulate_writes_option_ids_and_true_thetas(workdir: Path) -> None:
     assert len(rows) == 1500
     assert set(rows[0]) >= {"candidate_id", "SO-001", "SO-002.most", "SO-002.least"}
     assert {rows[n]["SO-001"] for n in range(200)} <= {"A", "B", "C", "D"}
+    assert {row["_synthetic"] for row in rows} == {"true"}  # a model calibrated on them says so
     thetas = read_rows(workdir / "theta.csv")
     assert list(thetas[0]) == ["candidate_id"] + [
         f"{d}_theta"
@@ -67,6 +68,36 @@ def test_calibrate_prints_fit_and_writes_the_model_file(workdir: Path, model: st
     assert [c["code"] for c in item["categories"]] == ["A", "B", "C", "D"]
     assert all(isinstance(c["slope"], float) for c in item["categories"])
     assert data["fit"]["converged"] is True
+    assert "note: 1500 of 1500 respondents are synthetic" in output
+    assert data["provenance"]["kind"] == "synthetic"
+    assert data["provenance"]["note"].startswith("calibrated on 1500 synthetic of 1500")
+    for norm in data["norms"].values():
+        assert norm["synthetic"] is True
+        assert norm["group"] == "synthetic calibration sample (data.csv, n=1500)"
+
+
+def test_a_calibration_sample_with_some_synthetic_respondents_is_marked_synthetic(
+    workdir: Path, tmp_path: Path
+) -> None:
+    lines = (workdir / "data.csv").read_text(encoding="utf-8").splitlines()
+    mixed = [lines[0]] + [
+        line if n % 3 else line.rsplit(",", 1)[0] + ",false" for n, line in enumerate(lines[1:])
+    ]
+    data, out = tmp_path / "mixed.csv", tmp_path / "mixed.json"
+    data.write_text("\n".join(mixed) + "\n", encoding="utf-8")
+    code, output = run("calibrate", data, "--model", "gpcm", "--out", out, "--quiet")
+    assert code == 0, output
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["provenance"]["kind"] == "synthetic"
+    assert "calibrated on 1000 synthetic of 1500 respondents" in document["provenance"]["note"]
+    norm = next(iter(document["norms"].values()))
+    assert norm["synthetic"] is True
+    assert norm["group"].startswith("partly synthetic calibration sample")
+    mixed[2] = mixed[2].rsplit(",", 1)[0] + ",maybe"
+    data.write_text("\n".join(mixed) + "\n", encoding="utf-8")
+    code, output = run("calibrate", data, "--model", "gpcm", "--out", out, "--quiet")
+    assert code == 1
+    assert "line 3, column '_synthetic': must be true or false, got 'maybe'" in output
 
 
 def test_score_writes_theta_se_t_and_percentile(workdir: Path) -> None:

@@ -58,6 +58,7 @@ def test_the_exported_responses_are_read_by_calibrate_and_item_analysis(
     assert header[0] == "candidate_id"
     assert any(name.endswith(".most") for name in header)
     assert header[-1] == "_form"  # each session's recorded form, for a re-norm from this file
+    assert {row["_synthetic"] for row in rows} == {"true"}  # demo candidates: a model says so
     assert [row["_form"] for row in rows] == list(collected.forms)
     loaded = read_response_csv(data_file, specs=item_specs(load_bank()))
     assert response_forms(loaded, str(data_file)) == collected.forms

@@ -108,7 +108,9 @@ def model_promote(
     SE > 10) or fewer than 20 answers per parameter, and dimensions that cannot be linked;
     --force --reason TEXT promotes anyway and the audit log keeps the reason.
 
-    Exit status: 0 promoted; 1 bad input; 4 refused by the guard (problems on stderr).
+    Exit status: 0 promoted; 1 bad input, or a calibration of some competencies that cannot
+    be linked (another item model, --no-link; --force does not override it); 2 a wrong
+    command line (such as no --note); 4 refused by the guard (problems on stderr).
     """
     document = read_model_file(file)
     bank = load_bank()

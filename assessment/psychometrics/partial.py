@@ -82,7 +82,9 @@ def check_partial(
     if document.model != active.document.model:
         raise AssessmentError(
             f"{start}, which is a {active.document.model} model, but this calibration is "
-            f"{document.model}: calibrate {covered} with the {active.document.model} model, or "
+            f"{document.model}, and competencies of different item models cannot be linked "
+            f"to one scale (--force does not override this): calibrate {covered} with the "
+            f"{active.document.model} model (sjt calibrate --model {active.document.model}), or "
             "calibrate every competency"
         )
     if not link:

@@ -253,11 +253,41 @@ class PromotionRefusedError(AssessmentError, ValueError):
     def __init__(self, problems: Sequence[PromotionProblem]) -> None:
         self.problems = tuple(problems)
         super().__init__(
-            self.listing() + "\nrecalibrate, leaving out the items with too few answers "
-            "(sjt calibrate --min-answers N --carry-over ACTIVE.json keeps their current "
-            "parameters), or promote anyway with --force --reason TEXT (the reason is kept in "
-            "the audit log)"
+            self.listing()
+            + "\n"
+            + "; ".join(self.advice())
+            + "; or promote anyway with --force --reason TEXT (the reason is kept in the audit "
+            "log)"
         )
+
+    def advice(self) -> list[str]:
+        """What to do about the problems found, one piece of advice per kind of problem (in
+        the command line's words), so that each refusal gets advice that fits it."""
+        kinds = {problem.kind for problem in self.problems}
+        advice = []
+        if "too_few_answers" in kinds:
+            advice.append(
+                "recalibrate, leaving out the items with too few answers (sjt calibrate "
+                "--min-answers N --carry-over ACTIVE.json keeps their current parameters)"
+            )
+        if any(kind.startswith("implausible") for kind in kinds):
+            advice.append(
+                "check the items with implausible parameters (their data and key) and "
+                "recalibrate with the default priors or without them"
+            )
+        if "not_linkable" in kinds:
+            advice.append(
+                "for linking, calibrate with the active version's item model and at least "
+                f"{MIN_COMMON_ITEMS} items in common with it per competency, or promote "
+                "without linking (--no-link) and re-norm (sjt model renorm)"
+            )
+        known = {"too_few_answers", "not_linkable"}
+        if any(kind not in known and not kind.startswith("implausible") for kind in kinds):
+            advice.append(
+                "recalibrate until the calibration converges without fatal problems (see the "
+                "problems sjt calibrate printed: more data, --max-iter, the default priors)"
+            )
+        return advice
 
     def listing(self) -> str:
         """The refusal and its problems (the first 20), without advice on what to do: the

@@ -122,6 +122,8 @@ def test_promotion_is_refused_with_exit_4_unless_forced_with_a_reason(
     assert "promotion refused" in output
     assert first_id in output
     assert "effective slope" in output
+    assert "check the items with implausible parameters" in output  # advice that fits
+    assert "too few answers" not in output
     code, output = sjt("model", "promote", model, "--note", "recalibration", "--force")
     assert code == 1
     assert "needs a written reason" in output
@@ -226,6 +228,13 @@ def test_promoting_a_calibration_of_one_competency_carries_the_others_over(
     assert code == 1
     assert "this calibration covers service orientation only" in output
     assert "must be linked" in output
+    other = tmp_path / "other-model.json"
+    other.write_text(calibrated.with_changes(model="nrm").to_json())
+    for force in ((), ("--force", "--reason", "checked")):
+        code, output = sjt("model", "promote", other, "--note", "one competency", *force)
+        assert code == 1, output  # cannot be linked: refused whether forced or not
+        assert "--force does not override this" in output
+        assert "sjt calibrate --model gpcm" in output
     code, output = sjt("model", "promote", model, "--note", "one competency", "--no-carry-over")
     assert code == 1
     assert "no parameters for" in output

@@ -108,9 +108,9 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        folder = _output_folder(kwargs)
-        if folder is not None:
-            raise usage_error(folder)
+        problem = _output_problem(kwargs)
+        if problem is not None:
+            raise usage_error(problem)
         try:
             return command(*args, **kwargs)
         except typer.Exit:
@@ -126,17 +126,27 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _output_folder(options: dict[str, object]) -> str | None:
+def _output_problem(options: dict[str, object]) -> str | None:
     """The complaint about an output option (``--out``, ``--theta-out``: a file to write) that
-    names an existing folder, or None. Checked for every command before it runs, so nothing
-    is computed for an output that cannot be written (the operating system's own words for
-    it, such as "Device or resource busy", say nothing about the option)."""
+    names an existing folder or a file in a folder that does not exist, or None. Checked for
+    every command before it runs, so nothing is computed for an output that cannot be written
+    (the operating system's own words for it, such as "Device or resource busy", say nothing
+    about the option), and a mistyped folder is never created silently."""
     for name, value in options.items():
-        if (name == "out" or name.endswith("_out")) and isinstance(value, Path) and value.is_dir():
-            flag = "--" + name.replace("_", "-")
+        if not (name == "out" or name.endswith("_out")) or not isinstance(value, Path):
+            continue
+        flag = "--" + name.replace("_", "-")
+        if value.is_dir():
             return (
                 f"{flag} {str(value)!r} is a folder; {flag} names the file to write: give a "
                 f"file name (for example one inside that folder, {str(value / 'NAME')!r})"
+            )
+        folder = value.parent
+        if not folder.is_dir():
+            what = "is a file, not a folder" if folder.exists() else "does not exist"
+            return (
+                f"{flag} {str(value)!r}: the folder {str(folder)!r} {what}; create the folder "
+                "first or give a path in an existing folder"
             )
     return None
 

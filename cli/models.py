@@ -262,7 +262,6 @@ def scores_command(
                 f"{model_version} produced no scores (run sjt rescore --model-version "
                 f"{model_version} to score the completed tests with it); no file written"
             )
-    out.parent.mkdir(parents=True, exist_ok=True)
     # byte for byte the recruiters' download (the BOM makes Excel read UTF-8)
     out.write_bytes(scores_csv(rows, overall_rule(store)).encode("utf-8-sig"))
     store.audit("cli", "export.scores", None, {"candidates": len(rows), "file": str(out)})
@@ -310,7 +309,6 @@ def responses_command(
         include_synthetic=include_synthetic,
     )
     export = export_responses(store, load_bank(), chosen)
-    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(export.text, encoding="utf-8", newline="")
     store.audit(
         "cli", "export.responses", None, {"candidates": export.n_candidates, "file": str(out)}

@@ -217,6 +217,19 @@ def test_response_reader_returns_data_or_names_a_line(content: bytes) -> None:
         assert all(loaded.candidate_ids)
 
 
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [(b'candidate_id,Q1\nA1,"B', 2), (b'candidate_id,Q1\nA0,A\nA1,"B\nA2,C\n', 3)],
+)
+def test_a_quote_never_closed_is_refused_naming_the_line_it_opens(
+    tmp_path: Path, content: bytes, line: int
+) -> None:
+    path = tmp_path / "data.csv"
+    path.write_bytes(content)
+    with pytest.raises(DataFileError, match=f"line {line}: a quoted cell is never closed"):
+        read_response_csv(path, specs=SPECS, ignore_unknown=True)
+
+
 @PROPERTY
 @given(content=response_csv())
 def test_scoring_bad_data_leaves_no_partial_output(content: bytes, model_path: Path) -> None:

@@ -129,17 +129,25 @@ def read_csv_rows(
     text = _read_text(path, source) if text is None else text
     if not text.strip():
         raise DataFileError(source, ["file is empty; a header row is required"])
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quote never closed swallows the rest of the file into one cell, silently
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1  # the line the row being read starts on
     try:
         header = [name.strip() for name in next(reader)]
         rows = []
+        start = reader.line_num + 1
         for row in reader:
             if row and (row[0].strip() or any(cell.strip() for cell in row)):
                 rows.append((reader.line_num, row))
+            start = reader.line_num + 1
     except csv.Error as error:
-        raise DataFileError(
-            source, [f"line {reader.line_num}: CSV syntax error: {error}"]
-        ) from None
+        problem = (
+            f"line {start}: a quoted cell is never closed (a '\"' without its closing '\"'); "
+            "close the quote or remove it"
+            if "unexpected end of data" in str(error)
+            else f"line {reader.line_num}: CSV syntax error: {error}"
+        )
+        raise DataFileError(source, [problem]) from None
     return header, rows
 
 

@@ -35,9 +35,7 @@ def test_a_correlation_out_of_range_is_a_command_line_error(tmp_path: Path) -> N
     assert not (tmp_path / "d.csv").exists()
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
+OUTPUT_COMMANDS = [
         ("score", "DATA.csv", "--model", "M.json", "--out", "{dir}"),
         ("item-analysis", "DATA.csv", "--model", "M.json", "--out", "{dir}"),
         ("calibrate", "DATA.csv", "--model", "gpcm", "--out", "{dir}"),
@@ -52,8 +50,12 @@ def test_a_correlation_out_of_range_is_a_command_line_error(tmp_path: Path) -> N
         ("report", "--candidate", "C1", "--out", "{dir}"),
         ("export", "--candidate", "C1", "--out", "{dir}"),
         ("backup", "--out", "{dir}"),
-    ],
-)  # fmt: skip
+        ("responses", "--out", "{dir}"),
+]  # fmt: skip
+"""Every command with an output file option, ``{dir}`` where the file goes."""
+
+
+@pytest.mark.parametrize("args", OUTPUT_COMMANDS)
 def test_an_output_option_naming_a_folder_is_explained(
     tmp_path: Path, args: tuple[str, ...]
 ) -> None:
@@ -66,3 +68,26 @@ def test_an_output_option_naming_a_folder_is_explained(
     assert "Device or resource busy" not in output
     assert "Traceback" not in output
     assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("args", OUTPUT_COMMANDS)
+def test_an_output_file_in_a_missing_folder_is_refused_not_created(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """A mistyped folder is never created silently (nor a file's name used as a folder)."""
+    for folder in (tmp_path / "missing" / "dir", tmp_path / "afile"):
+        if folder.name == "afile":
+            folder.write_text("", encoding="utf-8")
+        target = folder / "y.csv"
+        if "--theta-out" in args:
+            given = [a.replace("{dir}/d.csv", str(tmp_path / "d.csv")) for a in args]
+            given = [a.replace("{dir}", str(target)) for a in given]
+        else:
+            given = [a.replace("{dir}", str(target)) for a in args]
+        code, output = run(*given)
+        flag = "--theta-out" if "--theta-out" in args else "--out"
+        what = "is a file, not a folder" if folder.name == "afile" else "does not exist"
+        assert code == 2, output
+        assert f"error: {flag} '{target}': the folder '{folder}' {what}" in output
+        assert "Traceback" not in output
+    assert not (tmp_path / "missing").exists()

@@ -60,6 +60,8 @@ def report(
         return
     if out_dir is None:
         return  # not reached: refused above
+    if out_dir.exists() and not out_dir.is_dir():
+        raise fail(f"--out-dir {str(out_dir)!r} is a file, not a folder; give a folder")
     out_dir.mkdir(parents=True, exist_ok=True)
     written, skipped = 0, []
     for row in candidate_overview(store):

@@ -212,6 +212,8 @@ def read_ratings(path: Path, items: Sequence[AnyItem]) -> Ratings:
     bank = {item.id: item for item in items}
     seen: dict[tuple[str, str, str], int] = {}
     cells: dict[tuple[str, str], dict[str, tuple[int, int]]] = defaultdict(dict)
+    attempted: dict[tuple[str, str], set[str]] = defaultdict(set)
+    lines: dict[tuple[str, str], list[int]] = defaultdict(list)
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -226,9 +228,10 @@ def read_ratings(path: Path, items: Sequence[AnyItem]) -> Ratings:
         if not rater:
             problems.append(RatingProblem(number, "rater_id", "is empty"))
         item = bank.get(item_id)
+        known_option = item is not None and option_id in {option.id for option in item.options}
         if item is None:
             problems.append(RatingProblem(number, "item_id", f"unknown item {item_id!r}"))
-        elif option_id not in {option.id for option in item.options}:
+        elif not known_option:
             problems.append(
                 RatingProblem(
                     number,
@@ -239,10 +242,13 @@ def read_ratings(path: Path, items: Sequence[AnyItem]) -> Ratings:
             )
         if not rating_text:
             continue
+        if rater and known_option:  # rated, even if wrongly (reported on its own row)
+            attempted[(rater, item_id)].add(option_id)
+            lines[(rater, item_id)].append(number)
         rating, error = _parse_rating(rating_text)
         if error:
             problems.append(RatingProblem(number, "rating", error))
-        if not rater or item is None or rating is None:
+        if not rater or not known_option or rating is None:
             continue
         key = (rater, item_id, option_id)
         if key in seen:
@@ -258,17 +264,18 @@ def read_ratings(path: Path, items: Sequence[AnyItem]) -> Ratings:
         seen[key] = number
         cells[(rater, item_id)][option_id] = (rating, number)
     by_item: dict[str, dict[str, dict[str, int]]] = defaultdict(dict)
-    for (rater, item_id), options in cells.items():
+    for (rater, item_id), tried in attempted.items():
+        options = cells[(rater, item_id)]
         expected = [option.id for option in bank[item_id].options]
-        absent = [option_id for option_id in expected if option_id not in options]
+        absent = [o for o in expected if o not in tried]
         if absent:
-            first = min(number for _, number in options.values())
+            first = min(lines[(rater, item_id)])
             problems.append(
                 RatingProblem(
                     first,
                     "rating",
-                    f"{rater} rated {len(options)} of the {len(expected)} options of {item_id} "
-                    f"(missing {', '.join(absent)})",
+                    f"{rater} rated {len(expected) - len(absent)} of the {len(expected)} "
+                    f"options of {item_id} (missing {', '.join(absent)})",
                 )
             )
             continue

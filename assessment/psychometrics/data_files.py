@@ -261,7 +261,17 @@ def read_response_csv(
         problems.append(f"line 1: unknown item column(s) {unknown[:10]}: {hint}")
     item_names = [name for name in item_names if name in known]
     if not item_names:
-        problems.append("line 1: no item columns found")
+        strangers = [name for name in header[1:] if not name.startswith("_") and name]
+        problems.append(
+            "line 1: no item columns found"
+            + (
+                f": {strangers[:10]} are not item ids of the bank or model (a typo?); columns "
+                "must be item ids (most/least items as <id>.most and <id>.least), extra "
+                "columns start with '_'"
+                if strangers
+                else ""
+            )
+        )
     if problems:
         raise DataFileError(source, problems)
     index = {name: position for position, name in enumerate(header)}

@@ -115,3 +115,13 @@ def test_item_analysis_writes_csv_to_a_report_name_without_an_extension(
     code, output = run("item-analysis", data, "--model", small_model, "--out", tmp_path / "r.xlsx")
     assert code == 2
     assert "--out must end in .csv or .json, or have no extension (then CSV)" in output
+
+
+def test_a_file_whose_only_item_columns_are_mistyped_names_them(
+    small_model: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "typo.csv"
+    data.write_text("candidate_id,EM-0O1,_group\nA,B,x\n", encoding="utf-8")
+    code, output = run("score", data, "--model", small_model, "--out", tmp_path / "s.csv")
+    assert code == 1
+    assert "line 1: no item columns found: ['EM-0O1'] are not item ids" in output

@@ -149,3 +149,14 @@ def test_unwritable_output_is_a_user_error(rows: list[CandidateRow], tmp_path: P
     )
     assert code == 1
     assert "No such file or directory" in output
+
+
+def test_an_out_dir_that_is_a_file_is_said_to_be_one(
+    rows: list[CandidateRow], tmp_path: Path
+) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("", encoding="utf-8")
+    code, output = run("report", "--all", "--out-dir", afile)
+    assert code == 1
+    assert f"--out-dir '{afile}' is a file, not a folder" in output
+    assert "File exists" not in output

@@ -188,3 +188,16 @@ def test_bad_date_and_missing_file_are_user_errors(
     assert missing.exit_code == 1
     assert "nope.csv" in missing.output
     assert "Traceback" not in missing.output
+
+
+def test_a_partly_rated_item_lists_only_the_options_left_unrated(tmp_path: Path) -> None:
+    """An option rated wrongly (8) is reported on its own row, not also as missing."""
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text(
+        "rater_id,item_id,option_id,rating\nR01,EM-002,A,8\nR01,EM-002,B,3\n", encoding="utf-8"
+    )
+    result = runner.invoke(app, ["bank", "sme-import", str(ratings)])
+    code, output = result.exit_code, result.output
+    assert code == 1
+    assert "row 2, column rating: 8 is outside the scale 1–7" in output
+    assert "R01 rated 2 of the 4 options of EM-002 (missing C, D)" in output

@@ -275,6 +275,21 @@ def calibrate(
     n_synthetic = synthetic_rows(loaded, str(data))  # before the fit: a bad cell fails fast
     for note in loaded.notes:
         typer.echo(f"warning: {note}", err=True)
+    if model == "2pl":
+        from items.scoring_map import bank_item_id
+
+        wide = list(
+            dict.fromkeys(
+                bank_item_id(spec.item_id) for spec in loaded.data.items if spec.n_categories != 2
+            )
+        )
+        if wide:
+            raise fail(
+                f"{data}: 2pl models items with two categories (codes 0/1), but {len(wide)} "
+                f"item(s) have more, e.g. {', '.join(wide[:5])}: calibrate bank items (four "
+                f"options) with {' or '.join(JOINT_BASES)}, or give 2pl only 0/1-coded items "
+                "(external data with --item-map)"
+            )
     if get_model(model).ordered_categories:
         for spec in loaded.data.items:
             if list(spec.scores) != sorted(spec.scores) or len(set(spec.scores)) != len(

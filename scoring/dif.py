@@ -318,7 +318,11 @@ def dif_analysis(
         raise ScoringError("DIF needs at least two groups in the group column")
     reference = reference or str(names[np.argmax(counts)])
     if reference not in names:
-        raise ScoringError(f"reference group {reference!r} does not occur")
+        listed = ", ".join(f"{str(name)!r} (n={n})" for name, n in zip(names, counts, strict=True))
+        raise ScoringError(
+            f"reference group {reference!r} does not occur in the group column; its groups "
+            f"are {listed}"
+        )
     results = []
     for dimension in data.dimensions:
         columns = data.dimension_items(dimension)

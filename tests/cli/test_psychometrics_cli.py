@@ -239,6 +239,20 @@ def test_malformed_model_files_are_reported(tmp_path: Path, content: str, expect
     assert "Traceback" not in output
 
 
+def test_2pl_on_bank_items_names_the_file_the_items_and_the_fix(
+    workdir: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "few.csv"
+    lines = (workdir / "data.csv").read_text(encoding="utf-8").splitlines()[:6]
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, output = run("calibrate", data, "--model", "2pl", "--out", tmp_path / "m.json")
+    assert code == 1
+    assert f"{data}: 2pl models items with two categories" in output
+    assert "SO-001, SO-002, SO-003" in output  # a most/least item by its own id, not .most
+    assert ".most" not in output
+    assert "with nrm or gpcm" in output
+
+
 def test_grm_refuses_unordered_bank_options(workdir: Path) -> None:
     code, output = run(
         "calibrate", workdir / "data.csv", "--model", "grm", "--out", workdir / "g.json"
@@ -315,6 +329,13 @@ def test_item_analysis_with_a_group_column_adds_mantel_haenszel(tmp_path: Path) 
     assert rows["q3"]["mh_class"] == "C"
     assert float(rows["q3"]["mh_delta"]) < -1.5  # harder for the focal group
     assert sum(row["mh_class"] == "C" for row in rows.values()) == 1
+    code, output = run(
+        "item-analysis", tmp_path / "d.csv", "--model", tmp_path / "m.json",
+        "--group", "group", "--reference", "west", "--out", tmp_path / "x.csv",
+    )  # fmt: skip
+    assert code == 1
+    assert "reference group 'west' does not occur" in output
+    assert "its groups are 'f' (n=600), 'r' (n=600)" in output
 
 
 # ------------------------------------------------------------- joint most/least, correlations

@@ -424,18 +424,18 @@ def _current_thetas(store: Store, version_id: int) -> list[_CurrentScores]:
     """θ by competency of every tested candidate whose current scores share the active scale
     (scored by a version linked or re-normed to or from it, directly or through others)."""
     same_scale = same_scale_versions(store, version_id)
-    flags = store.completed_session_flags()
-    forms = store.completed_session_forms()
+    states = store.completed_session_states()
     out = []
     for session_id, records in store.current_scores_of_completed().items():
         if records and records[0].model_version_id in same_scale:
-            stored = flags.get(session_id, {})
+            state = states[session_id]
+            stored = state.flags
             out.append(
                 _CurrentScores(
                     {r.competency: r.theta for r in records},
                     {r.competency: r.se for r in records},
                     records[0].model_version_id,
-                    forms[session_id],
+                    state.form,
                     raised_flags(stored),
                     stored_evidence(stored),
                     StoredPosterior.from_flags(stored, COMPETENCIES),

@@ -10,7 +10,7 @@ from assessment.delivery.quality import model_fit_verdicts
 from assessment.demo import synthetic_responses
 from assessment.errors import AssessmentError
 from assessment.persistence.answers import EVERY_COMPLETED_SESSION
-from assessment.persistence.store import Store
+from assessment.persistence.store import CompletedSessionState, Store
 from assessment.psychometrics.renorm import preview_renorm
 from assessment.psychometrics.versions import (
     ScoresFromOtherVersions,
@@ -82,6 +82,23 @@ def test_after_a_rollback_the_preview_counts_candidates_scored_by_the_linked_ver
     assert preview.n_candidates == completed > 0  # v1's scores are on the active scale
     rescore(seeded, BANK)
     assert scores_from_other_versions(seeded) == ScoresFromOtherVersions(synthetic.label, {})
+
+
+def test_the_preview_reads_the_sessions_forms_and_flags_with_one_store_call(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    states = Store.completed_session_states
+
+    def counted(store: Store) -> dict[str, CompletedSessionState]:
+        calls.append(1)
+        return states(store)
+
+    monkeypatch.setattr(Store, "completed_session_states", counted)
+    sample = collected_responses(seeded, BANK, EVERY_COMPLETED_SESSION).data
+    preview = preview_renorm(seeded, sample, "demo", minimum=2)
+    assert calls == [1]
+    assert preview.n_candidates == len(seeded.current_scores_of_completed()) > 0
 
 
 def test_a_version_promoted_without_linking_has_a_scale_of_its_own(seeded: Store) -> None:

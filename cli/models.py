@@ -170,7 +170,8 @@ def model_renorm(
         typer.Option(
             "--sample",
             help="Response data CSV of the new reference sample, or 'collected' for the "
-            "completed tests in the database (data-quality flags left out).",
+            "completed tests in the database (data-quality flags left out; synthetic demo "
+            "candidates included, and counted in the preview).",
         ),
     ],
     name: Annotated[str, typer.Option("--name", help="Name of the reference sample.")],
@@ -196,15 +197,16 @@ def model_renorm(
     store = Store.open()
     bank = load_bank()
     forms: Sequence[str | None] | None
-    if sample == "collected":  # each session's recorded form
+    synthetic: Sequence[bool] | None = None  # a file does not say
+    if sample == "collected":  # each session's recorded form and candidate
         collected = collected_responses(store, bank)
-        data, forms = collected.data, collected.forms
+        data, forms, synthetic = collected.data, collected.forms, collected.is_synthetic
     else:  # the file's _form column when it has one
         loaded = read_response_csv(Path(sample), specs=item_specs(bank))
         data, forms = loaded.data, response_forms(loaded, sample)
     preview = preview_renorm(
         store, data, name, overall_rule(store), minimum=min_sample,
-        fixed_form=load_fixed_form(bank), forms=forms,
+        fixed_form=load_fixed_form(bank), forms=forms, synthetic=synthetic,
     )  # fmt: skip
     for line in preview.lines():
         typer.echo(line)

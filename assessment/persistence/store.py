@@ -81,6 +81,8 @@ class CompletedSessionState:
     """The form it took (adaptive or fixed)."""
     flags: dict[str, Any]
     """Its stored flags (data-quality checks, stop reason, posterior)."""
+    synthetic: bool = False
+    """Whether it is a synthetic demo candidate's."""
 
 
 @dataclass(frozen=True)
@@ -549,16 +551,17 @@ class Store(JourneyQueries):
             return out
 
     def completed_session_states(self) -> dict[str, CompletedSessionState]:
-        """The form and stored flags of every completed session, by id (one query)."""
+        """The form, stored flags and whether it is a synthetic demo candidate's of every
+        completed session, by id (one query)."""
         with self.transaction() as db:
             rows = db.execute(
-                select(TestSession.id, TestSession.form, TestSession.flags).where(
-                    TestSession.status == "completed"
-                )
+                select(TestSession.id, TestSession.form, TestSession.flags, Candidate.synthetic)
+                .join(Candidate, Candidate.id == TestSession.candidate_id)
+                .where(TestSession.status == "completed")
             )
             return {
-                session_id: CompletedSessionState(str(form), dict(flags or {}))
-                for session_id, form, flags in rows
+                session_id: CompletedSessionState(str(form), dict(flags or {}), bool(synthetic))
+                for session_id, form, flags, synthetic in rows
             }
 
     def count_responses(self, session_id: str | None = None) -> int:

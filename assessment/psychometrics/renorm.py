@@ -121,6 +121,17 @@ class RenormPreview:
     """Kept respondents who took the fixed form."""
     forms_judged: int = 0
     """Kept respondents with no recorded form, whose form was judged from their answers."""
+    synthetic: int | None = None
+    """Kept respondents who are synthetic demo candidates (None: not known, as for a
+    response file)."""
+    synthetic_fixed: int = 0
+    """Of ``synthetic``, those who took the fixed form."""
+    synthetic_candidates: int = 0
+    """Of the ``n_candidates`` tested candidates, the synthetic demo candidates."""
+
+    def sample_size(self) -> str:
+        """The sample's size, saying how many of its respondents are synthetic."""
+        return f"n={self.n}{_synthetic_part(self.synthetic)}"
 
     def forms_line(self) -> str:
         """Where the respondents' forms come from (recorded, or judged from the answers)."""
@@ -139,18 +150,29 @@ class RenormPreview:
         if self.fixed is None:
             return "The fixed form has no norm tables of its own"
         if self.fixed.method == "respondents":
-            return f"Fixed form: norm tables of the sample's {self.n_fixed} fixed-form respondents"
+            return (
+                f"Fixed form: norm tables of the sample's {self.n_fixed} fixed-form respondents"
+                f"{_synthetic_part(self._fixed_synthetic())}"
+            )
         return (
             f"Fixed form: only {self.n_fixed} respondents took it (fewer than {self.minimum}); "
             "its norm tables are the fixed form's answers simulated under "
             f"{self.active_label} for a plausible value of each of the {self.n} respondents"
+            f"{_synthetic_part(self.synthetic)}"
         )
+
+    def _fixed_synthetic(self) -> int | None:
+        return None if self.synthetic is None else self.synthetic_fixed
+
+    def _adaptive_synthetic(self) -> int | None:
+        return None if self.synthetic is None else self.synthetic - self.synthetic_fixed
 
     def form_lines(self) -> list[str]:
         """Where the forms come from and each form's norm sample."""
         return [
             self.forms_line(),
-            f"Adaptive test: norm tables of {self.n - self.n_fixed} respondents",
+            f"Adaptive test: norm tables of {self.n - self.n_fixed} respondents"
+            f"{_synthetic_part(self._adaptive_synthetic())}",
             self.fixed_line(),
         ]
 
@@ -166,6 +188,18 @@ class RenormPreview:
         return (
             f"Left out {self.left_out} of {self.n + self.left_out} respondents whose answers "
             f"fail the data-quality checks under {self.active_label}: {reasons}"
+        )
+
+    def band_changes_line(self) -> str:
+        """How many tested candidates (saying how many are synthetic) would change band."""
+        overall = (
+            "" if self.overall_changes is None
+            else f"; {self.overall_changes} would change overall band"
+        )  # fmt: skip
+        return (
+            f"{self.any_band_changes} of {self.n_candidates} tested candidates"
+            f"{_synthetic_part(self.synthetic_candidates)} would change band on at least one "
+            f"competency{overall}"
         )
 
     def rows(self) -> list[dict[str, str | float | int | None]]:
@@ -184,7 +218,7 @@ class RenormPreview:
     def lines(self) -> list[str]:
         """The preview as text: the tables' mean and SD, old and new, and the band changes."""
         out = [
-            f"re-norm {self.active_label} on {self.sample!r} (n={self.n}, {self.date})",
+            f"re-norm {self.active_label} on {self.sample!r} ({self.sample_size()}, {self.date})",
             f"  {'competency':<22} {'mean old':>9} {'new':>7} {'sd old':>7} {'new':>7} "
             f"{'band changes':>13}",
         ]
@@ -195,18 +229,18 @@ class RenormPreview:
                 f"  {row['competency']:<22} {old_mean:>9} {row['mean new']:>7.3f} {old_sd:>7} "
                 f"{row['sd new']:>7.3f} {row['band changes']:>13}"
             )
-        out.append(
-            f"{self.any_band_changes} of {self.n_candidates} tested candidates would change "
-            "band on at least one competency"
-            + (
-                f"; {self.overall_changes} would change overall band"
-                if self.overall_changes is not None
-                else ""
-            )
-        )
+        out.append(self.band_changes_line())
         out.insert(1, f"  {self.left_out_line()}")
         out[2:2] = [f"  {line}" for line in self.form_lines()]
         return out
+
+
+def _synthetic_part(n_synthetic: int | None) -> str:
+    """The words " (k of them synthetic demo candidates)" when any are; nothing when none
+    are or it is not known."""
+    if not n_synthetic:
+        return ""
+    return f" ({n_synthetic} of them synthetic demo candidates)"
 
 
 def preview_renorm(
@@ -218,6 +252,7 @@ def preview_renorm(
     minimum: int = MIN_NORM_SAMPLE,
     fixed_form: Collection[str] | None = None,
     forms: Sequence[str | None] | None = None,
+    synthetic: Sequence[bool] | None = None,
 ) -> RenormPreview:
     """Norm tables of ``sample`` per form under the active model and the band changes they
     would cause (module docstring).
@@ -227,7 +262,8 @@ def preview_renorm(
     of the adaptive test (at least 2) is refused. ``forms`` gives the form each row of
     ``sample`` took (None: not recorded); a row without one is judged from its answers
     against ``fixed_form``, the fixed form's items (default: the packaged form,
-    ``items.forms.load_fixed_form``).
+    ``items.forms.load_fixed_form``). ``synthetic`` says which rows are synthetic demo
+    candidates (None: not known), so that the preview's counts say how many are.
     """
     if not name.strip():
         raise AssessmentError("name the reference sample (for example 'applicants 2027 Q1')")
@@ -235,6 +271,10 @@ def preview_renorm(
     if model is None:
         raise AssessmentError("there is no active model version to re-norm")
     recorded = _recorded_forms(forms, sample.n_candidates)
+    if synthetic is not None and len(synthetic) != sample.n_candidates:
+        raise AssessmentError(
+            f"{len(synthetic)} synthetic markers for a sample of {sample.n_candidates} respondents"
+        )
     data = aligned_as_delivered(sample, model.parameters)
     n_answers = (data.responses != MISSING).sum(axis=1)
     answered = np.flatnonzero(n_answers > 0)
@@ -344,6 +384,11 @@ def preview_renorm(
         fixed=fixed,
         n_fixed=int(took_fixed.sum()),
         forms_judged=int(judged.sum()),
+        synthetic=None if synthetic is None else int(np.asarray(synthetic, bool)[kept].sum()),
+        synthetic_fixed=(
+            0 if synthetic is None else int(np.asarray(synthetic, bool)[kept][took_fixed].sum())
+        ),
+        synthetic_candidates=sum(row.synthetic for row in thetas),
     )
 
 
@@ -418,6 +463,7 @@ class _CurrentScores:
     flags: tuple[str, ...] = ()
     evidence: float | None = None
     posterior: StoredPosterior | None = None
+    synthetic: bool = False
 
 
 def _current_thetas(store: Store, version_id: int) -> list[_CurrentScores]:
@@ -439,6 +485,7 @@ def _current_thetas(store: Store, version_id: int) -> list[_CurrentScores]:
                     raised_flags(stored),
                     stored_evidence(stored),
                     StoredPosterior.from_flags(stored, COMPETENCIES),
+                    state.synthetic,
                 )
             )
     return out
@@ -509,7 +556,9 @@ def apply_renorm(
         "overall_changes": preview.overall_changes, "left_out": preview.left_out,
         "left_out_flags": preview.left_out_flags, "n_fixed": preview.n_fixed,
         "fixed_method": preview.fixed.method if preview.fixed is not None else None,
-        "forms_judged": preview.forms_judged,
+        "forms_judged": preview.forms_judged, "synthetic": preview.synthetic,
+        "synthetic_fixed": preview.synthetic_fixed,
+        "synthetic_candidates": preview.synthetic_candidates,
     })  # fmt: skip
     return version_id
 

@@ -389,6 +389,8 @@ class CollectedData:
     """The form (adaptive or fixed) each row's session took, as the session records it."""
     synthetic: int = 0
     """Rows that are sessions of synthetic demo candidates (0 when the filter leaves them out)."""
+    is_synthetic: tuple[bool, ...] = ()
+    """Whether each row is a session of a synthetic demo candidate."""
 
 
 def collected_responses(
@@ -417,7 +419,7 @@ def _as_matrix(stored: CompletedAnswers, bank: ItemBank) -> CollectedData:
     data = ResponseMatrix(matrix, specs, dimensions)
     return CollectedData(
         ids, data, stored.excluded_flagged, stored.candidate_ids, stored.excluded_synthetic,
-        stored.forms, stored.synthetic,
+        stored.forms, stored.synthetic, stored.is_synthetic,
     )  # fmt: skip
 
 

@@ -386,6 +386,8 @@ def test_versions_tab_previews_a_renorm_and_applies_it_with_confirmation_and_rea
     monkeypatch.setattr(renorm, "MIN_NORM_SAMPLE", 2)
     preview("demo 2026")
     assert "would change band on at least one competency" in all_text(app)
+    # every demo candidate is synthetic: the counts say so
+    assert md_escape("of them synthetic demo candidates) would change band") in all_text(app)
     assert md_escape("the data-quality checks under v0-synthetic") in all_text(app)
     frames = "\n".join(frame.value.to_string() for frame in app.dataframe)
     assert "band changes" in frames

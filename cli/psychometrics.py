@@ -22,6 +22,7 @@ from assessment.psychometrics.data_files import (
     read_item_map_entries,
     read_model_file,
     read_response_csv,
+    response_forms,
     write_csv,
     write_json,
     write_model_file,
@@ -371,7 +372,8 @@ def calibrate(
             "(--allow-nonconverged)",
             err=True,
         )
-    write_model_file(out, calibration_file(result, responses, data.name, selection, carried))
+    forms = response_forms(loaded, str(data))  # the norms' design, when the file records it
+    write_model_file(out, calibration_file(result, responses, data.name, selection, carried, forms))
     typer.echo(f"wrote {out}")
 
 

@@ -24,6 +24,7 @@ Applied Psychological Measurement, 7, 201–210.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,16 +160,17 @@ def calibration_file(
     source: str,
     selection: ItemSelection,
     carried: CarryOver | None = None,
+    forms: Sequence[str | None] | None = None,
 ) -> ModelDocument:
-    """The model document of a calibration on ``selection`` (of ``data``), with carried
-    items: their ids in ``carried_over``, where they came from and how they were linked in
-    ``estimation.carry_over``, and the left-out items with their answer counts in
-    ``left_out``."""
+    """The model document of a calibration on ``selection`` (of ``data``, whose rows took
+    ``forms`` when recorded), with carried items: their ids in ``carried_over``, where they
+    came from and how they were linked in ``estimation.carry_over``, and the left-out items
+    with their answer counts in ``left_out``."""
     if carried is None:
-        document = calibrated_model_file(result, selection.data, source)
+        document = calibrated_model_file(result, selection.data, source, forms=forms)
     else:
         aligned = align_to_model(data, carried.parameters)
-        document = calibrated_model_file(result, aligned, source, carried.parameters)
+        document = calibrated_model_file(result, aligned, source, carried.parameters, forms=forms)
         document = document.with_changes(
             carried_over=list(carried.carried),
             estimation={

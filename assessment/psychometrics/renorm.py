@@ -29,7 +29,8 @@ fixed form's items is the fixed form, anything else the adaptive test. The adapt
 respondents make ``norms``, which needs the minimum. The fixed form's tables (``form_norms.fixed``)
 come from the sample's fixed-form respondents when there are at least the minimum; otherwise
 from the fixed form's answers simulated under the active model for one plausible value of
-every kept respondent (``RENORM_SEED``), and the preview says so.
+every kept respondent (``form_norms.NORM_SEED``), and the preview says so (both the
+re-norming and ``sjt calibrate`` build the tables with ``form_norms.norms_by_form``).
 """
 
 from __future__ import annotations
@@ -52,9 +53,10 @@ from assessment.model_document import (
 )
 from assessment.persistence.store import Store
 from assessment.psychometrics.form_norms import (
-    form_norms,
-    plausible_values,
-    simulated_form_estimates,
+    MIN_NORM_SAMPLE,
+    check_forms,
+    norms_by_form,
+    packaged_fixed_form,
 )
 from assessment.psychometrics.model_files import eap_estimates
 from assessment.psychometrics.review import band_index
@@ -69,16 +71,11 @@ from assessment.session_values import (
     StoredPosterior,
     stored_evidence,
 )
-from assessment.vocabulary import QUALITY_FLAGS, form_problem, raised_flags
+from assessment.vocabulary import QUALITY_FLAGS, raised_flags
 from items.models import COMPETENCIES
 from scoring import MISSING, ResponseMatrix
 from scoring.composite import CompositeReference
 from scoring.norms import NormTable
-
-MIN_NORM_SAMPLE = 200
-"""Fewest respondents a reference sample needs (see the module docstring)."""
-RENORM_SEED = 20270101
-"""Seed of the plausible values and simulated answers of a fixed form without respondents."""
 
 FLAG_REASONS = {
     "person_misfit": "fit the model poorly (person misfit lz*, or more probable under random "
@@ -289,7 +286,7 @@ def preview_renorm(
             f"reference sample needs at least {max(minimum, 2)} "
             f"(the documented minimum is {MIN_NORM_SAMPLE})"
         )
-    form_items = set(_packaged_fixed_form() if fixed_form is None else fixed_form)
+    form_items = set(packaged_fixed_form() if fixed_form is None else fixed_form)
     judged = recorded[kept] == ""
     took_fixed = np.where(
         judged, _took_form(data.subset(kept), form_items, model.parameters.item_ids),
@@ -304,34 +301,10 @@ def preview_renorm(
             f"(the documented minimum is {MIN_NORM_SAMPLE})"
         )
     estimate = eap_estimates(model.parameters, data.subset(kept))
-    dimensions = tuple(estimate.dimensions)
-    theta = np.asarray(estimate.theta)
-    group = f"{name.strip()} (n={adaptive.size})"
-    tables = {
-        dimension: NormTable.from_estimates(theta[~took_fixed, d], group)
-        for d, dimension in enumerate(dimensions)
-    }
-    correlation = EstimateCorrelation.of_estimates(theta[~took_fixed], dimensions)
-    if took_fixed.sum() >= max(minimum, 2):
-        fixed = form_norms(
-            theta[took_fixed], dimensions,
-            f"{name.strip()}, fixed form (n={int(took_fixed.sum())})", "respondents",
-        )  # fmt: skip
-    else:
-        rng = np.random.default_rng(RENORM_SEED)
-        covariance = getattr(estimate, "covariance", None)
-        if covariance is None:  # independent dimensions: the posterior SDs on the diagonal
-            covariance = np.einsum(
-                "nd,de->nde", np.asarray(estimate.se) ** 2, np.eye(theta.shape[1])
-            )
-        drawn = plausible_values(theta, covariance, rng)
-        simulated = simulated_form_estimates(model.parameters, drawn, form_items, rng)
-        fixed = form_norms(
-            simulated, dimensions,
-            f"{name.strip()} (n={kept.size}), fixed form simulated from plausible values",
-            "plausible_values",
-            note=f"{int(took_fixed.sum())} fixed-form respondents, fewer than {max(minimum, 2)}",
-        )  # fmt: skip
+    by_form = norms_by_form(
+        model.parameters, estimate, took_fixed, name.strip(), form_items, minimum
+    )
+    tables, correlation, fixed = by_form.tables, by_form.correlation, by_form.fixed
     new = {
         "adaptive": _Reference(tables, correlation),
         "fixed": _Reference(
@@ -392,24 +365,12 @@ def preview_renorm(
     )
 
 
-def _packaged_fixed_form() -> tuple[str, ...]:
-    """The packaged fixed form's items (the bank is loaded only when no form is given)."""
-    from items import load_bank
-    from items.forms import load_fixed_form
-
-    return load_fixed_form(load_bank())
-
-
 def _recorded_forms(forms: Sequence[str | None] | None, n: int) -> NDArray[np.str_]:
     """Each row's recorded form ("" where none is recorded); refuses a list of the wrong
     length or an unknown form."""
     if forms is None:
         return np.full(n, "")
-    if len(forms) != n:
-        raise AssessmentError(f"{len(forms)} recorded forms for a sample of {n} respondents")
-    problems = sorted({p for form in forms if form is not None and (p := form_problem(form))})
-    if problems:
-        raise AssessmentError(f"recorded forms: {'; '.join(problems)}")
+    check_forms(forms, n)
     return np.array([form or "" for form in forms], dtype=str)
 
 

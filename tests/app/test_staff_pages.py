@@ -9,7 +9,13 @@ from streamlit.testing.v1 import AppTest
 
 from app_pages.common import get_store
 from app_pages.markup import md_escape
-from app_pages.recruiter_candidates import RESULT_LABELS
+from app_pages.recruiter_candidates import (
+    OVERVIEW_VIEWS,
+    RESULT_LABELS,
+    TABLE_WIDTH,
+    overview_frame,
+    view_width,
+)
 from app_pages.recruiter_shared import PROFILE_KEY
 from assessment.access.accounts import StaffUser
 from assessment.delivery.simulation import load_simulation_record
@@ -175,6 +181,19 @@ def test_candidates_tab_lists_every_candidate(seeded: Store) -> None:
     assert sum(int(m.value) for m in app.metric) == len(rows)
     table = app.dataframe[0].value
     assert sorted(table["candidate_id"]) == sorted(row.candidate_id for row in rows)
+
+
+def test_each_view_of_the_overview_fits_a_1400_px_window_and_together_they_show_all(
+    seeded: Store,
+) -> None:
+    """At 1400 px the whole table was 2,092 px wide in a 938 px area and the flags needed
+    horizontal scrolling; each view now fits, and no column is lost."""
+    names = {c: c for c in COMPETENCIES}
+    for view in OVERVIEW_VIEWS:
+        assert view_width(view, names) <= TABLE_WIDTH, view
+    frame = overview_frame(candidate_overview(seeded))
+    assert {c for columns in OVERVIEW_VIEWS.values() for c in columns} == set(frame.columns)
+    assert "flags" in OVERVIEW_VIEWS["Results"]
 
 
 def test_candidates_tab_shows_each_profiles_overall_result_and_composite(seeded: Store) -> None:

@@ -24,7 +24,7 @@ from app_pages.candidate_browser import (
     page_language,
 )
 from app_pages.candidate_language import LANGUAGES, bilingual, language_switch
-from app_pages.candidate_timer import countdown
+from app_pages.candidate_timer import countdown, minutes_text
 from app_pages.common import client_address, get_delivery, get_settings
 from app_pages.markup import md_escape
 from app_pages.texts import TEXTS, group_value, text
@@ -180,7 +180,8 @@ def show_practice(delivery: Delivery, session_id: str, lang: str) -> None:
     minutes = delivery.time_limit_minutes(session_id)
     st.markdown(instructions(lang, delivery.question_count(session_id), minutes is not None))
     if minutes is not None:
-        st.info(text("time_intro", lang, minutes=round(minutes)), icon=":material/timer:")
+        shown = minutes_text(minutes * 60)  # as the countdown will say it
+        st.info(text("time_intro", lang, minutes=shown), icon=":material/timer:")
     st.subheader(text("practice_title", lang))
     st.write(text("practice_scenario", lang))
     options = text("practice_options", lang).split("|")

@@ -113,9 +113,12 @@ def measure(n: int = 200, seed: int = 1, form: Form = "adaptive") -> RandomResul
                 j = pool.index(item_id)
                 if group == "random":
                     options = pool.option_ids[j]
-                    most, least = rng.choice(len(options), size=2, replace=False)
-                    second = options[least] if pool.formats[j] == "most_least" else None
-                    response = Response(item_id, options[most], second, HUMAN_PACE_MS)
+                    drawn_picks = rng.choice(len(options), size=2, replace=False)
+                    # as many picks as the item's format scores (most, and least if asked)
+                    n_picks = len(bank[item_id].scored_parts())
+                    picks: list[str | None] = [options[k] for k in drawn_picks[:n_picks]]
+                    picks.append(None)
+                    response = Response(item_id, picks[0], picks[1], HUMAN_PACE_MS)
                 else:
                     drawn = answers.response(pool, candidate, j)
                     response = Response(item_id, drawn.most, drawn.least, HUMAN_PACE_MS)

@@ -115,10 +115,10 @@ def measure(n: int = 200, seed: int = 1, form: Form = "adaptive") -> RandomResul
                     options = pool.option_ids[j]
                     drawn_picks = rng.choice(len(options), size=2, replace=False)
                     # as many picks as the item's format scores (most, and least if asked)
+                    most, *least = (options[k] for k in drawn_picks)
                     n_picks = len(bank[item_id].scored_parts())
-                    picks: list[str | None] = [options[k] for k in drawn_picks[:n_picks]]
-                    picks.append(None)
-                    response = Response(item_id, picks[0], picks[1], HUMAN_PACE_MS)
+                    second = least[0] if n_picks > 1 else None
+                    response = Response(item_id, most, second, HUMAN_PACE_MS)
                 else:
                     drawn = answers.response(pool, candidate, j)
                     response = Response(item_id, drawn.most, drawn.least, HUMAN_PACE_MS)

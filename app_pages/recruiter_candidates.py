@@ -9,7 +9,13 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.recruiter_mail import email_statuses, reminders_section
-from app_pages.recruiter_shared import PROFILE_KEY, TAB_KEY, competency_names
+from app_pages.recruiter_shared import (
+    FLAG_LABELS,
+    PROFILE_KEY,
+    TAB_KEY,
+    WEAK_EVIDENCE_LABEL,
+    competency_names,
+)
 from assessment.access.accounts import StaffUser
 from assessment.persistence.store import Store
 from assessment.recruiting.overview import (
@@ -23,7 +29,7 @@ from assessment.vocabulary import STATUSES
 from items import COMPETENCIES
 from reports.assemble import overall_rule
 from reports.formatting import fmt_t
-from reports.profile import QUALITY_FLAGS
+from reports.profile import QUALITY_FLAGS, RoleProfile
 
 STATUS_LABELS = {
     "invited": "Invited",
@@ -47,15 +53,6 @@ SHORT_NAMES = {  # column headers of 52 px; the header's help names the competen
     "composure": "Comp.",
     "empathy": "Emp.",
     "integrity": "Integ.",
-}
-
-
-FLAG_LABELS = {  # each profile explanation (reports/wording.yaml) starts with its label
-    "too_fast": "Too fast",
-    "same_position_run": "Same-position run",
-    "person_misfit": "Unusual answer pattern",
-    "random_like": "Not distinguishable from random picking",
-    "incomplete": "Incomplete",
 }
 
 
@@ -196,7 +193,7 @@ def overview_frame(
             value = row.t_score(c)
             record[c] = None if value is None else int(fmt_t(value))
         record |= {
-            "flags": [FLAG_LABELS.get(flag, flag) for flag in row.flags],
+            "flags": shown_flags(row, result),
             "position": row.position or "",
             "candidate_id": row.candidate_id,
             "items": row.n_items if row.status in ("started", "completed") else None,
@@ -211,6 +208,17 @@ def overview_frame(
                "candidate_id", "items", "language", "invited", "completed", "email",
                "email_status"]  # fmt: skip
     return pd.DataFrame.from_records(records, columns=columns)
+
+
+def shown_flags(row: CandidateRow, result: tuple[float, str] | None) -> list[str]:
+    """The row's data-quality flags, plus the profile's weak-evidence caution (answers not
+    clearly more probable under the model than under random picks, ``RoleProfile
+    .weak_evidence``, the profile's own rule) when the result is not already a review: a
+    result such a candidate gets must never read as one without concerns."""
+    labels = [FLAG_LABELS.get(flag, flag) for flag in row.flags]
+    if result is not None and result[1] != "review" and RoleProfile().weak_evidence(row.evidence):
+        labels.append(WEAK_EVIDENCE_LABEL)
+    return labels
 
 
 def overview_columns(names: dict[str, str]) -> dict[str, Any]:

@@ -72,6 +72,10 @@ from assessment.psychometrics.workbench import (
 # The role of this page, checked when it is drawn and again when a download is clicked.
 ROLES = ("psychometrician",)
 SYNTHETIC_SOURCE = f"Synthetic demo responses ({SYNTHETIC_N} simulated candidates)"
+PROMOTING = (
+    "Promoting: checking the calibration, then simulating the test as delivered under it for "
+    "the reliability its profiles print (this takes some seconds)…"
+)
 
 
 @st.cache_resource(show_spinner=False)
@@ -285,11 +289,17 @@ def review_section(username: str) -> None:
                 model_file = calibrated_model_file(
                     result, data, str(job.context["label"]), forms=job.context.get("forms")
                 )
-                version_id = promote(
-                    get_store(), model_file, get_bank(), username, note, carry_over=True,
-                    force=force, reason=reason, link=not unlinked,
-                    link_reason=link_reason if unlinked else None,
-                )  # fmt: skip
+                with st.status(PROMOTING, expanded=True) as status:
+                    try:
+                        version_id = promote(
+                            get_store(), model_file, get_bank(), username, note,
+                            carry_over=True, force=force, reason=reason, link=not unlinked,
+                            link_reason=link_reason if unlinked else None, progress=status.write,
+                        )  # fmt: skip
+                    except AssessmentError:
+                        status.update(label="Not promoted", state="error", expanded=False)
+                        raise
+                    status.update(label="Promoted", state="complete", expanded=False)
             except PromotionRefusedError as error:
                 st.error(md_escape(error.listing(), 1600))
                 kinds = {problem.kind for problem in error.problems}

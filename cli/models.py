@@ -105,7 +105,9 @@ def model_promote(
     them); what was carried over is printed. The guard refuses a calibration that did not
     converge, items with implausible parameters (effective slope > 6, intercept spread > 30,
     SE > 10) or fewer than 20 answers per parameter, and dimensions that cannot be linked;
-    --force --reason TEXT promotes anyway and the audit log keeps the reason.
+    --force --reason TEXT promotes anyway and the audit log keeps the reason. The version's
+    reliability of the test as delivered is then simulated under its final parameters (some
+    seconds) and stored with it, for profiles to print until real candidates have taken it.
 
     Exit status: 0 promoted; 1 bad input; 4 refused by the guard (problems on stderr).
     """
@@ -113,8 +115,9 @@ def model_promote(
     store = Store.open()
     try:
         version_id = promote(
-            store, document, load_bank(), actor, note, label, link, carry_over, force, reason
-        )
+            store, document, load_bank(), actor, note, label, link, carry_over, force, reason,
+            progress=lambda step: typer.echo(f"{step}…", err=True),
+        )  # fmt: skip
     except PromotionRefusedError as error:
         raise fail(str(error), EXIT_PROMOTION_REFUSED) from None
     stored = store.model_document(version_id)

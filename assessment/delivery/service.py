@@ -21,7 +21,7 @@ import numpy as np
 from assessment.clock import utcnow
 from assessment.delivery.consent import ConsentNotice
 from assessment.delivery.engine import AdaptiveEngine, ItemPool
-from assessment.delivery.exposure import load_exposure_parameters
+from assessment.delivery.exposure import delivered_exposure_parameters
 from assessment.delivery.policy import CATPolicy
 from assessment.delivery.quality import QualityFlags, QualityPolicy, quality_flags
 from assessment.delivery.score_record import posterior_record, score_record
@@ -92,11 +92,9 @@ class Delivery:
         self.model = model
         adaptive = adaptive or CATPolicy()
         self.pool = ItemPool.build(bank, model.parameters, adaptive)
-        shipped = (
-            load_exposure_parameters()[0] if adaptive.exposure_control == "sympson_hetter" else None
-        )
+        exposure = delivered_exposure_parameters(adaptive)
         self.engines = {
-            "adaptive": AdaptiveEngine(self.pool, adaptive, shipped),
+            "adaptive": AdaptiveEngine(self.pool, adaptive, exposure),
             "fixed": AdaptiveEngine(self.pool, adaptive.model_copy(update={"form": "fixed"})),
         }
         self.quality = quality or QualityPolicy()

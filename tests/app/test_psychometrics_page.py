@@ -304,6 +304,10 @@ def test_an_unlinkable_calibration_is_reviewed_as_unlinked_and_promoted_without_
     next(t for t in app.text_input if t.label == NO_LINK_REASON_LABEL).input("new item model")
     promote_button(app).click().run()
     assert any(s.value.startswith("Promoted v1") for s in app.success), all_text(app)
+    # the seconds of simulation were shown as a status saying what was being done
+    (status,) = app.status
+    assert (status.label, status.state) == ("Promoted", "complete")
+    assert "Simulating the test as delivered under v1" in " ".join(m.value for m in status.markdown)
     assert any("Not linked: the new version starts a scale of its own" in i.value for i in app.info)
     entry = app_store.audit_entries("model.promote")[0]
     assert entry.detail["linked"] is False

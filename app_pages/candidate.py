@@ -11,7 +11,6 @@ until they are answered.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 
@@ -24,13 +23,18 @@ from app_pages.candidate_browser import (
     page_language,
 )
 from app_pages.candidate_language import LANGUAGES, bilingual, language_switch
-from app_pages.candidate_timer import countdown
+from app_pages.candidate_timer import countdown, minutes_text
 from app_pages.common import client_address, get_delivery, get_settings
 from app_pages.markup import md_escape
 from app_pages.texts import TEXTS, group_value, text
 from assessment.delivery.consent import consent_notice
 from assessment.delivery.service import Delivery, QuestionCount
-from assessment.errors import AssessmentError, InvitationError, SettingsError
+from assessment.errors import (
+    AnsweredElsewhereError,
+    AssessmentError,
+    InvitationError,
+    SettingsError,
+)
 from assessment.persistence.failures import DATABASE_FAILURES
 from assessment.psychometrics.fairness import (
     GROUP_FIELDS,
@@ -45,6 +49,8 @@ PRACTICE_KEY = "practice_checked"
 # page script must not hold a bare string: Streamlit's "magic" would show it to the candidate.
 PICKS = ("most", "least")
 GROUPS_SAVED_KEY = "groups_saved"
+ANSWERED_ELSEWHERE_KEY = "answered_elsewhere"
+SENT_KEY = "sent_answer"
 PAGE_FAILURES: tuple[type[Exception], ...] = (*DATABASE_FAILURES, OSError)
 
 
@@ -125,6 +131,8 @@ def run_session(delivery: Delivery, session_id: str) -> None:
     st.session_state["lang"] = lang
     page_language(lang, text("tab_title", lang))
     language_switch(delivery, session_id, lang)
+    if (sent := st.session_state.pop(SENT_KEY, None)) and sent[0] in record.session.answered_ids:
+        send_stale_answer(delivery, session_id, sent)  # from a window that was behind
     if record.session.completed:
         show_finished(delivery, session_id, lang)
         return
@@ -180,7 +188,8 @@ def show_practice(delivery: Delivery, session_id: str, lang: str) -> None:
     minutes = delivery.time_limit_minutes(session_id)
     st.markdown(instructions(lang, delivery.question_count(session_id), minutes is not None))
     if minutes is not None:
-        st.info(text("time_intro", lang, minutes=round(minutes)), icon=":material/timer:")
+        shown = minutes_text(minutes * 60)  # as the countdown will say it
+        st.info(text("time_intro", lang, minutes=shown), icon=":material/timer:")
     st.subheader(text("practice_title", lang))
     st.write(text("practice_scenario", lang))
     options = text("practice_options", lang).split("|")
@@ -214,6 +223,7 @@ def show_practice(delivery: Delivery, session_id: str, lang: str) -> None:
 def show_item(delivery: Delivery, session_id: str, view: object, lang: str) -> None:
     item = view.item  # type: ignore[attr-defined]
     progress = delivery.progress(session_id)
+    answered_elsewhere_notice(lang)
     heading = text("question", lang, n=view.number)  # type: ignore[attr-defined]
     st.subheader(heading, anchor=False)
     count = progress.count
@@ -239,7 +249,9 @@ def show_item(delivery: Delivery, session_id: str, view: object, lang: str) -> N
             for pick, part in zip(PICKS, item.scored_parts(), strict=False)
         ]  # fmt: skip
         notice = st.empty()  # a refused answer is explained here, right above Next
-        submitted = st.form_submit_button(text("next", lang), type="primary")
+        submitted = st.form_submit_button(
+            text("next", lang), type="primary", on_click=remember_sent, args=(item.id,)
+        )
     new_item_view(item.id, heading)
     enter_submits()
     if not submitted:
@@ -250,10 +262,47 @@ def show_item(delivery: Delivery, session_id: str, view: object, lang: str) -> N
         return
     assert most is not None  # for the type checker: check_answer found the most pick
     # A stale, repeated or late submit is refused by the service; the rerun shows the
-    # current state (the next item, or the end of the test when the time is up).
-    with contextlib.suppress(AssessmentError):
-        delivery.answer(session_id, item.id, most, least)
+    # current state (the next item, or the end of the test when the time is up). A different
+    # answer to a question answered in another window is refused too, and said so once.
+    send_answer(delivery, session_id, item.id, most, least)
     st.rerun()
+
+
+def remember_sent(item_id: str) -> None:
+    """Callback of Next: keep the picks sent for ``item_id``. When another window has answered
+    that question meanwhile, the rerun shows the next question and never reads this form
+    again; ``run_session`` then sends them for the service to judge."""
+    picks = (st.session_state.get(f"{pick}-{item_id}") for pick in PICKS)
+    st.session_state[SENT_KEY] = (item_id, *picks)
+
+
+def send_stale_answer(delivery: Delivery, session_id: str, sent: tuple[str, ...]) -> None:
+    """Send picks kept by ``remember_sent`` for a question that is already answered: the
+    service records nothing and says whether they differ from the recorded answer."""
+    item_id, most, least = sent
+    if most is not None:
+        send_answer(delivery, session_id, item_id, most, least)
+
+
+def send_answer(
+    delivery: Delivery, session_id: str, item_id: str, most: str, least: str | None
+) -> None:
+    """Record an answer; a refusal is not shown, except a different answer to a question
+    answered in another window (``AnsweredElsewhereError``), said once by
+    ``answered_elsewhere_notice``. A repeat of the recorded answer (a double click) is silent."""
+    try:
+        delivery.answer(session_id, item_id, most, least)
+    except AnsweredElsewhereError:
+        st.session_state[ANSWERED_ELSEWHERE_KEY] = True
+    except AssessmentError:
+        pass  # stale or late: the rerun shows the current state
+
+
+def answered_elsewhere_notice(lang: str) -> None:
+    """Once, after an answer the service refused because another window had already answered
+    that question (``AnsweredElsewhereError``): say that it was not recorded."""
+    if st.session_state.pop(ANSWERED_ELSEWHERE_KEY, False):
+        st.info(text("answered_elsewhere", lang), icon=":material/tab:")
 
 
 def escape_markdown(value: str) -> str:
@@ -265,6 +314,7 @@ def show_finished(delivery: Delivery, session_id: str, lang: str) -> None:
     """The thank-you page in the test's language, with the optional group questions once."""
     page_language(lang, text("tab_title", lang))
     st.title(text("complete_title", lang))
+    answered_elsewhere_notice(lang)  # the other window may have answered the last question
     st.success(text("complete_body", lang))
     record = delivery.record(session_id)
     if record.deadline_at is not None and (record.flags or {}).get("stop_reason") == "incomplete":

@@ -21,15 +21,25 @@ SECONDS_FROM = 120
 """Below this many seconds left the countdown shows minutes and seconds."""
 
 
+def minutes_text(seconds: float) -> str:
+    """Minutes as the candidate reads them, before the test and on its countdown: rounded up
+    to the half minute, "43" or "10.5". One figure in both places, true for the usual limits
+    (whole minutes times an extra-time factor such as 1.25 or 1.5) and never less time than
+    there is."""
+    halves = math.ceil(max(0.0, seconds) / 30 - 1e-9)  # 630.0 s is 21 halves, not 22
+    return f"{halves // 2}.5" if halves % 2 else str(halves // 2)
+
+
 def time_left_text(seconds: float, lang: str) -> str:
-    """ "Time left: 43 min" (whole minutes, rounded up), or "1:35" in the last two minutes.
+    """ "Time left: 43 min" (``minutes_text``: the half minute, rounded up, as the instructions
+    say it), or "1:35" in the last two minutes.
 
     Seconds are rounded up to the refresh step, so the clock never shows less time than is
     left.
     """
     seconds = max(0.0, seconds)
     if seconds >= SECONDS_FROM:
-        return text("time_left_minutes", lang, minutes=math.ceil(seconds / 60))
+        return text("time_left_minutes", lang, minutes=minutes_text(seconds))
     shown = int(math.ceil(seconds / REFRESH_SECONDS) * REFRESH_SECONDS)
     return text("time_left_seconds", lang, clock=f"{shown // 60}:{shown % 60:02d}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -47,6 +48,7 @@ from assessment.demo import SYNTHETIC_N, synthetic_responses
 from assessment.errors import AssessmentError
 from assessment.persistence.answers import SessionFilter
 from assessment.psychometrics.bank_models import bank_models
+from assessment.psychometrics.data_files import response_forms
 from assessment.psychometrics.model_files import calibrated_model_file
 from assessment.psychometrics.partial import carried_note, scope_note
 from assessment.psychometrics.response_export import export_responses
@@ -70,6 +72,10 @@ from assessment.psychometrics.workbench import (
 # The role of this page, checked when it is drawn and again when a download is clicked.
 ROLES = ("psychometrician",)
 SYNTHETIC_SOURCE = f"Synthetic demo responses ({SYNTHETIC_N} simulated candidates)"
+PROMOTING = (
+    "Promoting: checking the calibration, then simulating the test as delivered under it for "
+    "the reliability its profiles print (this takes some seconds)…"
+)
 
 
 @st.cache_resource(show_spinner=False)
@@ -113,6 +119,7 @@ def calibrate_section(user: StaffUser) -> None:
     )
     data: ResponseMatrix | None = None
     label = ""
+    forms: Sequence[str | None] | None = None  # each row's form, when recorded
     if source == "Collected responses":
         today = dt.date.today()
         left, middle, right = st.columns(3)
@@ -129,7 +136,7 @@ def calibrate_section(user: StaffUser) -> None:
             return
         collected = collected_responses(get_store(), get_bank(), chosen)
         responses_download(user, chosen, f"responses-{since}-{until}.csv")
-        data = collected.data
+        data, forms = collected.data, collected.forms
         label = f"collected {since}–{until}"
         st.caption(
             collected_caption(data.n_candidates, collected.synthetic, collected.excluded_flagged)
@@ -149,7 +156,8 @@ def calibrate_section(user: StaffUser) -> None:
         )  # fmt: skip
         if upload is not None:
             loaded = read_upload(upload.getvalue(), upload.name)
-            data = loaded.data if loaded is not None else None
+            if loaded is not None:
+                data, forms = loaded.data, response_forms(loaded, upload.name)
             label = upload.name
     if data is None or data.n_candidates == 0:
         st.info("No data to calibrate yet.")
@@ -195,7 +203,7 @@ def calibrate_section(user: StaffUser) -> None:
     if warnings.rare_options:
         st.warning(rare_options_warning(len(warnings.rare_options)))
     if st.button("Run calibration", type="primary"):
-        workbench_jobs.start_job(data, model, label, username)
+        workbench_jobs.start_job(data, model, {"label": label, "forms": forms}, username)
 
 
 def responses_download(user: StaffUser, chosen: SessionFilter, file_name: str) -> None:
@@ -278,12 +286,20 @@ def review_section(username: str) -> None:
                     raise AssessmentError(
                         f"promoting without linking needs a reason: “{NO_LINK_REASON_LABEL}”"
                     )
-                model_file = calibrated_model_file(result, data, str(job.context["label"]))
-                version_id = promote(
-                    get_store(), model_file, get_bank(), username, note, carry_over=True,
-                    force=force, reason=reason, link=not unlinked,
-                    link_reason=link_reason if unlinked else None,
-                )  # fmt: skip
+                model_file = calibrated_model_file(
+                    result, data, str(job.context["label"]), forms=job.context.get("forms")
+                )
+                with st.status(PROMOTING, expanded=True) as status:
+                    try:
+                        version_id = promote(
+                            get_store(), model_file, get_bank(), username, note,
+                            carry_over=True, force=force, reason=reason, link=not unlinked,
+                            link_reason=link_reason if unlinked else None, progress=status.write,
+                        )  # fmt: skip
+                    except AssessmentError:
+                        status.update(label="Not promoted", state="error", expanded=False)
+                        raise
+                    status.update(label="Promoted", state="complete", expanded=False)
             except PromotionRefusedError as error:
                 st.error(md_escape(error.listing(), 1600))
                 kinds = {problem.kind for problem in error.problems}

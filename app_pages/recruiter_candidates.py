@@ -9,7 +9,13 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.recruiter_mail import email_statuses, reminders_section
-from app_pages.recruiter_shared import PROFILE_KEY, TAB_KEY, competency_names
+from app_pages.recruiter_shared import (
+    FLAG_LABELS,
+    PROFILE_KEY,
+    TAB_KEY,
+    WEAK_EVIDENCE_LABEL,
+    competency_names,
+)
 from assessment.access.accounts import StaffUser
 from assessment.persistence.store import Store
 from assessment.recruiting.overview import (
@@ -23,7 +29,7 @@ from assessment.vocabulary import STATUSES
 from items import COMPETENCIES
 from reports.assemble import overall_rule
 from reports.formatting import fmt_t
-from reports.profile import QUALITY_FLAGS
+from reports.profile import QUALITY_FLAGS, RoleProfile
 
 STATUS_LABELS = {
     "invited": "Invited",
@@ -41,21 +47,12 @@ STATUS_ICONS = {
 }
 
 
-SHORT_NAMES = {
-    "service_orientation": "Service",
+SHORT_NAMES = {  # column headers of 52 px; the header's help names the competency
+    "service_orientation": "Serv.",
     "resilience": "Resil.",
     "composure": "Comp.",
-    "empathy": "Empathy",
-    "integrity": "Integrity",
-}
-
-
-FLAG_LABELS = {  # each profile explanation (reports/wording.yaml) starts with its label
-    "too_fast": "Too fast",
-    "same_position_run": "Same-position run",
-    "person_misfit": "Unusual answer pattern",
-    "random_like": "Not distinguishable from random picking",
-    "incomplete": "Incomplete",
+    "empathy": "Emp.",
+    "integrity": "Integ.",
 }
 
 
@@ -68,6 +65,22 @@ RESULT_LABELS = {  # the profile's overall bands, best first (reports.profile.Ov
 }
 Results = Mapping[str, tuple[float, str]]
 """Composite T and overall band per completed candidate id."""
+
+
+TABLE_WIDTH = 938
+"""Pixels of the table's area at a 1400 px wide browser window with the sidebar open
+(measured in headless Chromium): a view of the overview table (its columns and the
+row-selection column) fits in it."""
+SELECTION_COLUMN = 32
+"""Pixels of the row-selection (checkbox) column of the overview table."""
+OVERVIEW_VIEWS: dict[str, tuple[str, ...]] = {
+    "Results": ("name", "status", "result", "composite", *COMPETENCIES, "flags"),
+    "Progress": ("name", "status", "candidate_id", "position", "items", "language", "invited",
+                 "completed"),
+    "Contact": ("name", "status", "email", "email_status"),
+}  # fmt: skip
+"""The overview table's views: each fits the page at 1400 px (``TABLE_WIDTH``) and together
+they show every column of ``overview_frame``; name and status are in all of them."""
 
 
 NO_PROFILE_YET = {
@@ -122,10 +135,17 @@ def candidates_section(store: Store, user: StaffUser) -> None:
     elif sort_by != "newest":
         shown = sort_rows(shown, sort_by, descending=descending)
     st.session_state["overview_rows"] = [(row.candidate_id, row.status) for row in shown]
+    view = st.segmented_control(
+        "Columns", list(OVERVIEW_VIEWS), default="Results", key="overview_view",
+        help="Results: the profile's result and T-scores with the data-quality flags. "
+        "Progress: id, position, items answered, language and dates. Contact: e-mail "
+        "address and the newest e-mail's status.",
+    )  # fmt: skip
     st.dataframe(
         overview_frame(shown, email_statuses(store), results),
         hide_index=True,
         column_config=overview_columns(names),
+        column_order=OVERVIEW_VIEWS[view or "Results"],
         on_select=open_selected_profile,
         selection_mode="single-row",
         key="overview_table",
@@ -173,7 +193,7 @@ def overview_frame(
             value = row.t_score(c)
             record[c] = None if value is None else int(fmt_t(value))
         record |= {
-            "flags": [FLAG_LABELS.get(flag, flag) for flag in row.flags],
+            "flags": shown_flags(row, result),
             "position": row.position or "",
             "candidate_id": row.candidate_id,
             "items": row.n_items if row.status in ("started", "completed") else None,
@@ -190,12 +210,23 @@ def overview_frame(
     return pd.DataFrame.from_records(records, columns=columns)
 
 
+def shown_flags(row: CandidateRow, result: tuple[float, str] | None) -> list[str]:
+    """The row's data-quality flags, plus the profile's weak-evidence caution (answers not
+    clearly more probable under the model than under random picks, ``RoleProfile
+    .weak_evidence``, the profile's own rule) when the result is not already a review: a
+    result such a candidate gets must never read as one without concerns."""
+    labels = [FLAG_LABELS.get(flag, flag) for flag in row.flags]
+    if result is not None and result[1] != "review" and RoleProfile().weak_evidence(row.evidence):
+        labels.append(WEAK_EVIDENCE_LABEL)
+    return labels
+
+
 def overview_columns(names: dict[str, str]) -> dict[str, Any]:
     config: dict[str, Any] = {
-        "name": st.column_config.TextColumn("Name", width=215),
-        "status": st.column_config.TextColumn("Status", width=95),
+        "name": st.column_config.TextColumn("Name", width=200),
+        "status": st.column_config.TextColumn("Status", width=85),
         "result": st.column_config.TextColumn(
-            "Result", width=150, help="Overall result of the candidate's profile."
+            "Result", width=135, help="Overall result of the candidate's profile."
         ),
         "composite": st.column_config.NumberColumn(
             "Composite",
@@ -203,23 +234,29 @@ def overview_columns(names: dict[str, str]) -> dict[str, Any]:
             width=80,
             help="Composite T of the candidate's profile (mean 50, SD 10 in the norm group).",
         ),
-        "flags": st.column_config.ListColumn("Flags", width=120),
+        "flags": st.column_config.ListColumn("Flags", width=145),
         "position": st.column_config.TextColumn("Position", width=160),
         "candidate_id": st.column_config.TextColumn("Id", width=115),
         "items": st.column_config.NumberColumn("Items", format="%d", width=60),
         "language": st.column_config.TextColumn("Lang", width=55),
         "invited": st.column_config.DatetimeColumn("Invited", format="D MMM YYYY", width=105),
         "completed": st.column_config.DatetimeColumn("Completed", format="D MMM YYYY", width=105),
-        "email": st.column_config.TextColumn("Email", width=200),
+        "email": st.column_config.TextColumn("Email", width=240),
         "email_status": st.column_config.TextColumn(
-            "E-mail status", width=260, help="The newest invitation or reminder e-mail."
+            "E-mail status", width=381, help="The newest invitation or reminder e-mail."
         ),
     }
     for c in COMPETENCIES:
         config[c] = st.column_config.NumberColumn(
-            SHORT_NAMES[c], format="%d", width=68, help=f"{names[c]}: T-score"
+            SHORT_NAMES[c], format="%d", width=52, help=f"{names[c]}: T-score"
         )
     return config
+
+
+def view_width(view: str, names: dict[str, str]) -> int:
+    """Pixels a view of the overview table takes: its columns and the selection column."""
+    config = overview_columns(names)
+    return SELECTION_COLUMN + sum(int(config[column]["width"]) for column in OVERVIEW_VIEWS[view])
 
 
 def open_selected_profile() -> None:

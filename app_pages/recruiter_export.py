@@ -7,12 +7,13 @@ import functools
 
 import streamlit as st
 
-from app_pages.recruiter_shared import LANGUAGES, candidate_label
+from app_pages.recruiter_shared import LANGUAGES, candidate_label, feedback_warning
 from app_pages.staff_session import guarded
 from assessment.access.accounts import StaffUser
 from assessment.persistence.store import Store
 from assessment.recruiting.exports import scores_codebook, scores_csv
 from assessment.recruiting.overview import candidate_overview
+from assessment.vocabulary import QUALITY_FLAGS
 from reports.assemble import overall_rule, profiles_zip
 
 
@@ -38,6 +39,17 @@ def export_section(store: Store, user: StaffUser) -> None:
             else LANGUAGES[k],
         )  # fmt: skip
         feedback = st.checkbox("Include the candidates' feedback reports")
+        if feedback:
+            rule = overall_rule(store)  # the profile's result: "review" gives no levels
+            withheld = [
+                completed[c] for c in chosen
+                if (found := completed[c].overall_result(rule)) and found[1] == "review"
+            ]  # fmt: skip
+            if withheld:
+                flags = [f for f in QUALITY_FLAGS if any(f in r.flags for r in withheld)]
+                st.warning(
+                    feedback_warning(flags, len(withheld), len(chosen)), icon=":material/warning:"
+                )
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
         st.download_button(
             f"Download {len(chosen)} profile{'s' if len(chosen) != 1 else ''} (ZIP)",

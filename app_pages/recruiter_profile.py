@@ -16,6 +16,7 @@ from app_pages.recruiter_shared import (
     PROFILE_KEY,
     candidate_label,
     competency_names,
+    feedback_warning,
 )
 from app_pages.staff_session import guarded
 from assessment.access.accounts import StaffUser
@@ -37,6 +38,7 @@ from reports.explain import (
     reliability_source_text,
     score_numbers,
 )
+from reports.feedback import not_assessed_reasons
 from reports.formatting import fmt_date, fmt_t
 from reports.profile import CandidateProfile
 from reports.render import default_definitions
@@ -219,6 +221,8 @@ def profile_chart(profile: CandidateProfile, names: dict[str, str]) -> alt.Layer
 
 def downloads(store: Store, user: StaffUser, profile: CandidateProfile, test_lang: str) -> None:
     box = st.container(border=True)
+    if reasons := not_assessed_reasons(profile):
+        box.warning(feedback_warning(reasons), icon=":material/warning:")
     left, middle, right = box.columns([1.15, 1, 1], vertical_alignment="center")
     lang = left.radio(
         "PDF language",

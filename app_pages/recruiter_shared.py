@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from assessment.recruiting.overview import CandidateRow
 from items import COMPETENCIES
@@ -13,6 +13,34 @@ TABS = ("Invite", "Candidates", "Profile", "Export")
 TAB_KEY = "recruiter_tab"
 PROFILE_KEY = "profile_candidate"
 LANGUAGES = {"en": "English", "zh": "中文 (Chinese)"}
+FLAG_LABELS = {  # each profile explanation (reports/wording.yaml) starts with its label
+    "too_fast": "Too fast",
+    "same_position_run": "Same-position run",
+    "person_misfit": "Unusual answer pattern",
+    "random_like": "Not distinguishable from random picking",
+    "incomplete": "Incomplete",
+}
+WEAK_EVIDENCE_LABEL = "Weak evidence: close to random picking"
+"""The profile's caution when the answers are not clearly more probable under the scoring
+model than under random picks (no flag raised; the result is then not a recommendation)."""
+
+
+def feedback_warning(flags: Sequence[str], withheld: int = 1, chosen: int = 1) -> str:
+    """Why feedback reports give no levels (``reports.feedback.assessed``): their tests were
+    flagged for review (``flags``, all of them together), so each tells the candidate that
+    the test could not assess their answers; ``withheld`` of ``chosen`` reports."""
+    named = ", ".join(FLAG_LABELS.get(flag, flag) for flag in flags)
+    head = (
+        "The feedback report gives no levels: this test was flagged for review"
+        if chosen == 1
+        else f"{withheld} of the {chosen} feedback reports give no levels: those tests were "
+        "flagged for review"
+    )
+    return (
+        f"{head} ({named}), so the report tells the candidate that the test could not assess "
+        "their answers and offers only the tips. Review the data quality before sending it; "
+        "consider a supervised retest."
+    )
 
 
 def competency_names() -> dict[str, str]:

@@ -7,6 +7,8 @@ followed and reviewed as before.
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from app_pages.markup import md_escape
@@ -23,9 +25,10 @@ def get_jobs() -> JobRegistry:
     return JobRegistry()
 
 
-def start_job(data: ResponseMatrix, model: str, label: str, username: str) -> None:
-    """Start a calibration for ``username`` and follow it."""
-    job = get_jobs().start(data, model, {"label": label}, owner=username)
+def start_job(data: ResponseMatrix, model: str, context: dict[str, Any], username: str) -> None:
+    """Start a calibration for ``username`` and follow it; ``context`` (the data's
+    ``label``, each row's recorded ``forms``) stays with the job for its promotion."""
+    job = get_jobs().start(data, model, context, owner=username)
     st.session_state[CHOSEN_JOB] = job.job_id
 
 

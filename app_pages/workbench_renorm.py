@@ -42,7 +42,11 @@ def renorm_section(username: str) -> None:
         "left out. Rescore afterwards (Rescore, below) to update stored scores."
     )
     source = st.radio(
-        "Reference sample", ["Completed tests (without data-quality flags)", "A response CSV"],
+        "Reference sample",
+        [
+            "Completed tests (without data-quality flags; synthetic demo candidates included)",
+            "A response CSV",
+        ],
         horizontal=True, key="renorm_source",
     )  # fmt: skip
     upload = None
@@ -61,7 +65,7 @@ def renorm_section(username: str) -> None:
                 if sample is not None:
                     store = get_store()
                     st.session_state[PREVIEW_KEY] = renorm_preview(
-                        store, sample[0], name, overall_rule(store), sample[1]
+                        store, sample[0], name, overall_rule(store), sample[1], sample[2]
                     )
             except AssessmentError as error:
                 st.error(md_escape(str(error)))
@@ -72,35 +76,29 @@ def renorm_section(username: str) -> None:
 
 def _sample(
     source: str, upload: object | None
-) -> tuple[ResponseMatrix, Sequence[str | None] | None] | None:
-    """The reference sample's responses with the form each row took: the sessions' recorded
-    forms, or the file's ``_form`` column (None without it: judged from the answers)."""
+) -> tuple[ResponseMatrix, Sequence[str | None] | None, Sequence[bool] | None] | None:
+    """The reference sample's responses with the form each row took (the sessions' recorded
+    forms, or the file's ``_form`` column; None without it: judged from the answers) and
+    which rows are synthetic demo candidates (None for a file: not known)."""
     if source.startswith("Completed"):
         collected = collected_responses(get_store(), get_bank())
-        return collected.data, collected.forms
+        return collected.data, collected.forms, collected.is_synthetic
     if upload is None:
         st.error("choose a CSV file of the reference sample's responses")
         return None
     name = upload.name  # type: ignore[attr-defined]
     loaded = read_upload(upload.getvalue(), name)  # type: ignore[attr-defined]
-    return None if loaded is None else (loaded.data, response_forms(loaded, name))
+    return None if loaded is None else (loaded.data, response_forms(loaded, name), None)
 
 
 def _show(preview: RenormPreview, username: str) -> None:
     st.markdown(
         f"Re-norm **{md_escape(preview.active_label)}** on "
-        f"**{md_escape(preview.sample)}** (n = {preview.n}):"
+        f"**{md_escape(preview.sample)}** ({md_escape(preview.sample_size())}):"
     )
     st.caption(md_escape(". ".join([preview.left_out_line(), *preview.form_lines()]) + "."))
     st.dataframe(table_for_display(pd.DataFrame(preview.rows())), hide_index=True)
-    overall = (
-        "" if preview.overall_changes is None
-        else f"; {preview.overall_changes} would change overall band"
-    )  # fmt: skip
-    st.markdown(
-        f"{preview.any_band_changes} of {preview.n_candidates} tested candidates would change "
-        f"band on at least one competency{overall}."
-    )
+    st.markdown(md_escape(preview.band_changes_line()) + ".")
     with st.form("renorm_apply"):
         reason = st.text_input("Reason for re-norming (required; kept in the audit log)")
         confirmed = st.checkbox("I understand that T-scores and bands change after a rescore")

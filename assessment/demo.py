@@ -16,7 +16,11 @@ import numpy as np
 from assessment.clock import utcnow
 from assessment.delivery.policy import CATPolicy
 from assessment.delivery.service import Delivery
-from assessment.delivery.simulation import draw_answers, load_simulation_record
+from assessment.delivery.simulation import (
+    draw_answers,
+    load_simulation_record,
+    simulation_section,
+)
 from assessment.model_document import EstimateCorrelation, ModelDocument
 from assessment.persistence.store import Store
 from assessment.psychometrics.form_norms import form_norms, simulated_form_estimates
@@ -69,16 +73,7 @@ def synthetic_model_document(bank: ItemBank, seed: int = 7, n_norm: int = 5000) 
     record = load_simulation_record()
     if record is not None and _fits(record, parameters):
         out["norms"] = _synthetic_tables(record["norms"], "自适应测验")
-        out["simulation"] = {
-            "reliability": record["reliability"],
-            "composite_reliability": record["composite_reliability"],
-            "rmse_over_se": record["rmse_over_se"],
-            "mean_items": record["mean_items"],
-            "provenance": record["provenance"],
-            "synthetic": True,
-        }
-        if "fixed_reliability" in record:  # records written before it have none
-            out["simulation"]["fixed_reliability"] = record["fixed_reliability"]
+        out["simulation"] = simulation_section(record, synthetic=True)
         if "estimate_correlation" in record:
             group = next(iter(out["norms"].values()))
             out["norm_reference"] = {

@@ -18,6 +18,19 @@ class AssessmentError(RuntimeError):
     """A delivery rule was broken (answering a finished test, an item not offered, …)."""
 
 
+class AnsweredElsewhereError(AssessmentError):
+    """An answer to a question that already has a different answer (given in another window
+    or tab): it is not recorded, and the candidate is told so. A repeat of the recorded
+    answer (a double click) is not an error."""
+
+    def __init__(self, item_id: str) -> None:
+        self.item_id = item_id
+        super().__init__(
+            f"item {item_id} was already answered differently (another window?); this answer "
+            "was not recorded"
+        )
+
+
 class CATConfigurationError(AssessmentError, ValueError):
     """The bank, model and policy do not fit together (an item without parameters, …)."""
 

@@ -106,7 +106,9 @@ def model_promote(
     them); what was carried over is printed. The guard refuses a calibration that did not
     converge, items with implausible parameters (effective slope > 6, intercept spread > 30,
     SE > 10) or fewer than 20 answers per parameter, and dimensions that cannot be linked;
-    --force --reason TEXT promotes anyway and the audit log keeps the reason.
+    --force --reason TEXT promotes anyway and the audit log keeps the reason. The version's
+    reliability of the test as delivered is then simulated under its final parameters (some
+    seconds) and stored with it, for profiles to print until real candidates have taken it.
 
     Exit status: 0 promoted; 1 bad input, or a calibration of some competencies that cannot
     be linked (another item model, --no-link; --force does not override it); 2 a wrong
@@ -118,8 +120,9 @@ def model_promote(
     store = Store.open()
     try:
         version_id = promote(
-            store, document, bank, actor, note, label, link, carry_over, force, reason
-        )
+            store, document, bank, actor, note, label, link, carry_over, force, reason,
+            progress=lambda step: typer.echo(f"{step}…", err=True),
+        )  # fmt: skip
     except PromotionRefusedError as error:
         raise fail(str(error), EXIT_PROMOTION_REFUSED) from None
     stored = store.model_document(version_id)
@@ -179,7 +182,8 @@ def model_renorm(
         typer.Option(
             "--sample",
             help="Response data CSV of the new reference sample, or 'collected' for the "
-            "completed tests in the database (data-quality flags left out).",
+            "completed tests in the database (data-quality flags left out; synthetic demo "
+            "candidates included, and counted in the preview).",
         ),
     ],
     name: Annotated[str, typer.Option("--name", help="Name of the reference sample.")],
@@ -205,15 +209,16 @@ def model_renorm(
     store = Store.open()
     bank = load_bank()
     forms: Sequence[str | None] | None
-    if sample == "collected":  # each session's recorded form
+    synthetic: Sequence[bool] | None = None  # a file does not say
+    if sample == "collected":  # each session's recorded form and candidate
         collected = collected_responses(store, bank)
-        data, forms = collected.data, collected.forms
+        data, forms, synthetic = collected.data, collected.forms, collected.is_synthetic
     else:  # the file's _form column when it has one
         loaded = read_response_csv(Path(sample), specs=item_specs(bank))
         data, forms = loaded.data, response_forms(loaded, sample)
     preview = preview_renorm(
         store, data, name, overall_rule(store), minimum=min_sample,
-        fixed_form=load_fixed_form(bank), forms=forms,
+        fixed_form=load_fixed_form(bank), forms=forms, synthetic=synthetic,
     )  # fmt: skip
     for line in preview.lines():
         typer.echo(line)

@@ -397,7 +397,10 @@ def calibrate(
             f"note: {n_synthetic} of {len(loaded.candidate_ids)} respondents are synthetic "
             "(_synthetic); the model file and its norms are marked synthetic"
         )
-    document = calibration_file(result, responses, data.name, selection, carried, n_synthetic)
+    forms = response_forms(loaded, str(data))  # the norms' design, when the file records it
+    document = calibration_file(
+        result, responses, data.name, selection, carried, forms, n_synthetic
+    )
     write_model_file(out, document)
     typer.echo(f"wrote {out}")
 

@@ -2,7 +2,9 @@
 
 Per competency it shows a plain-language level (three steps), what the quality means, and two
 development tips from ``items/competencies.yaml``. It prints no T-scores, percentiles or other
-comparisons with other people.
+comparisons with other people. When the recruiter's profile says the result must be reviewed
+before use (``assessed``), it gives no level at all: a level would describe chance, not the
+candidate.
 """
 
 from __future__ import annotations
@@ -31,16 +33,36 @@ from reports.templates import FRAME_WIDTH, build_pdf
 from reports.wording import LanguageWording, Wording, load_wording
 
 N_TIPS = 2
+
+
+def assessed(profile: CandidateProfile) -> bool:
+    """Whether the feedback report may give the candidate levels: not when the profile's
+    overall result is "review" (``RoleProfile.summarise_values``), i.e. the session raised a
+    data-quality flag: too fast, same-position run, misfit, answers that cannot be told apart
+    from random picking, or incomplete (which covers a test ended before every competency had
+    its items; a completed adaptive test gives each at least ``min_items_per_competency``).
+    The report takes this decision from the profile, not a rule of its own, so the two never
+    disagree."""
+    return profile.overall.band != "review"
+
+
+def not_assessed_reasons(profile: CandidateProfile) -> tuple[str, ...]:
+    """Why the feedback report gives no levels: the raised data-quality flag keys
+    (``QUALITY_FLAGS`` order; empty when ``assessed``)."""
+    return () if assessed(profile) else profile.overall.flags
+
+
 LEVEL_STEPS: dict[str, int] = {"low": 1, "typical": 2, "high": 3}
 
 
-def level_meter(band: Band, width: float = 54.0, height: float = 7.0) -> Drawing:
-    """Three segments, as many filled as the level's step (1 to 3)."""
+def level_meter(band: Band | None, width: float = 54.0, height: float = 7.0) -> Drawing:
+    """Three segments, as many filled as the level's step (1 to 3; none without a level)."""
     drawing = Drawing(width, height)
     gap = 3.0
     segment = (width - 2 * gap) / 3
+    filled = 0 if band is None else LEVEL_STEPS[band]
     for step in range(3):
-        fill = ACCENT if step < LEVEL_STEPS[band] else NORM_BAND
+        fill = ACCENT if step < filled else NORM_BAND
         drawing.add(
             Rect(
                 step * (segment + gap),
@@ -59,18 +81,23 @@ def level_meter(band: Band, width: float = 54.0, height: float = 7.0) -> Drawing
 def _competency_part(
     profile: CandidateProfile,
     definition: CompetencyDefinition,
-    band: Band,
+    band: Band | None,
     words: LanguageWording,
     styles: ReportStyles,
 ) -> Flowable:
+    """One competency: name, level meter and level (``band`` None: not assessed), what the
+    quality means, what the level says, and the tips."""
     lang = profile.language
+    fb = words.feedback
+    level = fb.not_assessed if band is None else getattr(fb.levels, band)
+    level_text = fb.not_assessed_text if band is None else getattr(fb.level_text, band)
     level_style = styles["question_target"].clone("level", leftIndent=0, fontSize=9)
     head = Table(
         [
             [
                 KinsokuParagraph(styles.markup(definition.name.get(lang)), styles["heading"]),
                 level_meter(band),
-                KinsokuParagraph(styles.markup(getattr(words.feedback.levels, band)), level_style),
+                KinsokuParagraph(styles.markup(level), level_style),
             ]
         ],
         colWidths=[FRAME_WIDTH - 62 - 120, 62, 120],
@@ -94,9 +121,7 @@ def _competency_part(
             head,
             Spacer(1, 4),
             KinsokuParagraph(styles.markup(definition.definition.get(lang)), styles["definition"]),
-            KinsokuParagraph(
-                styles.markup(getattr(words.feedback.level_text, band)), styles["body"]
-            ),
+            KinsokuParagraph(styles.markup(level_text), styles["body"]),
             KinsokuParagraph(styles.markup(words.feedback.tips), styles["list_label"]),
             *bullets(styles, tips),
         ]
@@ -113,7 +138,9 @@ def build_feedback_story(
     words = wording.get(profile.language)
     by_id = definitions_by_id(definitions)
     fb = words.feedback
-    intro = Table(
+    levels = assessed(profile)
+    intro = fb.intro if levels else fb.intro_not_assessed
+    banner = Table(
         [
             [
                 [
@@ -126,7 +153,7 @@ def build_feedback_story(
                         styles["value"],
                     ),
                     Spacer(1, 4),
-                    KinsokuParagraph(styles.markup(fb.intro), styles["banner_text"]),
+                    KinsokuParagraph(styles.markup(intro), styles["banner_text"]),
                     Spacer(1, 3),
                     KinsokuParagraph(
                         styles.markup(
@@ -139,7 +166,7 @@ def build_feedback_story(
         ],
         colWidths=[FRAME_WIDTH],
     )
-    intro.setStyle(
+    banner.setStyle(
         TableStyle(
             [
                 ("BACKGROUND", (0, 0), (-1, -1), PANEL),
@@ -153,11 +180,12 @@ def build_feedback_story(
     story: list[Flowable] = [
         KinsokuParagraph(styles.markup(fb.title), styles["title"]),
         KinsokuParagraph(styles.markup(fb.subtitle), styles["subtitle"]),
-        intro,
+        banner,
     ]
     for score in profile.scores:
         definition = by_id[score.competency_id]
-        story.append(_competency_part(profile, definition, score.band, words, styles))
+        band = score.band if levels else None
+        story.append(_competency_part(profile, definition, band, words, styles))
     story.append(
         KeepTogether(
             [

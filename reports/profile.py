@@ -176,6 +176,13 @@ class RoleProfile:
         """The role's name in ``language``."""
         return self.name.get(language) if isinstance(self.name, Text) else self.name
 
+    def weak_evidence(self, evidence: float | None) -> bool:
+        """Whether answers with log Bayes factor ``evidence`` (model against random picks) are
+        not clearly more probable under the model than under random picks: known and below
+        ``min_evidence`` (NaN counts as weak). The profile then carries its caution and the
+        Candidates overview shows it; one rule for both."""
+        return evidence is not None and not evidence >= self.min_evidence
+
     def decision(self, t: float, below_floor: bool) -> OverallBand:
         """The band of a composite T (as printed, ``printed_t``) by the cut scores, capped at
         "with_care" by a floor."""
@@ -257,7 +264,7 @@ class RoleProfile:
             else:
                 band = self.decision(t, bool(below))
         # NaN evidence counts as weak: a recommendation needs evidence that is really there.
-        low_evidence = evidence is not None and not evidence >= self.min_evidence
+        low_evidence = self.weak_evidence(evidence)
         weak_evidence = band == "recommended" and low_evidence
         if weak_evidence:
             band = "borderline"

@@ -250,6 +250,10 @@ class FeedbackWording(_Strict):
     intro: str
     levels: Bands
     level_text: Bands
+    not_assessed: str
+    """In place of a level when the test could not assess the candidate (``assessed``)."""
+    not_assessed_text: str
+    intro_not_assessed: str
     tips: str
     closing_title: str
     closing: str

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from assessment.persistence import store as store_module
+from assessment.psychometrics import versions as versions_module
 from items import ItemBank, load_bank
 from tests.session_ids import seeded_ids
 
@@ -27,6 +28,21 @@ def seeded_store_ids(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
     """
     seed = int.from_bytes(hashlib.blake2b(request.node.nodeid.encode(), digest_size=4).digest())
     monkeypatch.setattr(store_module, "new_id", seeded_ids(seed))
+
+
+TEST_SIMULATION_N = 6
+"""Simulated candidates of the delivered-test simulation at promotion in tests."""
+
+
+@pytest.fixture(autouse=True)
+def small_promotion_simulation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Promotion simulates the delivered test with ``TEST_SIMULATION_N`` candidates in tests.
+
+    The product simulates ``PROMOTION_SIMULATION_N`` (some 10–20 s of engine runs); dozens of
+    tests promote versions through the library, the command line and the workbench, and what
+    they check does not depend on the figures' precision. A test may set its own number.
+    """
+    monkeypatch.setattr(versions_module, "PROMOTION_SIMULATION_N", TEST_SIMULATION_N)
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from assessment.delivery.policy import CATPolicy
 from assessment.errors import CATConfigurationError
 
 EXPOSURE_FILE = Path(__file__).resolve().parent / "exposure.json"
@@ -46,6 +47,16 @@ def load_exposure_parameters(
             "`sjt cat-sim --exposure-calibrate`"
         ) from None
     return parameters, provenance
+
+
+def delivered_exposure_parameters(policy: CATPolicy) -> dict[str, float] | None:
+    """The Sympson–Hetter parameters delivery gives the engine under ``policy``: the shipped
+    ones when the policy uses Sympson–Hetter, else none. Delivery and the simulation of the
+    delivered test at promotion both take them from here, so the simulated test is the one
+    candidates take."""
+    if policy.exposure_control != "sympson_hetter":
+        return None
+    return load_exposure_parameters()[0]
 
 
 def write_exposure_parameters(

@@ -21,12 +21,12 @@ import numpy as np
 from assessment.clock import utcnow
 from assessment.delivery.consent import ConsentNotice
 from assessment.delivery.engine import AdaptiveEngine, ItemPool
-from assessment.delivery.exposure import load_exposure_parameters
+from assessment.delivery.exposure import delivered_exposure_parameters
 from assessment.delivery.policy import CATPolicy
 from assessment.delivery.quality import QualityFlags, QualityPolicy, quality_flags
 from assessment.delivery.score_record import posterior_record, score_record
 from assessment.delivery.throttle import TokenThrottle
-from assessment.errors import AssessmentError, InvitationError
+from assessment.errors import AnsweredElsewhereError, AssessmentError, InvitationError
 from assessment.persistence.audit import AuditLog
 from assessment.persistence.journeys import FinishedSession, SessionClock
 from assessment.persistence.store import (
@@ -92,11 +92,9 @@ class Delivery:
         self.model = model
         adaptive = adaptive or CATPolicy()
         self.pool = ItemPool.build(bank, model.parameters, adaptive)
-        shipped = (
-            load_exposure_parameters()[0] if adaptive.exposure_control == "sympson_hetter" else None
-        )
+        exposure = delivered_exposure_parameters(adaptive)
         self.engines = {
-            "adaptive": AdaptiveEngine(self.pool, adaptive, shipped),
+            "adaptive": AdaptiveEngine(self.pool, adaptive, exposure),
             "fixed": AdaptiveEngine(self.pool, adaptive.model_copy(update={"form": "fixed"})),
         }
         self.quality = quality or QualityPolicy()
@@ -268,9 +266,13 @@ class Delivery:
         least: str | None = None,
         now: dt.datetime | None = None,
     ) -> bool:
-        """Record the answer to the pending item. Returns False for a repeat of an answer.
+        """Record the answer to the pending item. Returns False for a repeat of the recorded
+        answer (a double click).
 
-        Raises ``AssessmentError`` for an answer to an item that was not offered, an invalid
+        Raises ``AnsweredElsewhereError`` for a different answer to an item already answered
+        (sent from a second window showing the same question): it is not recorded, and the
+        page tells the candidate so. Raises ``AssessmentError`` for an answer to an item that
+        was not offered, an invalid
         pick, a finished test, or an answer arriving more than ``DEADLINE_GRACE`` after the
         deadline (the test then ends with the answers given in time). The next item is
         chosen before the write, with no connection held, and the answer and the next pending
@@ -284,8 +286,11 @@ class Delivery:
             raise AssessmentError(problem)
 
         def decide(record: SessionRecord) -> AnswerDecision | None:
-            if item_id in record.session.answered_ids:
-                return None
+            for given in record.session.responses:
+                if given.item_id == item_id:
+                    if (given.most, given.least) != (most, least):
+                        raise AnsweredElsewhereError(item_id)
+                    return None
             if record.pending_item_id != item_id:
                 raise AssessmentError(f"item {item_id} is not the item on screen")
             if record.deadline_at is not None and now > record.deadline_at + DEADLINE_GRACE:

@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from assessment.delivery.engine import AdaptiveEngine, ItemPool, answer_table
+from assessment.delivery.exposure import delivered_exposure_parameters
 from assessment.delivery.policy import CATPolicy
 from assessment.session_values import CandidateSession, Response
 from assessment.vocabulary import CARE_AT, RECOMMEND_AT
@@ -318,6 +319,20 @@ class CatSimulationResult:
             writer.writerows(rows)
         return file
 
+    def reliability_se(self, n_boot: int = 1000, seed: int = 0) -> dict[str, dict[str, float]]:
+        """Monte-Carlo standard error of each competency's reliability (``reliability`` and
+        ``fixed_reliability``): the SD of the squared correlation over ``n_boot`` bootstrap
+        resamples of the simulated candidates (Efron & Tibshirani 1993, ch. 6), i.e. how much
+        the figure would move with another set of ``n_candidates`` simulated candidates."""
+        rng = np.random.default_rng(seed)
+        rows = rng.integers(0, self.n_candidates, size=(n_boot, self.n_candidates))
+        out: dict[str, dict[str, float]] = {"reliability": {}, "fixed_reliability": {}}
+        for key, outcome in (("reliability", self.adaptive), ("fixed_reliability", self.fixed)):
+            for c, name in enumerate(self.competencies):
+                truth, found = self.true_theta[rows, c], outcome.theta[rows, c]
+                out[key][name] = float(np.std(_row_r(found, truth) ** 2, ddof=1))
+        return out
+
     def summary(self) -> dict[str, Any]:
         """Flat JSON-ready summary (the ``sjt cat-sim`` line)."""
         reasons: dict[str, int] = {}
@@ -394,6 +409,45 @@ def simulation_record(result: CatSimulationResult, model_name: str) -> dict[str,
         "fixed_norms": _form_norms(result, result.fixed, "fixed form"),
         "fixed_estimate_correlation": _estimate_correlation(result, result.fixed),
     }
+
+
+SIMULATION_SECTION_KEYS = (
+    "reliability",
+    "fixed_reliability",
+    "composite_reliability",
+    "rmse_over_se",
+    "mean_items",
+    "provenance",
+)
+"""The figures of a simulation record a model version's ``simulation`` section keeps."""
+
+
+def simulation_section(record: Mapping[str, Any], synthetic: bool) -> dict[str, Any]:
+    """A model version's ``simulation`` section (JSON form) from a simulation record
+    (``simulation_record``): its reliabilities, RMSE / SE, mean length and provenance (a
+    record written before ``fixed_reliability`` has none), and whether the simulated
+    candidates answered a ``synthetic`` model."""
+    section = {key: record[key] for key in SIMULATION_SECTION_KEYS if key in record}
+    return {**section, "synthetic": synthetic}
+
+
+def simulate_delivered(
+    bank: ItemBank, model: ModelParameters, n: int, seed: int, policy: CATPolicy | None = None
+) -> CatSimulationResult:
+    """``simulate_cat`` of the test as delivered under ``model``: delivery's policy (default
+    ``CATPolicy()``, as ``Delivery`` has), its Sympson–Hetter parameters
+    (``delivered_exposure_parameters``) and the packaged fixed form, with the simulated
+    candidates' competencies correlated as the model's latent correlation says."""
+    policy = policy or CATPolicy()
+    return simulate_cat(
+        bank,
+        model,
+        policy,
+        n=n,
+        seed=seed,
+        correlation=None,
+        exposure_parameters=delivered_exposure_parameters(policy),
+    )
 
 
 def _form_norms(result: CatSimulationResult, outcome: Outcome, form: str) -> dict[str, Any]:
@@ -606,6 +660,14 @@ def _competency(
 
 def _r(estimate: FloatArray, truth: FloatArray) -> float:
     return float(np.corrcoef(estimate, truth)[0, 1])
+
+
+def _row_r(estimate: FloatArray, truth: FloatArray) -> FloatArray:
+    """Correlation of ``estimate`` and ``truth`` in every row, shape (n_rows,)."""
+    estimate = estimate - estimate.mean(axis=1, keepdims=True)
+    truth = truth - truth.mean(axis=1, keepdims=True)
+    products = np.sum(estimate * truth, axis=1)
+    return products / np.sqrt(np.sum(estimate**2, axis=1) * np.sum(truth**2, axis=1))
 
 
 def _rms(values: FloatArray) -> float:

@@ -121,8 +121,9 @@ class CompletedAnswers:
     synthetic: int = 0
     """Sessions chosen that are synthetic demo candidates' (0 when the filter leaves them
     out), so that a count of sessions can say how many of them are not real."""
-    synthetic_rows: tuple[bool, ...] = ()
-    """Whether each session (in the order of ``session_ids``) is a synthetic candidate's."""
+    is_synthetic: tuple[bool, ...] = ()
+    """Whether each session (in the order of ``session_ids``) is a synthetic demo
+    candidate's, so that a count of some of the sessions can say how many are not real."""
 
 
 def completed_answers(store: Store, chosen: SessionFilter = UNFLAGGED_SESSIONS) -> CompletedAnswers:
@@ -148,12 +149,12 @@ def completed_answers(store: Store, chosen: SessionFilter = UNFLAGGED_SESSIONS) 
             if chosen.include_flagged or not raised_flags(s.flags)
         ]
         synthetic = [s.id for s, is_synthetic in considered if is_synthetic]
-        chosen_rows = [
+        chosen_pairs = [
             (s, bool(is_synthetic))
             for s, is_synthetic in considered
             if chosen.include_synthetic or not is_synthetic
         ]
-        kept = [s for s, _ in chosen_rows]
+        kept = [s for s, _ in chosen_pairs]
         ids = tuple(s.id for s in kept)
         candidates = tuple(s.candidate_id for s in kept)
         forms = tuple(str(s.form) for s in kept)
@@ -173,7 +174,7 @@ def completed_answers(store: Store, chosen: SessionFilter = UNFLAGGED_SESSIONS) 
         {s.id: dict(s.flags or {}) for s in kept},
         forms,
         len(synthetic) if chosen.include_synthetic else 0,
-        tuple(is_synthetic for _, is_synthetic in chosen_rows),
+        tuple(is_synthetic for _, is_synthetic in chosen_pairs),
     )
 
 

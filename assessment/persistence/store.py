@@ -74,6 +74,18 @@ class InvitationInfo:
 
 
 @dataclass(frozen=True)
+class CompletedSessionState:
+    """What a completed session records besides its answers and scores."""
+
+    form: str
+    """The form it took (adaptive or fixed)."""
+    flags: dict[str, Any]
+    """Its stored flags (data-quality checks, stop reason, posterior)."""
+    synthetic: bool = False
+    """Whether it is a synthetic demo candidate's."""
+
+
+@dataclass(frozen=True)
 class SessionRecord:
     """A session as stored: the immutable session value plus delivery bookkeeping."""
 
@@ -538,21 +550,19 @@ class Store(JourneyQueries):
                 )  # fmt: skip
             return out
 
-    def completed_session_forms(self) -> dict[str, str]:
-        """The form (adaptive or fixed) of every completed session, by id."""
+    def completed_session_states(self) -> dict[str, CompletedSessionState]:
+        """The form, stored flags and whether it is a synthetic demo candidate's of every
+        completed session, by id (one query)."""
         with self.transaction() as db:
             rows = db.execute(
-                select(TestSession.id, TestSession.form).where(TestSession.status == "completed")
+                select(TestSession.id, TestSession.form, TestSession.flags, Candidate.synthetic)
+                .join(Candidate, Candidate.id == TestSession.candidate_id)
+                .where(TestSession.status == "completed")
             )
-            return {session_id: str(form) for session_id, form in rows}
-
-    def completed_session_flags(self) -> dict[str, dict[str, Any]]:
-        """The stored flags (data-quality checks, posterior) of every completed session, by id."""
-        with self.transaction() as db:
-            rows = db.execute(
-                select(TestSession.id, TestSession.flags).where(TestSession.status == "completed")
-            )
-            return {session_id: dict(flags or {}) for session_id, flags in rows}
+            return {
+                session_id: CompletedSessionState(str(form), dict(flags or {}), bool(synthetic))
+                for session_id, form, flags, synthetic in rows
+            }
 
     def count_responses(self, session_id: str | None = None) -> int:
         where = [] if session_id is None else [ResponseRow.session_id == session_id]

@@ -24,6 +24,7 @@ Applied Psychological Measurement, 7, 201–210.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,17 +160,22 @@ def calibration_file(
     source: str,
     selection: ItemSelection,
     carried: CarryOver | None = None,
+    forms: Sequence[str | None] | None = None,
     n_synthetic: int = 0,
 ) -> ModelDocument:
-    """The model document of a calibration on ``selection`` (of ``data``), with carried
-    items: their ids in ``carried_over``, where they came from and how they were linked in
-    ``estimation.carry_over``, and the left-out items with their answer counts in
-    ``left_out``; ``n_synthetic`` as in ``calibrated_model_file``."""
+    """The model document of a calibration on ``selection`` (of ``data``, whose rows took
+    ``forms`` when recorded), with carried items: their ids in ``carried_over``, where they
+    came from and how they were linked in ``estimation.carry_over``, and the left-out items
+    with their answer counts in ``left_out``; ``n_synthetic`` as in ``calibrated_model_file``."""
     if carried is None:
-        document = calibrated_model_file(result, selection.data, source, None, n_synthetic)
+        document = calibrated_model_file(
+            result, selection.data, source, forms=forms, n_synthetic=n_synthetic
+        )
     else:
         aligned = align_to_model(data, carried.parameters)
-        document = calibrated_model_file(result, aligned, source, carried.parameters, n_synthetic)
+        document = calibrated_model_file(
+            result, aligned, source, carried.parameters, forms=forms, n_synthetic=n_synthetic
+        )
         document = document.with_changes(
             carried_over=list(carried.carried),
             estimation={

@@ -24,14 +24,24 @@ samples. *Psychometrika*, 56(2), 177–196.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from assessment.delivery.policy import CATPolicy
 from assessment.errors import AssessmentError
 from assessment.model_document import EstimateCorrelation, FormNormMethod, FormNorms, NormSection
-from scoring import MISSING, ModelParameters, ResponseMatrix, score_eap_correlated
+from assessment.vocabulary import form_problem
+from scoring import (
+    MISSING,
+    ModelParameters,
+    PosteriorEstimate,
+    ResponseMatrix,
+    ThetaEstimate,
+    score_eap_correlated,
+)
 from scoring.arrays import FloatArray
 from scoring.multivariate import LatentPrior
 from scoring.norms import NormTable
@@ -94,9 +104,108 @@ def plausible_values(
     return np.asarray(theta + np.einsum("nde,ne->nd", factor, z))
 
 
+MIN_NORM_SAMPLE = 200
+"""Fewest respondents a form's norm tables are made from: the tails (the 2nd and 98th
+percentiles that the bands of a T-score rest on) of a smaller sample are too noisy to define
+a scale on (``renorm`` refuses a smaller adaptive sample)."""
+NORM_SEED = 20270101
+"""Seed of the plausible values and simulated answers of a fixed form without enough
+respondents of its own."""
+
+
+@dataclass(frozen=True)
+class SampleNorms:
+    """A norm sample's tables by form: ``tables`` of its adaptive test's respondents (the
+    ``norms`` section, ``norm_reference.form`` "adaptive") and ``fixed`` for the fixed form
+    (the ``form_norms.fixed`` entry)."""
+
+    tables: dict[str, NormTable]
+    correlation: EstimateCorrelation
+    """Correlation of the adaptive test's respondents' estimates."""
+    fixed: FormNorms
+    n_adaptive: int
+    n_fixed: int
+
+
+def norms_by_form(
+    parameters: ModelParameters,
+    estimate: ThetaEstimate | PosteriorEstimate,
+    took_fixed: NDArray[np.bool_],
+    name: str,
+    form_items: Collection[str],
+    minimum: int = MIN_NORM_SAMPLE,
+    names: dict[str, str] | None = None,
+) -> SampleNorms:
+    """Norm tables of a sample whose rows took the adaptive test or, where ``took_fixed``,
+    the fixed form (items ``form_items``), from the sample's EAP ``estimate`` (n, D).
+
+    The adaptive test's respondents make ``tables``. The fixed form's tables come from its own
+    respondents when there are at least ``minimum``; otherwise from the fixed form's answers
+    simulated under ``parameters`` for one plausible value of every respondent (Mislevy,
+    1991; seed ``NORM_SEED``). ``name`` names the sample in the tables' groups, ``names`` in
+    other languages. Raises ``AssessmentError`` when the simulation needs items of the form
+    that the model lacks.
+    """
+    dimensions = tuple(estimate.dimensions)
+    theta = np.asarray(estimate.theta)
+    n_adaptive, n_fixed = int((~took_fixed).sum()), int(took_fixed.sum())
+    tables = {
+        dimension: NormTable.from_estimates(
+            theta[~took_fixed, d], f"{name} (n={n_adaptive})", names
+        )
+        for d, dimension in enumerate(dimensions)
+    }
+    correlation = EstimateCorrelation.of_estimates(theta[~took_fixed], dimensions)
+    if n_fixed >= max(minimum, 2):
+        fixed = form_norms(
+            theta[took_fixed], dimensions, f"{name}, fixed form (n={n_fixed})", "respondents",
+            names,
+        )  # fmt: skip
+    else:
+        rng = np.random.default_rng(NORM_SEED)
+        covariance = getattr(estimate, "covariance", None)
+        if covariance is None:  # independent dimensions: the posterior SDs on the diagonal
+            covariance = np.einsum(
+                "nd,de->nde", np.asarray(estimate.se) ** 2, np.eye(theta.shape[1])
+            )
+        drawn = plausible_values(theta, covariance, rng)
+        simulated = simulated_form_estimates(parameters, drawn, form_items, rng)
+        fixed = form_norms(
+            simulated, dimensions,
+            f"{name} (n={theta.shape[0]}), fixed form simulated from plausible values",
+            "plausible_values", names,
+            note=f"{n_fixed} fixed-form respondents, fewer than {max(minimum, 2)}",
+        )  # fmt: skip
+    return SampleNorms(tables, correlation, fixed, n_adaptive, n_fixed)
+
+
+def check_forms(forms: Sequence[str | None], n: int) -> None:
+    """Refuse recorded ``forms`` (None: not recorded) that are not one per row of a sample
+    of ``n``, or name an unknown form (``AssessmentError``)."""
+    if len(forms) != n:
+        raise AssessmentError(f"{len(forms)} recorded forms for a sample of {n} respondents")
+    problems = sorted({p for form in forms if form is not None and (p := form_problem(form))})
+    if problems:
+        raise AssessmentError(f"recorded forms: {'; '.join(problems)}")
+
+
+def packaged_fixed_form() -> tuple[str, ...]:
+    """The packaged fixed form's items (the bank is loaded only when they are needed)."""
+    from items import load_bank
+    from items.forms import load_fixed_form
+
+    return load_fixed_form(load_bank())
+
+
 __all__ = [
+    "MIN_NORM_SAMPLE",
+    "NORM_SEED",
+    "SampleNorms",
+    "check_forms",
     "delivered_estimates",
     "form_norms",
+    "norms_by_form",
+    "packaged_fixed_form",
     "plausible_values",
     "simulated_form_estimates",
 ]

@@ -29,7 +29,8 @@ fixed form's items is the fixed form, anything else the adaptive test. The adapt
 respondents make ``norms``, which needs the minimum. The fixed form's tables (``form_norms.fixed``)
 come from the sample's fixed-form respondents when there are at least the minimum; otherwise
 from the fixed form's answers simulated under the active model for one plausible value of
-every kept respondent (``RENORM_SEED``), and the preview says so.
+every kept respondent (``form_norms.NORM_SEED``), and the preview says so (both the
+re-norming and ``sjt calibrate`` build the tables with ``form_norms.norms_by_form``).
 """
 
 from __future__ import annotations
@@ -52,9 +53,10 @@ from assessment.model_document import (
 )
 from assessment.persistence.store import Store
 from assessment.psychometrics.form_norms import (
-    form_norms,
-    plausible_values,
-    simulated_form_estimates,
+    MIN_NORM_SAMPLE,
+    check_forms,
+    norms_by_form,
+    packaged_fixed_form,
 )
 from assessment.psychometrics.model_files import eap_estimates
 from assessment.psychometrics.review import band_index
@@ -69,16 +71,11 @@ from assessment.session_values import (
     StoredPosterior,
     stored_evidence,
 )
-from assessment.vocabulary import QUALITY_FLAGS, form_problem, raised_flags
+from assessment.vocabulary import QUALITY_FLAGS, raised_flags
 from items.models import COMPETENCIES
 from scoring import MISSING, ResponseMatrix
 from scoring.composite import CompositeReference
 from scoring.norms import NormTable
-
-MIN_NORM_SAMPLE = 200
-"""Fewest respondents a reference sample needs (see the module docstring)."""
-RENORM_SEED = 20270101
-"""Seed of the plausible values and simulated answers of a fixed form without respondents."""
 
 FLAG_REASONS = {
     "person_misfit": "fit the model poorly (person misfit lz*, or more probable under random "
@@ -121,6 +118,17 @@ class RenormPreview:
     """Kept respondents who took the fixed form."""
     forms_judged: int = 0
     """Kept respondents with no recorded form, whose form was judged from their answers."""
+    synthetic: int | None = None
+    """Kept respondents who are synthetic demo candidates (None: not known, as for a
+    response file)."""
+    synthetic_fixed: int = 0
+    """Of ``synthetic``, those who took the fixed form."""
+    synthetic_candidates: int = 0
+    """Of the ``n_candidates`` tested candidates, the synthetic demo candidates."""
+
+    def sample_size(self) -> str:
+        """The sample's size, saying how many of its respondents are synthetic."""
+        return f"n={self.n}{_synthetic_part(self.synthetic)}"
 
     def forms_line(self) -> str:
         """Where the respondents' forms come from (recorded, or judged from the answers)."""
@@ -139,18 +147,29 @@ class RenormPreview:
         if self.fixed is None:
             return "The fixed form has no norm tables of its own"
         if self.fixed.method == "respondents":
-            return f"Fixed form: norm tables of the sample's {self.n_fixed} fixed-form respondents"
+            return (
+                f"Fixed form: norm tables of the sample's {self.n_fixed} fixed-form respondents"
+                f"{_synthetic_part(self._fixed_synthetic())}"
+            )
         return (
             f"Fixed form: only {self.n_fixed} respondents took it (fewer than {self.minimum}); "
             "its norm tables are the fixed form's answers simulated under "
             f"{self.active_label} for a plausible value of each of the {self.n} respondents"
+            f"{_synthetic_part(self.synthetic)}"
         )
+
+    def _fixed_synthetic(self) -> int | None:
+        return None if self.synthetic is None else self.synthetic_fixed
+
+    def _adaptive_synthetic(self) -> int | None:
+        return None if self.synthetic is None else self.synthetic - self.synthetic_fixed
 
     def form_lines(self) -> list[str]:
         """Where the forms come from and each form's norm sample."""
         return [
             self.forms_line(),
-            f"Adaptive test: norm tables of {self.n - self.n_fixed} respondents",
+            f"Adaptive test: norm tables of {self.n - self.n_fixed} respondents"
+            f"{_synthetic_part(self._adaptive_synthetic())}",
             self.fixed_line(),
         ]
 
@@ -166,6 +185,18 @@ class RenormPreview:
         return (
             f"Left out {self.left_out} of {self.n + self.left_out} respondents whose answers "
             f"fail the data-quality checks under {self.active_label}: {reasons}"
+        )
+
+    def band_changes_line(self) -> str:
+        """How many tested candidates (saying how many are synthetic) would change band."""
+        overall = (
+            "" if self.overall_changes is None
+            else f"; {self.overall_changes} would change overall band"
+        )  # fmt: skip
+        return (
+            f"{self.any_band_changes} of {self.n_candidates} tested candidates"
+            f"{_synthetic_part(self.synthetic_candidates)} would change band on at least one "
+            f"competency{overall}"
         )
 
     def rows(self) -> list[dict[str, str | float | int | None]]:
@@ -184,7 +215,7 @@ class RenormPreview:
     def lines(self) -> list[str]:
         """The preview as text: the tables' mean and SD, old and new, and the band changes."""
         out = [
-            f"re-norm {self.active_label} on {self.sample!r} (n={self.n}, {self.date})",
+            f"re-norm {self.active_label} on {self.sample!r} ({self.sample_size()}, {self.date})",
             f"  {'competency':<22} {'mean old':>9} {'new':>7} {'sd old':>7} {'new':>7} "
             f"{'band changes':>13}",
         ]
@@ -195,18 +226,18 @@ class RenormPreview:
                 f"  {row['competency']:<22} {old_mean:>9} {row['mean new']:>7.3f} {old_sd:>7} "
                 f"{row['sd new']:>7.3f} {row['band changes']:>13}"
             )
-        out.append(
-            f"{self.any_band_changes} of {self.n_candidates} tested candidates would change "
-            "band on at least one competency"
-            + (
-                f"; {self.overall_changes} would change overall band"
-                if self.overall_changes is not None
-                else ""
-            )
-        )
+        out.append(self.band_changes_line())
         out.insert(1, f"  {self.left_out_line()}")
         out[2:2] = [f"  {line}" for line in self.form_lines()]
         return out
+
+
+def _synthetic_part(n_synthetic: int | None) -> str:
+    """The words " (k of them synthetic demo candidates)" when any are; nothing when none
+    are or it is not known."""
+    if not n_synthetic:
+        return ""
+    return f" ({n_synthetic} of them synthetic demo candidates)"
 
 
 def preview_renorm(
@@ -218,6 +249,7 @@ def preview_renorm(
     minimum: int = MIN_NORM_SAMPLE,
     fixed_form: Collection[str] | None = None,
     forms: Sequence[str | None] | None = None,
+    synthetic: Sequence[bool] | None = None,
 ) -> RenormPreview:
     """Norm tables of ``sample`` per form under the active model and the band changes they
     would cause (module docstring).
@@ -227,7 +259,8 @@ def preview_renorm(
     of the adaptive test (at least 2) is refused. ``forms`` gives the form each row of
     ``sample`` took (None: not recorded); a row without one is judged from its answers
     against ``fixed_form``, the fixed form's items (default: the packaged form,
-    ``items.forms.load_fixed_form``).
+    ``items.forms.load_fixed_form``). ``synthetic`` says which rows are synthetic demo
+    candidates (None: not known), so that the preview's counts say how many are.
     """
     if not name.strip():
         raise AssessmentError("name the reference sample (for example 'applicants 2027 Q1')")
@@ -235,6 +268,10 @@ def preview_renorm(
     if model is None:
         raise AssessmentError("there is no active model version to re-norm")
     recorded = _recorded_forms(forms, sample.n_candidates)
+    if synthetic is not None and len(synthetic) != sample.n_candidates:
+        raise AssessmentError(
+            f"{len(synthetic)} synthetic markers for a sample of {sample.n_candidates} respondents"
+        )
     data = aligned_as_delivered(sample, model.parameters)
     n_answers = (data.responses != MISSING).sum(axis=1)
     answered = np.flatnonzero(n_answers > 0)
@@ -249,7 +286,7 @@ def preview_renorm(
             f"reference sample needs at least {max(minimum, 2)} "
             f"(the documented minimum is {MIN_NORM_SAMPLE})"
         )
-    form_items = set(_packaged_fixed_form() if fixed_form is None else fixed_form)
+    form_items = set(packaged_fixed_form() if fixed_form is None else fixed_form)
     judged = recorded[kept] == ""
     took_fixed = np.where(
         judged, _took_form(data.subset(kept), form_items, model.parameters.item_ids),
@@ -264,34 +301,10 @@ def preview_renorm(
             f"(the documented minimum is {MIN_NORM_SAMPLE})"
         )
     estimate = eap_estimates(model.parameters, data.subset(kept))
-    dimensions = tuple(estimate.dimensions)
-    theta = np.asarray(estimate.theta)
-    group = f"{name.strip()} (n={adaptive.size})"
-    tables = {
-        dimension: NormTable.from_estimates(theta[~took_fixed, d], group)
-        for d, dimension in enumerate(dimensions)
-    }
-    correlation = EstimateCorrelation.of_estimates(theta[~took_fixed], dimensions)
-    if took_fixed.sum() >= max(minimum, 2):
-        fixed = form_norms(
-            theta[took_fixed], dimensions,
-            f"{name.strip()}, fixed form (n={int(took_fixed.sum())})", "respondents",
-        )  # fmt: skip
-    else:
-        rng = np.random.default_rng(RENORM_SEED)
-        covariance = getattr(estimate, "covariance", None)
-        if covariance is None:  # independent dimensions: the posterior SDs on the diagonal
-            covariance = np.einsum(
-                "nd,de->nde", np.asarray(estimate.se) ** 2, np.eye(theta.shape[1])
-            )
-        drawn = plausible_values(theta, covariance, rng)
-        simulated = simulated_form_estimates(model.parameters, drawn, form_items, rng)
-        fixed = form_norms(
-            simulated, dimensions,
-            f"{name.strip()} (n={kept.size}), fixed form simulated from plausible values",
-            "plausible_values",
-            note=f"{int(took_fixed.sum())} fixed-form respondents, fewer than {max(minimum, 2)}",
-        )  # fmt: skip
+    by_form = norms_by_form(
+        model.parameters, estimate, took_fixed, name.strip(), form_items, minimum
+    )
+    tables, correlation, fixed = by_form.tables, by_form.correlation, by_form.fixed
     new = {
         "adaptive": _Reference(tables, correlation),
         "fixed": _Reference(
@@ -344,15 +357,12 @@ def preview_renorm(
         fixed=fixed,
         n_fixed=int(took_fixed.sum()),
         forms_judged=int(judged.sum()),
+        synthetic=None if synthetic is None else int(np.asarray(synthetic, bool)[kept].sum()),
+        synthetic_fixed=(
+            0 if synthetic is None else int(np.asarray(synthetic, bool)[kept][took_fixed].sum())
+        ),
+        synthetic_candidates=sum(row.synthetic for row in thetas),
     )
-
-
-def _packaged_fixed_form() -> tuple[str, ...]:
-    """The packaged fixed form's items (the bank is loaded only when no form is given)."""
-    from items import load_bank
-    from items.forms import load_fixed_form
-
-    return load_fixed_form(load_bank())
 
 
 def _recorded_forms(forms: Sequence[str | None] | None, n: int) -> NDArray[np.str_]:
@@ -360,11 +370,7 @@ def _recorded_forms(forms: Sequence[str | None] | None, n: int) -> NDArray[np.st
     length or an unknown form."""
     if forms is None:
         return np.full(n, "")
-    if len(forms) != n:
-        raise AssessmentError(f"{len(forms)} recorded forms for a sample of {n} respondents")
-    problems = sorted({p for form in forms if form is not None and (p := form_problem(form))})
-    if problems:
-        raise AssessmentError(f"recorded forms: {'; '.join(problems)}")
+    check_forms(forms, n)
     return np.array([form or "" for form in forms], dtype=str)
 
 
@@ -418,27 +424,29 @@ class _CurrentScores:
     flags: tuple[str, ...] = ()
     evidence: float | None = None
     posterior: StoredPosterior | None = None
+    synthetic: bool = False
 
 
 def _current_thetas(store: Store, version_id: int) -> list[_CurrentScores]:
     """θ by competency of every tested candidate whose current scores share the active scale
     (scored by a version linked or re-normed to or from it, directly or through others)."""
     same_scale = same_scale_versions(store, version_id)
-    flags = store.completed_session_flags()
-    forms = store.completed_session_forms()
+    states = store.completed_session_states()
     out = []
     for session_id, records in store.current_scores_of_completed().items():
         if records and records[0].model_version_id in same_scale:
-            stored = flags.get(session_id, {})
+            state = states[session_id]
+            stored = state.flags
             out.append(
                 _CurrentScores(
                     {r.competency: r.theta for r in records},
                     {r.competency: r.se for r in records},
                     records[0].model_version_id,
-                    forms[session_id],
+                    state.form,
                     raised_flags(stored),
                     stored_evidence(stored),
                     StoredPosterior.from_flags(stored, COMPETENCIES),
+                    state.synthetic,
                 )
             )
     return out
@@ -509,7 +517,9 @@ def apply_renorm(
         "overall_changes": preview.overall_changes, "left_out": preview.left_out,
         "left_out_flags": preview.left_out_flags, "n_fixed": preview.n_fixed,
         "fixed_method": preview.fixed.method if preview.fixed is not None else None,
-        "forms_judged": preview.forms_judged,
+        "forms_judged": preview.forms_judged, "synthetic": preview.synthetic,
+        "synthetic_fixed": preview.synthetic_fixed,
+        "synthetic_candidates": preview.synthetic_candidates,
     })  # fmt: skip
     return version_id
 

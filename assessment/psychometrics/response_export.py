@@ -77,8 +77,8 @@ def export_responses(
         data = data.select_items(answered)
     candidate_ids = [neutralise(collected.candidate_ids[row]) for row in rows]
     extra = {FORM_COLUMN: [collected.forms[row] for row in rows]}
-    if any(collected.synthetic_rows[row] for row in rows):  # demo candidates: a model says so
-        marks = ["true" if collected.synthetic_rows[row] else "false" for row in rows]
+    if any(collected.is_synthetic[row] for row in rows):  # demo candidates: a model says so
+        marks = ["true" if collected.is_synthetic[row] else "false" for row in rows]
         extra = {SYNTHETIC_COLUMN: marks, **extra}
     return ResponseExport(
         text=response_csv_text(candidate_ids, data, extra),

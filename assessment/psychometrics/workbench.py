@@ -144,13 +144,16 @@ def renorm_preview(
     name: str,
     overall: OverallRule | None = None,
     forms: Sequence[str | None] | None = None,
+    synthetic: Sequence[bool] | None = None,
 ) -> RenormPreview:
-    """What re-norming the active version on ``sample`` (its rows' recorded ``forms``, if
-    known) would do, at the documented minimum sample size (``renorm.MIN_NORM_SAMPLE``; the
-    workbench offers no way to lower it)."""
+    """What re-norming the active version on ``sample`` (its rows' recorded ``forms`` and
+    which rows are ``synthetic`` demo candidates, if known) would do, at the documented
+    minimum sample size (``renorm.MIN_NORM_SAMPLE``; the workbench offers no way to lower
+    it)."""
     return renorm.preview_renorm(
-        store, sample, name, overall, minimum=renorm.MIN_NORM_SAMPLE, forms=forms
-    )
+        store, sample, name, overall, minimum=renorm.MIN_NORM_SAMPLE, forms=forms,
+        synthetic=synthetic,
+    )  # fmt: skip
 
 
 def renorm_with_reason(

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
+from app_pages.candidate_timer import minutes_text
 from assessment.clock import utcnow
 from assessment.delivery.service import Delivery
 from assessment.delivery.simulation import draw_answers
@@ -217,3 +218,35 @@ def test_a_test_ended_by_the_time_limit_says_so_on_the_thank_you_page(app_store:
     assert "you have finished" in texts(app)
     assert "The time limit was reached" in all_text(app)
     assert app_store.count_responses(session_id) == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "intro", "countdown"),
+    [
+        ("en", "You have 10.5 minutes for the test", "Time left: 10.5 min"),
+        ("zh", "本测验限时 10.5 分钟", "剩余时间：10.5 分钟"),
+    ],
+)
+def test_extra_time_minutes_are_the_same_true_figure_before_and_during_the_test(
+    app_store: Store, language: str, intro: str, countdown: str
+) -> None:
+    """7 minutes with extra time 1.5 is 10.5 minutes: on the old code the instructions said
+    10 (``round`` rounds half to even) and the countdown 11."""
+    token = invitation(app_store, time_limit_minutes=7, time_multiplier=1.5)
+    app = open_app(token)
+    app.radio[0].set_value(language)
+    app.button[0].click().run()  # language
+    app.checkbox[0].check()
+    app.button[0].click().run()  # consent
+    assert intro in texts(app).replace("\\", "")
+    app.radio[0].set_value("B")
+    app.button[0].click().run()  # practice: check the answer
+    app.button[1].click().run()  # start the test
+    assert countdown in all_text(app)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"), [(630.0, "10.5"), (629.2, "10.5"), (600.0, "10"), (546.0, "9.5")]
+)
+def test_minutes_are_rounded_up_to_the_half_minute(seconds: float, shown: str) -> None:
+    assert minutes_text(seconds) == shown

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages.texts import TEXTS
 from assessment.delivery.policy import CATPolicy
 from assessment.delivery.service import Delivery
 from assessment.persistence.store import Store
@@ -177,3 +178,37 @@ def test_a_locked_database_shows_a_calm_retry_message_and_loses_nothing(
     assert not app.exception
     assert "earlier answers are safe" in texts(app) or "之前的答案都已安全保存" in texts(app)
     assert app_store.count_responses() == 0
+
+
+def answer_shown_item(app: AppTest, choice: int) -> AppTest:
+    """Pick option ``choice`` as most effective (and the next one as least) and press Next."""
+    picks = [r for r in app.radio if str(r.key).startswith(("most-", "least-"))]
+    for offset, radio in enumerate(picks):
+        radio.set_value(radio.options[(choice + offset) % len(radio.options)])
+    return app.button[0].click().run()
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_an_answer_from_a_second_window_is_not_recorded_and_the_candidate_is_told(
+    app_store: Store, language: str
+) -> None:
+    """On the old code the second window's different answer vanished without a word. The
+    same answer again (a double click, or the same pick in both windows) stays silent."""
+    token = invitation(app_store)
+    first_window = through_practice(open_app(token), language)
+    second_window, third_window = open_app(token), open_app(token)  # the same question
+    question = next(e.value for e in first_window.subheader)
+    assert next(e.value for e in second_window.subheader) == question
+    answer_shown_item(first_window, 0)
+    notice = TEXTS["answered_elsewhere"][language]
+    assert notice not in texts(first_window)
+    answer_shown_item(second_window, 1)  # a different answer to the answered question
+    assert app_store.count_responses() == 1
+    assert texts(second_window).count(notice) == 1
+    moved_on = next(e.value for e in second_window.subheader)
+    assert moved_on != question
+    assert notice not in texts(second_window.run())  # said once
+    answer_shown_item(third_window, 0)  # the recorded answer again: silent, recorded once
+    assert app_store.count_responses() == 1
+    assert notice not in texts(third_window)
+    assert next(e.value for e in third_window.subheader) == moved_on

@@ -24,6 +24,7 @@ JOURNEYS: tuple[Callable[..., None], ...] = (
     page.test_missing_choice_is_refused_without_saving,
     page.test_a_locked_database_shows_a_calm_retry_message_and_loses_nothing,
     page.test_the_progress_bar_says_what_it_counts_to,
+    page.test_an_answer_from_a_second_window_is_not_recorded_and_the_candidate_is_told,
 )
 """The tests of the candidate page that reach an item (their outcome can depend on it)."""
 
@@ -35,10 +36,9 @@ def test_candidate_page_journeys_pass_for_every_seed(
     app_store: Store, monkeypatch: pytest.MonkeyPatch, journey: Callable[..., None], seed: int
 ) -> None:
     monkeypatch.setattr(store_module, "new_id", seeded_ids(seed))
-    if "monkeypatch" in inspect.signature(journey).parameters:
-        journey(app_store, monkeypatch)
-    else:
-        journey(app_store)
+    available = {"monkeypatch": monkeypatch, "language": "en"}
+    wanted = inspect.signature(journey).parameters
+    journey(app_store, **{name: value for name, value in available.items() if name in wanted})
 
 
 def test_every_journey_that_reaches_an_item_is_run_over_the_seeds() -> None:

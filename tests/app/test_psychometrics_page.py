@@ -304,6 +304,10 @@ def test_an_unlinkable_calibration_is_reviewed_as_unlinked_and_promoted_without_
     next(t for t in app.text_input if t.label == NO_LINK_REASON_LABEL).input("new item model")
     promote_button(app).click().run()
     assert any(s.value.startswith("Promoted v1") for s in app.success), all_text(app)
+    # the seconds of simulation were shown as a status saying what was being done
+    (status,) = app.status
+    assert (status.label, status.state) == ("Promoted", "complete")
+    assert "Simulating the test as delivered under v1" in " ".join(m.value for m in status.markdown)
     assert any("Not linked: the new version starts a scale of its own" in i.value for i in app.info)
     entry = app_store.audit_entries("model.promote")[0]
     assert entry.detail["linked"] is False
@@ -386,6 +390,8 @@ def test_versions_tab_previews_a_renorm_and_applies_it_with_confirmation_and_rea
     monkeypatch.setattr(renorm, "MIN_NORM_SAMPLE", 2)
     preview("demo 2026")
     assert "would change band on at least one competency" in all_text(app)
+    # every demo candidate is synthetic: the counts say so
+    assert md_escape("of them synthetic demo candidates) would change band") in all_text(app)
     assert md_escape("the data-quality checks under v0-synthetic") in all_text(app)
     frames = "\n".join(frame.value.to_string() for frame in app.dataframe)
     assert "band changes" in frames

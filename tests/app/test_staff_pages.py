@@ -9,8 +9,14 @@ from streamlit.testing.v1 import AppTest
 
 from app_pages.common import get_store
 from app_pages.markup import md_escape
-from app_pages.recruiter_candidates import RESULT_LABELS
-from app_pages.recruiter_shared import PROFILE_KEY
+from app_pages.recruiter_candidates import (
+    OVERVIEW_VIEWS,
+    RESULT_LABELS,
+    TABLE_WIDTH,
+    overview_frame,
+    view_width,
+)
+from app_pages.recruiter_shared import PROFILE_KEY, WEAK_EVIDENCE_LABEL
 from assessment.access.accounts import StaffUser
 from assessment.delivery.simulation import load_simulation_record
 from assessment.demo import seed_demo
@@ -177,6 +183,19 @@ def test_candidates_tab_lists_every_candidate(seeded: Store) -> None:
     assert sorted(table["candidate_id"]) == sorted(row.candidate_id for row in rows)
 
 
+def test_each_view_of_the_overview_fits_a_1400_px_window_and_together_they_show_all(
+    seeded: Store,
+) -> None:
+    """At 1400 px the whole table was 2,092 px wide in a 938 px area and the flags needed
+    horizontal scrolling; each view now fits, and no column is lost."""
+    names = {c: c for c in COMPETENCIES}
+    for view in OVERVIEW_VIEWS:
+        assert view_width(view, names) <= TABLE_WIDTH, view
+    frame = overview_frame(candidate_overview(seeded))
+    assert {c for columns in OVERVIEW_VIEWS.values() for c in columns} == set(frame.columns)
+    assert "flags" in OVERVIEW_VIEWS["Results"]
+
+
 def test_candidates_tab_shows_each_profiles_overall_result_and_composite(seeded: Store) -> None:
     rule = overall_rule(seeded)
     expected = {
@@ -284,3 +303,58 @@ def test_export_tab_offers_the_zip_and_the_scores(seeded: Store) -> None:
     assert any(label.startswith("Download") and "(ZIP)" in label for label in labels)
     assert "Download scores (CSV)" in labels
     assert "Download codebook (Markdown)" in labels
+
+
+def set_session_flags(store: Store, candidate_id: str, **changes: object) -> None:
+    """Change the stored data-quality record of a candidate's completed test."""
+    session = latest_completed_result(store, candidate_id).session
+    assert session is not None
+    with store.transaction() as db:
+        row = db.get(TestSession, session.id)
+        assert row is not None
+        row.flags = {**(row.flags or {}), **changes}
+
+
+def test_the_feedback_pdf_and_export_warn_when_the_feedback_gives_no_levels(seeded: Store) -> None:
+    """A flagged test's feedback report says the test could not assess the answers (no
+    levels); the recruiter is told before downloading it (on the old code: no warning, and
+    the report gave levels)."""
+    flagged, clean = [r.candidate_id for r in candidate_overview(seeded, status="completed")][:2]
+    set_session_flags(seeded, flagged, raised=["too_fast", "incomplete"])
+    set_session_flags(seeded, clean, raised=[], random_log_odds=40.0)
+    shown = {}
+    for candidate_id in (flagged, clean):
+        app = AppTest.from_file(str(RECRUITER_PAGE), default_timeout=TIMEOUT)
+        sign_in_as(app, get_store(), "rita", "recruiter")
+        app.session_state["recruiter_tab"] = "Profile"
+        app.session_state[PROFILE_KEY] = candidate_id
+        app.run()
+        assert not app.exception
+        shown[candidate_id] = [str(w.value) for w in app.warning]
+    assert any(
+        "feedback report gives no levels" in w and "Too fast, Incomplete" in w
+        for w in shown[flagged]
+    )
+    assert not any("feedback report" in w for w in shown[clean])
+    app = recruiter_page(StaffUser("rita", "recruiter"), tab="Export")
+    assert not any("feedback reports give no levels" in str(w.value) for w in app.warning)
+    next(c for c in app.checkbox if "feedback" in c.label).check().run()
+    rule = overall_rule(seeded)
+    completed = candidate_overview(seeded, status="completed")
+    review = [r for r in completed if (found := r.overall_result(rule)) and found[1] == "review"]
+    assert flagged in {r.candidate_id for r in review}
+    expected = f"{len(review)} of the {len(completed)} feedback reports give no levels"
+    assert any(expected in str(w.value) for w in app.warning)
+
+
+def test_the_candidates_overview_shows_weak_evidence(seeded: Store) -> None:
+    """Answers not clearly more probable under the model than random picks (log odds 2, no
+    flag): the profile says so, and now the overview's flags column does too."""
+    weak, strong = [r.candidate_id for r in candidate_overview(seeded, status="completed")][:2]
+    set_session_flags(seeded, weak, raised=[], random_log_odds=2.0)
+    set_session_flags(seeded, strong, raised=[], random_log_odds=40.0)
+    assert profile_for_candidate(seeded, weak).overall.evidence_caveat
+    app = recruiter_page(StaffUser("rita", "recruiter"), tab="Candidates")
+    table = app.dataframe[0].value.set_index("candidate_id")
+    assert WEAK_EVIDENCE_LABEL in list(table.loc[weak, "flags"])
+    assert WEAK_EVIDENCE_LABEL not in list(table.loc[strong, "flags"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -363,3 +364,74 @@ def test_simple_and_general_csv_routes_read_the_same_responses(
     assert first.extra == second.extra
     assert first.data.items == second.data.items
     assert (first.data.responses >= 0).mean() == pytest.approx(0.7, abs=0.05)
+
+
+def with_forms(path: Path, forms: list[str]) -> None:
+    """Add a ``_form`` column (as ``sjt responses`` writes it) with one value per row."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows = [[*rows[0], "_form"]] + [[*row, form] for row, form in zip(rows[1:], forms, strict=True)]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+def calibrated_norms(tmp_path: Path, forms: list[str] | None) -> dict[str, Any]:
+    """The model file of an external calibration whose rows took ``forms`` (no column: None)."""
+    data, mapping = write_external(tmp_path, np.random.default_rng(8), n=len(forms or [0] * 600))
+    if forms is not None:
+        with_forms(data, forms)
+    out = tmp_path / "model.json"
+    code, stdout, stderr = run(
+        "calibrate", data, "--model", "gpcm", "--out", out, "--item-map", mapping, "--quiet"
+    )
+    assert code == 0, stdout + stderr
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("form", ["adaptive", "fixed"])
+def test_a_sample_of_one_recorded_form_records_it_as_the_norms_design(
+    tmp_path: Path, form: str
+) -> None:
+    model = calibrated_norms(tmp_path, [form] * 600)
+    reference = model["norm_reference"]
+    assert (reference["form"], reference["n"]) == (form, 600)
+    assert "form_norms" not in model
+
+
+@pytest.mark.parametrize(
+    "forms", [None, ["adaptive"] * 599 + [""]], ids=["no _form column", "one form not recorded"]
+)
+def test_a_sample_whose_forms_are_not_all_recorded_leaves_the_design_unrecorded(
+    tmp_path: Path, forms: list[str] | None
+) -> None:
+    model = calibrated_norms(tmp_path, forms)
+    reference = model["norm_reference"]
+    assert reference.get("form") is None
+    assert reference["n"] == 600
+    assert "form_norms" not in model
+
+
+def test_a_sample_of_both_forms_gets_norm_tables_per_form_as_renorming_makes_them(
+    tmp_path: Path,
+) -> None:
+    forms = ["adaptive", "fixed"] * 250  # 250 fixed-form respondents: tables of their own
+    model = calibrated_norms(tmp_path, forms)
+    reference, norms, by_form = model["norm_reference"], model["norms"], model["form_norms"]
+    assert (reference["form"], reference["n"]) == ("adaptive", 250)
+    assert norms["d1"]["n"] == 250
+    fixed = by_form["fixed"]
+    assert fixed["method"] == "respondents"
+    assert fixed["norms"]["d1"]["n"] == 250
+    assert fixed["norms"]["d1"]["group"] == "calibration sample (data.csv), fixed form (n=250)"
+
+
+def test_both_forms_without_the_fixed_forms_items_to_simulate_leave_the_design_unrecorded(
+    tmp_path: Path,
+) -> None:
+    """Too few fixed-form respondents for tables of their own, and the external items are not
+    the fixed form's, so its answers cannot be simulated: the design is not claimed."""
+    model = calibrated_norms(tmp_path, ["adaptive"] * 550 + ["fixed"] * 50)
+    reference = model["norm_reference"]
+    assert reference.get("form") is None
+    assert reference["n"] == 600
+    assert "form_norms" not in model

@@ -192,6 +192,11 @@ def test_rollback_says_whose_scores_are_current_and_rescores_only_when_asked(
     completed = len(store.current_scores_of_completed())
     code, output = sjt("model", "promote", seeded_file.parent / "model.json", "--note", "again")
     assert code == 0, output
+    assert "Simulating the test as delivered under v1" in output  # the wait is explained
+    promoted = store.active_model_document()
+    assert promoted is not None
+    assert promoted.document.simulation is not None
+    assert (promoted.document.simulation.provenance or {})["computed_at"] == "promotion"
     assert f"{completed} tested candidates still come from {SYNTHETIC_LABEL}" in output
     assert "run sjt rescore" in output
     assert sjt("rescore")[0] == 0

@@ -81,7 +81,7 @@ def test_flagged_and_synthetic_sessions_are_left_out_and_counted_and_names_never
     store: Store, tmp_path: Path
 ) -> None:
     everything = collected_responses(store, load_bank(), EVERY_COMPLETED_SESSION)
-    flags = store.completed_session_flags()
+    flags = {s: state.flags for s, state in store.completed_session_states().items()}
     real = [
         candidate
         for session, candidate in zip(everything.session_ids, everything.candidate_ids, strict=True)

@@ -20,7 +20,7 @@ from assessment.demo import seed_demo
 from assessment.persistence.results import latest_completed_result
 from assessment.persistence.store import ScoreRecord, Store
 from assessment.persistence.tables import Candidate, TestSession
-from assessment.psychometrics.versions import promote, rescore
+from assessment.psychometrics.versions import rescore
 from assessment.recruiting.overview import candidate_overview
 from assessment.vocabulary import raised_flags
 from items import COMPETENCIES, load_bank
@@ -137,9 +137,10 @@ def test_each_form_shows_its_own_reliability_never_one_pooled_across_forms(
 def test_without_a_figure_of_the_delivered_test_no_reliability_is_printed_as_one(
     store: Store,
 ) -> None:
-    """A version promoted without a simulation, before 30 real candidates: the profile
-    printed the calibration's whole-bank marginal reliability (0.95 beside an SE implying
-    about 0.70) under a note calling it "the reliability of the test as delivered"."""
+    """A version without a simulation (stored before promotion simulated the delivered
+    test), before 30 real candidates: the profile printed the calibration's whole-bank
+    marginal reliability (0.95 beside an SE implying about 0.70) under a note calling it "the
+    reliability of the test as delivered"."""
     bank = load_bank()
     seed_demo(store, bank, 6)
     active = store.active_model_document()
@@ -148,9 +149,9 @@ def test_without_a_figure_of_the_delivered_test_no_reliability_is_printed_as_one
     fit = (active.document.fit.model_dump() if active.document.fit else {}) | {
         "marginal_reliability": bank_figures
     }
-    promote(
-        store, active.document.with_changes(simulation=None, fit=fit), bank, "psy", "v1",
-        link=False,
+    store.add_model_version(  # as promotion stored it before it simulated the test
+        "v1", active.document.with_changes(simulation=None, fit=fit), created_by="psy",
+        note="v1", activate=True,
     )  # fmt: skip
     rescore(store, bank)
     row = candidate_overview(store, status="completed")[0]

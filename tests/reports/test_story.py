@@ -10,7 +10,7 @@ from reportlab.platypus import Flowable
 from items import COMPETENCIES, CompetencyDefinition
 from reports.chart import ProfileChart
 from reports.explain import overall_numbers, score_numbers
-from reports.feedback import build_feedback_story, level_meter
+from reports.feedback import assessed, build_feedback_story, level_meter, not_assessed_reasons
 from reports.formatting import (
     fmt_date,
     fmt_interval,
@@ -330,3 +330,66 @@ def test_level_meter_fills_one_segment_per_step() -> None:
 
 def test_text_helper_reaches_into_tables_and_drawings(story: list[Flowable]) -> None:
     assert "Percentile" in flowable_texts(story)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reasons"),
+    [
+        ({"flags": ["too_fast", "person_misfit"], "evidence": -6.5},
+         ("too_fast", "person_misfit", "random_like")),
+        ({"flags": ["too_fast", "incomplete"], "n_items": 2}, ("too_fast", "incomplete")),
+        ({"evidence": -0.2}, ("random_like",)),  # at human speed: only the evidence flag
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_feedback_gives_no_levels_when_the_profile_says_review(
+    make_profile: MakeProfile,
+    definitions: tuple[CompetencyDefinition, ...],
+    wording: Wording,
+    overrides: dict[str, object],
+    reasons: tuple[str, ...],
+    language: str,
+) -> None:
+    """A random responder, a candidate who timed out after two items and one whose answers
+    cannot be told apart from random picking: on the old code "A solid base" / "Your
+    answers showed this quality in many situations" on competencies with no items at all. Now
+    no level and no claim about the answers, on every competency."""
+    profile = make_profile(language=language, **overrides)
+    assert profile.overall.band == "review"
+    assert not assessed(profile)
+    assert not_assessed_reasons(profile) == reasons
+    words = wording.get(language).feedback
+    text = story_text(build_feedback_story(profile, definitions, wording))
+    assert text.count(words.not_assessed) == len(COMPETENCIES)
+    assert text.count(words.not_assessed_text) == len(COMPETENCIES)
+    assert words.intro_not_assessed in text
+    assert words.intro not in text
+    for band in ("low", "typical", "high"):
+        assert getattr(words.levels, band) not in text
+        assert getattr(words.level_text, band) not in text
+    assert "many situations" not in text
+    assert "许多情境" not in text
+    for definition in definitions:  # the qualities and the tips are still there
+        assert definition.development_tips[0].get(language) in text
+
+
+def test_feedback_of_an_unflagged_candidate_keeps_its_levels_and_claims_no_count(
+    make_profile: MakeProfile, definitions: tuple[CompetencyDefinition, ...], wording: Wording
+) -> None:
+    profile = make_profile(evidence=20.0)
+    assert assessed(profile)
+    assert not_assessed_reasons(profile) == ()
+    for language in ("en", "zh"):
+        words = wording.get(language).feedback
+        text = story_text(
+            build_feedback_story(make_profile(evidence=20.0, language=language), definitions,
+                                 wording)
+        )  # fmt: skip
+        assert words.not_assessed not in text
+        assert words.intro in text
+        assert "many situations" not in words.level_text.typical
+        assert "许多" not in words.level_text.typical
+
+
+def test_level_meter_without_a_level_fills_no_segment() -> None:
+    assert all(shape.fillColor.hexval() == "0xdce6ef" for shape in level_meter(None).contents)

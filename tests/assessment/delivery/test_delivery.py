@@ -16,7 +16,7 @@ from assessment.clock import utcnow
 from assessment.delivery.service import Delivery
 from assessment.delivery.simulation import draw_answers
 from assessment.demo import ensure_active_model
-from assessment.errors import AssessmentError
+from assessment.errors import AnsweredElsewhereError, AssessmentError
 from assessment.persistence.store import Store
 from items import load_bank
 
@@ -92,6 +92,21 @@ def test_double_submit_records_one_answer(delivery: Delivery) -> None:
     assert delivery.answer(session_id, view.item.id, "A", least) is True
     assert delivery.answer(session_id, view.item.id, "A", least) is False
     assert delivery.store.count_responses(session_id) == 1
+
+
+def test_a_different_answer_to_an_answered_item_is_refused_and_said(delivery: Delivery) -> None:
+    """A second window still showing the question: its other answer is not recorded, and
+    ``AnsweredElsewhereError`` lets the page say so (on the old code: a silent False)."""
+    session_id = begin(delivery)
+    view = delivery.current_item(session_id)
+    assert view is not None
+    least = "C" if view.item.format == "most_least" else None
+    assert delivery.answer(session_id, view.item.id, "A", least) is True
+    with pytest.raises(AnsweredElsewhereError, match="not recorded"):
+        delivery.answer(session_id, view.item.id, "B", least)
+    assert delivery.answer(session_id, view.item.id, "A", least) is False  # a double click
+    assert delivery.store.count_responses(session_id) == 1
+    assert delivery.record(session_id).session.responses[0].most == "A"
 
 
 def test_no_connection_is_held_while_items_are_chosen_or_the_test_is_scored(

@@ -228,6 +228,22 @@ def test_completed_answers_in_completion_order_without_flagged_sessions(store: S
     assert completed_answers(store, yesterday).session_ids == ()
 
 
+def test_completed_session_states_give_each_completed_sessions_form_and_flags(
+    store: Store,
+) -> None:
+    completed = {}
+    for form, flags in (("adaptive", {"raised": ["too_fast"]}), ("fixed", {})):
+        _, token = invited(store, form=form)
+        session_id = store.start_session(store.resolve_token(token), "en", None)
+        append(store, session_id, Response("SO-001", "B"))
+        store.complete_session(session_id, [], flags)
+        completed[session_id] = (form, flags)
+    _, token = invited(store)  # started, not completed: not listed
+    store.start_session(store.resolve_token(token), "en", None)
+    states = store.completed_session_states()
+    assert {s: (state.form, state.flags) for s, state in states.items()} == completed
+
+
 def test_invitation_options_are_validated(store: Store) -> None:
     candidate = store.add_candidate()
     with pytest.raises(AssessmentError, match="language"):

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sqlalchemy import text
 
 from assessment.delivery.quality import model_fit_verdicts
 from assessment.demo import synthetic_responses
 from assessment.errors import AssessmentError
 from assessment.persistence.answers import EVERY_COMPLETED_SESSION
-from assessment.persistence.store import Store
+from assessment.persistence.store import CompletedSessionState, Store
 from assessment.psychometrics.renorm import preview_renorm
 from assessment.psychometrics.versions import (
     ScoresFromOtherVersions,
@@ -82,6 +83,66 @@ def test_after_a_rollback_the_preview_counts_candidates_scored_by_the_linked_ver
     assert preview.n_candidates == completed > 0  # v1's scores are on the active scale
     rescore(seeded, BANK)
     assert scores_from_other_versions(seeded) == ScoresFromOtherVersions(synthetic.label, {})
+
+
+def test_the_preview_reads_the_sessions_forms_and_flags_with_one_store_call(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    states = Store.completed_session_states
+
+    def counted(store: Store) -> dict[str, CompletedSessionState]:
+        calls.append(1)
+        return states(store)
+
+    monkeypatch.setattr(Store, "completed_session_states", counted)
+    sample = collected_responses(seeded, BANK, EVERY_COMPLETED_SESSION).data
+    preview = preview_renorm(seeded, sample, "demo", minimum=2)
+    assert calls == [1]
+    assert preview.n_candidates == len(seeded.current_scores_of_completed()) > 0
+
+
+def make_real(store: Store, candidate_ids: list[str]) -> None:
+    """Turn demo candidates into real ones (the demo makes synthetic candidates only)."""
+    with store.engine.begin() as connection:
+        for candidate_id in candidate_ids:
+            connection.execute(
+                text("UPDATE candidates SET synthetic = :no WHERE id = :id"),
+                {"no": False, "id": candidate_id},
+            )
+
+
+def test_the_preview_says_how_many_of_its_counts_are_synthetic_demo_candidates(
+    seeded: Store,
+) -> None:
+    collected = collected_responses(seeded, BANK)
+    real = list(collected.candidate_ids[:2])
+    make_real(seeded, real)
+    collected = collected_responses(seeded, BANK)
+    assert sum(not s for s in collected.is_synthetic) == 2
+    preview = preview_renorm(
+        seeded, collected.data, "demo", minimum=2, forms=collected.forms,
+        synthetic=collected.is_synthetic,
+    )  # fmt: skip
+    assert preview.synthetic == preview.n - 2  # the two real candidates pass the checks
+    scored = seeded.current_scores_of_completed()
+    states = seeded.completed_session_states()
+    assert preview.synthetic_candidates == sum(states[s].synthetic for s in scored)
+    assert 0 < preview.synthetic_candidates < preview.n_candidates
+    text = "\n".join(preview.lines())
+    assert f"n={preview.n} ({preview.synthetic} of them synthetic demo candidates)" in text
+    assert (
+        f"of {preview.n_candidates} tested candidates ({preview.synthetic_candidates} of them "
+        "synthetic demo candidates) would change band"
+    ) in text
+    adaptive = preview.n - preview.n_fixed
+    assert (
+        f"Adaptive test: norm tables of {adaptive} respondents "
+        f"({preview.synthetic - preview.synthetic_fixed} of them synthetic"
+    ) in text
+    unknown = preview_renorm(seeded, collected.data, "demo", minimum=2, forms=collected.forms)
+    assert unknown.synthetic is None  # a response file does not say: nothing is claimed
+    assert f"(n={unknown.n}, " in "\n".join(unknown.lines())
 
 
 def test_a_version_promoted_without_linking_has_a_scale_of_its_own(seeded: Store) -> None:

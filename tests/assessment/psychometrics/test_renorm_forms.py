@@ -135,8 +135,8 @@ def test_too_few_adaptive_respondents_are_refused_whatever_the_fixed_form_has(
 
 def test_collected_tests_carry_each_sessions_recorded_form(seeded: Store) -> None:
     collected = collected_responses(seeded, BANK, EVERY_COMPLETED_SESSION)
-    recorded = seeded.completed_session_forms()
-    assert collected.forms == tuple(recorded[s] for s in collected.session_ids)
+    recorded = seeded.completed_session_states()
+    assert collected.forms == tuple(recorded[s].form for s in collected.session_ids)
     assert "fixed" in collected.forms
     assert "adaptive" in collected.forms
 

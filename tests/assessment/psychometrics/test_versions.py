@@ -141,10 +141,10 @@ def test_rescoring_with_the_delivering_model_keeps_the_delivered_quality_flags(
 ) -> None:
     """Rescoring judges every session's answers in one batch; the stored flags are those
     delivery stored, session by session, under the same model."""
-    before = seeded.completed_session_flags()
+    before = {s: state.flags for s, state in seeded.completed_session_states().items()}
     assert any(model_flags(flags)["raised"] for flags in before.values())
     rescore(seeded, BANK)
-    after = seeded.completed_session_flags()
+    after = {s: state.flags for s, state in seeded.completed_session_states().items()}
     assert after.keys() == before.keys()
     for session_id, flags in before.items():
         same_flags(model_flags(after[session_id]), model_flags(flags))
@@ -182,12 +182,12 @@ def test_rescoring_under_a_new_version_recomputes_the_model_based_quality_flags(
 ) -> None:
     """Misfit and the evidence against random picking are judged under the scoring model:
     after a rescore they are the new version's, while the timing flags stay as they were."""
-    before = seeded.completed_session_flags()
+    before = {s: state.flags for s, state in seeded.completed_session_states().items()}
     # Unlinked: linking would undo the uniform slope change (A = 1.2) and leave every answer
     # exactly as probable as before.
     promote(seeded, stronger_model(seeded), BANK, "psy", "new", link=False)
     rescore(seeded, BANK)
-    after = seeded.completed_session_flags()
+    after = {s: state.flags for s, state in seeded.completed_session_states().items()}
     active = seeded.active_model_document()
     assert active is not None
     moved = 0

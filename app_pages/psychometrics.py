@@ -48,7 +48,7 @@ from assessment.demo import SYNTHETIC_N, synthetic_responses
 from assessment.errors import AssessmentError
 from assessment.persistence.answers import SessionFilter
 from assessment.psychometrics.bank_models import bank_models
-from assessment.psychometrics.data_files import response_forms
+from assessment.psychometrics.data_files import response_forms, synthetic_rows
 from assessment.psychometrics.model_files import calibrated_model_file
 from assessment.psychometrics.partial import carried_note, scope_note
 from assessment.psychometrics.response_export import export_responses
@@ -120,6 +120,7 @@ def calibrate_section(user: StaffUser) -> None:
     data: ResponseMatrix | None = None
     label = ""
     forms: Sequence[str | None] | None = None  # each row's form, when recorded
+    n_synthetic = 0  # rows that are synthetic people: the model and its norms then say so
     if source == "Collected responses":
         today = dt.date.today()
         left, middle, right = st.columns(3)
@@ -136,13 +137,14 @@ def calibrate_section(user: StaffUser) -> None:
             return
         collected = collected_responses(get_store(), get_bank(), chosen)
         responses_download(user, chosen, f"responses-{since}-{until}.csv")
-        data, forms = collected.data, collected.forms
+        data, forms, n_synthetic = collected.data, collected.forms, collected.synthetic
         label = f"collected {since}–{until}"
         st.caption(
             collected_caption(data.n_candidates, collected.synthetic, collected.excluded_flagged)
         )
     elif source == SYNTHETIC_SOURCE:
         data = demo_responses()
+        n_synthetic = data.n_candidates
         label = f"synthetic responses (simulated, n={data.n_candidates})"
         st.warning(
             f"SYNTHETIC DATA: {data.n_candidates} simulated candidates answering every item, "
@@ -158,6 +160,7 @@ def calibrate_section(user: StaffUser) -> None:
             loaded = read_upload(upload.getvalue(), upload.name)
             if loaded is not None:
                 data, forms = loaded.data, response_forms(loaded, upload.name)
+                n_synthetic = synthetic_rows(loaded, upload.name)
             label = upload.name
     if data is None or data.n_candidates == 0:
         st.info("No data to calibrate yet.")
@@ -203,7 +206,8 @@ def calibrate_section(user: StaffUser) -> None:
     if warnings.rare_options:
         st.warning(rare_options_warning(len(warnings.rare_options)))
     if st.button("Run calibration", type="primary"):
-        workbench_jobs.start_job(data, model, {"label": label, "forms": forms}, username)
+        context = {"label": label, "forms": forms, "synthetic": n_synthetic}
+        workbench_jobs.start_job(data, model, context, username)
 
 
 def responses_download(user: StaffUser, chosen: SessionFilter, file_name: str) -> None:
@@ -287,7 +291,11 @@ def review_section(username: str) -> None:
                         f"promoting without linking needs a reason: “{NO_LINK_REASON_LABEL}”"
                     )
                 model_file = calibrated_model_file(
-                    result, data, str(job.context["label"]), forms=job.context.get("forms")
+                    result,
+                    data,
+                    str(job.context["label"]),
+                    forms=job.context.get("forms"),
+                    n_synthetic=int(job.context.get("synthetic") or 0),
                 )
                 with st.status(PROMOTING, expanded=True) as status:
                     try:

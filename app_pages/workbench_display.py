@@ -20,6 +20,7 @@ from assessment.psychometrics.data_files import (
     ResponseFile,
     check_most_least_pairs,
     read_response_csv,
+    synthetic_rows,
 )
 from items import COMPETENCIES
 from items.scoring_map import item_specs
@@ -107,6 +108,7 @@ def read_upload(content: bytes, name: str) -> ResponseFile | None:
                 unknown_columns_hint=UPLOAD_UNKNOWN_COLUMNS,
             )
             check_most_least_pairs(loaded, name)
+            synthetic_rows(loaded, name)  # a bad _synthetic value shows here too
         except DataFileError as error:
             problems = list(error.problems[:50])
         else:

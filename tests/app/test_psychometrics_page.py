@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from app_pages.common import get_store
 from app_pages.markup import md_escape
 from app_pages.phrasing import (
+    FORCE_LABEL,
     NO_LINK_LABEL,
     NO_LINK_REASON_LABEL,
     PROMOTION_ADVICE,
@@ -228,15 +229,21 @@ def test_the_sample_warnings_count_items_as_the_calibration_does(app_store: Stor
     assert warning.startswith(f"{joined.n_items:,} of {joined.n_items:,} scored items")
 
 
-def finished_small_job(model_name: str, n: int, seed: int, label: str) -> None:
+def finished_small_job(
+    model_name: str, n: int, seed: int, label: str, synthetic: int | None = None
+) -> None:
     """A finished ``model_name`` calibration, owned by "psy", of ``n`` candidates simulated
-    from the synthetic GPCM on two non-most/least items per competency."""
+    from the synthetic GPCM on two non-most/least items per competency (``synthetic`` of
+    them marked synthetic in the job's context, as the page marks its data source's)."""
     single = [i for i in load_bank().items if i.format != "most_least"]
     items = [i for c in COMPETENCIES for i in [i for i in single if i.competency == c][:2]]
     model = synthetic_model(items)
     rng = np.random.default_rng(seed)
     data = simulate_responses(model, simulate_theta(n, len(COMPETENCIES), rng), rng)
-    job = get_jobs().start(data, model_name, {"label": label}, owner="psy")
+    context: dict[str, object] = {"label": label}
+    if synthetic is not None:
+        context["synthetic"] = synthetic
+    job = get_jobs().start(data, model_name, context, owner="psy")
     deadline = time.monotonic() + 180
     while not job.status()["finished"] and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -476,3 +483,25 @@ def test_a_calibration_of_one_competency_is_promoted_with_the_others_carried_ove
     assert promoted.document.norms == active.document.norms
     kept = [item for item in active.document.items if item.dimension != "service_orientation"]
     assert [i for i in promoted.document.items if i.dimension != "service_orientation"] == kept
+
+
+def test_a_calibration_on_synthetic_people_is_promoted_as_a_synthetic_model(
+    app_store: Store,
+) -> None:
+    """On the old code the page never told the model file its data were synthetic, so a
+    version calibrated on the demo's simulated candidates called itself "calibrated"."""
+    finished_small_job("gpcm", 40, seed=2, label="synthetic responses", synthetic=40)
+    app = open_page(StaffUser("psy", "psychometrician"))
+    app.text_area[0].input("trying the workbench")
+    next(c for c in app.checkbox if c.label == FORCE_LABEL).check()
+    next(t for t in app.text_input if t.label.startswith("Reason for overriding")).input("a demo")
+    promote_button(app).click().run()
+    assert any(s.value.startswith("Promoted v1") for s in app.success), all_text(app)
+    promoted = app_store.active_model_document()
+    assert promoted is not None
+    assert promoted.label == "v1"
+    assert promoted.document.synthetic
+    assert promoted.document.provenance is not None
+    assert promoted.document.provenance.note == (
+        "calibrated on 40 synthetic of 40 respondents (synthetic responses: _synthetic)"
+    )

@@ -207,7 +207,8 @@ def test_rollback_says_whose_scores_are_current_and_rescores_only_when_asked(
     renorm = ("model", "renorm", "--sample", "collected", "--name", "demo", "--reason", "x")
     code, output = sjt(*renorm, "--min-sample", "2")
     assert code == 0, output
-    assert f"of {completed} tested candidates would change band" in output
+    synthetic = f"({completed} of them synthetic demo candidates)"
+    assert f"of {completed} tested candidates {synthetic} would change band" in output
     code, output = sjt("model", "promote", seeded_file.parent / "model.json", "--note", "v2")
     assert code == 0, output
     code, output = sjt("model", "rollback", "--reason", "again", "--rescore", "--actor", "psy")

@@ -143,12 +143,15 @@ def test_wrong_combinations_of_options_are_explained(
     assert "Traceback" not in output
 
 
-def test_unwritable_output_is_a_user_error(rows: list[CandidateRow], tmp_path: Path) -> None:
+def test_an_output_in_a_missing_folder_is_refused_not_created(
+    rows: list[CandidateRow], tmp_path: Path
+) -> None:
     code, output = run(
         "report", "--candidate", completed_id(rows), "--out", tmp_path / "missing" / "x.pdf"
     )
-    assert code == 1
-    assert "No such file or directory" in output
+    assert code == 2  # an output option naming a folder that does not exist (file-formats)
+    assert f"the folder '{tmp_path / 'missing'}' does not exist" in output
+    assert not (tmp_path / "missing").exists()
 
 
 def test_an_out_dir_that_is_a_file_is_said_to_be_one(

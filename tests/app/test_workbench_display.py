@@ -147,6 +147,7 @@ def test_an_upload_with_one_option_picked_as_most_and_least_is_refused_on_upload
 @pytest.mark.slow
 def test_the_review_of_a_synthetic_calibration_explains_itself(app_store: Store) -> None:
     app = open_page(StaffUser("psy", "psychometrician"))
+    app.default_timeout = 240  # the review of 210 items is drawn in one run; a shared CPU
     synthetic = next(o for o in app.radio[0].options if "Synthetic" in o)
     app.radio[0].set_value(synthetic).run()
     next(b for b in app.button if b.label == "Run calibration").click().run()

@@ -14,7 +14,7 @@ from assessment.demo import seed_demo
 from cli.main import app
 from items import load_bank
 from tests.browser.candidate import wait
-from tests.browser.conftest import Server
+from tests.browser.conftest import READY, Server
 from tests.browser.staff import open_page, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -42,6 +42,9 @@ def test_psychometrician_runs_a_calibration(server: Server, browser: Any, tmp_pa
     page.get_by_role("button", name="Run calibration").click()
     page.get_by_text("Calibration finished").wait_for(timeout=240_000)
     page.get_by_role("tab", name="Review").click()
+    # the review of 400 candidates × 210 items is drawn in one run: on a shared CPU it can
+    # take longer than the minute ``wait`` allows
+    page.wait_for_selector(READY, timeout=180_000)
     wait(page)
     assert page.get_by_text("Marginal reliability").count() >= 1
     assert page.get_by_text("Compared with the active version").count() >= 1

@@ -40,7 +40,11 @@ def simulate_theta(
             raise ScoringError("the correlation matrix must be symmetric with unit diagonal")
         if np.linalg.eigvalsh(cov).min() <= 0:
             raise ScoringError("the correlation matrix must be positive definite")
-    return rng.multivariate_normal(np.zeros(n_dimensions), cov, size=n_candidates)
+    # z · Lᵀ with L the Cholesky factor: unique, so the same seed gives the same θ on every
+    # machine. (``Generator.multivariate_normal`` factors R by SVD, whose singular vectors
+    # LAPACK builds may return with other signs or rotations: other θ from the same seed.)
+    factor = np.linalg.cholesky(cov)
+    return rng.standard_normal((n_candidates, n_dimensions)) @ factor.T
 
 
 def simulate_responses(

@@ -50,22 +50,24 @@ random picking. Below it (the answers are at least as probable under random pick
 the model) the ``random_like`` flag is raised: the result is "review" and the report says the
 answers cannot be told apart from random picking.
 
-Chosen by simulation (``tests/assessment/delivery/test_quality_rates.py``, synthetic model,
-500 candidates per row, human-speed answers): the largest round threshold that keeps the
-false-alarm rate of all flags together within the 10% budget of ``QualityPolicy``.
+Chosen by simulation (``python -m benchmarks.quality_rates 1000 2026``: synthetic model,
+1,000 candidates per group and form, human-speed answers, through the delivery engine): the
+largest round threshold that keeps the false-alarm rate of all flags together within the 10%
+budget of ``QualityPolicy``. ``tests/assessment/delivery/test_quality_rates.py`` checks the
+column of the chosen threshold on new samples, within sampling error.
 
 ============================  ========  ========  =========  =========  =========
 rate (adaptive / fixed form)  −1        0         log 2      log 3      log 10
 ============================  ========  ========  =========  =========  =========
-genuine: ``random_like``      3.8/2.2   5.6/5.2   7.8/7.8    9.8/10.0   16.2/17.6
-genuine: any flag             6.4/5.2   8.2/8.2   10.2/10.6  12.2/12.4  18.0/19.0
-random: no flag at all        5.8/6.6   3.2/4.6   2.0/3.4    0.8/2.4    0.2/1.0
+genuine: ``random_like``      3.5/4.2   6.3/6.9   8.4/9.2    10.0/11.4  17.2/20.1
+genuine: any flag             6.1/6.4   8.7/8.7   10.7/10.8  12.3/12.8  19.0/21.4
+random: no flag at all        6.6/7.4   3.5/3.9   2.5/2.3    1.7/1.5    0.7/0.5
 ============================  ========  ========  =========  =========  =========
 
-(percentages; genuine candidates answer from the model with its latent correlation, random
-ones pick uniformly; the adaptive test gave 30.1 items to genuine and 25.2 to random
-candidates on average, the fixed form 25.) A random responder who escapes every flag is
-still never "recommended" (``reports.profile.MIN_EVIDENCE_LOG_ODDS``)."""
+(percentages, each with a standard error of at most 1.3 points; genuine candidates answer
+from the model with its latent correlation, random ones pick uniformly.) A random responder
+who escapes every flag is still never "recommended" (``reports.profile.MIN_EVIDENCE_LOG_ODDS``).
+"""
 
 _SHOWN = 20  # characters of an unknown value repeated in a message
 
@@ -92,14 +94,14 @@ def status_problem(value: object) -> str | None:
     return _problem("status", value, STATUSES)
 
 
-def random_like(evidence: float | None) -> bool:
+def random_like(evidence: float | None, below: float = RANDOM_LIKE_BELOW) -> bool:
     """Whether answers cannot be told apart from random picking: their log Bayes factor of the
-    scoring model against uniform random picks (``random_log_odds``) is below
-    ``RANDOM_LIKE_BELOW``, or not a number. None (not computed: fewer than four answers)
-    is not evidence either way."""
+    scoring model against uniform random picks (``random_log_odds``) is below ``below``
+    (``RANDOM_LIKE_BELOW``; studies of the rule try others), or not a number. None (not
+    computed: fewer than four answers) is not evidence either way."""
     if evidence is None:
         return False
-    return not (math.isfinite(evidence) and evidence >= RANDOM_LIKE_BELOW)
+    return not (math.isfinite(evidence) and evidence >= below)
 
 
 def raised_flags(stored: Mapping[str, object] | None) -> tuple[str, ...]:

@@ -39,16 +39,13 @@ from assessment.delivery.engine import AdaptiveEngine, ItemPool
 from assessment.delivery.exposure import load_exposure_parameters
 from assessment.delivery.policy import CATPolicy
 from assessment.delivery.quality import quality_flags
+from assessment.delivery.respondents import finished_sessions
 from assessment.delivery.simulation import draw_answers
 from assessment.demo import ensure_active_model
 from assessment.persistence.store import Store
-from assessment.session_values import CandidateSession, Response
 from assessment.vocabulary import Form
 from items import COMPETENCIES, load_bank
 from reports.profile import RoleProfile, norm_group_reference
-
-HUMAN_PACE_MS = 20_000
-"""Answer time of every simulated answer: a human reading speed, so no speed flag."""
 
 
 @dataclass(frozen=True)
@@ -107,22 +104,8 @@ def measure(n: int = 200, seed: int = 1, form: Form = "adaptive") -> RandomResul
     weak: dict[str, Counter[str]] = {"random": Counter(), "genuine": Counter()}
     flagged = 0
     for group in ("random", "genuine"):
-        for candidate in range(n):
-            session = CandidateSession(f"rr{seed}-{group}-{candidate}", form)
-            while (item_id := engine.next_item(session, rng)) is not None:
-                j = pool.index(item_id)
-                if group == "random":
-                    options = pool.option_ids[j]
-                    drawn_picks = rng.choice(len(options), size=2, replace=False)
-                    # as many picks as the item's format scores (most, and least if asked)
-                    most, *least = (options[k] for k in drawn_picks)
-                    n_picks = len(bank[item_id].scored_parts())
-                    second = least[0] if n_picks > 1 else None
-                    response = Response(item_id, most, second, HUMAN_PACE_MS)
-                else:
-                    drawn = answers.response(pool, candidate, j)
-                    response = Response(item_id, drawn.most, drawn.least, HUMAN_PACE_MS)
-                session = session.with_response(response)
+        given = None if group == "random" else answers
+        for session in finished_sessions(engine, bank, n, rng, f"rr{seed}-{group}", given):
             final = engine.final_estimate(session)
             flags = quality_flags(bank, model, session.responses, incomplete=False)
             theta = {c: float(final.theta[c]) for c in COMPETENCIES}

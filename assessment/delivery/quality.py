@@ -27,13 +27,13 @@ FLAG_KEYS: tuple[str, ...] = QUALITY_FLAGS
 class QualityPolicy:
     """Thresholds of the data-quality flags.
 
-    Rates with these defaults and the synthetic model, 500 simulated candidates per form
-    (``tests/assessment/delivery/test_quality_rates.py``, seeds 101/102 adaptive, 111/112
-    fixed): model-conforming candidates are flagged 8.2% of the time on either form (5.0% /
-    4.2% before the ``random_like`` rule; ``random_like`` alone 5.6% / 5.2%); random
-    responders answering at human speed are flagged 96.8% / 95.4% of the time (90.0% / 88.2%
-    before it), and at bot speed always (too fast). The false alarms stay within a budget of
-    10%; that budget chose ``random_like_below`` (``assessment.vocabulary.RANDOM_LIKE_BELOW``).
+    Rates with these defaults and the synthetic model, 1,000 simulated candidates per group
+    and form (``python -m benchmarks.quality_rates 1000 2026``; checked on new samples by
+    ``tests/assessment/delivery/test_quality_rates.py``): model-conforming candidates are
+    flagged 8.7% of the time on either form (``random_like`` alone 6.3% adaptive, 6.9% fixed);
+    random responders answering at human speed escape every flag 3.5% / 3.9% of the time, and
+    at bot speed never (too fast). The false alarms stay within a budget of 10%; that budget
+    chose ``random_like_below`` (``assessment.vocabulary.RANDOM_LIKE_BELOW``, with the table).
     """
 
     fast_ms: int = 2000

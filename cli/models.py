@@ -25,7 +25,6 @@ from assessment.psychometrics.fairness import (
     CutRule,
     fairness_report,
 )
-from assessment.psychometrics.model_files import check_bank_codes
 from assessment.psychometrics.partial import carried_note
 from assessment.psychometrics.renorm import MIN_NORM_SAMPLE, apply_renorm, preview_renorm
 from assessment.psychometrics.response_export import export_responses
@@ -116,12 +115,11 @@ def model_promote(
     """
     document = read_model_file(file)
     bank = load_bank()
-    check_bank_codes(document.parameters, bank, str(file))
     store = Store.open()
     try:
         version_id = promote(
             store, document, bank, actor, note, label, link, carry_over, force, reason,
-            progress=lambda step: typer.echo(f"{step}…", err=True),
+            progress=lambda step: typer.echo(f"{step}…", err=True), source=str(file),
         )  # fmt: skip
     except PromotionRefusedError as error:
         raise fail(str(error), EXIT_PROMOTION_REFUSED) from None

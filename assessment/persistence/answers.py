@@ -118,12 +118,15 @@ class CompletedAnswers:
     """The stored flags (data-quality checks, posterior) of each session chosen, by id."""
     forms: tuple[str, ...] = ()
     """The form (adaptive or fixed) of each session, in the order of ``session_ids``."""
-    synthetic: int = 0
-    """Sessions chosen that are synthetic demo candidates' (0 when the filter leaves them
-    out), so that a count of sessions can say how many of them are not real."""
     is_synthetic: tuple[bool, ...] = ()
     """Whether each session (in the order of ``session_ids``) is a synthetic demo
     candidate's, so that a count of some of the sessions can say how many are not real."""
+
+    @property
+    def synthetic(self) -> int:
+        """Sessions chosen that are synthetic demo candidates' (0 when the filter leaves them
+        out)."""
+        return sum(self.is_synthetic)
 
 
 def completed_answers(store: Store, chosen: SessionFilter = UNFLAGGED_SESSIONS) -> CompletedAnswers:
@@ -173,7 +176,6 @@ def completed_answers(store: Store, chosen: SessionFilter = UNFLAGGED_SESSIONS) 
         0 if chosen.include_synthetic else len(synthetic),
         {s.id: dict(s.flags or {}) for s in kept},
         forms,
-        len(synthetic) if chosen.include_synthetic else 0,
         tuple(is_synthetic for _, is_synthetic in chosen_pairs),
     )
 

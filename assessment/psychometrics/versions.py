@@ -156,7 +156,8 @@ def fill_from_active(store: Store, document: ModelDocument) -> tuple[ModelDocume
 
 
 def validate_model(document: ModelDocument, bank: ItemBank) -> ModelParameters:
-    """Check a model document can score the bank: every scored bank item has parameters."""
+    """Check a model document can score the bank: every scored bank item has parameters.
+    (``promote`` checks the items' codes first, ``check_bank_codes``.)"""
     parameters = document.parameters
     columns = {spec.item_id for spec in reading_specs(parameters)}  # joint items as two parts
     missing = [spec.item_id for spec in item_specs(bank) if spec.item_id not in columns]
@@ -167,7 +168,6 @@ def validate_model(document: ModelDocument, bank: ItemBank) -> ModelParameters:
         )
     if not document.norms:
         raise AssessmentError("the model has no norm tables; use a model file from sjt calibrate")
-    check_bank_codes(parameters, bank, "the model file")
     return parameters
 
 
@@ -186,6 +186,7 @@ def promote(
     *,
     simulation_n: int | None = None,
     progress: Callable[[str], None] | None = None,
+    source: str = "the model file",
 ) -> int:
     """Store ``document`` as a new immutable version and make it active; returns its id.
 
@@ -201,12 +202,14 @@ def promote(
     audit entry with ``linked``. The version's ``simulation`` section is computed from its
     final parameters (``delivered_simulation`` with ``simulation_n`` candidates, default
     ``PROMOTION_SIMULATION_N``), replacing any the file has; ``progress`` is told in a
-    sentence what is being done while it runs.
+    sentence what is being done while it runs. ``source`` names the document in messages
+    (e.g. its path).
     """
     if not note.strip():
         raise AssessmentError("a note saying why this version is promoted is required")
     if force and not (reason or "").strip():
         raise AssessmentError("forcing a promotion needs a written reason (--reason)")
+    check_bank_codes(document.parameters, bank, source)
     if not document.norms:
         raise AssessmentError("the model has no norm tables; use a model file from sjt calibrate")
     document = without_carried_record(document)  # an exported version's is stale now
@@ -481,10 +484,14 @@ class CollectedData:
     """Sessions of synthetic demo candidates left out (only when the filter leaves them out)."""
     forms: tuple[str, ...] = ()
     """The form (adaptive or fixed) each row's session took, as the session records it."""
-    synthetic: int = 0
-    """Rows that are sessions of synthetic demo candidates (0 when the filter leaves them out)."""
     is_synthetic: tuple[bool, ...] = ()
     """Whether each row is a session of a synthetic demo candidate."""
+
+    @property
+    def synthetic(self) -> int:
+        """Rows that are sessions of synthetic demo candidates (0 when the filter leaves them
+        out)."""
+        return sum(self.is_synthetic)
 
 
 def collected_responses(
@@ -513,7 +520,7 @@ def _as_matrix(stored: CompletedAnswers, bank: ItemBank) -> CollectedData:
     data = ResponseMatrix(matrix, specs, dimensions)
     return CollectedData(
         ids, data, stored.excluded_flagged, stored.candidate_ids, stored.excluded_synthetic,
-        stored.forms, stored.synthetic, stored.is_synthetic,
+        stored.forms, stored.is_synthetic,
     )  # fmt: skip
 
 

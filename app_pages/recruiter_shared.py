@@ -5,21 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from assessment.recruiting.overview import CandidateRow
+from assessment.vocabulary import QUALITY_FLAGS
 from items import COMPETENCIES
 from reports.render import default_definitions
 from reports.story import definitions_by_id
+from reports.wording import load_wording
 
 TABS = ("Invite", "Candidates", "Profile", "Export")
 TAB_KEY = "recruiter_tab"
 PROFILE_KEY = "profile_candidate"
 LANGUAGES = {"en": "English", "zh": "中文 (Chinese)"}
-FLAG_LABELS = {  # each profile explanation (reports/wording.yaml) starts with its label
-    "too_fast": "Too fast",
-    "same_position_run": "Same-position run",
-    "person_misfit": "Unusual answer pattern",
-    "random_like": "Not distinguishable from random picking",
-    "incomplete": "Incomplete",
+FLAG_LABELS: dict[str, str] = {
+    flag: load_wording().en.profile.flag_labels.get(flag) for flag in QUALITY_FLAGS
 }
+"""The profile's short label of each data-quality flag (``reports/wording.yaml``; each of the
+profile's explanations starts with its label)."""
 WEAK_EVIDENCE_LABEL = "Weak evidence: close to random picking"
 """The profile's caution when the answers are not clearly more probable under the scoring
 model than under random picks (no flag raised; the result is then not a recommendation)."""

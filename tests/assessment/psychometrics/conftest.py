@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from assessment.delivery.respondents import HUMAN_PACE_MS, random_response
+from assessment.delivery.service import Delivery
 from assessment.demo import seed_demo
 from assessment.model_document import ItemEntry, ModelDocument
 from assessment.persistence import store as store_module
@@ -20,6 +23,25 @@ def seeded(store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
     monkeypatch.setattr(store_module, "new_id", seeded_ids(3))
     seed_demo(store, load_bank(), 14, seed=3)
     return store
+
+
+def add_random_responder(store: Store, seed: int = 0) -> str:
+    """Complete one more session whose answers are uniform random picks, given at once (its
+    data-quality flags are raised); returns the session id."""
+    bank = load_bank()
+    delivery = Delivery.from_store(store, bank)
+    rng = np.random.default_rng(seed)
+    candidate = store.add_candidate(display_name="Random responder", email="random@example.com")
+    _, token = store.create_invitation(candidate, language="en", form="adaptive", created_by="t")
+    session_id = delivery.start(delivery.open(token), "en")
+    delivery.consent(session_id)
+    delivery.practice_done(session_id)
+    while (view := delivery.current_item(session_id)) is not None:
+        options = tuple(option.id for option in view.item.options)
+        picked = random_response(bank, options, view.item.id, rng, HUMAN_PACE_MS)
+        delivery.answer(session_id, view.item.id, picked.most, picked.least)
+    delivery.finish(session_id)
+    return session_id
 
 
 def with_scaled_slopes(item: ItemEntry, factor: float) -> ItemEntry:

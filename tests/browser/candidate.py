@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
 from tests.browser.conftest import READY
 
 Page = Any
@@ -21,6 +23,24 @@ def wait(page: Page) -> None:
 def open_link(page: Page, url: str) -> None:
     page.goto(url)
     wait(page)
+
+
+def choose_in_first_select(page: Page, option: str, attempts: int = 3) -> None:
+    """Open the page's first select box and pick ``option``. On a loaded machine a click can
+    land while the app reruns and the list never opens: wait for the app, click again."""
+    for attempt in range(attempts):
+        wait(page)
+        page.get_by_role("combobox").first.click()
+        choice = page.get_by_role("option", name=option)
+        try:
+            choice.wait_for(timeout=10_000)
+        except PlaywrightTimeoutError:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+            continue
+        choice.click()
+        return
 
 
 def reload(page: Page) -> None:

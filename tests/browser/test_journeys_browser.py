@@ -17,6 +17,7 @@ from tests.app.test_candidate_journey import answer_until_last
 from tests.browser.candidate import (
     RESPONSE_GROUPS,
     answer_current,
+    choose_in_first_select,
     open_link,
     question_heading,
     reload,
@@ -106,8 +107,7 @@ def test_the_finish_page_saves_the_optional_answers_and_survives_a_reload(
     open_link(page, url)  # the page after the last answer completes the test
     thanks = "感谢作答，测验已完成" if language == "zh" else "Thank you — you have finished"
     page.get_by_role("heading", name=thanks).wait_for()
-    page.get_by_role("combobox").first.click()
-    page.get_by_role("option", name="女" if language == "zh" else "woman").click()
+    choose_in_first_select(page, "女" if language == "zh" else "woman")
     page.get_by_role("button", name="提交" if language == "zh" else "Send").click()
     wait(page)
     saved = "可选问题的回答已保存" if language == "zh" else "optional questions were saved"

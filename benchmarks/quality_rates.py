@@ -60,12 +60,10 @@ class FlagRates:
         return math.sqrt(share * (1.0 - share) / self.n)
 
 
-def _below(flags: QualityFlags, threshold: float) -> bool:
-    return random_like(flags.random_log_odds, threshold)
-
-
-def _other_flags(flags: QualityFlags) -> bool:
-    return any(key != "random_like" for key in flags.raised)
+def _flagged(flags: QualityFlags, threshold: float) -> bool:
+    """Any flag raised if ``random_like`` fired below ``threshold``."""
+    others = any(key != "random_like" for key in flags.raised)
+    return others or random_like(flags.random_log_odds, threshold)
 
 
 def rates_at(
@@ -73,11 +71,11 @@ def rates_at(
 ) -> FlagRates:
     """The three shares if ``random_like`` fired below ``threshold``."""
     return FlagRates(
-        genuine_random_like=float(np.mean([_below(f, threshold) for f in genuine])),
-        genuine_any_flag=float(np.mean([_other_flags(f) or _below(f, threshold) for f in genuine])),
-        random_no_flag=float(
-            np.mean([not (_other_flags(f) or _below(f, threshold)) for f in random])
+        genuine_random_like=float(
+            np.mean([random_like(f.random_log_odds, threshold) for f in genuine])
         ),
+        genuine_any_flag=float(np.mean([_flagged(f, threshold) for f in genuine])),
+        random_no_flag=float(np.mean([not _flagged(f, threshold) for f in random])),
         n=len(genuine),
     )
 

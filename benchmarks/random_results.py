@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from assessment.delivery.engine import AdaptiveEngine, ItemPool
-from assessment.delivery.exposure import load_exposure_parameters
+from assessment.delivery.exposure import delivered_exposure_parameters
 from assessment.delivery.policy import CATPolicy
 from assessment.delivery.quality import quality_flags
 from assessment.delivery.respondents import finished_sessions
@@ -95,7 +95,7 @@ def measure(n: int = 200, seed: int = 1, form: Form = "adaptive") -> RandomResul
     reference = norm_group_reference(found.tables, found.correlation)
     policy = CATPolicy(form=form)
     pool = ItemPool.build(bank, model, policy)
-    engine = AdaptiveEngine(pool, policy, load_exposure_parameters()[0])
+    engine = AdaptiveEngine(pool, policy, delivered_exposure_parameters(policy))
     order = [pool.competencies.index(c) for c in COMPETENCIES]
     role = RoleProfile()
     rng = np.random.default_rng(seed)

@@ -38,12 +38,14 @@ def simulate_theta(
             )
         if not np.allclose(cov, cov.T) or not np.allclose(np.diag(cov), 1.0):
             raise ScoringError("the correlation matrix must be symmetric with unit diagonal")
-        if np.linalg.eigvalsh(cov).min() <= 0:
-            raise ScoringError("the correlation matrix must be positive definite")
     # z · Lᵀ with L the Cholesky factor: unique, so the same seed gives the same θ on every
     # machine. (``Generator.multivariate_normal`` factors R by SVD, whose singular vectors
     # LAPACK builds may return with other signs or rotations: other θ from the same seed.)
-    factor = np.linalg.cholesky(cov)
+    # The factorisation exists exactly when R is positive definite: it is also the check.
+    try:
+        factor = np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        raise ScoringError("the correlation matrix must be positive definite") from None
     return rng.standard_normal((n_candidates, n_dimensions)) @ factor.T
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assessment.delivery.respondents import HUMAN_PACE_MS, random_response
+from assessment.delivery.respondents import random_response
 from assessment.delivery.service import Delivery
 from assessment.demo import seed_demo
 from assessment.model_document import ItemEntry, ModelDocument
@@ -38,7 +38,7 @@ def add_random_responder(store: Store, seed: int = 0) -> str:
     delivery.practice_done(session_id)
     while (view := delivery.current_item(session_id)) is not None:
         options = tuple(option.id for option in view.item.options)
-        picked = random_response(bank, options, view.item.id, rng, HUMAN_PACE_MS)
+        picked = random_response(bank, options, view.item.id, rng, 0)  # only the picks are sent
         delivery.answer(session_id, view.item.id, picked.most, picked.least)
     delivery.finish(session_id)
     return session_id

@@ -234,7 +234,13 @@ def overview_columns(names: dict[str, str]) -> dict[str, Any]:
             width=80,
             help="Composite T of the candidate's profile (mean 50, SD 10 in the norm group).",
         ),
-        "flags": st.column_config.ListColumn("Flags", width=145),
+        "flags": st.column_config.ListColumn(
+            "Flags",
+            width=145,
+            help="Data-quality flags; select the row to read each one in the profile. "
+            f"{WEAK_EVIDENCE_LABEL}: the answers are not clearly more probable under the "
+            "scoring model than under random picking, so the scores may partly reflect chance.",
+        ),
         "position": st.column_config.TextColumn("Position", width=160),
         "candidate_id": st.column_config.TextColumn("Id", width=115),
         "items": st.column_config.NumberColumn("Items", format="%d", width=60),

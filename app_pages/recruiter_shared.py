@@ -20,9 +20,10 @@ FLAG_LABELS: dict[str, str] = {
 }
 """The profile's short label of each data-quality flag (``reports/wording.yaml``; each of the
 profile's explanations starts with its label)."""
-WEAK_EVIDENCE_LABEL = "Weak evidence: close to random picking"
+WEAK_EVIDENCE_LABEL = "Weak evidence"
 """The profile's caution when the answers are not clearly more probable under the scoring
-model than under random picks (no flag raised; the result is then not a recommendation)."""
+model than under random picks (no flag raised; the result is then not a recommendation).
+Short, so that it fits the Candidates table's Flags column beside another flag."""
 
 
 def feedback_warning(flags: Sequence[str], withheld: int = 1, chosen: int = 1) -> str:

@@ -24,6 +24,7 @@ from benchmarks import Figure, quick_mode
 SECTIONS: tuple[str, ...] = (
     "calibration",
     "scoring",
+    "review",
     "delivery",
     "load",
     "reports",

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 
 def smaller_neighbour(sizes: Sequence[float], index: int) -> int:
     """Index of the neighbour of ``index`` with the smaller size (the lower one on a tie).
@@ -48,7 +46,7 @@ def merge_sparse_cells(
     cells = [[position] for position in range(len(sizes))]
     totals = [float(size) for size in sizes]
     while len(cells) > 2 and min(totals) < threshold:
-        smallest = int(np.argmin(totals))
+        smallest = min(range(len(totals)), key=totals.__getitem__)  # the first, as argmin
         low, high = sorted((smallest, smaller_neighbour(totals, smallest)))
         cells[low] = cells[low] + cells[high]
         totals[low] = totals[low] + totals[high]

@@ -38,7 +38,7 @@ TEST_SIMULATION_N = 6
 def small_promotion_simulation(monkeypatch: pytest.MonkeyPatch) -> None:
     """Promotion simulates the delivered test with ``TEST_SIMULATION_N`` candidates in tests.
 
-    The product simulates ``PROMOTION_SIMULATION_N`` (some 10–20 s of engine runs); dozens of
+    The product simulates ``PROMOTION_SIMULATION_N`` (under a minute of engine runs); dozens of
     tests promote versions through the library, the command line and the workbench, and what
     they check does not depend on the figures' precision. A test may set its own number.
     """

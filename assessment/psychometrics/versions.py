@@ -97,12 +97,13 @@ from scoring import (
 from scoring.linking import LinkingResult, stocking_lord, transform
 from scoring.multivariate import LatentPrior
 
-PROMOTION_SIMULATION_N = 100
+PROMOTION_SIMULATION_N = 400
 """Simulated candidates of the delivered-test simulation at promotion. Each takes the adaptive
-test and the fixed form through the real engine, about 0.2 s of one core per candidate, so
-promotion takes some 20 s (measured on the shared development machine: 20 s at n=100, 63 s at
-n=300); the reliabilities then have a Monte-Carlo SE of 0.03–0.045 (kept in the section's
-provenance, ``monte_carlo_se``)."""
+test and the fixed form through the real engine, about 0.1 s of one core per candidate
+(measured 2026-12-07 on the shared development machine: 12 s at n=100, 47 s at n=400). The
+reliabilities a profile prints then have a Monte-Carlo SE of 0.016–0.02 (kept in the
+section's provenance, ``monte_carlo_se``); with 100 candidates it was 0.034–0.045, too much
+for a figure printed with two decimals."""
 
 PROMOTION_SIMULATION_SEED = 1
 """Seed of the simulation at promotion: the same parameters always give the same figures."""

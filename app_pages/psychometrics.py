@@ -378,9 +378,9 @@ def comparison_section(result: Any, data: ResponseMatrix) -> None:
         return
     active = comparison.active_label
     rows = [
-        {"": "log-likelihood", "new": comparison.loglik_new, active: comparison.loglik_active},
-        {"": "AIC", "new": comparison.aic_new, active: comparison.aic_active},
-        {"": "BIC", "new": comparison.bic_new, active: comparison.bic_active},
+        {"": "log-likelihood", "new": comparison.new.loglik, active: comparison.active.loglik},
+        {"": "AIC", "new": comparison.new.aic, active: comparison.active.aic},
+        {"": "BIC", "new": comparison.new.bic, active: comparison.active.bic},
     ]
     st.dataframe(pd.DataFrame(rows).round(1), hide_index=True)
     if not comparison.linked:

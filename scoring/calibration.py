@@ -21,7 +21,7 @@ from scoring.arrays import FloatArray, IntArray
 from scoring.calibration_summary import CalibrationSummary
 from scoring.chunks import default_workers
 from scoring.correlation import LatentCorrelation, estimate_latent_correlation
-from scoring.criteria import aic, bic
+from scoring.criteria import InformationCriteria
 from scoring.data import ItemSpec, ResponseMatrix
 from scoring.diagnostics import (
     CalibrationProblem,
@@ -58,7 +58,7 @@ Progress = Callable[[EMStep], None]
 
 
 @dataclass(frozen=True)
-class CalibrationResult:
+class CalibrationResult(InformationCriteria):
     """Immutable outcome of a calibration.
 
     Attributes
@@ -121,14 +121,6 @@ class CalibrationResult:
         return tuple(report.dimension for report in self.reports if report.dimension in failed)
 
     latent_correlation: LatentCorrelation | None = field(default=None, repr=False)
-
-    @property
-    def aic(self) -> float:
-        return aic(self.loglik, self.n_params)
-
-    @property
-    def bic(self) -> float:
-        return bic(self.loglik, self.n_params, self.n_candidates)
 
     @property
     def model(self) -> str:

@@ -10,6 +10,7 @@ Schwarz, G. (1978). Estimating the dimension of a model. Annals of Statistics, 6
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 
 def aic(loglik: float, n_params: int) -> float:
@@ -20,3 +21,29 @@ def aic(loglik: float, n_params: int) -> float:
 def bic(loglik: float, n_params: int, n_observations: int) -> float:
     """Bayesian information criterion, ``−2 log L + p log n`` (n candidates)."""
     return -2.0 * loglik + math.log(n_observations) * n_params
+
+
+class InformationCriteria:
+    """AIC and BIC of a fit that states its ``loglik``, ``n_params`` and ``n_candidates``: one
+    definition for every fit type that reports them (mixed into frozen dataclasses)."""
+
+    loglik: float
+    n_params: int
+    n_candidates: int
+
+    @property
+    def aic(self) -> float:
+        return aic(self.loglik, self.n_params)
+
+    @property
+    def bic(self) -> float:
+        return bic(self.loglik, self.n_params, self.n_candidates)
+
+
+@dataclass(frozen=True)
+class ModelFit(InformationCriteria):
+    """Marginal log-likelihood and parameter count of a model fitted to ``n_candidates``."""
+
+    loglik: float
+    n_params: int
+    n_candidates: int

@@ -12,7 +12,7 @@ from assessment.psychometrics.data_files import align_to_model
 from assessment.vocabulary import BAND_HIGH_ABOVE, BAND_LOW_BELOW
 from items.scoring_map import joined_for_calibration
 from scoring import CalibrationResult, ResponseMatrix, score_eap
-from scoring.criteria import aic, bic
+from scoring.criteria import ModelFit
 from scoring.linking import stocking_lord, transform
 from scoring.norms import NormTable
 from scoring.scoring import marginal_loglik
@@ -75,10 +75,9 @@ class VersionComparison:
 
     active_label: str
     n_candidates: int
-    loglik_new: float
-    loglik_active: float
-    n_params_new: int
-    n_params_active: int
+    new: ModelFit
+    active: ModelFit
+    """The two versions' fits to the same data (log-likelihood, parameters, AIC, BIC)."""
     drift: dict[str, float]
     """Per competency: mean over common items of the largest change in any category
     probability on θ ∈ [−3, 3], after linking the new version to the active scale."""
@@ -96,22 +95,6 @@ class VersionComparison:
         sample's own norms, as a promotion without linking would."""
         return bool(self.linking_slope)
 
-    @property
-    def aic_new(self) -> float:
-        return aic(self.loglik_new, self.n_params_new)
-
-    @property
-    def aic_active(self) -> float:
-        return aic(self.loglik_active, self.n_params_active)
-
-    @property
-    def bic_new(self) -> float:
-        return bic(self.loglik_new, self.n_params_new, self.n_candidates)
-
-    @property
-    def bic_active(self) -> float:
-        return bic(self.loglik_active, self.n_params_active, self.n_candidates)
-
 
 def compare_with_active(
     store: Store, result: CalibrationResult, data: ResponseMatrix
@@ -125,8 +108,11 @@ def compare_with_active(
     linking = stocking_lord(new, old) if new.model == old.model else None
     linked = transform(new, linking.slope, linking.intercept) if linking else new
     aligned_old = align_to_model(data, old)
-    loglik_active = marginal_loglik(old, aligned_old)
-    n_params_active = sum(old.item_model.n_params(spec.n_categories) for spec in old.specs)
+    active_fit = ModelFit(
+        loglik=marginal_loglik(old, aligned_old),
+        n_params=sum(old.item_model.n_params(spec.n_categories) for spec in old.specs),
+        n_candidates=data.n_candidates,
+    )
     grid = np.linspace(-3, 3, 25)
     drift: dict[str, list[float]] = {}
     old_index = {item_id: j for j, item_id in enumerate(old.item_ids)}
@@ -157,10 +143,8 @@ def compare_with_active(
     return VersionComparison(
         active_label=active.label,
         n_candidates=data.n_candidates,
-        loglik_new=result.loglik,
-        loglik_active=loglik_active,
-        n_params_new=result.n_params,
-        n_params_active=n_params_active,
+        new=ModelFit(result.loglik, result.n_params, data.n_candidates),
+        active=active_fit,
         drift={dimension: float(np.mean(values)) for dimension, values in drift.items()},
         band_changes=int(changed.sum()),
         linking_slope=dict(linking.slope) if linking else {},

@@ -10,7 +10,7 @@ from assessment.delivery.service import Delivery
 from assessment.demo import seed_demo
 from assessment.model_document import ItemEntry, ModelDocument
 from assessment.persistence import store as store_module
-from assessment.persistence.store import Store
+from assessment.persistence.store import Store, StoredModel
 from items import load_bank
 from tests.session_ids import seeded_ids
 
@@ -23,6 +23,20 @@ def seeded(store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
     monkeypatch.setattr(store_module, "new_id", seeded_ids(3))
     seed_demo(store, load_bank(), 14, seed=3)
     return store
+
+
+def active_of(store: Store) -> StoredModel:
+    """The active model version of ``store`` (the tests' stores always have one)."""
+    active = store.active_model_document()
+    assert active is not None
+    return active
+
+
+def stronger_model(store: Store) -> ModelDocument:
+    """The active model with every slope raised by 20% (a stand-in for a new calibration)."""
+    active = active_of(store)
+    items = [with_scaled_slopes(item, 1.2) for item in active.document.items]
+    return active.document.with_changes(items=items)
 
 
 def add_random_responder(store: Store, seed: int = 0) -> str:

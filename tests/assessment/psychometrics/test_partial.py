@@ -8,21 +8,15 @@ import pytest
 
 from assessment.demo import ensure_active_model
 from assessment.errors import AssessmentError
-from assessment.persistence.store import Store, StoredModel
+from assessment.persistence.store import Store
 from assessment.psychometrics.partial import carried_competencies, carried_note
 from assessment.psychometrics.versions import collected_responses, promote, rescore
 from items import load_bank
 from reports.assemble import profile_for_candidate
-from tests.assessment.psychometrics.conftest import calibration_of
+from tests.assessment.psychometrics.conftest import active_of, calibration_of
 
 BANK = load_bank()
 SO = "service_orientation"
-
-
-def active_of(store: Store) -> StoredModel:
-    active = store.active_model_document()
-    assert active is not None
-    return active
 
 
 def test_a_calibration_of_one_competency_is_promoted_with_the_others_carried_over(

@@ -16,7 +16,7 @@ from assessment.psychometrics.versions import (
 from assessment.recruiting.overview import candidate_overview
 from items import COMPETENCIES, load_bank
 from reports.assemble import profile_for_candidate
-from tests.assessment.psychometrics.test_versions import stronger_model
+from tests.assessment.psychometrics.conftest import stronger_model
 from tests.conftest import TEST_SIMULATION_N
 
 BANK = load_bank()

@@ -25,7 +25,7 @@ from assessment.psychometrics.versions import (
 )
 from items import load_bank
 from scoring import MISSING, ResponseMatrix
-from tests.assessment.psychometrics.test_versions import stronger_model
+from tests.assessment.psychometrics.conftest import active_of, stronger_model
 
 BANK = load_bank()
 N_RANDOM = 100
@@ -157,8 +157,7 @@ def test_a_version_promoted_without_linking_has_a_scale_of_its_own(seeded: Store
 
 
 def test_a_sample_is_judged_row_by_row_as_delivery_judges_one_session(seeded: Store) -> None:
-    active = seeded.active_model_document()
-    assert active is not None
+    active = active_of(seeded)
     drawn = synthetic_responses(BANK, n=12, seed=13, joint=True)
     sample = aligned_as_delivered(with_random_pickers(drawn, 4, seed=14), active.parameters)
     n_answers = (sample.responses != MISSING).sum(axis=1)

@@ -27,7 +27,7 @@ from items.forms import load_fixed_form
 from items.scoring_map import item_specs
 from scoring import MISSING, ResponseMatrix
 from scoring.norms import NormTable
-from tests.assessment.psychometrics.test_versions import stronger_model
+from tests.assessment.psychometrics.conftest import active_of, stronger_model
 
 BANK = load_bank()
 FORM = load_fixed_form(BANK)
@@ -45,8 +45,7 @@ def on_fixed_form(data: ResponseMatrix, rows: slice) -> ResponseMatrix:
 def kept_estimates(store: Store, data: ResponseMatrix, rows: np.ndarray) -> np.ndarray:
     """EAP estimates of the ``rows`` of ``data`` that pass the data-quality checks, computed on
     their own (as a norm sample of those respondents alone would be)."""
-    model = store.active_model_document()
-    assert model is not None
+    model = active_of(store)
     aligned = aligned_as_delivered(data, model.parameters).subset(rows)
     n_answers = (aligned.responses != MISSING).sum(axis=1)
     verdicts = model_fit_verdicts(model.parameters, aligned, n_answers)
@@ -158,8 +157,7 @@ def test_a_response_files_form_column_is_read_and_a_misspelt_form_is_named(
 
 
 def test_a_linked_promotion_carries_the_fixed_forms_tables_with_the_norms(seeded: Store) -> None:
-    active = seeded.active_model_document()
-    assert active is not None
+    active = active_of(seeded)
     before = active.document.form_reference("fixed", active.document.dimensions)
     assert before.norm_basis == "form"
     promoted = seeded.model_document(promote(seeded, stronger_model(seeded), BANK, "psy", "v1"))

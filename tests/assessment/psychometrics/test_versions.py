@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from assessment.delivery.quality import answer_counts, model_fit_verdicts, quality_flags
 from assessment.errors import AssessmentError
-from assessment.model_document import ModelDocument
 from assessment.persistence.answers import EVERY_COMPLETED_SESSION
 from assessment.persistence.store import Store
 from assessment.persistence.tables import Score, TestSession
@@ -30,17 +29,14 @@ from assessment.session_values import CompletedScores
 from items import COMPETENCIES, load_bank
 from reports.assemble import overall_rule, profile_for_candidate
 from scoring import MISSING, simulate_responses, simulate_theta
-from tests.assessment.psychometrics.conftest import add_random_responder, with_scaled_slopes
+from tests.assessment.psychometrics.conftest import (
+    active_of,
+    add_random_responder,
+    stronger_model,
+    with_scaled_slopes,
+)
 
 BANK = load_bank()
-
-
-def stronger_model(store: Store) -> ModelDocument:
-    """The active model with every slope raised by 20% (a stand-in for a new calibration)."""
-    active = store.active_model_document()
-    assert active is not None
-    items = [with_scaled_slopes(item, 1.2) for item in active.document.items]
-    return active.document.with_changes(items=items)
 
 
 def test_promote_creates_an_active_immutable_version_with_audit(seeded: Store) -> None:
@@ -155,8 +151,7 @@ def test_rescoring_with_the_delivering_model_keeps_the_delivered_quality_flags(
 def test_the_batch_verdicts_are_each_rows_verdict_alone(seeded: Store) -> None:
     """A row's misfit statistics do not depend on the other rows judged with it (each MAP
     estimate stops at its own convergence, not when the slowest row converges)."""
-    active = seeded.active_model_document()
-    assert active is not None
+    active = active_of(seeded)
     collected = collected_responses(seeded, BANK, EVERY_COMPLETED_SESSION)
     data = aligned_as_delivered(collected.data, active.parameters)
     counts = answer_counts(collected.data).tolist()
@@ -189,8 +184,7 @@ def test_rescoring_under_a_new_version_recomputes_the_model_based_quality_flags(
     promote(seeded, stronger_model(seeded), BANK, "psy", "new", link=False)
     rescore(seeded, BANK)
     after = {s: state.flags for s, state in seeded.completed_session_states().items()}
-    active = seeded.active_model_document()
-    assert active is not None
+    active = active_of(seeded)
     moved = 0
     for session_id, flags in after.items():
         responses = seeded.load_session(session_id).session.responses
@@ -211,16 +205,14 @@ def test_collected_responses_exclude_flagged_sessions_by_default(seeded: Store) 
 
 
 def test_linked_promotion_keeps_the_reference_norms(seeded: Store) -> None:
-    before = seeded.active_model_document()
-    assert before is not None
+    before = active_of(seeded)
     norms = before.document.norms
     assert norms is not None
     model = stronger_model(seeded).with_changes(  # the new sample's own norms must not be used
         norms={c: table.model_copy(update={"mean": table.mean + 1.0}) for c, table in norms.items()}
     )
     promote(seeded, model, BANK, "psy", "recalibration")
-    after = seeded.active_model_document()
-    assert after is not None
+    after = active_of(seeded)
     assert after.document.norms == norms
     reference = after.document.norm_reference
     assert reference is not None
@@ -315,8 +307,7 @@ def test_renorm_on_a_strong_pool_moves_the_composite_with_the_competency_scores(
     # composite stayed on the model's N(0, R): every competency T fell by about 6 while the
     # composite and the overall band stayed put ("0 would change overall band").
     rescore(seeded, BANK)
-    active = seeded.active_model_document()
-    assert active is not None
+    active = active_of(seeded)
     rng = np.random.default_rng(41)
     dimensions = len(active.parameters.dimensions)
     theta = simulate_theta(400, dimensions, rng, active.document.correlation_matrix()) + 0.6
@@ -341,8 +332,7 @@ def test_renorm_on_a_strong_pool_moves_the_composite_with_the_competency_scores(
     assert changed > 0
     assert preview.overall_changes == changed  # the preview used the profile's own rule
     # a candidate at the new group's mean is average on the composite too
-    stored = seeded.active_model_document()
-    assert stored is not None
+    stored = active_of(seeded)
     reference = stored.document.norm_reference
     assert reference is not None
     assert reference.estimate_correlation is not None

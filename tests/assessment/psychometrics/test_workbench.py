@@ -41,7 +41,7 @@ from scoring import MMLCalibrator, ScoringError, simulate_responses, simulate_th
 from scoring.diagnostics import EMStep
 from scoring.errors import ConvergenceWarning
 from scoring.norms import NormTable
-from tests.assessment.psychometrics.conftest import with_scaled_slopes
+from tests.assessment.psychometrics.conftest import active_of, with_scaled_slopes
 from tests.scoring.conftest import gpcm_model
 
 BANK = load_bank()
@@ -50,8 +50,7 @@ BANK = load_bank()
 def promote_steeper_first_item(store: Store) -> None:
     """Promote the active model with its first item's option slopes doubled (raising every
     slope would be undone exactly by the linking to the old scale)."""
-    active = store.active_model_document()
-    assert active is not None
+    active = active_of(store)
     first, *others = active.document.items
     document = active.document.with_changes(items=[with_scaled_slopes(first, 2.0), *others])
     promote(store, document, BANK, "psy", "steeper first item")

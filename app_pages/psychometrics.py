@@ -38,6 +38,7 @@ from app_pages.staff_session import guarded
 from app_pages.workbench_display import (
     MAX_UPLOAD_MB,
     MISSING_NOTE,
+    competency_curves_chart,
     option_colours,
     read_upload,
     table_for_display,
@@ -362,9 +363,10 @@ def plots(parameters: Any, data: ResponseMatrix, job_id: str) -> None:
     left, right = st.columns(2)
     info, se = information_curves(parameters, grid)
     left.markdown("**Test information**")
-    left.line_chart(pd.DataFrame(info, index=pd.Index(grid.round(2), name="theta")))
+    left.altair_chart(competency_curves_chart(info, grid, "information"))
     right.markdown("**Conditional SE**")
-    right.line_chart(pd.DataFrame(se, index=pd.Index(grid.round(2), name="theta")).clip(upper=2))
+    clipped = {name: np.minimum(values, 2.0) for name, values in se.items()}
+    right.altair_chart(competency_curves_chart(clipped, grid, "SE"))
     theta = workbench_items.cached_theta(parameters, data, job_id)
     st.markdown("**Theta distribution (EAP)**")
     st.altair_chart(theta_histogram_chart(theta, parameters.dimensions))
@@ -382,7 +384,13 @@ def comparison_section(result: Any, data: ResponseMatrix) -> None:
         {"": "AIC", "new": comparison.new.aic, active: comparison.active.aic},
         {"": "BIC", "new": comparison.new.bic, active: comparison.active.bic},
     ]
-    st.dataframe(pd.DataFrame(rows).round(1), hide_index=True)
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        column_config={
+            column: st.column_config.NumberColumn(format="%.1f") for column in ("new", active)
+        },
+    )
     if not comparison.linked:
         st.write(
             f"Not linked: a {result.model} calibration cannot be linked to the active "

@@ -67,6 +67,32 @@ def table_for_display(table: pd.DataFrame, decimals: int = 3) -> pd.DataFrame:
     return shown.astype(str)
 
 
+def competency_curves_chart(
+    curves: dict[str, np.ndarray], grid: np.ndarray, title: str
+) -> alt.Chart:
+    """One line per competency over θ, with a legend in rows below the plot: a one-row legend
+    cut the long competency names (``service_o…``) in a half-width column."""
+    frame = pd.DataFrame(
+        [
+            {"theta": float(t), "competency": name, title: float(v)}
+            for name, values in curves.items()
+            for t, v in zip(grid, values, strict=True)
+        ]
+    )
+    legend = alt.Legend(orient="bottom", columns=3, labelLimit=0, title=None)
+    return (
+        alt.Chart(frame)
+        .mark_line()
+        .encode(
+            x=alt.X("theta:Q", title="θ"),
+            y=alt.Y(f"{title}:Q", title=title),
+            color=alt.Color("competency:N", sort=list(curves), legend=legend),
+            tooltip=["competency", "theta", f"{title}:Q"],
+        )
+        .properties(height=260)
+    )
+
+
 def theta_histogram_chart(theta: np.ndarray, dimensions: Sequence[str]) -> alt.FacetChart:
     """One histogram per competency, side by side on a shared scale (small multiples)."""
     edges = np.linspace(-4, 4, 33)
@@ -85,6 +111,7 @@ def theta_histogram_chart(theta: np.ndarray, dimensions: Sequence[str]) -> alt.F
             x=alt.X("theta:Q", title="θ (EAP)", scale=alt.Scale(domain=[-4, 4])),
             x2="theta_end:Q",
             y=alt.Y("count:Q", title="candidates", stack=None),
+            y2=alt.datum(0),  # bars from zero (without it they were drawn as dots)
             tooltip=["competency", "theta", "count"],
         )
         .properties(width=140, height=160)

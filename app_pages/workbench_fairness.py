@@ -13,6 +13,7 @@ import streamlit as st
 
 from app_pages.common import get_bank, get_store
 from app_pages.markup import md_escape
+from app_pages.workbench_display import MISSING_MARK
 from assessment.errors import AssessmentError
 from assessment.psychometrics.fairness import (
     GROUP_FIELDS,
@@ -54,7 +55,11 @@ def fairness_section() -> None:
         return
     show_impact(report)
     st.markdown("**Item DIF** (Mantel–Haenszel with ETS classes; logistic regression)")
-    st.dataframe(pd.DataFrame([d.row() for d in report.dif]).round(3), hide_index=True)
+    st.dataframe(
+        pd.DataFrame([d.row() for d in report.dif]).round(3),
+        hide_index=True,
+        placeholder=MISSING_MARK,
+    )
     if report.dif_left_out:
         st.caption(
             f"{report.dif_left_out} items were not answered by two of the groups and are left "
@@ -98,6 +103,7 @@ def show_impact(report: FairnessReport) -> None:
                 ]
             ),
             hide_index=True,
+            placeholder=MISSING_MARK,
         )
     for caveat in report.caveats:
         st.caption(caveat)

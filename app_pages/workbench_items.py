@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages.workbench_display import option_colours
+from app_pages.workbench_display import MISSING_MARK, option_colours
 from assessment.psychometrics.workbench import (
     ModelParameters,
     ObservedExpected,
@@ -28,7 +28,11 @@ def render(model: ModelParameters, data: ResponseMatrix, cache_key: str) -> None
         "intercept 0."
     )
     st.dataframe(
-        pd.DataFrame(parameter_table(model)).round(3), hide_index=True, width="stretch", height=300
+        pd.DataFrame(parameter_table(model)).round(3),
+        hide_index=True,
+        width="stretch",
+        height=300,
+        placeholder=MISSING_MARK,
     )
     keys = pd.DataFrame(key_table(model))
     disagree = int((keys["flags"] != "").sum())
@@ -38,7 +42,9 @@ def render(model: ModelParameters, data: ResponseMatrix, cache_key: str) -> None
         "the data's best or worst option is not the SME's by more than 1.96 standard errors; "
         f"key_order: rank correlation at or below 0. {disagree} of {len(keys)} items disagree."
     )
-    st.dataframe(keys.round(2), hide_index=True, width="stretch", height=300)
+    st.dataframe(
+        keys.round(2), hide_index=True, width="stretch", height=300, placeholder=MISSING_MARK
+    )
     st.markdown("**Observed and expected option shares**")
     item_id = st.selectbox(
         "Item", model.item_ids, key="oe_item",

@@ -8,6 +8,7 @@ import streamlit as st
 
 from app_pages.common import get_bank, get_store
 from app_pages.markup import md_escape
+from app_pages.workbench_display import MISSING_MARK
 from assessment.errors import AssessmentError
 from assessment.psychometrics.version_compare import compare_versions
 from assessment.psychometrics.workbench import (
@@ -56,7 +57,9 @@ def compare_section(labels: list[str]) -> None:
             for i in diff.items
         ]
     ).sort_values("drift", ascending=False, na_position="first")
-    st.dataframe(items.round(3), hide_index=True, width="stretch", height=260)
+    st.dataframe(
+        items.round(3), hide_index=True, width="stretch", height=260, placeholder=MISSING_MARK
+    )
     if diff.parameters:
         st.markdown("**Parameter differences**")
         st.dataframe(
@@ -68,7 +71,7 @@ def compare_section(labels: list[str]) -> None:
                     for p in diff.parameters
                 ]
             ).round(3),
-            hide_index=True, width="stretch", height=260,
+            hide_index=True, width="stretch", height=260, placeholder=MISSING_MARK,
         )  # fmt: skip
     else:
         st.caption("The versions use different item models: parameters are not comparable.")
@@ -83,7 +86,7 @@ def compare_section(labels: list[str]) -> None:
                 for n in diff.norms
             ]
         ).round(3),
-        hide_index=True, width="stretch",
+        hide_index=True, width="stretch", placeholder=MISSING_MARK,
     )  # fmt: skip
 
 

@@ -62,23 +62,35 @@ def _charts() -> None:
     import pandas as pd
     import streamlit as st
 
-    from app_pages.workbench_display import option_colours, theta_histogram_chart
+    from app_pages.workbench_display import (
+        competency_curves_chart,
+        option_colours,
+        theta_histogram_chart,
+    )
 
     codes = ["A", "B", "C", "D"]
     st.line_chart(pd.DataFrame(np.ones((3, 4)), columns=codes), color=option_colours(codes))
     theta = np.random.default_rng(1).normal(size=(50, 5))
     st.altair_chart(theta_histogram_chart(theta, ["s", "r", "c", "e", "i"]))
+    grid = np.linspace(-4, 4, 9)
+    names = ["service_orientation", "resilience", "composure", "empathy", "integrity"]
+    st.altair_chart(competency_curves_chart(dict.fromkeys(names, grid**2), grid, "information"))
 
 
 def test_options_use_okabe_ito_and_theta_is_faceted() -> None:
     app = AppTest.from_function(_charts, default_timeout=120).run()
-    lines, histogram = chart_specs(app)
+    lines, histogram, curves = chart_specs(app)
     colours = json.dumps(lines)
     for hex_colour in ("#E69F00", "#56B4E9", "#009E73", "#F0E442"):
         assert hex_colour in colours
     assert histogram["facet"]["column"]["field"] == "competency"
     assert histogram["facet"]["column"]["sort"] == ["s", "r", "c", "e", "i"]
     assert histogram["spec"]["encoding"]["y"]["stack"] is None
+    assert histogram["spec"]["encoding"]["y2"] == {"datum": 0}  # bars, not dots at the tops
+    # The competencies' legend wraps in rows and never cuts a name ("service_o…" before).
+    legend = curves["encoding"]["color"]["legend"]
+    assert (legend["labelLimit"], legend["columns"], legend["orient"]) == (0, 3, "bottom")
+    assert curves["encoding"]["color"]["sort"][0] == "service_orientation"
     assert len(np.unique([row["competency"] for row in histogram_rows(app)])) == 5
 
 

@@ -30,3 +30,11 @@ def md_escape(text: str | None, max_chars: int = 300) -> str:
         flat = flat[: max_chars - 1] + "…"
     escaped = _SPECIAL.sub(r"\\\1", _AUTOLINK.sub(_ZWSP, flat))
     return _COLON.sub("\\\\:" + _ZWSP, escaped)
+
+
+def error_text(error: BaseException, max_chars: int = 600) -> str:
+    """An error's message as a sentence on the page: literal Markdown (``md_escape``) with
+    its first letter capitalised. Messages start in lower case because the command line
+    prints them after ``error:``; the rest of the message is kept as it is (names, codes)."""
+    message = str(error).strip()
+    return md_escape(message[:1].upper() + message[1:], max_chars)

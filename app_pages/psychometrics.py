@@ -21,7 +21,7 @@ from app_pages import (
     workbench_versions,
 )
 from app_pages.common import get_bank, get_store
-from app_pages.markup import md_escape
+from app_pages.markup import error_text, md_escape
 from app_pages.phrasing import (
     FORCE_LABEL,
     LEAVE_OUT_LABEL,
@@ -134,7 +134,7 @@ def calibrate_section(user: StaffUser) -> None:
                 since, until, None if form == "any" else form, include_flagged=include_flagged
             )
         except ValueError as error:
-            st.error(md_escape(str(error)))
+            st.error(error_text(error, 300))
             return
         collected = collected_responses(get_store(), get_bank(), chosen)
         responses_download(user, chosen, f"responses-{since}-{until}.csv")
@@ -317,7 +317,7 @@ def review_section(username: str) -> None:
                 if kinds - {"not_linkable"}:
                     st.info(PROMOTION_ADVICE)
             except AssessmentError as error:
-                st.error(md_escape(str(error), 600))
+                st.error(error_text(error))
             else:
                 stored = get_store().model_document(version_id)
                 st.success(f"Promoted {md_escape(stored.label) if stored else version_id}.")

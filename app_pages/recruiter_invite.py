@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import get_settings, link_base
-from app_pages.markup import md_escape
+from app_pages.markup import error_text, md_escape
 from app_pages.recruiter_mail import mail_settings, send_created, send_option, show_outcomes
 from app_pages.recruiter_shared import LANGUAGES
 from app_pages.staff_session import guarded
@@ -79,7 +79,7 @@ def consent_hint() -> None:
     try:
         settings = get_settings()
     except SettingsError as error:
-        st.error(md_escape(str(error), 600))
+        st.error(error_text(error))
         return
     if settings.employer_name is None:
         st.info(
@@ -302,7 +302,7 @@ def create_invitations(
         return
     except AssessmentError as error:
         release_form(prefix)
-        st.error(md_escape(str(error), 600))
+        st.error(error_text(error))
         return
     hold_links(rows, requests)  # shown even if sending fails outright
     mail = choices.mail if choices.send else None

@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages.markup import md_escape
+from app_pages.markup import error_text, md_escape
 from app_pages.recruiter_shared import (
     LANGUAGES,
     PROFILE_KEY,
@@ -73,7 +73,7 @@ def profile_section(store: Store, user: StaffUser) -> None:
     try:
         profile = profile_for_candidate(store, candidate_id, "en")
     except (ProfileUnavailableError, ReportError) as error:
-        st.error(md_escape(str(error), 600))
+        st.error(error_text(error))
         return
     show_header(profile)
     downloads(store, user, profile, completed[candidate_id].language)

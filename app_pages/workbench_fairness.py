@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import get_bank, get_store
-from app_pages.markup import md_escape
+from app_pages.markup import error_text
 from app_pages.workbench_display import MISSING_MARK
 from assessment.errors import AssessmentError
 from assessment.psychometrics.fairness import (
@@ -51,7 +51,7 @@ def fairness_section() -> None:
     try:
         report = fairness_report(get_store(), get_bank(), field, rule)
     except AssessmentError as error:
-        st.info(md_escape(str(error), 600))
+        st.info(error_text(error))
         return
     show_impact(report)
     st.markdown("**Item DIF** (Mantel–Haenszel with ETS classes; logistic regression)")

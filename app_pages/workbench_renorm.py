@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import get_bank, get_store
-from app_pages.markup import md_escape
+from app_pages.markup import error_text, md_escape
 from app_pages.workbench_display import MAX_UPLOAD_MB, read_upload, table_for_display
 from assessment.errors import AssessmentError
 from assessment.psychometrics import renorm
@@ -68,7 +68,7 @@ def renorm_section(username: str) -> None:
                         store, sample[0], name, overall_rule(store), sample[1], sample[2]
                     )
             except AssessmentError as error:
-                st.error(md_escape(str(error)))
+                st.error(error_text(error, 300))
     preview: RenormPreview | None = st.session_state.get(PREVIEW_KEY)
     if preview is not None:
         _show(preview, username)
@@ -106,7 +106,7 @@ def _show(preview: RenormPreview, username: str) -> None:
             try:
                 version_id = renorm_with_reason(get_store(), preview, username, reason, confirmed)
             except AssessmentError as error:
-                st.error(md_escape(str(error)))
+                st.error(error_text(error, 300))
             else:
                 st.session_state.pop(PREVIEW_KEY, None)
                 version = get_store().model_version(version_id)

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import get_bank, get_store
-from app_pages.markup import md_escape
+from app_pages.markup import error_text, md_escape
 from app_pages.workbench_display import MISSING_MARK
 from assessment.errors import AssessmentError
 from assessment.psychometrics.version_compare import compare_versions
@@ -34,7 +34,7 @@ def compare_section(labels: list[str]) -> None:
     try:
         diff = compare_versions(get_store(), label_a, label_b)
     except AssessmentError as error:
-        st.error(md_escape(str(error)))
+        st.error(error_text(error, 300))
         return
     st.caption(
         f"{md_escape(label_a)} ({diff.model_a}) → {md_escape(label_b)} ({diff.model_b}). "
@@ -110,7 +110,7 @@ def rollback_section(username: str) -> None:
                     get_store(), username, reason, confirmed, get_bank() if rescore_now else None
                 )
             except AssessmentError as error:
-                st.error(md_escape(str(error)))
+                st.error(error_text(error, 300))
             else:
                 st.success(f"{md_escape(outcome.label)} is active again.")
                 if outcome.rescored is not None:
@@ -137,7 +137,7 @@ def rescore_section(username: str) -> None:
             try:
                 count = rescore_confirmed(get_store(), get_bank(), username, confirmed)
             except AssessmentError as error:
-                st.error(md_escape(str(error)))
+                st.error(error_text(error, 300))
             else:
                 active = get_store().active_model_version()
                 label = active.label if active else "the active version"

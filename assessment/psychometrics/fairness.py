@@ -256,7 +256,13 @@ def fairness_report(
     t_by = {n: _t_scores(results[collected.session_ids[n]]) for n in answered}
     keep = [n for n in answered if t_by[n] is not None]
     if len({labels[n] for n in keep}) < 2:
-        raise AssessmentError(f"fewer than two groups have answered {field!r}")
+        found = sorted({labels[n] for n in keep})
+        raise AssessmentError(
+            f"fewer than two groups have answered {field!r}: {len(keep)} of "
+            f"{len(collected.session_ids)} completed tests have an answer"
+            + (f", all {found[0]!r}" if found else "")
+            + ". Group answers are voluntary; comparing groups needs answers from at least two."
+        )
     kept = [(results[collected.session_ids[n]], t_by[n] or {}) for n in keep]
     kept_labels = [labels[n] for n in keep]
     selections: tuple[SelectionImpact, ...]

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from app_pages.markup import md_escape
+from app_pages.markup import error_text, md_escape
 
 HOSTILE = "**Zoë** [click](http://evil.example) :red[alert] <b>x</b> $x^2$ `code` # h"
 
@@ -36,3 +36,9 @@ def test_control_characters_and_length_are_tamed() -> None:
     assert md_escape("Ana\nLee\x00\u2028!") == "Ana Lee \\!"
     assert md_escape("W" * 500, max_chars=10) == "W" * 9 + "…"
     assert md_escape(None) == ""
+
+
+def test_an_error_reads_as_a_sentence_and_stays_literal() -> None:
+    shown = error_text(ValueError("no model version 'v2_SE' *yet*"))
+    assert unescaped(shown) == "No model version 'v2_SE' *yet*"  # names keep their case
+    assert "\\*yet\\*" in shown

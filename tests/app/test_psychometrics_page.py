@@ -334,14 +334,14 @@ def test_versions_tab_compares_two_versions_and_rolls_back_only_with_a_reason(
     assert "T shift at T 50" in frames
     roll = next(b for b in app.button if b.label == "Roll back to the previous version")
     roll.click().run()
-    assert "tick the confirmation" in all_text(app)
+    assert "Tick the confirmation" in all_text(app)
     active = app_store.active_model_version()
     assert active is not None
     assert active.label == "v1"
     confirm = next(c for c in app.checkbox if c.label.startswith("I understand"))
     confirm.check()
     next(b for b in app.button if b.label == "Roll back to the previous version").click().run()
-    assert "give the reason" in all_text(app)
+    assert "Give the reason for rolling back" in all_text(app)
     next(t for t in app.text_input if t.label.startswith("Reason")).input("v1 drifted")
     next(c for c in app.checkbox if c.label.startswith("I understand")).check()
     next(b for b in app.button if b.label == "Roll back to the previous version").click().run()
@@ -362,7 +362,7 @@ def test_versions_tab_rescores_after_a_rollback_only_with_confirmation(app_store
     assert f"{completed} tested candidates still come from v1" in all_text(app)
     rescore = next(b for b in app.button if b.label == "Rescore every completed test")
     rescore.click().run()
-    assert "tick the confirmation to rescore" in all_text(app)
+    assert "Tick the confirmation to rescore" in all_text(app)
     assert app_store.audit_entries("model.rescore") == []
     next(c for c in app.checkbox if c.label.startswith("I understand that every completed")).check()
     next(b for b in app.button if b.label == "Rescore every completed test").click().run()
@@ -403,7 +403,7 @@ def test_versions_tab_previews_a_renorm_and_applies_it_with_confirmation_and_rea
     frames = "\n".join(frame.value.to_string() for frame in app.dataframe)
     assert "band changes" in frames
     apply("local norms", confirm=False)
-    assert "tick the confirmation" in all_text(app)
+    assert "Tick the confirmation" in all_text(app)
     apply("", confirm=True)
     assert "norming is required" in all_text(app)  # (markdown-escaped "re-norming")
     assert app_store.audit_entries("model.renorm") == []

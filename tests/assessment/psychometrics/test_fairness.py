@@ -148,3 +148,13 @@ def test_the_bands_listed_are_the_profiles_bands() -> None:
 def test_stored_evidence_reads_numbers_only() -> None:
     assert stored_evidence({"random_log_odds": 7}) == 7.0
     assert stored_evidence({"random_log_odds": "7"}) is None
+
+
+def test_too_few_groups_says_how_many_tests_have_an_answer(seeded: Store) -> None:
+    sessions = collected_responses(seeded, BANK, EVERY_COMPLETED_SESSION).session_ids
+    record_groups(seeded, sessions[0], {"gender": "woman"})
+    with pytest.raises(AssessmentError) as refused:
+        fairness_report(seeded, BANK, "gender", CutRule(50.0), with_dif=False)
+    message = str(refused.value)
+    assert f"1 of {len(sessions)} completed tests have an answer, all 'woman'" in message
+    assert "at least two" in message

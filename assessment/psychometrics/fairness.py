@@ -255,11 +255,11 @@ def fairness_report(
     results = groups.session_results(store, [collected.session_ids[n] for n in answered])
     t_by = {n: _t_scores(results[collected.session_ids[n]]) for n in answered}
     keep = [n for n in answered if t_by[n] is not None]
-    if len({labels[n] for n in keep}) < 2:
-        found = sorted({labels[n] for n in keep})
+    found = sorted({labels[n] for n in keep})
+    if len(found) < 2:
         raise AssessmentError(
             f"fewer than two groups have answered {field!r}: {len(keep)} of "
-            f"{len(collected.session_ids)} completed tests have an answer"
+            f"{len(collected.session_ids)} completed tests have an answer and complete scores"
             + (f", all {found[0]!r}" if found else "")
             + ". Group answers are voluntary; comparing groups needs answers from at least two."
         )

@@ -156,5 +156,6 @@ def test_too_few_groups_says_how_many_tests_have_an_answer(seeded: Store) -> Non
     with pytest.raises(AssessmentError) as refused:
         fairness_report(seeded, BANK, "gender", CutRule(50.0), with_dif=False)
     message = str(refused.value)
-    assert f"1 of {len(sessions)} completed tests have an answer, all 'woman'" in message
+    expected = f"1 of {len(sessions)} completed tests have an answer and complete scores"
+    assert f"{expected}, all 'woman'" in message
     assert "at least two" in message

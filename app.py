@@ -3,7 +3,9 @@
 A URL with ``?token=…`` is a candidate's invitation and sees only the test; everyone else is
 routed to every staff page, so a bookmark or a reload of ``/candidates`` works: each staff page
 starts with ``require_role``, which shows the sign-in form to anonymous visitors and a refusal
-to other roles. The menu lists only the pages the signed-in role may open.
+to other roles. The menu lists only the pages the signed-in role may open. Signing in on the
+sign-in page opens the first of them (a recruiter lands on Candidates); signing in from a deep
+link stays on its page.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Literal
 import streamlit as st
 
 from app_pages.staff_access import account_sidebar
-from app_pages.staff_session import cookie_beacon, current_user
+from app_pages.staff_session import cookie_beacon, current_user, signed_in_now
 from app_pages.uploads import guard_uploads
 
 IS_CANDIDATE = bool(st.query_params.get("token"))
@@ -67,4 +69,7 @@ else:
     if user is not None:
         account_sidebar(user)
     cookie_beacon()
+    home = next((staff for staff, roles in STAFF_PAGES if user and user.can(*roles)), None)
+    if signed_in_now() and page is login and home is not None:
+        st.switch_page(home)  # signed in on the sign-in page: on to the first page of the role
 page.run()

@@ -28,6 +28,7 @@ TICKET_KEY = "staff_ticket"
 REASON_KEY = "signed_out_reason"
 FORGET_COOKIE_KEY = "forget_staff_cookie"
 DEAD_COOKIE_KEY = "staff_cookie_refused"
+SIGNED_IN_NOW_KEY = "staff_signed_in_now"
 COOKIE_PATH = "staff/session"
 WATCH_SECONDS = 60
 SIGNED_OUT_MESSAGES = {
@@ -107,6 +108,12 @@ def begin(session_id: int, ticket: str) -> None:
     st.session_state[SESSION_KEY] = session_id
     st.session_state[TICKET_KEY] = ticket
     st.session_state[DEAD_COOKIE_KEY] = True  # an older cookie in this browser is not this session
+    st.session_state[SIGNED_IN_NOW_KEY] = True
+
+
+def signed_in_now() -> bool:
+    """Whether this rerun is the first of a session that was just started (asked once)."""
+    return bool(st.session_state.pop(SIGNED_IN_NOW_KEY, False))
 
 
 def sign_out(user: StaffUser) -> None:

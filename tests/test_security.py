@@ -211,7 +211,7 @@ def test_sign_in_starts_from_an_empty_session_state(app_db: Store) -> None:
     app.text_input[0].input("rita")
     app.text_input[1].input("correct-horse-battery")
     app.button[0].click().run()
-    assert [t.value for t in app.title] == ["Signed in"]
+    assert [t.value for t in app.title] == ["Candidates"]
     assert isinstance(app.session_state[SESSION_KEY], int)
     assert "planted" not in app.session_state
 

@@ -73,7 +73,7 @@ def test_repeated_failures_slow_down_sign_in_without_locking_the_account(staff: 
     assert errors(app) == [GENERIC]
     time.sleep(ACCOUNT_THROTTLE.base.total_seconds() + 0.2)
     submit(app, "rita", PASSWORD)
-    assert [t.value for t in app.title] == ["Signed in"]
+    assert [t.value for t in app.title] == ["Candidates"]  # the recruiter lands on Candidates
 
 
 def test_sign_in_behind_a_trusted_proxy_throttles_the_client_the_proxy_names(
@@ -98,7 +98,7 @@ def test_right_password_signs_in_and_sign_out_ends_the_session_in_every_tab(
     staff: Store,
 ) -> None:
     app = submit(AppTest.from_file(APP, default_timeout=TIMEOUT).run(), "rita", PASSWORD)
-    assert [t.value for t in app.title] == ["Signed in"]
+    assert [t.value for t in app.title] == ["Candidates"]  # signing in opens the recruiter's page
     session_id = app.session_state[SESSION_KEY]
     other_tab = AppTest.from_file(RECRUITER_PAGE, default_timeout=TIMEOUT)
     other_tab.session_state[SESSION_KEY] = session_id
@@ -216,7 +216,7 @@ def test_a_temporary_password_must_be_replaced_before_anything_else(staff: Store
     fields[0].input("a-brand-new-password")
     fields[1].input("a-brand-new-password")
     app.button[0].click().run()
-    assert [t.value for t in app.title] == ["Signed in"]
+    assert [t.value for t in app.title] == ["Candidates"]
     assert [e.action for e in staff.audit_entries("user.password_changed")]
 
 
@@ -244,7 +244,7 @@ def sso_app(groups: list[str], age: float = 5) -> AppTest:
 def test_a_fresh_single_sign_on_login_with_a_mapped_role_signs_in(app_store: Store) -> None:
     app = sso_app(["sjt-recruiters"]).run()
     assert not app.exception
-    assert [t.value for t in app.title] == ["Signed in"]
+    assert [t.value for t in app.title] == ["Candidates"]
     app.switch_page(RECRUITER_PAGE).run()
     assert [t.label for t in app.tabs] == TABS
 

@@ -8,6 +8,9 @@ from typing import Any
 from tests.browser.candidate import open_link, wait
 
 Page = Any
+SIGNED_IN = re.compile("^Signed in as ")
+"""The sidebar's line on every staff page once signed in (sign-in opens the user's home
+page: Candidates for a recruiter, the workbench for a psychometrician)."""
 
 
 def sign_in(page: Page, url: str, username: str, password: str) -> None:
@@ -17,7 +20,7 @@ def sign_in(page: Page, url: str, username: str, password: str) -> None:
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     wait(page)
-    page.get_by_text(re.compile("You are signed in as")).wait_for(timeout=30_000)
+    page.get_by_text(SIGNED_IN).wait_for(timeout=30_000)
 
 
 def open_page(page: Page, title: str) -> None:

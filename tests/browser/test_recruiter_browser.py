@@ -15,8 +15,9 @@ from assessment.demo import seed_demo
 from assessment.recruiting.invitations import InvitationRequest, invite_candidates
 from assessment.recruiting.overview import candidate_overview
 from items import load_bank
-from tests.browser.candidate import open_link, wait
+from tests.browser.candidate import wait
 from tests.browser.conftest import Server
+from tests.browser.staff import sign_in as staff_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PASSWORD = "recruiter-password-1"
@@ -31,12 +32,8 @@ def recruiter(server: Server) -> str:
 
 
 def sign_in(page: Any, server: Server, username: str) -> None:
-    open_link(page, server.url)
-    page.get_by_role("textbox", name="Username").fill(username)
-    page.get_by_role("textbox", name="Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    wait(page)
-    page.get_by_text("You are signed in as").wait_for(timeout=30_000)
+    staff_sign_in(page, server.url, username, PASSWORD)
+    page.get_by_role("heading", name="Candidates").wait_for()  # the recruiter's home page
 
 
 def open_candidates_tab(page: Any) -> None:

@@ -13,6 +13,7 @@ from assessment.persistence.staff import StaffRepository
 from tests.browser.candidate import open_link, reload, wait
 from tests.browser.conftest import Server, free_port, launch, served_database, stop
 from tests.browser.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, running_provider
+from tests.browser.staff import SIGNED_IN
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -77,8 +78,8 @@ def test_single_sign_on_maps_a_claim_to_a_role_and_survives_a_reload(
         "name": "Ada", "groups": ["staff", "sjt-recruiters"],
     }  # fmt: skip
     with signed_in_with_sso(browser, sso, claims) as page:
-        page.get_by_text("You are signed in as").wait_for(timeout=30_000)
-        shown = page.get_by_text("You are signed in as").inner_text().replace("\u200b", "")
+        page.get_by_text(SIGNED_IN).wait_for(timeout=30_000)
+        shown = page.get_by_text(SIGNED_IN).inner_text().replace("\u200b", "")
         assert "ada@example.org (recruiter)" in shown
         assert provider.logins == 1
         account = StaffRepository(server.store).account("ada@example.org")

@@ -88,6 +88,23 @@ def test_a_deep_link_lands_on_its_page_after_sign_in_and_a_reload_stays_there(
         assert heading(fresh)[0].startswith(title)
 
 
+@pytest.mark.parametrize(
+    ("username", "path", "title"),
+    [("rosa", "/candidates", "Candidates"), ("pablo", "/calibration", "Calibration workbench")],
+)
+def test_signing_in_on_the_sign_in_page_opens_the_roles_first_page(
+    server: Server, browser: Any, accounts: None, username: str, path: str, title: str
+) -> None:
+    """It opened "Signed in: use the menu on the left to open your pages" before."""
+    with signed_in(browser, server, username, "/") as (_, page):
+        page.wait_for_url(server.url + path, timeout=30_000)
+        wait(page)
+        assert heading(page)[0].startswith(title)
+        page.get_by_role("link", name="Account").click()  # the account page is still there
+        wait(page)
+        assert heading(page) == ["Signed in"]
+
+
 def test_sign_out_survives_a_reload_and_another_browser_is_never_signed_in(
     server: Server, browser: Any, accounts: None
 ) -> None:

@@ -69,7 +69,8 @@ else:
     if user is not None:
         account_sidebar(user)
     cookie_beacon()
-    home = next((staff for staff, roles in STAFF_PAGES if user and user.can(*roles)), None)
-    if signed_in_now() and page is login and home is not None:
-        st.switch_page(home)  # signed in on the sign-in page: on to the first page of the role
+    if signed_in_now() and page is login:  # signed in on the sign-in page: to the role's page
+        home = next((staff for staff, roles in STAFF_PAGES if shown(*roles) == "visible"), None)
+        if home is not None:
+            st.switch_page(home)
 page.run()

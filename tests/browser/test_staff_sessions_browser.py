@@ -27,6 +27,13 @@ def accounts(server: Server) -> None:
         add_user(server.store, name, PASSWORD, role, actor="test")
 
 
+ROLE_PAGES = [
+    ("rosa", "/candidates", "Candidates"),
+    ("pablo", "/calibration", "Calibration workbench"),
+]
+"""A user of each role, the address of the role's page and its heading."""
+
+
 def fill_sign_in(page: Any, username: str) -> None:
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
@@ -66,10 +73,7 @@ def signed_in(
         context.close()
 
 
-@pytest.mark.parametrize(
-    ("username", "path", "title"),
-    [("rosa", "/candidates", "Candidates"), ("pablo", "/calibration", "Calibration workbench")],
-)
+@pytest.mark.parametrize(("username", "path", "title"), ROLE_PAGES)
 def test_a_deep_link_lands_on_its_page_after_sign_in_and_a_reload_stays_there(
     server: Server, browser: Any, accounts: None, username: str, path: str, title: str
 ) -> None:
@@ -88,10 +92,7 @@ def test_a_deep_link_lands_on_its_page_after_sign_in_and_a_reload_stays_there(
         assert heading(fresh)[0].startswith(title)
 
 
-@pytest.mark.parametrize(
-    ("username", "path", "title"),
-    [("rosa", "/candidates", "Candidates"), ("pablo", "/calibration", "Calibration workbench")],
-)
+@pytest.mark.parametrize(("username", "path", "title"), ROLE_PAGES)
 def test_signing_in_on_the_sign_in_page_opens_the_roles_first_page(
     server: Server, browser: Any, accounts: None, username: str, path: str, title: str
 ) -> None:

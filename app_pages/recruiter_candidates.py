@@ -47,13 +47,22 @@ STATUS_ICONS = {
 }
 
 
-SHORT_NAMES = {  # column headers of 52 px; the header's help names the competency
+SHORT_NAMES = {  # column headers of 50 px; the header's help names the competency
     "service_orientation": "Serv.",
     "resilience": "Resil.",
     "composure": "Comp.",
     "empathy": "Emp.",
     "integrity": "Integ.",
 }
+SHORT_FLAG_LABELS = {
+    "too_fast": "Too fast",
+    "same_position_run": "Same position",
+    "person_misfit": "Unusual pattern",
+    "random_like": "Random-like",
+    "incomplete": "Incomplete",
+}
+"""The Flags column's label of each data-quality flag: short enough that the longest and a
+"+N" for the others fit the column (the profile and the flag filter use ``FLAG_LABELS``)."""
 
 
 RESULT_LABELS = {  # the profile's overall bands, best first (reports.profile.OverallBand)
@@ -211,14 +220,15 @@ def overview_frame(
 
 
 def shown_flags(row: CandidateRow, result: tuple[float, str] | None) -> list[str]:
-    """The row's data-quality flags, plus the profile's weak-evidence caution (answers not
-    clearly more probable under the model than under random picks, ``RoleProfile
-    .weak_evidence``, the profile's own rule) when the result is not already a review: a
-    result such a candidate gets must never read as one without concerns."""
-    labels = [FLAG_LABELS.get(flag, flag) for flag in row.flags]
+    """The Flags cell: the first of the row's data-quality flags (in the profile's order) and
+    "+N" for the others, so that a cell never cuts a label; or the profile's weak-evidence
+    caution (answers not clearly more probable under the model than under random picks,
+    ``RoleProfile.weak_evidence``, the profile's own rule) when the result is not already a
+    review: a result such a candidate gets must never read as one without concerns."""
+    labels = [SHORT_FLAG_LABELS.get(flag, flag) for flag in row.flags]
     if result is not None and result[1] != "review" and RoleProfile().weak_evidence(row.evidence):
         labels.append(WEAK_EVIDENCE_LABEL)
-    return labels
+    return [labels[0], f"+{len(labels) - 1}"] if len(labels) > 1 else labels
 
 
 def overview_columns(names: dict[str, str]) -> dict[str, Any]:
@@ -231,13 +241,14 @@ def overview_columns(names: dict[str, str]) -> dict[str, Any]:
         "composite": st.column_config.NumberColumn(
             "Composite",
             format="%d",
-            width=80,
+            width=74,
             help="Composite T of the candidate's profile (mean 50, SD 10 in the norm group).",
         ),
         "flags": st.column_config.ListColumn(
             "Flags",
-            width=145,
-            help="Data-quality flags; select the row to read each one in the profile. "
+            width=161,
+            help="Data-quality flags: the first, and +N for the others; select the row to read "
+            "each one in the profile, or filter by flag above. "
             f"{WEAK_EVIDENCE_LABEL}: the answers are not clearly more probable under the "
             "scoring model than under random picking, so the scores may partly reflect chance.",
         ),
@@ -254,7 +265,7 @@ def overview_columns(names: dict[str, str]) -> dict[str, Any]:
     }
     for c in COMPETENCIES:
         config[c] = st.column_config.NumberColumn(
-            SHORT_NAMES[c], format="%d", width=52, help=f"{names[c]}: T-score"
+            SHORT_NAMES[c], format="%d", width=50, help=f"{names[c]}: T-score"
         )
     return config
 

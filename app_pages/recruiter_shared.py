@@ -23,7 +23,7 @@ profile's explanations starts with its label)."""
 WEAK_EVIDENCE_LABEL = "Weak evidence"
 """The profile's caution when the answers are not clearly more probable under the scoring
 model than under random picks (no flag raised; the result is then not a recommendation).
-Short, so that it fits the Candidates table's Flags column beside another flag."""
+Short, so that it fits the Candidates table's Flags column."""
 
 
 def feedback_warning(flags: Sequence[str], withheld: int = 1, chosen: int = 1) -> str:

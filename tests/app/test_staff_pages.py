@@ -12,6 +12,7 @@ from app_pages.markup import md_escape
 from app_pages.recruiter_candidates import (
     OVERVIEW_VIEWS,
     RESULT_LABELS,
+    SHORT_FLAG_LABELS,
     TABLE_WIDTH,
     overview_frame,
     view_width,
@@ -24,6 +25,7 @@ from assessment.persistence.results import latest_completed_result
 from assessment.persistence.store import Store
 from assessment.persistence.tables import Candidate, TestSession
 from assessment.recruiting.overview import candidate_overview
+from assessment.vocabulary import QUALITY_FLAGS
 from items import COMPETENCIES, load_bank
 from reports.assemble import overall_rule, profile_for_candidate
 from reports.formatting import fmt_reliability, fmt_t
@@ -358,3 +360,16 @@ def test_the_candidates_overview_shows_weak_evidence(seeded: Store) -> None:
     table = app.dataframe[0].value.set_index("candidate_id")
     assert WEAK_EVIDENCE_LABEL in list(table.loc[weak, "flags"])
     assert WEAK_EVIDENCE_LABEL not in list(table.loc[strong, "flags"])
+
+
+def test_the_flags_cell_shows_the_first_flag_and_counts_the_others(seeded: Store) -> None:
+    """Three flags cut the second label and hid the third in the column's width; the cell
+    now shows the first (profile order, short label) and "+2", and one flag as it is."""
+    three, one = [r.candidate_id for r in candidate_overview(seeded, status="completed")][:2]
+    set_session_flags(seeded, three, raised=["too_fast", "person_misfit", "incomplete"])
+    set_session_flags(seeded, one, raised=["person_misfit"], random_log_odds=40.0)
+    app = recruiter_page(StaffUser("rita", "recruiter"), tab="Candidates")
+    table = app.dataframe[0].value.set_index("candidate_id")
+    assert list(table.loc[three, "flags"]) == [SHORT_FLAG_LABELS["too_fast"], "+2"]
+    assert list(table.loc[one, "flags"]) == [SHORT_FLAG_LABELS["person_misfit"]]
+    assert set(SHORT_FLAG_LABELS) == set(QUALITY_FLAGS)

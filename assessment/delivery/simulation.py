@@ -230,6 +230,13 @@ class CatSimulationResult:
         return float(self.adaptive.seen.sum(axis=1).mean())
 
     @property
+    def mean_items_se(self) -> float:
+        """Monte-Carlo SE of ``mean_items``: the SD of the adaptive test's length over the
+        simulated candidates divided by the square root of their number."""
+        lengths = self.adaptive.seen.sum(axis=1)
+        return float(lengths.std(ddof=1) / np.sqrt(lengths.size))
+
+    @property
     def fixed_items(self) -> float:
         return float(self.fixed.seen.sum(axis=1).mean())
 
@@ -380,7 +387,8 @@ def simulation_record(result: CatSimulationResult, model_name: str) -> dict[str,
     """What a model version keeps of a simulation of its delivered test.
 
     Reliability per competency and of the composite (squared correlation with the true
-    values), RMSE / SE and mean length of the adaptive test; the fixed form's reliability per
+    values), RMSE / SE and mean length of the adaptive test (with its Monte-Carlo SE,
+    ``mean_items_se``); the fixed form's reliability per
     competency on the same simulated candidates (``fixed_reliability``: a fixed-form profile
     must not print the adaptive test's figure); norm tables of each form's estimates (the
     simulated candidates as a norm group of each test as delivered: ``norms`` the adaptive
@@ -404,6 +412,7 @@ def simulation_record(result: CatSimulationResult, model_name: str) -> dict[str,
         "rmse_over_se": {d.competency: round(d.rmse_over_se, 4) for d in result.details},
         "composite_reliability": round(composite_figures["reliability"], 4),
         "mean_items": round(result.mean_items, 3),
+        "mean_items_se": round(result.mean_items_se, 3),
         "norms": _form_norms(result, result.adaptive, "adaptive test"),
         "estimate_correlation": _estimate_correlation(result, result.adaptive),
         "fixed_norms": _form_norms(result, result.fixed, "fixed form"),

@@ -53,13 +53,14 @@ class CATPolicy(BaseModel):
     --rho 0.5`` on the synthetic model (joint most/least items, latent correlation .5) of the
     210-item packaged bank, with the shipped Sympson–Hetter parameters
     (``assessment/delivery/exposure.json``, ``sjt cat-sim --exposure-calibrate --n 1000
-    --seed 0 --rounds 6``). Seeds 1–4: 29.89–30.00 items on average (a third of tests end at
-    ``max_items``, the rest at the SE target), squared correlation of estimate and truth
-    0.773–0.813 per competency and 0.905–0.912 for the composite, RMSE / posterior SD
-    0.95–1.03, maximum exposure 0.226–0.244; the 25-item fixed form reaches 0.704–0.721 on
-    its weakest competency and 0.867–0.879 for the composite. Mean length and composite
-    reliability are both close to their limits (30 items, 0.90): the bank (42 items per
-    competency) and the exposure cap limit the test.
+    --seed 0 --rounds 6``). Seeds 1–4 (re-run 2026-12-07): 29.93–30.19 items on average (a
+    third of tests end at ``max_items``, the rest at the SE target; the Monte-Carlo SE of one
+    seed's mean is 0.12), squared correlation of estimate and truth 0.770–0.812 per
+    competency and 0.906–0.917 for the composite, RMSE / posterior SD 0.96–1.04, maximum
+    exposure 0.226–0.243; the 25-item fixed form reaches 0.704–0.713 on its weakest
+    competency and 0.869–0.877 for the composite. Mean length and composite reliability are
+    both close to their limits (30 items, 0.90): the bank (42 items per competency) and the
+    exposure cap limit the test.
     Each item may go to at most a quarter of candidates, so the most informative items cannot
     be given to everyone and the engine must also use weaker ones.
     """

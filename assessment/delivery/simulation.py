@@ -388,9 +388,9 @@ def simulation_record(result: CatSimulationResult, model_name: str) -> dict[str,
 
     Reliability per competency and of the composite (squared correlation with the true
     values), RMSE / SE and mean length of the adaptive test (with its Monte-Carlo SE,
-    ``mean_items_se``); the fixed form's reliability per
-    competency on the same simulated candidates (``fixed_reliability``: a fixed-form profile
-    must not print the adaptive test's figure); norm tables of each form's estimates (the
+    ``mean_items_se``); the fixed form's reliability per competency on the same simulated
+    candidates (``fixed_reliability``: a fixed-form profile must not print the adaptive
+    test's figure); norm tables of each form's estimates (the
     simulated candidates as a norm group of each test as delivered: ``norms`` the adaptive
     test's, ``fixed_norms`` the fixed form's, since EAP estimates shrink towards the prior by
     an amount that depends on the design) with the correlation of those estimates

@@ -4,7 +4,9 @@
 reliabilities and norm tables. It went stale once (the θ draws changed, the file did not):
 every figure it printed was then true of an older engine, not of the test as delivered. This
 test re-runs the simulation its provenance names (``sjt cat-sim --n 1000 --seed 1 --rho 0.5
---save-record``, about a minute on one core) and compares.
+--save-record``, about a minute on one core) and compares; the same run checks that the
+shipped Sympson–Hetter parameters (``exposure.json``) still keep every item's exposure within
+the policy's bound.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from assessment.delivery.exposure import load_exposure_parameters
+from assessment.delivery.exposure import delivered_exposure_parameters
 from assessment.delivery.policy import CATPolicy
 from assessment.delivery.simulation import (
     load_simulation_record,
@@ -24,6 +26,7 @@ from assessment.delivery.simulation import (
 from items import load_bank
 from items.forms import load_fixed_form
 from items.scoring_map import synthetic_model
+from tests.binomial import not_above
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -57,7 +60,6 @@ def test_the_shipped_simulation_record_is_reproduced_by_its_provenance() -> None
     assert provenance["model"] == "synthetic"
     bank = load_bank()
     policy = CATPolicy.model_validate(provenance["policy"])
-    exposure, _ = load_exposure_parameters()
     result = simulate_cat(
         bank,
         synthetic_model(bank),
@@ -65,9 +67,18 @@ def test_the_shipped_simulation_record_is_reproduced_by_its_provenance() -> None
         n=provenance["n"],
         seed=provenance["seed"],
         correlation=provenance["rho"],
-        exposure_parameters=exposure if policy.exposure_control == "sympson_hetter" else None,
+        exposure_parameters=delivered_exposure_parameters(policy),
         fixed_form=load_fixed_form(bank),
     )
+    # The shipped Sympson–Hetter parameters still hold every item's exposure to the policy's
+    # bound with today's engine (they were computed by an older run of it).
+    n = result.n_candidates
+    overexposed = {
+        item_id: rate
+        for item_id, rate in result.exposure.items()
+        if not not_above(round(rate * n), n, policy.max_exposure, alpha=0.01 / len(result.item_ids))
+    }
+    assert not overexposed, f"re-run sjt cat-sim --exposure-calibrate: {overexposed}"
     again = _flatten(json.loads(json.dumps(simulation_record(result, "synthetic"))))
     before = _flatten(shipped)
     assert again.keys() == before.keys()

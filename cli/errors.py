@@ -133,9 +133,9 @@ def _output_problem(options: dict[str, object]) -> str | None:
     (the operating system's own words for it, such as "Device or resource busy", say nothing
     about the option), and a mistyped folder is never created silently."""
     for name, value in options.items():
-        if not (name == "out" or name.endswith("_out")) or not isinstance(value, Path):
+        if not _is_output(name) or not isinstance(value, Path):
             continue
-        flag = "--" + name.replace("_", "-")
+        flag = _flag(name)
         if value.is_dir():
             return (
                 f"{flag} {str(value)!r} is a folder; {flag} names the file to write: give a "
@@ -148,7 +148,46 @@ def _output_problem(options: dict[str, object]) -> str | None:
                 f"{flag} {str(value)!r}: the folder {str(folder)!r} {what}; create the folder "
                 "first or give a path in an existing folder"
             )
+    return _clash(options)
+
+
+def _is_output(name: str) -> bool:
+    """Whether the option ``name`` (a parameter name) is a file the command writes."""
+    return name == "out" or name.endswith("_out")
+
+
+def _clash(options: dict[str, object]) -> str | None:
+    """The complaint about an output option naming a file the command also reads (the result
+    would replace its own input) or another output option's file, or None."""
+    paths = [(name, value) for name, value in options.items() if isinstance(value, Path)]
+    for index, (first, first_path) in enumerate(paths):
+        for second, second_path in paths[index + 1 :]:
+            if not _same_file(first_path, second_path):
+                continue
+            if _is_output(first) and _is_output(second):
+                return (
+                    f"{_flag(second)} {str(second_path)!r} is also written as {_flag(first)}; "
+                    "give two different files"
+                )
+            if _is_output(first) or _is_output(second):
+                flag, path = (first, first_path) if _is_output(first) else (second, second_path)
+                return (
+                    f"{_flag(flag)} {str(path)!r} is also an input of this command; writing it "
+                    f"would replace that file: give {_flag(flag)} another file name"
+                )
     return None
+
+
+def _flag(name: str) -> str:
+    """The command-line flag of the parameter ``name`` (``theta_out`` → ``--theta-out``)."""
+    return "--" + name.replace("_", "-")
+
+
+def _same_file(first: Path, second: Path) -> bool:
+    """Whether two paths name one file (existing or still to be written)."""
+    if first.exists() and second.exists():
+        return first.samefile(second)
+    return first.resolve() == second.resolve()
 
 
 def guard_commands(app: typer.Typer) -> None:

@@ -91,3 +91,39 @@ def test_an_output_file_in_a_missing_folder_is_refused_not_created(
         assert f"error: {flag} '{target}': the folder '{folder}' {what}" in output
         assert "Traceback" not in output
     assert not (tmp_path / "missing").exists()
+
+
+INPUT_AS_OUTPUT = [
+    "score {in} --model M.json --out {in}",
+    "score DATA.csv --model {in} --out {in}",
+    "item-analysis {in} --model M.json --out {in}",
+    "calibrate {in} --model gpcm --out {in}",
+    "simulate --model {in} --n 5 --seed 1 --out {in}",
+    "bank sme-import {in} --out {in}",
+]
+"""Commands given one existing file both to read and (``--out``) to write."""
+
+
+@pytest.mark.parametrize("args", INPUT_AS_OUTPUT)
+def test_an_output_option_naming_an_input_file_is_refused(tmp_path: Path, args: str) -> None:
+    """Writing the result over the file it is computed from would lose that file."""
+    given = tmp_path / "input.csv"
+    given.write_text("candidate_id,Q1\nc1,0\n", encoding="utf-8")
+    code, output = run(*args.replace("{in}", str(given)).split())
+    assert code == 2, output
+    assert f"error: --out '{given}' is also an input of this command" in output
+    assert "Traceback" not in output
+    assert given.read_text(encoding="utf-8") == "candidate_id,Q1\nc1,0\n"
+
+
+def test_two_output_options_naming_one_file_are_refused(tmp_path: Path) -> None:
+    code, output = run("bank", "synthetic-model", "--out", tmp_path / "m.json")
+    assert code == 0, output
+    target = tmp_path / "d.csv"
+    code, output = run(
+        "simulate", "--model", tmp_path / "m.json", "--n", "5", "--seed", "1",
+        "--out", target, "--theta-out", tmp_path / "." / "d.csv",
+    )  # fmt: skip
+    assert code == 2, output
+    assert f"error: --theta-out '{tmp_path / 'd.csv'}' is also written as --out" in output
+    assert not target.exists()

@@ -19,7 +19,7 @@ CandidateOption = Annotated[
 ActorOption = Annotated[
     str, typer.Option("--actor", help="Who acts (the name kept in the audit log).")
 ]
-SeedOption = Annotated[int, typer.Option("--seed", help="Random seed.")]
+SeedOption = Annotated[int, typer.Option("--seed", min=0, help="Random seed.")]
 ModelOutOption = Annotated[Path, typer.Option("--out", help="Model file (JSON) to write.")]
 
 

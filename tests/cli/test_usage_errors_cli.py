@@ -127,3 +127,11 @@ def test_two_output_options_naming_one_file_are_refused(tmp_path: Path) -> None:
     assert code == 2, output
     assert f"error: --theta-out '{tmp_path / 'd.csv'}' is also written as --out" in output
     assert not target.exists()
+
+
+@pytest.mark.parametrize("command", ["simulate --model M.json --n 5 --out d.csv", "cat-sim --n 5"])
+def test_a_negative_seed_is_a_command_line_error(tmp_path: Path, command: str) -> None:
+    code, output = run(*command.split(), "--seed", "-1")
+    assert code == 2, output
+    assert "Invalid value for '--seed'" in output
+    assert "expected non-negative integer" not in output

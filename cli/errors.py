@@ -30,6 +30,7 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     ArithmeticError,  # OverflowError: a number too large for a date or an integer
     RecursionError,  # a file nested deeper than Python's parser goes
+    MemoryError,  # a size (--n) whose arrays the machine cannot hold
 )
 """Exceptions that mean bad input or a broken environment, not a bug (plus the database
 failures of ``assessment.persistence.failures``, see ``user_error_types``)."""
@@ -60,6 +61,11 @@ def describe(error: BaseException) -> str:
         return (
             "the input is nested too deeply to be read (JSON objects or lists inside each other "
             "hundreds of levels deep); it is not a file written by sjt"
+        )
+    if isinstance(error, MemoryError):
+        return (
+            f"not enough memory for this run ({str(error) or 'the arrays do not fit'}); use "
+            "smaller values (fewer respondents with --n) or a machine with more memory"
         )
     if type(error).__module__.startswith("numpy"):  # LinAlgError: never the bare "Singular matrix"
         return (

@@ -128,6 +128,17 @@ def test_a_deeply_nested_model_file(
     assert not (tmp_path / "out.csv").exists()
 
 
+@pytest.mark.parametrize("command", ["simulate --seed 1", "cat-sim"])
+def test_more_respondents_than_memory_holds(
+    seeded_file: Path, tmp_path: Path, command: str
+) -> None:
+    model = seeded_file.parent / "model.json"
+    out = tmp_path / "out.csv"
+    message = refused(*command.split(), "--n", "999999999999999", "--model", model, "--out", out)
+    assert "not enough memory for this run" in message
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("days", ["inf", "nan", "1e308"])
 def test_purge_with_an_impossible_age(database: str, days: str) -> None:
     before = counts(database)

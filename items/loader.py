@@ -35,6 +35,23 @@ ITEM_SUFFIXES = (".yaml", ".yml")
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 
 
+class _Loader(_SAFE_LOADER):  # type: ignore[misc,valid-type]
+    """The safe loader, reporting a value that looks like a date but is none (``2026-13-40``)
+    as a YAML error at its line and column, not as a bare ``ValueError``."""
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as error:  # month must be in 1..12, year 0 is out of range
+            raise yaml.constructor.ConstructorError(
+                problem=f"{node.value!r} is not a date ({error}); quote it to keep it as text",
+                problem_mark=node.start_mark,
+            ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
 @dataclass(frozen=True)
 class ItemBank:
     """An immutable, validated collection of items, ordered by competency then id."""
@@ -129,7 +146,7 @@ def read_yaml(file: Path, relative: str) -> tuple[Any, list[ContentProblem]]:
     if not text.strip():
         return None, [ContentProblem(relative, "file", "file is empty")]
     try:
-        return yaml.load(text, Loader=_SAFE_LOADER), []
+        return yaml.load(text, Loader=_Loader), []
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "yaml"

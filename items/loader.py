@@ -36,8 +36,23 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when ava
 
 
 class _Loader(_SAFE_LOADER):  # type: ignore[misc,valid-type]
-    """The safe loader, reporting a value that looks like a date but is none (``2026-13-40``)
-    as a YAML error at its line and column, not as a bare ``ValueError``."""
+    """The safe loader, reporting a key repeated in one mapping (YAML would keep the last
+    value and silently drop the first) and a value that looks like a date but is none
+    (``2026-13-40``) as YAML errors at their line and column."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[tuple[str, str]] = set()
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                continue
+            key = (key_node.tag, key_node.value)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    problem=f"the key {key_node.value!r} appears twice in one mapping",
+                    problem_mark=key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
         try:

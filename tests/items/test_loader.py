@@ -57,6 +57,10 @@ def test_every_problem_is_collected_with_its_file(write_bank: Callable[..., Path
         (b"- a list\n", "must be a mapping"),
         (b"item:\n  setting: 2026-13-40\n", "line 2, column 12: YAML syntax error: '2026-13-40'"),
         (b"item:\n  setting: 0000-01-01\n", "line 2, column 12: YAML syntax error: '0000-01-01'"),
+        (
+            b"item:\n  setting: phone\n  setting: chat\n",
+            "line 3, column 3: YAML syntax error: the key",
+        ),
     ],
 )
 def test_unreadable_files_are_reported(

@@ -166,6 +166,13 @@ def _clash(options: dict[str, object]) -> str | None:
     """The complaint about an output option naming a file the command also reads (the result
     would replace its own input) or another output option's file, or None."""
     paths = [(name, value) for name, value in options.items() if isinstance(value, Path)]
+    database = _database_file()
+    for name, path in paths:
+        if database is not None and _is_output(name) and _same_file(path, database):
+            return (
+                f"{_flag(name)} {str(path)!r} is the database file (SJT_DATABASE_URL); writing "
+                f"it would destroy the database: give {_flag(name)} another file name"
+            )
     for index, (first, first_path) in enumerate(paths):
         for second, second_path in paths[index + 1 :]:
             if not _same_file(first_path, second_path):
@@ -182,6 +189,25 @@ def _clash(options: dict[str, object]) -> str | None:
                     f"would replace that file: give {_flag(flag)} another file name"
                 )
     return None
+
+
+def _database_file() -> Path | None:
+    """The SQLite file of the configured database once SQLAlchemy is loaded (a command that
+    does not load it never opens the database), else None."""
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from assessment.persistence.db import database_url
+
+    try:
+        url = make_url(database_url())
+    except ArgumentError:  # reported by the command when it connects
+        return None
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
 
 
 def _flag(name: str) -> str:

@@ -213,3 +213,15 @@ def test_restore_of_a_missing_or_foreign_file_fails_clearly(database: str, tmp_p
     assert "not valid JSON" in output
     assert "Traceback" not in output
     assert len(candidate_ids(database)) == 6  # untouched
+
+
+@pytest.mark.parametrize("command", ["backup", "scores", "responses", "model export"])
+def test_an_output_naming_the_database_file_is_refused(database: str, command: str) -> None:
+    """``sjt backup --out sjt.db`` would write the backup over the database it backs up."""
+    file = Path(database.removeprefix("sqlite:///"))
+    before = file.read_bytes()
+    code, output = run(*command.split(), "--out", file)
+    assert code == 2, output
+    assert f"error: --out '{file}' is the database file (SJT_DATABASE_URL)" in output
+    assert file.read_bytes() == before
+    assert table_counts(open_store(database).engine)

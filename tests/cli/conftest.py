@@ -8,9 +8,11 @@ import pytest
 from typer.testing import CliRunner
 
 from assessment.demo import ensure_active_model, seed_demo, synthetic_model_document
+from assessment.persistence import store as store_module
 from assessment.persistence.store import Store
 from cli.main import app
 from items import load_bank
+from tests.session_ids import seeded_ids
 
 runner = CliRunner()
 
@@ -33,15 +35,21 @@ def use_copy_of(seeded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def seeded_database(folder: Path, n_candidates: int, seed: int | None = None) -> Path:
     """An SQLite file in ``folder`` with the synthetic model active (audited, as the demo
     installs it) and ``n_candidates`` demo candidates; the model file beside it as
-    ``model.json``."""
+    ``model.json``.
+
+    Its session ids are seeded too: a module-scoped fixture runs before the per-test seeding
+    of ``tests/conftest.py``, and the adaptive engine draws from the ids, so random ids gave
+    other demo results (other flags, other counts of clean sessions) on every run."""
     path = folder / "seeded.db"
     store = Store.open(f"sqlite:///{path}")
     bank = load_bank()
     ensure_active_model(store, bank)
-    if seed is None:
-        seed_demo(store, bank, n_candidates)
-    else:
-        seed_demo(store, bank, n_candidates, seed=seed)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store_module, "new_id", seeded_ids(0 if seed is None else seed))
+        if seed is None:
+            seed_demo(store, bank, n_candidates)
+        else:
+            seed_demo(store, bank, n_candidates, seed=seed)
     with store.engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     store.engine.dispose()

@@ -221,6 +221,29 @@ class NormSection(_Section):
             raise ValueError("must not decrease")
         return value
 
+    @model_validator(mode="after")
+    def _moments_a_sample_can_have(self) -> NormSection:
+        """Refuse a mean or SD that no sample with these quantiles has: the mean lies between
+        the least and the greatest estimate (percentiles 0 and 100, range R) and the SD of n
+        values with range R lies between R / √(2(n − 1)) and R / 2 · √(n / (n − 1)). A
+        hand-edited mean of 1e308 or SD of 1e-308 otherwise turned every T-score into
+        nothing or a 300-digit number."""
+        low, high = self.quantiles[0], self.quantiles[-1]
+        slack = 1e-9 * max(1.0, abs(low), abs(high))
+        if not low - slack <= self.mean <= high + slack:
+            raise ValueError(
+                f"mean {self.mean:g} lies outside the quantiles' range {low:g} to {high:g}: "
+                "no sample has a mean outside its range"
+            )
+        spread, n = high - low, self.n
+        least, most = spread / math.sqrt(2 * (n - 1)), spread / 2 * math.sqrt(n / (n - 1))
+        if not least * (1 - 1e-9) - slack <= self.sd <= most * (1 + 1e-9) + slack:
+            raise ValueError(
+                f"sd {self.sd:g} is impossible for {n} estimates with the quantiles' range "
+                f"{spread:g} (it lies between {least:.4g} and {most:.4g})"
+            )
+        return self
+
     @classmethod
     def from_table(cls, table: NormTable, synthetic: bool | None = None) -> NormSection:
         """The section of a ``scoring.norms.NormTable``."""

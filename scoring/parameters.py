@@ -30,6 +30,11 @@ from scoring.errors import ScoringError
 from scoring.models import ItemModel, get_model
 from scoring.most_least import is_joint, joint_item_spec, option_codes, split_pair_scores
 
+PARAMETER_LIMIT = 1e4
+"""Largest size of a slope or intercept a model file may give. Fitted values stay within a few
+dozen; at 1e308 the logits on the quadrature grid (|θ| ≤ 6) overflow, and the file would
+otherwise be refused for a reason that names an ``inf`` it does not contain."""
+
 
 @dataclass(frozen=True)
 class ItemParameters:
@@ -430,6 +435,8 @@ class _ModelFileReader:
                                 f"options[{k}].most_score {wanted['score']}")  # fmt: skip
 
     def number(self, value: Any, where: str) -> float:
+        """A finite number; a slope or an intercept (by ``where``'s last part) also at most
+        ``PARAMETER_LIMIT`` in size."""
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(where, f"must be a number, got {str(value)[:40]!r}")
         try:
@@ -438,6 +445,13 @@ class _ModelFileReader:
             raise self.fail(where, "is too large for a number") from None
         if not math.isfinite(number):
             raise self.fail(where, "must be finite")
+        field_name = where.rsplit(".", 1)[-1]
+        if field_name.endswith(("slope", "intercept")) and abs(number) > PARAMETER_LIMIT:
+            raise self.fail(
+                where,
+                f"{number:g} is not a parameter of a fitted model (sizes above "
+                f"{PARAMETER_LIMIT:g} make the probabilities overflow)",
+            )
         return number
 
 

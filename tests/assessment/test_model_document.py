@@ -129,6 +129,21 @@ def test_a_full_document_round_trips_exactly() -> None:
     assert list(simulation["provenance"]) == ["model", "policy", "seed"]
 
 
+@pytest.mark.parametrize("n", [2, 3, 10, 1000])
+def test_the_sd_bounds_hold_exactly_for_the_samples_that_reach_them(n: int) -> None:
+    """Two values at the extremes and the rest at their midpoint give the least SD for their
+    range; half at each extreme the greatest: both are accepted, a hair beyond them is not."""
+    least = np.r_[-1.0, np.zeros(n - 2), 1.0]
+    most = np.repeat([-1.0, 1.0], [n // 2, n - n // 2])
+    for sample in (least, most):
+        section = NormSection.from_table(NormTable.from_estimates(sample, "g"))
+        assert section.table().sd == pytest.approx(float(np.std(sample, ddof=1)))
+    for sd in (float(np.std(least, ddof=1)) * 0.999, np.sqrt(n / (n - 1)) * 1.001):
+        data = NormSection.from_table(NormTable.from_estimates(least, "g")).model_dump()
+        with pytest.raises(ValueError, match="is impossible"):
+            NormSection.model_validate(data | {"sd": sd})
+
+
 def test_to_json_does_not_depend_on_the_order_of_maps_in_the_input() -> None:
     data = json.loads(full_document().to_json())
     shuffled = dict(reversed(list(data.items())))
@@ -263,6 +278,21 @@ BAD_DOCUMENTS = [
         "norms.empathy.quantiles: must not decrease",
     ),
     ("zero-sd", change(("norms", "empathy", "sd"), 0.0), "norms.empathy.sd"),
+    (
+        "mean-outside-the-quantiles",
+        change(("norms", "empathy", "mean"), 1e308),
+        "norms.empathy: mean 1e+308 lies outside the quantiles' range -2 to 2.5",
+    ),
+    (
+        "tiny-sd",
+        change(("norms", "empathy", "sd"), 1e-308),
+        "norms.empathy: sd 1e-308 is impossible for 101 estimates with the quantiles' range 4.5",
+    ),
+    (
+        "sd-wider-than-the-range",
+        change(("norms", "empathy", "sd"), 2.3),
+        "norms.empathy: sd 2.3 is impossible",
+    ),
     (
         "standard-errors-length",
         change(("items", 1, "standard_errors"), [0.1]),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -81,6 +82,31 @@ def test_promote_a_model_with_a_nan_parameter(database: str, model: dict, tmp_pa
     assert "must be a finite number" in message
     assert items[0]["item_id"] in message
     assert counts(database) == before
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        (("items", 0, "categories", 1, "slope"), 1e308, "1e+308 is not a parameter of a fitted"),
+        (("items", 0, "categories", 2, "intercept"), -2e4, "-20000 is not a parameter of a"),
+        (("norms", "empathy", "mean"), 1e308, "mean 1e+308 lies outside the quantiles' range"),
+        (("norms", "empathy", "sd"), 1e-308, "sd 1e-308 is impossible for"),
+    ],
+)
+def test_score_with_an_absurd_parameter_or_norm(
+    model: dict, tmp_path: Path, path: tuple[str | int, ...], value: float, expected: str
+) -> None:
+    """Finite but absurd numbers used to overflow (a warning, then a message about an ``inf``
+    the file does not hold) or to print T-scores of 300 digits with exit 0."""
+    data = write(tmp_path, "d.csv", "candidate_id,SO-001\nc1,A\n")
+    target: Any = model
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    out = tmp_path / "s.csv"
+    message = refused("score", data, "--model", write(tmp_path, "m.json", model), "--out", out)
+    assert expected in message
+    assert not out.exists()
 
 
 def test_promote_a_model_without_norms(database: str, model: dict, tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from assessment.psychometrics.data_files import (
     ResponseFile,
     check_most_least_pairs,
     read_response_csv,
+    response_forms,
     synthetic_rows,
 )
 from items import COMPETENCIES
@@ -122,7 +123,10 @@ def theta_histogram_chart(theta: np.ndarray, dimensions: Sequence[str]) -> alt.F
 def read_upload(content: bytes, name: str) -> ResponseFile | None:
     """Parse an uploaded CSV against the bank and check its most/least answers as
     ``sjt calibrate`` does (a pick missing, or one option picked as both), so that every
-    problem of the file shows on upload, with its line or row, before anything is run."""
+    problem of the file shows on upload, with its line or row, before anything is run.
+
+    The ``_synthetic`` and ``_form`` columns are checked here too: the pages read them after
+    this returns, outside any handling of a file's problems."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "upload.csv"
         path.write_bytes(content)
@@ -136,6 +140,7 @@ def read_upload(content: bytes, name: str) -> ResponseFile | None:
             )
             check_most_least_pairs(loaded, name)
             synthetic_rows(loaded, name)  # a bad _synthetic value shows here too
+            response_forms(loaded, name)  # and a _form other than adaptive or fixed
         except DataFileError as error:
             problems = list(error.problems[:50])
         else:

@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages.common import get_store
 from app_pages.workbench_display import MISSING_NOTE
 from assessment.access.accounts import StaffUser
 from assessment.demo import seed_demo
 from assessment.persistence.store import Store
 from items import load_bank
-from tests.app.test_psychometrics_page import all_text, open_page
+from tests.app.staff import sign_in_as
+from tests.app.test_psychometrics_page import PAGE, all_text, open_page
 
 
 def chart_specs(app: AppTest) -> list[dict]:
@@ -187,3 +189,30 @@ def chart_specs_anywhere(app: AppTest) -> list[dict]:
 
     walk(app.main)
     return found
+
+
+@pytest.mark.parametrize("source", ["Upload a CSV", "renorm"])
+def test_an_upload_with_an_unknown_form_is_refused_on_upload_with_its_line(
+    app_store: Store, source: str
+) -> None:
+    """A ``_form`` cell other than adaptive or fixed ended the Calibrate tab with a traceback
+    (the check ran after the upload's other checks, outside their handling); it is now one
+    of the upload's problems, with its line and candidate, on both pages that take a file."""
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    sign_in_as(app, get_store(), "psy", "psychometrician")
+    if source == "renorm":
+        app.session_state["renorm_source"] = "A response CSV"
+    else:
+        app.session_state["cal_source"] = source
+    app.run()
+    rows = "candidate_id,SO-001,_form\nc1,A,adaptive\nc2,B,bogus\n"
+    uploader = app.file_uploader[-1 if source == "renorm" else 0]
+    uploader.set_value(("forms.csv", rows.encode(), "text/csv"))
+    app.run()
+    if source == "renorm":
+        next(b for b in app.button if b.label == "Preview re-norm").click().run()
+    assert not app.exception
+    assert [e.value for e in app.error] == ["forms\\.csv cannot be used:"]
+    assert [c.value for c in app.code] == [
+        "line 3, candidate 'c2', column '_form': form must be one of adaptive, fixed, got 'bogus'"
+    ]

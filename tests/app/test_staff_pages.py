@@ -114,6 +114,22 @@ def test_invalid_email_is_explained_and_nothing_is_created(app_store: Store) -> 
     assert app_store.count_candidates() == 1
 
 
+@pytest.mark.parametrize("name", ["\u200b\u200b", "\ufeff", " \u2060 "])
+def test_a_name_of_invisible_characters_only_is_refused(app_store: Store, name: str) -> None:
+    """A name of zero-width spaces, a byte-order mark or a word joiner was accepted: the
+    candidate then stood nameless in every list, profile and export."""
+    app = recruiter_page(StaffUser("rita", "recruiter"))
+    app.text_input[0].input(name)
+    app.text_input[1].input("ana@example.com")
+    app.button[0].click().run()
+    assert not app.exception
+    assert errors(app) == [
+        "Please correct the form: name has only invisible characters; type it again by hand."
+    ]
+    assert app_store.count_candidates() == 0
+    assert [t.value for t in app.text_input] == [name, "ana@example.com"]  # kept to correct
+
+
 def test_a_list_with_problems_lists_them_and_creates_nothing(app_store: Store) -> None:
     app = AppTest.from_file(str(RECRUITER_PAGE), default_timeout=TIMEOUT)
     sign_in_as(app, get_store(), "rita", "recruiter")

@@ -225,6 +225,16 @@ def test_every_malformed_row_is_reported_with_its_line_number() -> None:
     assert "5 problems" in str(caught.value)
 
 
+def test_a_name_or_position_of_invisible_characters_only_is_a_problem_of_its_line() -> None:
+    data = "name,email,position\nAna,ana@example.com,\u200b\n\u2060\ufeff,bo@example.com,Chat\n"
+    with pytest.raises(InvitationFileError) as caught:
+        parse_invitation_csv(data)
+    assert caught.value.problems == (
+        "line 2: position has only invisible characters; type it again by hand",
+        "line 3: name has only invisible characters; type it again by hand",
+    )
+
+
 def test_quoted_field_spanning_lines_keeps_later_line_numbers_right() -> None:
     data = 'name,email\n"Ana\nLee",ana@example.com\nBo,bad\n'
     with pytest.raises(InvitationFileError) as caught:

@@ -18,7 +18,9 @@ from app_pages.staff_access import account_sidebar
 from app_pages.staff_session import cookie_beacon, current_user, signed_in_now
 from app_pages.uploads import guard_uploads
 
-IS_CANDIDATE = bool(st.query_params.get("token"))
+# Any ``token`` parameter, even an empty one (a link cut after ``?token=``), makes a candidate:
+# the test page then says the link is incomplete, in both languages, not "Staff sign-in".
+IS_CANDIDATE = "token" in st.query_params
 # Candidates read one item at a time (centered column); staff pages hold wide tables.
 st.set_page_config(
     page_title="SJT · Customer service",

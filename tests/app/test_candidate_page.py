@@ -50,6 +50,20 @@ def test_unknown_link_gets_a_friendly_page(app_store: Store, token: str) -> None
     assert not app.exception
 
 
+@pytest.mark.parametrize("token", ["", " "])
+def test_a_link_with_an_empty_token_is_a_candidate_link_problem(
+    app_store: Store, token: str
+) -> None:
+    """A link cut after ``?token=`` (a mail client, a careless copy) opened the staff
+    sign-in page, in English only; it now says in both languages that the link is incomplete."""
+    app = open_app(token)
+    assert not app.exception
+    assert "could not find a test" in texts(app)
+    assert "未找到" in texts(app)
+    assert "Staff sign-in" not in texts(app)
+    assert not app.text_input
+
+
 def test_expired_link_says_so(app_store: Store) -> None:
     token = invitation(app_store, expires_in_days=-1)
     app = open_app(token)

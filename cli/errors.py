@@ -196,18 +196,9 @@ def _database_file() -> Path | None:
     does not load it never opens the database), else None."""
     if "sqlalchemy" not in sys.modules:
         return None
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+    from assessment.persistence.location import sqlite_file
 
-    from assessment.persistence.db import database_url
-
-    try:
-        url = make_url(database_url())
-    except ArgumentError:  # reported by the command when it connects
-        return None
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return None
-    return Path(url.database)
+    return sqlite_file()
 
 
 def _flag(name: str) -> str:

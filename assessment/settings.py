@@ -14,19 +14,18 @@ printed by ``sjt demo`` and ``sjt invite`` point at the same server.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from assessment.errors import SettingsError
+from assessment.text_rules import has_control_characters
 
 DEFAULT_PORT = 8501
 """Streamlit's default ``server.port``."""
 DEFAULT_RETENTION_MONTHS = 12
 LEGACY_PUBLIC_URL_ENV = "SJT_BASE_URL"
 """The older name of ``SJT_PUBLIC_URL``, still honoured when the new one is not set."""
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def _text(limit: int) -> Callable[[str], str | None]:
@@ -35,7 +34,7 @@ def _text(limit: int) -> Callable[[str], str | None]:
             return "must not be empty (unset it instead)"
         if len(value) > limit:
             return f"must be at most {limit} characters, got {len(value)}"
-        if _CONTROL.search(value):
+        if has_control_characters(value):
             return "must not contain line breaks or control characters"
         return None
 

@@ -6,9 +6,9 @@ file's package) and from ``benchmarks/``. Three rules:
 1. Top-level packages import only lower layers; pages reach ``scoring`` only through
    ``assessment`` and ``reports``.
 2. Inside ``assessment`` the sub-packages are layered: the shared modules (``errors``,
-   ``clock``, ``vocabulary``, ``model_document``, ``settings``, ``session_values``) import no
-   other part of it but ``errors`` (and ``session_values`` and ``model_document`` the
-   ``vocabulary``); ``persistence``
+   ``clock``, ``vocabulary``, ``model_document``, ``settings``, ``session_values``,
+   ``text_rules``) import no other part of it but ``errors`` (``session_values`` and
+   ``model_document`` also the ``vocabulary``, ``settings`` the ``text_rules``); ``persistence``
    sits below
    ``access``, ``delivery`` and ``recruiting``; ``psychometrics`` may also use ``delivery``.
 3. Only ``assessment.persistence`` touches the database: SQLAlchemy, Alembic, the database
@@ -64,15 +64,17 @@ SHARED = {
     "settings",
     "session_values",
     "spreadsheets",
+    "text_rules",
 }
 ASSESSMENT_ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "clock": set(),
     "vocabulary": set(),
     "model_document": {"errors", "vocabulary"},
-    "settings": {"errors"},
+    "settings": {"errors", "text_rules"},
     "session_values": {"errors", "vocabulary"},
     "spreadsheets": set(),
+    "text_rules": set(),
     "persistence": SHARED,
     "access": SHARED | {"persistence"},
     "delivery": SHARED | {"persistence"},

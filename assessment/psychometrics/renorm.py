@@ -71,11 +71,15 @@ from assessment.session_values import (
     StoredPosterior,
     stored_evidence,
 )
+from assessment.text_rules import one_line_problem
 from assessment.vocabulary import QUALITY_FLAGS, raised_flags
 from items.models import COMPETENCIES
 from scoring import MISSING, ResponseMatrix
 from scoring.composite import CompositeReference
 from scoring.norms import NormTable
+
+MAX_SAMPLE_NAME = 80
+"""Longest reference-sample name: reports print it (with its size) on one line."""
 
 FLAG_REASONS = {
     "person_misfit": "fit the model poorly (person misfit lz*, or more probable under random "
@@ -264,6 +268,8 @@ def preview_renorm(
     """
     if not name.strip():
         raise AssessmentError("name the reference sample (for example 'applicants 2027 Q1')")
+    if problem := one_line_problem("the reference sample's name", name, MAX_SAMPLE_NAME):
+        raise AssessmentError(f"{problem}: every profile prints it on one line")
     model = store.active_model_document()
     if model is None:
         raise AssessmentError("there is no active model version to re-norm")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from assessment.recruiting.addresses import INVISIBLE_CATEGORIES, email_problem
 from assessment.recruiting.exports import neutralise
 from assessment.recruiting.overview import candidate_overview
 from assessment.settings import public_url, resolve_settings, served_url
+from assessment.text_rules import has_control_characters
 from assessment.vocabulary import form_problem, language_problem
 
 DEFAULT_BASE_URL = served_url({})
@@ -26,7 +26,6 @@ CSV_COLUMNS: tuple[str, ...] = ("name", "email", "position", "language")
 REQUIRED_CSV_COLUMNS: tuple[str, ...] = ("name", "email")
 MAX_NAME = 300
 MAX_POSITION = 200
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ def check_request(request: InvitationRequest) -> list[str]:
     elif request.position is not None and len(request.position) > MAX_POSITION:
         problems.append(f"position is longer than {MAX_POSITION} characters")
     for what, text in (("name", request.name), ("position", request.position or "")):
-        if _CONTROL.search(text):
+        if has_control_characters(text):
             problems.append(f"{what} contains control characters")
     if request.language is not None and (problem := language_problem(request.language)):
         problems.append(problem)

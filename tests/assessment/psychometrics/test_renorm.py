@@ -171,3 +171,23 @@ def test_a_sample_is_judged_row_by_row_as_delivery_judges_one_session(seeded: St
         assert row.lz_star == pytest.approx(alone.lz_star)
         assert row.random_log_odds == pytest.approx(alone.random_log_odds)
     assert all(verdict.random_like for verdict in together[:4])
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (" ", "name the reference sample"),
+        ("x" * 81, "the reference sample's name is longer than 80 characters (81)"),
+        ("applicants\n2027", "the reference sample's name contains line breaks"),
+        ("applicants \u202e7202", "the reference sample's name contains line breaks"),
+    ],
+)
+def test_a_reference_sample_name_that_reports_cannot_print_is_refused(
+    seeded: Store, name: str, expected: str
+) -> None:
+    """The name is printed on every profile's norm-group line: 10,000 characters or a line
+    break would have broken each report after the re-norm."""
+    sample = collected_responses(seeded, BANK, EVERY_COMPLETED_SESSION).data
+    with pytest.raises(AssessmentError, match=expected.replace("(", r"\(").replace(")", r"\)")):
+        preview_renorm(seeded, sample, name, minimum=2)
+    assert preview_renorm(seeded, sample, "x" * 80, minimum=2).sample == "x" * 80

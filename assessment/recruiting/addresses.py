@@ -13,15 +13,13 @@ refused too.
 from __future__ import annotations
 
 import re
-import unicodedata
 from email.errors import MessageError
 from email.headerregistry import Address
 
+from assessment.text_rules import has_invisible_characters
+
 MAX_EMAIL = 320
 _DOMAIN_LABEL = re.compile(r"^[^\W_]([\w-]*[^\W_])?$")
-INVISIBLE_CATEGORIES = ("Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp", "Zs")
-"""Unicode categories of characters that show no glyph: control, format (zero-width, bidi),
-private-use, surrogate, unassigned, separators and spaces."""
 
 
 def email_problem(text: str) -> str | None:
@@ -34,7 +32,7 @@ def email_problem(text: str) -> str | None:
         return "email is empty"
     if len(text) > MAX_EMAIL:
         return f"email {shown} is longer than {MAX_EMAIL} characters"
-    if any(unicodedata.category(ch) in INVISIBLE_CATEGORIES for ch in text):
+    if has_invisible_characters(text):
         return (
             f"email {shown} contains spaces, control or direction-changing characters; "
             "type the address again by hand"
@@ -61,4 +59,4 @@ def email_problem(text: str) -> str | None:
     return None
 
 
-__all__ = ["INVISIBLE_CATEGORIES", "MAX_EMAIL", "email_problem"]
+__all__ = ["MAX_EMAIL", "email_problem"]

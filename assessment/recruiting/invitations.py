@@ -5,17 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import os
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from assessment.errors import AssessmentError, InvitationFileError
 from assessment.persistence.store import Store
-from assessment.recruiting.addresses import INVISIBLE_CATEGORIES, email_problem
+from assessment.recruiting.addresses import email_problem
 from assessment.recruiting.exports import neutralise
 from assessment.recruiting.overview import candidate_overview
 from assessment.settings import public_url, resolve_settings, served_url
-from assessment.text_rules import has_control_characters
+from assessment.text_rules import has_control_characters, has_visible_characters
 from assessment.vocabulary import form_problem, language_problem
 
 DEFAULT_BASE_URL = served_url({})
@@ -38,24 +37,18 @@ class InvitationRequest:
     language: str | None = None
 
 
-def _visible(text: str) -> bool:
-    """Whether ``text`` shows anything: a name of zero-width spaces, word joiners or a
-    byte-order mark passes ``strip`` yet leaves the candidate nameless in every list."""
-    return any(unicodedata.category(ch) not in INVISIBLE_CATEGORIES for ch in text)
-
-
 def check_request(request: InvitationRequest) -> list[str]:
     """Problems of one invitation request (empty when it is fine)."""
     problems = []
     if not request.name.strip():
         problems.append("name is empty")
-    elif not _visible(request.name):
+    elif not has_visible_characters(request.name):
         problems.append("name has only invisible characters; type it again by hand")
     elif len(request.name) > MAX_NAME:
         problems.append(f"name is longer than {MAX_NAME} characters")
     if problem := email_problem(request.email):
         problems.append(problem)
-    if request.position is not None and not _visible(request.position):
+    if request.position is not None and not has_visible_characters(request.position):
         problems.append("position has only invisible characters; type it again by hand")
     elif request.position is not None and len(request.position) > MAX_POSITION:
         problems.append(f"position is longer than {MAX_POSITION} characters")

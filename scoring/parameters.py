@@ -324,13 +324,13 @@ class _ModelFileReader:
             if isinstance(code, bool) or not isinstance(code, str | int):
                 raise self.fail(f"{here}.code", "must be an option id or an integer")
             codes.append(code)
-            slopes.append(self.number(category.get("slope"), f"{here}.slope"))
+            slopes.append(self.parameter(category.get("slope"), f"{here}.slope"))
             cumulative_first = item_model.form == "cumulative" and k == 0
             intercept = category.get("intercept")
             intercepts.append(
                 math.nan
                 if cumulative_first and intercept is None
-                else self.number(intercept, f"{here}.intercept")
+                else self.parameter(intercept, f"{here}.intercept")
             )
             default_score = code if isinstance(code, int) else k
             scores.append(self.number(category.get("score", default_score), f"{here}.score"))
@@ -377,7 +377,8 @@ class _ModelFileReader:
                 raise self.fail(f"{here}.code", "must be an option id or an integer")
             codes.append(code)
             for f, name in enumerate(fields):
-                table[k, f] = self.number(option.get(name), f"{here}.{name}")
+                read = self.number if name.endswith("_score") else self.parameter
+                table[k, f] = read(option.get(name), f"{here}.{name}")
         try:
             spec = joint_item_spec(
                 item_id,
@@ -415,7 +416,7 @@ class _ModelFileReader:
                                 f"{wanted['code']!r}")  # fmt: skip
         fields = {"slope": "most_slope", "intercept": "most_intercept"}
         for name, option_field in fields.items():
-            stated = np.array([self.number(c.get(name), f"{here}[{k}].{name}")
+            stated = np.array([self.parameter(c.get(name), f"{here}[{k}].{name}")
                                for k, c in enumerate(categories)])  # fmt: skip
             implied = np.array([c[name] for c in expected])
             gap = np.abs((stated - stated[0]) - (implied - implied[0]))
@@ -435,8 +436,7 @@ class _ModelFileReader:
                                 f"options[{k}].most_score {wanted['score']}")  # fmt: skip
 
     def number(self, value: Any, where: str) -> float:
-        """A finite number; a slope or an intercept (by ``where``'s last part) also at most
-        ``PARAMETER_LIMIT`` in size."""
+        """A finite number."""
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(where, f"must be a number, got {str(value)[:40]!r}")
         try:
@@ -445,8 +445,12 @@ class _ModelFileReader:
             raise self.fail(where, "is too large for a number") from None
         if not math.isfinite(number):
             raise self.fail(where, "must be finite")
-        field_name = where.rsplit(".", 1)[-1]
-        if field_name.endswith(("slope", "intercept")) and abs(number) > PARAMETER_LIMIT:
+        return number
+
+    def parameter(self, value: Any, where: str) -> float:
+        """A slope or an intercept: a finite number at most ``PARAMETER_LIMIT`` in size."""
+        number = self.number(value, where)
+        if abs(number) > PARAMETER_LIMIT:
             raise self.fail(
                 where,
                 f"{number:g} is not a parameter of a fitted model (sizes above "

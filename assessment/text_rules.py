@@ -37,9 +37,8 @@ def has_visible_characters(text: str) -> bool:
 
 def one_line_problem(what: str, text: str, limit: int) -> str | None:
     """Why ``text`` is not a usable one-line ``what`` of at most ``limit`` characters (or
-    None): empty, too long, or holding control characters."""
-    if not text.strip():
-        return f"{what} is empty"
+    None): too long, or holding control characters. An empty text is the caller's to refuse,
+    each with its own advice."""
     if len(text) > limit:
         return f"{what} is longer than {limit} characters ({len(text)})"
     if has_control_characters(text):
